@@ -1,0 +1,109 @@
+package citdesk
+
+import (
+	"context"
+	"regexp"
+	"time"
+)
+
+// Agency is a police department. Every record in citdesk belongs to one, and
+// no agency ever sees another's records.
+type Agency struct {
+	ID       int64   `json:"id"`
+	Slug     string  `json:"slug"`
+	Name     string  `json:"name"`
+	TimeZone string  `json:"timezone"` // IANA name, e.g. America/Chicago
+	Lat      float64 `json:"lat"`      // the jurisdiction's centre, for maps
+	Lon      float64 `json:"lon"`
+	Policy   Policy  `json:"policy"`
+}
+
+// Policy holds the settings an agency may change. DefaultPolicy gives the
+// values a new agency starts with.
+type Policy struct {
+	// Sign-in.
+	LockoutAttempts int           `json:"lockout_attempts"` // failed sign-ins that lock an account
+	LockoutDuration time.Duration `json:"lockout_duration"`
+	SessionIdle     time.Duration `json:"session_idle"`   // a session unused this long ends
+	TokenLifetime   time.Duration `json:"token_lifetime"` // API bearer tokens expire after this
+
+	// CIT certification: RefresherHours of in-service training within the
+	// last RefresherMonths keep it current, once GraceMonths have passed
+	// since the 40-hour course. ExpiringDays is the warning window.
+	RefresherHours  float64 `json:"refresher_hours"`
+	RefresherMonths int     `json:"refresher_months"`
+	GraceMonths     int     `json:"grace_months"`
+	ExpiringDays    int     `json:"expiring_days"`
+
+	// Dispatch.
+	StalePosition time.Duration `json:"stale_position"` // a position older than this is not trusted
+	RoadFactor    float64       `json:"road_factor"`    // road distance ÷ straight-line distance
+	SpeedKMH      float64       `json:"speed_kmh"`      // average response speed
+
+	// Labels that are agency data, not code.
+	EmergencyDetentionLabel string `json:"emergency_detention_label"`
+	LiaisonProgram          string `json:"liaison_program"`
+}
+
+// DefaultPolicy returns the policy a new agency starts with.
+func DefaultPolicy() Policy {
+	return Policy{
+		LockoutAttempts:         5,
+		LockoutDuration:         10 * time.Minute,
+		SessionIdle:             30 * time.Minute,
+		TokenLifetime:           24 * time.Hour,
+		RefresherHours:          8,
+		RefresherMonths:         24,
+		GraceMonths:             24,
+		ExpiringDays:            60,
+		StalePosition:           5 * time.Minute,
+		RoadFactor:              1.4,
+		SpeedKMH:                50,
+		EmergencyDetentionLabel: "Emergency detention",
+		LiaisonProgram:          "Mental Health Liaison",
+	}
+}
+
+// Location returns the agency's time zone, or UTC when it cannot be loaded.
+func (a *Agency) Location() *time.Location {
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
+
+// Validate reports the first thing wrong with a new agency.
+func (a *Agency) Validate() error {
+	if !slugPattern.MatchString(a.Slug) {
+		return FieldErrorf("slug", "Slug must be 2 to 40 lower-case letters, digits or dashes, starting with a letter.")
+	}
+	if a.Name == "" {
+		return FieldErrorf("name", "Name is required.")
+	}
+	if a.TimeZone == "" {
+		return FieldErrorf("timezone", "Time zone is required.")
+	}
+	if _, err := time.LoadLocation(a.TimeZone); err != nil {
+		return FieldErrorf("timezone", "Unknown time zone %q; use an IANA name such as America/Chicago.", a.TimeZone)
+	}
+	if a.Lat < -90 || a.Lat > 90 {
+		return FieldErrorf("lat", "Latitude must be between -90 and 90.")
+	}
+	if a.Lon < -180 || a.Lon > 180 {
+		return FieldErrorf("lon", "Longitude must be between -180 and 180.")
+	}
+	return nil
+}
+
+// AgencyService manages agencies. Creating one is an operator's job (the
+// command line); people only ever see their own.
+type AgencyService interface {
+	CreateAgency(ctx context.Context, a *Agency) error
+	FindAgencyByID(ctx context.Context, id int64) (*Agency, error)
+	FindAgencyBySlug(ctx context.Context, slug string) (*Agency, error)
+	ListAgencies(ctx context.Context) ([]*Agency, error)
+	UpdatePolicy(ctx context.Context, agencyID int64, p Policy) error
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"citdesk"
+)
+
+// AgencyService returns the agency service.
+func (db *DB) AgencyService() citdesk.AgencyService { return agencyService{db} }
+
+type agencyService struct{ db *DB }
+
+// CreateAgency adds an agency with the default policy when none is set.
+// Only an operator (the command line) creates agencies.
+func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) error {
+	if actor := citdesk.ActorFromContext(ctx); actor != nil && actor.UserID != 0 {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "Agencies are created by an operator at the command line.")
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.Policy == (citdesk.Policy{}) {
+		a.Policy = citdesk.DefaultPolicy()
+	}
+	policy, err := json.Marshal(a.Policy)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		id, err := tx.insert(ctx, `INSERT INTO agencies (slug, name, timezone, lat, lon, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.Slug, a.Name, a.TimeZone, a.Lat, a.Lon, string(policy), micros(tx.now))
+		if isUniqueViolation(err) {
+			return citdesk.FieldErrorf("slug", "An agency with slug %q already exists.", a.Slug)
+		} else if err != nil {
+			return fmt.Errorf("insert agency: %w", err)
+		}
+		a.ID = id
+		return tx.audit(ctx, &citdesk.Actor{AgencyID: id, Username: "operator", Remote: "cli"}, "agency.create", "agency", id, a.Slug)
+	})
+}
+
+func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.Agency, error) {
+	var a citdesk.Agency
+	var policy string
+	err := tx.QueryRowContext(ctx, `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE `+where, arg).
+		Scan(&a.ID, &a.Slug, &a.Name, &a.TimeZone, &a.Lat, &a.Lon, &policy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find agency: %w", err)
+	}
+	a.Policy = citdesk.DefaultPolicy() // fields added later keep their defaults
+	if err := json.Unmarshal([]byte(policy), &a.Policy); err != nil {
+		return nil, fmt.Errorf("agency %d policy: %w", a.ID, err)
+	}
+	return &a, nil
+}
+
+// FindAgencyByID returns an agency: the actor's own, or any for an operator.
+func (s agencyService) FindAgencyByID(ctx context.Context, id int64) (*citdesk.Agency, error) {
+	if a := citdesk.ActorFromContext(ctx); a != nil && a.UserID != 0 && a.AgencyID != id {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
+	}
+	var a *citdesk.Agency
+	err := s.db.readTx(ctx, func(tx *Tx) (err error) { a, err = tx.findAgency(ctx, "id = ?", id); return })
+	return a, err
+}
+
+// FindAgencyBySlug returns an agency by slug (an operator's look-up).
+func (s agencyService) FindAgencyBySlug(ctx context.Context, slug string) (*citdesk.Agency, error) {
+	var a *citdesk.Agency
+	err := s.db.readTx(ctx, func(tx *Tx) (err error) { a, err = tx.findAgency(ctx, "slug = ?", slug); return })
+	if err == nil {
+		if actor := citdesk.ActorFromContext(ctx); actor != nil && actor.UserID != 0 && actor.AgencyID != a.ID {
+			return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
+		}
+	}
+	return a, err
+}
+
+// ListAgencies lists every agency (an operator's view).
+func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, error) {
+	var ids []int64
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM agencies ORDER BY slug`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*citdesk.Agency
+	for _, id := range ids {
+		a, err := s.FindAgencyByID(ctx, id)
+		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// UpdatePolicy replaces an agency's policy (admin of that agency, or an operator).
+func (s agencyService) UpdatePolicy(ctx context.Context, agencyID int64, p citdesk.Policy) error {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if actor.AgencyID != agencyID {
+		return citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
+	}
+	policy, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET policy = ? WHERE id = ?`, string(policy), agencyID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, "agency.policy", "agency", agencyID, "")
+	})
+}

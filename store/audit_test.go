@@ -1,0 +1,129 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+	"testing"
+
+	"citdesk"
+	"citdesk/store/storetest"
+)
+
+func TestAuditChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		dsn := storetest.DSN(t, e)
+		db := openDSN(t, dsn)
+		_, op := storetest.Agency(t, db, "desoto")
+		storetest.User(t, db, op, "dana", citdesk.RoleDispatcher)
+		ctx := context.Background()
+		db.UserService().Authenticate(ctx, "dana", "wrong password!", citdesk.SessionCookie)
+		db.UserService().Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie)
+
+		// Concurrent writers still make one unbroken chain.
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := db.AuditService().Record(op, &citdesk.AuditEvent{Action: "test.concurrent", ObjectType: "test", ObjectID: "x"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		br, n, err := db.AuditService().VerifyAudit(ctx)
+		if err != nil || br != nil {
+			t.Fatalf("intact chain: break %+v, err %v", br, err)
+		}
+		if n != 24 { // agency, user, two sign-ins, 20 records
+			t.Fatalf("checked %d events, want 24", n)
+		}
+
+		// Sign-in attempts are recorded, success and failure, without the password.
+		events, err := db.AuditService().ListAudit(op, citdesk.AuditFilter{Action: "signin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes := map[string]int{}
+		for _, ev := range events {
+			outcomes[ev.Outcome]++
+			if strings.Contains(ev.Detail, storetest.TestPassword) || strings.Contains(ev.Detail, "wrong password!") {
+				t.Fatalf("audit detail holds a password: %+v", ev)
+			}
+		}
+		if outcomes[citdesk.OutcomeSuccess] != 1 || outcomes[citdesk.OutcomeFailure] != 1 {
+			t.Fatalf("sign-in outcomes = %v", outcomes)
+		}
+
+		// The table refuses changes through SQL.
+		raw := rawDB(t, dsn)
+		if _, err := raw.Exec(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 3`); err == nil {
+			t.Fatal("update of an audit event was allowed")
+		}
+
+		// Someone who drops the guard and edits a row is caught at that row.
+		dropGuard(t, raw, e)
+		if _, err := raw.Exec(`UPDATE audit_events SET outcome = 'success' WHERE seq = 3`); err != nil {
+			t.Fatal(err)
+		}
+		br, _, err = db.AuditService().VerifyAudit(ctx)
+		if err != nil || br == nil || br.Seq != 3 || !strings.Contains(br.Reason, "altered") {
+			t.Fatalf("edited row: break %+v, err %v", br, err)
+		}
+	})
+}
+
+func TestAuditDeleteMiddle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		dsn := storetest.DSN(t, e)
+		db := openDSN(t, dsn)
+		_, op := storetest.Agency(t, db, "desoto")
+		for i := 0; i < 10; i++ {
+			db.AuditService().Record(op, &citdesk.AuditEvent{Action: "test", ObjectType: "test", ObjectID: "x"})
+		}
+		raw := rawDB(t, dsn)
+		dropGuard(t, raw, e)
+		if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = 7`); err != nil {
+			t.Fatal(err)
+		}
+		br, _, err := db.AuditService().VerifyAudit(context.Background())
+		if err != nil || br == nil || br.Seq != 7 || !strings.Contains(br.Reason, "missing") {
+			t.Fatalf("deleted row 7: break %+v, err %v", br, err)
+		}
+	})
+}
+
+func TestAuditDeleteNewest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		dsn := storetest.DSN(t, e)
+		db := openDSN(t, dsn)
+		_, op := storetest.Agency(t, db, "desoto")
+		storetest.User(t, db, op, "dana", citdesk.RoleDispatcher)
+		raw := rawDB(t, dsn)
+		dropGuard(t, raw, e)
+		var last int64
+		raw.QueryRow(`SELECT MAX(seq) FROM audit_events`).Scan(&last)
+		if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)`); err != nil {
+			t.Fatal(err)
+		}
+		br, _, err := db.AuditService().VerifyAudit(context.Background())
+		if err != nil || br == nil || br.Seq != last {
+			t.Fatalf("deleted newest row %d: break %+v, err %v", last, br, err)
+		}
+	})
+}
+
+func dropGuard(t *testing.T, raw *sql.DB, e storetest.Engine) {
+	t.Helper()
+	stmts := []string{`DROP TRIGGER audit_events_no_update`, `DROP TRIGGER audit_events_no_delete`}
+	if e == storetest.Postgres {
+		stmts = []string{`DROP TRIGGER audit_events_no_change ON audit_events`}
+	}
+	for _, s := range stmts {
+		if _, err := raw.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

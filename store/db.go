@@ -1,0 +1,248 @@
+// Package store implements citdesk's services with database/sql on SQLite
+// (the embedded default, through the pure-Go modernc.org/sqlite driver) and
+// PostgreSQL (through pgx). The SQL is written once; the few places where the
+// engines differ live in the dialect type.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"citdesk"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is a citdesk database on SQLite or PostgreSQL.
+type DB struct {
+	dsn     string
+	dialect dialect
+	write   *sql.DB // SQLite: one connection, so writers queue in-process; PostgreSQL: the pool
+	read    *sql.DB // SQLite: a pool of readers beside the writer (WAL); PostgreSQL: the same pool
+
+	// Clock tells the time; tests replace it with a citdesk.FakeClock.
+	Clock citdesk.Clock
+	// Argon2 sets the cost of password hashing.
+	Argon2 Argon2Params
+	// Events, when set, receives an event for each committed change that a
+	// live page shows.
+	Events citdesk.EventService
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn — a postgres:// URL, or the path of
+// an SQLite file (created with its directory when missing) — and applies
+// any pending migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2}
+	if IsPostgres(dsn) {
+		db.dialect = postgresDialect
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.write, db.read = pool, pool
+	} else {
+		db.dialect = sqliteDialect
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+		// Every connection gets the same pragmas. synchronous=FULL: an
+		// acknowledged write survives power loss. _txlock=immediate on the
+		// writer takes the write lock at BEGIN, so a read-then-write
+		// transaction never fails half-way on lock upgrade.
+		pragmas := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
+			pragmas.Add("_pragma", p)
+		}
+		w, err := sql.Open("sqlite", "file:"+dsn+"?"+pragmas.Encode()+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite", "file:"+dsn+"?"+pragmas.Encode()+"&mode=ro")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite reader: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		db.write, db.read = w, r
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil && db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Engine returns "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name }
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func (db *DB) now() time.Time { return db.Clock.Now().UTC() }
+
+// migrate applies the embedded migrations not yet recorded, in order, each
+// in its own transaction. A migration file NNNN_name.sql serves both
+// engines; NNNN_name.sqlite.sql or NNNN_name.postgres.sql serves one.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var mine []string
+	for _, n := range names {
+		base := strings.TrimSuffix(filepath.Base(n), ".sql")
+		switch {
+		case strings.HasSuffix(base, ".sqlite") && db.dialect.name != "sqlite":
+		case strings.HasSuffix(base, ".postgres") && db.dialect.name != "postgres":
+		default:
+			mine = append(mine, n)
+		}
+	}
+	slices.Sort(mine)
+	if db.dialect.name == "postgres" {
+		// Two replicas starting at once must not both migrate.
+		if _, err := db.write.ExecContext(ctx, `SELECT pg_advisory_lock(724311)`); err != nil {
+			return fmt.Errorf("lock for migrations: %w", err)
+		}
+		defer db.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(724311)`)
+	}
+	for _, name := range mine {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.dialect.expand(string(body))); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is a transaction that rewrites placeholders for its engine.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time // one timestamp for everything the transaction records
+}
+
+// writeTx runs fn in a read-write transaction, committing when it returns
+// nil and rolling back otherwise.
+func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqltx, db: db, now: db.now()}
+	defer sqltx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// readTx runs fn in a read-only transaction: one consistent snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqltx.Rollback()
+	return fn(&Tx{Tx: sqltx, db: db, now: db.now()})
+}
+
+// ExecContext runs a statement written with ? placeholders.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// QueryContext runs a query written with ? placeholders.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// QueryRowContext runs a one-row query written with ? placeholders.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}

@@ -1,0 +1,515 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// OfficerService returns the roster, training and duty-status service.
+func (db *DB) OfficerService() citdesk.OfficerService { return officerService{db} }
+
+type officerService struct{ db *DB }
+
+// Roles that manage the roster and training.
+var rosterRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin}
+
+const officerColumns = `o.id, o.agency_id, o.badge, o.first_name, o.last_name, o.rank, o.call_sign, o.shift, o.phone, o.active, o.created_at, o.updated_at, o.version,
+	d.status, d.since, d.lat, d.lon, d.position_at`
+
+const officerFrom = ` FROM officers o LEFT JOIN officer_duty d ON d.officer_id = o.id AND d.agency_id = o.agency_id`
+
+func scanOfficer(row interface{ Scan(...any) error }) (*citdesk.Officer, error) {
+	var o citdesk.Officer
+	var created, updated int64
+	var status sql.NullString
+	var since, posAt sql.NullInt64
+	var lat, lon sql.NullFloat64
+	if err := row.Scan(&o.ID, &o.AgencyID, &o.Badge, &o.FirstName, &o.LastName, &o.Rank, &o.CallSign, &o.Shift, &o.Phone, &o.Active, &created, &updated, &o.Version,
+		&status, &since, &lat, &lon, &posAt); err != nil {
+		return nil, err
+	}
+	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	o.Duty = &citdesk.DutyState{Status: citdesk.StatusOffDuty}
+	if status.Valid {
+		o.Duty = &citdesk.DutyState{Status: citdesk.DutyStatus(status.String), Since: fromMicros(since.Int64), Lat: fromNullFloat(lat), Lon: fromNullFloat(lon), PositionAt: fromNullMicros(posAt)}
+	}
+	return &o, nil
+}
+
+// decorate fills each officer's derived CIT standing, awareness course and
+// position staleness from the agency's policy and clock.
+func (tx *Tx) decorate(ctx context.Context, agency *citdesk.Agency, officers []*citdesk.Officer) error {
+	if len(officers) == 0 {
+		return nil
+	}
+	byID := make(map[int64][]*citdesk.TrainingRecord, len(officers))
+	q := `SELECT id, agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at FROM training_records WHERE agency_id = ?`
+	args := []any{agency.ID}
+	if len(officers) == 1 {
+		q += ` AND officer_id = ?`
+		args = append(args, officers[0].ID)
+	}
+	records, err := scanTraining(ctx, tx, q, args...)
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		byID[r.OfficerID] = append(byID[r.OfficerID], r)
+	}
+	today := citdesk.DateOf(tx.now, agency.Location())
+	for _, o := range officers {
+		standing := citdesk.DeriveCITStatus(byID[o.ID], agency.Policy, today)
+		o.CIT = &standing
+		for _, r := range byID[o.ID] {
+			if r.Kind == citdesk.CourseMHAwareness {
+				o.MHAwarness = true
+			}
+		}
+		if o.Duty != nil {
+			o.Duty.Stale = citdesk.PositionStale(o.Duty.PositionAt, tx.now, agency.Policy.StalePosition)
+		}
+	}
+	return nil
+}
+
+func scanTraining(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.TrainingRecord, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query training: %w", err)
+	}
+	defer rows.Close()
+	var out []*citdesk.TrainingRecord
+	for rows.Next() {
+		var r citdesk.TrainingRecord
+		var kind, completed string
+		var created int64
+		if err := rows.Scan(&r.ID, &r.AgencyID, &r.OfficerID, &kind, &r.Title, &completed, &r.Hours, &r.Provider, &r.Certificate, &created); err != nil {
+			return nil, err
+		}
+		r.Kind, r.CreatedAt = citdesk.CourseKind(kind), fromMicros(created)
+		if r.Completed, err = citdesk.ParseDate(completed); err != nil {
+			return nil, fmt.Errorf("training %d: bad date %q", r.ID, completed)
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// CreateOfficer adds an officer to the roster (coordinator or admin).
+func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
+	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	if err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.createOfficer(ctx, actor, o) })
+}
+
+func (tx *Tx) createOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
+	o.AgencyID, o.CreatedAt, o.UpdatedAt, o.Version = actor.AgencyID, tx.now, tx.now, 1
+	id, err := tx.insert(ctx, `INSERT INTO officers (agency_id, badge, first_name, last_name, rank, call_sign, shift, phone, active, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		o.AgencyID, o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, micros(o.CreatedAt), micros(o.UpdatedAt))
+	if isUniqueViolation(err) {
+		return citdesk.FieldErrorf("badge", "Badge number %s is already on the roster.", o.Badge)
+	} else if err != nil {
+		return fmt.Errorf("insert officer: %w", err)
+	}
+	o.ID = id
+	return tx.audit(ctx, actor, "officer.create", "officer", id, "")
+}
+
+func (s officerService) findOfficer(ctx context.Context, where string, arg any) (*citdesk.Officer, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o *citdesk.Officer
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		o, err = scanOfficer(tx.QueryRowContext(ctx, `SELECT `+officerColumns+officerFrom+` WHERE o.agency_id = ? AND `+where, actor.AgencyID, arg))
+		if errors.Is(err, sql.ErrNoRows) {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+		} else if err != nil {
+			return err
+		}
+		return tx.decorate(ctx, agency, []*citdesk.Officer{o})
+	})
+	return o, err
+}
+
+// FindOfficerByID returns an officer of the actor's agency with derived
+// CIT standing and duty state.
+func (s officerService) FindOfficerByID(ctx context.Context, id int64) (*citdesk.Officer, error) {
+	return s.findOfficer(ctx, "o.id = ?", id)
+}
+
+// FindOfficerByBadge returns an officer by badge number.
+func (s officerService) FindOfficerByBadge(ctx context.Context, badge string) (*citdesk.Officer, error) {
+	return s.findOfficer(ctx, "o.badge = ?", strings.TrimSpace(badge))
+}
+
+// ListOfficers lists the actor's agency's officers, ordered by last name.
+func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilter) ([]*citdesk.Officer, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + officerColumns + officerFrom + ` WHERE o.agency_id = ?`
+	args := []any{actor.AgencyID}
+	if f.Active != nil {
+		q += ` AND o.active = ?`
+		args = append(args, *f.Active)
+	}
+	if f.OnDuty {
+		q += ` AND d.status IS NOT NULL AND d.status <> 'off_duty'`
+	}
+	if f.Query != "" {
+		like := "%" + strings.ToLower(f.Query) + "%"
+		q += ` AND (LOWER(o.badge) LIKE ? OR LOWER(o.first_name) LIKE ? OR LOWER(o.last_name) LIKE ? OR LOWER(o.call_sign) LIKE ?)`
+		args = append(args, like, like, like, like)
+	}
+	q += ` ORDER BY o.last_name, o.first_name, o.id`
+	var officers []*citdesk.Officer
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOfficer(rows)
+			if err != nil {
+				return err
+			}
+			officers = append(officers, o)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.decorate(ctx, agency, officers)
+	})
+	if err != nil || f.CITStatus == "" {
+		return officers, err
+	}
+	kept := officers[:0]
+	for _, o := range officers {
+		if o.CIT.Status == f.CITStatus {
+			kept = append(kept, o)
+		}
+	}
+	return kept, nil
+}
+
+// UpdateOfficer saves the roster fields of o when o.Version is current.
+func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
+	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	if err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.updateOfficer(ctx, actor, o) })
+}
+
+func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
+	res, err := tx.ExecContext(ctx, `UPDATE officers SET badge = ?, first_name = ?, last_name = ?, rank = ?, call_sign = ?, shift = ?, phone = ?, active = ?, updated_at = ?, version = version + 1
+		WHERE agency_id = ? AND id = ? AND version = ?`,
+		o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, micros(tx.now), actor.AgencyID, o.ID, o.Version)
+	if isUniqueViolation(err) {
+		return citdesk.FieldErrorf("badge", "Badge number %s is already on the roster.", o.Badge)
+	} else if err != nil {
+		return fmt.Errorf("update officer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, o.ID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+		}
+		return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this officer since you loaded it; reload and try again.")
+	}
+	o.Version++
+	o.UpdatedAt = tx.now
+	return tx.audit(ctx, actor, "officer.update", "officer", o.ID, "")
+}
+
+// UpsertOfficerByBadge creates the officer with o.Badge, or updates its
+// roster fields, for imports: a re-import updates rather than duplicates.
+func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer) (bool, error) {
+	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	if err != nil {
+		return false, err
+	}
+	if err := o.Validate(); err != nil {
+		return false, err
+	}
+	created := false
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		var id, version int64
+		err := tx.QueryRowContext(ctx, `SELECT id, version FROM officers WHERE agency_id = ? AND badge = ?`, actor.AgencyID, o.Badge).Scan(&id, &version)
+		if errors.Is(err, sql.ErrNoRows) {
+			created = true
+			return tx.createOfficer(ctx, actor, o)
+		} else if err != nil {
+			return err
+		}
+		o.ID, o.Version = id, version
+		return tx.updateOfficer(ctx, actor, o)
+	})
+	return created, err
+}
+
+// AddTraining records a completed course (coordinator or admin). The same
+// officer, kind and date twice is a conflict, so re-imports add nothing.
+func (s officerService) AddTraining(ctx context.Context, r *citdesk.TrainingRecord) error {
+	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if err := r.Validate(citdesk.DateOf(tx.now, agency.Location())); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.OfficerID).Scan(&n); err != nil {
+			return err
+		} else if n == 0 {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM training_records WHERE agency_id = ? AND officer_id = ? AND kind = ? AND completed = ? AND hours = ?`,
+			actor.AgencyID, r.OfficerID, string(r.Kind), r.Completed.String(), r.Hours).Scan(&n); err != nil {
+			return err
+		} else if n > 0 {
+			return citdesk.Errorf(citdesk.ECONFLICT, "This training is already recorded for %s.", r.Completed)
+		}
+		if r.Title == "" {
+			r.Title = defaultCourseTitle(r.Kind)
+		}
+		r.AgencyID, r.CreatedAt = actor.AgencyID, tx.now
+		r.ID, err = tx.insert(ctx, `INSERT INTO training_records (agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.AgencyID, r.OfficerID, string(r.Kind), r.Title, r.Completed.String(), r.Hours, r.Provider, r.Certificate, micros(r.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert training: %w", err)
+		}
+		return tx.audit(ctx, actor, "training.add", "officer", r.OfficerID, string(r.Kind))
+	})
+}
+
+func defaultCourseTitle(k citdesk.CourseKind) string {
+	switch k {
+	case citdesk.CourseCITBasic:
+		return "CIT 40-hour course"
+	case citdesk.CourseMHAwareness:
+		return "Mental health awareness"
+	case citdesk.CourseCITInService:
+		return "CIT in-service"
+	}
+	return "Training"
+}
+
+// ListTraining lists an officer's training, newest first: for the
+// coordinator and admin, and for the officer themself.
+func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*citdesk.TrainingRecord, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasRole(rosterRoles...) && !actor.IsOfficer(officerID) {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own training record.")
+	}
+	var out []*citdesk.TrainingRecord
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = scanTraining(ctx, tx, `SELECT id, agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at
+			FROM training_records WHERE agency_id = ? AND officer_id = ? ORDER BY completed DESC, id DESC`, actor.AgencyID, officerID)
+		return
+	})
+	return out, err
+}
+
+// SetStatus records an officer's new duty status (and position, when
+// given): by the officer themself or by a dispatcher.
+func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) error {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.RoleDispatcher, citdesk.RoleAdmin) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "Officers may set only their own status.")
+	}
+	if !c.Status.Valid() {
+		return citdesk.FieldErrorf("status", "Status must be one of off_duty, available, busy, dispatched, en_route, on_scene.")
+	}
+	if (c.Lat == nil) != (c.Lon == nil) {
+		return citdesk.FieldErrorf("lat", "Give both lat and lon, or neither.")
+	}
+	if c.Lat != nil && (*c.Lat < -90 || *c.Lat > 90) {
+		return citdesk.FieldErrorf("lat", "Latitude must be between -90 and 90.")
+	}
+	if c.Lon != nil && (*c.Lon < -180 || *c.Lon > 180) {
+		return citdesk.FieldErrorf("lon", "Longitude must be between -180 and 180.")
+	}
+	var o *citdesk.Officer
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.setStatus(ctx, actor, c); err != nil {
+			return err
+		}
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		o, err = scanOfficer(tx.QueryRowContext(ctx, `SELECT `+officerColumns+officerFrom+` WHERE o.agency_id = ? AND o.id = ?`, actor.AgencyID, c.OfficerID))
+		if err != nil {
+			return err
+		}
+		return tx.decorate(ctx, agency, []*citdesk.Officer{o})
+	})
+	if err != nil {
+		return err
+	}
+	s.db.publish(ctx, citdesk.EventOfficerStatus, actor.AgencyID, o.ID, o)
+	return nil
+}
+
+// setStatus writes a status change and the officer's current duty row.
+func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.StatusChange) error {
+	var active bool
+	err := tx.QueryRowContext(ctx, `SELECT active FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, c.OfficerID).Scan(&active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+	} else if err != nil {
+		return err
+	}
+	if !active && c.Status != citdesk.StatusOffDuty {
+		return citdesk.FieldErrorf("status", "This officer is inactive on the roster and cannot go on duty.")
+	}
+	c.AgencyID, c.At, c.ByUserID = actor.AgencyID, tx.now, actor.UserID
+	c.ID, err = tx.insert(ctx, `INSERT INTO status_changes (agency_id, officer_id, status, lat, lon, at, by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.AgencyID, c.OfficerID, string(c.Status), nullFloat(c.Lat), nullFloat(c.Lon), micros(c.At), c.ByUserID)
+	if err != nil {
+		return fmt.Errorf("insert status change: %w", err)
+	}
+	// The status's "since" only moves when the status itself changes; a
+	// position update keeps it.
+	var cur sql.NullString
+	var since int64
+	err = tx.QueryRowContext(ctx, `SELECT status, since FROM officer_duty WHERE officer_id = ?`, c.OfficerID).Scan(&cur, &since)
+	if errors.Is(err, sql.ErrNoRows) || cur.String != string(c.Status) {
+		since = micros(c.At)
+	} else if err != nil {
+		return err
+	}
+	var posAt sql.NullInt64
+	if c.Lat != nil {
+		posAt = sql.NullInt64{Int64: micros(c.At), Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO officer_duty (officer_id, agency_id, status, since, lat, lon, position_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (officer_id) DO UPDATE SET status = excluded.status, since = excluded.since,
+			lat = COALESCE(excluded.lat, officer_duty.lat), lon = COALESCE(excluded.lon, officer_duty.lon),
+			position_at = COALESCE(excluded.position_at, officer_duty.position_at)`,
+		c.OfficerID, c.AgencyID, string(c.Status), since, nullFloat(c.Lat), nullFloat(c.Lon), posAt)
+	if err != nil {
+		return fmt.Errorf("update duty: %w", err)
+	}
+	return tx.audit(ctx, actor, "officer.status", "officer", c.OfficerID, string(c.Status))
+}
+
+var historyRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
+
+// StatusHistory returns one officer's status changes in [from, to), oldest first.
+func (s officerService) StatusHistory(ctx context.Context, officerID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasRole(historyRoles...) && !actor.IsOfficer(officerID) {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own status history.")
+	}
+	var out []*citdesk.StatusChange
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
+			WHERE agency_id = ? AND officer_id = ? AND at >= ? AND at < ? ORDER BY at, id`, actor.AgencyID, officerID, micros(from), micros(to))
+		return
+	})
+	return out, err
+}
+
+// AgencyStatusHistory returns every officer's status changes in [from, to)
+// and each officer's last change before from, oldest first.
+func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.Time) ([]*citdesk.StatusChange, error) {
+	actor, err := citdesk.RequireRole(ctx, historyRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*citdesk.StatusChange
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
+			WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
+			actor.AgencyID, actor.AgencyID, micros(from))
+		if err != nil {
+			return err
+		}
+		during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
+			WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, actor.AgencyID, micros(from), micros(to))
+		out = append(before, during...)
+		return err
+	})
+	return out, err
+}
+
+func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query status: %w", err)
+	}
+	defer rows.Close()
+	var out []*citdesk.StatusChange
+	for rows.Next() {
+		var c citdesk.StatusChange
+		var status string
+		var lat, lon sql.NullFloat64
+		var at int64
+		if err := rows.Scan(&c.ID, &c.AgencyID, &c.OfficerID, &status, &lat, &lon, &at, &c.ByUserID); err != nil {
+			return nil, err
+		}
+		c.Status, c.Lat, c.Lon, c.At = citdesk.DutyStatus(status), fromNullFloat(lat), fromNullFloat(lon), fromMicros(at)
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// publish sends an event about a committed change, when an event service
+// is attached.
+func (db *DB) publish(ctx context.Context, typ string, agencyID, objectID int64, payload any) {
+	if db.Events == nil {
+		return
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return
+	}
+	db.Events.Publish(ctx, citdesk.Event{AgencyID: agencyID, Type: typ, ObjectID: objectID, Payload: b})
+}

@@ -1,0 +1,164 @@
+// Package storetest opens throwaway citdesk databases for tests: always
+// SQLite, and PostgreSQL too when CITDESK_TEST_POSTGRES holds a connection
+// URL. Each test gets a database of its own, dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/store"
+)
+
+// Engine names a database engine under test.
+type Engine string
+
+// The engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// EnvPostgres is the environment variable that enables PostgreSQL tests.
+const EnvPostgres = "CITDESK_TEST_POSTGRES"
+
+// Engines returns the engines to test on: SQLite always, PostgreSQL when
+// CITDESK_TEST_POSTGRES is set.
+func Engines() []Engine {
+	if os.Getenv(EnvPostgres) != "" {
+		return []Engine{SQLite, Postgres}
+	}
+	return []Engine{SQLite}
+}
+
+// Each runs fn as a subtest once per engine.
+func Each(t *testing.T, fn func(t *testing.T, e Engine)) {
+	t.Helper()
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) { fn(t, e) })
+	}
+}
+
+// Epoch is the fake clock's starting time in tests: a Tuesday evening in
+// De Soto, Missouri (2026-03-10 19:30 CDT).
+var Epoch = time.Date(2026, 3, 11, 0, 30, 0, 0, time.UTC)
+
+// Open returns a fresh, migrated database on engine e with a fake clock
+// at Epoch and cheap password hashing. It is closed and dropped when the
+// test ends.
+func Open(tb testing.TB, e Engine) (*store.DB, *citdesk.FakeClock) {
+	tb.Helper()
+	dsn := DSN(tb, e)
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("open %s: %v", e, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	clock := citdesk.NewFakeClock(Epoch)
+	db.Clock = clock
+	db.Argon2 = store.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+	return db, clock
+}
+
+// DSN returns the data source name of a fresh, empty database on engine e,
+// dropped when the test ends.
+func DSN(tb testing.TB, e Engine) string {
+	tb.Helper()
+	if e == SQLite {
+		return filepath.Join(tb.TempDir(), "citdesk.db")
+	}
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Skip("PostgreSQL tests need " + EnvPostgres)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	defer admin.Close()
+	template := migratedTemplate(tb, base)
+	name := "citdesk_t_" + randomHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + template); err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	return withDatabase(base, name)
+}
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// migratedTemplate makes, once per test process, a migrated database that
+// test databases are copied from: copying is much faster than migrating.
+func migratedTemplate(tb testing.TB, base string) string {
+	templateOnce.Do(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			templateErr = err
+			return
+		}
+		defer admin.Close()
+		templateName = "citdesk_tmpl_" + randomHex()
+		if _, templateErr = admin.Exec(`CREATE DATABASE ` + templateName); templateErr != nil {
+			return
+		}
+		db, err := store.Open(context.Background(), withDatabase(base, templateName))
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateErr = db.Close()
+	})
+	if templateErr != nil {
+		tb.Fatalf("make template database: %v", templateErr)
+	}
+	return templateName
+}
+
+// DropTemplate removes the template database; call it from TestMain after m.Run.
+func DropTemplate() {
+	base := os.Getenv(EnvPostgres)
+	if base == "" || templateName == "" {
+		return
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	admin.Exec(`DROP DATABASE IF EXISTS ` + templateName + ` WITH (FORCE)`)
+}
+
+func withDatabase(base, name string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,386 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// UserService returns the user and sign-in service.
+func (db *DB) UserService() citdesk.UserService { return userService{db} }
+
+type userService struct{ db *DB }
+
+const userColumns = `id, agency_id, username, display_name, roles, officer_id, password_hash, failed_logins, locked_until, disabled, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*citdesk.User, error) {
+	var u citdesk.User
+	var roles string
+	var officer, locked sql.NullInt64
+	var created int64
+	if err := row.Scan(&u.ID, &u.AgencyID, &u.Username, &u.DisplayName, &roles, &officer, &u.PasswordHash, &u.FailedLogins, &locked, &u.Disabled, &created); err != nil {
+		return nil, err
+	}
+	for _, r := range strings.Split(roles, ",") {
+		if r != "" {
+			u.Roles = append(u.Roles, citdesk.Role(r))
+		}
+	}
+	u.OfficerID, u.LockedUntil, u.CreatedAt = fromNullInt(officer), fromNullMicros(locked), fromMicros(created)
+	return &u, nil
+}
+
+func joinRoles(roles []citdesk.Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
+}
+
+// CreateUser adds a user to the actor's agency. Admins (and operators) only.
+func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password string) error {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	u.AgencyID = actor.AgencyID
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	if err := citdesk.ValidateUsername(u.Username); err != nil {
+		return err
+	}
+	if len(u.Roles) == 0 {
+		return citdesk.FieldErrorf("roles", "At least one role is required.")
+	}
+	if _, err := citdesk.ParseRoles(joinRoles(u.Roles)); err != nil {
+		return err
+	}
+	if u.HasRole(citdesk.RoleOfficer) && u.OfficerID == nil {
+		return citdesk.FieldErrorf("officer_id", "A user with the officer role must be linked to an officer record.")
+	}
+	if err := citdesk.ValidatePassword(password, u.Username); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password, s.db.Argon2)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if u.OfficerID != nil {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM officers WHERE agency_id = ? AND id = ?`, u.AgencyID, *u.OfficerID).Scan(&n); err != nil {
+				return err
+			} else if n == 0 {
+				return citdesk.FieldErrorf("officer_id", "No officer %d in this agency.", *u.OfficerID)
+			}
+		}
+		u.CreatedAt = tx.now
+		id, err := tx.insert(ctx, `INSERT INTO users (agency_id, username, display_name, roles, officer_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.AgencyID, u.Username, u.DisplayName, joinRoles(u.Roles), nullInt(u.OfficerID), hash, micros(u.CreatedAt))
+		if isUniqueViolation(err) {
+			return citdesk.FieldErrorf("username", "Username %q is taken.", u.Username)
+		} else if err != nil {
+			return fmt.Errorf("insert user: %w", err)
+		}
+		u.ID, u.PasswordHash = id, hash
+		return tx.audit(ctx, actor, "user.create", "user", id, "roles="+joinRoles(u.Roles))
+	})
+}
+
+func (tx *Tx) findUser(ctx context.Context, agencyID, id int64) (*citdesk.User, error) {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? AND id = ?`, agencyID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "User not found.")
+	}
+	return u, err
+}
+
+// FindUserByID returns a user of the actor's agency: any, for an admin;
+// otherwise only the actor.
+func (s userService) FindUserByID(ctx context.Context, id int64) (*citdesk.User, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if actor.UserID != id && !actor.HasRole(citdesk.RoleAdmin) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "User not found.")
+	}
+	var u *citdesk.User
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) { u, err = tx.findUser(ctx, actor.AgencyID, id); return })
+	return u, err
+}
+
+// ListUsers lists the actor's agency's users (admins only).
+func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var users []*citdesk.User
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return rows.Err()
+	})
+	return users, err
+}
+
+// SetPassword changes a password: the actor's own, or anyone's for an
+// admin. Every other session of that user ends.
+func (s userService) SetPassword(ctx context.Context, userID int64, password string) error {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if actor.UserID != userID && !actor.HasRole(citdesk.RoleAdmin) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only change your own password.")
+	}
+	var u *citdesk.User
+	if err := s.db.readTx(ctx, func(tx *Tx) (err error) { u, err = tx.findUser(ctx, actor.AgencyID, userID); return }); err != nil {
+		return err
+	}
+	if err := citdesk.ValidatePassword(password, u.Username); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password, s.db.Argon2)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE agency_id = ? AND id = ?`, hash, actor.AgencyID, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL`, micros(tx.now), userID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, "user.password", "user", userID, "")
+	})
+}
+
+// UnlockUser clears a lockout (admins only).
+func (s userService) UnlockUser(ctx context.Context, userID int64) error {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE agency_id = ? AND id = ?`, actor.AgencyID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "User not found.")
+		}
+		return tx.audit(ctx, actor, "user.unlock", "user", userID, "")
+	})
+}
+
+// dummyHash is checked when a username is unknown, so a wrong username takes
+// as long as a wrong password and does not reveal which accounts exist.
+var dummyHash, _ = hashPassword("citdesk-no-such-user", DefaultArgon2)
+
+var errBadCredentials = citdesk.Errorf(citdesk.EUNAUTHORIZED, "Wrong username or password.")
+
+// Authenticate signs a user in. See citdesk.UserService.
+func (s userService) Authenticate(ctx context.Context, username, password, kind string) (*citdesk.User, *citdesk.Session, string, error) {
+	remote := ""
+	if a := citdesk.ActorFromContext(ctx); a != nil {
+		remote = a.Remote
+	}
+	username = strings.ToLower(strings.TrimSpace(username))
+	var u *citdesk.User
+	var agency *citdesk.Agency
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username))
+		if err != nil {
+			return err
+		}
+		agency, err = tx.findAgency(ctx, "id = ?", u.AgencyID)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		checkPassword(password, dummyHash)
+		_ = s.db.writeTx(ctx, func(tx *Tx) error {
+			return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "anonymous", Remote: remote, Action: "signin", ObjectType: "user", Outcome: citdesk.OutcomeFailure, Detail: "unknown username"})
+		})
+		return nil, nil, "", errBadCredentials
+	} else if err != nil {
+		return nil, nil, "", fmt.Errorf("find user: %w", err)
+	}
+	// The password is checked outside any transaction: argon2 is slow on
+	// purpose, and SQLite's writer must not wait on it.
+	ok := checkPassword(password, u.PasswordHash)
+	policy := agency.Policy
+	event := &citdesk.AuditEvent{AgencyID: u.AgencyID, UserID: u.ID, Actor: u.Username, Remote: remote, Action: "signin", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10)}
+
+	var session *citdesk.Session
+	var secret string
+	var result error
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		// Read again under the write lock: another attempt may have locked the account.
+		cur, err := tx.findUser(ctx, u.AgencyID, u.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Disabled:
+			event.Outcome, event.Detail = citdesk.OutcomeFailure, "account disabled"
+			result = errBadCredentials
+		case cur.Locked(tx.now):
+			event.Outcome, event.Detail = citdesk.OutcomeFailure, "account locked"
+			mins := int(cur.LockedUntil.Sub(tx.now).Minutes()) + 1
+			result = citdesk.Errorf(citdesk.ELOCKED, "This account is locked after too many failed sign-ins. Try again in %d minutes, or ask an admin to unlock it.", mins)
+		case !ok:
+			failed := cur.FailedLogins + 1
+			var lockedUntil sql.NullInt64
+			event.Outcome, event.Detail = citdesk.OutcomeFailure, "wrong password"
+			result = errBadCredentials
+			if policy.LockoutAttempts > 0 && failed >= policy.LockoutAttempts {
+				lockedUntil = sql.NullInt64{Int64: micros(tx.now.Add(policy.LockoutDuration)), Valid: true}
+				failed = 0
+				event.Detail = "wrong password; account locked"
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, lockedUntil, u.ID); err != nil {
+				return err
+			}
+		default:
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, u.ID); err != nil {
+				return err
+			}
+			session, secret, err = tx.createSession(ctx, cur, kind, policy, remote)
+			if err != nil {
+				return err
+			}
+			event.Outcome, event.Detail = citdesk.OutcomeSuccess, kind
+			u = cur
+		}
+		return tx.appendAudit(ctx, event)
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if result != nil {
+		return nil, nil, "", result
+	}
+	return u, session, secret, nil
+}
+
+func (tx *Tx) createSession(ctx context.Context, u *citdesk.User, kind string, p citdesk.Policy, remote string) (*citdesk.Session, string, error) {
+	secret, err := newSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	life := 12 * time.Hour // a cookie session also ends after a long shift, idle or not
+	if kind == citdesk.SessionToken {
+		life = p.TokenLifetime
+	} else if kind != citdesk.SessionCookie {
+		return nil, "", fmt.Errorf("unknown session kind %q", kind)
+	}
+	sess := &citdesk.Session{AgencyID: u.AgencyID, UserID: u.ID, Kind: kind, CreatedAt: tx.now, LastSeen: tx.now, ExpiresAt: tx.now.Add(life), Remote: remote}
+	sess.ID, err = tx.insert(ctx, `INSERT INTO sessions (agency_id, user_id, kind, secret_hash, created_at, last_seen, expires_at, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.AgencyID, sess.UserID, sess.Kind, secretHash(secret), micros(sess.CreatedAt), micros(sess.LastSeen), micros(sess.ExpiresAt), remote)
+	if err != nil {
+		return nil, "", fmt.Errorf("insert session: %w", err)
+	}
+	return sess, secret, nil
+}
+
+var errNoSession = citdesk.Errorf(citdesk.EUNAUTHORIZED, "Your session has ended; sign in again.")
+
+// touchEvery limits how often a session's last-seen time is written:
+// idle timeouts are minutes long, so a write per request would be waste.
+const touchEvery = 30 * time.Second
+
+// FindSession returns the user behind a live session secret.
+func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.User, *citdesk.Session, error) {
+	if secret == "" {
+		return nil, nil, errNoSession
+	}
+	var u *citdesk.User
+	var sess citdesk.Session
+	var policy citdesk.Policy
+	now := s.db.now()
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		var created, last, expires int64
+		var ended sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT id, agency_id, user_id, kind, created_at, last_seen, expires_at, ended_at FROM sessions WHERE secret_hash = ?`, secretHash(secret)).
+			Scan(&sess.ID, &sess.AgencyID, &sess.UserID, &sess.Kind, &created, &last, &expires, &ended)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoSession
+		} else if err != nil {
+			return err
+		}
+		if ended.Valid {
+			return errNoSession
+		}
+		sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
+		agency, err := tx.findAgency(ctx, "id = ?", sess.AgencyID)
+		if err != nil {
+			return err
+		}
+		policy = agency.Policy
+		u, err = tx.findUser(ctx, sess.AgencyID, sess.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	idle := sess.Kind == citdesk.SessionCookie && policy.SessionIdle > 0 && now.Sub(sess.LastSeen) > policy.SessionIdle
+	if !now.Before(sess.ExpiresAt) || idle || u.Disabled {
+		_ = s.db.writeTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL`, micros(tx.now), sess.ID)
+			return err
+		})
+		return nil, nil, errNoSession
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery {
+		err := s.db.writeTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ?`, micros(tx.now), sess.ID)
+			return err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeen = now
+	}
+	return u, &sess, nil
+}
+
+// EndSession ends a session server-side, so its cookie or token is refused
+// from then on even if someone kept a copy.
+func (s userService) EndSession(ctx context.Context, secret string) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		var id, agencyID, userID int64
+		err := tx.QueryRowContext(ctx, `SELECT id, agency_id, user_id FROM sessions WHERE secret_hash = ? AND ended_at IS NULL`, secretHash(secret)).Scan(&id, &agencyID, &userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE id = ?`, micros(tx.now), id); err != nil {
+			return err
+		}
+		actor := citdesk.ActorFromContext(ctx)
+		if actor == nil {
+			actor = &citdesk.Actor{AgencyID: agencyID, UserID: userID}
+		}
+		return tx.audit(ctx, actor, "signout", "user", userID, "")
+	})
+}

@@ -1,0 +1,217 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/store/storetest"
+)
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := citdesk.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, clock := storetest.Open(t, e)
+		_, op := storetest.Agency(t, db, "desoto")
+		storetest.User(t, db, op, "dana", citdesk.RoleDispatcher)
+		users := db.UserService()
+		ctx := context.Background()
+
+		t.Run("success opens a session", func(t *testing.T) {
+			u, sess, secret, err := users.Authenticate(ctx, "Dana ", storetest.TestPassword, citdesk.SessionCookie)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Username != "dana" || secret == "" || sess.Kind != citdesk.SessionCookie {
+				t.Fatalf("got user %q secret %q session %+v", u.Username, secret, sess)
+			}
+			got, _, err := users.FindSession(ctx, secret)
+			if err != nil || got.ID != u.ID {
+				t.Fatalf("FindSession = %v, %v", got, err)
+			}
+		})
+
+		t.Run("wrong password and unknown user look the same", func(t *testing.T) {
+			_, _, _, err1 := users.Authenticate(ctx, "dana", "wrong password!", citdesk.SessionCookie)
+			_, _, _, err2 := users.Authenticate(ctx, "nobody", "wrong password!", citdesk.SessionCookie)
+			wantCode(t, err1, citdesk.EUNAUTHORIZED)
+			wantCode(t, err2, citdesk.EUNAUTHORIZED)
+			if citdesk.ErrorMessage(err1) != citdesk.ErrorMessage(err2) {
+				t.Fatalf("messages differ: %q vs %q", citdesk.ErrorMessage(err1), citdesk.ErrorMessage(err2))
+			}
+			// Start the lockout test from a clean count.
+			clock.Advance(time.Hour)
+			if _, _, _, err := users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie); err != nil {
+				t.Fatal(err)
+			}
+		})
+
+		t.Run("five failures lock for ten minutes", func(t *testing.T) {
+			for i := 1; i <= 4; i++ {
+				_, _, _, err := users.Authenticate(ctx, "dana", "not the password", citdesk.SessionCookie)
+				wantCode(t, err, citdesk.EUNAUTHORIZED)
+			}
+			_, _, _, err := users.Authenticate(ctx, "dana", "not the password", citdesk.SessionCookie)
+			wantCode(t, err, citdesk.EUNAUTHORIZED)
+			// Locked now: even the right password is refused.
+			_, _, _, err = users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie)
+			wantCode(t, err, citdesk.ELOCKED)
+			clock.Advance(9*time.Minute + 59*time.Second)
+			_, _, _, err = users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie)
+			wantCode(t, err, citdesk.ELOCKED)
+			clock.Advance(2 * time.Second)
+			if _, _, _, err := users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie); err != nil {
+				t.Fatalf("after 10 minutes: %v", err)
+			}
+		})
+
+		t.Run("admin unlocks", func(t *testing.T) {
+			for i := 0; i < 5; i++ {
+				users.Authenticate(ctx, "dana", "not the password", citdesk.SessionCookie)
+			}
+			_, _, _, err := users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie)
+			wantCode(t, err, citdesk.ELOCKED)
+			_, adminCtx := storetest.User(t, db, op, "root", citdesk.RoleAdmin)
+			_, dispCtx := storetest.User(t, db, op, "disp2", citdesk.RoleDispatcher)
+			list, _ := db.UserService().ListUsers(adminCtx)
+			var dana int64
+			for _, u := range list {
+				if u.Username == "dana" {
+					dana = u.ID
+				}
+			}
+			wantCode(t, users.UnlockUser(dispCtx, dana), citdesk.EFORBIDDEN)
+			if err := users.UnlockUser(adminCtx, dana); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, _, err := users.Authenticate(ctx, "dana", storetest.TestPassword, citdesk.SessionCookie); err != nil {
+				t.Fatalf("after unlock: %v", err)
+			}
+		})
+	})
+}
+
+func TestLockoutPolicyPerAgency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, clock := storetest.Open(t, e)
+		a, op := storetest.Agency(t, db, "strict")
+		p := a.Policy
+		p.LockoutAttempts, p.LockoutDuration, p.SessionIdle = 3, time.Hour, 5*time.Minute
+		if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			db.UserService().Authenticate(ctx, "sam", "not the password", citdesk.SessionCookie)
+		}
+		clock.Advance(59 * time.Minute)
+		_, _, _, err := db.UserService().Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+		wantCode(t, err, citdesk.ELOCKED)
+		clock.Advance(2 * time.Minute)
+		_, _, secret, err := db.UserService().Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(5*time.Minute + time.Second)
+		_, _, err = db.UserService().FindSession(ctx, secret)
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+	})
+}
+
+func TestSessionIdleAndEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, clock := storetest.Open(t, e)
+		_, op := storetest.Agency(t, db, "desoto")
+		storetest.User(t, db, op, "olive", citdesk.RoleCoordinator)
+		users, ctx := db.UserService(), context.Background()
+
+		_, _, secret, err := users.Authenticate(ctx, "olive", storetest.TestPassword, citdesk.SessionCookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Used every 29 minutes, the session lives on.
+		for i := 0; i < 4; i++ {
+			clock.Advance(29 * time.Minute)
+			if _, _, err := users.FindSession(ctx, secret); err != nil {
+				t.Fatalf("use %d: %v", i, err)
+			}
+		}
+		// Idle 30 minutes and one second, it ends, and stays ended.
+		clock.Advance(30*time.Minute + time.Second)
+		_, _, err = users.FindSession(ctx, secret)
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+		clock.Advance(-31 * time.Minute)
+		_, _, err = users.FindSession(ctx, secret)
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+
+		// Signing out ends the session server-side.
+		_, _, secret, err = users.Authenticate(ctx, "olive", storetest.TestPassword, citdesk.SessionCookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := users.EndSession(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = users.FindSession(ctx, secret)
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+
+		// Tokens are not idle-limited but expire after their lifetime.
+		_, sess, token, err := users.Authenticate(ctx, "olive", storetest.TestPassword, citdesk.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := clock.Now().Add(24 * time.Hour); !sess.ExpiresAt.Equal(want) {
+			t.Fatalf("token expires %v, want %v", sess.ExpiresAt, want)
+		}
+		clock.Advance(23 * time.Hour)
+		if _, _, err := users.FindSession(ctx, token); err != nil {
+			t.Fatalf("token after 23h: %v", err)
+		}
+		clock.Advance(time.Hour)
+		_, _, err = users.FindSession(ctx, token)
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+	})
+}
+
+func TestCreateUserValidation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, _ := storetest.Open(t, e)
+		_, op := storetest.Agency(t, db, "desoto")
+		_, dispCtx := storetest.User(t, db, op, "disp", citdesk.RoleDispatcher)
+		for _, tc := range []struct {
+			name, username, password string
+			roles                    []citdesk.Role
+			ctx                      context.Context
+			code, field              string
+		}{
+			{"short password", "amy", "short", []citdesk.Role{citdesk.RoleAnalyst}, op, citdesk.EINVALID, "password"},
+			{"common password", "amy", "password123", []citdesk.Role{citdesk.RoleAnalyst}, op, citdesk.EINVALID, "password"},
+			{"password is username", "amyamyamy", "AmyAmyAmy", []citdesk.Role{citdesk.RoleAnalyst}, op, citdesk.EINVALID, "password"},
+			{"bad username", "Amy Smith", storetest.TestPassword, []citdesk.Role{citdesk.RoleAnalyst}, op, citdesk.EINVALID, "username"},
+			{"no roles", "amy", storetest.TestPassword, nil, op, citdesk.EINVALID, "roles"},
+			{"officer without record", "amy", storetest.TestPassword, []citdesk.Role{citdesk.RoleOfficer}, op, citdesk.EINVALID, "officer_id"},
+			{"taken", "disp", storetest.TestPassword, []citdesk.Role{citdesk.RoleAnalyst}, op, citdesk.EINVALID, "username"},
+			{"not an admin", "amy", storetest.TestPassword, []citdesk.Role{citdesk.RoleAnalyst}, dispCtx, citdesk.EFORBIDDEN, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := db.UserService().CreateUser(tc.ctx, &citdesk.User{Username: tc.username, Roles: tc.roles}, tc.password)
+				wantCode(t, err, tc.code)
+				if f := citdesk.ErrorField(err); f != tc.field {
+					t.Fatalf("field = %q, want %q (%v)", f, tc.field, err)
+				}
+			})
+		}
+		// Long, uncommon passphrases need no digits or symbols.
+		if err := db.UserService().CreateUser(op, &citdesk.User{Username: "amy", Roles: []citdesk.Role{citdesk.RoleAnalyst}}, "purple elephants dance"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
