@@ -44,7 +44,8 @@ func (s CITStatus) Label() string {
 type CITStanding struct {
 	Status CITStatus `json:"status"`
 	// Until is the last day the certification holds without more training;
-	// zero when not certified. For a lapsed officer, the day it lapsed.
+	// zero when never certified. For a lapsed officer, the last day it
+	// held (the first day not certified is Until + 1).
 	Until  Date   `json:"until"`
 	Reason string `json:"reason"`
 }

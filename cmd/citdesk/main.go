@@ -1,0 +1,131 @@
+// Command citdesk runs the Crisis Intervention Team desk: the web
+// application and API (serve), and the operator's commands (migrate,
+// agency, user, import, audit, version). Flags may also be given as
+// CITDESK_* environment variables (--db as CITDESK_DB, and so on).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "citdesk:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `citdesk — the Crisis Intervention Team desk
+
+Usage:
+  citdesk serve [--addr :8080] [--data ./citdesk-data | --db postgres://…] [--demo]
+  citdesk migrate
+  citdesk agency add SLUG --name NAME --timezone TZ [--lat N --lon N]
+  citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] [--officer-badge B]   (password on stdin)
+  citdesk user unlock --agency SLUG --username NAME
+  citdesk import --agency SLUG --format roster FILE
+  citdesk audit verify
+  citdesk version
+
+Every command that touches data takes --data DIR (SQLite, the default) or
+--db postgres://… ; flags may also be set as CITDESK_<FLAG> environment
+variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "agency":
+		return runAgency(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "citdesk", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// dataFlags are the flags every data command shares.
+type dataFlags struct {
+	data string
+	db   string
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", "./citdesk-data", "directory for the embedded SQLite database")
+	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://…); overrides --data")
+}
+
+// dsn returns the database to open: the PostgreSQL URL, or the SQLite file
+// in the data directory.
+func (d *dataFlags) dsn() string {
+	if d.db != "" {
+		return d.db
+	}
+	return filepath.Join(d.data, "citdesk.db")
+}
+
+// parseFlags parses args, then fills every flag not given on the command
+// line from its CITDESK_* environment variable.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		env := "CITDESK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: %w", env, e)
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

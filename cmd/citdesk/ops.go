@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"citdesk"
+	"citdesk/importer"
+	"citdesk/store"
+)
+
+func openData(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*store.DB, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dataFlags
+	d.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, d.dsn())
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, fs, nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	db, _, err := openData(ctx, "migrate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "Database is up to date (%s).\n", db.Engine())
+	return nil
+}
+
+// operator returns a context acting as an operator of the agency with slug.
+func operator(ctx context.Context, db *store.DB, slug string) (context.Context, *citdesk.Agency, error) {
+	if slug == "" {
+		return nil, nil, errors.New("--agency SLUG is required")
+	}
+	a, err := db.AgencyService().FindAgencyBySlug(ctx, slug)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agency %q: %s", slug, citdesk.ErrorMessage(err))
+	}
+	return citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(a.ID)), a, nil
+}
+
+// reorder moves positional arguments after the flags, so
+// "agency add desoto --name …" parses like "agency add --name … desoto".
+func reorder(args []string, boolFlags ...string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			isBool := false
+			for _, b := range boolFlags {
+				isBool = isBool || name == b
+			}
+			if !strings.Contains(a, "=") && !isBool && i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
+
+func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--lat N --lon N]")
+	}
+	var name, tz string
+	var lat, lon float64
+	db, fs, err := openData(ctx, "agency add", reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "the agency's name")
+		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
+		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's centre")
+		fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's centre")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() != 1 {
+		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ")
+	}
+	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, TimeZone: tz, Lat: lat, Lon: lon}
+	if err := db.AgencyService().CreateAgency(ctx, a); err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "Agency %s (%s) created with id %d.\n", a.Slug, a.Name, a.ID)
+	return nil
+}
+
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "unlock") {
+		return errors.New("usage: citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] (password on stdin) | citdesk user unlock --agency SLUG --username NAME")
+	}
+	var slug, username, roleList, badge, display string
+	db, _, err := openData(ctx, "user "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "agency", "", "agency slug")
+		fs.StringVar(&username, "username", "", "username (unique across this citdesk)")
+		fs.StringVar(&roleList, "role", "", "roles, comma-separated: admin, dispatcher, officer, coordinator, liaison, analyst")
+		fs.StringVar(&badge, "officer-badge", "", "badge number of the officer record an officer user is linked to")
+		fs.StringVar(&display, "display-name", "", "name shown in the application")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	op, _, err := operator(ctx, db, slug)
+	if err != nil {
+		return err
+	}
+	if args[0] == "unlock" {
+		users, err := db.UserService().ListUsers(op)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Username == strings.ToLower(username) {
+				if err := db.UserService().UnlockUser(op, u.ID); err != nil {
+					return errors.New(citdesk.ErrorMessage(err))
+				}
+				fmt.Fprintf(stdout, "User %s unlocked.\n", u.Username)
+				return nil
+			}
+		}
+		return fmt.Errorf("no user %q in agency %s", username, slug)
+	}
+	roles, err := citdesk.ParseRoles(roleList)
+	if err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	u := &citdesk.User{Username: username, DisplayName: display, Roles: roles}
+	if badge != "" {
+		o, err := db.OfficerService().FindOfficerByBadge(op, badge)
+		if err != nil {
+			return fmt.Errorf("officer badge %s: %s", badge, citdesk.ErrorMessage(err))
+		}
+		u.OfficerID = &o.ID
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if err := db.UserService().CreateUser(op, u, password); err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "User %s created with roles %s.\n", u.Username, roleList)
+	return nil
+}
+
+// readPassword reads one line from stdin, so passwords never appear in the
+// process list or shell history.
+func readPassword(stdin io.Reader) (string, error) {
+	if f, ok := stdin.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(os.Stderr, "Password: ")
+		}
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("give the password on standard input, e.g. `printf '%s\\n' \"$PASSWORD\" | citdesk user add …`")
+	}
+	return line, nil
+}
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("usage: citdesk audit verify")
+	}
+	db, _, err := openData(ctx, "audit verify", args[1:], stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	br, n, err := db.AuditService().VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if br != nil {
+		fmt.Fprintf(stdout, "BROKEN at event %d: %s (%d events before it verified).\n", br.Seq, br.Reason, n)
+		return errors.New("audit trail verification failed")
+	}
+	fmt.Fprintf(stdout, "Audit trail intact: %d events verified.\n", n)
+	return nil
+}
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var slug, format string
+	db, fs, err := openData(ctx, "import", reorder(args), stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "agency", "", "agency slug")
+		fs.StringVar(&format, "format", "", "file format: roster")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() != 1 {
+		return errors.New("usage: citdesk import --agency SLUG --format roster FILE")
+	}
+	op, agency, err := operator(ctx, db, slug)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch format {
+	case "roster":
+		return importRoster(op, db, agency, f, stdout)
+	}
+	return fmt.Errorf("unknown --format %q (known: roster)", format)
+}
+
+func importRoster(ctx context.Context, db *store.DB, agency *citdesk.Agency, r io.Reader, stdout io.Writer) error {
+	rows, rowErrs, err := importer.ParseRoster(r)
+	if err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	var created, updated, trainingAdded int
+	for _, row := range rows {
+		o := row.Officer
+		isNew, err := db.OfficerService().UpsertOfficerByBadge(ctx, &o)
+		if err != nil {
+			rowErrs = append(rowErrs, importer.RowError{Line: row.Line, Column: citdesk.ErrorField(err), Reason: citdesk.ErrorMessage(err)})
+			continue
+		}
+		if isNew {
+			created++
+		} else {
+			updated++
+		}
+		for _, t := range row.Training {
+			t.OfficerID = o.ID
+			err := db.OfficerService().AddTraining(ctx, &t)
+			switch citdesk.ErrorCode(err) {
+			case "":
+				trainingAdded++
+			case citdesk.ECONFLICT: // already recorded: a re-import adds nothing
+			default:
+				rowErrs = append(rowErrs, importer.RowError{Line: row.Line, Column: citdesk.ErrorField(err), Reason: citdesk.ErrorMessage(err)})
+			}
+		}
+	}
+	for _, e := range rowErrs {
+		fmt.Fprintln(stdout, "rejected:", e.Error())
+	}
+	fmt.Fprintf(stdout, "Roster import for %s: %d officers created, %d updated, %d training records added, %d rows rejected.\n",
+		agency.Slug, created, updated, trainingAdded, len(rowErrs))
+	return nil
+}

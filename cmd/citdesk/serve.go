@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"citdesk"
+	"citdesk/demo"
+	"citdesk/store"
+	"citdesk/web"
+)
+
+// Main is a running citdesk: the database, the event bus and the HTTP
+// server, wired together.
+type Main struct {
+	DB     *store.DB
+	Events *store.EventBus
+	Server *web.Server
+	HTTP   *http.Server
+	Log    *slog.Logger
+	ln     net.Listener
+}
+
+type serveConfig struct {
+	dataFlags
+	addr, tiles, logLevel, demoPassword string
+	demo, trustProxy                   bool
+	maxBody                            int64
+	tlsCert, tlsKey                    string
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c serveConfig
+	c.register(fs)
+	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
+	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency")
+	fs.StringVar(&c.demoPassword, "demo-password", "", "password of the demo users (default: generated and printed once)")
+	fs.StringVar(&c.tiles, "tiles", "", "map tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: no tiles)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-For/-Proto from a load balancer")
+	fs.Int64Var(&c.maxBody, "max-body", 1<<20, "largest request body in bytes")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS directly)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, c.logLevel)
+	m, err := Open(ctx, c, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Run(ctx, c)
+}
+
+// Open opens the database, seeds the demo when asked, and builds the server.
+func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) (*Main, error) {
+	db, err := store.Open(ctx, c.dsn())
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{DB: db, Log: log}
+	m.Events, err = store.NewEventBus(ctx, db, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Events = m.Events
+	if c.demo {
+		password := c.demoPassword
+		if password == "" {
+			password = os.Getenv("CITDESK_DEMO_PASSWORD")
+		}
+		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService()}, password, db.Clock)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		// The demo's cars report their positions every minute, as a real
+		// location feed would, so recommendations keep working.
+		go demo.RefreshPositions(ctx, db.OfficerService(), res.AgencyID, time.Minute)
+		if res.Created {
+			fmt.Fprintf(stdout, "Demo agency %q created with users admin, dispatcher, officer, coordinator, liaison, analyst.\n", res.AgencySlug)
+			if res.GeneratedPassword != "" {
+				fmt.Fprintf(stdout, "Their password (shown once): %s\n", res.GeneratedPassword)
+			}
+		}
+	}
+	m.Server, err = web.NewServer(web.Config{
+		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version,
+	}, web.Services{
+		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
+		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping,
+	}, db.Clock, log)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Run serves until ctx ends (SIGINT or SIGTERM), then shuts down cleanly:
+// it stops taking connections and gives open requests ten seconds.
+func (m *Main) Run(ctx context.Context, c serveConfig) error {
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	m.HTTP = &http.Server{
+		Handler:           m.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // event streams clear their own deadline
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- m.HTTP.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- m.HTTP.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down")
+	m.Events.Close() // ends event streams so Shutdown need not wait for them
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.HTTP.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// Close releases the database and the event bus.
+func (m *Main) Close() error {
+	if m.Events != nil {
+		m.Events.Close()
+	}
+	return m.DB.Close()
+}
+
+var _ citdesk.EventService = (*store.EventBus)(nil)

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// assetSet serves embedded static files under content-hashed URLs
+// (/static/<hash>/app.css), so browsers may cache them forever and a new
+// release is fetched at once.
+type assetSet struct {
+	hash  map[string]string // file path under static/ → short content hash
+	files fs.FS
+}
+
+func loadAssets() (*assetSet, error) {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	a := &assetSet{hash: make(map[string]string), files: sub}
+	err = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sub, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		a.hash[p] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return a, err
+}
+
+// url returns the cache-forever URL of a static file. It panics on a
+// missing file so a typo in a template fails at start-up.
+func (a *assetSet) url(name string) string {
+	h, ok := a.hash[name]
+	if !ok {
+		panic("web: no static file " + name)
+	}
+	return "/static/" + h + "/" + name
+}
+
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/static/")
+	hash, name, ok := strings.Cut(rest, "/")
+	if !ok || s.assets.hash[name] == "" {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(s.assets.files, name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if hash == s.assets.hash[name] {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.Write(b)
+}

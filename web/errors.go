@@ -1,0 +1,144 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"citdesk"
+)
+
+// statusFor maps citdesk error codes to HTTP statuses.
+func statusFor(code string) int {
+	switch code {
+	case citdesk.EINVALID:
+		return http.StatusUnprocessableEntity
+	case citdesk.ENOTFOUND:
+		return http.StatusNotFound
+	case citdesk.ECONFLICT:
+		return http.StatusConflict
+	case citdesk.EFORBIDDEN:
+		return http.StatusForbidden
+	case citdesk.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case citdesk.ELOCKED:
+		return http.StatusLocked
+	case citdesk.EPRECONDITION:
+		return http.StatusPreconditionFailed
+	case citdesk.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case citdesk.ERATELIMIT:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Field  string `json:"field,omitempty"`
+}
+
+// problem writes err as application/problem+json. Internal errors are
+// logged with their cause; the client sees only a generic message.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
+	code := citdesk.ErrorCode(err)
+	status := statusFor(code)
+	if code == citdesk.EINTERNAL {
+		s.log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	p := Problem{
+		Type:   "https://citdesk.invalid/problems/" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: citdesk.ErrorMessage(err),
+		Code:   code,
+		Field:  citdesk.ErrorField(err),
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads exactly one JSON object into v, refusing unknown fields,
+// wrong types and trailing data with an error that names the field.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return citdesk.Errorf(citdesk.EINVALID, "Send the body as application/json.")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return citdesk.Errorf(citdesk.EINVALID, "The body must hold a single JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", tooBig.Limit)
+	case errors.As(err, &syntax):
+		return citdesk.Errorf(citdesk.EINVALID, "Malformed JSON at byte %d: %v.", syntax.Offset, syntax)
+	case errors.Is(err, io.EOF):
+		return citdesk.Errorf(citdesk.EINVALID, "The request body is empty; send a JSON object.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return citdesk.Errorf(citdesk.EINVALID, "Malformed JSON: the body ends too early.")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return citdesk.Errorf(citdesk.EINVALID, "The body must be a JSON object, not %s.", typ.Value)
+		}
+		return &citdesk.Error{Code: citdesk.EINVALID, Field: field, Message: fmt.Sprintf("Field %q must be %s, not %s.", field, jsonKind(typ.Type.Kind().String()), typ.Value)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &citdesk.Error{Code: citdesk.EINVALID, Field: name, Message: fmt.Sprintf("Unknown field %q.", name)}
+	}
+	var ce *citdesk.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return citdesk.Errorf(citdesk.EINVALID, "Invalid JSON: %v.", err)
+}
+
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
+		return "a number"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a " + kind
+}
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.problem(w, r, citdesk.Errorf(citdesk.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// middleware wraps the routes, outermost first: security headers (so every
+// response has them, 404 and 500 included), panic recovery, logs and
+// metrics, the body limit, cross-origin protection, then sign-in.
+func (s *Server) middleware(h http.Handler) http.Handler {
+	h = s.authenticate(h)
+	h = s.crossOrigin(h)
+	h = s.limitBody(h)
+	h = s.observe(h)
+	h = s.recoverPanics(h)
+	h = s.securityHeaders(h)
+	return h
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	img := "'self' data:"
+	if s.cfg.TileURL != "" {
+		if u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0").Replace(s.cfg.TileURL)); err == nil && u.Host != "" {
+			img += " " + u.Scheme + "://" + strings.Replace(u.Host, "a.", "*.", 1)
+		}
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img +
+		"; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+		if s.isTLS(r) {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isTLS reports whether the client reached us over HTTPS.
+func (s *Server) isTLS(r *http.Request) bool {
+	if r.TLS != nil || s.cfg.TLS {
+		return true
+	}
+	return s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// remoteAddr returns the client's IP address.
+func (s *Server) remoteAddr(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "method", r.Method, "route", r.Pattern, "panic", v, "stack", string(debug.Stack()))
+				s.problem(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (sr *statusRecorder) WriteHeader(code int) {
+	if sr.status == 0 {
+		sr.status = code
+	}
+	sr.ResponseWriter.WriteHeader(code)
+}
+
+func (sr *statusRecorder) Write(b []byte) (int, error) {
+	if sr.status == 0 {
+		sr.status = http.StatusOK
+	}
+	n, err := sr.ResponseWriter.Write(b)
+	sr.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and SetWriteDeadline.
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
+
+// Hijack is not supported through the recorder.
+func (sr *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, http.ErrNotSupported
+}
+
+// observe logs each request (method, route pattern, status, duration; never
+// the query string or body, which can hold names) and counts it in /metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.observe(r.Method, route, rec.status, elapsed)
+		if route == "GET /metrics" || route == "GET /healthz" || route == "GET /readyz" || strings.HasPrefix(route, "GET /static/") {
+			return
+		}
+		s.log.Info("request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
+			"bytes", rec.bytes, "ms", float64(elapsed.Microseconds())/1000, "remote", s.remoteAddr(r))
+	})
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBody {
+			s.problem(w, r, citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", s.cfg.MaxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses state-changing requests that a browser sends from
+// another origin (Go's CrossOriginProtection reads Sec-Fetch-Site and
+// Origin). Requests without those headers — curl, a CAD system with a
+// bearer token — are not from a browser and pass.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, citdesk.Errorf(citdesk.EFORBIDDEN, "Cross-origin request refused."))
+	}))
+	return cop.Handler(next)
+}
+
+const sessionCookie = "citdesk_session"
+
+// authenticate puts the actor of a valid bearer token or session cookie
+// into the request context. Requests without credentials go on anonymous;
+// handlers decide what needs sign-in.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		remote := s.remoteAddr(r)
+		ctx := citdesk.NewContextWithActor(r.Context(), &citdesk.Actor{Remote: remote})
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				s.problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
+				return
+			}
+			u, _, err := s.svc.Users.FindSession(ctx, strings.TrimSpace(token))
+			if err != nil {
+				s.problem(w, r, err)
+				return
+			}
+			ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
+			ctx = withCredential(ctx, credential{secret: strings.TrimSpace(token), kind: citdesk.SessionToken})
+		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			u, _, err := s.svc.Users.FindSession(ctx, c.Value)
+			if err == nil {
+				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
+				ctx = withCredential(ctx, credential{secret: c.Value, kind: citdesk.SessionCookie})
+			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
+				s.clearSessionCookie(w, r)
+			} else {
+				s.problem(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

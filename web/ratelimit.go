@@ -1,0 +1,45 @@
+package web
+
+import (
+	"sync"
+	"time"
+)
+
+// rateLimiters counts requests per key (an address) in fixed windows. It is
+// per process: behind a load balancer each replica limits on its own,
+// which still bounds abuse to replicas × limit.
+type rateLimiters struct {
+	mu      sync.Mutex
+	windows map[string]*window
+}
+
+type window struct {
+	start time.Time
+	count int
+}
+
+func newRateLimiters() *rateLimiters { return &rateLimiters{windows: make(map[string]*window)} }
+
+// allow reports whether key may make another request at now, given limit
+// requests per period, and counts it.
+func (rl *rateLimiters) allow(key string, limit int, period time.Duration, now time.Time) bool {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if len(rl.windows) > 10000 { // forget old windows so the map stays small
+		for k, w := range rl.windows {
+			if now.Sub(w.start) >= period {
+				delete(rl.windows, k)
+			}
+		}
+	}
+	w := rl.windows[key]
+	if w == nil || now.Sub(w.start) >= period {
+		w = &window{start: now}
+		rl.windows[key] = w
+	}
+	if w.count >= limit {
+		return false
+	}
+	w.count++
+	return true
+}

@@ -1,0 +1,2 @@
+// citdesk's small script: pages work without it; it adds live updates.
+"use strict";
