@@ -26,7 +26,7 @@ type Services struct {
 
 // Result says what Seed did.
 type Result struct {
-	Created           bool   // false when the agency already existed
+	Created           bool // false when the agency already existed
 	AgencySlug        string
 	AgencyID          int64
 	GeneratedPassword string // set when no password was given

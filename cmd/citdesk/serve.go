@@ -32,9 +32,9 @@ type Main struct {
 type serveConfig struct {
 	dataFlags
 	addr, tiles, logLevel, demoPassword string
-	demo, trustProxy                   bool
-	maxBody                            int64
-	tlsCert, tlsKey                    string
+	demo, trustProxy                    bool
+	maxBody                             int64
+	tlsCert, tlsKey                     string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
