@@ -42,6 +42,7 @@ Usage:
   citdesk user unlock --agency SLUG --username NAME
   citdesk import --agency SLUG --format roster FILE
   citdesk audit verify
+  citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runImport(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "citdesk", version)
 		return nil

@@ -1,0 +1,340 @@
+// Package loadgen is citdesk's load generator: it drives a running citdesk
+// over its JSON API the way a busy dispatch centre would and reports
+// requests per second and latency quantiles for the recommendation
+// endpoint and for the call-create + assign write path.
+//
+// It only targets loopback addresses unless told otherwise, its loops are
+// bounded in both time and count, and it cleans up after itself: every
+// call it creates is assigned, cleared and closed.
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Config says what to run.
+type Config struct {
+	URL         string        // base URL of the server, e.g. http://127.0.0.1:8080
+	Username    string        // a dispatcher
+	Password    string        //
+	Duration    time.Duration // how long each scenario runs
+	MaxRequests int           // a hard cap per scenario
+	Concurrency int           // parallel clients
+	AllowRemote bool          // permit a non-loopback URL (your own staging server)
+}
+
+// Stats are one scenario's figures.
+type Stats struct {
+	Name       string        `json:"name"`
+	Requests   int           `json:"requests"`
+	Errors     int           `json:"errors"`
+	Elapsed    time.Duration `json:"elapsed"`
+	PerSecond  float64       `json:"per_second"`
+	P50        time.Duration `json:"p50"`
+	P90        time.Duration `json:"p90"`
+	P99        time.Duration `json:"p99"`
+	Max        time.Duration `json:"max"`
+	FirstError string        `json:"first_error,omitempty"`
+}
+
+// String formats the figures on one line.
+func (s Stats) String() string {
+	line := fmt.Sprintf("%-28s %7d req  %8.1f req/s  p50 %7s  p90 %7s  p99 %7s  max %7s  errors %d",
+		s.Name, s.Requests, s.PerSecond, round(s.P50), round(s.P90), round(s.P99), round(s.Max), s.Errors)
+	if s.FirstError != "" {
+		line += " (first: " + s.FirstError + ")"
+	}
+	return line
+}
+
+func round(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
+}
+
+// Run runs both scenarios and returns their figures.
+func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	if cfg.MaxRequests <= 0 {
+		cfg.MaxRequests = 100000
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("bad --url %q", cfg.URL)
+	}
+	if !cfg.AllowRemote && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%s is not a loopback address; load only your own server (use --allow-remote for your own staging host)", u.Hostname())
+	}
+	c := &client{base: cfg.URL + "/api/v1", http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}}
+	if err := c.signIn(ctx, cfg.Username, cfg.Password); err != nil {
+		return nil, err
+	}
+	officers, centre, err := c.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "%d officers available; %d clients; %s per scenario\n", len(officers), cfg.Concurrency, cfg.Duration)
+
+	// Scenario 1: recommendations for a handful of open calls.
+	var calls []int64
+	for i := 0; i < 8; i++ {
+		id, _, err := c.createCall(ctx, centre, i)
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, id)
+	}
+	rec := measure(ctx, "recommendations (GET)", cfg, func(ctx context.Context, worker, i int) error {
+		return c.get(ctx, "/calls/"+strconv.FormatInt(calls[i%len(calls)], 10)+"/recommendations", nil)
+	})
+	fmt.Fprintln(progress, rec)
+	for _, id := range calls {
+		c.closeCall(ctx, id)
+	}
+
+	// Scenario 2: the write path. Each client owns one officer so clients
+	// do not fight over the same one (that is what the 409 test is for).
+	writers := min(cfg.Concurrency, len(officers))
+	if writers == 0 {
+		return []Stats{rec}, errors.New("no available officer with a fresh position to assign; put some on duty first (the demo does)")
+	}
+	wcfg := cfg
+	wcfg.Concurrency = writers
+	write := measure(ctx, "create call + assign (POST×2)", wcfg, func(ctx context.Context, worker, i int) error {
+		id, _, err := c.createCall(ctx, centre, i)
+		if err != nil {
+			return err
+		}
+		aid, version, err := c.assign(ctx, id, officers[worker])
+		if err != nil {
+			return err
+		}
+		// Not timed as part of the path, but needed so the officer is free again.
+		defer c.closeCall(context.WithoutCancel(ctx), id)
+		return c.clear(context.WithoutCancel(ctx), aid, version)
+	})
+	fmt.Fprintln(progress, write)
+	return []Stats{rec, write}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// measure runs op from cfg.Concurrency workers until the duration or the
+// request cap is reached, timing each call.
+func measure(ctx context.Context, name string, cfg Config, op func(ctx context.Context, worker, i int) error) Stats {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		errs      int
+		first     string
+		next      int
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				if next >= cfg.MaxRequests {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				err := op(ctx, w, i)
+				d := time.Since(t0)
+				if ctx.Err() != nil && err != nil {
+					return // cut off by the deadline: not a server error
+				}
+				mu.Lock()
+				latencies = append(latencies, d)
+				if err != nil {
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	s := Stats{Name: name, Requests: len(latencies), Errors: errs, Elapsed: elapsed, FirstError: first}
+	if len(latencies) > 0 {
+		slices.Sort(latencies)
+		q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
+		s.P50, s.P90, s.P99, s.Max = q(0.50), q(0.90), q(0.99), latencies[len(latencies)-1]
+		s.PerSecond = float64(len(latencies)) / elapsed.Seconds()
+	}
+	return s
+}
+
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func (c *client) do(ctx context.Context, method, path string, body any, out any, headers ...string) (http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode >= 300 {
+		var p struct{ Detail string }
+		json.Unmarshal(b, &p)
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, p.Detail)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return res.Header, nil
+}
+
+func (c *client) get(ctx context.Context, path string, out any) error {
+	_, err := c.do(ctx, "GET", path, nil, out)
+	return err
+}
+
+func (c *client) signIn(ctx context.Context, username, password string) error {
+	var tok struct{ Token string }
+	if _, err := c.do(ctx, "POST", "/tokens", map[string]string{"username": username, "password": password}, &tok); err != nil {
+		return fmt.Errorf("sign in as %s: %w", username, err)
+	}
+	c.token = tok.Token
+	return nil
+}
+
+type point struct{ Lat, Lon float64 }
+
+// setup finds the agency's centre and the available officers with a
+// fresh position.
+func (c *client) setup(ctx context.Context) ([]int64, point, error) {
+	var me struct {
+		Agency struct{ Lat, Lon float64 }
+	}
+	if err := c.get(ctx, "/me", &me); err != nil {
+		return nil, point{}, err
+	}
+	var list struct {
+		Officers []struct {
+			ID   int64 `json:"id"`
+			Duty *struct {
+				Status string `json:"status"`
+				Stale  bool   `json:"position_stale"`
+			} `json:"duty"`
+		} `json:"officers"`
+	}
+	if err := c.get(ctx, "/officers?on_duty=true", &list); err != nil {
+		return nil, point{}, err
+	}
+	var ids []int64
+	for _, o := range list.Officers {
+		if o.Duty != nil && o.Duty.Status == "available" {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids, point{me.Agency.Lat, me.Agency.Lon}, nil
+}
+
+func (c *client) createCall(ctx context.Context, centre point, i int) (int64, int64, error) {
+	lat := centre.Lat + float64(i%7-3)*0.003
+	lon := centre.Lon + float64(i%5-2)*0.004
+	var call struct {
+		ID      int64 `json:"id"`
+		Version int64 `json:"version"`
+	}
+	_, err := c.do(ctx, "POST", "/calls", map[string]any{
+		"source": "911", "emergency": false, "nature": "Welfare check (load test)", "address": "Load test " + strconv.Itoa(i),
+		"lat": lat, "lon": lon, "cit_requested": false,
+	}, &call)
+	return call.ID, call.Version, err
+}
+
+func (c *client) assign(ctx context.Context, callID, officerID int64) (int64, string, error) {
+	var a struct {
+		ID int64 `json:"id"`
+	}
+	h, err := c.do(ctx, "POST", "/calls/"+strconv.FormatInt(callID, 10)+"/assignments", map[string]any{"officer_id": officerID}, &a)
+	if err != nil {
+		return 0, "", err
+	}
+	return a.ID, h.Get("ETag"), nil
+}
+
+func (c *client) clear(ctx context.Context, assignmentID int64, etag string) error {
+	_, err := c.do(ctx, "PATCH", "/assignments/"+strconv.FormatInt(assignmentID, 10), map[string]string{"status": "cleared"}, nil, "If-Match", etag)
+	return err
+}
+
+func (c *client) closeCall(ctx context.Context, id int64) {
+	var call struct {
+		Version int64 `json:"version"`
+	}
+	h, err := c.do(ctx, "GET", "/calls/"+strconv.FormatInt(id, 10), nil, &call)
+	if err != nil {
+		return
+	}
+	etag := h.Get("ETag")
+	if etag == "" {
+		etag = `"` + strconv.FormatInt(call.Version, 10) + `"`
+	}
+	c.do(ctx, "PATCH", "/calls/"+strconv.FormatInt(id, 10), map[string]any{"status": "closed", "mental_health": false}, nil, "If-Match", etag)
+}
