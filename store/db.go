@@ -126,7 +126,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-func (db *DB) now() time.Time { return db.Clock.Now().UTC() }
+// now is truncated to the microseconds that times are stored with, so a
+// value hashed or returned before it is written equals the value read back
+// (the audit chain hashes At).
+func (db *DB) now() time.Time { return db.Clock.Now().UTC().Truncate(time.Microsecond) }
 
 // migrate applies the embedded migrations not yet recorded, in order, each
 // in its own transaction. A migration file NNNN_name.sql serves both

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 // response has them, 404 and 500 included), panic recovery, logs and
 // metrics, the body limit, cross-origin protection, then sign-in.
 func (s *Server) middleware(h http.Handler) http.Handler {
+	h = recordRoute(h)
 	h = s.authenticate(h)
 	h = s.crossOrigin(h)
 	h = s.limitBody(h)
@@ -127,11 +129,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		var route string // filled in by recordRoute
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
@@ -142,6 +144,22 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		s.log.Info("request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
 			"bytes", rec.bytes, "ms", float64(elapsed.Microseconds())/1000, "remote", s.remoteAddr(r))
+	})
+}
+
+type routeKey struct{}
+
+// recordRoute runs the mux and hands the pattern it matched back to
+// observe. The mux sets Pattern on the request it is given, a copy made
+// by authenticate's WithContext, so observe cannot read it from its own.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+				*p = r.Pattern
+			}
+		}()
+		mux.ServeHTTP(w, r)
 	})
 }
 
@@ -180,11 +198,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk"`)
 				s.problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
 				return
 			}
 			u, _, err := s.svc.Users.FindSession(ctx, strings.TrimSpace(token))
 			if err != nil {
+				if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
+				}
 				s.problem(w, r, err)
 				return
 			}
