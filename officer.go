@@ -177,7 +177,7 @@ type StatusChange struct {
 // DutyState is an officer's current status and last known position.
 type DutyState struct {
 	Status     DutyStatus `json:"status"`
-	Since      time.Time  `json:"since"`
+	Since      time.Time  `json:"since,omitzero"` // zero (omitted) when never on duty
 	Lat        *float64   `json:"lat,omitempty"`
 	Lon        *float64   `json:"lon,omitempty"`
 	PositionAt *time.Time `json:"position_at,omitempty"`
@@ -211,6 +211,9 @@ type OfficerService interface {
 
 	AddTraining(ctx context.Context, r *TrainingRecord) error
 	ListTraining(ctx context.Context, officerID int64) ([]*TrainingRecord, error)
+	// ListAgencyTraining returns the training of every officer of the
+	// agency, for measures such as coverage that derive CIT status day by day.
+	ListAgencyTraining(ctx context.Context) ([]*TrainingRecord, error)
 
 	SetStatus(ctx context.Context, c *StatusChange) error
 	StatusHistory(ctx context.Context, officerID int64, from, to time.Time) ([]*StatusChange, error)

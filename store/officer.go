@@ -181,7 +181,7 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 		q += ` AND (LOWER(o.badge) LIKE ? OR LOWER(o.first_name) LIKE ? OR LOWER(o.last_name) LIKE ? OR LOWER(o.call_sign) LIKE ?)`
 		args = append(args, like, like, like, like)
 	}
-	q += ` ORDER BY o.last_name, o.first_name, o.id`
+	q += ` ORDER BY LOWER(o.last_name), LOWER(o.first_name), o.id`
 	var officers []*citdesk.Officer
 	err = s.db.readTx(ctx, func(tx *Tx) error {
 		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
@@ -350,6 +350,26 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 	return out, err
 }
 
+// measureRoles may read agency-wide training and status history for measures.
+var measureRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
+
+// ListAgencyTraining returns every training record of the actor's agency,
+// by officer and date: for coverage, which needs each officer's CIT status
+// on each day of a range (coordinator, admin or analyst).
+func (s officerService) ListAgencyTraining(ctx context.Context) ([]*citdesk.TrainingRecord, error) {
+	actor, err := citdesk.RequireRole(ctx, measureRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*citdesk.TrainingRecord
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = scanTraining(ctx, tx, `SELECT id, agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at
+			FROM training_records WHERE agency_id = ? ORDER BY officer_id, completed, id`, actor.AgencyID)
+		return
+	})
+	return out, err
+}
+
 // SetStatus records an officer's new duty status (and position, when
 // given): by the officer themself or by a dispatcher.
 func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) error {
@@ -416,11 +436,14 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 	// position update keeps it.
 	var cur sql.NullString
 	var since int64
-	err = tx.QueryRowContext(ctx, `SELECT status, since FROM officer_duty WHERE officer_id = ?`, c.OfficerID).Scan(&cur, &since)
-	if errors.Is(err, sql.ErrNoRows) || cur.String != string(c.Status) {
+	err = tx.QueryRowContext(ctx, `SELECT status, since FROM officer_duty WHERE agency_id = ? AND officer_id = ?`, c.AgencyID, c.OfficerID).Scan(&cur, &since)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		since = micros(c.At)
-	} else if err != nil {
-		return err
+	case err != nil:
+		return fmt.Errorf("read duty: %w", err)
+	case cur.String != string(c.Status):
+		since = micros(c.At)
 	}
 	var posAt sql.NullInt64
 	if c.Lat != nil {

@@ -142,3 +142,7 @@ func jsonKind(kind string) string {
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.problem(w, r, citdesk.Errorf(citdesk.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
 }
+
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, citdesk.Errorf(citdesk.ENOTFOUND, "There is no page at %s.", r.URL.Path))
+}

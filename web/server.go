@@ -30,6 +30,10 @@ type Config struct {
 	Version string
 	// PublicRequestsPerHour limits the public CIT request form per address.
 	PublicRequestsPerHour int
+	// EventHeartbeat is how often an idle event stream sends a comment so
+	// proxies keep it open (20 s when zero); EventLifetime is how long one
+	// stream lasts before the browser is made to reconnect (10 min when zero).
+	EventHeartbeat, EventLifetime time.Duration
 }
 
 // Services are the domain services the web layer calls.
@@ -40,6 +44,11 @@ type Services struct {
 	Calls    citdesk.CallService
 	Audit    citdesk.AuditService
 	Events   citdesk.EventService
+	// Contact reports, persons, crisis plans and liaison referrals (issue 5).
+	Encounters citdesk.EncounterService
+	Persons    citdesk.PersonService
+	Plans      citdesk.CrisisPlanService
+	Referrals  citdesk.ReferralService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }
@@ -110,9 +119,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.api(s.unlockUser))
 	mux.HandleFunc("GET /api/v1/audit", s.api(s.listAudit))
 	mux.HandleFunc("/api/", s.apiNotFound)
+	mux.HandleFunc("/", s.pageNotFound)
 
 	s.officerRoutes(mux)
 	s.dispatchRoutes(mux)
+	s.encounterRoutes(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -235,39 +235,17 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func importRoster(ctx context.Context, db *store.DB, agency *citdesk.Agency, r io.Reader, stdout io.Writer) error {
-	rows, rowErrs, err := importer.ParseRoster(r)
+	res, err := importer.ImportRoster(ctx, db.OfficerService(), r)
 	if err != nil {
+		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
+			return err
+		}
 		return errors.New(citdesk.ErrorMessage(err))
 	}
-	var created, updated, trainingAdded int
-	for _, row := range rows {
-		o := row.Officer
-		isNew, err := db.OfficerService().UpsertOfficerByBadge(ctx, &o)
-		if err != nil {
-			rowErrs = append(rowErrs, importer.RowError{Line: row.Line, Column: citdesk.ErrorField(err), Reason: citdesk.ErrorMessage(err)})
-			continue
-		}
-		if isNew {
-			created++
-		} else {
-			updated++
-		}
-		for _, t := range row.Training {
-			t.OfficerID = o.ID
-			err := db.OfficerService().AddTraining(ctx, &t)
-			switch citdesk.ErrorCode(err) {
-			case "":
-				trainingAdded++
-			case citdesk.ECONFLICT: // already recorded: a re-import adds nothing
-			default:
-				rowErrs = append(rowErrs, importer.RowError{Line: row.Line, Column: citdesk.ErrorField(err), Reason: citdesk.ErrorMessage(err)})
-			}
-		}
-	}
-	for _, e := range rowErrs {
+	for _, e := range res.Rejected {
 		fmt.Fprintln(stdout, "rejected:", e.Error())
 	}
 	fmt.Fprintf(stdout, "Roster import for %s: %d officers created, %d updated, %d training records added, %d rows rejected.\n",
-		agency.Slug, created, updated, trainingAdded, len(rowErrs))
+		agency.Slug, res.Created, res.Updated, res.TrainingAdded, len(res.Rejected))
 	return nil
 }

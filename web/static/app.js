@@ -1,2 +1,135 @@
 // citdesk's small script: pages work without it; it adds live updates.
 "use strict";
+
+// ---- My shift: share position (officers_me.go) ----
+// Progressive enhancement: the status forms carry hidden lat/lon fields
+// that stay blank unless the officer lets the browser share a position.
+// Nothing asks for permission until the officer taps "Share my location";
+// when permission was granted before, the position is watched at once.
+(function () {
+  var last = null;
+  function fill(root) {
+    if (!last) return;
+    (root || document).querySelectorAll('input[data-geo="lat"]').forEach(function (el) { el.value = last.lat; });
+    (root || document).querySelectorAll('input[data-geo="lon"]').forEach(function (el) { el.value = last.lon; });
+  }
+  function say(text) {
+    var s = document.querySelector("[data-geo-status]");
+    if (s) s.textContent = text;
+  }
+  function watch() {
+    navigator.geolocation.watchPosition(function (p) {
+      last = { lat: p.coords.latitude.toFixed(6), lon: p.coords.longitude.toFixed(6) };
+      fill(document);
+      say("Location shared with your next status change.");
+    }, function () {
+      say("Location not available; your status still works without it.");
+    }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+  }
+  function init() {
+    var box = document.querySelector(".geo-share");
+    if (!box || !("geolocation" in navigator)) return;
+    box.hidden = false;
+    var btn = box.querySelector("[data-geo-share]");
+    btn.addEventListener("click", function () { say("Asking for your location…"); watch(); });
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (st) {
+        if (st.state === "granted") watch();
+      }).catch(function () {});
+    }
+    // htmx swaps in new status forms: fill their hidden fields too.
+    document.body.addEventListener("htmx:afterSettle", function () { fill(document); });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();
+// ---- end My shift ----
+
+// ---- Dispatch: error answers and the live assignment on My shift (dispatch_*.go) ----
+(function () {
+  // htmx leaves 4xx answers unswapped. Forms marked data-swap-errors answer
+  // a conflict (409), a stale version (412) or bad input (422) with the
+  // part to show, message included, so swap it.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var s = e.detail.xhr.status;
+    if ((s === 409 || s === 412 || s === 422) && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("[data-swap-errors]")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+
+  // My shift: reload the assignment section when the event stream says one
+  // of mine changed, so a new assignment shows without a reload.
+  function init() {
+    var section = document.getElementById("assignment");
+    if (!section || !section.getAttribute("hx-get") || typeof EventSource === "undefined" || typeof htmx === "undefined") return;
+    var url = section.getAttribute("hx-get");
+    var timer = null, down = false;
+    function reload() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { htmx.ajax("GET", url, { target: section, swap: "innerHTML" }); }, 100);
+    }
+    var es = new EventSource("/api/v1/events");
+    es.addEventListener("assignment", function (ev) {
+      // Skip the echo of a move this page just made: it shows already.
+      try {
+        var p = JSON.parse(ev.data).payload;
+        var shown = section.querySelector("[data-assignment-id]");
+        if (p && shown && String(p.id) === shown.dataset.assignmentId && p.status === shown.dataset.assignmentStatus) return;
+      } catch (err) { /* reload anyway */ }
+      reload();
+    });
+    es.addEventListener("call.updated", reload);
+    // An assignment moves the officer's duty status too: refresh the
+    // status part of the page from the page itself.
+    es.addEventListener("officer.status", function () {
+      if (document.getElementById("duty")) htmx.ajax("GET", location.pathname, { target: "#duty", select: "#duty", swap: "outerHTML" });
+    });
+    es.addEventListener("open", function () { if (down) reload(); down = false; });
+    es.addEventListener("error", function () { down = true; });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();
+// ---- end Dispatch ----
+// ---- Contact reports (issue 5) ----
+// Show only the follow-up questions that apply (data-show-if="field:v1,v2");
+// without this script every question shows, and the server ignores the
+// answers that do not apply. Point at the field a server error names.
+(function () {
+  function applies(form, rule) {
+    var parts = rule.split(":"), name = parts[0], vals = (parts[1] || "").split(",");
+    var inputs = form.querySelectorAll('[name="' + name + '"]');
+    for (var i = 0; i < inputs.length; i++) {
+      var el = inputs[i];
+      if (el.type === "checkbox" || el.type === "radio") { if (el.checked && vals.indexOf(el.value) >= 0) return true; }
+      else if (vals.indexOf(el.value) >= 0) return true;
+    }
+    return false;
+  }
+  function update(form) {
+    var deps = form.querySelectorAll("[data-show-if]");
+    for (var i = 0; i < deps.length; i++) deps[i].hidden = !applies(form, deps[i].getAttribute("data-show-if"));
+  }
+  function init() {
+    var forms = document.querySelectorAll("form.report-form");
+    for (var i = 0; i < forms.length; i++) {
+      (function (form) {
+        update(form);
+        form.addEventListener("change", function () { update(form); });
+      })(forms[i]);
+    }
+    var errForms = document.querySelectorAll("form[data-error-field]");
+    for (var j = 0; j < errForms.length; j++) {
+      var field = errForms[j].getAttribute("data-error-field");
+      if (!field) continue;
+      var el = errForms[j].querySelector('[name="' + field + '"]');
+      if (!el) continue;
+      var box = el.closest("[data-show-if]");
+      if (box) box.hidden = false;
+      el.setAttribute("aria-invalid", "true");
+      el.setAttribute("aria-describedby", "form-error");
+      el.focus();
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();
+// ---- end Contact reports ----
