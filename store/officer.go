@@ -394,6 +394,17 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 	}
 	var o *citdesk.Officer
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		// While an officer holds an assignment, their status follows it:
+		// going "available" by hand would put a busy officer back at the
+		// top of the recommendations.
+		var callID int64
+		var assigned string
+		err := tx.QueryRowContext(ctx, `SELECT call_id, status FROM assignments WHERE agency_id = ? AND officer_id = ? AND cleared_at IS NULL`, actor.AgencyID, c.OfficerID).Scan(&callID, &assigned)
+		if err == nil && citdesk.AssignmentStatus(assigned).DutyStatus() != c.Status {
+			return citdesk.Errorf(citdesk.ECONFLICT, "This officer is assigned to call #%d; move or clear the assignment instead of setting the status by hand.", callID)
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if err := tx.setStatus(ctx, actor, c); err != nil {
 			return err
 		}

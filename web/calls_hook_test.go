@@ -5,5 +5,5 @@ import (
 	"citdesk/store"
 )
 
-// callService returns the store's call service (nil until calls exist).
-func callService(db *store.DB) citdesk.CallService { return nil }
+// callService returns the store's call service.
+func callService(db *store.DB) citdesk.CallService { return db.CallService() }

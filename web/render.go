@@ -55,6 +55,13 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"join": strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
 		"deref": func(p *float64) float64 {
 			if p == nil {
 				return 0
@@ -153,6 +160,18 @@ func navFor(a *citdesk.Actor) []navItem {
 	}
 	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleAdmin) {
 		nav = append(nav, navItem{"Roster", "/roster"}, navItem{"Coverage", "/roster/coverage"})
+	}
+	// Contact reports, review, repeat contacts and the liaison's caseload (issue 5).
+	if a.HasRole(citdesk.RoleCoordinator) {
+		nav = append(nav, navItem{"Reports", "/reports"}, navItem{"Review queue", "/review"})
+	} else if a.OfficerID != nil {
+		nav = append(nav, navItem{"Reports", "/reports"})
+	}
+	if a.HasRole(citdesk.RoleLiaison) || a.HasRole(citdesk.RoleCoordinator) {
+		nav = append(nav, navItem{"Caseload", "/caseload"})
+	}
+	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
+		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
 	}
 	return nav
 }

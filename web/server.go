@@ -30,6 +30,9 @@ type Config struct {
 	Version string
 	// PublicRequestsPerHour limits the public CIT request form per address.
 	PublicRequestsPerHour int
+	// PublicAgency is the slug of the agency the public pages (/cit) speak
+	// for; empty means the only agency there is.
+	PublicAgency string
 	// EventHeartbeat is how often an idle event stream sends a comment so
 	// proxies keep it open (20 s when zero); EventLifetime is how long one
 	// stream lasts before the browser is made to reconnect (10 min when zero).
@@ -118,6 +121,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/users", s.api(s.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.api(s.unlockUser))
 	mux.HandleFunc("GET /api/v1/audit", s.api(s.listAudit))
+	mux.HandleFunc("GET /cit", s.publicPage)
+	mux.HandleFunc("POST /cit", s.publicRequest)
+	mux.HandleFunc("GET /cit/thanks", s.publicThanks)
 	mux.HandleFunc("/api/", s.apiNotFound)
 	mux.HandleFunc("/", s.pageNotFound)
 

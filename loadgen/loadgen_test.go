@@ -1,0 +1,79 @@
+package loadgen_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/loadgen"
+	"citdesk/store"
+	"citdesk/store/storetest"
+	"citdesk/web"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.DropTemplate()
+	os.Exit(code)
+}
+
+// TestRun drives a real server briefly and checks that both scenarios ran
+// without errors and cleaned up after themselves.
+func TestRun(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.SQLite)
+	db.Clock = citdesk.SystemClock{} // positions must stay fresh in real time
+	_, op := storetest.Agency(t, db, "desoto")
+	storetest.User(t, db, op, "dispatcher", citdesk.RoleDispatcher)
+	for i, badge := range []string{"1", "2", "3"} {
+		o := &citdesk.Officer{Badge: badge, FirstName: "Load", LastName: "Tester" + badge, Active: true}
+		if err := db.OfficerService().CreateOfficer(op, o); err != nil {
+			t.Fatal(err)
+		}
+		lat, lon := 38.14+float64(i)*0.001, -90.55
+		if err := db.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus, _ := store.NewEventBus(context.Background(), db, log)
+	defer bus.Close()
+	db.Events = bus
+	srv, err := web.NewServer(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
+		Calls: db.CallService(), Audit: db.AuditService(), Events: bus, Ping: db.Ping}, citdesk.SystemClock{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	stats, err := loadgen.Run(context.Background(), loadgen.Config{URL: ts.URL, Username: "dispatcher", Password: storetest.TestPassword,
+		Duration: 500 * time.Millisecond, MaxRequests: 40, Concurrency: 2}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stats) != 2 {
+		t.Fatalf("got %d scenarios", len(stats))
+	}
+	for _, s := range stats {
+		if s.Requests == 0 || s.Errors != 0 || s.P50 <= 0 || s.P99 < s.P50 || s.Requests > 40 {
+			t.Errorf("%s", s)
+		}
+	}
+	// Every call it made is closed again and every officer is free.
+	open, err := db.CallService().ListCalls(citdesk.NewContextWithActor(context.Background(), citdesk.OperatorActor(1)), citdesk.CallFilter{Open: true})
+	if err != nil || len(open) != 0 {
+		t.Fatalf("open calls left: %d (%v)", len(open), err)
+	}
+
+	// It refuses to load anything but loopback.
+	_, err = loadgen.Run(context.Background(), loadgen.Config{URL: "http://192.0.2.10:8080"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("remote URL: %v", err)
+	}
+}

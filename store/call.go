@@ -1,0 +1,641 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// CallService returns the calls and assignments service.
+func (db *DB) CallService() citdesk.CallService { return callService{db} }
+
+type callService struct{ db *DB }
+
+var (
+	// callReadRoles see every call of the agency; an officer sees the
+	// calls they were assigned to.
+	callReadRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin, citdesk.RoleCoordinator}
+	// callWriteRoles take calls and send officers.
+	callWriteRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin}
+)
+
+const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
+	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, updated_at, version`
+
+func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
+	var c citdesk.Call
+	var received, updated int64
+	var source, status, rw, rv, rs, rsub, rm string
+	var lat, lon sql.NullFloat64
+	var mh sql.NullBool
+	var closed sql.NullInt64
+	if err := row.Scan(&c.ID, &c.AgencyID, &received, &source, &c.Emergency, &c.Nature, &c.Address, &lat, &lon,
+		&c.CallerName, &c.CallerPhone, &c.CallerRelationship, &c.SubjectDescription,
+		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, &c.Notes, &status, &mh, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
+		return nil, err
+	}
+	c.ReceivedAt, c.UpdatedAt = fromMicros(received), fromMicros(updated)
+	c.Source, c.Status = citdesk.CallSource(source), citdesk.CallStatus(status)
+	c.Lat, c.Lon, c.ClosedAt = fromNullFloat(lat), fromNullFloat(lon), fromNullMicros(closed)
+	c.Risk = citdesk.RiskScreen{Weapons: citdesk.Risk(rw), Violence: citdesk.Risk(rv), SuicideRisk: citdesk.Risk(rs), Substances: citdesk.Risk(rsub), Medical: citdesk.Risk(rm)}
+	if mh.Valid {
+		v := mh.Bool
+		c.MentalHealth = &v
+	}
+	return &c, nil
+}
+
+func nullBool(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
+}
+
+// findCall reads one call of agencyID; lock takes a row lock for the rest
+// of the transaction (PostgreSQL; SQLite's writer holds the database).
+func (tx *Tx) findCall(ctx context.Context, agencyID, id int64, lock bool) (*citdesk.Call, error) {
+	q := `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND id = ?`
+	if lock {
+		q += tx.db.dialect.forUpdate
+	}
+	c, err := scanCall(tx.QueryRowContext(ctx, q, agencyID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Call not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find call: %w", err)
+	}
+	return c, nil
+}
+
+// CreateCall records a new pending call (dispatcher or admin).
+func (s callService) CreateCall(ctx context.Context, c *citdesk.Call) error {
+	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	if err != nil {
+		return err
+	}
+	return s.createCall(ctx, actor, c)
+}
+
+// CreatePublicRequest records a request from the public form as a pending,
+// non-emergency call with source online_request. It needs no sign-in; the
+// audit trail names the requester's address as "public".
+func (s callService) CreatePublicRequest(ctx context.Context, agencyID int64, r *citdesk.PublicRequest) (*citdesk.Call, error) {
+	if errs := r.Validate(); len(errs) > 0 {
+		for _, f := range []string{"name", "phone", "address", "best_time", "what"} {
+			if msg, ok := errs[f]; ok {
+				return nil, &citdesk.Error{Code: citdesk.EINVALID, Field: f, Message: msg}
+			}
+		}
+	}
+	remote := ""
+	if a := citdesk.ActorFromContext(ctx); a != nil {
+		remote = a.Remote
+	}
+	c := r.Call()
+	if err := s.createCall(ctx, &citdesk.Actor{AgencyID: agencyID, Username: "public", Remote: remote}, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s callService) createCall(ctx context.Context, actor *citdesk.Actor, c *citdesk.Call) error {
+	now := s.db.now()
+	if err := c.Validate(now); err != nil {
+		return err
+	}
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if c.ReceivedAt.IsZero() {
+			c.ReceivedAt = tx.now
+		}
+		c.AgencyID, c.Status, c.ClosedAt, c.CreatedBy, c.UpdatedAt, c.Version = actor.AgencyID, citdesk.CallPending, nil, actor.UserID, tx.now, 1
+		c.ReceivedAt = c.ReceivedAt.UTC().Truncate(time.Microsecond)
+		id, err := tx.insert(ctx, `INSERT INTO calls (agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
+			risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)`,
+			c.AgencyID, micros(c.ReceivedAt), string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon),
+			c.CallerName, c.CallerPhone, c.CallerRelationship, c.SubjectDescription,
+			string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical),
+			c.CITRequested, c.Notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
+		if err != nil {
+			return fmt.Errorf("insert call: %w", err)
+		}
+		c.ID = id
+		detail := "source=" + string(c.Source)
+		if c.CITRequested {
+			detail += " cit_requested"
+		}
+		return tx.audit(ctx, actor, "call.create", "call", id, detail)
+	})
+	if err != nil {
+		return err
+	}
+	s.db.publish(ctx, citdesk.EventCallCreated, actor.AgencyID, c.ID, c.Summary())
+	return nil
+}
+
+// FindCallByID returns a call: to dispatchers, admins and coordinators, and
+// to an officer who was assigned to it.
+func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c *citdesk.Call
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		c, err = tx.findCall(ctx, actor.AgencyID, id, false)
+		if err != nil {
+			return err
+		}
+		if actor.HasRole(callReadRoles...) {
+			return nil
+		}
+		if actor.OfficerID != nil {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND officer_id = ?`, actor.AgencyID, id, *actor.OfficerID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+		}
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see calls you were sent to.")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ListCalls lists the agency's calls (dispatcher, admin, coordinator).
+func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*citdesk.Call, error) {
+	actor, err := citdesk.RequireRole(ctx, callReadRoles...)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ?`
+	args := []any{actor.AgencyID}
+	order := ` ORDER BY received_at DESC, id DESC`
+	switch {
+	case f.Open:
+		q += ` AND status IN ('pending', 'dispatched', 'on_scene')`
+		order = ` ORDER BY received_at, id`
+	case f.Status != "":
+		if !f.Status.Valid() {
+			return nil, citdesk.FieldErrorf("status", "Status must be open, pending, dispatched, on_scene or closed.")
+		}
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+		if f.Status.Open() {
+			order = ` ORDER BY received_at, id`
+		}
+	}
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	f.Limit = min(f.Limit, 1000)
+	q += order + ` LIMIT ` + strconv.Itoa(f.Limit)
+	var calls []*citdesk.Call
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("list calls: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCall(rows)
+			if err != nil {
+				return err
+			}
+			calls = append(calls, c)
+		}
+		return rows.Err()
+	})
+	return calls, err
+}
+
+// UpdateCall saves a call's fields when c.Version is current (dispatcher or
+// admin). The status may only move from open to closed, and only once no
+// officer is still on the call; the received time and creator never change.
+func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
+	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(s.db.now()); err != nil {
+		return err
+	}
+	if !c.Status.Valid() {
+		return citdesk.FieldErrorf("status", "Status must be pending, dispatched, on_scene or closed.")
+	}
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		cur, err := tx.findCall(ctx, actor.AgencyID, c.ID, true)
+		if err != nil {
+			return err
+		}
+		if cur.Version != c.Version {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+		}
+		detail := ""
+		switch {
+		case c.Status == cur.Status:
+		case cur.Status == citdesk.CallClosed:
+			return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
+		case c.Status == citdesk.CallClosed:
+			var active int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND cleared_at IS NULL`, actor.AgencyID, c.ID).Scan(&active); err != nil {
+				return err
+			}
+			if active > 0 {
+				return citdesk.Errorf(citdesk.ECONFLICT, "%d officer(s) are still on this call; clear them before closing it.", active)
+			}
+			detail = "status=closed"
+		default:
+			return citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
+		}
+		c.ClosedAt = cur.ClosedAt
+		if c.Status == citdesk.CallClosed && cur.Status != citdesk.CallClosed {
+			now := tx.now
+			c.ClosedAt = &now
+		}
+		if c.MentalHealth != nil {
+			detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
+		}
+		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
+			subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
+			status = ?, mental_health = ?, closed_at = ?, updated_at = ?, version = version + 1
+			WHERE agency_id = ? AND id = ? AND version = ?`,
+			string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), c.CallerName, c.CallerPhone, c.CallerRelationship,
+			c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, c.Notes,
+			string(c.Status), nullBool(c.MentalHealth), nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
+		if err != nil {
+			return fmt.Errorf("update call: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+		}
+		c.Version++
+		c.UpdatedAt = tx.now
+		return tx.audit(ctx, actor, "call.update", "call", c.ID, strings.TrimSpace(detail))
+	})
+	if err != nil {
+		return err
+	}
+	s.db.publish(ctx, citdesk.EventCallUpdated, actor.AgencyID, c.ID, c.Summary())
+	return nil
+}
+
+// setCallStatus moves a call's status as its officers move, bumping its
+// version, and reports whether it changed.
+func (tx *Tx) setCallStatus(ctx context.Context, c *citdesk.Call, status citdesk.CallStatus) (bool, error) {
+	if c.Status == status {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ?`,
+		string(status), micros(tx.now), c.AgencyID, c.ID); err != nil {
+		return false, fmt.Errorf("update call status: %w", err)
+	}
+	c.Status, c.UpdatedAt = status, tx.now
+	c.Version++
+	return true, nil
+}
+
+const assignmentSelect = `SELECT a.id, a.agency_id, a.call_id, a.officer_id, o.rank, o.first_name, o.last_name, a.status, a.dispatched_at, a.en_route_at, a.on_scene_at, a.cleared_at,
+	a.cit_status, a.cit_certified, a.no_cit_reason, a.no_cit_text, a.dispatched_by, a.version
+	FROM assignments a JOIN officers o ON o.agency_id = a.agency_id AND o.id = a.officer_id`
+
+func scanAssignment(row interface{ Scan(...any) error }) (*citdesk.Assignment, error) {
+	var a citdesk.Assignment
+	var o citdesk.Officer
+	var status, cit string
+	var dispatched int64
+	var enRoute, onScene, cleared sql.NullInt64
+	if err := row.Scan(&a.ID, &a.AgencyID, &a.CallID, &a.OfficerID, &o.Rank, &o.FirstName, &o.LastName, &status, &dispatched, &enRoute, &onScene, &cleared,
+		&cit, &a.CITCertified, &a.NoCITReason, &a.NoCITText, &a.DispatchedBy, &a.Version); err != nil {
+		return nil, err
+	}
+	a.OfficerName = o.Name()
+	a.Status, a.CITStatus = citdesk.AssignmentStatus(status), citdesk.CITStatus(cit)
+	a.DispatchedAt = fromMicros(dispatched)
+	a.EnRouteAt, a.OnSceneAt, a.ClearedAt = fromNullMicros(enRoute), fromNullMicros(onScene), fromNullMicros(cleared)
+	return &a, nil
+}
+
+func (tx *Tx) findAssignment(ctx context.Context, agencyID, id int64) (*citdesk.Assignment, error) {
+	a, err := scanAssignment(tx.QueryRowContext(ctx, assignmentSelect+` WHERE a.agency_id = ? AND a.id = ?`, agencyID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Assignment not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find assignment: %w", err)
+	}
+	return a, nil
+}
+
+// findOfficerDecorated reads one officer with CIT standing and duty state.
+func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, id int64) (*citdesk.Officer, error) {
+	o, err := scanOfficer(tx.QueryRowContext(ctx, `SELECT `+officerColumns+officerFrom+` WHERE o.agency_id = ? AND o.id = ?`, agency.ID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+	} else if err != nil {
+		return nil, err
+	}
+	return o, tx.decorate(ctx, agency, []*citdesk.Officer{o})
+}
+
+// CreateAssignment sends an officer to a call (dispatcher or admin). The
+// officer's duty status becomes dispatched and a pending call becomes
+// dispatched, in the same transaction.
+func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
+	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	if err != nil {
+		return err
+	}
+	if a.OfficerID <= 0 {
+		return citdesk.FieldErrorf("officer_id", "Choose the officer to send.")
+	}
+	var (
+		call       *citdesk.Call
+		officer    *citdesk.Officer
+		callMoved  bool
+		agencyID   = actor.AgencyID
+		officerErr = citdesk.FieldErrorf("officer_id", "No such officer on the roster.")
+	)
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+		if err != nil {
+			return err
+		}
+		// The call's row lock serialises assignments to one call, so "is
+		// this the first assignment" below cannot race.
+		call, err = tx.findCall(ctx, agencyID, a.CallID, true)
+		if err != nil {
+			return err
+		}
+		if call.Status == citdesk.CallClosed {
+			return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed.")
+		}
+		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)
+		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
+			return officerErr
+		} else if err != nil {
+			return err
+		}
+		if !officer.Active {
+			return citdesk.FieldErrorf("officer_id", "%s is inactive on the roster.", officer.Name())
+		}
+		if officer.Duty == nil || !officer.Duty.Status.OnDuty() {
+			return citdesk.Errorf(citdesk.ECONFLICT, "%s is off duty.", officer.Name())
+		}
+		var before int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ?`, agencyID, call.ID).Scan(&before); err != nil {
+			return err
+		}
+		a.CITStatus = officer.CIT.Status
+		a.CITCertified = officer.CIT.Status.Certified()
+		if call.CITRequested && before == 0 && !a.CITCertified {
+			if err := citdesk.ValidateNoCITReason(a.NoCITReason, a.NoCITText); err != nil {
+				return err
+			}
+			if a.NoCITReason != citdesk.NoCITOther {
+				a.NoCITText = ""
+			}
+		} else {
+			a.NoCITReason, a.NoCITText = "", ""
+		}
+		a.AgencyID, a.Status, a.DispatchedAt, a.DispatchedBy, a.Version = agencyID, citdesk.AssignDispatched, tx.now, actor.UserID, 1
+		a.EnRouteAt, a.OnSceneAt, a.ClearedAt, a.OfficerName = nil, nil, nil, officer.Name()
+		// No check-then-write: the unique index over active assignments
+		// decides, so concurrent dispatchers cannot both win.
+		a.ID, err = tx.insert(ctx, `INSERT INTO assignments (agency_id, call_id, officer_id, status, dispatched_at, cit_status, cit_certified, no_cit_reason, no_cit_text, dispatched_by, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			agencyID, call.ID, officer.ID, string(a.Status), micros(a.DispatchedAt), string(a.CITStatus), a.CITCertified, a.NoCITReason, a.NoCITText, a.DispatchedBy)
+		if isUniqueViolation(err) {
+			return citdesk.Errorf(citdesk.ECONFLICT, "%s is already on another call; clear that assignment first.", officer.Name())
+		} else if err != nil {
+			return fmt.Errorf("insert assignment: %w", err)
+		}
+		if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: officer.ID, Status: citdesk.StatusDispatched}); err != nil {
+			return err
+		}
+		if call.Status == citdesk.CallPending {
+			if callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallDispatched); err != nil {
+				return err
+			}
+		}
+		detail := "call=" + strconv.FormatInt(call.ID, 10) + " officer=" + strconv.FormatInt(officer.ID, 10) + " cit=" + string(a.CITStatus)
+		if a.NoCITReason != "" {
+			detail += " no_cit_reason=" + a.NoCITReason
+		}
+		if err := tx.audit(ctx, actor, "assignment.create", "assignment", a.ID, detail); err != nil {
+			return err
+		}
+		officer, err = tx.findOfficerDecorated(ctx, agency, officer.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.db.publish(ctx, citdesk.EventAssignment, agencyID, a.ID, a)
+	s.db.publish(ctx, citdesk.EventOfficerStatus, agencyID, officer.ID, officer)
+	if callMoved {
+		s.db.publish(ctx, citdesk.EventCallUpdated, agencyID, call.ID, call.Summary())
+	}
+	return nil
+}
+
+// FindAssignmentByID returns an assignment: to dispatchers, admins and
+// coordinators, and to the officer on it.
+func (s callService) FindAssignmentByID(ctx context.Context, id int64) (*citdesk.Assignment, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a *citdesk.Assignment
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		a, err = tx.findAssignment(ctx, actor.AgencyID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasRole(callReadRoles...) && !actor.IsOfficer(a.OfficerID) {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
+	}
+	return a, nil
+}
+
+// ListAssignments lists assignments, oldest dispatch first: all of the
+// agency's for dispatchers, admins and coordinators; an officer lists only
+// their own (f.OfficerID set to theirs).
+func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFilter) ([]*citdesk.Assignment, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasRole(callReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
+	}
+	q := assignmentSelect + ` WHERE a.agency_id = ?`
+	args := []any{actor.AgencyID}
+	if f.CallID != 0 {
+		q += ` AND a.call_id = ?`
+		args = append(args, f.CallID)
+	}
+	if f.OfficerID != 0 {
+		q += ` AND a.officer_id = ?`
+		args = append(args, f.OfficerID)
+	}
+	if f.Active {
+		q += ` AND a.cleared_at IS NULL`
+	}
+	if !f.Since.IsZero() {
+		q += ` AND a.dispatched_at >= ?`
+		args = append(args, micros(f.Since))
+	}
+	q += ` ORDER BY a.dispatched_at, a.id`
+	var out []*citdesk.Assignment
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("list assignments: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAssignment(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// MoveAssignment moves an assignment forward when version is current: by
+// the officer on it, or by a dispatcher or admin. Each step is timestamped;
+// the officer's duty status follows (en route, on scene, available once
+// cleared) and the call goes on scene with its first officer there. The
+// call stays open until a dispatcher closes it.
+func (s callService) MoveAssignment(ctx context.Context, id int64, version int64, status citdesk.AssignmentStatus) (*citdesk.Assignment, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !status.Valid() || status == citdesk.AssignDispatched {
+		return nil, citdesk.FieldErrorf("status", "Status must be en_route, on_scene or cleared.")
+	}
+	agencyID := actor.AgencyID
+	var (
+		a         *citdesk.Assignment
+		call      *citdesk.Call
+		officer   *citdesk.Officer
+		callMoved bool
+	)
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+		if err != nil {
+			return err
+		}
+		// Lock in the same order as CreateAssignment — the call first — so
+		// the two never deadlock on PostgreSQL.
+		var callID, officerID int64
+		err = tx.QueryRowContext(ctx, `SELECT call_id, officer_id FROM assignments WHERE agency_id = ? AND id = ?`, agencyID, id).Scan(&callID, &officerID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "Assignment not found.")
+		} else if err != nil {
+			return err
+		}
+		if !actor.HasRole(callWriteRoles...) && !actor.IsOfficer(officerID) {
+			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
+		}
+		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {
+			return err
+		}
+		var locked int64
+		if err := tx.QueryRowContext(ctx, `SELECT version FROM assignments WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, id).Scan(&locked); err != nil {
+			return err
+		}
+		if a, err = tx.findAssignment(ctx, agencyID, id); err != nil {
+			return err
+		}
+		if a.Version != version {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "This assignment changed since you loaded it (it is now %s); reload and try again.", strings.ToLower(a.Status.Label()))
+		}
+		if !a.Status.CanMoveTo(status) {
+			return citdesk.Errorf(citdesk.ECONFLICT, "An assignment that is %s cannot move to %s.", strings.ToLower(a.Status.Label()), strings.ToLower(status.Label()))
+		}
+		now := tx.now
+		switch status {
+		case citdesk.AssignEnRoute:
+			a.EnRouteAt = &now
+		case citdesk.AssignOnScene:
+			a.OnSceneAt = &now
+		case citdesk.AssignCleared:
+			a.ClearedAt = &now
+		}
+		a.Status = status
+		res, err := tx.ExecContext(ctx, `UPDATE assignments SET status = ?, en_route_at = ?, on_scene_at = ?, cleared_at = ?, version = version + 1
+			WHERE agency_id = ? AND id = ? AND version = ?`,
+			string(a.Status), nullMicros(a.EnRouteAt), nullMicros(a.OnSceneAt), nullMicros(a.ClearedAt), agencyID, id, version)
+		if err != nil {
+			return fmt.Errorf("move assignment: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "This assignment changed since you loaded it; reload and try again.")
+		}
+		a.Version++
+
+		// The officer's duty status follows, unless they went off duty (or
+		// busy) meanwhile and are only now clearing the paperwork.
+		var duty sql.NullString
+		err = tx.QueryRowContext(ctx, `SELECT status FROM officer_duty WHERE agency_id = ? AND officer_id = ?`, agencyID, a.OfficerID).Scan(&duty)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		onCall := map[string]bool{string(citdesk.StatusDispatched): true, string(citdesk.StatusEnRoute): true, string(citdesk.StatusOnScene): true}
+		if status != citdesk.AssignCleared || onCall[duty.String] {
+			if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}); err != nil {
+				return err
+			}
+		}
+
+		switch {
+		case status == citdesk.AssignOnScene && (call.Status == citdesk.CallPending || call.Status == citdesk.CallDispatched):
+			callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallOnScene)
+		case status == citdesk.AssignCleared && call.Status == citdesk.CallDispatched:
+			// Everyone cleared before anyone arrived: the call waits again.
+			var active int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND cleared_at IS NULL`, agencyID, call.ID).Scan(&active); err != nil {
+				return err
+			}
+			if active == 0 {
+				callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallPending)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, actor, "assignment.move", "assignment", a.ID, string(status)); err != nil {
+			return err
+		}
+		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.db.publish(ctx, citdesk.EventAssignment, agencyID, a.ID, a)
+	s.db.publish(ctx, citdesk.EventOfficerStatus, agencyID, officer.ID, officer)
+	if callMoved {
+		s.db.publish(ctx, citdesk.EventCallUpdated, agencyID, call.ID, call.Summary())
+	}
+	return a, nil
+}
