@@ -1,0 +1,209 @@
+package outcomes
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Tri is a yes/no answer that may be unknown, as imported history often is.
+// The zero value is unknown, so a field nobody filled in is never read as no.
+type Tri uint8
+
+// The values of a Tri.
+const (
+	Unknown Tri = iota
+	Yes
+	No
+)
+
+// TriOf returns Yes for true and No for false.
+func TriOf(b bool) Tri {
+	if b {
+		return Yes
+	}
+	return No
+}
+
+// String returns "unknown", "yes" or "no".
+func (t Tri) String() string {
+	switch t {
+	case Yes:
+		return "yes"
+	case No:
+		return "no"
+	}
+	return "unknown"
+}
+
+// ForceLevel is the highest force used in an encounter. The zero value is
+// unknown (imported history that did not record it), not "none".
+type ForceLevel uint8
+
+// The force levels, lowest first.
+const (
+	ForceUnknown ForceLevel = iota
+	ForceNone
+	ForceVerbal // commands and warnings only
+	ForcePhysical
+	ForceLessLethal
+	ForceLethal
+)
+
+// Injury is the most serious injury to one party of an encounter. The zero
+// value is unknown, not "none".
+type Injury uint8
+
+// The injury levels, least serious first.
+const (
+	InjuryUnknown Injury = iota
+	InjuryNone
+	InjuryMinor
+	InjurySerious
+	InjuryFatal
+)
+
+// Disposition is one way an encounter ended; an encounter may end in several.
+type Disposition uint8
+
+// The dispositions, in the order citdesk lists them.
+const (
+	ResolvedOnScene Disposition = iota
+	ResourcesOffered
+	ResourcesDeclined
+	ReferredToLiaison
+	VoluntaryTransport
+	EmergencyDetention
+	Arrest
+	Citation
+	NoActionPossible
+	UnableToLocate
+	numDispositions
+)
+
+// dispositionNames are the names used in the API, in CSV files and in
+// disposition mapping tables.
+var dispositionNames = [numDispositions]string{
+	ResolvedOnScene:    "resolved_on_scene",
+	ResourcesOffered:   "resources_offered",
+	ResourcesDeclined:  "resources_declined",
+	ReferredToLiaison:  "referred_to_liaison",
+	VoluntaryTransport: "voluntary_transport",
+	EmergencyDetention: "emergency_detention",
+	Arrest:             "arrest",
+	Citation:           "citation",
+	NoActionPossible:   "no_action_possible",
+	UnableToLocate:     "unable_to_locate",
+}
+
+// String returns the disposition's name, such as "emergency_detention".
+func (d Disposition) String() string {
+	if d < numDispositions {
+		return dispositionNames[d]
+	}
+	return fmt.Sprintf("Disposition(%d)", d)
+}
+
+// DispositionNames returns the name of every disposition, in order.
+func DispositionNames() []string { return append([]string(nil), dispositionNames[:]...) }
+
+// ParseDisposition returns the disposition with the given name, ignoring
+// case and surrounding space.
+func ParseDisposition(name string) (Disposition, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for d, n := range dispositionNames {
+		if n == name {
+			return Disposition(d), true
+		}
+	}
+	return 0, false
+}
+
+// Dispositions is a set of dispositions. The empty set means the
+// dispositions are unknown: every encounter ends some way, and a report that
+// records none is imported history with the field missing.
+type Dispositions uint16
+
+// DispositionsOf returns the set holding ds.
+func DispositionsOf(ds ...Disposition) Dispositions {
+	var s Dispositions
+	for _, d := range ds {
+		s = s.With(d)
+	}
+	return s
+}
+
+// Has reports whether d is in s.
+func (s Dispositions) Has(d Disposition) bool { return s&(1<<d) != 0 }
+
+// With returns s with d added.
+func (s Dispositions) With(d Disposition) Dispositions { return s | 1<<d }
+
+// Names returns the names of the dispositions in s, in order.
+func (s Dispositions) Names() []string {
+	var names []string
+	for d := Disposition(0); d < numDispositions; d++ {
+		if s.Has(d) {
+			names = append(names, dispositionNames[d])
+		}
+	}
+	return names
+}
+
+// Encounter is what the measures need of one CIT contact report: a compact
+// value, so a million of them fit in memory and are read in one pass. The
+// store fills it from the encounter, its call and its assignment; the
+// importer fills what history has. Every field has an "unknown" value, and a
+// measure leaves an encounter out of its denominator when a field it needs
+// is unknown, rather than reading unknown as no.
+type Encounter struct {
+	ID        int64
+	PersonKey int64     // the person met; 0 when unknown (no repeat-contact counting)
+	Occurred  time.Time // when contact began; zero when unknown (imported history)
+
+	OfficerCIT    Tri // the reporting officer was CIT certified at the time
+	Force         ForceLevel
+	PersonInjury  Injury
+	OfficerInjury Injury
+	Dispositions  Dispositions
+	Veteran       Tri // the person is a veteran
+
+	CITRequested  Tri    // the caller or dispatcher asked for a CIT officer
+	CITDispatched Tri    // a CIT officer was dispatched
+	CITArrived    Tri    // a CIT officer was on scene
+	NoCITReason   string // why no CIT officer was sent, when one was requested and none was
+
+	CallReceived time.Time // zero when unknown, or no call (officer-initiated)
+	Dispatched   time.Time // first unit dispatched; zero when unknown
+	OnScene      time.Time // first unit on scene; zero when unknown
+
+	// HandoverMinutes is the time from arrival at the receiving facility
+	// until it accepted the person; -1 (any negative) when there was no
+	// hand-over or it is unknown. Note the zero value means zero minutes.
+	HandoverMinutes int32
+
+	ReportDue time.Time // the report's deadline; zero means Occurred + 24 h
+	Submitted time.Time // first submitted for review; zero when not yet
+	Approved  time.Time // approved by a supervisor; zero when not yet
+
+	OnlineRequest     bool // the call came from the public online request form
+	ReferralConnected bool // a referral from this encounter was connected to care
+}
+
+// Survey is a satisfaction survey of the person or family when a referral
+// closes: scores from 1 (worst) to 5 (best); 0 is a question not answered.
+type Survey struct {
+	Respect int // treated with respect
+	Safety  int // felt safe
+	Help    int // got the help needed
+}
+
+// Referral is what the measures need of one referral to the Mental Health
+// Liaison.
+type Referral struct {
+	Created      time.Time // zero when unknown
+	FirstContact time.Time // the liaison first reached the person; zero when not yet
+	Connected    bool      // reached connected_to_care
+	OfficerCIT   Tri       // the referring encounter's officer was CIT certified
+	Survey       *Survey   // nil when no survey was recorded
+}
