@@ -103,8 +103,8 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 		}
 		calls = append(calls, id)
 	}
-	rec := measure(ctx, "recommendations (GET)", cfg, func(ctx context.Context, worker, i int) error {
-		return c.get(ctx, "/calls/"+strconv.FormatInt(calls[i%len(calls)], 10)+"/recommendations", nil)
+	rec := measure(ctx, "recommendations (GET)", cfg, func(ctx context.Context, worker, i int) (func(), error) {
+		return nil, c.get(ctx, "/calls/"+strconv.FormatInt(calls[i%len(calls)], 10)+"/recommendations", nil)
 	})
 	fmt.Fprintln(progress, rec)
 	for _, id := range calls {
@@ -119,18 +119,22 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 	}
 	wcfg := cfg
 	wcfg.Concurrency = writers
-	write := measure(ctx, "create call + assign (POST×2)", wcfg, func(ctx context.Context, worker, i int) error {
+	write := measure(ctx, "create call + assign (POST×2)", wcfg, func(ctx context.Context, worker, i int) (func(), error) {
 		id, _, err := c.createCall(ctx, centre, i)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		aid, version, err := c.assign(ctx, id, officers[worker])
+		closeCall := func() { c.closeCall(context.WithoutCancel(ctx), id) }
+		aid, etag, err := c.assign(ctx, id, officers[worker])
 		if err != nil {
-			return err
+			return closeCall, err
 		}
-		// Not timed as part of the path, but needed so the officer is free again.
-		defer c.closeCall(context.WithoutCancel(ctx), id)
-		return c.clear(context.WithoutCancel(ctx), aid, version)
+		// Clearing and closing free the officer again; they are not part
+		// of the timed path.
+		return func() {
+			c.clear(context.WithoutCancel(ctx), aid, etag)
+			closeCall()
+		}, nil
 	})
 	fmt.Fprintln(progress, write)
 	return []Stats{rec, write}, nil
@@ -145,8 +149,9 @@ func isLoopback(host string) bool {
 }
 
 // measure runs op from cfg.Concurrency workers until the duration or the
-// request cap is reached, timing each call.
-func measure(ctx context.Context, name string, cfg Config, op func(ctx context.Context, worker, i int) error) Stats {
+// request cap is reached, timing each call. The cleanup op returns runs
+// after the timing.
+func measure(ctx context.Context, name string, cfg Config, op func(ctx context.Context, worker, i int) (cleanup func(), err error)) Stats {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	var (
@@ -172,8 +177,11 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 				next++
 				mu.Unlock()
 				t0 := time.Now()
-				err := op(ctx, w, i)
+				cleanup, err := op(ctx, w, i)
 				d := time.Since(t0)
+				if cleanup != nil {
+					cleanup()
+				}
 				if ctx.Err() != nil && err != nil {
 					return // cut off by the deadline: not a server error
 				}
