@@ -22,6 +22,11 @@ type Services struct {
 	Users    citdesk.UserService
 	Officers citdesk.OfficerService
 	Calls    citdesk.CallService
+	// Contact reports, persons, crisis plans and referrals (issue 5).
+	Encounters citdesk.EncounterService
+	Persons    citdesk.PersonService
+	Plans      citdesk.CrisisPlanService
+	Referrals  citdesk.ReferralService
 }
 
 // Result says what Seed did.
@@ -98,6 +103,7 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 	today := citdesk.DateOf(now, agency.Location())
 
 	var officerUserID int64
+	var officerIDs []int64
 	for i, d := range roster {
 		o := &citdesk.Officer{Badge: fmt.Sprintf("%d", 4101+i*7), FirstName: d.first, LastName: d.last, Rank: d.rank, CallSign: d.callSign, Shift: d.shift,
 			Phone: fmt.Sprintf("636-555-01%02d", 10+i), Active: true}
@@ -107,6 +113,7 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		if i == 1 {
 			officerUserID = o.ID
 		}
+		officerIDs = append(officerIDs, o.ID)
 		if d.awareness {
 			if err := svc.Officers.AddTraining(op, &citdesk.TrainingRecord{OfficerID: o.ID, Kind: citdesk.CourseMHAwareness, Completed: yearsAgo(today, 6+rng.Float64()*2), Hours: 8, Provider: "Missouri POST"}); err != nil {
 				return nil, err
@@ -159,7 +166,59 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 			return nil, fmt.Errorf("user %s: %w", u.name, err)
 		}
 	}
+	if svc.Calls != nil {
+		if err := seedCalls(op, svc.Calls, officerIDs[2], now); err != nil {
+			return nil, err
+		}
+	}
+	if err := seedEncounters(op, svc, officerIDs, now, today); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// seedCalls opens three invented calls so the board has something to show:
+// a CIT-requested suicide threat waiting for an officer, a welfare check
+// transferred from 988, and a disturbance Ofc. Kowalski is on scene at.
+func seedCalls(op context.Context, calls citdesk.CallService, onScene int64, now time.Time) error {
+	at := func(dlat, dlon float64) (*float64, *float64) {
+		lat, lon := centreLat+dlat, centreLon+dlon
+		return &lat, &lon
+	}
+	waiting := func(c *citdesk.Call, lat, lon *float64, ago time.Duration) *citdesk.Call {
+		c.Lat, c.Lon, c.ReceivedAt = lat, lon, now.Add(-ago)
+		return c
+	}
+	lat1, lon1 := at(0.006, -0.008)
+	lat2, lon2 := at(-0.011, 0.012)
+	lat3, lon3 := at(0.003, 0.017)
+	list := []*citdesk.Call{
+		waiting(&citdesk.Call{Source: citdesk.Source911, Emergency: true, Nature: "Suicide threat", Address: "400 block of S Main St",
+			CallerRelationship: "adult daughter", SubjectDescription: "Man, late 50s, grey sweatshirt, on the front porch.",
+			Risk:         citdesk.RiskScreen{Weapons: citdesk.RiskUnknown, Violence: citdesk.RiskNo, SuicideRisk: citdesk.RiskYes, Substances: citdesk.RiskYes, Medical: citdesk.RiskUnknown},
+			CITRequested: true, Notes: "Says he has pills saved up. Calm but will not talk to family. Daughter asks for a CIT officer, no lights or sirens."}, lat1, lon1, 4*time.Minute),
+		waiting(&citdesk.Call{Source: citdesk.Source988Transfer, Nature: "Welfare check", Address: "Apartment 2B, 1200 Vineland Rd",
+			CallerRelationship: "988 counsellor", SubjectDescription: "Woman, 30s, lives alone.",
+			Risk:  citdesk.RiskScreen{Weapons: citdesk.RiskNo, Violence: citdesk.RiskNo, SuicideRisk: citdesk.RiskUnknown, Substances: citdesk.RiskUnknown, Medical: citdesk.RiskYes},
+			Notes: "Chat ended abruptly after she said she had stopped her medication. Not answering the phone."}, lat2, lon2, 11*time.Minute),
+		waiting(&citdesk.Call{Source: citdesk.SourceNonEmergency, Nature: "Disturbance, disordered thinking", Address: "Laundromat, 700 N Main St",
+			CallerRelationship: "store clerk",
+			Risk:               citdesk.RiskScreen{Weapons: citdesk.RiskNo, Violence: citdesk.RiskUnknown, SuicideRisk: citdesk.RiskNo, Substances: citdesk.RiskUnknown, Medical: citdesk.RiskNo},
+			Notes:              "Man shouting at customers about being followed; not touching anyone."}, lat3, lon3, 35*time.Minute),
+	}
+	for _, c := range list {
+		if err := calls.CreateCall(op, c); err != nil {
+			return fmt.Errorf("demo call %q: %w", c.Nature, err)
+		}
+	}
+	a := &citdesk.Assignment{CallID: list[2].ID, OfficerID: onScene}
+	if err := calls.CreateAssignment(op, a); err != nil {
+		return fmt.Errorf("demo assignment: %w", err)
+	}
+	if _, err := calls.MoveAssignment(op, a.ID, a.Version, citdesk.AssignOnScene); err != nil {
+		return fmt.Errorf("demo assignment: %w", err)
+	}
+	return nil
 }
 
 func yearsAgo(today citdesk.Date, years float64) citdesk.Date {

@@ -32,6 +32,7 @@ type Main struct {
 type serveConfig struct {
 	dataFlags
 	addr, tiles, logLevel, demoPassword string
+	publicAgency                        string
 	demo, trustProxy                    bool
 	maxBody                             int64
 	tlsCert, tlsKey                     string
@@ -51,6 +52,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS directly)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.publicAgency, "public-agency", "", "slug of the agency the public pages (/cit) are for (default: the only agency)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,7 +83,8 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		if password == "" {
 			password = os.Getenv("CITDESK_DEMO_PASSWORD")
 		}
-		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService()}, password, db.Clock)
+		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
+			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, password, db.Clock)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("demo: %w", err)
@@ -97,10 +100,11 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		}
 	}
 	m.Server, err = web.NewServer(web.Config{
-		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version,
+		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version, PublicAgency: c.publicAgency,
 	}, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
+		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping,
+		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()

@@ -1,0 +1,75 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"citdesk"
+	"citdesk/demo"
+	"citdesk/store/storetest"
+)
+
+// TestSeedEncounters seeds the demo and checks that every page of issue 5
+// has something to show: reports in every review state, referrals in
+// every state, repeat contacts, one current and one expired crisis plan.
+func TestSeedEncounters(t *testing.T) {
+	db, clock := storetest.Open(t, storetest.SQLite)
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
+		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, "demo password 123", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(res.AgencyID))
+	reports, err := db.EncounterService().ListEncounters(op, citdesk.EncounterFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[citdesk.EncounterStatus]int{}
+	cit := map[bool]int{}
+	for _, e := range reports {
+		statuses[e.Status]++
+		cit[e.OfficerCITCertified]++
+	}
+	for _, s := range []citdesk.EncounterStatus{citdesk.EncounterDraft, citdesk.EncounterSubmitted, citdesk.EncounterReturned, citdesk.EncounterApproved} {
+		if statuses[s] == 0 {
+			t.Errorf("no %s reports", s)
+		}
+	}
+	if cit[true] == 0 || cit[false] == 0 {
+		t.Errorf("reports by CIT / non-CIT officers: %v", cit)
+	}
+	refs, err := db.ReferralService().ListReferrals(op, citdesk.ReferralFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[citdesk.ReferralStatus]bool{}
+	for _, r := range refs {
+		states[r.Status] = true
+	}
+	for _, s := range citdesk.ReferralStatuses {
+		if !states[s] {
+			t.Errorf("no referral %s", s)
+		}
+	}
+	repeat, err := db.PersonService().RepeatContacts(op, citdesk.RepeatContactFilter{})
+	if err != nil || len(repeat) < 2 {
+		t.Errorf("repeat contacts = %d, %v", len(repeat), err)
+	}
+	stale, err := db.CrisisPlanService().PlansToRevalidate(op)
+	if err != nil || len(stale) != 1 {
+		t.Errorf("plans to revalidate = %d, %v", len(stale), err)
+	}
+	calls, err := db.CallService().ListCalls(op, citdesk.CallFilter{Open: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, c := range calls {
+		ids = append(ids, c.ID)
+	}
+	flags, err := db.CrisisPlanService().CallsWithPlans(op, ids)
+	if err != nil || len(flags) != 1 {
+		t.Errorf("open calls with a crisis plan on file = %v, %v", flags, err)
+	}
+}

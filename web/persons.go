@@ -1,0 +1,585 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// personRoutes registers persons, repeat contacts and crisis plans.
+func (s *Server) personRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/persons", s.api(s.apiCreatePerson))
+	mux.HandleFunc("POST /api/v1/persons/match", s.api(s.apiMatchPersons))
+	mux.HandleFunc("GET /api/v1/persons/{id}", s.api(s.apiGetPerson))
+	mux.HandleFunc("PUT /api/v1/persons/{id}", s.api(s.apiUpdatePerson))
+	mux.HandleFunc("GET /api/v1/repeat-contacts", s.api(s.apiRepeatContacts))
+	mux.HandleFunc("POST /api/v1/persons/{id}/crisis-plans", s.api(s.apiCreatePlan))
+	mux.HandleFunc("GET /api/v1/persons/{id}/crisis-plans", s.api(s.apiListPlans))
+	mux.HandleFunc("GET /api/v1/crisis-plans/revalidate", s.api(s.apiPlansToRevalidate))
+	mux.HandleFunc("GET /api/v1/crisis-plans/{id}", s.api(s.apiGetPlan))
+	mux.HandleFunc("PUT /api/v1/crisis-plans/{id}", s.api(s.apiUpdatePlan))
+	mux.HandleFunc("POST /api/v1/crisis-plans/{id}/renew", s.api(s.apiRenewPlan))
+	mux.HandleFunc("GET /api/v1/calls/{id}/crisis-plans", s.api(s.apiPlansForCall))
+
+	mux.HandleFunc("GET /persons/repeat", s.page(s.repeatContactsPage))
+	mux.HandleFunc("GET /persons/{id}", s.page(s.personPage))
+	mux.HandleFunc("POST /persons/{id}", s.page(s.savePerson))
+	mux.HandleFunc("GET /persons/{id}/plans/new", s.page(s.newPlanPage))
+	mux.HandleFunc("POST /persons/{id}/plans", s.page(s.createPlan))
+	mux.HandleFunc("GET /plans/revalidate", s.page(s.revalidatePage))
+	mux.HandleFunc("GET /plans/{id}", s.page(s.planPage))
+	mux.HandleFunc("GET /plans/{id}/edit", s.page(s.editPlanPage))
+	mux.HandleFunc("POST /plans/{id}", s.page(s.savePlan))
+	mux.HandleFunc("POST /plans/{id}/renew", s.page(s.renewPlan))
+}
+
+// personInput is what a client writes on a person record.
+type personInput struct {
+	FirstName     string       `json:"first_name"`
+	LastName      string       `json:"last_name"`
+	DOB           citdesk.Date `json:"dob"`
+	Aliases       []string     `json:"aliases"`
+	Sex           string       `json:"sex"`
+	RaceEthnicity string       `json:"race_ethnicity"`
+	Veteran       *bool        `json:"veteran"`
+	Housing       string       `json:"housing"`
+	Address       string       `json:"address"`
+	Version       int64        `json:"version"`
+}
+
+func (in personInput) person() *citdesk.Person {
+	return &citdesk.Person{FirstName: in.FirstName, LastName: in.LastName, DOB: in.DOB, Aliases: in.Aliases, Sex: in.Sex,
+		RaceEthnicity: in.RaceEthnicity, Veteran: in.Veteran, Housing: in.Housing, Address: in.Address, Version: in.Version}
+}
+
+func (s *Server) apiCreatePerson(w http.ResponseWriter, r *http.Request) error {
+	var in personInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := in.person()
+	if err := s.svc.Persons.CreatePerson(r.Context(), p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (s *Server) apiMatchPersons(w http.ResponseWriter, r *http.Request) error {
+	var q citdesk.PersonQuery
+	if err := decodeJSON(r, &q); err != nil {
+		return err
+	}
+	matches, err := s.svc.Persons.MatchPersons(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"matches": matches})
+	return nil
+}
+
+func (s *Server) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := s.svc.Persons.PersonFile(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in personInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Version == 0 {
+		return citdesk.FieldErrorf("version", "Send the version you edited.")
+	}
+	p := in.person()
+	p.ID = id
+	if err := s.svc.Persons.UpdatePerson(r.Context(), p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// repeatFilter reads min and days from the query.
+func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
+	var f citdesk.RepeatContactFilter
+	for name, dst := range map[string]*int{"min": &f.MinEncounters, "days": &f.WindowDays} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return f, citdesk.FieldErrorf(name, "%s must be a whole number.", name)
+			}
+			*dst = n
+		}
+	}
+	return f, f.Normalize()
+}
+
+func (s *Server) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
+	f, err := repeatFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.Persons.RepeatContacts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"min": f.MinEncounters, "days": f.WindowDays, "contacts": list})
+	return nil
+}
+
+// planInput is what a client writes on a crisis plan.
+type planInput struct {
+	Address           string       `json:"address"`
+	WhatHelps         string       `json:"what_helps"`
+	WhatToAvoid       string       `json:"what_to_avoid"`
+	Triggers          string       `json:"triggers"`
+	Medications       string       `json:"medications"`
+	Contacts          string       `json:"contacts"`
+	PreferredFacility string       `json:"preferred_facility"`
+	ConsentDate       citdesk.Date `json:"consent_date"`
+	ConsentedBy       string       `json:"consented_by"`
+	ExpiresOn         citdesk.Date `json:"expires_on"`
+	Version           int64        `json:"version"`
+}
+
+func (in planInput) plan() *citdesk.CrisisPlan {
+	return &citdesk.CrisisPlan{Address: in.Address, WhatHelps: in.WhatHelps, WhatToAvoid: in.WhatToAvoid, Triggers: in.Triggers, Medications: in.Medications,
+		Contacts: in.Contacts, PreferredFacility: in.PreferredFacility, ConsentDate: in.ConsentDate, ConsentedBy: in.ConsentedBy, ExpiresOn: in.ExpiresOn, Version: in.Version}
+}
+
+func (s *Server) apiCreatePlan(w http.ResponseWriter, r *http.Request) error {
+	pid, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in planInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c := in.plan()
+	c.PersonID = pid
+	if err := s.svc.Plans.CreateCrisisPlan(r.Context(), c); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) apiListPlans(w http.ResponseWriter, r *http.Request) error {
+	pid, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	plans, err := s.svc.Plans.ListCrisisPlans(r.Context(), pid)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	return nil
+}
+
+func (s *Server) apiGetPlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.Plans.FindCrisisPlanByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiUpdatePlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in planInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Version == 0 {
+		return citdesk.FieldErrorf("version", "Send the version you edited.")
+	}
+	c := in.plan()
+	c.ID = id
+	if err := s.svc.Plans.UpdateCrisisPlan(r.Context(), c); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+type renewRequest struct {
+	Version     int64        `json:"version"`
+	ConsentDate citdesk.Date `json:"consent_date"`
+	ConsentedBy string       `json:"consented_by"`
+}
+
+func (s *Server) apiRenewPlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in renewRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.svc.Plans.RenewCrisisPlan(r.Context(), id, in.Version, in.ConsentDate, in.ConsentedBy)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiPlansToRevalidate(w http.ResponseWriter, r *http.Request) error {
+	plans, err := s.svc.Plans.PlansToRevalidate(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	return nil
+}
+
+func (s *Server) apiPlansForCall(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	plans, err := s.svc.Plans.PlansForCall(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	return nil
+}
+
+// ---- Pages ----
+
+type personView struct {
+	File        *citdesk.PersonFile
+	Agency      *citdesk.Agency
+	Loc         *time.Location
+	Coordinator bool
+	CanEdit     bool
+	Sexes       []option
+	Races       []option
+	Housing     []option
+	Veteran     string
+	Aliases     string
+	Error       string
+	Notice      string
+	ContactRows []contactRow
+	Plans       []*citdesk.CrisisPlan
+	Today       citdesk.Date
+}
+
+type contactRow struct {
+	C            *citdesk.PersonContact
+	Dispositions string
+}
+
+func demographicOptions(all []string, cur string) []option {
+	out := []option{{Value: "", Label: "Not recorded", On: cur == ""}}
+	for _, v := range all {
+		out = append(out, option{Value: v, Label: citdesk.DemographicLabel(v), On: v == cur})
+	}
+	return out
+}
+
+func (s *Server) personPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showPerson(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a := signedIn(r)
+	f, err := s.svc.Persons.PersonFile(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	agency := s.agencyOf(r.Context())
+	p := f.Person
+	v := personView{File: f, Agency: agency, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
+		Today: citdesk.DateOf(s.now(), agency.Location())}
+	v.CanEdit = a.HasRole(citdesk.RoleCoordinator, citdesk.RoleOfficer)
+	v.Sexes, v.Races, v.Housing = demographicOptions(citdesk.Sexes, p.Sex), demographicOptions(citdesk.RaceEthnicities, p.RaceEthnicity), demographicOptions(citdesk.HousingStatuses, p.Housing)
+	v.Aliases = strings.Join(p.Aliases, ", ")
+	if p.Veteran != nil {
+		v.Veteran = strconv.FormatBool(*p.Veteran)
+	}
+	for _, c := range f.Contacts {
+		var labels []string
+		for _, d := range c.Dispositions {
+			labels = append(labels, d.Label(agency.Policy))
+		}
+		v.ContactRows = append(v.ContactRows, contactRow{C: c, Dispositions: strings.Join(labels, ", ")})
+	}
+	if v.Coordinator {
+		v.Plans, _ = s.svc.Plans.ListCrisisPlans(r.Context(), id)
+	}
+	s.render(w, r, status, "person", p.Name(), v)
+	return nil
+}
+
+// savePerson saves the person's record from the person page.
+func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	f := r.PostForm
+	p := &citdesk.Person{ID: id, FirstName: f.Get("first_name"), LastName: f.Get("last_name"), Sex: f.Get("sex"), RaceEthnicity: f.Get("race_ethnicity"),
+		Housing: f.Get("housing"), Address: f.Get("address")}
+	p.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
+	for _, a := range strings.Split(f.Get("aliases"), ",") {
+		p.Aliases = append(p.Aliases, strings.TrimSpace(a))
+	}
+	switch f.Get("veteran") {
+	case "true", "false":
+		b := f.Get("veteran") == "true"
+		p.Veteran = &b
+	}
+	if v := f.Get("dob"); v != "" {
+		if p.DOB, err = citdesk.ParseDate(v); err != nil {
+			return s.showPerson(w, r, http.StatusUnprocessableEntity, "Give the date of birth as a date.", "")
+		}
+	}
+	if err := s.svc.Persons.UpdatePerson(r.Context(), p); err != nil {
+		if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.EPRECONDITION {
+			return s.showPerson(w, r, statusFor(code), citdesk.ErrorMessage(err), "")
+		}
+		return err
+	}
+	http.Redirect(w, r, "/persons/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	return nil
+}
+
+type repeatView struct {
+	Contacts []*citdesk.RepeatContact
+	Filter   citdesk.RepeatContactFilter
+	Loc      *time.Location
+	Error    string
+}
+
+func (s *Server) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
+	f, err := repeatFilter(r.URL.Query())
+	v := repeatView{Filter: f, Loc: s.agencyOf(r.Context()).Location()}
+	if err != nil {
+		v.Error = citdesk.ErrorMessage(err)
+		v.Filter = citdesk.RepeatContactFilter{}
+		v.Filter.Normalize()
+	}
+	if v.Contacts, err = s.svc.Persons.RepeatContacts(r.Context(), v.Filter); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "persons_repeat", "Repeat contacts", v)
+	return nil
+}
+
+type planFormView struct {
+	Plan   *citdesk.CrisisPlan
+	Person *citdesk.Person
+	New    bool
+	Error  string
+	Field  string
+}
+
+func (s *Server) newPlanPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
+		return err
+	}
+	p, err := s.svc.Persons.FindPersonByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	today := citdesk.DateOf(s.now(), s.agencyOf(r.Context()).Location())
+	c := &citdesk.CrisisPlan{PersonID: id, Address: p.Address, ConsentDate: today}
+	s.render(w, r, http.StatusOK, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true})
+	return nil
+}
+
+func readPlanForm(r *http.Request, c *citdesk.CrisisPlan) error {
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	f := r.PostForm
+	c.Address, c.WhatHelps, c.WhatToAvoid, c.Triggers = f.Get("address"), f.Get("what_helps"), f.Get("what_to_avoid"), f.Get("triggers")
+	c.Medications, c.Contacts, c.PreferredFacility, c.ConsentedBy = f.Get("medications"), f.Get("contacts"), f.Get("preferred_facility"), f.Get("consented_by")
+	c.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
+	var err error
+	c.ConsentDate, c.ExpiresOn = citdesk.Date{}, citdesk.Date{}
+	if v := f.Get("consent_date"); v != "" {
+		if c.ConsentDate, err = citdesk.ParseDate(v); err != nil {
+			return citdesk.FieldErrorf("consent_date", "Give the consent date as a date.")
+		}
+	}
+	if v := f.Get("expires_on"); v != "" {
+		if c.ExpiresOn, err = citdesk.ParseDate(v); err != nil {
+			return citdesk.FieldErrorf("expires_on", "Give the expiry as a date.")
+		}
+	}
+	return nil
+}
+
+func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c := &citdesk.CrisisPlan{PersonID: id}
+	if err = readPlanForm(r, c); err == nil {
+		err = s.svc.Plans.CreateCrisisPlan(r.Context(), c)
+	}
+	if err != nil {
+		if citdesk.ErrorCode(err) != citdesk.EINVALID {
+			return err
+		}
+		p, _ := s.svc.Persons.FindPersonByID(r.Context(), id)
+		s.render(w, r, http.StatusUnprocessableEntity, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true, Error: citdesk.ErrorMessage(err), Field: citdesk.ErrorField(err)})
+		return nil
+	}
+	http.Redirect(w, r, "/plans/"+strconv.FormatInt(c.ID, 10)+"?notice="+url.QueryEscape("Crisis plan saved."), http.StatusSeeOther)
+	return nil
+}
+
+type planView struct {
+	Plan        *citdesk.CrisisPlan
+	Current     bool
+	Coordinator bool
+	Today       citdesk.Date
+	Notice      string
+	Error       string
+}
+
+func (s *Server) planPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showPlan(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.Plans.FindCrisisPlanByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	today := citdesk.DateOf(s.now(), s.agencyOf(r.Context()).Location())
+	s.render(w, r, status, "plan", "Crisis plan", planView{Plan: c, Current: c.Current(today), Coordinator: signedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Notice: notice, Error: errMsg})
+	return nil
+}
+
+func (s *Server) editPlanPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
+		return err
+	}
+	c, err := s.svc.Plans.FindCrisisPlanByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.Persons.FindPersonByID(r.Context(), c.PersonID)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "plan_form", "Edit crisis plan", planFormView{Plan: c, Person: p})
+	return nil
+}
+
+func (s *Server) savePlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c := &citdesk.CrisisPlan{ID: id}
+	if err = readPlanForm(r, c); err == nil {
+		err = s.svc.Plans.UpdateCrisisPlan(r.Context(), c)
+	}
+	if err != nil {
+		code := citdesk.ErrorCode(err)
+		if code != citdesk.EINVALID && code != citdesk.EPRECONDITION {
+			return err
+		}
+		old, ferr := s.svc.Plans.FindCrisisPlanByID(r.Context(), id)
+		if ferr != nil {
+			return ferr
+		}
+		c.PersonID = old.PersonID
+		p, _ := s.svc.Persons.FindPersonByID(r.Context(), old.PersonID)
+		s.render(w, r, statusFor(code), "plan_form", "Edit crisis plan", planFormView{Plan: c, Person: p, Error: citdesk.ErrorMessage(err), Field: citdesk.ErrorField(err)})
+		return nil
+	}
+	http.Redirect(w, r, "/plans/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Crisis plan saved."), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) renewPlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	consent, err := citdesk.ParseDate(r.PostFormValue("consent_date"))
+	if err != nil {
+		return s.showPlan(w, r, http.StatusUnprocessableEntity, "Give the date fresh consent was given.", "")
+	}
+	if _, err := s.svc.Plans.RenewCrisisPlan(r.Context(), id, version, consent, r.PostFormValue("consented_by")); err != nil {
+		if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.EPRECONDITION {
+			return s.showPlan(w, r, statusFor(code), citdesk.ErrorMessage(err), "")
+		}
+		return err
+	}
+	http.Redirect(w, r, "/plans/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Consent renewed."), http.StatusSeeOther)
+	return nil
+}
+
+type revalidateView struct {
+	Plans []*citdesk.CrisisPlan
+	Today citdesk.Date
+}
+
+func (s *Server) revalidatePage(w http.ResponseWriter, r *http.Request) error {
+	plans, err := s.svc.Plans.PlansToRevalidate(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.now(), s.agencyOf(r.Context()).Location())})
+	return nil
+}
