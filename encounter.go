@@ -265,9 +265,11 @@ func (d Disposition) Label(p Policy) string {
 	return string(d)
 }
 
-// Diverted reports whether the disposition takes the person towards care
-// rather than the justice system.
-func (d Disposition) Diverted() bool {
+// TowardsCare reports whether the disposition takes the person towards
+// care (a transport, a detention for evaluation, a liaison referral). It is
+// not the diversion measure: package outcomes defines that, and counts an
+// emergency detention apart from diversion.
+func (d Disposition) TowardsCare() bool {
 	return d == DispVoluntaryTransport || d == DispEmergencyDetention || d == DispReferredToLiaison
 }
 
