@@ -707,4 +707,10 @@ type EncounterService interface {
 	CorrectEncounter(ctx context.Context, e *Encounter, reason string) error
 	ListEncounterVersions(ctx context.Context, id int64) ([]*EncounterVersion, error)
 	ListReviewEvents(ctx context.Context, id int64) ([]*ReviewEvent, error)
+	// PriorContactOfficers lists the officers who met the person a call is
+	// probably about — someone last known at the call's address, or whose
+	// crisis plan names it — in an encounter that ended without force
+	// beyond verbal commands and without arrest: continuity of care for
+	// the recommender. It returns officer ids only.
+	PriorContactOfficers(ctx context.Context, callID int64) ([]int64, error)
 }

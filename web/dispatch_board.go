@@ -51,6 +51,7 @@ type boardCall struct {
 	Flags        []flagView
 	Assigned     []assignedView
 	Lat, Lon     string // empty when the call has no location
+	PlanOnFile   bool   // a current crisis plan matches the call (the plan itself is not read)
 }
 
 // flagView is one risk answer in words.
@@ -346,8 +347,17 @@ func (s *Server) boardData(ctx context.Context, selected int64) (*boardView, *di
 	}
 	v := &boardView{Form: newCallForm(), Map: boardMap{TileURL: s.cfg.TileURL,
 		Lat: strconv.FormatFloat(st.agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.agency.Lon, 'f', 6, 64)}}
+	ids := make([]int64, 0, len(st.open))
 	for _, c := range st.open {
 		v.Calls = append(v.Calls, s.boardCallOf(c, loc, byCall[c.ID]))
+		ids = append(ids, c.ID)
+	}
+	plans, err := s.callsWithPlans(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range v.Calls {
+		v.Calls[i].PlanOnFile = plans[v.Calls[i].ID]
 	}
 	v.Officers = s.boardOfficers(st)
 	if selected != 0 {
@@ -372,6 +382,13 @@ func (s *Server) panelData(ctx context.Context, st *dispatchState, id int64) (*b
 	}
 	loc := st.agency.Location()
 	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, assignments), Closed: c.Status == citdesk.CallClosed}
+	if !p.Closed {
+		plans, err := s.callsWithPlans(ctx, []int64{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		p.View.PlanOnFile = plans[c.ID]
+	}
 	p.View.Flags = nil
 	for _, f := range c.Risk.Flags() {
 		p.View.Flags = append(p.View.Flags, flagView{Label: f.Label, Answer: string(f.Answer), Yes: f.Answer == citdesk.RiskYes})
@@ -699,4 +716,13 @@ func (s *Server) boardMoveAssignment(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return s.answerPanel(w, r, callID, err, notice)
+}
+
+// callsWithPlans says which calls match a current crisis plan: the "crisis
+// plan on file" flag. It reads no plan, so it leaves no audit event.
+func (s *Server) callsWithPlans(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	if s.svc.Plans == nil || len(ids) == 0 {
+		return map[int64]bool{}, nil
+	}
+	return s.svc.Plans.CallsWithPlans(ctx, ids)
 }

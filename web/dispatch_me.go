@@ -25,6 +25,7 @@ type meAssignmentView struct {
 	MapWeb     template.URL // https link to the coordinates
 	Phone      template.URL // tel: link to the caller
 	Next       []moveButton
+	Plans      []*citdesk.CrisisPlan // current crisis plans matching the call, shown first
 	NotOfficer bool
 	Error      string
 	Notice     string
@@ -58,6 +59,16 @@ func (s *Server) renderMeAssignment(w http.ResponseWriter, r *http.Request, stat
 			return err
 		}
 		v.A, v.Call = a, c
+		// A crisis plan matching the call goes at the top of the card. The
+		// store audits each view; a plan the officer may not see is simply
+		// not shown, and never stops the card from loading.
+		if s.svc.Plans != nil {
+			if plans, err := s.svc.Plans.PlansForCall(r.Context(), c.ID); err == nil {
+				v.Plans = plans
+			} else if code := citdesk.ErrorCode(err); code != citdesk.EFORBIDDEN && code != citdesk.ENOTFOUND {
+				return err
+			}
+		}
 		v.Dispatched = a.DispatchedAt.In(agency.Location()).Format("15:04")
 		if since := ago(s.now().Sub(a.DispatchedAt)); since == "just now" {
 			v.Dispatched += " (just now)"

@@ -115,9 +115,11 @@ func (s *Server) recommendFrom(ctx context.Context, st *dispatchState, c *citdes
 
 // priorContacts lists the officers who met call c's person before in an
 // encounter that ended without force or arrest — continuity of care, the
-// recommender's second key. Calls are not yet linked to a person and
-// encounters are not yet recorded, so the list is empty; the contact
-// reports (encounters and persons) fill it in here.
+// recommender's second key. The person is recognised by the call's
+// address (see EncounterService.PriorContactOfficers).
 func (s *Server) priorContacts(ctx context.Context, c *citdesk.Call) ([]int64, error) {
-	return nil, nil
+	if s.svc.Encounters == nil {
+		return nil, nil
+	}
+	return s.svc.Encounters.PriorContactOfficers(ctx, c.ID)
 }

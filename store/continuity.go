@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"citdesk"
+)
+
+// PriorContactOfficers implements citdesk.EncounterService. The person is
+// found by address (persons' last known address, crisis plans' address);
+// only officer ids leave this method, so it reads no person-level record
+// on the dispatcher's behalf and leaves no audit event.
+func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64) ([]int64, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleDispatcher, citdesk.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		var address string
+		if err := tx.QueryRowContext(ctx, `SELECT address FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, callID).Scan(&address); err != nil {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "Call not found.")
+		}
+		key := citdesk.AddressKey(address)
+		if key == "" {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT e.officer_id FROM encounters e
+			WHERE e.agency_id = ? AND e.officer_id IS NOT NULL
+			AND e.force_level IN ('none', 'verbal')
+			AND e.dispositions NOT LIKE '%"arrest"%'
+			AND e.person_id IN (
+				SELECT id FROM persons WHERE agency_id = ? AND address_key = ?
+				UNION
+				SELECT person_id FROM crisis_plans WHERE agency_id = ? AND address_key = ?)
+			ORDER BY e.officer_id`, actor.AgencyID, actor.AgencyID, key, actor.AgencyID, key)
+		if err != nil {
+			return fmt.Errorf("prior contacts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	return ids, err
+}
