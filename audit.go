@@ -87,6 +87,8 @@ type AuditFilter struct {
 	ObjectType string
 	ObjectID   string
 	Action     string
+	Actor      string // username
+	BeforeSeq  int64  // page back through the trail
 	AfterSeq   int64
 	Limit      int
 }

@@ -77,6 +77,14 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 		q += ` AND action = ?`
 		args = append(args, f.Action)
 	}
+	if f.Actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, f.Actor)
+	}
+	if f.BeforeSeq > 0 {
+		q += ` AND seq < ?`
+		args = append(args, f.BeforeSeq)
+	}
 	if f.AfterSeq > 0 {
 		q += ` AND seq > ?`
 		args = append(args, f.AfterSeq)

@@ -173,6 +173,9 @@ func navFor(a *citdesk.Actor) []navItem {
 	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
 		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
 	}
+	if a.HasRole(citdesk.RoleAdmin) {
+		nav = append(nav, navItem{"Audit", "/audit"})
+	}
 	return nav
 }
 

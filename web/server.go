@@ -121,6 +121,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/users", s.api(s.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.api(s.unlockUser))
 	mux.HandleFunc("GET /api/v1/audit", s.api(s.listAudit))
+	mux.HandleFunc("GET /audit", s.page(s.auditPage))
 	mux.HandleFunc("GET /cit", s.publicPage)
 	mux.HandleFunc("POST /cit", s.publicRequest)
 	mux.HandleFunc("GET /cit/thanks", s.publicThanks)
