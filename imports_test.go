@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -27,7 +25,7 @@ func goList(t *testing.T, patterns ...string) []goPackage {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skip("the import rules need the go command on PATH")
 	}
 	cmd := exec.Command(gobin, append([]string{"list", "-e", "-json=ImportPath,Dir,Imports,Deps,Error"}, patterns...)...)
 	var stderr bytes.Buffer
