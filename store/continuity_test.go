@@ -34,8 +34,8 @@ func TestPriorContactOfficers(t *testing.T) {
 		}
 		encounter(r.officer, sam, citdesk.ForceVerbal, citdesk.DispResolvedOnScene) // counts
 		encounter(r.other, sam, citdesk.ForcePhysical, citdesk.DispResolvedOnScene) // force: no
-		encounter(third, sam, citdesk.ForceNone, citdesk.DispArrest)                 // arrest: no
-		encounter(fourth, kim, citdesk.ForceNone, citdesk.DispResolvedOnScene)       // another person
+		encounter(third, sam, citdesk.ForceNone, citdesk.DispArrest)                // arrest: no
+		encounter(fourth, kim, citdesk.ForceNone, citdesk.DispResolvedOnScene)      // another person
 
 		call := &citdesk.Call{Nature: "Welfare check", Address: "220 Main Street, De Soto"}
 		if err := r.db.CallService().CreateCall(r.dispatch, call); err != nil {

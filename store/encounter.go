@@ -73,7 +73,7 @@ func unmarshalSet[T any](s string, v *[]T) error {
 		return nil
 	}
 	if err := json.Unmarshal([]byte(s), v); err != nil {
-		return fmt.Errorf("decode set %q: %w", s, err)
+		return fmt.Errorf("decode set: %w", err) // not the value: it may hold names, and errors are logged
 	}
 	if *v == nil {
 		*v = []T{}
@@ -376,7 +376,8 @@ func deniedEvent(a *citdesk.Actor, action, objectType string, id int64) *citdesk
 }
 
 // ListEncounters lists reports, newest first, without narratives: an
-// officer sees their own, a coordinator or analyst the agency's.
+// officer sees their own, a coordinator or analyst the agency's. The
+// listing is audited.
 func (s encounterService) ListEncounters(ctx context.Context, f citdesk.EncounterFilter) ([]*citdesk.Encounter, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
@@ -428,22 +429,27 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 	}
 	q += ` LIMIT ` + strconv.Itoa(f.Limit)
 	var out []*citdesk.Encounter
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		for rows.Next() {
 			e, err := scanEncounter(rows)
 			if err != nil {
+				rows.Close()
 				return err
 			}
 			e.Narrative = "" // lists never carry narratives
 			e.Overdue = e.IsOverdue(tx.now)
 			out = append(out, e)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// The rows are person-level records, so the listing is audited.
+		return tx.audit(ctx, actor, "encounter.list", "encounter", 0, "n="+strconv.Itoa(len(out)))
 	})
 	return out, err
 }

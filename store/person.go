@@ -31,12 +31,12 @@ func scanPerson(row interface{ Scan(...any) error }) (*citdesk.Person, error) {
 	if dob != "" {
 		d, err := citdesk.ParseDate(dob)
 		if err != nil {
-			return nil, fmt.Errorf("person %d: bad date of birth %q", p.ID, dob)
+			return nil, fmt.Errorf("person %d: bad date of birth", p.ID) // not the value: errors are logged
 		}
 		p.DOB = d
 	}
 	if err := unmarshalSet(aliases, &p.Aliases); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("person %d aliases: %w", p.ID, err)
 	}
 	p.Veteran, p.ExternalID = fromOptBool(veteran), external.String
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)

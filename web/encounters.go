@@ -570,8 +570,10 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, status int, 
 	v.CanEdit = a.IsOfficer(e.OfficerID) && e.Status.Editable()
 	v.CanReview = a.HasRole(citdesk.RoleCoordinator) && !a.IsOfficer(e.OfficerID) && e.Status == citdesk.EncounterSubmitted
 	v.CanCorrect = a.HasRole(citdesk.RoleCoordinator) && e.Status == citdesk.EncounterApproved
-	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
-		if refs, err := s.svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{PersonID: e.PersonID}); err == nil && e.PersonID != nil {
+	// Without a person there is no referral; without the filter the list
+	// would be the whole caseload, read and audited for nothing.
+	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) && e.PersonID != nil {
+		if refs, err := s.svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{PersonID: e.PersonID}); err == nil {
 			for _, ref := range refs {
 				if ref.EncounterID == e.ID {
 					v.Referral = ref
@@ -740,6 +742,13 @@ func (s *Server) reportLinkPerson(w http.ResponseWriter, r *http.Request) error 
 	e, err := s.svc.Encounters.FindEncounterByID(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	// Refuse before creating a person: a person record made for a link
+	// that then fails would stay behind with no report to explain it.
+	if !signedIn(r).IsOfficer(e.OfficerID) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
+	} else if !e.Status.Editable() {
+		return citdesk.Errorf(citdesk.ECONFLICT, "This report is %s and can no longer be edited.", strings.ToLower(e.Status.Label()))
 	}
 	notice := "Person linked."
 	switch r.PostFormValue("action") {

@@ -63,9 +63,12 @@ func (s *Server) isTLS(r *http.Request) bool {
 // remoteAddr returns the client's IP address.
 func (s *Server) remoteAddr(r *http.Request) string {
 	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		// The balancer appends the address it saw to whatever the client
+		// sent, so only the last entry is its word; earlier ones may be
+		// forged to dodge the rate limit or the audit trail.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
 				return ip.String()
 			}
 		}

@@ -17,7 +17,8 @@ import (
 // Config holds the web server's settings, built by main from flags.
 type Config struct {
 	// TrustProxy takes the client address and scheme from X-Forwarded-For
-	// and X-Forwarded-Proto; set it only behind a load balancer that sets them.
+	// (its last entry, the one the balancer adds) and X-Forwarded-Proto;
+	// set it only behind a load balancer that sets them.
 	TrustProxy bool
 	// TLS says the server itself serves HTTPS: cookies are Secure and HSTS is sent.
 	TLS bool

@@ -31,11 +31,11 @@ type Main struct {
 
 type serveConfig struct {
 	dataFlags
-	addr, tiles, logLevel, demoPassword string
-	publicAgency                        string
-	demo, trustProxy                    bool
-	maxBody                             int64
-	tlsCert, tlsKey                     string
+	addr, tiles, logLevel string
+	publicAgency          string
+	demo, trustProxy      bool
+	maxBody               int64
+	tlsCert, tlsKey       string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,8 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var c serveConfig
 	c.register(fs)
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
-	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency")
-	fs.StringVar(&c.demoPassword, "demo-password", "", "password of the demo users (default: generated and printed once)")
+	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency; its users' password is $CITDESK_DEMO_PASSWORD (default: generated and printed once)")
 	fs.StringVar(&c.tiles, "tiles", "", "map tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: no tiles)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-For/-Proto from a load balancer")
 	fs.Int64Var(&c.maxBody, "max-body", 1<<20, "largest request body in bytes")
@@ -79,10 +78,9 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	db.Events = m.Events
 	if c.demo {
-		password := c.demoPassword
-		if password == "" {
-			password = os.Getenv("CITDESK_DEMO_PASSWORD")
-		}
+		// From the environment, never a flag: a flag's value is in the
+		// process list for every local user to read.
+		password := os.Getenv("CITDESK_DEMO_PASSWORD")
 		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, password, db.Clock)
 		if err != nil {

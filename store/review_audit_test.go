@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"citdesk"
+	"citdesk/store/storetest"
+)
+
+// TestReviewListEncountersAudited: listing contact reports reads
+// person-level records (who was met, where, how it ended), so every
+// listing leaves an audit event naming the reader, as listing referrals
+// and repeat contacts do.
+func TestReviewListEncountersAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		r := newReportEnv(t, eng)
+		_, analyst := storetest.User(t, r.db, r.op, "analyst", citdesk.RoleAnalyst)
+		r.draft(t, r.officer)
+		r.draft(t, r.other)
+		for _, tc := range []struct {
+			who  string
+			ctx  context.Context
+			want int // reports listed
+		}{
+			{"ofc", r.officer, 1},
+			{"coord", r.coord, 2},
+			{"analyst", analyst, 2},
+		} {
+			t.Run(tc.who, func(t *testing.T) {
+				list, err := r.encounters.ListEncounters(tc.ctx, citdesk.EncounterFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list) != tc.want {
+					t.Fatalf("listed %d reports, want %d", len(list), tc.want)
+				}
+				events, err := r.db.AuditService().ListAudit(r.op, citdesk.AuditFilter{Action: "encounter.list", Actor: tc.who})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(events) != 1 {
+					t.Errorf("%d encounter.list events by %s, want 1", len(events), tc.who)
+				}
+			})
+		}
+		// A refused listing reads nothing and records nothing.
+		if _, err := r.encounters.ListEncounters(r.dispatch, citdesk.EncounterFilter{}); citdesk.ErrorCode(err) != citdesk.EFORBIDDEN {
+			t.Errorf("dispatcher lists reports: %v, want forbidden", err)
+		}
+	})
+}
+
+// TestReviewCorruptRowErrorsCarryNoPersonData: a row that cannot be read
+// becomes an internal error, which the web layer writes to the log; the
+// error says which row, never the person's date of birth or aliases.
+func TestReviewCorruptRowErrorsCarryNoPersonData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		dsn := storetest.DSN(t, eng)
+		db := openDSN(t, dsn)
+		_, op := storetest.Agency(t, db, "desoto")
+		_, coord := storetest.User(t, db, op, "coord", citdesk.RoleCoordinator)
+		p := &citdesk.Person{FirstName: "Jonathan", LastName: "Kowalczyk", Aliases: []string{"Johnny K"}}
+		if err := db.PersonService().CreatePerson(coord, p); err != nil {
+			t.Fatal(err)
+		}
+		raw := rawDB(t, dsn)
+		for _, tc := range []struct {
+			name, set, secret string
+		}{
+			{"date of birth", `dob = '1983-02-31'`, "1983-02-31"},
+			{"aliases", `dob = '', aliases = '["Johnny K"'`, "Johnny K"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				q := `UPDATE persons SET ` + tc.set + ` WHERE id = 1`
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+				_, err := db.PersonService().FindPersonByID(coord, p.ID)
+				if err == nil || citdesk.ErrorCode(err) != citdesk.EINTERNAL {
+					t.Fatalf("reading a corrupt person: %v, want an internal error", err)
+				}
+				if strings.Contains(err.Error(), tc.secret) {
+					t.Errorf("the error (logged by the web layer) holds %q: %v", tc.secret, err)
+				}
+			})
+		}
+	})
+}
