@@ -145,6 +145,9 @@ type UserService interface {
 	CreateUser(ctx context.Context, u *User, password string) error
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
+	// ListLiaisons lists the agency's active liaisons (id and names only),
+	// for a coordinator assigning referrals.
+	ListLiaisons(ctx context.Context) ([]*User, error)
 	SetPassword(ctx context.Context, userID int64, password string) error
 	// UnlockUser clears a lockout (admin only).
 	UnlockUser(ctx context.Context, userID int64) error

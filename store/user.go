@@ -141,6 +141,40 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 	return users, err
 }
 
+// ListLiaisons lists the active liaisons of the actor's agency with only
+// their id, username and display name: coordinators assign referrals to
+// them without the user-management rights ListUsers needs.
+func (s userService) ListLiaisons(ctx context.Context) ([]*citdesk.User, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator, citdesk.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var out []*citdesk.User
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, username, display_name, roles FROM users WHERE agency_id = ? AND disabled = ? ORDER BY display_name, username`, actor.AgencyID, false)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u := &citdesk.User{AgencyID: actor.AgencyID}
+			var roles string
+			if err := rows.Scan(&u.ID, &u.Username, &u.DisplayName, &roles); err != nil {
+				return err
+			}
+			for _, r := range strings.Split(roles, ",") {
+				if citdesk.Role(r) == citdesk.RoleLiaison {
+					u.Roles = []citdesk.Role{citdesk.RoleLiaison}
+					out = append(out, u)
+					break
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // SetPassword changes a password: the actor's own, or anyone's for an
 // admin. Every other session of that user ends.
 func (s userService) SetPassword(ctx context.Context, userID int64, password string) error {

@@ -107,7 +107,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, password, next := r.PostFormValue("username"), r.PostFormValue("password"), r.PostFormValue("next")
-	_, _, secret, err := s.svc.Users.Authenticate(r.Context(), username, password, citdesk.SessionCookie)
+	_, _, secret, err := s.signIn(r, username, password, citdesk.SessionCookie)
 	if err != nil {
 		status := statusFor(citdesk.ErrorCode(err))
 		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
@@ -160,7 +160,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, citdesk.FieldErrorf("password", "Password is required."))
 		return
 	}
-	_, sess, secret, err := s.svc.Users.Authenticate(r.Context(), req.Username, req.Password, citdesk.SessionToken)
+	_, sess, secret, err := s.signIn(r, req.Username, req.Password, citdesk.SessionToken)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -283,4 +283,18 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, citdesk.Errorf(citdesk.ENOTFOUND, "No such %s.", strings.TrimSuffix(name, "id"))
 	}
 	return id, nil
+}
+
+// signIn signs a user in, refusing an address that has failed too
+// often lately and counting its failures.
+func (s *Server) signIn(r *http.Request, username, password, kind string) (*citdesk.User, *citdesk.Session, string, error) {
+	key := "signin-failures:" + s.remoteAddr(r)
+	if s.limiters.exhausted(key, signinFailuresPerAddress, signinFailureWindow, s.now()) {
+		return nil, nil, "", citdesk.Errorf(citdesk.ERATELIMIT, "Too many failed sign-ins from your address. Wait 15 minutes and try again.")
+	}
+	u, sess, secret, err := s.svc.Users.Authenticate(r.Context(), username, password, kind)
+	if code := citdesk.ErrorCode(err); code == citdesk.EUNAUTHORIZED || code == citdesk.ELOCKED {
+		s.limiters.allow(key, signinFailuresPerAddress, signinFailureWindow, s.now())
+	}
+	return u, sess, secret, err
 }

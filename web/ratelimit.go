@@ -43,3 +43,21 @@ func (rl *rateLimiters) allow(key string, limit int, period time.Duration, now t
 	w.count++
 	return true
 }
+
+// exhausted reports whether key has used up limit within the current
+// period at now, without counting a request.
+func (rl *rateLimiters) exhausted(key string, limit int, period time.Duration, now time.Time) bool {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	w := rl.windows[key]
+	return w != nil && now.Sub(w.start) < period && w.count >= limit
+}
+
+// Failed sign-ins allowed per address before that address must wait. The
+// per-account lockout stops guessing one password; this stops trying one
+// password against many accounts. Successes are not counted, so a whole
+// station signing in at shift change behind one address is never refused.
+const (
+	signinFailuresPerAddress = 20
+	signinFailureWindow      = 15 * time.Minute
+)

@@ -201,16 +201,16 @@ func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })
 	v.Closing = ref.Status.Outcome()
 	if v.Coordinator {
-		if users, err := s.svc.Users.ListUsers(r.Context()); err == nil {
-			for _, u := range users {
-				if u.HasRole(citdesk.RoleLiaison) && !u.Disabled {
-					name := u.DisplayName
-					if name == "" {
-						name = u.Username
-					}
-					v.Liaisons = append(v.Liaisons, option{Value: strconv.FormatInt(u.ID, 10), Label: name, On: ref.LiaisonUserID != nil && *ref.LiaisonUserID == u.ID})
-				}
+		users, err := s.svc.Users.ListLiaisons(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			name := u.DisplayName
+			if name == "" {
+				name = u.Username
 			}
+			v.Liaisons = append(v.Liaisons, option{Value: strconv.FormatInt(u.ID, 10), Label: name, On: ref.LiaisonUserID != nil && *ref.LiaisonUserID == u.ID})
 		}
 	}
 	s.render(w, r, status, "referral", "Referral: "+ref.PersonName, v)
