@@ -546,7 +546,7 @@ func yesNo(b *bool) string {
 }
 
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showReport(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), "")
+	return s.showReport(w, r, http.StatusOK, "", queryNotice(r), "")
 }
 
 func (s *Server) showReport(w http.ResponseWriter, r *http.Request, status int, errMsg, notice, comment string) error {
@@ -599,7 +599,7 @@ func (s *Server) reportEditPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	f := s.newReportForm(r.Context(), e)
-	f.Notice = r.URL.Query().Get("notice")
+	f.Notice = queryNotice(r)
 	s.render(w, r, http.StatusOK, "report_form", "Contact report", f)
 	return nil
 }
@@ -879,6 +879,6 @@ func (s *Server) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: s.officerNames(r.Context()),
-		Notice: r.URL.Query().Get("notice"), Loc: s.agencyOf(r.Context()).Location()})
+		Notice: queryNotice(r), Loc: s.agencyOf(r.Context()).Location()})
 	return nil
 }

@@ -308,7 +308,7 @@ func demographicOptions(all []string, cur string) []option {
 }
 
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showPerson(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+	return s.showPerson(w, r, http.StatusOK, "", queryNotice(r))
 }
 
 func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
@@ -483,7 +483,7 @@ type planView struct {
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showPlan(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+	return s.showPlan(w, r, http.StatusOK, "", queryNotice(r))
 }
 
 func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {

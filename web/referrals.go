@@ -179,7 +179,7 @@ type referralView struct {
 }
 
 func (s *Server) referralPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showReferral(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+	return s.showReferral(w, r, http.StatusOK, "", queryNotice(r))
 }
 
 func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
