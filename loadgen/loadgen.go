@@ -152,8 +152,9 @@ func isLoopback(host string) bool {
 // request cap is reached, timing each call. The cleanup op returns runs
 // after the timing.
 func measure(ctx context.Context, name string, cfg Config, op func(ctx context.Context, worker, i int) (cleanup func(), err error)) Stats {
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	defer cancel()
+	// The duration stops new requests; it never cancels one in flight, so
+	// every call the generator makes is also cleaned up.
+	deadline := time.Now().Add(cfg.Duration)
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -167,7 +168,7 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				mu.Lock()
 				if next >= cfg.MaxRequests {
 					mu.Unlock()
@@ -182,8 +183,8 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 				if cleanup != nil {
 					cleanup()
 				}
-				if ctx.Err() != nil && err != nil {
-					return // cut off by the deadline: not a server error
+				if ctx.Err() != nil {
+					return // interrupted: not a server error
 				}
 				mu.Lock()
 				latencies = append(latencies, d)
