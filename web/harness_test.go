@@ -50,6 +50,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: callService(db),
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping,
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
+		Outcomes: db.OutcomeService(),
 	}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -173,6 +173,10 @@ func navFor(a *citdesk.Actor) []navItem {
 	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
 		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
 	}
+	// Outcome dashboards (issue 6).
+	if a.HasRole(citdesk.OutcomeRoles...) {
+		nav = append(nav, navItem{"Outcomes", "/outcomes"})
+	}
 	if a.HasRole(citdesk.RoleAdmin) {
 		nav = append(nav, navItem{"Audit", "/audit"})
 	}

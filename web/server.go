@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/outcomes"
 )
 
 // Config holds the web server's settings, built by main from flags.
@@ -53,6 +54,8 @@ type Services struct {
 	Persons    citdesk.PersonService
 	Plans      citdesk.CrisisPlanService
 	Referrals  citdesk.ReferralService
+	// Outcome figures, dashboards and the public dashboard (issue 6).
+	Outcomes outcomes.Service
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }
@@ -132,6 +135,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.officerRoutes(mux)
 	s.dispatchRoutes(mux)
 	s.encounterRoutes(mux)
+	s.outcomeRoutes(mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

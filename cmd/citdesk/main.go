@@ -66,7 +66,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "import":
-		return runImport(ctx, rest, stdout, stderr)
+		return runImportCommand(ctx, rest, stdout, stderr) // roster, seattle-crisis, csv (import_history.go)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
 	case "bench":

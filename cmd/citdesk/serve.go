@@ -103,6 +103,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping,
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
+		Outcomes: db.OutcomeService(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"citdesk"
+	"citdesk/importer"
+)
+
+const importUsage = `usage: citdesk import --agency SLUG --format roster FILE
+       citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
+       citdesk import --agency SLUG --format csv --mapping MAPPING.json FILE`
+
+// runImportCommand is "citdesk import": the roster (ops.go), or history
+// for the outcome figures: the Seattle Police Department's crisis data, or
+// any agency's CSV export described by a column-mapping file.
+func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var slug, format, dispositions, mapping string
+	db, fs, err := openData(ctx, "import", reorder(args), stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "agency", "", "agency slug")
+		fs.StringVar(&format, "format", "", "file format: roster, seattle-crisis or csv")
+		fs.StringVar(&dispositions, "dispositions", "", "seattle-crisis: a CSV mapping the file's dispositions to citdesk's, saved as the agency's mapping before the import")
+		fs.StringVar(&mapping, "mapping", "", "csv: the JSON file mapping citdesk's fields to the file's columns")
+	})
+	if err != nil {
+		return err
+	}
+	if format == "roster" || format == "" {
+		db.Close()
+		return runImport(ctx, args, stdout, stderr)
+	}
+	defer db.Close()
+	if fs.NArg() != 1 {
+		return errors.New(importUsage)
+	}
+	op, agency, err := operator(ctx, db, slug)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bar := newProgress(stderr)
+	hs := db.HistoryService()
+	start := time.Now()
+	switch format {
+	case "seattle-crisis":
+		if mapping != "" {
+			return errors.New("--mapping is for --format csv; Seattle's dispositions are mapped with --dispositions")
+		}
+		if dispositions != "" {
+			m, err := loadDispositionFile(dispositions)
+			if err != nil {
+				return err
+			}
+			if err := hs.SaveDispositionMap(op, importer.SeattleSource, m); err != nil {
+				return errors.New(citdesk.ErrorMessage(err))
+			}
+			fmt.Fprintf(stdout, "Disposition mapping for %s saved from %s (%d dispositions).\n", importer.SeattleSource, dispositions, len(m))
+		}
+		res, err := importer.ImportSeattle(op, hs, f, bar.update)
+		bar.done()
+		if err != nil {
+			return userError(err)
+		}
+		if res.SeededMapping {
+			fmt.Fprintf(stdout, "Disposition mapping for %s: the default one, saved for %s; replace it with --dispositions FILE.\n", importer.SeattleSource, agency.Slug)
+		}
+		report(stdout, agency.Slug, importer.SeattleSource, res, time.Since(start))
+		return nil
+	case "csv":
+		if mapping == "" {
+			return errors.New("--format csv needs --mapping MAPPING.json: which column holds each field (see importer.ColumnMapping)")
+		}
+		mf, err := os.Open(mapping)
+		if err != nil {
+			return err
+		}
+		m, err := importer.LoadColumnMapping(mf)
+		mf.Close()
+		if err != nil {
+			return userError(err)
+		}
+		recs, rowErrs, unmapped, err := importer.ParseMapped(f, m, agency.Location())
+		if err != nil {
+			return userError(err)
+		}
+		res := importer.HistoryImport{Reports: len(recs), ParseRejected: rowErrs, Unmapped: unmapped}
+		res.HistoryResult, err = hs.ImportHistory(op, m.Source, recs, func(done int) { bar.update(done, len(recs)) })
+		bar.done()
+		if err != nil {
+			return userError(err)
+		}
+		report(stdout, agency.Slug, m.Source, res, time.Since(start))
+		return nil
+	}
+	return fmt.Errorf("unknown --format %q (known: roster, seattle-crisis, csv)", format)
+}
+
+// userError keeps an internal error as it is and shows any other as its message.
+func userError(err error) error {
+	if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
+		return err
+	}
+	return errors.New(citdesk.ErrorMessage(err))
+}
+
+func loadDispositionFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := importer.LoadDispositionMap(f)
+	if err != nil {
+		return nil, userError(err)
+	}
+	return m, nil
+}
+
+// report prints what an import did: counts, then every rejected row with
+// its line and reason, then the dispositions the mapping lacks.
+func report(w io.Writer, slug, source string, res importer.HistoryImport, took time.Duration) {
+	for _, e := range res.ParseRejected {
+		fmt.Fprintln(w, "rejected:", e.Error())
+	}
+	for _, e := range res.Rejected {
+		fmt.Fprintf(w, "rejected: line %d: %s: %s\n", e.Line, e.ExternalID, e.Reason)
+	}
+	if len(res.Unmapped) > 0 {
+		var parts []string
+		for _, name := range importer.UnmappedNames(res.Unmapped) {
+			parts = append(parts, fmt.Sprintf("%q (%d)", name, res.Unmapped[name]))
+		}
+		fmt.Fprintf(w, "Dispositions the mapping does not know, imported without them: %s.\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "History import for %s from %s: %d records read; %d new, %d updated, %d unchanged; %d persons added; %d rejected (%s).\n",
+		slug, source, res.Reports, res.Created, res.Updated, res.Unchanged, res.Persons, len(res.ParseRejected)+len(res.Rejected), took.Round(time.Millisecond))
+}
+
+// progress draws a progress bar on stderr when stderr is a terminal, and
+// nothing otherwise (a log file or a pipe gets the summary only).
+type progress struct {
+	w     io.Writer
+	on    bool
+	drawn bool
+}
+
+func newProgress(stderr io.Writer) *progress {
+	p := &progress{w: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done, total int) {
+	if !p.on || total <= 0 {
+		return
+	}
+	const width = 30
+	filled := width * done / total
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d of %d", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), 100*done/total, done, total)
+	p.drawn = true
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+}

@@ -1,0 +1,126 @@
+package importer
+
+import (
+	"context"
+	"io"
+	"maps"
+	"slices"
+
+	"citdesk"
+	"citdesk/outcomes"
+)
+
+// SeattleSource is the source name that Seattle crisis data is imported
+// under: with a report's template_id it identifies the report, so
+// importing the same file again changes nothing.
+const SeattleSource = "seattle-crisis"
+
+// HistoryImport is what importing a history file did.
+type HistoryImport struct {
+	Reports int // records read from the file (Seattle: distinct template_ids)
+	citdesk.HistoryResult
+	// ParseRejected are the rows the file reader refused, by line.
+	ParseRejected []RowError
+	// Unmapped counts the reports carrying each disposition the mapping
+	// does not know; they are imported without it. Edit the mapping and
+	// import again to fill them in.
+	Unmapped map[string]int
+	// SeededMapping is set when the agency had no mapping for the source
+	// and the default one was saved for it.
+	SeededMapping bool
+}
+
+// ImportSeattle reads the Seattle Police Department's crisis data (see
+// ParseSeattle) and saves every report as a historical encounter through
+// hs, acting as the actor in ctx. Dispositions are mapped through the
+// agency's mapping for SeattleSource, which is seeded with
+// DefaultSeattleDispositions the first time; a caller with an edited
+// mapping saves it with hs.SaveDispositionMap first (the command line's
+// --dispositions FILE does). progress, when not nil, is told how many of
+// total reports are saved after each batch.
+func ImportSeattle(ctx context.Context, hs citdesk.HistoryService, r io.Reader, progress func(done, total int)) (HistoryImport, error) {
+	var out HistoryImport
+	mapping, ok, err := hs.DispositionMap(ctx, SeattleSource)
+	if err != nil {
+		return out, err
+	}
+	if !ok {
+		mapping = maps.Clone(DefaultSeattleDispositions)
+		if err := hs.SaveDispositionMap(ctx, SeattleSource, mapping); err != nil {
+			return out, err
+		}
+		out.SeededMapping = true
+	}
+	reports, rowErrs, err := ParseSeattle(r, mapping)
+	if err != nil {
+		return out, err
+	}
+	out.Reports, out.ParseRejected = len(reports), rowErrs
+	out.Unmapped = map[string]int{}
+	recs := make([]citdesk.HistoricalEncounter, len(reports))
+	for i := range reports {
+		recs[i] = SeattleHistory(&reports[i])
+		for _, u := range reports[i].Unmapped {
+			out.Unmapped[u]++
+		}
+	}
+	var report func(int)
+	if progress != nil {
+		report = func(done int) { progress(done, len(recs)) }
+	}
+	out.HistoryResult, err = hs.ImportHistory(ctx, SeattleSource, recs, report)
+	return out, err
+}
+
+// SeattleHistory turns one Seattle crisis report into a historical
+// encounter. The file says only whether force was used, so "yes" is stored
+// as physical force, the lowest level the measures count as force; it has
+// no injuries, no person and no call times, which stay unknown.
+func SeattleHistory(rep *SeattleReport) citdesk.HistoricalEncounter {
+	h := citdesk.HistoricalEncounter{
+		ExternalID:        rep.TemplateID,
+		Line:              rep.Line,
+		OccurredAt:        rep.Occurred,
+		ReportedAt:        rep.Reported,
+		OfficerExternalID: rep.OfficerID,
+		OfficerCIT:        triBool(rep.CITCertified),
+		Veteran:           triBool(rep.Veteran),
+		CITRequested:      triBool(rep.CITRequested),
+		CITDispatched:     triBool(rep.CITDispatched),
+		CITArrived:        triBool(rep.CITArrived),
+	}
+	switch rep.UseOfForce {
+	case outcomes.Yes:
+		h.Force = citdesk.ForcePhysical
+	case outcomes.No:
+		h.Force = citdesk.ForceNone
+	}
+	for _, d := range rep.Dispositions {
+		h.Dispositions = append(h.Dispositions, citdesk.Disposition(d))
+	}
+	return h
+}
+
+// triBool returns nil for unknown, else a pointer to the answer.
+func triBool(t outcomes.Tri) *bool {
+	if t == outcomes.Unknown {
+		return nil
+	}
+	b := t == outcomes.Yes
+	return &b
+}
+
+// UnmappedNames returns the keys of an Unmapped count, most frequent first.
+func UnmappedNames(unmapped map[string]int) []string {
+	names := slices.Collect(maps.Keys(unmapped))
+	slices.SortFunc(names, func(a, b string) int {
+		if unmapped[a] != unmapped[b] {
+			return unmapped[b] - unmapped[a]
+		}
+		if a < b {
+			return -1
+		}
+		return 1
+	})
+	return names
+}

@@ -1,0 +1,428 @@
+package importer
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"citdesk"
+	"citdesk/outcomes"
+)
+
+// ColumnMapping describes another agency's export for the generic CSV
+// import (citdesk import --format csv --mapping FILE): which column holds
+// each citdesk field, and how its values read. It is a JSON file:
+//
+//	{
+//	  "source": "springfield-rms",
+//	  "columns": {"external_id": "Report No", "occurred_at": "Contact Date", "dispositions": "Outcome", …},
+//	  "time_layouts": ["01/02/2006 15:04"],
+//	  "time_zone": "America/Chicago",
+//	  "missing": ["N/A"],
+//	  "yes": ["Y"], "no": ["N"],
+//	  "disposition_separator": ";",
+//	  "dispositions": {"Arrested": "arrest", "Taken to ER": "voluntary_transport", "Handled": ""},
+//	  "force": {"Hands-on": "physical", "Taser": "less_lethal"},
+//	  "injuries": {"Scrape": "minor"}
+//	}
+//
+// Only external_id must be mapped. The fields are MappedFields. Values are
+// compared ignoring case and extra spaces; blank and "missing" values are
+// unknown. A yes/no field takes the "yes" and "no" values (Y, Yes, True, 1
+// and N, No, False, 0 are always understood). A force or injury field
+// takes citdesk's level names, the values of its map, or yes/no (yes is
+// physical force or a minor injury: the lowest levels counted). A
+// dispositions field holds one or more values (split on the separator),
+// each looked up in the map ("" maps to no citdesk disposition) or read as
+// a citdesk disposition name.
+type ColumnMapping struct {
+	Source               string            `json:"source"`
+	Columns              map[string]string `json:"columns"`
+	TimeLayouts          []string          `json:"time_layouts"`
+	TimeZone             string            `json:"time_zone"`
+	Missing              []string          `json:"missing"`
+	Yes                  []string          `json:"yes"`
+	No                   []string          `json:"no"`
+	DispositionSeparator string            `json:"disposition_separator"`
+	Dispositions         map[string]string `json:"dispositions"`
+	Force                map[string]string `json:"force"`
+	Injuries             map[string]string `json:"injuries"`
+}
+
+// MappedFields are the citdesk fields a ColumnMapping may name.
+var MappedFields = []string{
+	"external_id", "occurred_at", "reported_at", "officer", "officer_cit", "person",
+	"force", "injury_person", "injury_officer", "dispositions", "veteran",
+	"cit_requested", "cit_dispatched", "cit_arrived", "handover_minutes",
+}
+
+// defaultLayouts are tried when a mapping gives no time layouts.
+var defaultLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", "01/02/2006 15:04:05", "01/02/2006 15:04", "01/02/2006", "1/2/2006 15:04", "1/2/2006"}
+
+// LoadColumnMapping reads and checks a mapping file. Every problem is an
+// EINVALID *citdesk.Error naming it: a mapping that is half right would
+// mislabel history.
+func LoadColumnMapping(r io.Reader) (*ColumnMapping, error) {
+	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
+	dec.DisallowUnknownFields()
+	var m ColumnMapping
+	if err := dec.Decode(&m); err != nil {
+		return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping is not valid JSON of the expected shape: %v.", err)
+	}
+	if m.Source == "" || m.Source == citdesk.SourceCitdesk {
+		return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping must name its source (a short name such as springfield-rms, not %q).", citdesk.SourceCitdesk)
+	}
+	if m.Columns["external_id"] == "" {
+		return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping must say which column holds each record's id (columns.external_id).")
+	}
+	for field := range m.Columns {
+		if !slices.Contains(MappedFields, field) {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping names %q, which is not a field citdesk imports; use %s.", field, strings.Join(MappedFields, ", "))
+		}
+	}
+	if m.TimeZone != "" {
+		if _, err := time.LoadLocation(m.TimeZone); err != nil {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping's time zone %q is not known.", m.TimeZone)
+		}
+	}
+	for from, to := range m.Dispositions {
+		if to == "" {
+			continue
+		}
+		if _, ok := outcomes.ParseDisposition(to); !ok {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping maps disposition %q to %q, which is not a citdesk disposition; use one of %s, or \"\".", from, to, strings.Join(outcomes.DispositionNames(), ", "))
+		}
+	}
+	for from, to := range m.Force {
+		if !slices.Contains(citdesk.ForceLevels, citdesk.ForceLevel(to)) {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping maps force %q to %q, which is not a citdesk force level.", from, to)
+		}
+	}
+	for from, to := range m.Injuries {
+		if !slices.Contains(citdesk.InjuryLevels, citdesk.InjuryLevel(to)) {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping maps injury %q to %q, which is not a citdesk injury level.", from, to)
+		}
+	}
+	return &m, nil
+}
+
+// mappedReader holds a mapping made ready for lookups.
+type mappedReader struct {
+	m                  *ColumnMapping
+	loc                *time.Location
+	index              map[string]int // field → column
+	layouts            []string
+	missing, yes, no   map[string]bool
+	disps, force, injs map[string]string
+}
+
+func fold(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[dispositionKey(k)] = v
+	}
+	return out
+}
+
+func set(vals ...[]string) map[string]bool {
+	out := map[string]bool{}
+	for _, vs := range vals {
+		for _, v := range vs {
+			out[dispositionKey(v)] = true
+		}
+	}
+	return out
+}
+
+// ParseMapped reads a CSV export described by m and returns one historical
+// encounter per external id, in the order first seen, with the rows it
+// refused (by line) and how many records carried each disposition the
+// mapping does not know (imported without it). Several rows with one id
+// are one record whose dispositions are merged, as long as they agree on
+// everything else; a row that disagrees is refused. Times without a zone
+// are read in the mapping's zone, or loc. err is non-nil when the file as
+// a whole cannot be used.
+func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.HistoricalEncounter, []RowError, map[string]int, error) {
+	p := &mappedReader{m: m, loc: loc, index: map[string]int{}, layouts: m.TimeLayouts,
+		missing: set([]string{"", "-"}, m.Missing), yes: set([]string{"y", "yes", "true", "1"}, m.Yes), no: set([]string{"n", "no", "false", "0"}, m.No),
+		disps: fold(m.Dispositions), force: fold(m.Force), injs: fold(m.Injuries)}
+	if m.TimeZone != "" {
+		p.loc, _ = time.LoadLocation(m.TimeZone)
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	if len(p.layouts) == 0 {
+		p.layouts = defaultLayouts
+	}
+	capped := &cappedReader{r: r, left: MaxSeattleBytes}
+	br := bufio.NewReader(capped)
+	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The file is empty; its first row must name the columns.")
+		}
+		return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The file is not a readable CSV file: %v.", err)
+	}
+	byName := map[string]int{}
+	for i, h := range header {
+		byName[headerKey(strings.TrimPrefix(h, utf8BOM))] = i
+	}
+	for field, col := range m.Columns {
+		i, ok := byName[headerKey(col)]
+		if !ok {
+			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts %s in column %q, but the file has no such column.", field, col)
+		}
+		p.index[field] = i
+	}
+
+	var recs []citdesk.HistoricalEncounter
+	var rowErrs []RowError
+	unmapped := map[string]int{}
+	byID := map[string]int{}
+	for n := 1; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if n > MaxSeattleRows || capped.over {
+			return nil, nil, nil, citdesk.Errorf(citdesk.ETOOLARGE, "The file is too large; split it into smaller files.")
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rowErrs = append(rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
+			continue
+		} else if err != nil {
+			return nil, nil, nil, fmt.Errorf("reading file: %w", err)
+		}
+		if blankRecord(rec) {
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		h, unknown, rerr := p.row(line, rec)
+		if rerr != nil {
+			rowErrs = append(rowErrs, *rerr)
+			continue
+		}
+		i, seen := byID[h.ExternalID]
+		if !seen {
+			byID[h.ExternalID] = len(recs)
+			recs = append(recs, h)
+			for _, u := range unknown {
+				unmapped[u]++
+			}
+			continue
+		}
+		first := &recs[i]
+		a, b := *first, h
+		a.Dispositions, b.Dispositions, a.Line, b.Line = nil, nil, 0, 0
+		if fmt.Sprint(flatten(a)) != fmt.Sprint(flatten(b)) {
+			rowErrs = append(rowErrs, RowError{Line: line, Reason: fmt.Sprintf("Record %s is already on line %d with different values; this row is left out.", h.ExternalID, first.Line)})
+			continue
+		}
+		for _, d := range h.Dispositions {
+			if !slices.Contains(first.Dispositions, d) {
+				first.Dispositions = append(first.Dispositions, d)
+			}
+		}
+	}
+	for i := range recs {
+		slices.SortFunc(recs[i].Dispositions, func(a, b citdesk.Disposition) int {
+			return slices.Index(citdesk.Dispositions, a) - slices.Index(citdesk.Dispositions, b)
+		})
+	}
+	return recs, rowErrs, unmapped, nil
+}
+
+// flatten makes a record comparable: pointers become their values.
+func flatten(h citdesk.HistoricalEncounter) []any {
+	deref := func(b *bool) any {
+		if b == nil {
+			return nil
+		}
+		return *b
+	}
+	hm := any(nil)
+	if h.HandoverMinutes != nil {
+		hm = *h.HandoverMinutes
+	}
+	return []any{h.ExternalID, h.OccurredAt.UnixMicro(), h.ReportedAt.UnixMicro(), h.OfficerExternalID, deref(h.OfficerCIT),
+		h.Force, h.InjuryPerson, h.InjuryOfficer, deref(h.Veteran), deref(h.CITRequested), deref(h.CITDispatched), deref(h.CITArrived), hm, h.PersonExternalID}
+}
+
+// row reads one record, returning the dispositions it could not map.
+func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter, []string, *RowError) {
+	h := citdesk.HistoricalEncounter{Line: line}
+	fail := func(field, format string, args ...any) (citdesk.HistoricalEncounter, []string, *RowError) {
+		return h, nil, &RowError{Line: line, Column: p.m.Columns[field], Reason: fmt.Sprintf(format, args...)}
+	}
+	get := func(field string) string {
+		i, ok := p.index[field]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		v := strings.TrimSpace(rec[i])
+		if p.missing[dispositionKey(v)] {
+			return ""
+		}
+		return v
+	}
+	for field := range p.index {
+		if i := p.index[field]; i < len(rec) && !utf8.ValidString(rec[i]) {
+			return fail(field, "The text is not UTF-8.")
+		}
+	}
+	if h.ExternalID = get("external_id"); h.ExternalID == "" {
+		return fail("external_id", "The record's id is missing.")
+	}
+	var err error
+	for _, t := range []struct {
+		field string
+		dst   *time.Time
+	}{{"occurred_at", &h.OccurredAt}, {"reported_at", &h.ReportedAt}} {
+		if *t.dst, err = p.time(get(t.field)); err != nil {
+			return fail(t.field, "%q is not a date and time this mapping reads.", get(t.field))
+		}
+	}
+	h.OfficerExternalID, h.PersonExternalID = get("officer"), get("person")
+	for _, t := range []struct {
+		field string
+		dst   **bool
+	}{{"officer_cit", &h.OfficerCIT}, {"veteran", &h.Veteran}, {"cit_requested", &h.CITRequested}, {"cit_dispatched", &h.CITDispatched}, {"cit_arrived", &h.CITArrived}} {
+		v := get(t.field)
+		b, ok := p.yesNo(v)
+		if !ok {
+			return fail(t.field, "%q is not a yes or no this mapping reads.", v)
+		}
+		*t.dst = b
+	}
+	if v := get("force"); v != "" {
+		f, ok := p.level(v, p.force, string(citdesk.ForcePhysical), string(citdesk.ForceNone), levelNames(citdesk.ForceLevels))
+		if !ok {
+			return fail("force", "%q is not a force level this mapping reads.", v)
+		}
+		h.Force = citdesk.ForceLevel(f)
+	}
+	for _, t := range []struct {
+		field string
+		dst   *citdesk.InjuryLevel
+	}{{"injury_person", &h.InjuryPerson}, {"injury_officer", &h.InjuryOfficer}} {
+		if v := get(t.field); v != "" {
+			lvl, ok := p.level(v, p.injs, string(citdesk.InjuryMinor), string(citdesk.InjuryNone), levelNames(citdesk.InjuryLevels))
+			if !ok {
+				return fail(t.field, "%q is not an injury level this mapping reads.", v)
+			}
+			*t.dst = citdesk.InjuryLevel(lvl)
+		}
+	}
+	if v := get("handover_minutes"); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 0 || n > 1440 {
+			return fail("handover_minutes", "%q is not a number of minutes from 0 to 1440.", v)
+		}
+		h.HandoverMinutes = &n
+	}
+	var unknown []string
+	if v := get("dispositions"); v != "" {
+		parts := []string{v}
+		if sep := p.m.DispositionSeparator; sep != "" {
+			parts = strings.Split(v, sep)
+		}
+		for _, part := range parts {
+			part = strings.TrimSpace(part)
+			if part == "" || p.missing[dispositionKey(part)] {
+				continue
+			}
+			name, ok := p.disps[dispositionKey(part)]
+			if !ok {
+				if d, known := outcomes.ParseDisposition(part); known {
+					name, ok = d.String(), true
+				}
+			}
+			if !ok {
+				unknown = append(unknown, part)
+				continue
+			}
+			if name != "" && !slices.Contains(h.Dispositions, citdesk.Disposition(name)) {
+				h.Dispositions = append(h.Dispositions, citdesk.Disposition(name))
+			}
+		}
+	}
+	return h, unknown, nil
+}
+
+// time reads a time in one of the mapping's layouts; blank is unknown, as
+// is a date before 1901 (a placeholder some systems write).
+func (p *mappedReader) time(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range p.layouts {
+		if t, err := time.ParseInLocation(layout, s, p.loc); err == nil {
+			if t.Year() <= 1900 {
+				return time.Time{}, nil
+			}
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time: %q", s)
+}
+
+// yesNo reads a yes/no value; blank is unknown (nil).
+func (p *mappedReader) yesNo(s string) (*bool, bool) {
+	if s == "" {
+		return nil, true
+	}
+	k := dispositionKey(s)
+	switch {
+	case p.yes[k]:
+		b := true
+		return &b, true
+	case p.no[k]:
+		b := false
+		return &b, true
+	}
+	return nil, false
+}
+
+// level reads a force or injury level: the mapping's own values, citdesk's
+// names, or yes (the lowest level counted) and no.
+func (p *mappedReader) level(s string, m map[string]string, yes, no string, names []string) (string, bool) {
+	k := dispositionKey(s)
+	if v, ok := m[k]; ok {
+		return v, true
+	}
+	for _, n := range names {
+		if strings.EqualFold(n, strings.ReplaceAll(k, " ", "_")) {
+			return n, true
+		}
+	}
+	switch {
+	case p.yes[k]:
+		return yes, true
+	case p.no[k]:
+		return no, true
+	}
+	return "", false
+}
+
+// levelNames returns a level type's values as strings.
+func levelNames[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package outcomes
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Split is one encounter measure by month for each side of the CIT split:
+// the dashboard draws them as two lines beside the total. Report has the
+// split for the whole range only; this is the same split month by month.
+type Split struct {
+	CIT    []PeriodCell `json:"cit"`
+	NonCIT []PeriodCell `json:"non_cit"`
+}
+
+// splitRow holds one month's sums: [CIT side][measure].
+type splitRow [2][numEncounterMeasures]pair
+
+// SplitByMonth returns every encounter measure that has a CIT split (all
+// those DrillableIDs gives but cit_officer, which is the split) by month,
+// for the encounters whose officer's certification is known, over the
+// range of p. Its months are those of Compute's ByMonth for the same p
+// (every month of a closed range; for an open one, from the first to the
+// last month with an encounter of known certification); each cell's definitions are Compute's (TestSplitByMonth holds
+// them together). Repeat contacts and the referral measures are not split
+// by month. It is a second pass over the encounters, about a third of
+// Compute's time.
+func SplitByMonth(encs []Encounter, p Params) map[string]Split {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	fromDay, toDay := int64(math.MinInt64), int64(math.MaxInt64)
+	if !p.From.IsZero() {
+		y, m, d := p.From.Time(time.UTC).Date()
+		fromDay = dayOfDate(y, m, d)
+	}
+	if !p.To.IsZero() {
+		y, m, d := p.To.Time(time.UTC).Date()
+		toDay = dayOfDate(y, m, d)
+	}
+	nowU := int64(math.MaxInt64)
+	if !p.Now.IsZero() {
+		nowU = p.Now.Unix()
+	}
+
+	workers := 1
+	if len(encs) >= parallelFrom {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	parts := make([]map[int64]*splitRow, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := len(encs)*w/workers, len(encs)*(w+1)/workers
+		wg.Go(func() { parts[w] = splitPass(encs[lo:hi], loc, fromDay, toDay, nowU) })
+	}
+	wg.Wait()
+	months := parts[0]
+	for _, part := range parts[1:] {
+		for mn, src := range part {
+			dst, ok := months[mn]
+			if !ok {
+				months[mn] = src
+				continue
+			}
+			for side := range dst {
+				for m := range dst[side] {
+					dst[side][m].num += src[side][m].num
+					dst[side][m].den += src[side][m].den
+				}
+			}
+		}
+	}
+
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	for mn := range months {
+		first, last = min(first, mn), max(last, mn)
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && fromDay <= toDay {
+		first, last = monthOfDay(fromDay), monthOfDay(toDay) // every month of a closed range, as Compute
+	}
+	out := make(map[string]Split, numEncounterMeasures)
+	for m := range numEncounterMeasures {
+		def := measureDefs[m]
+		if def.noSplit {
+			continue
+		}
+		var s Split
+		for mn := first; mn <= last; mn++ {
+			row, ok := months[mn]
+			if !ok {
+				row = &splitRow{}
+			}
+			label := monthLabel(mn)
+			for side, dst := range []*[]PeriodCell{&s.CIT, &s.NonCIT} {
+				a := row[side][m]
+				den := int(a.den)
+				if def.unit == UnitCount {
+					den = -1
+				}
+				*dst = append(*dst, PeriodCell{Period: label, Cell: newCell(int(a.num), den)})
+			}
+		}
+		out[def.id] = s
+	}
+	return out
+}
+
+// splitPass sums one share of the encounters by month and side.
+func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64) map[int64]*splitRow {
+	months := map[int64]*splitRow{}
+	ld := newLocalDays(loc)
+	var lastMonth int64 = math.MinInt64
+	var lastLo, lastHi int64 = 1, 0 // day range of lastMonth
+	var row *splitRow
+	for i := range encs {
+		e := &encs[i]
+		side := 0
+		switch e.OfficerCIT {
+		case Yes:
+		case No:
+			side = 1
+		default:
+			continue
+		}
+		if e.Occurred.IsZero() {
+			continue
+		}
+		u := e.Occurred.Unix()
+		if u < minSupported || u >= maxSupported {
+			continue
+		}
+		day := ld.dayOfUnix(u)
+		if day < fromDay || day > toDay {
+			continue
+		}
+		if day < lastLo || day >= lastHi {
+			lastMonth = monthOfDay(day)
+			lastLo, lastHi = monthStart(lastMonth), monthStart(lastMonth+1)
+			if row = months[lastMonth]; row == nil {
+				row = &splitRow{}
+				months[lastMonth] = row
+			}
+		}
+		r := &row[side]
+		for m := range numEncounterMeasures {
+			inDen, counted := encounterIn(m, e, true, nowU)
+			if inDen {
+				r[m].den++
+				r[m].num += b32(counted)
+			}
+		}
+	}
+	return months
+}
+
+// monthStart returns the day number of the first day of month number mn.
+func monthStart(mn int64) int64 {
+	y := floorDiv(mn, 12)
+	return daysFromCivil(y, int(mn-y*12)+1, 1)
+}
