@@ -1,6 +1,6 @@
 // Command citdesk runs the Crisis Intervention Team desk: the web
 // application and API (serve), and the operator's commands (migrate,
-// agency, user, import, audit, version). Flags may also be given as
+// agency, user, import, demo, audit, bench, version). Flags may also be given as
 // CITDESK_* environment variables (--db as CITDESK_DB, and so on).
 package main
 
@@ -41,6 +41,9 @@ Usage:
   citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] [--officer-badge B]   (password on stdin)
   citdesk user unlock --agency SLUG --username NAME
   citdesk import --agency SLUG --format roster FILE
+  citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
+  citdesk import --agency SLUG --format csv --mapping MAP.json FILE
+  citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
