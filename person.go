@@ -561,6 +561,7 @@ type CrisisPlan struct {
 	Version           int64     `json:"version"`
 
 	// Filled when read for a call: the person's name and why it matched.
+	HasPhoto   bool   `json:"has_photo"`
 	PersonName string `json:"person_name,omitempty"`
 	MatchedBy  string `json:"matched_by,omitempty"` // "address" or "person"
 }
@@ -631,4 +632,10 @@ type CrisisPlanService interface {
 	// PlansToRevalidate lists plans that have expired, or expire within
 	// 30 days, with no newer current plan for the same person.
 	PlansToRevalidate(ctx context.Context) ([]*CrisisPlan, error)
+	// SetPlanPhoto stores the plan's optional photo (coordinator), already
+	// checked and stripped of metadata by NormalizePlanPhoto.
+	SetPlanPhoto(ctx context.Context, planID int64, jpeg []byte) error
+	// PlanPhoto returns the plan's photo (JPEG) to whoever may read the
+	// plan; each view is audited.
+	PlanPhoto(ctx context.Context, planID int64) ([]byte, error)
 }

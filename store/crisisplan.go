@@ -78,6 +78,11 @@ func (tx *Tx) fillPlanPerson(ctx context.Context, c *citdesk.CrisisPlan) error {
 		return fmt.Errorf("plan person: %w", err)
 	}
 	c.PersonName = (&citdesk.Person{FirstName: first, LastName: last}).Name()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM crisis_plan_photos WHERE agency_id = ? AND plan_id = ?`, c.AgencyID, c.ID).Scan(&n); err != nil {
+		return fmt.Errorf("plan photo: %w", err)
+	}
+	c.HasPhoto = n > 0
 	return nil
 }
 

@@ -168,11 +168,15 @@ func recordRoute(mux http.Handler) http.Handler {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBody {
-			s.problem(w, r, citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", s.cfg.MaxBody))
+		limit := s.cfg.MaxBody
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/plans/") && strings.HasSuffix(r.URL.Path, "/photo") {
+			limit = max(limit, citdesk.MaxPlanPhotoBytes+64<<10) // a crisis-plan photo and its form
+		}
+		if r.ContentLength > limit {
+			s.problem(w, r, citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

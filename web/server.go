@@ -132,6 +132,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("/api/", s.apiNotFound)
 	mux.HandleFunc("/", s.pageNotFound)
 
+	mux.HandleFunc("POST /plans/{id}/photo", s.page(s.uploadPlanPhoto))
+	mux.HandleFunc("GET /plans/{id}/photo", s.page(s.planPhoto))
 	s.officerRoutes(mux)
 	s.dispatchRoutes(mux)
 	s.encounterRoutes(mux)

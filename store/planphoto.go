@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"citdesk"
+)
+
+// SetPlanPhoto implements citdesk.CrisisPlanService.
+func (s crisisPlanService) SetPlanPhoto(ctx context.Context, planID int64, jpeg []byte) error {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	if err != nil {
+		return err
+	}
+	if len(jpeg) == 0 || len(jpeg) > citdesk.MaxPlanPhotoBytes {
+		return citdesk.FieldErrorf("photo", "The photo is empty or too large.")
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if _, err := tx.findPlan(ctx, actor.AgencyID, planID, false); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO crisis_plan_photos (plan_id, agency_id, data, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (plan_id) DO UPDATE SET data = excluded.data, created_by = excluded.created_by, created_at = excluded.created_at`,
+			planID, actor.AgencyID, jpeg, actor.UserID, micros(tx.now)); err != nil {
+			return fmt.Errorf("save plan photo: %w", err)
+		}
+		return tx.audit(ctx, actor, "crisis_plan.photo", "crisis_plan", planID, "")
+	})
+}
+
+// PlanPhoto implements citdesk.CrisisPlanService: the same people who may
+// read the plan may see its photo, and each view is audited.
+func (s crisisPlanService) PlanPhoto(ctx context.Context, planID int64) ([]byte, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	denied := false
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		c, err := tx.findPlan(ctx, actor.AgencyID, planID, false)
+		if err != nil {
+			return err
+		}
+		today, err := tx.today(ctx, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil {
+			return err
+		} else if !ok {
+			denied = true
+			return tx.appendAudit(ctx, deniedEvent(actor, "crisis_plan.photo_view", "crisis_plan", planID))
+		}
+		err = tx.QueryRowContext(ctx, `SELECT data FROM crisis_plan_photos WHERE agency_id = ? AND plan_id = ?`, actor.AgencyID, planID).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "This crisis plan has no photo.")
+		} else if err != nil {
+			return fmt.Errorf("read plan photo: %w", err)
+		}
+		return tx.audit(ctx, actor, "crisis_plan.photo_view", "crisis_plan", planID, "")
+	})
+	if err == nil && denied {
+		return nil, errPlanNotFound
+	}
+	return data, err
+}
