@@ -40,6 +40,11 @@ type Policy struct {
 	RoadFactor    float64       `json:"road_factor"`    // road distance ÷ straight-line distance
 	SpeedKMH      float64       `json:"speed_kmh"`      // average response speed
 
+	// Repeat contacts: people with at least RepeatContactMin encounters
+	// within RepeatContactDays are listed for the coordinator and liaison.
+	RepeatContactMin  int `json:"repeat_contact_min"`
+	RepeatContactDays int `json:"repeat_contact_days"`
+
 	// Labels that are agency data, not code.
 	EmergencyDetentionLabel string `json:"emergency_detention_label"`
 	LiaisonProgram          string `json:"liaison_program"`
@@ -59,6 +64,8 @@ func DefaultPolicy() Policy {
 		StalePosition:           5 * time.Minute,
 		RoadFactor:              1.4,
 		SpeedKMH:                50,
+		RepeatContactMin:        3,
+		RepeatContactDays:       90,
 		EmergencyDetentionLabel: "Emergency detention",
 		LiaisonProgram:          "Mental Health Liaison",
 	}

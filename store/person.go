@@ -345,11 +345,22 @@ func (s personService) RepeatContacts(ctx context.Context, f citdesk.RepeatConta
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Normalize(); err != nil {
-		return nil, err
-	}
 	var out []*citdesk.RepeatContact
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		// Unset thresholds come from the agency's policy.
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if f.MinEncounters == 0 {
+			f.MinEncounters = agency.Policy.RepeatContactMin
+		}
+		if f.WindowDays == 0 {
+			f.WindowDays = agency.Policy.RepeatContactDays
+		}
+		if err := f.Normalize(); err != nil {
+			return err
+		}
 		q := `SELECT person_id, COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM encounters
 			WHERE agency_id = ? AND person_id IS NOT NULL AND occurred_at >= ? AND occurred_at <= ?`
 		args := []any{actor.AgencyID, micros(f.WindowStart(tx.now)), micros(tx.now)}
@@ -375,10 +386,6 @@ func (s personService) RepeatContacts(ctx context.Context, f citdesk.RepeatConta
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
-		}
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
-		if err != nil {
 			return err
 		}
 		today := citdesk.DateOf(tx.now, agency.Location())

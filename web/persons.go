@@ -116,7 +116,8 @@ func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// repeatFilter reads min and days from the query.
+// repeatFilter reads min and days from the query; what the query leaves
+// out is zero, for the agency's policy to fill.
 func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
 	var f citdesk.RepeatContactFilter
 	for name, dst := range map[string]*int{"min": &f.MinEncounters, "days": &f.WindowDays} {
@@ -125,15 +126,22 @@ func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
 			if err != nil {
 				return f, citdesk.FieldErrorf(name, "%s must be a whole number.", name)
 			}
+			if n <= 0 {
+				return f, citdesk.FieldErrorf(name, "%s must be at least 1.", name)
+			}
 			*dst = n
 		}
 	}
-	return f, f.Normalize()
+	return f, nil
 }
 
 func (s *Server) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
 	f, err := repeatFilter(r.URL.Query())
 	if err != nil {
+		return err
+	}
+	f = s.repeatDefaults(r, f)
+	if err := f.Normalize(); err != nil {
 		return err
 	}
 	list, err := s.svc.Persons.RepeatContacts(r.Context(), f)
@@ -388,12 +396,28 @@ type repeatView struct {
 	Error    string
 }
 
+// repeatDefaults fills thresholds the request left out from the agency's policy.
+func (s *Server) repeatDefaults(r *http.Request, f citdesk.RepeatContactFilter) citdesk.RepeatContactFilter {
+	p := s.agencyOf(r.Context()).Policy
+	if f.MinEncounters == 0 {
+		f.MinEncounters = p.RepeatContactMin
+	}
+	if f.WindowDays == 0 {
+		f.WindowDays = p.RepeatContactDays
+	}
+	return f
+}
+
 func (s *Server) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
 	f, err := repeatFilter(r.URL.Query())
+	f = s.repeatDefaults(r, f)
+	if err == nil {
+		err = f.Normalize()
+	}
 	v := repeatView{Filter: f, Loc: s.agencyOf(r.Context()).Location()}
 	if err != nil {
 		v.Error = citdesk.ErrorMessage(err)
-		v.Filter = citdesk.RepeatContactFilter{}
+		v.Filter = s.repeatDefaults(r, citdesk.RepeatContactFilter{})
 		v.Filter.Normalize()
 	}
 	if v.Contacts, err = s.svc.Persons.RepeatContacts(r.Context(), v.Filter); err != nil {
