@@ -45,16 +45,24 @@ func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) erro
 }
 
 func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.Agency, error) {
-	var a citdesk.Agency
-	var policy string
-	err := tx.QueryRowContext(ctx, `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE `+where, arg).
-		Scan(&a.ID, &a.Slug, &a.Name, &a.TimeZone, &a.Lat, &a.Lon, &policy)
+	a, err := scanAgency(tx.QueryRowContext(ctx, `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
 	} else if err != nil {
 		return nil, fmt.Errorf("find agency: %w", err)
 	}
-	a.Policy = citdesk.DefaultPolicy() // fields added later keep their defaults
+	return a, nil
+}
+
+// scanAgency reads an agency row; policy fields added after the row was
+// written keep their defaults.
+func scanAgency(row interface{ Scan(...any) error }) (*citdesk.Agency, error) {
+	var a citdesk.Agency
+	var policy string
+	if err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.TimeZone, &a.Lat, &a.Lon, &policy); err != nil {
+		return nil, err
+	}
+	a.Policy = citdesk.DefaultPolicy()
 	if err := json.Unmarshal([]byte(policy), &a.Policy); err != nil {
 		return nil, fmt.Errorf("agency %d policy: %w", a.ID, err)
 	}
@@ -83,38 +91,30 @@ func (s agencyService) FindAgencyBySlug(ctx context.Context, slug string) (*citd
 	return a, err
 }
 
-// ListAgencies lists every agency (an operator's view).
+// ListAgencies lists every agency (an operator's view); a signed-in user
+// sees only their own.
 func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, error) {
-	var ids []int64
+	q, args := `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies ORDER BY slug`, []any(nil)
+	if actor := citdesk.ActorFromContext(ctx); actor != nil && actor.UserID != 0 {
+		q, args = `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE id = ?`, []any{actor.AgencyID}
+	}
+	var out []*citdesk.Agency
 	err := s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM agencies ORDER BY slug`)
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			a, err := scanAgency(rows)
+			if err != nil {
 				return err
 			}
-			ids = append(ids, id)
+			out = append(out, a)
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*citdesk.Agency
-	for _, id := range ids {
-		a, err := s.FindAgencyByID(ctx, id)
-		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return out, err
 }
 
 // UpdatePolicy replaces an agency's policy (admin of that agency, or an operator).
