@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"citdesk"
 	"citdesk/outcomes"
@@ -64,12 +65,32 @@ func ImportSeattle(ctx context.Context, hs citdesk.HistoryService, r io.Reader, 
 			out.Unmapped[u]++
 		}
 	}
-	var report func(int)
-	if progress != nil {
-		report = func(done int) { progress(done, len(recs)) }
-	}
-	out.HistoryResult, err = hs.ImportHistory(ctx, SeattleSource, recs, report)
+	out.HistoryResult, err = hs.ImportHistory(ctx, SeattleSource, recs, totalled(progress, len(recs)))
 	return out, err
+}
+
+// ImportMapped reads an agency's CSV export described by m (see
+// ParseMapped) and saves every record as a historical encounter through hs
+// under m.Source, acting as the actor in ctx. Times without a zone are read
+// in the mapping's zone, or loc. progress, when not nil, is told how many of
+// total records are saved after each batch.
+func ImportMapped(ctx context.Context, hs citdesk.HistoryService, r io.Reader, m *ColumnMapping, loc *time.Location, progress func(done, total int)) (HistoryImport, error) {
+	recs, rowErrs, unmapped, err := ParseMapped(r, m, loc)
+	if err != nil {
+		return HistoryImport{}, err
+	}
+	out := HistoryImport{Reports: len(recs), ParseRejected: rowErrs, Unmapped: unmapped}
+	out.HistoryResult, err = hs.ImportHistory(ctx, m.Source, recs, totalled(progress, len(recs)))
+	return out, err
+}
+
+// totalled adapts a progress func(done, total) to ImportHistory's
+// func(done); nil stays nil.
+func totalled(progress func(done, total int), total int) func(int) {
+	if progress == nil {
+		return nil
+	}
+	return func(done int) { progress(done, total) }
 }
 
 // SeattleHistory turns one Seattle crisis report into a historical

@@ -151,7 +151,7 @@ func set(vals ...[]string) map[string]bool {
 // a whole cannot be used.
 func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.HistoricalEncounter, []RowError, map[string]int, error) {
 	p := &mappedReader{m: m, loc: loc, index: map[string]int{}, layouts: m.TimeLayouts,
-		missing: set([]string{"", "-"}, m.Missing), yes: set([]string{"y", "yes", "true", "1"}, m.Yes), no: set([]string{"n", "no", "false", "0"}, m.No),
+		missing: set([]string{"", "-"}, m.Missing), yes: set(yesWords, m.Yes), no: set(noWords, m.No),
 		disps: fold(m.Dispositions), force: fold(m.Force), injs: fold(m.Injuries)}
 	if m.TimeZone != "" {
 		p.loc, _ = time.LoadLocation(m.TimeZone)
@@ -366,18 +366,11 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 // time reads a time in one of the mapping's layouts; blank is unknown, as
 // is a date before 1901 (a placeholder some systems write).
 func (p *mappedReader) time(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, ok := parseHistoryTime(s, p.layouts, p.loc)
+	if !ok {
+		return time.Time{}, fmt.Errorf("not a time: %q", s)
 	}
-	for _, layout := range p.layouts {
-		if t, err := time.ParseInLocation(layout, s, p.loc); err == nil {
-			if t.Year() <= 1900 {
-				return time.Time{}, nil
-			}
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a time: %q", s)
+	return t, nil
 }
 
 // yesNo reads a yes/no value; blank is unknown (nil).

@@ -134,11 +134,18 @@ var rosterHeaderAliases = map[string]rosterColumn{
 	"citinservicedate":  colInServiceDate,
 }
 
-// rosterActiveValues maps the accepted active/status words, lower-cased.
-var rosterActiveValues = map[string]bool{
-	"": true, "yes": true, "y": true, "true": true, "1": true, "active": true,
-	"no": false, "n": false, "false": false, "0": false, "inactive": false,
-}
+// rosterActiveValues maps the accepted active/status words, lower-cased:
+// the yes/no words, "active" and "inactive", and blank for active.
+var rosterActiveValues = func() map[string]bool {
+	m := map[string]bool{"": true, "active": true, "inactive": false}
+	for _, w := range yesWords {
+		m[w] = true
+	}
+	for _, w := range noWords {
+		m[w] = false
+	}
+	return m
+}()
 
 // utf8BOM is the byte order mark some spreadsheets write at the start of
 // a UTF-8 CSV file.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -221,8 +222,9 @@ var seattleHeaderAliases = func() map[string]seattleColumn {
 	return m
 }()
 
-// seattleZone is Seattle's time zone; the file's times are local.
-var seattleZone = func() *time.Location {
+// seattleZone is Seattle's time zone; the file's times are local. It is
+// loaded on first use, not when a program that links the importer starts.
+var seattleZone = sync.OnceValue(func() *time.Location {
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		// No zone database: a fixed -8 h is wrong by an hour in summer,
@@ -230,7 +232,7 @@ var seattleZone = func() *time.Location {
 		return time.FixedZone("PST", -8*3600)
 	}
 	return loc
-}()
+})
 
 // ParseSeattle reads the Seattle Police Department's "Crisis Data" CSV
 // (City of Seattle open data, dataset i2q9-thny), with the JSON API's
@@ -446,7 +448,7 @@ func parseSeattleRow(line int, rec []string, width int, index *[numSeattleColumn
 		if err != nil {
 			return fail(scReportedTime, "%q is not a time of day.", f[scReportedTime])
 		}
-		rep.Reported = time.Date(y, m, d, h, min, s, 0, seattleZone)
+		rep.Reported = time.Date(y, m, d, h, min, s, 0, seattleZone())
 	}
 	for _, t := range []struct {
 		c   seattleColumn
@@ -551,20 +553,31 @@ var seattleLayouts = []string{
 // and dates before 1901 (the 1900-01-01 placeholder) are unknown: the zero
 // time and no error.
 func parseSeattleTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, ok := parseHistoryTime(s, seattleLayouts, seattleZone())
+	if !ok {
+		return time.Time{}, fmt.Errorf("not a date: %q", s)
 	}
-	for _, layout := range seattleLayouts {
-		t, err := time.ParseInLocation(layout, s, seattleZone)
+	return t, nil
+}
+
+// parseHistoryTime reads s in the first of layouts that fits, in loc. Blank
+// and dates before 1901 (the 1900-01-01 placeholder some systems write) are
+// unknown: the zero time, ok. ok is false when no layout fits.
+func parseHistoryTime(s string, layouts []string, loc *time.Location) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	for _, layout := range layouts {
+		t, err := time.ParseInLocation(layout, s, loc)
 		if err != nil {
 			continue
 		}
 		if t.Year() <= 1900 {
-			return time.Time{}, nil
+			return time.Time{}, true
 		}
-		return t, nil
+		return t, true
 	}
-	return time.Time{}, fmt.Errorf("not a date: %q", s)
+	return time.Time{}, false
 }
 
 // parseSeattleClock reads the clock time from reported_time, which may come
@@ -587,15 +600,24 @@ func parseSeattleClock(s string) (h, m, sec int, err error) {
 	return 0, 0, 0, fmt.Errorf("not a time: %q", s)
 }
 
+// yesWords and noWords are the yes/no answers every importer reads, lower
+// case: the Seattle file's Y/N columns, a mapped file's yes/no fields (with
+// the mapping's own words added) and the roster's active column.
+var (
+	yesWords = []string{"y", "yes", "true", "1"}
+	noWords  = []string{"n", "no", "false", "0"}
+)
+
 // parseYesNo reads a Y/N column: Y, Yes, True, 1 or N, No, False, 0 in
 // any case; blank is unknown.
 func parseYesNo(s string) (outcomes.Tri, bool) {
-	switch strings.ToLower(s) {
-	case "":
+	k := strings.ToLower(s)
+	switch {
+	case k == "":
 		return outcomes.Unknown, true
-	case "y", "yes", "true", "1":
+	case slices.Contains(yesWords, k):
 		return outcomes.Yes, true
-	case "n", "no", "false", "0":
+	case slices.Contains(noWords, k):
 		return outcomes.No, true
 	}
 	return outcomes.Unknown, false

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"citdesk"
 	"citdesk/demo"
 )
 
@@ -43,10 +42,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		func(done int) { bar.update(done, n) })
 	bar.done()
 	if err != nil {
-		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
-			return err
-		}
-		return errors.New(citdesk.ErrorMessage(err))
+		return userError(err)
 	}
 	took := time.Since(start)
 	fmt.Fprintf(stdout, "Demo history for %s: %d encounters new, %d already there, %d persons added, in %s (%.0f encounters a second).\n",

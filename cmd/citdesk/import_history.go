@@ -32,10 +32,6 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if format == "roster" || format == "" {
-		db.Close()
-		return runImport(ctx, args, stdout, stderr)
-	}
 	defer db.Close()
 	if fs.NArg() != 1 {
 		return errors.New(importUsage)
@@ -53,6 +49,11 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	hs := db.HistoryService()
 	start := time.Now()
 	switch format {
+	case "roster":
+		if mapping != "" || dispositions != "" {
+			return errors.New("--mapping and --dispositions are for history imports, not --format roster")
+		}
+		return importRoster(op, db, agency, f, stdout)
 	case "seattle-crisis":
 		if mapping != "" {
 			return errors.New("--mapping is for --format csv; Seattle's dispositions are mapped with --dispositions")
@@ -90,12 +91,7 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return userError(err)
 		}
-		recs, rowErrs, unmapped, err := importer.ParseMapped(f, m, agency.Location())
-		if err != nil {
-			return userError(err)
-		}
-		res := importer.HistoryImport{Reports: len(recs), ParseRejected: rowErrs, Unmapped: unmapped}
-		res.HistoryResult, err = hs.ImportHistory(op, m.Source, recs, func(done int) { bar.update(done, len(recs)) })
+		res, err := importer.ImportMapped(op, hs, f, m, agency.Location(), bar.update)
 		bar.done()
 		if err != nil {
 			return userError(err)

@@ -205,42 +205,10 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var slug, format string
-	db, fs, err := openData(ctx, "import", reorder(args), stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&slug, "agency", "", "agency slug")
-		fs.StringVar(&format, "format", "", "file format: roster")
-	})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if fs.NArg() != 1 {
-		return errors.New("usage: citdesk import --agency SLUG --format roster FILE")
-	}
-	op, agency, err := operator(ctx, db, slug)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	switch format {
-	case "roster":
-		return importRoster(op, db, agency, f, stdout)
-	}
-	return fmt.Errorf("unknown --format %q (known: roster)", format)
-}
-
 func importRoster(ctx context.Context, db *store.DB, agency *citdesk.Agency, r io.Reader, stdout io.Writer) error {
 	res, err := importer.ImportRoster(ctx, db.OfficerService(), r)
 	if err != nil {
-		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
-			return err
-		}
-		return errors.New(citdesk.ErrorMessage(err))
+		return userError(err)
 	}
 	for _, e := range res.Rejected {
 		fmt.Fprintln(stdout, "rejected:", e.Error())
