@@ -46,6 +46,12 @@ func (tx *Tx) audit(ctx context.Context, a *citdesk.Actor, action, objectType st
 	})
 }
 
+// deniedEvent is the audit event of a refused read.
+func deniedEvent(a *citdesk.Actor, action, objectType string, id int64) *citdesk.AuditEvent {
+	return &citdesk.AuditEvent{AgencyID: a.AgencyID, UserID: a.UserID, Actor: a.Username, Remote: a.Remote,
+		Action: action, ObjectType: objectType, ObjectID: strconv.FormatInt(id, 10), Outcome: citdesk.OutcomeDenied}
+}
+
 // Record appends an event for the actor in ctx (or a system event when the
 // event names its own agency and actor).
 func (s auditService) Record(ctx context.Context, e *citdesk.AuditEvent) error {

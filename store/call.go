@@ -44,18 +44,8 @@ func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
 	c.Source, c.Status = citdesk.CallSource(source), citdesk.CallStatus(status)
 	c.Lat, c.Lon, c.ClosedAt = fromNullFloat(lat), fromNullFloat(lon), fromNullMicros(closed)
 	c.Risk = citdesk.RiskScreen{Weapons: citdesk.Risk(rw), Violence: citdesk.Risk(rv), SuicideRisk: citdesk.Risk(rs), Substances: citdesk.Risk(rsub), Medical: citdesk.Risk(rm)}
-	if mh.Valid {
-		v := mh.Bool
-		c.MentalHealth = &v
-	}
+	c.MentalHealth = fromNullBool(mh)
 	return &c, nil
-}
-
-func nullBool(b *bool) sql.NullBool {
-	if b == nil {
-		return sql.NullBool{}
-	}
-	return sql.NullBool{Bool: *b, Valid: true}
 }
 
 // findCall reads one call of agencyID; lock takes a row lock for the rest

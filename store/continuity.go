@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"citdesk"
@@ -19,8 +21,11 @@ func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64
 	var ids []int64
 	err = s.db.readTx(ctx, func(tx *Tx) error {
 		var address string
-		if err := tx.QueryRowContext(ctx, `SELECT address FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, callID).Scan(&address); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT address FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, callID).Scan(&address)
+		if errors.Is(err, sql.ErrNoRows) {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Call not found.")
+		} else if err != nil {
+			return fmt.Errorf("find call: %w", err)
 		}
 		key := citdesk.AddressKey(address)
 		if key == "" {

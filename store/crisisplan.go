@@ -99,6 +99,7 @@ type openCall struct {
 	id      int64
 	address string
 	open    bool
+	persons map[int64]bool // named on the call's reports; read on first need
 }
 
 // callPersons returns the persons named on reports of a call.
@@ -121,15 +122,20 @@ func (tx *Tx) callPersons(ctx context.Context, agencyID, callID int64) (map[int6
 
 // planMatch says how plan c matches call: its address, or a person named
 // on a report of the call; "" when it does not.
-func (tx *Tx) planMatch(ctx context.Context, agencyID int64, c *citdesk.CrisisPlan, call openCall) (string, error) {
+// The call's persons are read once and kept on call, so matching many
+// plans against one call costs one query, not one per plan.
+func (tx *Tx) planMatch(ctx context.Context, agencyID int64, c *citdesk.CrisisPlan, call *openCall) (string, error) {
 	if call.address != "" && c.Address != "" && citdesk.SameAddress(call.address, c.Address) {
 		return "address", nil
 	}
-	persons, err := tx.callPersons(ctx, agencyID, call.id)
-	if err != nil {
-		return "", err
+	if call.persons == nil {
+		persons, err := tx.callPersons(ctx, agencyID, call.id)
+		if err != nil {
+			return "", err
+		}
+		call.persons = persons
 	}
-	if persons[c.PersonID] {
+	if call.persons[c.PersonID] {
 		return "person", nil
 	}
 	return "", nil
@@ -189,8 +195,8 @@ func (tx *Tx) canReadPlan(ctx context.Context, a *citdesk.Actor, c *citdesk.Cris
 	if err != nil {
 		return false, err
 	}
-	for _, call := range calls {
-		if m, err := tx.planMatch(ctx, a.AgencyID, c, call); err != nil {
+	for i := range calls {
+		if m, err := tx.planMatch(ctx, a.AgencyID, c, &calls[i]); err != nil {
 			return false, err
 		} else if m != "" {
 			return true, nil
@@ -443,7 +449,7 @@ func (s crisisPlanService) PlansForCall(ctx context.Context, callID int64) ([]*c
 	}
 	var out []*citdesk.CrisisPlan
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		call := openCall{id: callID}
+		call := &openCall{id: callID}
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT address, status FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, callID).Scan(&call.address, &status)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -521,7 +527,7 @@ func (s crisisPlanService) CallsWithPlans(ctx context.Context, callIDs []int64) 
 			return err
 		}
 		for _, id := range callIDs {
-			call := openCall{id: id}
+			call := &openCall{id: id}
 			var status string
 			err := tx.QueryRowContext(ctx, `SELECT address, status FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, id).Scan(&call.address, &status)
 			if errors.Is(err, sql.ErrNoRows) {

@@ -96,8 +96,8 @@ func TestCrisisPlanVisibility(t *testing.T) {
 		wantCode(t, err, citdesk.ENOTFOUND)
 		call2 := &citdesk.Call{Nature: "Disturbance", Address: "Walmart, 12 Main St"}
 		must(t, calls.CreateCall(r.dispatch, call2))
-		if got, _ := r.plans.PlansForCall(r.dispatch, call2.ID); len(got) != 0 {
-			t.Fatalf("unmatched call shows %d plans", len(got))
+		if got, err := r.plans.PlansForCall(r.dispatch, call2.ID); err != nil || len(got) != 0 {
+			t.Fatalf("unmatched call shows %d plans (%v)", len(got), err)
 		}
 		e := &citdesk.Encounter{CallID: &call2.ID, OccurredAt: r.clock.Now()}
 		must(t, r.encounters.StartEncounter(r.officer, e))
@@ -126,8 +126,8 @@ func TestCrisisPlanVisibility(t *testing.T) {
 		if !renewed.Current(today) {
 			t.Fatalf("renewed plan not current: %s–%s", renewed.ConsentDate, renewed.ExpiresOn)
 		}
-		if list, _ := r.plans.PlansToRevalidate(r.coord); len(list) != 0 {
-			t.Errorf("renewed plan still listed")
+		if list, err := r.plans.PlansToRevalidate(r.coord); err != nil || len(list) != 0 {
+			t.Errorf("renewed plan still listed (%v)", err)
 		}
 
 		// Past its expiry a plan disappears from calls.
@@ -136,7 +136,8 @@ func TestCrisisPlanVisibility(t *testing.T) {
 		if err != nil || len(got) != 0 {
 			t.Fatalf("expired plan still shown: %v %v", got, err)
 		}
-		flags, _ = r.plans.CallsWithPlans(r.dispatch, []int64{call.ID})
+		flags, err = r.plans.CallsWithPlans(r.dispatch, []int64{call.ID})
+		must(t, err)
 		if flags[call.ID] {
 			t.Error("expired plan still flagged on file")
 		}

@@ -54,7 +54,7 @@ func scanEncounter(row interface{ Scan(...any) error }) (*citdesk.Encounter, err
 	e.InjuryPerson, e.InjuryOfficer, e.InjuryOther = citdesk.InjuryLevel(injP), citdesk.InjuryLevel(injO), citdesk.InjuryLevel(injX)
 	e.FacilityKind, e.Status, e.ExternalID = citdesk.FacilityKind(facKind), citdesk.EncounterStatus(status), external.String
 	e.OnSceneMinutes, e.HandoverMinutes = fromNullMinutes(onScene), fromNullMinutes(handover)
-	e.CITRequested, e.CITDispatched, e.CITArrived, e.Veteran = fromOptBool(citReq), fromOptBool(citDisp), fromOptBool(citArr), fromOptBool(veteran)
+	e.CITRequested, e.CITDispatched, e.CITArrived, e.Veteran = fromNullBool(citReq), fromNullBool(citDisp), fromNullBool(citArr), fromNullBool(veteran)
 	if err := unmarshalSet(behaviors.String, &e.Behaviors); err != nil {
 		return nil, err
 	}
@@ -84,43 +84,6 @@ func unmarshalSet[T any](s string, v *[]T) error {
 func marshalSet(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func optBool(b *bool) sql.NullBool {
-	if b == nil {
-		return sql.NullBool{}
-	}
-	return sql.NullBool{Bool: *b, Valid: true}
-}
-
-func fromOptBool(v sql.NullBool) *bool {
-	if !v.Valid {
-		return nil
-	}
-	b := v.Bool
-	return &b
-}
-
-func nullMinutes(p *int) sql.NullInt64 {
-	if p == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: int64(*p), Valid: true}
-}
-
-func fromNullMinutes(v sql.NullInt64) *int {
-	if !v.Valid {
-		return nil
-	}
-	i := int(v.Int64)
-	return &i
-}
-
-func nullText(s string) sql.NullString {
-	if s == "" {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: s, Valid: true}
 }
 
 // findEncounter reads one report of the agency, locking it for update when asked.
@@ -250,7 +213,7 @@ func (s encounterService) StartEncounter(ctx context.Context, e *citdesk.Encount
 			string(e.Weapons), e.WeaponType, e.WeaponSecured, marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther),
 			e.ConfirmInjuryWithoutForce, marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
 			nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative,
-			optBool(e.CITRequested), optBool(e.CITDispatched), optBool(e.CITArrived), optBool(e.Veteran), e.Source, nullText(e.ExternalID),
+			nullBool(e.CITRequested), nullBool(e.CITDispatched), nullBool(e.CITArrived), nullBool(e.Veteran), e.Source, nullText(e.ExternalID),
 			string(e.Status), micros(e.DueAt), e.CreatedBy, micros(e.CreatedAt), micros(e.UpdatedAt))
 		if isUniqueViolation(err) {
 			if e.ExternalID != "" {
@@ -367,12 +330,6 @@ func (s encounterService) FindEncounterByID(ctx context.Context, id int64) (*cit
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 	}
 	return e, err
-}
-
-// deniedEvent is the audit event of a refused read.
-func deniedEvent(a *citdesk.Actor, action, objectType string, id int64) *citdesk.AuditEvent {
-	return &citdesk.AuditEvent{AgencyID: a.AgencyID, UserID: a.UserID, Actor: a.Username, Remote: a.Remote,
-		Action: action, ObjectType: objectType, ObjectID: strconv.FormatInt(id, 10), Outcome: citdesk.OutcomeDenied}
 }
 
 // ListEncounters lists reports, newest first, without narratives: an
@@ -532,7 +489,7 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 		string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated, string(e.Weapons), e.WeaponType, e.WeaponSecured,
 		marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther), e.ConfirmInjuryWithoutForce,
 		marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
-		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, optBool(e.Veteran),
+		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, nullBool(e.Veteran),
 		micros(e.DueAt), micros(tx.now), old.AgencyID, old.ID, old.Version)
 	if err != nil {
 		return fmt.Errorf("update encounter: %w", err)

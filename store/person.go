@@ -38,7 +38,7 @@ func scanPerson(row interface{ Scan(...any) error }) (*citdesk.Person, error) {
 	if err := unmarshalSet(aliases, &p.Aliases); err != nil {
 		return nil, fmt.Errorf("person %d aliases: %w", p.ID, err)
 	}
-	p.Veteran, p.ExternalID = fromOptBool(veteran), external.String
+	p.Veteran, p.ExternalID = fromNullBool(veteran), external.String
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &p, nil
 }
@@ -140,7 +140,7 @@ func (s personService) CreatePerson(ctx context.Context, p *citdesk.Person) erro
 		p.AgencyID, p.CreatedBy, p.CreatedAt, p.UpdatedAt, p.Version = actor.AgencyID, actor.UserID, tx.now, tx.now, 1
 		p.ID, err = tx.insert(ctx, `INSERT INTO persons (agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, address_key, source, external_id, created_by, created_at, updated_at, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			p.AgencyID, p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, optBool(p.Veteran), p.Housing, p.Address, citdesk.AddressKey(p.Address),
+			p.AgencyID, p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing, p.Address, citdesk.AddressKey(p.Address),
 			p.Source, nullText(p.ExternalID), p.CreatedBy, micros(p.CreatedAt), micros(p.UpdatedAt))
 		if isUniqueViolation(err) {
 			return citdesk.FieldErrorf("external_id", "A person with this external id from %s already exists.", p.Source)
@@ -178,7 +178,7 @@ func (s personService) UpdatePerson(ctx context.Context, p *citdesk.Person) erro
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE persons SET first_name = ?, last_name = ?, dob = ?, aliases = ?, sex = ?, race_ethnicity = ?, veteran = ?, housing = ?,
 			address = ?, address_key = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`,
-			p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, optBool(p.Veteran), p.Housing,
+			p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing,
 			p.Address, citdesk.AddressKey(p.Address), micros(tx.now), actor.AgencyID, p.ID, p.Version)
 		if err != nil {
 			return fmt.Errorf("update person: %w", err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -89,7 +88,7 @@ func (tx *Tx) checkLiaison(ctx context.Context, agencyID, userID int64) error {
 	} else if err != nil {
 		return err
 	}
-	if disabled || !slices.Contains(strings.Split(roles, ","), string(citdesk.RoleLiaison)) {
+	if disabled || !hasRole(roles, citdesk.RoleLiaison) {
 		return citdesk.FieldErrorf("liaison_user_id", "That user is not an active liaison.")
 	}
 	return nil
@@ -110,7 +109,7 @@ func (tx *Tx) soleLiaison(ctx context.Context, agencyID int64) (*int64, error) {
 		if err := rows.Scan(&id, &roles); err != nil {
 			return nil, err
 		}
-		if slices.Contains(strings.Split(roles, ","), string(citdesk.RoleLiaison)) {
+		if hasRole(roles, citdesk.RoleLiaison) {
 			found = append(found, id)
 		}
 	}

@@ -49,6 +49,10 @@ func TestReviewListEncountersAudited(t *testing.T) {
 		if _, err := r.encounters.ListEncounters(r.dispatch, citdesk.EncounterFilter{}); citdesk.ErrorCode(err) != citdesk.EFORBIDDEN {
 			t.Errorf("dispatcher lists reports: %v, want forbidden", err)
 		}
+		events, err := r.db.AuditService().ListAudit(r.op, citdesk.AuditFilter{Action: "encounter.list", Actor: "disp"})
+		if err != nil || len(events) != 0 {
+			t.Errorf("refused listing recorded %d encounter.list events (%v)", len(events), err)
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,11 @@ func joinRoles(roles []citdesk.Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ",")
+}
+
+// hasRole reports whether a stored, comma-joined roles column includes r.
+func hasRole(roles string, r citdesk.Role) bool {
+	return slices.Contains(strings.Split(roles, ","), string(r))
 }
 
 // CreateUser adds a user to the actor's agency. Admins (and operators) only.
@@ -162,12 +168,9 @@ func (s userService) ListLiaisons(ctx context.Context) ([]*citdesk.User, error) 
 			if err := rows.Scan(&u.ID, &u.Username, &u.DisplayName, &roles); err != nil {
 				return err
 			}
-			for _, r := range strings.Split(roles, ",") {
-				if citdesk.Role(r) == citdesk.RoleLiaison {
-					u.Roles = []citdesk.Role{citdesk.RoleLiaison}
-					out = append(out, u)
-					break
-				}
+			if hasRole(roles, citdesk.RoleLiaison) {
+				u.Roles = []citdesk.Role{citdesk.RoleLiaison}
+				out = append(out, u)
 			}
 		}
 		return rows.Err()
