@@ -19,12 +19,25 @@ func ifMatch(r *http.Request) (int64, error) {
 	if h == "" {
 		return 0, citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Match with the ETag you last read, so a change made meanwhile is not overwritten.")
 	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v <= 0 {
+	v, ok := etagVersion(h)
+	if !ok {
 		return 0, citdesk.Errorf(citdesk.EPRECONDITION, "If-Match must be an ETag this API sent, such as \"3\".")
 	}
 	return v, nil
+}
+
+// etagVersion reads the row version from an ETag ("3" or W/"3"); ok is
+// false when it is not one this API sent.
+func etagVersion(h string) (v int64, ok bool) {
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	return v, err == nil && v > 0
+}
+
+// writeCreated answers 201 with the new row, its Location and its ETag.
+func writeCreated(w http.ResponseWriter, location string, version int64, v any) {
+	w.Header().Set("Location", location)
+	w.Header().Set("ETag", etag(version))
+	writeJSON(w, http.StatusCreated, v)
 }
 
 // callRequest is the body of POST /api/v1/calls.
@@ -62,9 +75,7 @@ func (s *Server) createCallAPI(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.Calls.CreateCall(r.Context(), c); err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/calls/"+strconv.FormatInt(c.ID, 10))
-	w.Header().Set("ETag", etag(c.Version))
-	writeJSON(w, http.StatusCreated, c)
+	writeCreated(w, "/api/v1/calls/"+strconv.FormatInt(c.ID, 10), c.Version, c)
 	return nil
 }
 
@@ -244,9 +255,7 @@ func (s *Server) createAssignmentAPI(w http.ResponseWriter, r *http.Request) err
 	if err := s.svc.Calls.CreateAssignment(r.Context(), a); err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10))
-	w.Header().Set("ETag", etag(a.Version))
-	writeJSON(w, http.StatusCreated, a)
+	writeCreated(w, "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10), a.Version, a)
 	return nil
 }
 

@@ -521,18 +521,15 @@ func (s *Server) boardPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) boardCallsPartial(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
-	v, _, err := s.boardData(r.Context(), 0)
-	if err != nil {
-		return err
-	}
-	s.renderFragment(w, http.StatusOK, "board-calls", v)
-	return nil
+	return s.boardListPartial(w, r, "board-calls")
 }
 
 func (s *Server) boardOfficersPartial(w http.ResponseWriter, r *http.Request) error {
+	return s.boardListPartial(w, r, "board-officers")
+}
+
+// boardListPartial answers htmx with one list of the board, no call selected.
+func (s *Server) boardListPartial(w http.ResponseWriter, r *http.Request, name string) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -540,7 +537,7 @@ func (s *Server) boardOfficersPartial(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.renderFragment(w, http.StatusOK, "board-officers", v)
+	s.renderFragment(w, http.StatusOK, name, v)
 	return nil
 }
 
@@ -576,7 +573,16 @@ func (s *Server) answerPanel(w http.ResponseWriter, r *http.Request, id int64, a
 	if code := citdesk.ErrorCode(actionErr); code == citdesk.EINTERNAL || code == citdesk.EFORBIDDEN || code == citdesk.EUNAUTHORIZED {
 		return actionErr
 	}
-	st, err := s.loadDispatchState(r.Context())
+	// Without htmx the whole board is shown; its state serves the panel too,
+	// so the dispatch state is read once.
+	var v *boardView
+	var st *dispatchState
+	var err error
+	if isHTMX(r) {
+		st, err = s.loadDispatchState(r.Context())
+	} else {
+		v, st, err = s.boardData(r.Context(), 0)
+	}
 	if err != nil {
 		return err
 	}
@@ -590,13 +596,9 @@ func (s *Server) answerPanel(w http.ResponseWriter, r *http.Request, id int64, a
 		p.Error, p.Field = citdesk.ErrorMessage(actionErr), citdesk.ErrorField(actionErr)
 	}
 	p.Notice = notice
-	if isHTMX(r) {
+	if v == nil {
 		s.renderFragment(w, status, "board-panel", p)
 		return nil
-	}
-	v, _, err := s.boardData(r.Context(), 0)
-	if err != nil {
-		return err
 	}
 	v.Panel = p
 	s.render(w, r, status, "board", "Dispatch board", v)

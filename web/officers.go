@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,9 +73,6 @@ func newOfficerJSON(o *citdesk.Officer) officerJSON {
 	}
 	return j
 }
-
-// officerETag is the entity tag of an officer's version, for If-Match.
-func officerETag(o *citdesk.Officer) string { return fmt.Sprintf(`"%d"`, o.Version) }
 
 // parseBoolParam reads a yes/no query parameter; "" is unset.
 func parseBoolParam(field, v string) (*bool, error) {
@@ -194,9 +190,7 @@ func (s *Server) createOfficerAPI(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", fmt.Sprintf("/api/v1/officers/%d", saved.ID))
-	w.Header().Set("ETag", officerETag(saved))
-	writeJSON(w, http.StatusCreated, newOfficerJSON(saved))
+	writeCreated(w, fmt.Sprintf("/api/v1/officers/%d", saved.ID), saved.Version, newOfficerJSON(saved))
 	return nil
 }
 
@@ -219,7 +213,7 @@ func (s *Server) getOfficerAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", officerETag(o))
+	w.Header().Set("ETag", etag(o.Version))
 	writeJSON(w, http.StatusOK, newOfficerJSON(o))
 	return nil
 }
@@ -230,9 +224,8 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 	if v == "" {
 		return 0, errPreconditionRequired
 	}
-	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := etagVersion(v)
+	if !ok {
 		return 0, citdesk.Errorf(citdesk.EPRECONDITION, "If-Match must be the officer's ETag, such as \"3\".")
 	}
 	return n, nil
@@ -282,7 +275,7 @@ func (s *Server) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", officerETag(saved))
+	w.Header().Set("ETag", etag(saved.Version))
 	writeJSON(w, http.StatusOK, newOfficerJSON(saved))
 	return nil
 }
@@ -385,7 +378,7 @@ func (s *Server) setStatusAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", officerETag(o))
+	w.Header().Set("ETag", etag(o.Version))
 	writeJSON(w, http.StatusOK, newOfficerJSON(o))
 	return nil
 }

@@ -206,20 +206,26 @@ type officerPageView struct {
 }
 
 func (s *Server) officerPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.svc.Officers.FindOfficerByID(r.Context(), id)
+	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
 	}
 	add := newFormState()
 	add.Values["kind"] = string(citdesk.CourseCITInService)
 	return s.renderOfficer(w, r, http.StatusOK, o, officerFormValues(o), add)
+}
+
+// rosterOfficer returns officer {id} for the roster pages, which only
+// officerRosterRoles may open.
+func (s *Server) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
+	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+		return nil, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Officers.FindOfficerByID(r.Context(), id)
 }
 
 // renderOfficer shows officer o's page with the edit and add-training forms
@@ -260,14 +266,7 @@ func (s *Server) renderOfficer(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) updateOfficerPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.svc.Officers.FindOfficerByID(r.Context(), id)
+	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
 	}
@@ -297,7 +296,7 @@ func (s *Server) updateOfficerPage(w http.ResponseWriter, r *http.Request) error
 		add.Values["kind"] = string(citdesk.CourseCITInService)
 		return s.renderOfficer(w, r, status, o, edit, add)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/roster/officers/%d?notice=saved", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/roster/officers/%d?notice=saved", o.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -305,14 +304,7 @@ func (s *Server) updateOfficerPage(w http.ResponseWriter, r *http.Request) error
 var trainingFields = []string{"kind", "title", "completed", "hours", "provider", "certificate"}
 
 func (s *Server) addTrainingPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.svc.Officers.FindOfficerByID(r.Context(), id)
+	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
 	}
@@ -322,7 +314,7 @@ func (s *Server) addTrainingPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	req := trainingRequest{Kind: add.Values["kind"], Title: add.Values["title"], Completed: add.Values["completed"],
 		Provider: add.Values["provider"], Certificate: add.Values["certificate"]}
-	err = s.addTrainingFromForm(r, id, req, add.Values["hours"])
+	err = s.addTrainingFromForm(r, o.ID, req, add.Values["hours"])
 	if err != nil {
 		status, err := add.fail(err, trainingFields...)
 		if err != nil {
@@ -330,7 +322,7 @@ func (s *Server) addTrainingPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderOfficer(w, r, status, o, officerFormValues(o), add)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/roster/officers/%d?notice=training#training", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/roster/officers/%d?notice=training#training", o.ID), http.StatusSeeOther)
 	return nil
 }
 
