@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"citdesk"
@@ -229,8 +231,32 @@ func (s userService) UnlockUser(ctx context.Context, userID int64) error {
 }
 
 // dummyHash is checked when a username is unknown, so a wrong username takes
-// as long as a wrong password and does not reveal which accounts exist.
-var dummyHash, _ = hashPassword("citdesk-no-such-user", DefaultArgon2)
+// as long as a wrong password and does not reveal which accounts exist. It
+// is made on first use, not when the program starts.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := hashPassword("citdesk-no-such-user", DefaultArgon2)
+	return h
+})
+
+// withColumns scans extra columns before and after the ones a scan
+// function knows, so a joined row can reuse scanUser.
+type withColumns struct {
+	row           interface{ Scan(...any) error }
+	before, after []any
+}
+
+func (w withColumns) Scan(dest ...any) error {
+	return w.row.Scan(append(append(append([]any{}, w.before...), dest...), w.after...)...)
+}
+
+// prefixed qualifies a comma-separated column list with a table alias.
+func prefixed(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
 
 var errBadCredentials = citdesk.Errorf(citdesk.EUNAUTHORIZED, "Wrong username or password.")
 
@@ -253,7 +279,7 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		checkPassword(password, dummyHash)
+		checkPassword(password, dummyHash())
 		_ = s.db.writeTx(ctx, func(tx *Tx) error {
 			return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "anonymous", Remote: remote, Action: "signin", ObjectType: "user", Outcome: citdesk.OutcomeFailure, Detail: "unknown username"})
 		})
@@ -354,11 +380,19 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 	var sess citdesk.Session
 	var policy citdesk.Policy
 	now := s.db.now()
+	// Every signed-in request passes here: one query reads the session,
+	// its user and the agency's policy.
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		var created, last, expires int64
 		var ended sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT id, agency_id, user_id, kind, created_at, last_seen, expires_at, ended_at FROM sessions WHERE secret_hash = ?`, secretHash(secret)).
-			Scan(&sess.ID, &sess.AgencyID, &sess.UserID, &sess.Kind, &created, &last, &expires, &ended)
+		var policyJSON string
+		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.policy
+			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
+			WHERE s.secret_hash = ?`, secretHash(secret))
+		var err error
+		u, err = scanUser(withColumns{row: row,
+			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
+			after:  []any{&policyJSON}})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNoSession
 		} else if err != nil {
@@ -367,14 +401,13 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 		if ended.Valid {
 			return errNoSession
 		}
+		sess.UserID = u.ID
 		sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
-		agency, err := tx.findAgency(ctx, "id = ?", sess.AgencyID)
-		if err != nil {
-			return err
+		policy = citdesk.DefaultPolicy()
+		if err := json.Unmarshal([]byte(policyJSON), &policy); err != nil {
+			return fmt.Errorf("agency %d policy: %w", sess.AgencyID, err)
 		}
-		policy = agency.Policy
-		u, err = tx.findUser(ctx, sess.AgencyID, sess.UserID)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
