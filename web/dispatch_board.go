@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"net/http"
@@ -227,24 +226,10 @@ func optionalCoordinate(field, v string) (*float64, error) {
 // isHTMX reports whether htmx sent the request (it swaps a part of the page).
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
-// renderFragment writes one template of the board page with a status, for
-// htmx swaps (renderPartial always answers 200).
+// renderFragment writes one of the board's templates (they hold the
+// assignment card too) with status: 412 and 422 answers swap in as well.
 func (s *Server) renderFragment(w http.ResponseWriter, status int, name string, data any) {
-	t, ok := s.pages["board"]
-	if !ok {
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("render fragment", "name", name, "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	s.writePartial(w, status, "board", name, data)
 }
 
 func requireDispatcher(r *http.Request) error {

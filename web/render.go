@@ -133,6 +133,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // renderPartial writes one named template of a page without the layout,
 // for htmx swaps.
 func (s *Server) renderPartial(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	s.writePartial(w, http.StatusOK, page, name, data)
+}
+
+// writePartial renders a page's named template into a buffer first, so a
+// template error gives a clean 500 rather than half a fragment, then
+// writes it with status.
+func (s *Server) writePartial(w http.ResponseWriter, status int, page, name string, data any) {
 	t, ok := s.pages[page]
 	if !ok {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
@@ -146,6 +153,7 @@ func (s *Server) renderPartial(w http.ResponseWriter, r *http.Request, page, nam
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
