@@ -137,25 +137,38 @@ func (s *Server) apiGetEncounter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.svc.Encounters.FindEncounterByID(r.Context(), id)
+	return s.writeEncounter(w, r, id)
+}
+
+// versioned is a JSON body that names the version the client worked from.
+type versioned interface{ version() int64 }
+
+func (in *encounterInput) version() int64 { return in.Version }
+func (in *personInput) version() int64    { return in.Version }
+func (in *planInput) version() int64      { return in.Version }
+func (in *reviewRequest) version() int64  { return in.Version }
+
+// decodeVersioned reads the {id} of the path and a JSON body into in, which
+// must name the version the client (verb: "edited", "reviewed") worked from.
+func decodeVersioned(r *http.Request, in versioned, verb string) (int64, error) {
+	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return 0, err
 	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	if err := decodeJSON(r, in); err != nil {
+		return 0, err
+	}
+	if in.version() == 0 {
+		return 0, citdesk.FieldErrorf("version", "Send the version you %s.", verb)
+	}
+	return id, nil
 }
 
 func (s *Server) apiUpdateEncounter(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	var in encounterInput
+	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
 		return err
-	}
-	var in encounterInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if in.Version == 0 {
-		return citdesk.FieldErrorf("version", "Send the version you edited.")
 	}
 	e := &citdesk.Encounter{ID: id}
 	in.apply(e)
@@ -181,18 +194,9 @@ type reviewRequest struct {
 }
 
 func (s *Server) decodeReview(r *http.Request) (int64, reviewRequest, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return 0, reviewRequest{}, err
-	}
 	var req reviewRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return 0, req, err
-	}
-	if req.Version == 0 {
-		return 0, req, citdesk.FieldErrorf("version", "Send the version you reviewed.")
-	}
-	return id, req, nil
+	id, err := decodeVersioned(r, &req, "reviewed")
+	return id, req, err
 }
 
 func (s *Server) apiSubmitEncounter(w http.ResponseWriter, r *http.Request) error {
@@ -235,16 +239,10 @@ func (s *Server) apiApproveEncounter(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) apiCorrectEncounter(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	var in encounterInput
+	id, err := decodeVersioned(r, &in, "corrected")
 	if err != nil {
 		return err
-	}
-	var in encounterInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if in.Version == 0 {
-		return citdesk.FieldErrorf("version", "Send the version you corrected.")
 	}
 	e := &citdesk.Encounter{ID: id}
 	in.apply(e)
@@ -638,14 +636,18 @@ func (s *Server) reshowReportForm(w http.ResponseWriter, r *http.Request, e *cit
 	if code != citdesk.EINVALID && code != citdesk.EPRECONDITION && code != citdesk.ECONFLICT {
 		return err
 	}
-	f := s.newReportForm(r.Context(), e)
-	f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+	var f *reportForm
 	if code == citdesk.EPRECONDITION {
 		// Another tab saved in between: show what is stored now.
 		if cur, err := s.svc.Encounters.FindEncounterByID(r.Context(), e.ID); err == nil {
 			f = s.newReportForm(r.Context(), cur)
 			f.Error = "This report was saved from another window; here is the latest version. Make your change again."
 		}
+	}
+	if f == nil {
+		// Built once: the form reads (and audits) the linked person.
+		f = s.newReportForm(r.Context(), e)
+		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 	}
 	s.render(w, r, statusFor(code), "report_form", "Contact report", f)
 	return nil
@@ -676,21 +678,21 @@ func (s *Server) autosaveReport(w http.ResponseWriter, r *http.Request) {
 		state(saveState{Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
 	}
-	version := e.Version
-	if err := readReportForm(r, e, s.agencyOf(r.Context()).Location()); err == nil {
-		err = s.svc.Encounters.UpdateEncounter(r.Context(), e)
-		if err == nil {
-			state(saveState{Version: e.Version, Message: "Draft saved " + s.now().In(s.agencyOf(r.Context()).Location()).Format("15:04")})
-			return
-		}
+	// readReportForm sets the version only when it reads the whole form, so
+	// a form it refuses leaves e.Version the stored one.
+	loc := s.agencyOf(r.Context()).Location()
+	if err := readReportForm(r, e, loc); err != nil {
+		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		return
+	}
+	if err := s.svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
 		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
 			s.log.Error("autosave", "err", err)
 		}
 		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
-	} else {
-		state(saveState{Version: version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 	}
+	state(saveState{Version: e.Version, Message: "Draft saved " + s.now().In(loc).Format("15:04")})
 }
 
 // reportPersonSearch looks for likely existing person records and shows
@@ -762,11 +764,11 @@ func (s *Server) reportLinkPerson(w http.ResponseWriter, r *http.Request) error 
 			}
 		}
 		if err := s.svc.Persons.CreatePerson(r.Context(), p); err != nil {
-			f := s.newReportForm(r.Context(), e)
-			f.Search = &personSearch{Query: citdesk.PersonQuery{FirstName: p.FirstName, LastName: p.LastName, Address: p.Address}, DOB: r.PostFormValue("dob"), Error: citdesk.ErrorMessage(err)}
 			if citdesk.ErrorCode(err) != citdesk.EINVALID {
 				return err
 			}
+			f := s.newReportForm(r.Context(), e)
+			f.Search = &personSearch{Query: citdesk.PersonQuery{FirstName: p.FirstName, LastName: p.LastName, Address: p.Address}, DOB: r.PostFormValue("dob"), Error: citdesk.ErrorMessage(err)}
 			s.render(w, r, http.StatusUnprocessableEntity, "report_form", "Contact report", f)
 			return nil
 		}

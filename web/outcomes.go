@@ -618,8 +618,8 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 // the charts redraw without a page load.
 func (s *Server) outcomesPage(w http.ResponseWriter, r *http.Request) error {
 	a := signedIn(r)
-	if !a.HasRole(citdesk.OutcomeRoles...) {
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "The outcome figures are for command staff, analysts and the CIT coordinator.")
+	if err := requireOutcomeRole(a); err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	v := outcomesView{From: q.Get("from"), To: q.Get("to")}
@@ -655,6 +655,14 @@ func (s *Server) outcomesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	view.LastMonth = today.AddDate(0, -1, 0).String()[:7]
 	s.renderOutcomes(w, r, http.StatusOK, view)
+	return nil
+}
+
+// requireOutcomeRole refuses the outcome pages to those without an outcome role.
+func requireOutcomeRole(a *citdesk.Actor) error {
+	if !a.HasRole(citdesk.OutcomeRoles...) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "The outcome figures are for command staff, analysts and the CIT coordinator.")
+	}
 	return nil
 }
 

@@ -137,8 +137,8 @@ func (s *Server) monthlyReport(r *http.Request) (*monthlyView, error) {
 
 // monthlyReportPage shows the monthly report, made for printing.
 func (s *Server) monthlyReportPage(w http.ResponseWriter, r *http.Request) error {
-	if !signedIn(r).HasRole(citdesk.OutcomeRoles...) {
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "The outcome figures are for command staff, analysts and the CIT coordinator.")
+	if err := requireOutcomeRole(signedIn(r)); err != nil {
+		return err
 	}
 	v, err := s.monthlyReport(r)
 	if err != nil {
@@ -152,8 +152,8 @@ func (s *Server) monthlyReportPage(w http.ResponseWriter, r *http.Request) error
 // fpdf's core Helvetica: text is translated to its code page (cp1252), which
 // holds every character the report uses.
 func (s *Server) monthlyReportPDF(w http.ResponseWriter, r *http.Request) error {
-	if !signedIn(r).HasRole(citdesk.OutcomeRoles...) {
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "The outcome figures are for command staff, analysts and the CIT coordinator.")
+	if err := requireOutcomeRole(signedIn(r)); err != nil {
+		return err
 	}
 	v, err := s.monthlyReport(r)
 	if err != nil {

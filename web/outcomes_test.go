@@ -189,7 +189,9 @@ func TestOutcomePages(t *testing.T) {
 	// Analysts see no drill-down links on the dashboard.
 	b := e.browser()
 	b.login("analyst")
-	if res := b.get("/outcomes"); strings.Contains(res.Body, "/outcomes/encounters") {
+	if res := b.get("/outcomes"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Arrests per 100 encounters") {
+		t.Errorf("the analyst's dashboard: %d", res.StatusCode)
+	} else if strings.Contains(res.Body, "/outcomes/encounters") {
 		t.Error("the analyst's dashboard links to encounters")
 	}
 	// The navigation offers the dashboard to the roles that may see it.
@@ -198,7 +200,9 @@ func TestOutcomePages(t *testing.T) {
 	}
 	b = e.browser()
 	b.login("ofc")
-	if res := b.get("/reports"); strings.Contains(res.Body, `href="/outcomes"`) {
+	if res := b.get("/reports"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `href="/reports"`) {
+		t.Errorf("the officer's reports page: %d", res.StatusCode)
+	} else if strings.Contains(res.Body, `href="/outcomes"`) {
 		t.Error("Outcomes in an officer's navigation")
 	}
 

@@ -96,16 +96,10 @@ func (s *Server) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	var in personInput
+	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
 		return err
-	}
-	var in personInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if in.Version == 0 {
-		return citdesk.FieldErrorf("version", "Send the version you edited.")
 	}
 	p := in.person()
 	p.ID = id
@@ -136,12 +130,8 @@ func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
 }
 
 func (s *Server) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
-	f, err := repeatFilter(r.URL.Query())
+	f, err := repeatContactFilter(r.URL.Query(), s.agencyOf(r.Context()).Policy)
 	if err != nil {
-		return err
-	}
-	f = s.repeatDefaults(r, f)
-	if err := f.Normalize(); err != nil {
 		return err
 	}
 	list, err := s.svc.Persons.RepeatContacts(r.Context(), f)
@@ -217,16 +207,10 @@ func (s *Server) apiGetPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdatePlan(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	var in planInput
+	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
 		return err
-	}
-	var in planInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if in.Version == 0 {
-		return citdesk.FieldErrorf("version", "Send the version you edited.")
 	}
 	c := in.plan()
 	c.ID = id
@@ -286,7 +270,6 @@ func (s *Server) apiPlansForCall(w http.ResponseWriter, r *http.Request) error {
 
 type personView struct {
 	File        *citdesk.PersonFile
-	Agency      *citdesk.Agency
 	Loc         *time.Location
 	Coordinator bool
 	CanEdit     bool
@@ -331,7 +314,7 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	agency := s.agencyOf(r.Context())
 	p := f.Person
-	v := personView{File: f, Agency: agency, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
+	v := personView{File: f, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
 		Today: citdesk.DateOf(s.now(), agency.Location())}
 	v.CanEdit = a.HasRole(citdesk.RoleCoordinator, citdesk.RoleOfficer)
 	v.Sexes, v.Races, v.Housing = demographicOptions(citdesk.Sexes, p.Sex), demographicOptions(citdesk.RaceEthnicities, p.RaceEthnicity), demographicOptions(citdesk.HousingStatuses, p.Housing)
@@ -396,29 +379,31 @@ type repeatView struct {
 	Error    string
 }
 
-// repeatDefaults fills thresholds the request left out from the agency's policy.
-func (s *Server) repeatDefaults(r *http.Request, f citdesk.RepeatContactFilter) citdesk.RepeatContactFilter {
-	p := s.agencyOf(r.Context()).Policy
+// repeatContactFilter reads the thresholds of q, fills those it leaves
+// out from the agency's policy p and checks them: the API and the page
+// read a request the same way.
+func repeatContactFilter(q url.Values, p citdesk.Policy) (citdesk.RepeatContactFilter, error) {
+	f, err := repeatFilter(q)
+	if err != nil {
+		return f, err
+	}
 	if f.MinEncounters == 0 {
 		f.MinEncounters = p.RepeatContactMin
 	}
 	if f.WindowDays == 0 {
 		f.WindowDays = p.RepeatContactDays
 	}
-	return f
+	return f, f.Normalize()
 }
 
 func (s *Server) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
-	f, err := repeatFilter(r.URL.Query())
-	f = s.repeatDefaults(r, f)
-	if err == nil {
-		err = f.Normalize()
-	}
-	v := repeatView{Filter: f, Loc: s.agencyOf(r.Context()).Location()}
+	agency := s.agencyOf(r.Context())
+	f, err := repeatContactFilter(r.URL.Query(), agency.Policy)
+	v := repeatView{Filter: f, Loc: agency.Location()}
 	if err != nil {
+		// Show the agency's thresholds with the message instead.
 		v.Error = citdesk.ErrorMessage(err)
-		v.Filter = s.repeatDefaults(r, citdesk.RepeatContactFilter{})
-		v.Filter.Normalize()
+		v.Filter, _ = repeatContactFilter(nil, agency.Policy)
 	}
 	if v.Contacts, err = s.svc.Persons.RepeatContacts(r.Context(), v.Filter); err != nil {
 		return err

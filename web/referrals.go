@@ -217,6 +217,19 @@ func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int
 	return nil
 }
 
+// followUpDue reads a referral form's optional follow-up date.
+func followUpDue(f url.Values) (*citdesk.Date, error) {
+	v := f.Get("follow_up_due")
+	if v == "" {
+		return nil, nil
+	}
+	d, err := citdesk.ParseDate(v)
+	if err != nil {
+		return nil, citdesk.FieldErrorf("follow_up_due", "Give the follow-up date as a date.")
+	}
+	return &d, nil
+}
+
 func (s *Server) moveReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -228,12 +241,8 @@ func (s *Server) moveReferral(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	m := citdesk.ReferralMove{Status: citdesk.ReferralStatus(f.Get("status")), Note: f.Get("note")}
 	m.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
-	if v := f.Get("follow_up_due"); v != "" {
-		d, err := citdesk.ParseDate(v)
-		if err != nil {
-			return s.showReferral(w, r, http.StatusUnprocessableEntity, "Give the follow-up date as a date.", "")
-		}
-		m.FollowUpDue = &d
+	if m.FollowUpDue, err = followUpDue(f); err != nil {
+		return s.showReferral(w, r, http.StatusUnprocessableEntity, citdesk.ErrorMessage(err), "")
 	}
 	if f.Get("survey") == "yes" && m.Status == citdesk.ReferralClosed {
 		sv := &citdesk.Survey{Respondent: f.Get("respondent"), Comment: f.Get("comment")}
@@ -260,13 +269,9 @@ func (s *Server) noteReferral(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
-	var due *citdesk.Date
-	if v := r.PostFormValue("follow_up_due"); v != "" {
-		d, err := citdesk.ParseDate(v)
-		if err != nil {
-			return s.showReferral(w, r, http.StatusUnprocessableEntity, "Give the follow-up date as a date.", "")
-		}
-		due = &d
+	due, err := followUpDue(r.PostForm)
+	if err != nil {
+		return s.showReferral(w, r, http.StatusUnprocessableEntity, citdesk.ErrorMessage(err), "")
 	}
 	if _, err := s.svc.Referrals.AddReferralNote(r.Context(), id, r.PostFormValue("note"), due); err != nil {
 		if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.ECONFLICT {
