@@ -87,14 +87,25 @@ func TestImports(t *testing.T) {
 		})
 	}
 
+	// The web layer is citdesk/web (what both audiences share), web/api and
+	// web/ui over it, and web/server, which puts them together. Only the
+	// command imports web/server; the API and the pages never import each
+	// other; nothing outside web/ and the command imports any of it.
 	t.Run("only the command imports web", func(t *testing.T) {
 		for _, p := range goList(t, "citdesk/...") {
-			if p.ImportPath == "citdesk/cmd/citdesk" {
-				continue
-			}
+			inWeb := p.ImportPath == "citdesk/web" || strings.HasPrefix(p.ImportPath, "citdesk/web/")
 			for _, imp := range p.Imports {
-				if imp == "citdesk/web" || strings.HasPrefix(imp, "citdesk/cmd") {
+				switch {
+				case strings.HasPrefix(imp, "citdesk/cmd"):
+					t.Errorf("%s imports %s; nothing may import the command", p.ImportPath, imp)
+				case imp == "citdesk/web/server" && p.ImportPath != "citdesk/cmd/citdesk":
 					t.Errorf("%s imports %s; only cmd/citdesk may", p.ImportPath, imp)
+				case (imp == "citdesk/web" || strings.HasPrefix(imp, "citdesk/web/")) && !inWeb && p.ImportPath != "citdesk/cmd/citdesk":
+					t.Errorf("%s imports %s; only cmd/citdesk and the web packages may", p.ImportPath, imp)
+				case p.ImportPath == "citdesk/web/api" && imp == "citdesk/web/ui", p.ImportPath == "citdesk/web/ui" && imp == "citdesk/web/api":
+					t.Errorf("%s imports %s; the API and the pages share only citdesk/web", p.ImportPath, imp)
+				case p.ImportPath == "citdesk/web" && strings.HasPrefix(imp, "citdesk/web/"):
+					t.Errorf("citdesk/web imports %s; the shared core must not depend on one audience", imp)
 				}
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"citdesk/store"
 	"citdesk/store/storetest"
 	"citdesk/web"
+	"citdesk/web/server"
 )
 
 func TestMain(m *testing.M) {
@@ -44,7 +45,7 @@ func TestRun(t *testing.T) {
 	bus, _ := store.NewEventBus(context.Background(), db, log)
 	defer bus.Close()
 	db.Events = bus
-	srv, err := web.NewServer(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
+	srv, err := server.New(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
 		Calls: db.CallService(), Audit: db.AuditService(), Events: bus, Ping: db.Ping}, citdesk.SystemClock{}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -14,20 +14,20 @@ import (
 //go:embed static
 var staticFS embed.FS
 
-// assetSet serves embedded static files under content-hashed URLs
+// Assets serves embedded static files under content-hashed URLs
 // (/static/<hash>/app.css), so browsers may cache them forever and a new
 // release is fetched at once.
-type assetSet struct {
+type Assets struct {
 	hash  map[string]string // file path under static/ → short content hash
 	files fs.FS
 }
 
-func loadAssets() (*assetSet, error) {
+func loadAssets() (*Assets, error) {
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, err
 	}
-	a := &assetSet{hash: make(map[string]string), files: sub}
+	a := &Assets{hash: make(map[string]string), files: sub}
 	err = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -45,7 +45,7 @@ func loadAssets() (*assetSet, error) {
 
 // url returns the cache-forever URL of a static file. It panics on a
 // missing file so a typo in a template fails at start-up.
-func (a *assetSet) url(name string) string {
+func (a *Assets) URL(name string) string {
 	h, ok := a.hash[name]
 	if !ok {
 		panic("web: no static file " + name)
@@ -53,19 +53,19 @@ func (a *assetSet) url(name string) string {
 	return "/static/" + h + "/" + name
 }
 
-func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+func (c *Core) serveStatic(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/static/")
 	hash, name, ok := strings.Cut(rest, "/")
-	if !ok || s.assets.hash[name] == "" {
+	if !ok || c.Assets.hash[name] == "" {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := fs.ReadFile(s.assets.files, name)
+	b, err := fs.ReadFile(c.Assets.files, name)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	if hash == s.assets.hash[name] {
+	if hash == c.Assets.hash[name] {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")

@@ -11,8 +11,8 @@ import (
 	"citdesk"
 )
 
-// statusFor maps citdesk error codes to HTTP statuses.
-func statusFor(code string) int {
+// StatusFor maps citdesk error codes to HTTP statuses.
+func StatusFor(code string) int {
 	switch code {
 	case citdesk.EINVALID:
 		return http.StatusUnprocessableEntity
@@ -46,13 +46,13 @@ type Problem struct {
 	Field  string `json:"field,omitempty"`
 }
 
-// problem writes err as application/problem+json. Internal errors are
+// Problem writes err as application/problem+json. Internal errors are
 // logged with their cause; the client sees only a generic message.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
+func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	code := citdesk.ErrorCode(err)
-	status := statusFor(code)
+	status := StatusFor(code)
 	if code == citdesk.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
+		c.Log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	p := Problem{
 		Type:   "https://citdesk.invalid/problems/" + code,
@@ -68,24 +68,24 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// writeJSON writes v as JSON with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
-// decodeJSON reads exactly one JSON object into v, refusing unknown fields,
+// DecodeJSON reads exactly one JSON object into v, refusing unknown fields,
 // wrong types and trailing data with an error that names the field.
-func decodeJSON(r *http.Request, v any) error {
+func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return citdesk.Errorf(citdesk.EINVALID, "Send the body as application/json.")
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return JSONError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return citdesk.Errorf(citdesk.EINVALID, "The body must hold a single JSON object.")
@@ -93,7 +93,8 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+// JSONError turns a decoding error into a citdesk error naming the field.
+func JSONError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
@@ -137,12 +138,4 @@ func jsonKind(kind string) string {
 		return "an object"
 	}
 	return "a " + kind
-}
-
-func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	s.problem(w, r, citdesk.Errorf(citdesk.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
-}
-
-func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, citdesk.Errorf(citdesk.ENOTFOUND, "There is no page at %s.", r.URL.Path))
 }

@@ -34,9 +34,9 @@ type sseEvent struct {
 // reconnects), or when the event bus drops this subscriber for falling
 // behind — a page that reconnects reloads its state, so nothing is lost
 // that matters.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
-	actor := signedIn(r)
-	if s.svc.Events == nil {
+func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
+	actor := SignedIn(r)
+	if c.Svc.Events == nil {
 		return citdesk.Errorf(citdesk.EINTERNAL, "Live events are not available.")
 	}
 	rc := http.NewResponseController(w)
@@ -50,7 +50,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	sub := s.svc.Events.Subscribe(ctx, actor.AgencyID)
+	sub := c.Svc.Events.Subscribe(ctx, actor.AgencyID)
 	defer sub.Close()
 
 	h := w.Header()
@@ -71,11 +71,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 
-	heartbeat := s.cfg.EventHeartbeat
+	heartbeat := c.Cfg.EventHeartbeat
 	if heartbeat <= 0 {
 		heartbeat = defaultEventHeartbeat
 	}
-	lifetime := s.cfg.EventLifetime
+	lifetime := c.Cfg.EventLifetime
 	if lifetime <= 0 {
 		lifetime = defaultEventLifetime
 	}

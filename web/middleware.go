@@ -17,21 +17,21 @@ import (
 // middleware wraps the routes, outermost first: security headers (so every
 // response has them, 404 and 500 included), panic recovery, logs and
 // metrics, the body limit, cross-origin protection, then sign-in.
-func (s *Server) middleware(h http.Handler) http.Handler {
+func (c *Core) Middleware(h http.Handler) http.Handler {
 	h = recordRoute(h)
-	h = s.authenticate(h)
-	h = s.crossOrigin(h)
-	h = s.limitBody(h)
-	h = s.observe(h)
-	h = s.recoverPanics(h)
-	h = s.securityHeaders(h)
+	h = c.authenticate(h)
+	h = c.crossOrigin(h)
+	h = c.limitBody(h)
+	h = c.observe(h)
+	h = c.recoverPanics(h)
+	h = c.securityHeaders(h)
 	return h
 }
 
-func (s *Server) securityHeaders(next http.Handler) http.Handler {
+func (c *Core) securityHeaders(next http.Handler) http.Handler {
 	img := "'self' data:"
-	if s.cfg.TileURL != "" {
-		if u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0").Replace(s.cfg.TileURL)); err == nil && u.Host != "" {
+	if c.Cfg.TileURL != "" {
+		if u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0").Replace(c.Cfg.TileURL)); err == nil && u.Host != "" {
 			img += " " + u.Scheme + "://" + strings.Replace(u.Host, "a.", "*.", 1)
 		}
 	}
@@ -45,7 +45,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-		if s.isTLS(r) {
+		if c.IsTLS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
@@ -53,16 +53,16 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 }
 
 // isTLS reports whether the client reached us over HTTPS.
-func (s *Server) isTLS(r *http.Request) bool {
-	if r.TLS != nil || s.cfg.TLS {
+func (c *Core) IsTLS(r *http.Request) bool {
+	if r.TLS != nil || c.Cfg.TLS {
 		return true
 	}
-	return s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return c.Cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // remoteAddr returns the client's IP address.
-func (s *Server) remoteAddr(r *http.Request) string {
-	if s.cfg.TrustProxy {
+func (c *Core) RemoteAddr(r *http.Request) string {
+	if c.Cfg.TrustProxy {
 		// The balancer appends the address it saw to whatever the client
 		// sent, so only the last entry is its word; earlier ones may be
 		// forged to dodge the rate limit or the audit trail.
@@ -80,15 +80,15 @@ func (s *Server) remoteAddr(r *http.Request) string {
 	return host
 }
 
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
+func (c *Core) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "method", r.Method, "route", r.Pattern, "panic", v, "stack", string(debug.Stack()))
-				s.problem(w, r, errors.New("panic"))
+				c.Log.Error("panic", "method", r.Method, "route", r.Pattern, "panic", v, "stack", string(debug.Stack()))
+				c.Problem(w, r, errors.New("panic"))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -128,7 +128,7 @@ func (sr *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // observe logs each request (method, route pattern, status, duration; never
 // the query string or body, which can hold names) and counts it in /metrics.
-func (s *Server) observe(next http.Handler) http.Handler {
+func (c *Core) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -141,12 +141,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		s.metrics.observe(r.Method, route, rec.status, elapsed)
+		c.metrics.observe(r.Method, route, rec.status, elapsed)
 		if route == "GET /metrics" || route == "GET /healthz" || route == "GET /readyz" || strings.HasPrefix(route, "GET /static/") {
 			return
 		}
-		s.log.Info("request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
-			"bytes", rec.bytes, "ms", float64(elapsed.Microseconds())/1000, "remote", s.remoteAddr(r))
+		c.Log.Info("request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
+			"bytes", rec.bytes, "ms", float64(elapsed.Microseconds())/1000, "remote", c.RemoteAddr(r))
 	})
 }
 
@@ -166,14 +166,14 @@ func recordRoute(mux http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) limitBody(next http.Handler) http.Handler {
+func (c *Core) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := s.cfg.MaxBody
+		limit := c.Cfg.MaxBody
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/plans/") && strings.HasSuffix(r.URL.Path, "/photo") {
 			limit = max(limit, citdesk.MaxPlanPhotoBytes+64<<10) // a crisis-plan photo and its form
 		}
 		if r.ContentLength > limit {
-			s.problem(w, r, citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", limit))
+			c.Problem(w, r, citdesk.Errorf(citdesk.ETOOLARGE, "The request body is larger than %d bytes.", limit))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -185,49 +185,47 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // another origin (Go's CrossOriginProtection reads Sec-Fetch-Site and
 // Origin). Requests without those headers — curl, a CAD system with a
 // bearer token — are not from a browser and pass.
-func (s *Server) crossOrigin(next http.Handler) http.Handler {
+func (c *Core) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.problem(w, r, citdesk.Errorf(citdesk.EFORBIDDEN, "Cross-origin request refused."))
+		c.Problem(w, r, citdesk.Errorf(citdesk.EFORBIDDEN, "Cross-origin request refused."))
 	}))
 	return cop.Handler(next)
 }
 
-const sessionCookie = "citdesk_session"
-
 // authenticate puts the actor of a valid bearer token or session cookie
 // into the request context. Requests without credentials go on anonymous;
 // handlers decide what needs sign-in.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+func (c *Core) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		remote := s.remoteAddr(r)
+		remote := c.RemoteAddr(r)
 		ctx := citdesk.NewContextWithActor(r.Context(), &citdesk.Actor{Remote: remote})
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk"`)
-				s.problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
+				c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
 				return
 			}
-			u, _, err := s.svc.Users.FindSession(ctx, strings.TrimSpace(token))
+			u, _, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
 			if err != nil {
 				if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
 				}
-				s.problem(w, r, err)
+				c.Problem(w, r, err)
 				return
 			}
 			ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
-			ctx = withCredential(ctx, credential{secret: strings.TrimSpace(token), kind: citdesk.SessionToken})
-		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			u, _, err := s.svc.Users.FindSession(ctx, c.Value)
+			ctx = withCredential(ctx, Credential{Secret: strings.TrimSpace(token), Kind: citdesk.SessionToken})
+		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
+			u, _, err := c.Svc.Users.FindSession(ctx, cookie.Value)
 			if err == nil {
 				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
-				ctx = withCredential(ctx, credential{secret: c.Value, kind: citdesk.SessionCookie})
+				ctx = withCredential(ctx, Credential{Secret: cookie.Value, Kind: citdesk.SessionCookie})
 			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
-				s.clearSessionCookie(w, r)
+				c.ClearSessionCookie(w, r)
 			} else {
-				s.problem(w, r, err)
+				c.Problem(w, r, err)
 				return
 			}
 		}

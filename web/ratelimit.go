@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// rateLimiters counts requests per key (an address) in fixed windows. It is
+// RateLimiters counts requests per key (an address) in fixed windows. It is
 // per process: behind a load balancer each replica limits on its own,
 // which still bounds abuse to replicas × limit.
-type rateLimiters struct {
+type RateLimiters struct {
 	mu      sync.Mutex
 	windows map[string]*window
 }
@@ -18,11 +18,11 @@ type window struct {
 	count int
 }
 
-func newRateLimiters() *rateLimiters { return &rateLimiters{windows: make(map[string]*window)} }
+func NewRateLimiters() *RateLimiters { return &RateLimiters{windows: make(map[string]*window)} }
 
-// allow reports whether key may make another request at now, given limit
+// Allow reports whether key may make another request at now, given limit
 // requests per period, and counts it.
-func (rl *rateLimiters) allow(key string, limit int, period time.Duration, now time.Time) bool {
+func (rl *RateLimiters) Allow(key string, limit int, period time.Duration, now time.Time) bool {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if len(rl.windows) > 10000 { // forget old windows so the map stays small
@@ -44,20 +44,11 @@ func (rl *rateLimiters) allow(key string, limit int, period time.Duration, now t
 	return true
 }
 
-// exhausted reports whether key has used up limit within the current
+// Exhausted reports whether key has used up limit within the current
 // period at now, without counting a request.
-func (rl *rateLimiters) exhausted(key string, limit int, period time.Duration, now time.Time) bool {
+func (rl *RateLimiters) Exhausted(key string, limit int, period time.Duration, now time.Time) bool {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	w := rl.windows[key]
 	return w != nil && now.Sub(w.start) < period && w.count >= limit
 }
-
-// Failed sign-ins allowed per address before that address must wait. The
-// per-account lockout stops guessing one password; this stops trying one
-// password against many accounts. Successes are not counted, so a whole
-// station signing in at shift change behind one address is never refused.
-const (
-	signinFailuresPerAddress = 20
-	signinFailureWindow      = 15 * time.Minute
-)

@@ -16,6 +16,7 @@ import (
 	"citdesk/demo"
 	"citdesk/store"
 	"citdesk/web"
+	"citdesk/web/server"
 )
 
 // Main is a running citdesk: the database, the event bus and the HTTP
@@ -23,7 +24,7 @@ import (
 type Main struct {
 	DB     *store.DB
 	Events *store.EventBus
-	Server *web.Server
+	Server *server.Server
 	HTTP   *http.Server
 	Log    *slog.Logger
 	ln     net.Listener
@@ -97,7 +98,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 			}
 		}
 	}
-	m.Server, err = web.NewServer(web.Config{
+	m.Server, err = server.New(web.Config{
 		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version, PublicAgency: c.publicAgency,
 	}, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),

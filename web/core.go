@@ -1,0 +1,123 @@
+// Package web is what citdesk's JSON API (web/api) and its pages (web/ui)
+// share: the middleware every request passes through (security headers,
+// limits, cross-origin protection, sign-in, logs and metrics), sessions and
+// sign-in, problem+json errors, JSON decoding, static assets and the
+// server-sent event stream. web/server puts the three together.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"citdesk"
+	"citdesk/outcomes"
+)
+
+// Config holds the web server's settings, built by main from flags.
+type Config struct {
+	// TrustProxy takes the client address and scheme from X-Forwarded-For
+	// (its last entry, the one the balancer adds) and X-Forwarded-Proto;
+	// set it only behind a load balancer that sets them.
+	TrustProxy bool
+	// TLS says the server itself serves HTTPS: cookies are Secure and HSTS is sent.
+	TLS bool
+	// MaxBody limits request bodies (bytes); larger ones get 413.
+	MaxBody int64
+	// TileURL is the map tile URL template ({z}/{x}/{y}); empty means no
+	// tiles: the map draws points on a plain background.
+	TileURL string
+	// Version is the build's version, shown on /healthz.
+	Version string
+	// PublicRequestsPerHour limits the public CIT request form per address.
+	PublicRequestsPerHour int
+	// PublicAgency is the slug of the agency the public pages (/cit) speak
+	// for; empty means the only agency there is.
+	PublicAgency string
+	// EventHeartbeat is how often an idle event stream sends a comment so
+	// proxies keep it open (20 s when zero); EventLifetime is how long one
+	// stream lasts before the browser is made to reconnect (10 min when zero).
+	EventHeartbeat, EventLifetime time.Duration
+}
+
+// Services are the domain services the web layer calls.
+type Services struct {
+	Agencies citdesk.AgencyService
+	Users    citdesk.UserService
+	Officers citdesk.OfficerService
+	Calls    citdesk.CallService
+	Audit    citdesk.AuditService
+	Events   citdesk.EventService
+	// Contact reports, persons, crisis plans and liaison referrals (issue 5).
+	Encounters citdesk.EncounterService
+	Persons    citdesk.PersonService
+	Plans      citdesk.CrisisPlanService
+	Referrals  citdesk.ReferralService
+	// Outcome figures, dashboards and the public dashboard (issue 6).
+	Outcomes outcomes.Service
+	// Ping checks the database for /readyz.
+	Ping func(ctx context.Context) error
+}
+
+// Core is the state the API and the pages share: settings, services, the
+// clock, the logger, metrics, rate limits and the static assets. Handlers in
+// web/api and web/ui embed it.
+type Core struct {
+	Cfg      Config
+	Svc      Services
+	Clock    citdesk.Clock
+	Log      *slog.Logger
+	Assets   *Assets
+	Limiters *RateLimiters
+	metrics  *metrics
+}
+
+// NewCore fills in defaults and loads the static assets.
+func NewCore(cfg Config, svc Services, clock citdesk.Clock, log *slog.Logger) (*Core, error) {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.PublicRequestsPerHour <= 0 {
+		cfg.PublicRequestsPerHour = 5
+	}
+	if clock == nil {
+		clock = citdesk.SystemClock{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Core{Cfg: cfg, Svc: svc, Clock: clock, Log: log, metrics: newMetrics(), Limiters: NewRateLimiters()}
+	var err error
+	if c.Assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Routes registers what belongs to neither audience: health checks,
+// metrics and the static files.
+func (c *Core) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", c.healthz)
+	mux.HandleFunc("GET /readyz", c.readyz)
+	mux.Handle("GET /metrics", c.metrics.handler())
+	mux.HandleFunc("GET /static/", c.serveStatic)
+}
+
+func (c *Core) healthz(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": c.Cfg.Version})
+}
+
+func (c *Core) readyz(w http.ResponseWriter, r *http.Request) {
+	if c.Svc.Ping != nil {
+		if err := c.Svc.Ping(r.Context()); err != nil {
+			c.Log.Warn("readiness check failed", "err", err)
+			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Now is the current time from the injected clock.
+func (c *Core) Now() time.Time { return c.Clock.Now() }

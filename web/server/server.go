@@ -1,0 +1,38 @@
+// Package server puts citdesk's HTTP side together: the shared core
+// (citdesk/web), the JSON API (citdesk/web/api) and the pages
+// (citdesk/web/ui) on one mux behind the core's middleware.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"citdesk"
+	"citdesk/web"
+	"citdesk/web/api"
+	"citdesk/web/ui"
+)
+
+// Server serves citdesk over HTTP.
+type Server struct {
+	handler http.Handler
+}
+
+// New builds a server, parsing every template up front so a missing view
+// fails at start-up rather than in front of a user.
+func New(cfg web.Config, svc web.Services, clock citdesk.Clock, log *slog.Logger) (*Server, error) {
+	core, err := web.NewCore(cfg, svc, clock, log)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	core.Routes(mux)
+	api.Routes(mux, core)
+	if err := ui.Routes(mux, core); err != nil {
+		return nil, err
+	}
+	return &Server{handler: core.Middleware(mux)}, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"citdesk/web"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"citdesk"
+)
+
+// credential is the secret the current request signed in with, so sign-out
+// can end exactly that session.
+
+// page wraps a page handler: without a session it redirects to sign-in and
+// comes back after; an error it returns becomes an error page.
+func (s *handler) page(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if web.SignedIn(r) == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.errorPage(w, r, err)
+		}
+	}
+}
+
+type loginView struct {
+	Next     string
+	Username string
+	Error    string
+}
+
+func (s *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if web.SignedIn(r) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", "Sign in", loginView{Next: r.URL.Query().Get("next")})
+}
+
+// safeNext keeps a post-login redirect on this site. Browsers drop tabs
+// and newlines from a Location and read a backslash as a slash, so
+// "/\t/evil.example" would leave the site: any control character or
+// backslash sends the user home instead.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	return next
+}
+
+func (s *handler) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, citdesk.Errorf(citdesk.EINVALID, "The form could not be read."))
+		return
+	}
+	username, password, next := r.PostFormValue("username"), r.PostFormValue("password"), r.PostFormValue("next")
+	_, _, secret, err := s.SignIn(r, username, password, citdesk.SessionCookie)
+	if err != nil {
+		status := web.StatusFor(citdesk.ErrorCode(err))
+		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
+			s.Log.Error("sign-in failed", "err", err)
+		}
+		s.render(w, r, status, "login", "Sign in", loginView{Next: next, Username: username, Error: citdesk.ErrorMessage(err)})
+		return
+	}
+	// A new session id at every sign-in: any cookie planted before is useless.
+	if old, ok := web.CredentialFrom(r.Context()); ok && old.Kind == citdesk.SessionCookie {
+		s.Svc.Users.EndSession(r.Context(), old.Secret)
+	}
+	s.SetSessionCookie(w, r, secret)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if c, ok := web.CredentialFrom(r.Context()); ok {
+		if err := s.Svc.Users.EndSession(r.Context(), c.Secret); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	s.ClearSessionCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,716 @@
+package ui
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+	"citdesk/dispatch"
+	"citdesk/web"
+)
+
+// The live board: open calls, officers on duty, a new-call form, the
+// selected call with its recommendation, and a map. Every action is a
+// plain form that posts and redirects, so the board works without
+// JavaScript; with it, htmx swaps the parts and dispatch.js refreshes them
+// from the event stream.
+
+// boardView is the whole board.
+type boardView struct {
+	Calls    []boardCall
+	Officers []boardOfficer
+	Panel    *boardPanel
+	Form     callForm
+	Map      boardMap
+}
+
+// boardMap configures the map; without a tile URL it draws points on a
+// plain background.
+type boardMap struct {
+	TileURL  string
+	Lat, Lon string
+}
+
+// boardCall is one open call in the list.
+type boardCall struct {
+	ID           int64
+	Nature       string
+	Address      string
+	Source       string
+	Emergency    bool
+	CITRequested bool
+	Status       citdesk.CallStatus
+	Received     string // local clock time
+	ReceivedISO  string
+	Waiting      string
+	Flags        []flagView
+	Assigned     []assignedView
+	Lat, Lon     string // empty when the call has no location
+	PlanOnFile   bool   // a current crisis plan matches the call (the plan itself is not read)
+}
+
+// flagView is one risk answer in words.
+type flagView struct {
+	Label, Answer string
+	Yes           bool
+}
+
+// assignedView is an officer on a call, in the list.
+type assignedView struct {
+	Name   string
+	Status citdesk.AssignmentStatus
+}
+
+// boardOfficer is one officer on duty.
+type boardOfficer struct {
+	ID         int64
+	Name       string
+	CallSign   string
+	CIT        citdesk.CITStatus
+	Status     citdesk.DutyStatus
+	InStatus   string
+	CallID     int64
+	CallNature string
+	Stale      bool
+	Lat, Lon   string
+}
+
+// boardPanel is the selected call: details, the officers on it, and who
+// to send next.
+type boardPanel struct {
+	Call         *citdesk.Call
+	View         boardCall
+	MentalHealth string
+	Assignments  []panelAssignment
+	Recommended  []panelOption
+	NearestNon   []panelOption
+	Divertible   []panelOption
+	Unavailable  []panelOption
+	Message      string
+	Liaison      string
+	NeedReason   bool // CIT was requested and no officer was sent yet
+	Error        string
+	Field        string
+	Notice       string
+	Closed       bool
+}
+
+// panelAssignment is an officer on the selected call, with the moves the
+// dispatcher can make for them.
+type panelAssignment struct {
+	ID       int64
+	Version  int64
+	Name     string
+	Status   citdesk.AssignmentStatus
+	Times    string
+	CIT      string
+	Reason   string
+	Next     []moveButton
+	Finished bool
+}
+
+type moveButton struct {
+	Status citdesk.AssignmentStatus
+	Label  string
+}
+
+// panelOption is one officer the dispatcher may send.
+type panelOption struct {
+	OfficerID   int64
+	Name        string
+	CIT         citdesk.CITStatus
+	ETA         string
+	Reasons     []string
+	CanAssign   bool
+	NeedsReason bool
+	Note        string
+	CallID      int64
+	// ReasonChoices are the reasons offered when NeedsReason.
+	ReasonChoices []struct{ Code, Label string }
+}
+
+// callForm is the new-call form with what was typed and what is wrong.
+type callForm struct {
+	Nature, Address, Lat, Lon                          string
+	Source                                             string
+	Emergency, CITRequested                            bool
+	CallerName, CallerPhone, CallerRelationship, Notes string
+	SubjectDescription                                 string
+	Risk                                               []riskInput
+	Sources                                            []sourceOption
+	Error, Field                                       string
+}
+
+type riskInput struct {
+	Field, Label string
+	Answer       citdesk.Risk
+}
+
+type sourceOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// natures are suggestions for the nature field; anything may be typed.
+var natures = []string{"Suicide threat", "Suicide attempt", "Person in crisis", "Psychosis / disordered thinking", "Welfare check",
+	"Self-harm", "Overdose", "Disturbance", "Missing vulnerable person", "Dementia / wandering"}
+
+// newCallForm returns the form with its defaults: a 911 emergency, every
+// risk question unknown until asked.
+func newCallForm() callForm {
+	f := callForm{Source: string(citdesk.Source911), Emergency: true}
+	for _, fl := range (citdesk.RiskScreen{}).Flags() {
+		f.Risk = append(f.Risk, riskInput{Field: fl.Field, Label: fl.Label, Answer: citdesk.RiskUnknown})
+	}
+	return f.withSources()
+}
+
+func (f callForm) withSources() callForm {
+	f.Sources = nil
+	for _, src := range citdesk.CallSources {
+		f.Sources = append(f.Sources, sourceOption{Value: string(src), Label: src.Label(), Selected: string(src) == f.Source})
+	}
+	return f
+}
+
+// Natures lists the suggestions, for the template.
+func (callForm) Natures() []string { return natures }
+
+// parseCallForm reads the posted form into a call, keeping what was typed.
+func parseCallForm(r *http.Request) (callForm, *citdesk.Call, error) {
+	f := newCallForm()
+	if err := r.ParseForm(); err != nil {
+		return f, nil, citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	v := r.PostForm
+	f.Nature, f.Address, f.Lat, f.Lon = v.Get("nature"), v.Get("address"), strings.TrimSpace(v.Get("lat")), strings.TrimSpace(v.Get("lon"))
+	f.Source = v.Get("source")
+	f.Emergency, f.CITRequested = v.Get("emergency") != "", v.Get("cit_requested") != ""
+	f.CallerName, f.CallerPhone, f.CallerRelationship = v.Get("caller_name"), v.Get("caller_phone"), v.Get("caller_relationship")
+	f.SubjectDescription, f.Notes = v.Get("subject_description"), v.Get("notes")
+	for i := range f.Risk {
+		if a := v.Get("risk_" + f.Risk[i].Field); a != "" {
+			f.Risk[i].Answer = citdesk.Risk(a)
+		}
+	}
+	f = f.withSources()
+	c := &citdesk.Call{Source: citdesk.CallSource(f.Source), Emergency: f.Emergency, Nature: f.Nature, Address: f.Address,
+		CallerName: f.CallerName, CallerPhone: f.CallerPhone, CallerRelationship: f.CallerRelationship,
+		SubjectDescription: f.SubjectDescription, Notes: f.Notes, CITRequested: f.CITRequested}
+	c.Risk = citdesk.RiskScreen{Weapons: f.Risk[0].Answer, Violence: f.Risk[1].Answer, SuicideRisk: f.Risk[2].Answer, Substances: f.Risk[3].Answer, Medical: f.Risk[4].Answer}
+	var err error
+	if c.Lat, err = optionalCoordinate("lat", f.Lat); err != nil {
+		return f, nil, err
+	}
+	if c.Lon, err = optionalCoordinate("lon", f.Lon); err != nil {
+		return f, nil, err
+	}
+	return f, c, nil
+}
+
+func optionalCoordinate(field, v string) (*float64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil, citdesk.FieldErrorf(field, "Coordinates are decimal degrees, such as 38.1395 and -90.5551.")
+	}
+	return &x, nil
+}
+
+// isHTMX reports whether htmx sent the request (it swaps a part of the page).
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// renderFragment writes one of the board's templates (they hold the
+// assignment card too) with status: 412 and 422 answers swap in as well.
+func (s *handler) renderFragment(w http.ResponseWriter, status int, name string, data any) {
+	s.writePartial(w, status, "board", name, data)
+}
+
+func requireDispatcher(r *http.Request) error {
+	_, err := citdesk.RequireRole(r.Context(), dispatchRoles...)
+	return err
+}
+
+func coord(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', 6, 64)
+}
+
+// boardCallOf describes call c for the list.
+func (s *handler) boardCallOf(c *citdesk.Call, loc *time.Location, assigned []*citdesk.Assignment) boardCall {
+	v := boardCall{ID: c.ID, Nature: c.Nature, Address: c.Address, Source: c.Source.Label(), Emergency: c.Emergency, CITRequested: c.CITRequested,
+		Status: c.Status, Received: c.ReceivedAt.In(loc).Format("15:04"), ReceivedISO: c.ReceivedAt.UTC().Format(time.RFC3339),
+		Waiting: ago(s.Now().Sub(c.ReceivedAt)), Lat: coord(c.Lat), Lon: coord(c.Lon)}
+	if c.Lat == nil || c.Lon == nil {
+		v.Lat, v.Lon = "", ""
+	}
+	for _, f := range c.Risk.Flags() {
+		if f.Answer == citdesk.RiskNo {
+			continue
+		}
+		v.Flags = append(v.Flags, flagView{Label: f.Label, Answer: string(f.Answer), Yes: f.Answer == citdesk.RiskYes})
+	}
+	// Yes answers first: they are what the officer must hear.
+	slices.SortStableFunc(v.Flags, func(a, b flagView) int {
+		if a.Yes == b.Yes {
+			return 0
+		}
+		if a.Yes {
+			return -1
+		}
+		return 1
+	})
+	for _, a := range assigned {
+		if a.Status.Active() {
+			v.Assigned = append(v.Assigned, assignedView{Name: a.OfficerName, Status: a.Status})
+		}
+	}
+	return v
+}
+
+// statusOrder sorts the officers list: free first, then by how tied up.
+var statusOrder = map[citdesk.DutyStatus]int{citdesk.StatusAvailable: 0, citdesk.StatusDispatched: 1, citdesk.StatusEnRoute: 2, citdesk.StatusOnScene: 3, citdesk.StatusBusy: 4}
+
+func (s *handler) boardOfficers(st *dispatchState) []boardOfficer {
+	out := make([]boardOfficer, 0, len(st.officers))
+	for _, o := range st.officers {
+		b := boardOfficer{ID: o.ID, Name: o.Name(), CallSign: o.CallSign, CIT: citdesk.CITNotTrained, Status: citdesk.StatusOffDuty}
+		if o.CIT != nil {
+			b.CIT = o.CIT.Status
+		}
+		if d := o.Duty; d != nil {
+			b.Status, b.Stale = d.Status, d.Stale
+			if !d.Since.IsZero() {
+				b.InStatus = ago(s.Now().Sub(d.Since))
+			}
+			if d.Lat != nil && d.Lon != nil {
+				b.Lat, b.Lon = coord(d.Lat), coord(d.Lon)
+			}
+		}
+		if a := st.active[o.ID]; a != nil {
+			b.CallID = a.CallID
+			if c := st.calls[a.CallID]; c != nil {
+				b.CallNature = c.Nature
+			}
+		}
+		out = append(out, b)
+	}
+	slices.SortStableFunc(out, func(a, b boardOfficer) int {
+		if d := statusOrder[a.Status] - statusOrder[b.Status]; d != 0 {
+			return d
+		}
+		if ac, bc := a.CIT.Certified(), b.CIT.Certified(); ac != bc {
+			if ac {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+// boardData reads everything the board shows; selected is the call in the
+// panel (0 for none).
+func (s *handler) boardData(ctx context.Context, selected int64) (*boardView, *dispatchState, error) {
+	st, err := s.loadDispatchState(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := st.agency.Location()
+	byCall := map[int64][]*citdesk.Assignment{}
+	for _, a := range st.active {
+		byCall[a.CallID] = append(byCall[a.CallID], a)
+	}
+	v := &boardView{Form: newCallForm(), Map: boardMap{TileURL: s.Cfg.TileURL,
+		Lat: strconv.FormatFloat(st.agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.agency.Lon, 'f', 6, 64)}}
+	ids := make([]int64, 0, len(st.open))
+	for _, c := range st.open {
+		v.Calls = append(v.Calls, s.boardCallOf(c, loc, byCall[c.ID]))
+		ids = append(ids, c.ID)
+	}
+	plans, err := s.callsWithPlans(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range v.Calls {
+		v.Calls[i].PlanOnFile = plans[v.Calls[i].ID]
+	}
+	v.Officers = s.boardOfficers(st)
+	if selected != 0 {
+		p, err := s.panelData(ctx, st, selected)
+		if err != nil && citdesk.ErrorCode(err) != citdesk.ENOTFOUND {
+			return nil, nil, err
+		}
+		v.Panel = p
+	}
+	return v, st, nil
+}
+
+// panelData describes call id with its recommendation.
+func (s *handler) panelData(ctx context.Context, st *dispatchState, id int64) (*boardPanel, error) {
+	c, err := s.Svc.Calls.FindCallByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	assignments, err := s.Svc.Calls.ListAssignments(ctx, citdesk.AssignmentFilter{CallID: id})
+	if err != nil {
+		return nil, err
+	}
+	loc := st.agency.Location()
+	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, assignments), Closed: c.Status == citdesk.CallClosed}
+	if !p.Closed {
+		plans, err := s.callsWithPlans(ctx, []int64{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		p.View.PlanOnFile = plans[c.ID]
+	}
+	p.View.Flags = nil
+	for _, f := range c.Risk.Flags() {
+		p.View.Flags = append(p.View.Flags, flagView{Label: f.Label, Answer: string(f.Answer), Yes: f.Answer == citdesk.RiskYes})
+	}
+	switch {
+	case c.MentalHealth == nil:
+		p.MentalHealth = ""
+	case *c.MentalHealth:
+		p.MentalHealth = "yes"
+	default:
+		p.MentalHealth = "no"
+	}
+	onCall := map[int64]bool{}
+	for _, a := range assignments {
+		pa := panelAssignment{ID: a.ID, Version: a.Version, Name: a.OfficerName, Status: a.Status, CIT: a.CITStatus.Label(), Finished: !a.Status.Active()}
+		pa.Times = "Sent " + a.DispatchedAt.In(loc).Format("15:04")
+		for _, step := range []struct {
+			label string
+			at    *time.Time
+		}{{"en route", a.EnRouteAt}, {"on scene", a.OnSceneAt}, {"cleared", a.ClearedAt}} {
+			if step.at != nil {
+				pa.Times += " · " + step.label + " " + step.at.In(loc).Format("15:04")
+			}
+		}
+		if a.NoCITReason != "" {
+			pa.Reason = noCITLabel(a.NoCITReason)
+			if a.NoCITText != "" {
+				pa.Reason += ": " + a.NoCITText
+			}
+		}
+		for _, next := range []citdesk.AssignmentStatus{citdesk.AssignEnRoute, citdesk.AssignOnScene, citdesk.AssignCleared} {
+			if a.Status.CanMoveTo(next) {
+				pa.Next = append(pa.Next, moveButton{Status: next, Label: next.Label()})
+			}
+		}
+		if a.Status.Active() {
+			onCall[a.OfficerID] = true
+		}
+		p.Assignments = append(p.Assignments, pa)
+	}
+	if p.Closed {
+		return p, nil
+	}
+	p.NeedReason = c.CITRequested && len(assignments) == 0
+	res, err := s.recommendFrom(ctx, st, c)
+	if err != nil {
+		return nil, err
+	}
+	option := func(r dispatch.Recommendation) panelOption {
+		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: etaText(r.ETASeconds, r.DistanceM), Reasons: r.Reasons,
+			CallID: c.ID, ReasonChoices: citdesk.NoCITReasons}
+		switch a := st.active[r.OfficerID]; {
+		case onCall[r.OfficerID]:
+			o.Note = "Already on this call."
+		case a != nil:
+			o.Note = "On call #" + strconv.FormatInt(a.CallID, 10) + ": clear that assignment first to divert."
+		default:
+			o.CanAssign = true
+		}
+		o.NeedsReason = p.NeedReason && !r.CITStatus.Certified()
+		return o
+	}
+	for _, r := range res.Officers {
+		p.Recommended = append(p.Recommended, option(r))
+	}
+	for _, r := range res.Fallback.NearestNonCIT {
+		p.NearestNon = append(p.NearestNon, option(r))
+	}
+	for _, r := range res.Fallback.DivertibleCIT {
+		p.Divertible = append(p.Divertible, option(r.Recommendation))
+	}
+	for _, r := range res.Fallback.UnavailableCIT {
+		p.Unavailable = append(p.Unavailable, option(r.Recommendation))
+	}
+	p.Message = res.Fallback.Message
+	if l := res.Fallback.Liaison; l != nil {
+		p.Liaison = l.Name
+		if l.Phone != "" {
+			p.Liaison += ", " + l.Phone
+		}
+	}
+	return p, nil
+}
+
+func noCITLabel(code string) string {
+	for _, r := range citdesk.NoCITReasons {
+		if r.Code == code {
+			return r.Label
+		}
+	}
+	return code
+}
+
+// etaText says how far an officer is: "about 4 min · 3.1 km".
+func etaText(eta, dist *int) string {
+	if eta == nil {
+		return "ETA unknown"
+	}
+	var b strings.Builder
+	if *eta < 60 {
+		b.WriteString("under 1 min")
+	} else {
+		b.WriteString("about " + strconv.Itoa(int(math.Round(float64(*eta)/60))) + " min")
+	}
+	if dist != nil {
+		if *dist < 995 {
+			b.WriteString(" · " + strconv.Itoa(int(math.Round(float64(*dist)/10))*10) + " m")
+		} else {
+			b.WriteString(" · " + strconv.FormatFloat(float64(*dist)/1000, 'f', 1, 64) + " km")
+		}
+	}
+	return b.String()
+}
+
+func selectedCall(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.URL.Query().Get("call"), 10, 64)
+	return id
+}
+
+func (s *handler) boardPage(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	v, _, err := s.boardData(r.Context(), selectedCall(r))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "board", "Dispatch board", v)
+	return nil
+}
+
+func (s *handler) boardCallsPartial(w http.ResponseWriter, r *http.Request) error {
+	return s.boardListPartial(w, r, "board-calls")
+}
+
+func (s *handler) boardOfficersPartial(w http.ResponseWriter, r *http.Request) error {
+	return s.boardListPartial(w, r, "board-officers")
+}
+
+// boardListPartial answers htmx with one list of the board, no call selected.
+func (s *handler) boardListPartial(w http.ResponseWriter, r *http.Request, name string) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	v, _, err := s.boardData(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	s.renderFragment(w, http.StatusOK, name, v)
+	return nil
+}
+
+// boardPanelPartial answers htmx with the selected call's panel; a browser
+// without JavaScript following the link gets the whole board instead.
+func (s *handler) boardPanelPartial(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/board?call="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return nil
+	}
+	return s.answerPanel(w, r, id, nil, "")
+}
+
+// answerPanel shows call id's panel after an action: to htmx the panel
+// alone, with the status of err; to a plain form post a redirect to the
+// board on success, or the whole board with the error.
+func (s *handler) answerPanel(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string) error {
+	if actionErr == nil && !isHTMX(r) {
+		target := "/board"
+		if id != 0 {
+			target += "?call=" + strconv.FormatInt(id, 10)
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return nil
+	}
+	if code := citdesk.ErrorCode(actionErr); code == citdesk.EINTERNAL || code == citdesk.EFORBIDDEN || code == citdesk.EUNAUTHORIZED {
+		return actionErr
+	}
+	// Without htmx the whole board is shown; its state serves the panel too,
+	// so the dispatch state is read once.
+	var v *boardView
+	var st *dispatchState
+	var err error
+	if isHTMX(r) {
+		st, err = s.loadDispatchState(r.Context())
+	} else {
+		v, st, err = s.boardData(r.Context(), 0)
+	}
+	if err != nil {
+		return err
+	}
+	p, err := s.panelData(r.Context(), st, id)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if actionErr != nil {
+		status = web.StatusFor(citdesk.ErrorCode(actionErr))
+		p.Error, p.Field = citdesk.ErrorMessage(actionErr), citdesk.ErrorField(actionErr)
+	}
+	p.Notice = notice
+	if v == nil {
+		s.renderFragment(w, status, "board-panel", p)
+		return nil
+	}
+	v.Panel = p
+	s.render(w, r, status, "board", "Dispatch board", v)
+	return nil
+}
+
+func (s *handler) boardCreateCall(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	f, c, err := parseCallForm(r)
+	if err == nil {
+		err = s.Svc.Calls.CreateCall(r.Context(), c)
+	}
+	if err != nil {
+		code := citdesk.ErrorCode(err)
+		if code != citdesk.EINVALID {
+			return err
+		}
+		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+		if isHTMX(r) {
+			w.Header().Set("HX-Retarget", "#new-call")
+			w.Header().Set("HX-Reswap", "outerHTML")
+			s.renderFragment(w, http.StatusUnprocessableEntity, "board-newcall", f)
+			return nil
+		}
+		v, _, lerr := s.boardData(r.Context(), 0)
+		if lerr != nil {
+			return lerr
+		}
+		v.Form = f
+		s.render(w, r, http.StatusUnprocessableEntity, "board", "Dispatch board", v)
+		return nil
+	}
+	if isHTMX(r) {
+		w.Header().Set("HX-Push-Url", "/board?call="+strconv.FormatInt(c.ID, 10))
+		w.Header().Set("HX-Trigger", "citdesk:call-created")
+	}
+	return s.answerPanel(w, r, c.ID, nil, "Call taken. Choose an officer below.")
+}
+
+func (s *handler) boardAssign(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	officerID, _ := strconv.ParseInt(r.PostFormValue("officer_id"), 10, 64)
+	a := &citdesk.Assignment{CallID: id, OfficerID: officerID, NoCITReason: r.PostFormValue("no_cit_reason"), NoCITText: r.PostFormValue("no_cit_text")}
+	err = s.Svc.Calls.CreateAssignment(r.Context(), a)
+	notice := ""
+	if err == nil {
+		notice = "Sent " + a.OfficerName + "."
+	}
+	return s.answerPanel(w, r, id, err, notice)
+}
+
+func (s *handler) boardCloseCall(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	c, err := s.Svc.Calls.FindCallByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	c.Version = version
+	c.Status = citdesk.CallClosed
+	switch r.PostFormValue("mental_health") {
+	case "yes":
+		yes := true
+		c.MentalHealth = &yes
+	case "no":
+		no := false
+		c.MentalHealth = &no
+	}
+	err = s.Svc.Calls.UpdateCall(r.Context(), c)
+	if err == nil && !isHTMX(r) {
+		http.Redirect(w, r, "/board", http.StatusSeeOther)
+		return nil
+	}
+	return s.answerPanel(w, r, id, err, "Call closed.")
+}
+
+func (s *handler) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
+	if err := requireDispatcher(r); err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	callID, _ := strconv.ParseInt(r.PostFormValue("call_id"), 10, 64)
+	a, err := s.Svc.Calls.MoveAssignment(r.Context(), id, version, citdesk.AssignmentStatus(r.PostFormValue("status")))
+	notice := ""
+	if err == nil {
+		callID = a.CallID
+		notice = a.OfficerName + ": " + strings.ToLower(a.Status.Label()) + "."
+	}
+	if callID == 0 {
+		return err
+	}
+	return s.answerPanel(w, r, callID, err, notice)
+}
+
+// callsWithPlans says which calls match a current crisis plan: the "crisis
+// plan on file" flag. It reads no plan, so it leaves no audit event.
+func (s *handler) callsWithPlans(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	if s.Svc.Plans == nil || len(ids) == 0 {
+		return map[int64]bool{}, nil
+	}
+	return s.Svc.Plans.CallsWithPlans(ctx, ids)
+}

@@ -1,0 +1,624 @@
+package ui
+
+import (
+	"citdesk/web"
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+// ---- Pages ----
+
+// option is one choice of a form control.
+type option struct {
+	Value, Label string
+	On           bool
+}
+
+func options[T ~string](all []T, label func(T) string, on func(T) bool) []option {
+	out := make([]option, len(all))
+	for i, v := range all {
+		out[i] = option{Value: string(v), Label: label(v), On: on(v)}
+	}
+	return out
+}
+
+// reportForm is everything the report form shows.
+type reportForm struct {
+	E            *citdesk.Encounter
+	Agency       *citdesk.Agency
+	Person       *citdesk.Person
+	OccurredAt   string // datetime-local in the agency's zone
+	Starts       []option
+	Problems     []option
+	Behaviors    []option
+	Weapons      []option
+	Techniques   []option
+	Forces       []option
+	Injuries     map[string][]option
+	Dispositions []option
+	Facilities   []option
+	Minutes      string
+	Handover     string
+	Error        string
+	Field        string
+	Notice       string
+	Correct      bool // a coordinator's correction of an approved report
+	Reason       string
+	Search       *personSearch
+	State        saveState
+}
+
+// personSearch is the person panel's state: what was searched and the matches.
+type personSearch struct {
+	Query   citdesk.PersonQuery
+	DOB     string
+	Matches []*citdesk.PersonMatch
+	Error   string
+}
+
+const localTime = "2006-01-02T15:04"
+
+func (s *handler) agencyOf(ctx context.Context) *citdesk.Agency {
+	a := citdesk.ActorFromContext(ctx)
+	if a == nil {
+		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
+	}
+	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
+	if err != nil {
+		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
+	}
+	return agency
+}
+
+func (s *handler) newReportForm(ctx context.Context, e *citdesk.Encounter) *reportForm {
+	agency := s.agencyOf(ctx)
+	f := &reportForm{E: e, Agency: agency, OccurredAt: e.OccurredAt.In(agency.Location()).Format(localTime), State: saveState{Version: e.Version}}
+	f.Starts = options(citdesk.ContactStarts, citdesk.ContactStart.Label, func(v citdesk.ContactStart) bool { return v == e.ContactStart })
+	f.Problems = options(citdesk.PrimaryProblems, citdesk.PrimaryProblem.Label, func(v citdesk.PrimaryProblem) bool { return v == e.PrimaryProblem })
+	f.Behaviors = options(citdesk.Behaviors, citdesk.Behavior.Label, e.HasBehavior)
+	f.Weapons = options(citdesk.WeaponsStatuses, citdesk.WeaponsStatus.Label, func(v citdesk.WeaponsStatus) bool { return v == e.Weapons })
+	f.Techniques = options(citdesk.Techniques, citdesk.Technique.Label, e.UsedTechnique)
+	f.Forces = options(citdesk.ForceLevels, citdesk.ForceLevel.Label, func(v citdesk.ForceLevel) bool { return v == e.Force })
+	f.Injuries = map[string][]option{}
+	for field, cur := range map[string]citdesk.InjuryLevel{"injury_person": e.InjuryPerson, "injury_officer": e.InjuryOfficer, "injury_other": e.InjuryOther} {
+		f.Injuries[field] = options(citdesk.InjuryLevels, citdesk.InjuryLevel.Label, func(v citdesk.InjuryLevel) bool { return v == cur })
+	}
+	f.Dispositions = options(citdesk.Dispositions, func(d citdesk.Disposition) string { return d.Label(agency.Policy) }, e.Has)
+	f.Facilities = options(citdesk.FacilityKinds, citdesk.FacilityKind.Label, func(v citdesk.FacilityKind) bool { return v == e.FacilityKind })
+	if e.OnSceneMinutes != nil {
+		f.Minutes = strconv.Itoa(*e.OnSceneMinutes)
+	}
+	if e.HandoverMinutes != nil {
+		f.Handover = strconv.Itoa(*e.HandoverMinutes)
+	}
+	if e.PersonID != nil {
+		f.Person, _ = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID)
+	}
+	return f
+}
+
+// readReportForm copies the form's fields onto e. The person is linked
+// separately and is not part of the form.
+func readReportForm(r *http.Request, e *citdesk.Encounter, loc *time.Location) error {
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	f := r.PostForm
+	if v := f.Get("occurred_at"); v != "" {
+		t, err := time.ParseInLocation(localTime, v, loc)
+		if err != nil {
+			return citdesk.FieldErrorf("occurred_at", "Give the date and time of the contact.")
+		}
+		e.OccurredAt = t.UTC()
+	}
+	e.Address = f.Get("address")
+	e.ContactStart = citdesk.ContactStart(f.Get("contact_start"))
+	e.Behaviors = formSet[citdesk.Behavior](f["behaviors"])
+	e.PrimaryProblem = citdesk.PrimaryProblem(f.Get("primary_problem"))
+	e.SuicideRelated = f.Get("suicide_related") != ""
+	e.Weapons = citdesk.WeaponsStatus(f.Get("weapons"))
+	e.WeaponType, e.WeaponSecured = f.Get("weapon_type"), f.Get("weapon_secured") != ""
+	if e.Weapons == citdesk.WeaponsNone {
+		// A weapon described under "none" is a leftover of an earlier answer.
+		e.WeaponType, e.WeaponSecured = "", false
+	}
+	e.DeEscalation = formSet[citdesk.Technique](f["deescalation"])
+	e.Force = citdesk.ForceLevel(f.Get("force"))
+	e.InjuryPerson, e.InjuryOfficer, e.InjuryOther = citdesk.InjuryLevel(f.Get("injury_person")), citdesk.InjuryLevel(f.Get("injury_officer")), citdesk.InjuryLevel(f.Get("injury_other"))
+	e.ConfirmInjuryWithoutForce = f.Get("confirm_injury_without_force") != ""
+	e.Dispositions = formSet[citdesk.Disposition](f["dispositions"])
+	e.FacilityKind, e.Facility = citdesk.FacilityKind(f.Get("facility_kind")), f.Get("facility")
+	e.ArrestOffense, e.CitationOffense = f.Get("arrest_offense"), f.Get("citation_offense")
+	// Answers to questions that no longer apply are dropped, so hidden
+	// fields never block a submission.
+	if !e.Has(citdesk.DispVoluntaryTransport) && !e.Has(citdesk.DispEmergencyDetention) {
+		e.FacilityKind, e.Facility = "", ""
+		f.Del("handover_minutes")
+	}
+	if !e.Has(citdesk.DispArrest) {
+		e.ArrestOffense = ""
+	}
+	if !e.Has(citdesk.DispCitation) {
+		e.CitationOffense = ""
+	}
+	var err error
+	if e.OnSceneMinutes, err = formMinutes(f, "on_scene_minutes"); err != nil {
+		return err
+	}
+	if e.HandoverMinutes, err = formMinutes(f, "handover_minutes"); err != nil {
+		return err
+	}
+	e.LiaisonCoResponded = f.Get("liaison_co_responded") != ""
+	e.Narrative = f.Get("narrative")
+	if v, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil {
+		e.Version = v
+	}
+	return nil
+}
+
+func formSet[T ~string](vals []string) []T {
+	out := []T{}
+	for _, v := range vals {
+		if v != "" && !slices.Contains(out, T(v)) {
+			out = append(out, T(v))
+		}
+	}
+	return out
+}
+
+func formMinutes(f url.Values, name string) (*int, error) {
+	v := strings.TrimSpace(f.Get(name))
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return nil, citdesk.FieldErrorf(name, "Give whole minutes.")
+	}
+	return &n, nil
+}
+
+type reportsView struct {
+	Reports      []*citdesk.Encounter
+	Status       string
+	Statuses     []option
+	Coordinator  bool
+	OfficerNames map[int64]string
+	Loc          *time.Location
+}
+
+func (s *handler) officerNames(ctx context.Context) map[int64]string {
+	names := map[int64]string{}
+	if list, err := s.Svc.Officers.ListOfficers(ctx, citdesk.OfficerFilter{}); err == nil {
+		for _, o := range list {
+			names[o.ID] = o.Name()
+		}
+	}
+	return names
+}
+
+func (s *handler) reportsPage(w http.ResponseWriter, r *http.Request) error {
+	a := web.SignedIn(r)
+	status := r.URL.Query().Get("status")
+	list, err := s.Svc.Encounters.ListEncounters(r.Context(), citdesk.EncounterFilter{Status: citdesk.EncounterStatus(status), Overdue: r.URL.Query().Get("overdue") == "1"})
+	if err != nil {
+		return err
+	}
+	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: s.officerNames(r.Context()), Loc: s.agencyOf(r.Context()).Location()}
+	v.Statuses = options([]citdesk.EncounterStatus{citdesk.EncounterDraft, citdesk.EncounterReturned, citdesk.EncounterSubmitted, citdesk.EncounterApproved},
+		citdesk.EncounterStatus.Label, func(st citdesk.EncounterStatus) bool { return string(st) == status })
+	s.render(w, r, http.StatusOK, "reports", "Contact reports", v)
+	return nil
+}
+
+type newReportView struct {
+	AssignmentID string
+}
+
+// newReportPage offers to start a report, from the assignment named by
+// ?assignment_id= (the link an assignment on /me carries) or officer-initiated.
+func (s *handler) newReportPage(w http.ResponseWriter, r *http.Request) error {
+	v := newReportView{}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("assignment_id"), 10, 64); err == nil && id > 0 {
+		v.AssignmentID = strconv.FormatInt(id, 10)
+	}
+	s.render(w, r, http.StatusOK, "report_new", "New contact report", v)
+	return nil
+}
+
+// startReport begins a draft, from an assignment when one is named, and
+// opens the form.
+func (s *handler) startReport(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	e := &citdesk.Encounter{}
+	if v := r.PostFormValue("assignment_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return citdesk.FieldErrorf("assignment_id", "No such assignment.")
+		}
+		e.AssignmentID = &id
+	}
+	if err := s.Svc.Encounters.StartEncounter(r.Context(), e); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(e.ID, 10)+"/edit", http.StatusSeeOther)
+	return nil
+}
+
+type reportView struct {
+	E           *citdesk.Encounter
+	Form        *reportForm
+	Officer     string
+	Reviews     []*citdesk.ReviewEvent
+	Versions    []*citdesk.EncounterVersion
+	CanEdit     bool
+	CanReview   bool
+	CanCorrect  bool
+	Referral    *citdesk.Referral
+	Error       string
+	Notice      string
+	Loc         *time.Location
+	ReturnDraft string
+	CITInfo     string // whether CIT was requested, sent and on scene, in words
+}
+
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return "unknown"
+	case *b:
+		return "yes"
+	}
+	return "no"
+}
+
+func (s *handler) reportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showReport(w, r, http.StatusOK, "", queryNotice(r), "")
+}
+
+func (s *handler) showReport(w http.ResponseWriter, r *http.Request, status int, errMsg, notice, comment string) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a := web.SignedIn(r)
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v := reportView{E: e, Form: s.newReportForm(r.Context(), e), Error: errMsg, Notice: notice, ReturnDraft: comment}
+	v.Loc = v.Form.Agency.Location()
+	v.CITInfo = "CIT requested: " + yesNo(e.CITRequested) + " · CIT sent: " + yesNo(e.CITDispatched) + " · CIT on scene: " + yesNo(e.CITArrived)
+	if o, err := s.Svc.Officers.FindOfficerByID(r.Context(), e.OfficerID); err == nil {
+		v.Officer = o.Name()
+	}
+	v.Reviews, _ = s.Svc.Encounters.ListReviewEvents(r.Context(), id)
+	v.Versions, _ = s.Svc.Encounters.ListEncounterVersions(r.Context(), id)
+	v.CanEdit = a.IsOfficer(e.OfficerID) && e.Status.Editable()
+	v.CanReview = a.HasRole(citdesk.RoleCoordinator) && !a.IsOfficer(e.OfficerID) && e.Status == citdesk.EncounterSubmitted
+	v.CanCorrect = a.HasRole(citdesk.RoleCoordinator) && e.Status == citdesk.EncounterApproved
+	// Without a person there is no referral; without the filter the list
+	// would be the whole caseload, read and audited for nothing.
+	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) && e.PersonID != nil {
+		if refs, err := s.Svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{PersonID: e.PersonID}); err == nil {
+			for _, ref := range refs {
+				if ref.EncounterID == e.ID {
+					v.Referral = ref
+				}
+			}
+		}
+	}
+	s.render(w, r, status, "report", "Contact report #"+strconv.FormatInt(id, 10), v)
+	return nil
+}
+
+func (s *handler) reportEditPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !web.SignedIn(r).IsOfficer(e.OfficerID) || !e.Status.Editable() {
+		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return nil
+	}
+	f := s.newReportForm(r.Context(), e)
+	f.Notice = queryNotice(r)
+	s.render(w, r, http.StatusOK, "report_form", "Contact report", f)
+	return nil
+}
+
+// saveReport saves the form; with action=submit it then submits the
+// report for review. A problem re-shows the form with the officer's input.
+func (s *handler) saveReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	agency := s.agencyOf(r.Context())
+	if err := readReportForm(r, e, agency.Location()); err != nil {
+		return s.reshowReportForm(w, r, e, err)
+	}
+	if err := s.Svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
+		return s.reshowReportForm(w, r, e, err)
+	}
+	if r.PostFormValue("action") != "submit" {
+		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"/edit?notice="+url.QueryEscape("Draft saved."), http.StatusSeeOther)
+		return nil
+	}
+	if _, err := s.Svc.Encounters.SubmitEncounter(r.Context(), id, e.Version); err != nil {
+		return s.reshowReportForm(w, r, e, err)
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Submitted for review."), http.StatusSeeOther)
+	return nil
+}
+
+func (s *handler) reshowReportForm(w http.ResponseWriter, r *http.Request, e *citdesk.Encounter, err error) error {
+	code := citdesk.ErrorCode(err)
+	if code != citdesk.EINVALID && code != citdesk.EPRECONDITION && code != citdesk.ECONFLICT {
+		return err
+	}
+	var f *reportForm
+	if code == citdesk.EPRECONDITION {
+		// Another tab saved in between: show what is stored now.
+		if cur, err := s.Svc.Encounters.FindEncounterByID(r.Context(), e.ID); err == nil {
+			f = s.newReportForm(r.Context(), cur)
+			f.Error = "This report was saved from another window; here is the latest version. Make your change again."
+		}
+	}
+	if f == nil {
+		// Built once: the form reads (and audits) the linked person.
+		f = s.newReportForm(r.Context(), e)
+		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+	}
+	s.render(w, r, web.StatusFor(code), "report_form", "Contact report", f)
+	return nil
+}
+
+type saveState struct {
+	Version int64
+	Message string
+	Error   bool
+}
+
+// autosaveReport saves the draft as the officer types (htmx, on change)
+// and answers with the save state: the new version and a short message.
+func (s *handler) autosaveReport(w http.ResponseWriter, r *http.Request) {
+	state := func(st saveState) { s.renderPartial(w, r, "report_form", "save-state", st) }
+	if web.SignedIn(r) == nil {
+		w.WriteHeader(http.StatusUnauthorized)
+		state(saveState{Message: "Signed out: sign in again to keep saving.", Error: true})
+		return
+	}
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		state(saveState{Message: "Not saved: no such report.", Error: true})
+		return
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		state(saveState{Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		return
+	}
+	// readReportForm sets the version only when it reads the whole form, so
+	// a form it refuses leaves e.Version the stored one.
+	loc := s.agencyOf(r.Context()).Location()
+	if err := readReportForm(r, e, loc); err != nil {
+		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		return
+	}
+	if err := s.Svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
+		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
+			s.Log.Error("autosave", "err", err)
+		}
+		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		return
+	}
+	state(saveState{Version: e.Version, Message: "Draft saved " + s.Now().In(loc).Format("15:04")})
+}
+
+// reportPersonSearch looks for likely existing person records and shows
+// them in the person panel.
+func (s *handler) reportPersonSearch(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	ps := &personSearch{Query: citdesk.PersonQuery{FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"), Address: r.PostFormValue("address")}, DOB: r.PostFormValue("dob")}
+	if ps.DOB != "" {
+		if ps.Query.DOB, err = citdesk.ParseDate(ps.DOB); err != nil {
+			ps.Error = "Give the date of birth as a date."
+		}
+	}
+	if ps.Error == "" {
+		ps.Matches, err = s.Svc.Persons.MatchPersons(r.Context(), ps.Query)
+		if err != nil {
+			ps.Error = citdesk.ErrorMessage(err)
+		}
+	}
+	f := s.newReportForm(r.Context(), e)
+	f.Search = ps
+	if r.Header.Get("HX-Request") == "true" {
+		s.renderPartial(w, r, "report_form", "person-panel", f)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "report_form", "Contact report", f)
+	return nil
+}
+
+// reportLinkPerson links an existing person to the report, creates a new
+// person record and links it, or unlinks.
+func (s *handler) reportLinkPerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// Refuse before creating a person: a person record made for a link
+	// that then fails would stay behind with no report to explain it.
+	if !web.SignedIn(r).IsOfficer(e.OfficerID) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
+	} else if !e.Status.Editable() {
+		return citdesk.Errorf(citdesk.ECONFLICT, "This report is %s and can no longer be edited.", strings.ToLower(e.Status.Label()))
+	}
+	notice := "Person linked."
+	switch r.PostFormValue("action") {
+	case "unlink":
+		e.PersonID, notice = nil, "Person unlinked."
+	case "create":
+		p := &citdesk.Person{FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"), Address: r.PostFormValue("address")}
+		if v := r.PostFormValue("dob"); v != "" {
+			if p.DOB, err = citdesk.ParseDate(v); err != nil {
+				return citdesk.FieldErrorf("dob", "Give the date of birth as a date.")
+			}
+		}
+		if err := s.Svc.Persons.CreatePerson(r.Context(), p); err != nil {
+			if citdesk.ErrorCode(err) != citdesk.EINVALID {
+				return err
+			}
+			f := s.newReportForm(r.Context(), e)
+			f.Search = &personSearch{Query: citdesk.PersonQuery{FirstName: p.FirstName, LastName: p.LastName, Address: p.Address}, DOB: r.PostFormValue("dob"), Error: citdesk.ErrorMessage(err)}
+			s.render(w, r, http.StatusUnprocessableEntity, "report_form", "Contact report", f)
+			return nil
+		}
+		e.PersonID, notice = &p.ID, "New person record created and linked."
+	default:
+		pid, err := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
+		if err != nil {
+			return citdesk.FieldErrorf("person_id", "Choose a person.")
+		}
+		e.PersonID = &pid
+	}
+	if err := s.Svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"/edit?notice="+url.QueryEscape(notice)+"#person", http.StatusSeeOther)
+	return nil
+}
+
+// reviewReport returns a submitted report with a comment, or approves it.
+func (s *handler) reviewReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	comment := r.PostFormValue("comment")
+	notice := "Approved."
+	if r.PostFormValue("action") == "return" {
+		_, err = s.Svc.Encounters.ReturnEncounter(r.Context(), id, version, comment)
+		notice = "Returned to the officer."
+	} else {
+		_, err = s.Svc.Encounters.ApproveEncounter(r.Context(), id, version)
+	}
+	if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.ECONFLICT || code == citdesk.EPRECONDITION {
+		return s.showReport(w, r, web.StatusFor(code), citdesk.ErrorMessage(err), "", comment)
+	} else if err != nil {
+		return err
+	}
+	if r.PostFormValue("next") == "queue" {
+		http.Redirect(w, r, "/review?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	return nil
+}
+
+func (s *handler) reportCorrectPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !web.SignedIn(r).HasRole(citdesk.RoleCoordinator) || e.Status != citdesk.EncounterApproved {
+		return citdesk.Errorf(citdesk.ECONFLICT, "Only a coordinator corrects an approved report.")
+	}
+	f := s.newReportForm(r.Context(), e)
+	f.Correct = true
+	s.render(w, r, http.StatusOK, "report_form", "Correct report", f)
+	return nil
+}
+
+func (s *handler) correctReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err = readReportForm(r, e, s.agencyOf(r.Context()).Location()); err == nil {
+		err = s.Svc.Encounters.CorrectEncounter(r.Context(), e, r.PostFormValue("reason"))
+	}
+	if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.EPRECONDITION || code == citdesk.ECONFLICT {
+		f := s.newReportForm(r.Context(), e)
+		f.Correct, f.Reason, f.Error, f.Field = true, r.PostFormValue("reason"), citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+		s.render(w, r, web.StatusFor(code), "report_form", "Correct report", f)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Correction saved; the earlier version is kept below."), http.StatusSeeOther)
+	return nil
+}
+
+type reviewQueueView struct {
+	Queue        []*citdesk.Encounter
+	Overdue      []*citdesk.Encounter
+	OfficerNames map[int64]string
+	Notice       string
+	Loc          *time.Location
+}
+
+func (s *handler) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
+		return err
+	}
+	queue, err := s.Svc.Encounters.ListEncounters(r.Context(), citdesk.EncounterFilter{Status: citdesk.EncounterSubmitted})
+	if err != nil {
+		return err
+	}
+	overdue, err := s.Svc.Encounters.ListEncounters(r.Context(), citdesk.EncounterFilter{Overdue: true})
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: s.officerNames(r.Context()),
+		Notice: queryNotice(r), Loc: s.agencyOf(r.Context()).Location()})
+	return nil
+}

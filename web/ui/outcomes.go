@@ -1,0 +1,666 @@
+package ui
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+	"citdesk/outcomes"
+	"citdesk/web"
+)
+
+// The outcome dashboards (issue 6): the JSON API, the dashboard page for
+// command staff, analysts and the coordinator, the drill-down to the
+// encounters behind a figure (coordinator and admin only: analysts see
+// aggregates), CSV exports, and the monthly report for the city council.
+
+// outcomeRange reads the optional from and to (YYYY-MM-DD) of a request.
+func outcomeRange(q url.Values) (from, to citdesk.Date, err error) {
+	if v := strings.TrimSpace(q.Get("from")); v != "" {
+		if from, err = citdesk.ParseDate(v); err != nil {
+			return from, to, citdesk.FieldErrorf("from", "The start date must be written YYYY-MM-DD.")
+		}
+	}
+	if v := strings.TrimSpace(q.Get("to")); v != "" {
+		if to, err = citdesk.ParseDate(v); err != nil {
+			return from, to, citdesk.FieldErrorf("to", "The end date must be written YYYY-MM-DD.")
+		}
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		return from, to, citdesk.FieldErrorf("to", "The end date must be on or after the start date.")
+	}
+	return from, to, nil
+}
+
+var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+// drillQuery reads a drill-down request's measure, group and month.
+func drillQuery(q url.Values) (measure, group, month string, err error) {
+	measure, group, month = q.Get("measure"), q.Get("group"), q.Get("month")
+	switch {
+	case measure == "":
+		err = citdesk.FieldErrorf("measure", "Say which measure: measure=%s.", strings.Join(outcomes.DrillableIDs(), "|"))
+	case group != outcomes.GroupAll && group != outcomes.GroupCIT && group != outcomes.GroupNonCIT:
+		err = citdesk.FieldErrorf("group", "group must be cit or non_cit, or left out for all.")
+	case month != "" && !monthPattern.MatchString(month):
+		err = citdesk.FieldErrorf("month", "The month must be written YYYY-MM.")
+	}
+	return measure, group, month, err
+}
+
+// drillResponse is the drill-down's JSON.
+type drillResponse struct {
+	Measure     string              `json:"measure"`
+	Group       string              `json:"group"`
+	Month       string              `json:"month"`
+	From        citdesk.Date        `json:"from"`
+	To          citdesk.Date        `json:"to"`
+	Count       int                 `json:"count"`
+	Denominator int                 `json:"denominator"`
+	Encounters  []outcomes.DrillRow `json:"encounters"`
+	// Truncated says Encounters holds only the first maxDrillRows; the CSV
+	// has them all.
+	Truncated bool `json:"truncated"`
+}
+
+// maxDrillRows bounds the encounters a drill-down lists in JSON or on the
+// page; count and denominator are always whole.
+const maxDrillRows = 5000
+
+func (s *handler) drill(r *http.Request) (*drillResponse, error) {
+	q := r.URL.Query()
+	from, to, err := outcomeRange(q)
+	if err != nil {
+		return nil, err
+	}
+	measure, group, month, err := drillQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Svc.Outcomes.Behind(r.Context(), from, to, measure, group, month)
+	if err != nil {
+		return nil, err
+	}
+	d := &drillResponse{Measure: measure, Group: group, Month: month, From: from, To: to, Denominator: len(rows), Encounters: rows}
+	for _, row := range rows {
+		if row.Counted {
+			d.Count++
+		}
+	}
+	return d, nil
+}
+
+// truncate keeps the first maxDrillRows encounters.
+func (d *drillResponse) truncate() {
+	if len(d.Encounters) > maxDrillRows {
+		d.Encounters, d.Truncated = d.Encounters[:maxDrillRows], true
+	}
+}
+
+// startCSV sets the headers of a CSV download and returns its writer.
+func startCSV(w http.ResponseWriter, filename string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	return csv.NewWriter(w)
+}
+
+// csvFloat writes a rate or statistic, "" when undefined.
+func csvFloat(f outcomes.Float) string {
+	if !f.Defined() {
+		return ""
+	}
+	return strconv.FormatFloat(float64(f), 'f', -1, 64)
+}
+
+// writeOutcomesCSV writes one table of the report as CSV: table=measures
+// (the default; measure=ID for one), durations, means or no_cit_reasons.
+// Every table is long ("tidy"): one row per measure, period and group.
+func (s *handler) writeOutcomesCSV(w http.ResponseWriter, r *http.Request, from, to citdesk.Date) error {
+	q := r.URL.Query()
+	table, only := q.Get("table"), q.Get("measure")
+	if table == "" {
+		table = "measures"
+	}
+	if !slices.Contains([]string{"measures", "durations", "means", "no_cit_reasons"}, table) {
+		return citdesk.FieldErrorf("table", "table must be measures, durations, means or no_cit_reasons.")
+	}
+	if only != "" && !slices.Contains(outcomes.MeasureIDs(), only) {
+		return citdesk.FieldErrorf("measure", "No measure %q.", only)
+	}
+	d, err := s.Svc.Outcomes.Dashboard(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	rep := d.Report
+	name := "outcomes-" + table
+	if only != "" {
+		name += "-" + only
+	}
+	if !from.IsZero() || !to.IsZero() {
+		name += "-" + from.String() + "-" + to.String()
+	}
+	cw := startCSV(w, strings.ReplaceAll(name, "--", "-")+".csv")
+	switch table {
+	case "measures":
+		cw.Write([]string{"measure", "label", "unit", "period", "group", "count", "denominator", "rate", "ci_low", "ci_high"})
+		for _, id := range outcomes.MeasureIDs() {
+			if only != "" && id != only {
+				continue
+			}
+			m := rep.Measures[id]
+			row := func(period, group string, c outcomes.Cell) {
+				cw.Write([]string{id, m.Label, string(m.Unit), period, group, strconv.Itoa(c.Count), strconv.Itoa(c.Denominator), csvFloat(c.Rate), csvFloat(c.CILow), csvFloat(c.CIHigh)})
+			}
+			row("total", "all", m.Cell)
+			if m.CIT != nil {
+				row("total", "cit", *m.CIT)
+				row("total", "non_cit", *m.NonCIT)
+			}
+			split := d.Split[id]
+			for i, pc := range m.ByMonth {
+				row(pc.Period, "all", pc.Cell)
+				if i < len(split.CIT) && split.CIT[i].Period == pc.Period {
+					row(pc.Period, "cit", split.CIT[i].Cell)
+					row(pc.Period, "non_cit", split.NonCIT[i].Cell)
+				}
+			}
+		}
+	case "durations":
+		cw.Write([]string{"measure", "label", "period", "group", "count", "median_seconds", "p90_seconds", "invalid"})
+		for _, id := range outcomes.DurationIDs() {
+			du := rep.Durations[id]
+			row := func(period, group string, st outcomes.DurationStats, invalid string) {
+				cw.Write([]string{id, du.Label, period, group, strconv.Itoa(st.Count), csvFloat(st.MedianSeconds), csvFloat(st.P90Seconds), invalid})
+			}
+			row("total", "all", du.DurationStats, strconv.Itoa(du.Invalid))
+			if du.CIT != nil {
+				row("total", "cit", *du.CIT, "")
+				row("total", "non_cit", *du.NonCIT, "")
+			}
+			for _, pc := range du.ByMonth {
+				row(pc.Period, "all", pc.DurationStats, "")
+			}
+		}
+	case "means":
+		cw.Write([]string{"question", "label", "group", "answers", "mean"})
+		for _, id := range outcomes.MeanIDs() {
+			mn := rep.Means[id]
+			cw.Write([]string{id, mn.Label, "all", strconv.Itoa(mn.Count), csvFloat(mn.Mean)})
+			if mn.CIT != nil {
+				cw.Write([]string{id, mn.Label, "cit", strconv.Itoa(mn.CIT.Count), csvFloat(mn.CIT.Mean)})
+				cw.Write([]string{id, mn.Label, "non_cit", strconv.Itoa(mn.NonCIT.Count), csvFloat(mn.NonCIT.Mean)})
+			}
+		}
+	case "no_cit_reasons":
+		cw.Write([]string{"reason", "calls"})
+		for _, rc := range rep.NoCITReasons {
+			cw.Write([]string{rc.Reason, strconv.Itoa(rc.Count)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// outcomesCSV serves the dashboard's CSV links for a signed-in browser.
+func (s *handler) outcomesCSV(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := outcomeRange(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	return s.writeOutcomesCSV(w, r, from, to)
+}
+
+// ---- The dashboard page ----
+
+// outcomeSection is one of the department's promises, with the measures
+// that show whether it is kept.
+type outcomeSection struct {
+	ID, Title, Promise string
+	Measures           []string
+	Durations          []string
+	Means              []string
+	Reasons            bool // the "if available" gap's reasons
+	Coverage           bool // link to the coverage page
+}
+
+// outcomeSections are the dashboard's sections, in order; every measure is
+// in exactly one (TestOutcomeSectionsCoverEveryMeasure).
+var outcomeSections = []outcomeSection{
+	{ID: "access", Title: "Faster access to care", Promise: "People in crisis reach care sooner: quick dispatch and arrival, short hand-overs at the hospital or crisis centre, and more encounters ending in care.",
+		Durations: []string{"received_to_dispatched", "dispatched_to_on_scene", "received_to_on_scene", "handover"}, Measures: []string{"ending_in_care"}},
+	{ID: "injuries", Title: "Fewer injuries and deaths", Promise: "Less force, and fewer people hurt or killed, in mental-health crises.",
+		Measures: []string{"use_of_force", "person_injuries", "deaths"}},
+	{ID: "diversion", Title: "Diversion instead of arrest", Promise: "People are connected with care rather than taken to jail.",
+		Measures: []string{"diversions", "arrests", "emergency_detentions"}},
+	{ID: "repeat", Title: "Fewer repeat crises", Promise: "People met in crisis need the police again less often.",
+		Measures: []string{"repeat_contacts_30d", "repeat_contacts_90d", "repeat_contacts_365d"}},
+	{ID: "skills", Title: "Officer skills and coverage", Promise: "Crisis calls are handled by officers trained for them, at every hour.",
+		Measures: []string{"cit_officer"}, Coverage: true},
+	{ID: "confidence", Title: "Citizen confidence", Promise: "People trust the service enough to ask for it.",
+		Measures: []string{"encounters", "cit_requested", "online_requests"}},
+	{ID: "gap", Title: "The “if available” gap", Promise: "When a caller asks for a CIT officer, one comes.",
+		Measures: []string{"cit_dispatched", "cit_on_scene"}, Reasons: true},
+	{ID: "cooperation", Title: "Cooperation with mental-health services", Promise: "Referrals to the Mental Health Liaison are followed up quickly and lead to care.",
+		Measures: []string{"referrals", "referrals_contacted_72h", "referrals_connected"}},
+	{ID: "accountability", Title: "Accountability", Promise: "Every contact is reported on time and reviewed.",
+		Measures: []string{"reports_submitted_24h", "reports_approved_7d"}},
+	{ID: "satisfaction", Title: "Satisfaction of the person and family", Promise: "People helped, and their families, are satisfied with how they were treated.",
+		Measures: []string{"survey_responses"}, Means: []string{"survey_respect", "survey_safety", "survey_help"}},
+	{ID: "safety", Title: "Officer safety", Promise: "Officers are hurt less often in crisis calls.",
+		Measures: []string{"officer_injuries"}},
+	{ID: "who", Title: "Who we meet", Promise: "Knowing who the program serves.",
+		Measures: []string{"veterans"}},
+}
+
+// percentText writes a share as a percentage: whole numbers from 10 up,
+// one decimal below (as the sentences do).
+func percentText(f float64) string {
+	v := f * 100
+	if v == 0 || math.Abs(v) >= 9.95 {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// thousands writes n with thousands separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// cellText writes a cell as "38 of 51, 75% (95% CI 61–85%)", or a count.
+func cellText(c outcomes.Cell, unit outcomes.Unit) string {
+	if unit == outcomes.UnitCount {
+		return thousands(c.Count)
+	}
+	if c.Denominator == 0 {
+		return "none recorded"
+	}
+	suffix := "%"
+	if unit == outcomes.UnitPer100 {
+		suffix = " per 100"
+	}
+	return fmt.Sprintf("%s of %s, %s%s (95%% CI %s–%s)", thousands(c.Count), thousands(c.Denominator),
+		percentText(float64(c.Rate)), suffix, percentText(float64(c.CILow)), percentText(float64(c.CIHigh)))
+}
+
+// shortText writes a cell for a table: "75% (38/51)" or a count.
+func shortText(c outcomes.Cell, unit outcomes.Unit) string {
+	if unit == outcomes.UnitCount {
+		return thousands(c.Count)
+	}
+	if c.Denominator == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%s%% (%s/%s)", percentText(float64(c.Rate)), thousands(c.Count), thousands(c.Denominator))
+}
+
+// changeText says how a figure moved from the previous period.
+func changeText(cur, prev outcomes.Cell, unit outcomes.Unit) string {
+	if unit == outcomes.UnitCount {
+		d := cur.Count - prev.Count
+		switch {
+		case d == 0:
+			return "no change"
+		case prev.Count == 0:
+			return fmt.Sprintf("%+d", d)
+		}
+		return fmt.Sprintf("%+d (%+.0f%%)", d, 100*float64(d)/float64(prev.Count))
+	}
+	if !cur.Rate.Defined() || !prev.Rate.Defined() {
+		return "not comparable"
+	}
+	d := 100 * (float64(cur.Rate) - float64(prev.Rate))
+	if math.Abs(d) < 0.05 {
+		return "no change"
+	}
+	unitWord := " points"
+	if unit == outcomes.UnitPer100 {
+		unitWord = " per 100"
+	}
+	return fmt.Sprintf("%+.1f%s", d, unitWord)
+}
+
+// minutesText writes seconds as minutes.
+func minutesText(sec outcomes.Float) string {
+	if !sec.Defined() {
+		return "–"
+	}
+	m := float64(sec) / 60
+	if m < 10 {
+		return strconv.FormatFloat(math.Round(m*10)/10, 'f', -1, 64) + " min"
+	}
+	return strconv.FormatFloat(math.Round(m), 'f', 0, 64) + " min"
+}
+
+// measureView is one measure on the page.
+type measureView struct {
+	outcomes.Measure
+	Text, CITText, NonCITText string
+	Prev                      *outcomes.Measure
+	PrevText, Change          string
+	Drillable                 bool
+	Months                    []monthView
+	// Links: the encounters behind the figure (all, CIT, non-CIT), and
+	// the measure's table as CSV.
+	DrillHref, CITHref, NonCITHref, CSVHref string
+}
+
+type monthView struct {
+	Period, Total, CIT, NonCIT string
+	DrillHref                  string
+}
+
+type durationView struct {
+	outcomes.Durations
+	Median, P90, CITText, NonCITText string
+	PrevText                         string
+	Months                           []monthView
+}
+
+type meanView struct {
+	outcomes.Mean
+	Text, CITText, NonCITText string
+}
+
+type sectionView struct {
+	outcomeSection
+	MeasureViews  []measureView
+	DurationViews []durationView
+	MeanViews     []meanView
+}
+
+// chartSeries is what outcomes.js draws for one chart: values by month,
+// rates as percentages, null where undefined.
+type chartSeries struct {
+	ID     string     `json:"id"`
+	Label  string     `json:"label"`
+	Unit   string     `json:"unit"` // count, percent, per_100, minutes
+	Months []string   `json:"months"`
+	Total  []*float64 `json:"total"`
+	CIT    []*float64 `json:"cit,omitempty"`
+	NonCIT []*float64 `json:"non_cit,omitempty"`
+}
+
+// chartData is the page's data block for outcomes.js.
+type chartData struct {
+	Range  string        `json:"range"`
+	Charts []chartSeries `json:"charts"`
+}
+
+type outcomesView struct {
+	From, To   string
+	Errors     map[string]string
+	Note       string
+	Range      string            // the range in words
+	PrevRange  string            // the previous period in words, "" for none
+	Query      string            // from=…&to=… for links
+	CSV        map[string]string // table → the CSV download of it
+	Sections   []sectionView
+	Reasons    []outcomes.ReasonCount
+	CanDrill   bool
+	CanReview  bool
+	Charts     chartData
+	LastMonth  string // for the monthly report link
+	Encounters int
+}
+
+func ratePoint(c outcomes.Cell, unit outcomes.Unit) *float64 {
+	if unit == outcomes.UnitCount {
+		v := float64(c.Count)
+		return &v
+	}
+	if !c.Rate.Defined() {
+		return nil
+	}
+	v := math.Round(float64(c.Rate)*1000) / 10
+	return &v
+}
+
+func dateWords(d citdesk.Date) string {
+	return d.Time(time.UTC).Format("2 Jan 2006")
+}
+
+// rangeWords says a range in words.
+func rangeWords(from, to citdesk.Date) string {
+	switch {
+	case from.IsZero() && to.IsZero():
+		return "all time (undated history included)"
+	case from.IsZero():
+		return "up to " + dateWords(to)
+	case to.IsZero():
+		return "from " + dateWords(from)
+	}
+	return dateWords(from) + " to " + dateWords(to)
+}
+
+// buildOutcomesView lays the dashboard out.
+func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk.Date) outcomesView {
+	rep := d.Report
+	v := outcomesView{Range: rangeWords(from, to), CanDrill: a.HasRole(citdesk.OutcomeDrillRoles...), CanReview: a.HasRole(citdesk.RoleCoordinator),
+		Reasons: rep.NoCITReasons, Encounters: rep.Measures["encounters"].Count}
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("from", from.String())
+	}
+	if !to.IsZero() {
+		q.Set("to", to.String())
+	}
+	if from.IsZero() && to.IsZero() {
+		q.Set("range", "all")
+	}
+	v.Query = q.Encode()
+	v.CSV = map[string]string{}
+	for _, table := range []string{"measures", "durations", "means", "no_cit_reasons"} {
+		v.CSV[table] = "/outcomes.csv?table=" + table + "&" + v.Query
+	}
+	if d.Previous != nil {
+		v.PrevRange = rangeWords(d.PreviousFrom, d.PreviousTo)
+	}
+	v.Charts.Range = from.String() + ".." + to.String()
+	drillable := outcomes.DrillableIDs()
+	for _, sec := range outcomeSections {
+		sv := sectionView{outcomeSection: sec}
+		for _, id := range sec.Measures {
+			m := rep.Measures[id]
+			mv := measureView{Measure: m, Text: cellText(m.Cell, m.Unit), Drillable: v.CanDrill && slices.Contains(drillable, id),
+				CSVHref: "/outcomes.csv?table=measures&measure=" + id + "&" + v.Query}
+			drillHref := func(extra string) string {
+				return "/outcomes/encounters?measure=" + id + "&" + v.Query + extra
+			}
+			if mv.Drillable {
+				mv.DrillHref, mv.CITHref, mv.NonCITHref = drillHref(""), drillHref("&group=cit"), drillHref("&group=non_cit")
+			}
+			if m.CIT != nil {
+				mv.CITText, mv.NonCITText = cellText(*m.CIT, m.Unit), cellText(*m.NonCIT, m.Unit)
+			}
+			if d.Previous != nil {
+				pm := d.Previous.Measures[id]
+				mv.Prev, mv.PrevText, mv.Change = &pm, cellText(pm.Cell, pm.Unit), changeText(m.Cell, pm.Cell, m.Unit)
+			}
+			split, hasSplit := d.Split[id]
+			cs := chartSeries{ID: id, Label: m.Label, Unit: string(m.Unit)}
+			for i, pc := range m.ByMonth {
+				row := monthView{Period: pc.Period, Total: shortText(pc.Cell, m.Unit)}
+				if mv.Drillable {
+					row.DrillHref = drillHref("&month=" + pc.Period)
+				}
+				cs.Months = append(cs.Months, pc.Period)
+				cs.Total = append(cs.Total, ratePoint(pc.Cell, m.Unit))
+				if hasSplit && i < len(split.CIT) && split.CIT[i].Period == pc.Period {
+					row.CIT, row.NonCIT = shortText(split.CIT[i].Cell, m.Unit), shortText(split.NonCIT[i].Cell, m.Unit)
+					cs.CIT = append(cs.CIT, ratePoint(split.CIT[i].Cell, m.Unit))
+					cs.NonCIT = append(cs.NonCIT, ratePoint(split.NonCIT[i].Cell, m.Unit))
+				} else if hasSplit {
+					cs.CIT, cs.NonCIT = append(cs.CIT, nil), append(cs.NonCIT, nil)
+				}
+				mv.Months = append(mv.Months, row)
+			}
+			sv.MeasureViews = append(sv.MeasureViews, mv)
+			v.Charts.Charts = append(v.Charts.Charts, cs)
+		}
+		for _, id := range sec.Durations {
+			du := rep.Durations[id]
+			dv := durationView{Durations: du, Median: minutesText(du.MedianSeconds), P90: minutesText(du.P90Seconds)}
+			if du.CIT != nil {
+				dv.CITText = fmt.Sprintf("median %s, 90th percentile %s (%s)", minutesText(du.CIT.MedianSeconds), minutesText(du.CIT.P90Seconds), thousands(du.CIT.Count))
+				dv.NonCITText = fmt.Sprintf("median %s, 90th percentile %s (%s)", minutesText(du.NonCIT.MedianSeconds), minutesText(du.NonCIT.P90Seconds), thousands(du.NonCIT.Count))
+			}
+			if d.Previous != nil {
+				pd := d.Previous.Durations[id]
+				dv.PrevText = fmt.Sprintf("median %s, 90th percentile %s (%s)", minutesText(pd.MedianSeconds), minutesText(pd.P90Seconds), thousands(pd.Count))
+			}
+			cs := chartSeries{ID: id, Label: du.Label + " (median minutes)", Unit: "minutes"}
+			for _, pc := range du.ByMonth {
+				dv.Months = append(dv.Months, monthView{Period: pc.Period, Total: fmt.Sprintf("%s (%s)", minutesText(pc.MedianSeconds), thousands(pc.Count))})
+				cs.Months = append(cs.Months, pc.Period)
+				if pc.MedianSeconds.Defined() {
+					m := math.Round(float64(pc.MedianSeconds)/6) / 10
+					cs.Total = append(cs.Total, &m)
+				} else {
+					cs.Total = append(cs.Total, nil)
+				}
+			}
+			sv.DurationViews = append(sv.DurationViews, dv)
+			v.Charts.Charts = append(v.Charts.Charts, cs)
+		}
+		for _, id := range sec.Means {
+			mn := rep.Means[id]
+			mt := func(st outcomes.MeanStats) string {
+				if st.Count == 0 {
+					return "no answers"
+				}
+				return fmt.Sprintf("%.1f of 5 (%s answers)", float64(st.Mean), thousands(st.Count))
+			}
+			mv := meanView{Mean: mn, Text: mt(mn.MeanStats)}
+			if mn.CIT != nil {
+				mv.CITText, mv.NonCITText = mt(*mn.CIT), mt(*mn.NonCIT)
+			}
+			sv.MeanViews = append(sv.MeanViews, mv)
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	return v
+}
+
+// outcomesPage shows the dashboard. Without dates it shows the last twelve
+// months (today included), or all time when they hold no encounter;
+// range=all asks for all time. An htmx request gets the results only, so
+// the charts redraw without a page load.
+func (s *handler) outcomesPage(w http.ResponseWriter, r *http.Request) error {
+	a := web.SignedIn(r)
+	if err := requireOutcomeRole(a); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	v := outcomesView{From: q.Get("from"), To: q.Get("to")}
+	from, to, err := outcomeRange(q)
+	if err != nil {
+		v.Errors = map[string]string{citdesk.ErrorField(err): citdesk.ErrorMessage(err)}
+		s.renderOutcomes(w, r, http.StatusUnprocessableEntity, v)
+		return nil
+	}
+	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
+	if err != nil {
+		return err
+	}
+	today := citdesk.DateOf(s.Now(), agency.Location())
+	defaulted := from.IsZero() && to.IsZero() && q.Get("range") != "all"
+	if defaulted {
+		to, from = today, today.AddDate(-1, 0, 1)
+	}
+	d, err := s.Svc.Outcomes.Dashboard(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	if defaulted && d.Report.Measures["encounters"].Count == 0 {
+		from, to = citdesk.Date{}, citdesk.Date{}
+		if d, err = s.Svc.Outcomes.Dashboard(r.Context(), from, to); err != nil {
+			return err
+		}
+	}
+	view := buildOutcomesView(a, d, from, to)
+	view.From, view.To = from.String(), to.String()
+	if defaulted && from.IsZero() {
+		view.Note = "No encounters in the last twelve months: showing all time."
+	}
+	view.LastMonth = today.AddDate(0, -1, 0).String()[:7]
+	s.renderOutcomes(w, r, http.StatusOK, view)
+	return nil
+}
+
+// requireOutcomeRole refuses the outcome pages to those without an outcome role.
+func requireOutcomeRole(a *citdesk.Actor) error {
+	if !a.HasRole(citdesk.OutcomeRoles...) {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "The outcome figures are for command staff, analysts and the CIT coordinator.")
+	}
+	return nil
+}
+
+func (s *handler) renderOutcomes(w http.ResponseWriter, r *http.Request, status int, v outcomesView) {
+	if isHTMX(r) {
+		// htmx swaps only 2xx answers: a bad range comes back as the
+		// results area with the message in it.
+		s.renderPartial(w, r, "outcomes", "outcomes_results", v)
+		return
+	}
+	s.render(w, r, status, "outcomes", "Outcomes", v)
+}
+
+// ---- Drill-down page ----
+
+// measureLabels are the measures' labels, from a report over nothing.
+var measureLabels = func() map[string]string {
+	m := map[string]string{}
+	for id, meas := range outcomes.Compute(nil, nil, outcomes.Params{}).Measures {
+		m[id] = meas.Label
+	}
+	return m
+}()
+
+type drillView struct {
+	*drillResponse
+	Label, GroupLabel, Range string
+	CanReview                bool
+	CSVHref                  string
+}
+
+// outcomeEncountersPage lists the encounters behind a figure.
+func (s *handler) outcomeEncountersPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.drill(r)
+	if err != nil {
+		return err
+	}
+	d.truncate()
+	a := web.SignedIn(r)
+	v := drillView{drillResponse: d, Range: rangeWords(d.From, d.To), CanReview: a.HasRole(citdesk.RoleCoordinator)}
+	q := r.URL.Query()
+	q.Set("format", "csv")
+	v.CSVHref = "/api/v1/outcomes/encounters?" + q.Encode()
+	v.Label = measureLabels[d.Measure]
+	switch d.Group {
+	case outcomes.GroupCIT:
+		v.GroupLabel = "CIT-certified officers"
+	case outcomes.GroupNonCIT:
+		v.GroupLabel = "officers not CIT certified"
+	}
+	s.render(w, r, http.StatusOK, "outcomes_encounters", "Encounters behind a figure", v)
+	return nil
+}

@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"bytes"
+	"citdesk/web"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"citdesk"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// view is what every page template receives.
+type view struct {
+	Title  string
+	Actor  *citdesk.Actor
+	Agency *citdesk.Agency
+	Nav    []navItem
+	Path   string
+	Data   any
+	// Dark pages are read for hours in a dim room (the dispatch board).
+	Dark bool
+}
+
+type navItem struct {
+	Label, Href string
+}
+
+func (s *handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.Assets.URL,
+		"clock": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+		"datetime": func(t time.Time, loc *time.Location) string {
+			return t.In(loc).Format("Mon 2 Jan 2006 15:04")
+		},
+		"ago":     func(t time.Time) string { return ago(s.Now().Sub(t)) },
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"hasRole": func(a *citdesk.Actor, roles ...string) bool {
+			if a == nil {
+				return false
+			}
+			for _, r := range roles {
+				if a.HasRole(citdesk.Role(r)) {
+					return true
+				}
+			}
+			return false
+		},
+		"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"join": strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+		"deref": func(p *float64) float64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+	}
+}
+
+// ago says how long ago something was, for "time in status".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// parseTemplates parses layout.html with each page template under
+// templates/pages/.
+func (s *handler) parseTemplates() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template)
+	names, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, _ := fs.Glob(templateFS, "templates/partials/*.html")
+	for _, n := range names {
+		files := append([]string{"templates/layout.html", n}, partials...)
+		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return pages, nil
+}
+
+// render writes a page in the layout. The page is rendered into a buffer
+// first, so a template error gives a clean 500, not half a page.
+func (s *handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.Log.Error("no such page template", "name", name)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	v := view{Title: title, Actor: web.SignedIn(r), Path: r.URL.Path, Data: data, Dark: name == "board"}
+	if v.Actor != nil {
+		v.Agency, _ = s.Svc.Agencies.FindAgencyByID(r.Context(), v.Actor.AgencyID)
+		v.Nav = navFor(v.Actor)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		s.Log.Error("render page", "name", name, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderPartial writes one named template of a page without the layout,
+// for htmx swaps.
+func (s *handler) renderPartial(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	s.writePartial(w, http.StatusOK, page, name, data)
+}
+
+// writePartial renders a page's named template into a buffer first, so a
+// template error gives a clean 500 rather than half a fragment, then
+// writes it with status.
+func (s *handler) writePartial(w http.ResponseWriter, status int, page, name string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		s.Log.Error("render partial", "page", page, "name", name, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// navFor lists the pages the actor's roles open.
+func navFor(a *citdesk.Actor) []navItem {
+	nav := []navItem{{"Home", "/"}}
+	if a.HasRole(citdesk.RoleDispatcher) {
+		nav = append(nav, navItem{"Dispatch board", "/board"})
+	}
+	if a.OfficerID != nil {
+		nav = append(nav, navItem{"My shift", "/me"})
+	}
+	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleAdmin) {
+		nav = append(nav, navItem{"Roster", "/roster"}, navItem{"Coverage", "/roster/coverage"})
+	}
+	// Contact reports, review, repeat contacts and the liaison's caseload (issue 5).
+	if a.HasRole(citdesk.RoleCoordinator) {
+		nav = append(nav, navItem{"Reports", "/reports"}, navItem{"Review queue", "/review"})
+	} else if a.OfficerID != nil {
+		nav = append(nav, navItem{"Reports", "/reports"})
+	}
+	if a.HasRole(citdesk.RoleLiaison) || a.HasRole(citdesk.RoleCoordinator) {
+		nav = append(nav, navItem{"Caseload", "/caseload"})
+	}
+	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
+		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
+	}
+	// Outcome dashboards (issue 6).
+	if a.HasRole(citdesk.OutcomeRoles...) {
+		nav = append(nav, navItem{"Outcomes", "/outcomes"})
+	}
+	if a.HasRole(citdesk.RoleAdmin) {
+		nav = append(nav, navItem{"Audit", "/audit"})
+	}
+	return nav
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// errorPage shows an error as a page; internal causes go to the log only.
+func (s *handler) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	code := citdesk.ErrorCode(err)
+	status := web.StatusFor(code)
+	if code == citdesk.EINTERNAL {
+		s.Log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	s.render(w, r, status, "error", http.StatusText(status), errorView{Status: status, Message: citdesk.ErrorMessage(err)})
+}
+
+type homeView struct {
+	Roles []string
+}
+
+func (s *handler) home(w http.ResponseWriter, r *http.Request) {
+	a := web.SignedIn(r)
+	if a == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	// An officer on a phone goes straight to their shift page.
+	if a.OfficerID != nil && len(a.Roles) == 1 {
+		http.Redirect(w, r, "/me", http.StatusSeeOther)
+		return
+	}
+	var roles []string
+	for _, role := range a.Roles {
+		roles = append(roles, string(role))
+	}
+	s.render(w, r, http.StatusOK, "home", "Home", homeView{Roles: roles})
+}
