@@ -2,7 +2,6 @@ package api
 
 import (
 	"citdesk/web"
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -62,7 +61,7 @@ func (in *encounterInput) apply(e *citdesk.Encounter) {
 	e.Version = in.Version
 }
 
-func (s *handler) apiStartEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiStartEncounter(w http.ResponseWriter, r *http.Request) error {
 	var in encounterInput
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
@@ -76,7 +75,7 @@ func (s *handler) apiStartEncounter(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *handler) apiListEncounters(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiListEncounters(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := citdesk.EncounterFilter{Status: citdesk.EncounterStatus(q.Get("status")), Overdue: q.Get("overdue") == "true"}
 	for name, dst := range map[string]**int64{"officer_id": &f.OfficerID, "person_id": &f.PersonID} {
@@ -99,7 +98,7 @@ func (s *handler) apiListEncounters(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *handler) apiGetEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiGetEncounter(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -131,7 +130,7 @@ func decodeVersioned(r *http.Request, in versioned, verb string) (int64, error) 
 	return id, nil
 }
 
-func (s *handler) apiUpdateEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiUpdateEncounter(w http.ResponseWriter, r *http.Request) error {
 	var in encounterInput
 	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
@@ -146,7 +145,7 @@ func (s *handler) apiUpdateEncounter(w http.ResponseWriter, r *http.Request) err
 }
 
 // writeEncounter answers with the report as stored now.
-func (s *handler) writeEncounter(w http.ResponseWriter, r *http.Request, id int64) error {
+func (s *encounterAPI) writeEncounter(w http.ResponseWriter, r *http.Request, id int64) error {
 	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
 	if err != nil {
 		return err
@@ -160,13 +159,13 @@ type reviewRequest struct {
 	Comment string `json:"comment"`
 }
 
-func (s *handler) decodeReview(r *http.Request) (int64, reviewRequest, error) {
+func (s *encounterAPI) decodeReview(r *http.Request) (int64, reviewRequest, error) {
 	var req reviewRequest
 	id, err := decodeVersioned(r, &req, "reviewed")
 	return id, req, err
 }
 
-func (s *handler) apiSubmitEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiSubmitEncounter(w http.ResponseWriter, r *http.Request) error {
 	id, req, err := s.decodeReview(r)
 	if err != nil {
 		return err
@@ -179,7 +178,7 @@ func (s *handler) apiSubmitEncounter(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *handler) apiReturnEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiReturnEncounter(w http.ResponseWriter, r *http.Request) error {
 	id, req, err := s.decodeReview(r)
 	if err != nil {
 		return err
@@ -192,7 +191,7 @@ func (s *handler) apiReturnEncounter(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *handler) apiApproveEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiApproveEncounter(w http.ResponseWriter, r *http.Request) error {
 	id, req, err := s.decodeReview(r)
 	if err != nil {
 		return err
@@ -205,7 +204,7 @@ func (s *handler) apiApproveEncounter(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-func (s *handler) apiCorrectEncounter(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiCorrectEncounter(w http.ResponseWriter, r *http.Request) error {
 	var in encounterInput
 	id, err := decodeVersioned(r, &in, "corrected")
 	if err != nil {
@@ -219,7 +218,7 @@ func (s *handler) apiCorrectEncounter(w http.ResponseWriter, r *http.Request) er
 	return s.writeEncounter(w, r, id)
 }
 
-func (s *handler) apiEncounterHistory(w http.ResponseWriter, r *http.Request) error {
+func (s *encounterAPI) apiEncounterHistory(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -243,15 +242,3 @@ func (s *handler) apiEncounterHistory(w http.ResponseWriter, r *http.Request) er
 }
 
 // ---- Pages ----
-
-func (s *handler) agencyOf(ctx context.Context) *citdesk.Agency {
-	a := citdesk.ActorFromContext(ctx)
-	if a == nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
-	if err != nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	return agency
-}

@@ -4,7 +4,6 @@ import (
 	"citdesk/web"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -18,18 +17,13 @@ import (
 // and pages.
 var (
 	// officerViewRoles may list officers and see any officer of the agency;
-	// anyone else sees only their own officer record.
+	// anyone else sees only their own officer web.Record.
 	officerViewRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
 	// officerRosterRoles manage the roster, training and imports.
 	officerRosterRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin}
 	// officerMeasureRoles see agency-wide figures: coverage and the roster summary.
 	officerMeasureRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
 )
-
-// requireAnyRole returns the signed-in actor when it holds any of roles.
-func requireAnyRole(r *http.Request, roles ...citdesk.Role) (*citdesk.Actor, error) {
-	return citdesk.RequireRole(r.Context(), roles...)
-}
 
 // officerJSON is an officer as the API sends it: the stored fields, the
 // derived CIT standing under "cit" and, as the issue asks, its status as
@@ -47,58 +41,11 @@ func newOfficerJSON(o *citdesk.Officer) officerJSON {
 	return j
 }
 
-// parseBoolParam reads a yes/no query parameter; "" is unset.
-func parseBoolParam(field, v string) (*bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "":
-		return nil, nil
-	case "true", "yes", "1":
-		b := true
-		return &b, nil
-	case "false", "no", "0":
-		b := false
-		return &b, nil
-	}
-	return nil, citdesk.FieldErrorf(field, "%s must be true or false.", field)
-}
-
-// officerFilter reads the roster filters shared by the API and the roster
-// page: active, cit_status, on_duty and q.
-func officerFilter(q map[string][]string) (citdesk.OfficerFilter, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	var f citdesk.OfficerFilter
-	var err error
-	if f.Active, err = parseBoolParam("active", get("active")); err != nil {
-		return f, err
-	}
-	if v := get("cit_status"); v != "" {
-		f.CITStatus = citdesk.CITStatus(v)
-		if !f.CITStatus.Valid() {
-			return f, citdesk.FieldErrorf("cit_status", "cit_status must be one of certified, expiring, lapsed, not_trained.")
-		}
-	}
-	onDuty, err := parseBoolParam("on_duty", get("on_duty"))
-	if err != nil {
-		return f, err
-	}
-	f.OnDuty = onDuty != nil && *onDuty
-	f.Query = strings.TrimSpace(get("q"))
-	if len(f.Query) > 100 {
-		return f, citdesk.FieldErrorf("q", "The search text must be at most 100 characters.")
-	}
-	return f, nil
-}
-
-func (s *handler) listOfficersAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerViewRoles...); err != nil {
+func (s *officerAPI) listOfficersAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerViewRoles...); err != nil {
 		return err
 	}
-	f, err := officerFilter(r.URL.Query())
+	f, err := web.OfficerFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -146,8 +93,8 @@ func (req officerRequest) apply(o *citdesk.Officer) {
 	}
 }
 
-func (s *handler) createOfficerAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *officerAPI) createOfficerAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	var req officerRequest
@@ -169,19 +116,19 @@ func (s *handler) createOfficerAPI(w http.ResponseWriter, r *http.Request) error
 
 // findVisibleOfficer returns officer {id} when the actor may see it: any
 // officer for officerViewRoles, otherwise only the actor's own.
-func (s *handler) findVisibleOfficer(r *http.Request) (*citdesk.Officer, error) {
+func (s *officerAPI) findVisibleOfficer(r *http.Request) (*citdesk.Officer, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
 	a := web.SignedIn(r)
 	if !a.HasRole(officerViewRoles...) && !a.IsOfficer(id) {
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own officer record.")
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own officer web.Record.")
 	}
 	return s.Svc.Officers.FindOfficerByID(r.Context(), id)
 }
 
-func (s *handler) getOfficerAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *officerAPI) getOfficerAPI(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.findVisibleOfficer(r)
 	if err != nil {
 		return err
@@ -209,8 +156,8 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 // another's edit.
 var errPreconditionRequired = citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Match with the officer's ETag from GET /api/v1/officers/{id}.")
 
-func (s *handler) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *officerAPI) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	id, err := web.PathID(r, "id")
@@ -253,7 +200,7 @@ func (s *handler) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *handler) listTrainingAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *officerAPI) listTrainingAPI(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.findVisibleOfficer(r)
 	if err != nil {
 		return err
@@ -269,51 +216,19 @@ func (s *handler) listTrainingAPI(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// trainingRequest is the body of POST /officers/{id}/training.
-type trainingRequest struct {
-	Kind        string  `json:"kind"`
-	Title       string  `json:"title"`
-	Completed   string  `json:"completed"`
-	Hours       float64 `json:"hours"`
-	Provider    string  `json:"provider"`
-	Certificate string  `json:"certificate"`
-}
-
-// record checks the parts of req that the domain's Validate cannot (the
-// date's format) and returns the record for officer id.
-func (req trainingRequest) record(officerID int64) (*citdesk.TrainingRecord, error) {
-	rec := &citdesk.TrainingRecord{OfficerID: officerID, Kind: citdesk.CourseKind(strings.TrimSpace(req.Kind)),
-		Title: strings.TrimSpace(req.Title), Hours: req.Hours, Provider: strings.TrimSpace(req.Provider), Certificate: strings.TrimSpace(req.Certificate)}
-	if !rec.Kind.Valid() {
-		return nil, citdesk.FieldErrorf("kind", "Kind must be one of cit_basic, mh_awareness, cit_inservice, other.")
-	}
-	if strings.TrimSpace(req.Completed) == "" {
-		return nil, citdesk.FieldErrorf("completed", "Completion date is required (YYYY-MM-DD).")
-	}
-	d, err := citdesk.ParseDate(strings.TrimSpace(req.Completed))
-	if err != nil {
-		return nil, citdesk.FieldErrorf("completed", "Completion date must be a date written YYYY-MM-DD.")
-	}
-	rec.Completed = d
-	if math.IsNaN(req.Hours) || math.IsInf(req.Hours, 0) {
-		return nil, citdesk.FieldErrorf("hours", "Hours must be a number.")
-	}
-	return rec, nil
-}
-
-func (s *handler) addTrainingAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *officerAPI) addTrainingAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var req trainingRequest
+	var req web.TrainingRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	rec, err := req.record(id)
+	rec, err := req.Record(id)
 	if err != nil {
 		return err
 	}
@@ -331,7 +246,7 @@ type statusRequest struct {
 	Lon    *float64 `json:"lon"`
 }
 
-func (s *handler) setStatusAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *officerAPI) setStatusAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -371,7 +286,7 @@ func parseInstant(field, v string, loc *time.Location) (time.Time, error) {
 // maxHistoryRange bounds one status-history request.
 const maxHistoryRange = 366 * 24 * time.Hour
 
-func (s *handler) statusHistoryAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *officerAPI) statusHistoryAPI(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.findVisibleOfficer(r)
 	if err != nil {
 		return err
@@ -433,8 +348,8 @@ type coverageJSON struct {
 	Sentence     string                  `json:"sentence"`
 }
 
-func (s *handler) coverageAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerMeasureRoles...); err != nil {
+func (s *officerAPI) coverageAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
 		return err
 	}
 	rep, err := s.coverage(r, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
@@ -463,8 +378,8 @@ func (s *handler) coverageAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) rosterSummaryAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerMeasureRoles...); err != nil {
+func (s *officerAPI) rosterSummaryAPI(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
 		return err
 	}
 	sum, err := s.rosterSummary(r)

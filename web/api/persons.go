@@ -3,13 +3,11 @@ package api
 import (
 	"citdesk/web"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"citdesk"
 )
 
-// personInput is what a client writes on a person record.
+// personInput is what a client writes on a person web.Record.
 type personInput struct {
 	FirstName     string       `json:"first_name"`
 	LastName      string       `json:"last_name"`
@@ -28,7 +26,7 @@ func (in personInput) person() *citdesk.Person {
 		RaceEthnicity: in.RaceEthnicity, Veteran: in.Veteran, Housing: in.Housing, Address: in.Address, Version: in.Version}
 }
 
-func (s *handler) apiCreatePerson(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiCreatePerson(w http.ResponseWriter, r *http.Request) error {
 	var in personInput
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
@@ -41,7 +39,7 @@ func (s *handler) apiCreatePerson(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *handler) apiMatchPersons(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiMatchPersons(w http.ResponseWriter, r *http.Request) error {
 	var q citdesk.PersonQuery
 	if err := web.DecodeJSON(r, &q); err != nil {
 		return err
@@ -54,7 +52,7 @@ func (s *handler) apiMatchPersons(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *handler) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -67,7 +65,7 @@ func (s *handler) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error {
 	var in personInput
 	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
@@ -82,27 +80,8 @@ func (s *handler) apiUpdatePerson(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// repeatFilter reads min and days from the query; what the query leaves
-// out is zero, for the agency's policy to fill.
-func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
-	var f citdesk.RepeatContactFilter
-	for name, dst := range map[string]*int{"min": &f.MinEncounters, "days": &f.WindowDays} {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return f, citdesk.FieldErrorf(name, "%s must be a whole number.", name)
-			}
-			if n <= 0 {
-				return f, citdesk.FieldErrorf(name, "%s must be at least 1.", name)
-			}
-			*dst = n
-		}
-	}
-	return f, nil
-}
-
-func (s *handler) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
-	f, err := repeatContactFilter(r.URL.Query(), s.agencyOf(r.Context()).Policy)
+func (s *personAPI) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.RepeatContactFilter(r.URL.Query(), s.AgencyOf(r.Context()).Policy)
 	if err != nil {
 		return err
 	}
@@ -134,7 +113,7 @@ func (in planInput) plan() *citdesk.CrisisPlan {
 		Contacts: in.Contacts, PreferredFacility: in.PreferredFacility, ConsentDate: in.ConsentDate, ConsentedBy: in.ConsentedBy, ExpiresOn: in.ExpiresOn, Version: in.Version}
 }
 
-func (s *handler) apiCreatePlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiCreatePlan(w http.ResponseWriter, r *http.Request) error {
 	pid, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -152,7 +131,7 @@ func (s *handler) apiCreatePlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiListPlans(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiListPlans(w http.ResponseWriter, r *http.Request) error {
 	pid, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -165,7 +144,7 @@ func (s *handler) apiListPlans(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiGetPlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiGetPlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -178,7 +157,7 @@ func (s *handler) apiGetPlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiUpdatePlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiUpdatePlan(w http.ResponseWriter, r *http.Request) error {
 	var in planInput
 	id, err := decodeVersioned(r, &in, "edited")
 	if err != nil {
@@ -199,7 +178,7 @@ type renewRequest struct {
 	ConsentedBy string       `json:"consented_by"`
 }
 
-func (s *handler) apiRenewPlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiRenewPlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -216,7 +195,7 @@ func (s *handler) apiRenewPlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiPlansToRevalidate(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiPlansToRevalidate(w http.ResponseWriter, r *http.Request) error {
 	plans, err := s.Svc.Plans.PlansToRevalidate(r.Context())
 	if err != nil {
 		return err
@@ -225,7 +204,7 @@ func (s *handler) apiPlansToRevalidate(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-func (s *handler) apiPlansForCall(w http.ResponseWriter, r *http.Request) error {
+func (s *personAPI) apiPlansForCall(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -239,20 +218,3 @@ func (s *handler) apiPlansForCall(w http.ResponseWriter, r *http.Request) error 
 }
 
 // ---- Pages ----
-
-// repeatContactFilter reads the thresholds of q, fills those it leaves
-// out from the agency's policy p and checks them: the API and the page
-// read a request the same way.
-func repeatContactFilter(q url.Values, p citdesk.Policy) (citdesk.RepeatContactFilter, error) {
-	f, err := repeatFilter(q)
-	if err != nil {
-		return f, err
-	}
-	if f.MinEncounters == 0 {
-		f.MinEncounters = p.RepeatContactMin
-	}
-	if f.WindowDays == 0 {
-		f.WindowDays = p.RepeatContactDays
-	}
-	return f, f.Normalize()
-}

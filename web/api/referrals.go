@@ -14,7 +14,7 @@ type referralRequest struct {
 	FollowUpDue   citdesk.Date `json:"follow_up_due"`
 }
 
-func (s *handler) apiCreateReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiCreateReferral(w http.ResponseWriter, r *http.Request) error {
 	var in referralRequest
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
@@ -27,7 +27,7 @@ func (s *handler) apiCreateReferral(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *handler) apiListReferrals(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiListReferrals(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := citdesk.ReferralFilter{Status: citdesk.ReferralStatus(q.Get("status")), Open: q.Get("open") == "true", Unassigned: q.Get("unassigned") == "true"}
 	list, err := s.Svc.Referrals.ListReferrals(r.Context(), f)
@@ -43,7 +43,7 @@ type referralDetail struct {
 	Notes    []*citdesk.ReferralNote `json:"notes"`
 }
 
-func (s *handler) apiGetReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiGetReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (s *handler) apiGetReferral(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) apiMoveReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiMoveReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ type noteRequest struct {
 	FollowUpDue *citdesk.Date `json:"follow_up_due"`
 }
 
-func (s *handler) apiReferralNote(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiReferralNote(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ type assignRequest struct {
 	LiaisonUserID int64 `json:"liaison_user_id"`
 }
 
-func (s *handler) apiAssignReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *referralAPI) apiAssignReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

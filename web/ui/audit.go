@@ -8,7 +8,7 @@ import (
 )
 
 // The audit page answers an auditor's question — who read or changed this
-// person's record, when, from where — from the hash-chained trail.
+// person's web.Record, when, from where — from the hash-chained trail.
 
 type auditView struct {
 	Filter  citdesk.AuditFilter
@@ -21,7 +21,7 @@ type auditView struct {
 
 const auditPageSize = 100
 
-func (s *handler) auditPage(w http.ResponseWriter, r *http.Request) error {
+func (s *auditPages) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
 		return err
 	}

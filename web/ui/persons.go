@@ -11,25 +11,6 @@ import (
 	"citdesk"
 )
 
-// repeatFilter reads min and days from the query; what the query leaves
-// out is zero, for the agency's policy to fill.
-func repeatFilter(q url.Values) (citdesk.RepeatContactFilter, error) {
-	var f citdesk.RepeatContactFilter
-	for name, dst := range map[string]*int{"min": &f.MinEncounters, "days": &f.WindowDays} {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return f, citdesk.FieldErrorf(name, "%s must be a whole number.", name)
-			}
-			if n <= 0 {
-				return f, citdesk.FieldErrorf(name, "%s must be at least 1.", name)
-			}
-			*dst = n
-		}
-	}
-	return f, nil
-}
-
 // ---- Pages ----
 
 type personView struct {
@@ -62,11 +43,11 @@ func demographicOptions(all []string, cur string) []option {
 	return out
 }
 
-func (s *handler) personPage(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) personPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showPerson(w, r, http.StatusOK, "", queryNotice(r))
 }
 
-func (s *handler) showPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+func (s *personPages) showPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -76,7 +57,7 @@ func (s *handler) showPerson(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	agency := s.agencyOf(r.Context())
+	agency := s.AgencyOf(r.Context())
 	p := f.Person
 	v := personView{File: f, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
 		Today: citdesk.DateOf(s.Now(), agency.Location())}
@@ -100,8 +81,8 @@ func (s *handler) showPerson(w http.ResponseWriter, r *http.Request, status int,
 	return nil
 }
 
-// savePerson saves the person's record from the person page.
-func (s *handler) savePerson(w http.ResponseWriter, r *http.Request) error {
+// savePerson saves the person's web.Record from the person page.
+func (s *personPages) savePerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -143,31 +124,14 @@ type repeatView struct {
 	Error    string
 }
 
-// repeatContactFilter reads the thresholds of q, fills those it leaves
-// out from the agency's policy p and checks them: the API and the page
-// read a request the same way.
-func repeatContactFilter(q url.Values, p citdesk.Policy) (citdesk.RepeatContactFilter, error) {
-	f, err := repeatFilter(q)
-	if err != nil {
-		return f, err
-	}
-	if f.MinEncounters == 0 {
-		f.MinEncounters = p.RepeatContactMin
-	}
-	if f.WindowDays == 0 {
-		f.WindowDays = p.RepeatContactDays
-	}
-	return f, f.Normalize()
-}
-
-func (s *handler) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
-	agency := s.agencyOf(r.Context())
-	f, err := repeatContactFilter(r.URL.Query(), agency.Policy)
+func (s *personPages) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
+	agency := s.AgencyOf(r.Context())
+	f, err := web.RepeatContactFilter(r.URL.Query(), agency.Policy)
 	v := repeatView{Filter: f, Loc: agency.Location()}
 	if err != nil {
 		// Show the agency's thresholds with the message instead.
 		v.Error = citdesk.ErrorMessage(err)
-		v.Filter, _ = repeatContactFilter(nil, agency.Policy)
+		v.Filter, _ = web.RepeatContactFilter(nil, agency.Policy)
 	}
 	if v.Contacts, err = s.Svc.Persons.RepeatContacts(r.Context(), v.Filter); err != nil {
 		return err
@@ -184,7 +148,7 @@ type planFormView struct {
 	Field  string
 }
 
-func (s *handler) newPlanPage(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) newPlanPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -196,7 +160,7 @@ func (s *handler) newPlanPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), s.agencyOf(r.Context()).Location())
+	today := citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())
 	c := &citdesk.CrisisPlan{PersonID: id, Address: p.Address, ConsentDate: today}
 	s.render(w, r, http.StatusOK, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true})
 	return nil
@@ -225,7 +189,7 @@ func readPlanForm(r *http.Request, c *citdesk.CrisisPlan) error {
 	return nil
 }
 
-func (s *handler) createPlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) createPlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -255,11 +219,11 @@ type planView struct {
 	Error       string
 }
 
-func (s *handler) planPage(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) planPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showPlan(w, r, http.StatusOK, "", queryNotice(r))
 }
 
-func (s *handler) showPlan(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+func (s *personPages) showPlan(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -268,12 +232,12 @@ func (s *handler) showPlan(w http.ResponseWriter, r *http.Request, status int, e
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), s.agencyOf(r.Context()).Location())
+	today := citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())
 	s.render(w, r, status, "plan", "Crisis plan", planView{Plan: c, Current: c.Current(today), Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Notice: notice, Error: errMsg})
 	return nil
 }
 
-func (s *handler) editPlanPage(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) editPlanPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -293,7 +257,7 @@ func (s *handler) editPlanPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) savePlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) savePlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -320,7 +284,7 @@ func (s *handler) savePlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) renewPlan(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) renewPlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -348,11 +312,11 @@ type revalidateView struct {
 	Today citdesk.Date
 }
 
-func (s *handler) revalidatePage(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) revalidatePage(w http.ResponseWriter, r *http.Request) error {
 	plans, err := s.Svc.Plans.PlansToRevalidate(r.Context())
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.Now(), s.agencyOf(r.Context()).Location())})
+	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())})
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // uploadPlanPhoto takes the optional photo of a crisis plan (coordinator).
-func (s *handler) uploadPlanPhoto(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) uploadPlanPhoto(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (s *handler) uploadPlanPhoto(w http.ResponseWriter, r *http.Request) error 
 }
 
 // planPhoto serves a plan's photo to those who may read the plan.
-func (s *handler) planPhoto(w http.ResponseWriter, r *http.Request) error {
+func (s *personPages) planPhoto(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ type publicView struct {
 
 // publicAgency is the agency the public pages speak for: the one named by
 // Config.PublicAgency, or the only agency there is.
-func (s *handler) publicAgency(r *http.Request) (*citdesk.Agency, error) {
+func (s *publicPages) publicAgency(r *http.Request) (*citdesk.Agency, error) {
 	if s.Cfg.PublicAgency != "" {
 		return s.Svc.Agencies.FindAgencyBySlug(r.Context(), s.Cfg.PublicAgency)
 	}
@@ -35,7 +35,7 @@ func (s *handler) publicAgency(r *http.Request) (*citdesk.Agency, error) {
 	return list[0], nil
 }
 
-func (s *handler) publicPage(w http.ResponseWriter, r *http.Request) {
+func (s *publicPages) publicPage(w http.ResponseWriter, r *http.Request) {
 	agency, err := s.publicAgency(r)
 	if err != nil {
 		s.errorPage(w, r, err)
@@ -47,7 +47,7 @@ func (s *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 // publicRequest takes the form. Spam defences: a hidden field people never
 // fill (bots do), a per-address limit, and nothing echoed to the public
 // beyond their own form.
-func (s *handler) publicRequest(w http.ResponseWriter, r *http.Request) {
+func (s *publicPages) publicRequest(w http.ResponseWriter, r *http.Request) {
 	agency, err := s.publicAgency(r)
 	if err != nil {
 		s.errorPage(w, r, err)
@@ -89,7 +89,7 @@ func (s *handler) publicRequest(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cit/thanks", http.StatusSeeOther)
 }
 
-func (s *handler) publicThanks(w http.ResponseWriter, r *http.Request) {
+func (s *publicPages) publicThanks(w http.ResponseWriter, r *http.Request) {
 	agency, err := s.publicAgency(r)
 	if err != nil {
 		s.errorPage(w, r, err)

@@ -59,7 +59,7 @@ type callRequest struct {
 	Notes              string              `json:"notes"`
 }
 
-func (s *handler) createCallAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) createCallAPI(w http.ResponseWriter, r *http.Request) error {
 	var req callRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
@@ -80,7 +80,7 @@ func (s *handler) createCallAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) getCallAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) getCallAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (s *handler) getCallAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) listCallsAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) listCallsAPI(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var f citdesk.CallFilter
 	switch st := q.Get("status"); st {
@@ -189,7 +189,7 @@ func (p *callPatch) apply(c *citdesk.Call) {
 	}
 }
 
-func (s *handler) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (s *handler) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) recommendationsAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) recommendationsAPI(w http.ResponseWriter, r *http.Request) error {
 	if _, err := citdesk.RequireRole(r.Context(), dispatchRoles...); err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ type assignmentRequest struct {
 	NoCITText   string `json:"no_cit_text"`
 }
 
-func (s *handler) createAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) createAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -260,7 +260,7 @@ func (s *handler) createAssignmentAPI(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-func (s *handler) listCallAssignmentsAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) listCallAssignmentsAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -279,7 +279,7 @@ func (s *handler) listCallAssignmentsAPI(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-func (s *handler) getAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) getAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -298,7 +298,7 @@ type assignmentPatch struct {
 	Status citdesk.AssignmentStatus `json:"status"`
 }
 
-func (s *handler) patchAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *callAPI) patchAssignmentAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

@@ -19,12 +19,12 @@ type caseloadView struct {
 	Loc          *time.Location
 }
 
-func (s *handler) caseloadPage(w http.ResponseWriter, r *http.Request) error {
+func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{})
 	if err != nil {
 		return err
 	}
-	agency := s.agencyOf(r.Context())
+	agency := s.AgencyOf(r.Context())
 	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()), Loc: agency.Location()}
 	for _, ref := range list {
 		if ref.Status == citdesk.ReferralClosed {
@@ -50,11 +50,11 @@ type referralView struct {
 	Notice      string
 }
 
-func (s *handler) referralPage(w http.ResponseWriter, r *http.Request) error {
+func (s *caseloadPages) referralPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showReferral(w, r, http.StatusOK, "", queryNotice(r))
 }
 
-func (s *handler) showReferral(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+func (s *caseloadPages) showReferral(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func (s *handler) showReferral(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	agency := s.agencyOf(r.Context())
+	agency := s.AgencyOf(r.Context())
 	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()),
 		Loc: agency.Location(), Error: errMsg, Notice: notice}
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })
@@ -102,7 +102,7 @@ func followUpDue(f url.Values) (*citdesk.Date, error) {
 	return &d, nil
 }
 
-func (s *handler) moveReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *caseloadPages) moveReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (s *handler) moveReferral(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) noteReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *caseloadPages) noteReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func (s *handler) noteReferral(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) assignReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *caseloadPages) assignReferral(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

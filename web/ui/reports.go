@@ -65,20 +65,8 @@ type personSearch struct {
 
 const localTime = "2006-01-02T15:04"
 
-func (s *handler) agencyOf(ctx context.Context) *citdesk.Agency {
-	a := citdesk.ActorFromContext(ctx)
-	if a == nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
-	if err != nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	return agency
-}
-
-func (s *handler) newReportForm(ctx context.Context, e *citdesk.Encounter) *reportForm {
-	agency := s.agencyOf(ctx)
+func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) *reportForm {
+	agency := s.AgencyOf(ctx)
 	f := &reportForm{E: e, Agency: agency, OccurredAt: e.OccurredAt.In(agency.Location()).Format(localTime), State: saveState{Version: e.Version}}
 	f.Starts = options(citdesk.ContactStarts, citdesk.ContactStart.Label, func(v citdesk.ContactStart) bool { return v == e.ContactStart })
 	f.Problems = options(citdesk.PrimaryProblems, citdesk.PrimaryProblem.Label, func(v citdesk.PrimaryProblem) bool { return v == e.PrimaryProblem })
@@ -194,7 +182,7 @@ type reportsView struct {
 	Loc          *time.Location
 }
 
-func (s *handler) officerNames(ctx context.Context) map[int64]string {
+func (s *reportPages) officerNames(ctx context.Context) map[int64]string {
 	names := map[int64]string{}
 	if list, err := s.Svc.Officers.ListOfficers(ctx, citdesk.OfficerFilter{}); err == nil {
 		for _, o := range list {
@@ -204,14 +192,14 @@ func (s *handler) officerNames(ctx context.Context) map[int64]string {
 	return names
 }
 
-func (s *handler) reportsPage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	a := web.SignedIn(r)
 	status := r.URL.Query().Get("status")
 	list, err := s.Svc.Encounters.ListEncounters(r.Context(), citdesk.EncounterFilter{Status: citdesk.EncounterStatus(status), Overdue: r.URL.Query().Get("overdue") == "1"})
 	if err != nil {
 		return err
 	}
-	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: s.officerNames(r.Context()), Loc: s.agencyOf(r.Context()).Location()}
+	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: s.officerNames(r.Context()), Loc: s.AgencyOf(r.Context()).Location()}
 	v.Statuses = options([]citdesk.EncounterStatus{citdesk.EncounterDraft, citdesk.EncounterReturned, citdesk.EncounterSubmitted, citdesk.EncounterApproved},
 		citdesk.EncounterStatus.Label, func(st citdesk.EncounterStatus) bool { return string(st) == status })
 	s.render(w, r, http.StatusOK, "reports", "Contact reports", v)
@@ -224,7 +212,7 @@ type newReportView struct {
 
 // newReportPage offers to start a report, from the assignment named by
 // ?assignment_id= (the link an assignment on /me carries) or officer-initiated.
-func (s *handler) newReportPage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) newReportPage(w http.ResponseWriter, r *http.Request) error {
 	v := newReportView{}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("assignment_id"), 10, 64); err == nil && id > 0 {
 		v.AssignmentID = strconv.FormatInt(id, 10)
@@ -235,7 +223,7 @@ func (s *handler) newReportPage(w http.ResponseWriter, r *http.Request) error {
 
 // startReport begins a draft, from an assignment when one is named, and
 // opens the form.
-func (s *handler) startReport(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) startReport(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
@@ -281,11 +269,11 @@ func yesNo(b *bool) string {
 	return "no"
 }
 
-func (s *handler) reportPage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reportPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showReport(w, r, http.StatusOK, "", queryNotice(r), "")
 }
 
-func (s *handler) showReport(w http.ResponseWriter, r *http.Request, status int, errMsg, notice, comment string) error {
+func (s *reportPages) showReport(w http.ResponseWriter, r *http.Request, status int, errMsg, notice, comment string) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -321,7 +309,7 @@ func (s *handler) showReport(w http.ResponseWriter, r *http.Request, status int,
 	return nil
 }
 
-func (s *handler) reportEditPage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reportEditPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -342,7 +330,7 @@ func (s *handler) reportEditPage(w http.ResponseWriter, r *http.Request) error {
 
 // saveReport saves the form; with action=submit it then submits the
 // report for review. A problem re-shows the form with the officer's input.
-func (s *handler) saveReport(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) saveReport(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -351,7 +339,7 @@ func (s *handler) saveReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	agency := s.agencyOf(r.Context())
+	agency := s.AgencyOf(r.Context())
 	if err := readReportForm(r, e, agency.Location()); err != nil {
 		return s.reshowReportForm(w, r, e, err)
 	}
@@ -369,7 +357,7 @@ func (s *handler) saveReport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) reshowReportForm(w http.ResponseWriter, r *http.Request, e *citdesk.Encounter, err error) error {
+func (s *reportPages) reshowReportForm(w http.ResponseWriter, r *http.Request, e *citdesk.Encounter, err error) error {
 	code := citdesk.ErrorCode(err)
 	if code != citdesk.EINVALID && code != citdesk.EPRECONDITION && code != citdesk.ECONFLICT {
 		return err
@@ -399,7 +387,7 @@ type saveState struct {
 
 // autosaveReport saves the draft as the officer types (htmx, on change)
 // and answers with the save state: the new version and a short message.
-func (s *handler) autosaveReport(w http.ResponseWriter, r *http.Request) {
+func (s *reportPages) autosaveReport(w http.ResponseWriter, r *http.Request) {
 	state := func(st saveState) { s.renderPartial(w, r, "report_form", "save-state", st) }
 	if web.SignedIn(r) == nil {
 		w.WriteHeader(http.StatusUnauthorized)
@@ -418,7 +406,7 @@ func (s *handler) autosaveReport(w http.ResponseWriter, r *http.Request) {
 	}
 	// readReportForm sets the version only when it reads the whole form, so
 	// a form it refuses leaves e.Version the stored one.
-	loc := s.agencyOf(r.Context()).Location()
+	loc := s.AgencyOf(r.Context()).Location()
 	if err := readReportForm(r, e, loc); err != nil {
 		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
@@ -435,7 +423,7 @@ func (s *handler) autosaveReport(w http.ResponseWriter, r *http.Request) {
 
 // reportPersonSearch looks for likely existing person records and shows
 // them in the person panel.
-func (s *handler) reportPersonSearch(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reportPersonSearch(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -470,8 +458,8 @@ func (s *handler) reportPersonSearch(w http.ResponseWriter, r *http.Request) err
 }
 
 // reportLinkPerson links an existing person to the report, creates a new
-// person record and links it, or unlinks.
-func (s *handler) reportLinkPerson(w http.ResponseWriter, r *http.Request) error {
+// person web.Record and links it, or unlinks.
+func (s *reportPages) reportLinkPerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -483,7 +471,7 @@ func (s *handler) reportLinkPerson(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	// Refuse before creating a person: a person record made for a link
+	// Refuse before creating a person: a person web.Record made for a link
 	// that then fails would stay behind with no report to explain it.
 	if !web.SignedIn(r).IsOfficer(e.OfficerID) {
 		return citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
@@ -510,7 +498,7 @@ func (s *handler) reportLinkPerson(w http.ResponseWriter, r *http.Request) error
 			s.render(w, r, http.StatusUnprocessableEntity, "report_form", "Contact report", f)
 			return nil
 		}
-		e.PersonID, notice = &p.ID, "New person record created and linked."
+		e.PersonID, notice = &p.ID, "New person web.Record created and linked."
 	default:
 		pid, err := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
 		if err != nil {
@@ -526,7 +514,7 @@ func (s *handler) reportLinkPerson(w http.ResponseWriter, r *http.Request) error
 }
 
 // reviewReport returns a submitted report with a comment, or approves it.
-func (s *handler) reviewReport(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reviewReport(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -556,7 +544,7 @@ func (s *handler) reviewReport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) reportCorrectPage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reportCorrectPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -574,7 +562,7 @@ func (s *handler) reportCorrectPage(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *handler) correctReport(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) correctReport(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -583,7 +571,7 @@ func (s *handler) correctReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err = readReportForm(r, e, s.agencyOf(r.Context()).Location()); err == nil {
+	if err = readReportForm(r, e, s.AgencyOf(r.Context()).Location()); err == nil {
 		err = s.Svc.Encounters.CorrectEncounter(r.Context(), e, r.PostFormValue("reason"))
 	}
 	if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.EPRECONDITION || code == citdesk.ECONFLICT {
@@ -606,7 +594,7 @@ type reviewQueueView struct {
 	Loc          *time.Location
 }
 
-func (s *handler) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
+func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
 		return err
 	}
@@ -619,6 +607,6 @@ func (s *handler) reviewQueuePage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: s.officerNames(r.Context()),
-		Notice: queryNotice(r), Loc: s.agencyOf(r.Context()).Location()})
+		Notice: queryNotice(r), Loc: s.AgencyOf(r.Context()).Location()})
 	return nil
 }

@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,205 +16,17 @@ import (
 )
 
 // The outcome dashboards (issue 6): the JSON API, the dashboard page for
-// command staff, analysts and the coordinator, the drill-down to the
+// command staff, analysts and the coordinator, the web.Drill-down to the
 // encounters behind a figure (coordinator and admin only: analysts see
 // aggregates), CSV exports, and the monthly report for the city council.
 
-// outcomeRange reads the optional from and to (YYYY-MM-DD) of a request.
-func outcomeRange(q url.Values) (from, to citdesk.Date, err error) {
-	if v := strings.TrimSpace(q.Get("from")); v != "" {
-		if from, err = citdesk.ParseDate(v); err != nil {
-			return from, to, citdesk.FieldErrorf("from", "The start date must be written YYYY-MM-DD.")
-		}
-	}
-	if v := strings.TrimSpace(q.Get("to")); v != "" {
-		if to, err = citdesk.ParseDate(v); err != nil {
-			return from, to, citdesk.FieldErrorf("to", "The end date must be written YYYY-MM-DD.")
-		}
-	}
-	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		return from, to, citdesk.FieldErrorf("to", "The end date must be on or after the start date.")
-	}
-	return from, to, nil
-}
-
-var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
-
-// drillQuery reads a drill-down request's measure, group and month.
-func drillQuery(q url.Values) (measure, group, month string, err error) {
-	measure, group, month = q.Get("measure"), q.Get("group"), q.Get("month")
-	switch {
-	case measure == "":
-		err = citdesk.FieldErrorf("measure", "Say which measure: measure=%s.", strings.Join(outcomes.DrillableIDs(), "|"))
-	case group != outcomes.GroupAll && group != outcomes.GroupCIT && group != outcomes.GroupNonCIT:
-		err = citdesk.FieldErrorf("group", "group must be cit or non_cit, or left out for all.")
-	case month != "" && !monthPattern.MatchString(month):
-		err = citdesk.FieldErrorf("month", "The month must be written YYYY-MM.")
-	}
-	return measure, group, month, err
-}
-
-// drillResponse is the drill-down's JSON.
-type drillResponse struct {
-	Measure     string              `json:"measure"`
-	Group       string              `json:"group"`
-	Month       string              `json:"month"`
-	From        citdesk.Date        `json:"from"`
-	To          citdesk.Date        `json:"to"`
-	Count       int                 `json:"count"`
-	Denominator int                 `json:"denominator"`
-	Encounters  []outcomes.DrillRow `json:"encounters"`
-	// Truncated says Encounters holds only the first maxDrillRows; the CSV
-	// has them all.
-	Truncated bool `json:"truncated"`
-}
-
-// maxDrillRows bounds the encounters a drill-down lists in JSON or on the
-// page; count and denominator are always whole.
-const maxDrillRows = 5000
-
-func (s *handler) drill(r *http.Request) (*drillResponse, error) {
-	q := r.URL.Query()
-	from, to, err := outcomeRange(q)
-	if err != nil {
-		return nil, err
-	}
-	measure, group, month, err := drillQuery(q)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.Svc.Outcomes.Behind(r.Context(), from, to, measure, group, month)
-	if err != nil {
-		return nil, err
-	}
-	d := &drillResponse{Measure: measure, Group: group, Month: month, From: from, To: to, Denominator: len(rows), Encounters: rows}
-	for _, row := range rows {
-		if row.Counted {
-			d.Count++
-		}
-	}
-	return d, nil
-}
-
-// truncate keeps the first maxDrillRows encounters.
-func (d *drillResponse) truncate() {
-	if len(d.Encounters) > maxDrillRows {
-		d.Encounters, d.Truncated = d.Encounters[:maxDrillRows], true
-	}
-}
-
-// startCSV sets the headers of a CSV download and returns its writer.
-func startCSV(w http.ResponseWriter, filename string) *csv.Writer {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	return csv.NewWriter(w)
-}
-
-// csvFloat writes a rate or statistic, "" when undefined.
-func csvFloat(f outcomes.Float) string {
-	if !f.Defined() {
-		return ""
-	}
-	return strconv.FormatFloat(float64(f), 'f', -1, 64)
-}
-
-// writeOutcomesCSV writes one table of the report as CSV: table=measures
-// (the default; measure=ID for one), durations, means or no_cit_reasons.
-// Every table is long ("tidy"): one row per measure, period and group.
-func (s *handler) writeOutcomesCSV(w http.ResponseWriter, r *http.Request, from, to citdesk.Date) error {
-	q := r.URL.Query()
-	table, only := q.Get("table"), q.Get("measure")
-	if table == "" {
-		table = "measures"
-	}
-	if !slices.Contains([]string{"measures", "durations", "means", "no_cit_reasons"}, table) {
-		return citdesk.FieldErrorf("table", "table must be measures, durations, means or no_cit_reasons.")
-	}
-	if only != "" && !slices.Contains(outcomes.MeasureIDs(), only) {
-		return citdesk.FieldErrorf("measure", "No measure %q.", only)
-	}
-	d, err := s.Svc.Outcomes.Dashboard(r.Context(), from, to)
-	if err != nil {
-		return err
-	}
-	rep := d.Report
-	name := "outcomes-" + table
-	if only != "" {
-		name += "-" + only
-	}
-	if !from.IsZero() || !to.IsZero() {
-		name += "-" + from.String() + "-" + to.String()
-	}
-	cw := startCSV(w, strings.ReplaceAll(name, "--", "-")+".csv")
-	switch table {
-	case "measures":
-		cw.Write([]string{"measure", "label", "unit", "period", "group", "count", "denominator", "rate", "ci_low", "ci_high"})
-		for _, id := range outcomes.MeasureIDs() {
-			if only != "" && id != only {
-				continue
-			}
-			m := rep.Measures[id]
-			row := func(period, group string, c outcomes.Cell) {
-				cw.Write([]string{id, m.Label, string(m.Unit), period, group, strconv.Itoa(c.Count), strconv.Itoa(c.Denominator), csvFloat(c.Rate), csvFloat(c.CILow), csvFloat(c.CIHigh)})
-			}
-			row("total", "all", m.Cell)
-			if m.CIT != nil {
-				row("total", "cit", *m.CIT)
-				row("total", "non_cit", *m.NonCIT)
-			}
-			split := d.Split[id]
-			for i, pc := range m.ByMonth {
-				row(pc.Period, "all", pc.Cell)
-				if i < len(split.CIT) && split.CIT[i].Period == pc.Period {
-					row(pc.Period, "cit", split.CIT[i].Cell)
-					row(pc.Period, "non_cit", split.NonCIT[i].Cell)
-				}
-			}
-		}
-	case "durations":
-		cw.Write([]string{"measure", "label", "period", "group", "count", "median_seconds", "p90_seconds", "invalid"})
-		for _, id := range outcomes.DurationIDs() {
-			du := rep.Durations[id]
-			row := func(period, group string, st outcomes.DurationStats, invalid string) {
-				cw.Write([]string{id, du.Label, period, group, strconv.Itoa(st.Count), csvFloat(st.MedianSeconds), csvFloat(st.P90Seconds), invalid})
-			}
-			row("total", "all", du.DurationStats, strconv.Itoa(du.Invalid))
-			if du.CIT != nil {
-				row("total", "cit", *du.CIT, "")
-				row("total", "non_cit", *du.NonCIT, "")
-			}
-			for _, pc := range du.ByMonth {
-				row(pc.Period, "all", pc.DurationStats, "")
-			}
-		}
-	case "means":
-		cw.Write([]string{"question", "label", "group", "answers", "mean"})
-		for _, id := range outcomes.MeanIDs() {
-			mn := rep.Means[id]
-			cw.Write([]string{id, mn.Label, "all", strconv.Itoa(mn.Count), csvFloat(mn.Mean)})
-			if mn.CIT != nil {
-				cw.Write([]string{id, mn.Label, "cit", strconv.Itoa(mn.CIT.Count), csvFloat(mn.CIT.Mean)})
-				cw.Write([]string{id, mn.Label, "non_cit", strconv.Itoa(mn.NonCIT.Count), csvFloat(mn.NonCIT.Mean)})
-			}
-		}
-	case "no_cit_reasons":
-		cw.Write([]string{"reason", "calls"})
-		for _, rc := range rep.NoCITReasons {
-			cw.Write([]string{rc.Reason, strconv.Itoa(rc.Count)})
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
 // outcomesCSV serves the dashboard's CSV links for a signed-in browser.
-func (s *handler) outcomesCSV(w http.ResponseWriter, r *http.Request) error {
-	from, to, err := outcomeRange(r.URL.Query())
+func (s *dashboardPages) outcomesCSV(w http.ResponseWriter, r *http.Request) error {
+	from, to, err := web.OutcomeRange(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.writeOutcomesCSV(w, r, from, to)
+	return s.WriteOutcomesCSV(w, r, from, to)
 }
 
 // ---- The dashboard page ----
@@ -564,14 +374,14 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 // months (today included), or all time when they hold no encounter;
 // range=all asks for all time. An htmx request gets the results only, so
 // the charts redraw without a page load.
-func (s *handler) outcomesPage(w http.ResponseWriter, r *http.Request) error {
+func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) error {
 	a := web.SignedIn(r)
 	if err := requireOutcomeRole(a); err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	v := outcomesView{From: q.Get("from"), To: q.Get("to")}
-	from, to, err := outcomeRange(q)
+	from, to, err := web.OutcomeRange(q)
 	if err != nil {
 		v.Errors = map[string]string{citdesk.ErrorField(err): citdesk.ErrorMessage(err)}
 		s.renderOutcomes(w, r, http.StatusUnprocessableEntity, v)
@@ -614,7 +424,7 @@ func requireOutcomeRole(a *citdesk.Actor) error {
 	return nil
 }
 
-func (s *handler) renderOutcomes(w http.ResponseWriter, r *http.Request, status int, v outcomesView) {
+func (s *dashboardPages) renderOutcomes(w http.ResponseWriter, r *http.Request, status int, v outcomesView) {
 	if isHTMX(r) {
 		// htmx swaps only 2xx answers: a bad range comes back as the
 		// results area with the message in it.
@@ -636,21 +446,21 @@ var measureLabels = func() map[string]string {
 }()
 
 type drillView struct {
-	*drillResponse
+	*web.DrillResponse
 	Label, GroupLabel, Range string
 	CanReview                bool
 	CSVHref                  string
 }
 
 // outcomeEncountersPage lists the encounters behind a figure.
-func (s *handler) outcomeEncountersPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.drill(r)
+func (s *dashboardPages) outcomeEncountersPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.Drill(r)
 	if err != nil {
 		return err
 	}
-	d.truncate()
+	d.Truncate()
 	a := web.SignedIn(r)
-	v := drillView{drillResponse: d, Range: rangeWords(d.From, d.To), CanReview: a.HasRole(citdesk.RoleCoordinator)}
+	v := drillView{DrillResponse: d, Range: rangeWords(d.From, d.To), CanReview: a.HasRole(citdesk.RoleCoordinator)}
 	q := r.URL.Query()
 	q.Set("format", "csv")
 	v.CSVHref = "/api/v1/outcomes/encounters?" + q.Encode()

@@ -24,7 +24,7 @@ type tokenResponse struct {
 }
 
 // createToken signs a system in and returns a bearer token.
-func (s *handler) createToken(w http.ResponseWriter, r *http.Request) {
+func (s *accountAPI) createToken(w http.ResponseWriter, r *http.Request) {
 	var req tokenRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		s.Problem(w, r, err)
@@ -46,7 +46,7 @@ func (s *handler) createToken(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusCreated, tokenResponse{Token: secret, ExpiresAt: sess.ExpiresAt})
 }
 
-func (s *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	c, ok := web.CredentialFrom(r.Context())
 	if !ok || c.Kind != citdesk.SessionToken {
 		return citdesk.Errorf(citdesk.EINVALID, "Only a bearer token can be revoked here; sign out to end a browser session.")
@@ -63,7 +63,7 @@ type meResponse struct {
 	Agency *citdesk.Agency `json:"agency"`
 }
 
-func (s *handler) me(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) me(w http.ResponseWriter, r *http.Request) error {
 	a := web.SignedIn(r)
 	u, err := s.Svc.Users.FindUserByID(r.Context(), a.UserID)
 	if err != nil {
@@ -77,7 +77,7 @@ func (s *handler) me(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) listUsers(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) listUsers(w http.ResponseWriter, r *http.Request) error {
 	users, err := s.Svc.Users.ListUsers(r.Context())
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ type createUserRequest struct {
 	Password    string   `json:"password"`
 }
 
-func (s *handler) createUser(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) createUser(w http.ResponseWriter, r *http.Request) error {
 	var req createUserRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
@@ -114,7 +114,7 @@ func (s *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) unlockUser(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func (s *handler) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
+func (s *accountAPI) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := citdesk.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Action: q.Get("action"), Actor: q.Get("actor")}
 	if v := q.Get("before"); v != "" {

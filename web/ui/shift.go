@@ -11,7 +11,7 @@ import (
 	"citdesk"
 )
 
-// errNotAnOfficer answers /me for a user not linked to an officer record.
+// errNotAnOfficer answers /me for a user not linked to an officer web.Record.
 var errNotAnOfficer = citdesk.Errorf(citdesk.ENOTFOUND,
 	"My shift is the page of an officer on the roster, and your account is not linked to one. If you are a CIT officer, ask your CIT coordinator or administrator to link your account to your roster entry.")
 
@@ -73,9 +73,9 @@ func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
 	return d
 }
 
-// myOfficer returns the signed-in user's own officer record and the
+// myOfficer returns the signed-in user's own officer web.Record and the
 // agency's time zone.
-func (s *handler) myOfficer(r *http.Request) (*citdesk.Officer, *time.Location, error) {
+func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *time.Location, error) {
 	a := web.SignedIn(r)
 	if a.OfficerID == nil {
 		return nil, nil, errNotAnOfficer
@@ -93,7 +93,7 @@ func (s *handler) myOfficer(r *http.Request) (*citdesk.Officer, *time.Location, 
 	return o, agency.Location(), nil
 }
 
-func (s *handler) mePage(w http.ResponseWriter, r *http.Request) error {
+func (s *shiftPages) mePage(w http.ResponseWriter, r *http.Request) error {
 	o, loc, err := s.myOfficer(r)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (s *handler) mePage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderMe(w, r, http.StatusOK, o, newMeDuty(o, s.Now(), loc))
 }
 
-func (s *handler) renderMe(w http.ResponseWriter, r *http.Request, status int, o *citdesk.Officer, duty meDuty) error {
+func (s *shiftPages) renderMe(w http.ResponseWriter, r *http.Request, status int, o *citdesk.Officer, duty meDuty) error {
 	training, err := s.Svc.Officers.ListTraining(r.Context(), o.ID)
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func optionalFloat(field, v string) (*float64, error) {
 // meStatus sets the officer's own status from the phone page: a plain form
 // post that redirects back, or, from htmx, an answer of just the status
 // part to swap in.
-func (s *handler) meStatus(w http.ResponseWriter, r *http.Request) error {
+func (s *shiftPages) meStatus(w http.ResponseWriter, r *http.Request) error {
 	a := web.SignedIn(r)
 	if a.OfficerID == nil {
 		return errNotAnOfficer

@@ -32,7 +32,7 @@ type loginView struct {
 	Error    string
 }
 
-func (s *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+func (s *signinPages) loginPage(w http.ResponseWriter, r *http.Request) {
 	if web.SignedIn(r) != nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
@@ -52,7 +52,7 @@ func safeNext(next string) string {
 	return next
 }
 
-func (s *handler) login(w http.ResponseWriter, r *http.Request) {
+func (s *signinPages) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.errorPage(w, r, citdesk.Errorf(citdesk.EINVALID, "The form could not be read."))
 		return
@@ -75,7 +75,7 @@ func (s *handler) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
-func (s *handler) logout(w http.ResponseWriter, r *http.Request) {
+func (s *signinPages) logout(w http.ResponseWriter, r *http.Request) {
 	if c, ok := web.CredentialFrom(r.Context()); ok {
 		if err := s.Svc.Users.EndSession(r.Context(), c.Secret); err != nil {
 			s.errorPage(w, r, err)

@@ -134,8 +134,8 @@ type rosterView struct {
 	AddForm    officerFormView
 }
 
-func (s *handler) rosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *rosterPages) rosterPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	return s.renderRoster(w, r, http.StatusOK, newFormState())
@@ -143,7 +143,7 @@ func (s *handler) rosterPage(w http.ResponseWriter, r *http.Request) error {
 
 // renderRoster shows the roster with the filters in the URL and add, the
 // state of the add-an-officer form.
-func (s *handler) renderRoster(w http.ResponseWriter, r *http.Request, status int, add formState) error {
+func (s *rosterPages) renderRoster(w http.ResponseWriter, r *http.Request, status int, add formState) error {
 	q := r.URL.Query()
 	if _, ok := q["active"]; !ok {
 		q.Set("active", "true") // first visit: the active roster
@@ -159,7 +159,7 @@ func (s *handler) renderRoster(w http.ResponseWriter, r *http.Request, status in
 		{Value: "false", Label: "Inactive", Selected: q.Get("active") == "false"},
 		{Value: "", Label: "All", Selected: q.Get("active") == ""},
 	}
-	f, err := officerFilter(q)
+	f, err := web.OfficerFilter(q)
 	if err != nil {
 		v.FilterErr = citdesk.ErrorMessage(err)
 		status = web.StatusFor(citdesk.ErrorCode(err))
@@ -175,8 +175,8 @@ func (s *handler) renderRoster(w http.ResponseWriter, r *http.Request, status in
 	return nil
 }
 
-func (s *handler) createOfficerPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *rosterPages) createOfficerPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	form := newFormState()
@@ -206,7 +206,7 @@ type officerPageView struct {
 	Today    string
 }
 
-func (s *handler) officerPage(w http.ResponseWriter, r *http.Request) error {
+func (s *rosterPages) officerPage(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
@@ -218,8 +218,8 @@ func (s *handler) officerPage(w http.ResponseWriter, r *http.Request) error {
 
 // rosterOfficer returns officer {id} for the roster pages, which only
 // officerRosterRoles may open.
-func (s *handler) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *rosterPages) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return nil, err
 	}
 	id, err := web.PathID(r, "id")
@@ -231,7 +231,7 @@ func (s *handler) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
 
 // renderOfficer shows officer o's page with the edit and add-training forms
 // in the given states.
-func (s *handler) renderOfficer(w http.ResponseWriter, r *http.Request, status int, o *citdesk.Officer, edit, add formState) error {
+func (s *rosterPages) renderOfficer(w http.ResponseWriter, r *http.Request, status int, o *citdesk.Officer, edit, add formState) error {
 	ctx := r.Context()
 	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, o.AgencyID)
 	if err != nil {
@@ -266,7 +266,7 @@ func (s *handler) renderOfficer(w http.ResponseWriter, r *http.Request, status i
 	return nil
 }
 
-func (s *handler) updateOfficerPage(w http.ResponseWriter, r *http.Request) error {
+func (s *rosterPages) updateOfficerPage(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
@@ -282,7 +282,7 @@ func (s *handler) updateOfficerPage(w http.ResponseWriter, r *http.Request) erro
 	version, perr := strconv.ParseInt(edit.Values["version"], 10, 64)
 	switch {
 	case perr != nil:
-		err = citdesk.Errorf(citdesk.EINVALID, "The form is missing the record's version; reload the page and try again.")
+		err = citdesk.Errorf(citdesk.EINVALID, "The form is missing the web.Record's version; reload the page and try again.")
 	case version != o.Version:
 		err = citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this officer since you opened the page; reload it to see their changes, then make yours again.")
 	default:
@@ -304,7 +304,7 @@ func (s *handler) updateOfficerPage(w http.ResponseWriter, r *http.Request) erro
 // trainingFields are the fields of the add-training form.
 var trainingFields = []string{"kind", "title", "completed", "hours", "provider", "certificate"}
 
-func (s *handler) addTrainingPage(w http.ResponseWriter, r *http.Request) error {
+func (s *rosterPages) addTrainingPage(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.rosterOfficer(r)
 	if err != nil {
 		return err
@@ -313,7 +313,7 @@ func (s *handler) addTrainingPage(w http.ResponseWriter, r *http.Request) error 
 	for _, name := range trainingFields {
 		add.Values[name] = strings.TrimSpace(r.PostFormValue(name))
 	}
-	req := trainingRequest{Kind: add.Values["kind"], Title: add.Values["title"], Completed: add.Values["completed"],
+	req := web.TrainingRequest{Kind: add.Values["kind"], Title: add.Values["title"], Completed: add.Values["completed"],
 		Provider: add.Values["provider"], Certificate: add.Values["certificate"]}
 	err = s.addTrainingFromForm(r, o.ID, req, add.Values["hours"])
 	if err != nil {
@@ -329,13 +329,13 @@ func (s *handler) addTrainingPage(w http.ResponseWriter, r *http.Request) error 
 
 // addTrainingFromForm records the training of the add-training form,
 // whose hours arrive as text.
-func (s *handler) addTrainingFromForm(r *http.Request, officerID int64, req trainingRequest, hoursText string) error {
+func (s *rosterPages) addTrainingFromForm(r *http.Request, officerID int64, req web.TrainingRequest, hoursText string) error {
 	h, err := strconv.ParseFloat(hoursText, 64)
 	if err != nil {
 		return citdesk.FieldErrorf("hours", "Hours must be a number, such as 8 or 2.5.")
 	}
 	req.Hours = h
-	rec, err := req.record(officerID)
+	rec, err := req.Record(officerID)
 	if err != nil {
 		return err
 	}
@@ -371,8 +371,8 @@ func heatClass(share float64) string {
 	return fmt.Sprintf("heat-%d", max(0, min(band, 10)))
 }
 
-func (s *handler) coveragePage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerMeasureRoles...); err != nil {
+func (s *rosterPages) coveragePage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -415,16 +415,16 @@ type importView struct {
 	File   string
 }
 
-func (s *handler) importPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *rosterPages) importPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "roster_import", "Import roster", importView{})
 	return nil
 }
 
-func (s *handler) importRosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireAnyRole(r, officerRosterRoles...); err != nil {
+func (s *rosterPages) importRosterPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
 		return err
 	}
 	fail := func(err error) error {

@@ -36,7 +36,7 @@ type coverageReport struct {
 // inclusive, in the agency's time zone; blank for the last four weeks),
 // from the status history and, day by day, each officer's CIT status on
 // that day as derived from their training records.
-func (s *handler) coverage(r *http.Request, fromStr, toStr string) (*coverageReport, error) {
+func (s *officerAPI) coverage(r *http.Request, fromStr, toStr string) (*coverageReport, error) {
 	ctx := r.Context()
 	a, err := citdesk.RequireActor(ctx)
 	if err != nil {
@@ -151,7 +151,7 @@ type expiringJSON struct {
 }
 
 // rosterSummary works out the summary over the agency's active officers.
-func (s *handler) rosterSummary(r *http.Request) (*rosterSummaryJSON, error) {
+func (s *officerAPI) rosterSummary(r *http.Request) (*rosterSummaryJSON, error) {
 	ctx := r.Context()
 	a, err := citdesk.RequireActor(ctx)
 	if err != nil {

@@ -48,20 +48,20 @@ type monthlyView struct {
 }
 
 // reportMonth reads month=YYYY-MM; blank is the last whole month.
-func (s *handler) reportMonth(r *http.Request, loc *time.Location) (citdesk.Date, error) {
+func (s *dashboardPages) reportMonth(r *http.Request, loc *time.Location) (citdesk.Date, error) {
 	m := strings.TrimSpace(r.URL.Query().Get("month"))
 	if m == "" {
 		t := s.Now().In(loc)
 		return citdesk.NewDate(t.Year(), t.Month(), 1).AddDate(0, -1, 0), nil
 	}
-	if !monthPattern.MatchString(m) {
+	if !web.MonthPattern.MatchString(m) {
 		return citdesk.Date{}, citdesk.FieldErrorf("month", "The month must be written YYYY-MM.")
 	}
 	return citdesk.ParseDate(m + "-01")
 }
 
 // monthlyReport builds the monthly report for the month of first.
-func (s *handler) monthlyReport(r *http.Request) (*monthlyView, error) {
+func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
 	a := web.SignedIn(r)
 	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *handler) monthlyReport(r *http.Request) (*monthlyView, error) {
 }
 
 // monthlyReportPage shows the monthly report, made for printing.
-func (s *handler) monthlyReportPage(w http.ResponseWriter, r *http.Request) error {
+func (s *dashboardPages) monthlyReportPage(w http.ResponseWriter, r *http.Request) error {
 	if err := requireOutcomeRole(web.SignedIn(r)); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *handler) monthlyReportPage(w http.ResponseWriter, r *http.Request) erro
 // monthlyReportPDF writes the monthly report as a PDF (US Letter), with
 // fpdf's core Helvetica: text is translated to its code page (cp1252), which
 // holds every character the report uses.
-func (s *handler) monthlyReportPDF(w http.ResponseWriter, r *http.Request) error {
+func (s *dashboardPages) monthlyReportPDF(w http.ResponseWriter, r *http.Request) error {
 	if err := requireOutcomeRole(web.SignedIn(r)); err != nil {
 		return err
 	}

@@ -246,7 +246,7 @@ func coord(p *float64) string {
 }
 
 // boardCallOf describes call c for the list.
-func (s *handler) boardCallOf(c *citdesk.Call, loc *time.Location, assigned []*citdesk.Assignment) boardCall {
+func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, assigned []*citdesk.Assignment) boardCall {
 	v := boardCall{ID: c.ID, Nature: c.Nature, Address: c.Address, Source: c.Source.Label(), Emergency: c.Emergency, CITRequested: c.CITRequested,
 		Status: c.Status, Received: c.ReceivedAt.In(loc).Format("15:04"), ReceivedISO: c.ReceivedAt.UTC().Format(time.RFC3339),
 		Waiting: ago(s.Now().Sub(c.ReceivedAt)), Lat: coord(c.Lat), Lon: coord(c.Lon)}
@@ -280,7 +280,7 @@ func (s *handler) boardCallOf(c *citdesk.Call, loc *time.Location, assigned []*c
 // statusOrder sorts the officers list: free first, then by how tied up.
 var statusOrder = map[citdesk.DutyStatus]int{citdesk.StatusAvailable: 0, citdesk.StatusDispatched: 1, citdesk.StatusEnRoute: 2, citdesk.StatusOnScene: 3, citdesk.StatusBusy: 4}
 
-func (s *handler) boardOfficers(st *dispatchState) []boardOfficer {
+func (s *boardPages) boardOfficers(st *dispatchState) []boardOfficer {
 	out := make([]boardOfficer, 0, len(st.officers))
 	for _, o := range st.officers {
 		b := boardOfficer{ID: o.ID, Name: o.Name(), CallSign: o.CallSign, CIT: citdesk.CITNotTrained, Status: citdesk.StatusOffDuty}
@@ -321,7 +321,7 @@ func (s *handler) boardOfficers(st *dispatchState) []boardOfficer {
 
 // boardData reads everything the board shows; selected is the call in the
 // panel (0 for none).
-func (s *handler) boardData(ctx context.Context, selected int64) (*boardView, *dispatchState, error) {
+func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView, *dispatchState, error) {
 	st, err := s.loadDispatchState(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -357,7 +357,7 @@ func (s *handler) boardData(ctx context.Context, selected int64) (*boardView, *d
 }
 
 // panelData describes call id with its recommendation.
-func (s *handler) panelData(ctx context.Context, st *dispatchState, id int64) (*boardPanel, error) {
+func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64) (*boardPanel, error) {
 	c, err := s.Svc.Calls.FindCallByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -494,7 +494,7 @@ func selectedCall(r *http.Request) int64 {
 	return id
 }
 
-func (s *handler) boardPage(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardPage(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -506,16 +506,16 @@ func (s *handler) boardPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *handler) boardCallsPartial(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardCallsPartial(w http.ResponseWriter, r *http.Request) error {
 	return s.boardListPartial(w, r, "board-calls")
 }
 
-func (s *handler) boardOfficersPartial(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardOfficersPartial(w http.ResponseWriter, r *http.Request) error {
 	return s.boardListPartial(w, r, "board-officers")
 }
 
 // boardListPartial answers htmx with one list of the board, no call selected.
-func (s *handler) boardListPartial(w http.ResponseWriter, r *http.Request, name string) error {
+func (s *boardPages) boardListPartial(w http.ResponseWriter, r *http.Request, name string) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -529,7 +529,7 @@ func (s *handler) boardListPartial(w http.ResponseWriter, r *http.Request, name 
 
 // boardPanelPartial answers htmx with the selected call's panel; a browser
 // without JavaScript following the link gets the whole board instead.
-func (s *handler) boardPanelPartial(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardPanelPartial(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -547,7 +547,7 @@ func (s *handler) boardPanelPartial(w http.ResponseWriter, r *http.Request) erro
 // answerPanel shows call id's panel after an action: to htmx the panel
 // alone, with the status of err; to a plain form post a redirect to the
 // board on success, or the whole board with the error.
-func (s *handler) answerPanel(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string) error {
+func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string) error {
 	if actionErr == nil && !isHTMX(r) {
 		target := "/board"
 		if id != 0 {
@@ -591,7 +591,7 @@ func (s *handler) answerPanel(w http.ResponseWriter, r *http.Request, id int64, 
 	return nil
 }
 
-func (s *handler) boardCreateCall(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -626,7 +626,7 @@ func (s *handler) boardCreateCall(w http.ResponseWriter, r *http.Request) error 
 	return s.answerPanel(w, r, c.ID, nil, "Call taken. Choose an officer below.")
 }
 
-func (s *handler) boardAssign(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardAssign(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -647,7 +647,7 @@ func (s *handler) boardAssign(w http.ResponseWriter, r *http.Request) error {
 	return s.answerPanel(w, r, id, err, notice)
 }
 
-func (s *handler) boardCloseCall(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -681,7 +681,7 @@ func (s *handler) boardCloseCall(w http.ResponseWriter, r *http.Request) error {
 	return s.answerPanel(w, r, id, err, "Call closed.")
 }
 
-func (s *handler) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
+func (s *boardPages) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
@@ -708,7 +708,7 @@ func (s *handler) boardMoveAssignment(w http.ResponseWriter, r *http.Request) er
 
 // callsWithPlans says which calls match a current crisis plan: the "crisis
 // plan on file" flag. It reads no plan, so it leaves no audit event.
-func (s *handler) callsWithPlans(ctx context.Context, ids []int64) (map[int64]bool, error) {
+func (s *boardPages) callsWithPlans(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	if s.Svc.Plans == nil || len(ids) == 0 {
 		return map[int64]bool{}, nil
 	}

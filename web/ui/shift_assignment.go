@@ -32,12 +32,12 @@ type meAssignmentView struct {
 	Notice     string
 }
 
-func (s *handler) meAssignment(w http.ResponseWriter, r *http.Request) error {
+func (s *shiftPages) meAssignment(w http.ResponseWriter, r *http.Request) error {
 	return s.renderMeAssignment(w, r, http.StatusOK, "", "")
 }
 
 // renderMeAssignment writes the section for the signed-in officer.
-func (s *handler) renderMeAssignment(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
+func (s *shiftPages) renderMeAssignment(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) error {
 	actor := web.SignedIn(r)
 	v := meAssignmentView{Error: errMsg, Notice: notice}
 	if actor.OfficerID == nil {
@@ -129,7 +129,7 @@ func telLink(phone string) template.URL {
 	return template.URL("tel:" + b.String())
 }
 
-func (s *handler) meMoveAssignment(w http.ResponseWriter, r *http.Request) error {
+func (s *shiftPages) meMoveAssignment(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

@@ -50,7 +50,7 @@ func publicCell(c outcomes.PublicCell, unit outcomes.Unit) publicCellView {
 }
 
 // publicOutcomesPage shows the public dashboard of the public agency.
-func (s *handler) publicOutcomesPage(w http.ResponseWriter, r *http.Request) {
+func (s *publicPages) publicOutcomesPage(w http.ResponseWriter, r *http.Request) {
 	agency, err := s.publicAgency(r)
 	if err != nil {
 		s.errorPage(w, r, err)
