@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -43,15 +44,20 @@ func loadAssets() (*Assets, error) {
 	return a, err
 }
 
-// url returns the cache-forever URL of a static file. It panics on a
-// missing file so a typo in a template fails at start-up.
-func (a *Assets) URL(name string) string {
+// URL returns the cache-forever URL of a static file, or an error naming a
+// file that is not there. Page templates call it through "asset"; the pages
+// package checks every literal name when it parses them, so a typo fails at
+// start-up, and any other miss fails that one render cleanly.
+func (a *Assets) URL(name string) (string, error) {
 	h, ok := a.hash[name]
 	if !ok {
-		panic("web: no static file " + name)
+		return "", fmt.Errorf("web: no static file %q", name)
 	}
-	return "/static/" + h + "/" + name
+	return "/static/" + h + "/" + name, nil
 }
+
+// Has reports whether name is a static file.
+func (a *Assets) Has(name string) bool { return a.hash[name] != "" }
 
 func (c *Core) serveStatic(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/static/")

@@ -22,7 +22,6 @@ const vendorDir = join(assetsDir, "..", "static", "vendor");
 // url(images/…) and Leaflet finds its default marker icons from that URL.
 const files = [
   ["htmx.min.js", "htmx.org", "dist/htmx.min.js"],
-  ["htmx-ext-sse.js", "htmx-ext-sse", "dist/sse.min.js"],
   ["leaflet.js", "leaflet", "dist/leaflet.js"],
   ["leaflet.css", "leaflet", "dist/leaflet.css"],
   ["images/layers.png", "leaflet", "dist/images/layers.png"],

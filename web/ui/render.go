@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"citdesk"
@@ -100,9 +101,84 @@ func (s *handler) parseTemplates() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", n, err)
 		}
+		if err := s.checkAssets(t); err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
 		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
 	return pages, nil
+}
+
+// checkAssets fails when a template names a static file that is not there,
+// so a typo in {{asset "…"}} stops start-up instead of a page.
+func (s *handler) checkAssets(t *template.Template) error {
+	var walk func(n parse.Node) error
+	walk = func(n parse.Node) error {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			for _, c := range n.Nodes {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		case *parse.ActionNode:
+			return walk(n.Pipe)
+		case *parse.PipeNode:
+			for _, c := range n.Cmds {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		case *parse.CommandNode:
+			if len(n.Args) == 2 {
+				id, isIdent := n.Args[0].(*parse.IdentifierNode)
+				lit, isString := n.Args[1].(*parse.StringNode)
+				if isIdent && isString && id.Ident == "asset" && !s.Assets.Has(lit.Text) {
+					return fmt.Errorf("no static file %q", lit.Text)
+				}
+			}
+			for _, a := range n.Args {
+				if err := walk(a); err != nil {
+					return err
+				}
+			}
+		case *parse.IfNode:
+			return walkBranch(walk, &n.BranchNode)
+		case *parse.RangeNode:
+			return walkBranch(walk, &n.BranchNode)
+		case *parse.WithNode:
+			return walkBranch(walk, &n.BranchNode)
+		case *parse.TemplateNode:
+			if n.Pipe != nil {
+				return walk(n.Pipe)
+			}
+		}
+		return nil
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil && tt.Tree.Root != nil {
+			if err := walk(tt.Tree.Root); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walkBranch walks the pipeline and both lists of an if, range or with.
+func walkBranch(walk func(parse.Node) error, b *parse.BranchNode) error {
+	if err := walk(b.Pipe); err != nil {
+		return err
+	}
+	if b.List != nil {
+		if err := walk(b.List); err != nil {
+			return err
+		}
+	}
+	if b.ElseList != nil {
+		return walk(b.ElseList)
+	}
+	return nil
 }
 
 // render writes a page in the layout. The page is rendered into a buffer
