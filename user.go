@@ -130,6 +130,10 @@ type Session struct {
 	LastSeen  time.Time `json:"last_seen"`
 	ExpiresAt time.Time `json:"expires_at"` // absolute end; idle end is LastSeen + policy
 	Remote    string    `json:"-"`
+	// Agency is the session's agency, read with it by FindSession so a
+	// signed-in request knows its agency (name, time zone, policy) without
+	// another read.
+	Agency *Agency `json:"-"`
 }
 
 // Session kinds.

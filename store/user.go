@@ -378,21 +378,21 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 	}
 	var u *citdesk.User
 	var sess citdesk.Session
-	var policy citdesk.Policy
+	var agency citdesk.Agency
 	now := s.db.now()
 	// Every signed-in request passes here: one query reads the session,
-	// its user and the agency's policy.
+	// its user and the agency (with its policy).
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		var created, last, expires int64
 		var ended sql.NullInt64
 		var policyJSON string
-		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.policy
+		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.timezone, a.lat, a.lon, a.policy
 			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
 			WHERE s.secret_hash = ?`, secretHash(secret))
 		var err error
 		u, err = scanUser(withColumns{row: row,
 			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
-			after:  []any{&policyJSON}})
+			after:  []any{&agency.Slug, &agency.Name, &agency.TimeZone, &agency.Lat, &agency.Lon, &policyJSON}})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNoSession
 		} else if err != nil {
@@ -403,15 +403,18 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 		}
 		sess.UserID = u.ID
 		sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
-		policy = citdesk.DefaultPolicy()
-		if err := json.Unmarshal([]byte(policyJSON), &policy); err != nil {
+		agency.ID = sess.AgencyID
+		agency.Policy = citdesk.DefaultPolicy()
+		if err := json.Unmarshal([]byte(policyJSON), &agency.Policy); err != nil {
 			return fmt.Errorf("agency %d policy: %w", sess.AgencyID, err)
 		}
+		sess.Agency = &agency
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	policy := agency.Policy
 	idle := sess.Kind == citdesk.SessionCookie && policy.SessionIdle > 0 && now.Sub(sess.LastSeen) > policy.SessionIdle
 	if !now.Before(sess.ExpiresAt) || idle || u.Disabled {
 		_ = s.db.writeTx(ctx, func(tx *Tx) error {

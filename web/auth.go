@@ -32,6 +32,28 @@ func CredentialFrom(ctx context.Context) (Credential, bool) {
 	return c, ok
 }
 
+type agencyKey struct{}
+
+func withAgency(ctx context.Context, a *citdesk.Agency) context.Context {
+	if a == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, agencyKey{}, a)
+}
+
+// AgencyOf returns the signed-in actor's agency: the one read with the
+// session, so a page does not read it again.
+func (c *Core) AgencyOf(ctx context.Context) (*citdesk.Agency, error) {
+	if a, ok := ctx.Value(agencyKey{}).(*citdesk.Agency); ok {
+		return a, nil
+	}
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Svc.Agencies.FindAgencyByID(ctx, actor.AgencyID)
+}
+
 // SignedIn returns the signed-in actor, or nil.
 func SignedIn(r *http.Request) *citdesk.Actor {
 	a := citdesk.ActorFromContext(r.Context())

@@ -207,7 +207,7 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
 				return
 			}
-			u, _, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
+			u, sess, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
 			if err != nil {
 				if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
@@ -217,11 +217,13 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 			}
 			ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
 			ctx = withCredential(ctx, Credential{Secret: strings.TrimSpace(token), Kind: citdesk.SessionToken})
+			ctx = withAgency(ctx, sess.Agency)
 		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
-			u, _, err := c.Svc.Users.FindSession(ctx, cookie.Value)
+			u, sess, err := c.Svc.Users.FindSession(ctx, cookie.Value)
 			if err == nil {
 				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
 				ctx = withCredential(ctx, Credential{Secret: cookie.Value, Kind: citdesk.SessionCookie})
+				ctx = withAgency(ctx, sess.Agency)
 			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 				c.ClearSessionCookie(w, r)
 			} else {

@@ -4,7 +4,6 @@ package web
 
 import (
 	"citdesk"
-	"context"
 	"math"
 	"net/url"
 	"strconv"
@@ -92,18 +91,6 @@ func RepeatContactFilter(q url.Values, p citdesk.Policy) (citdesk.RepeatContactF
 		f.WindowDays = p.RepeatContactDays
 	}
 	return f, f.Normalize()
-}
-
-func (c *Core) AgencyOf(ctx context.Context) *citdesk.Agency {
-	a := citdesk.ActorFromContext(ctx)
-	if a == nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	agency, err := c.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
-	if err != nil {
-		return &citdesk.Agency{Policy: citdesk.DefaultPolicy(), TimeZone: "UTC"}
-	}
-	return agency
 }
 
 // TrainingRequest is the body of POST /officers/{id}/training.

@@ -69,7 +69,7 @@ func (s *accountAPI) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
+	agency, err := s.AgencyOf(r.Context())
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,11 @@ func (s *personAPI) apiUpdatePerson(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *personAPI) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
-	f, err := web.RepeatContactFilter(r.URL.Query(), s.AgencyOf(r.Context()).Policy)
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := web.RepeatContactFilter(r.URL.Query(), agency.Policy)
 	if err != nil {
 		return err
 	}

@@ -26,12 +26,12 @@ type dispatchState struct {
 // per request: the board is a few dozen officers, and reading fresh means
 // two replicas never disagree.
 func (s *handler) loadDispatchState(ctx context.Context) (*dispatchState, error) {
-	actor, err := citdesk.RequireActor(ctx)
+	_, err := citdesk.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st := &dispatchState{active: map[int64]*citdesk.Assignment{}, calls: map[int64]*citdesk.Call{}, today: map[int64]int{}}
-	if st.agency, err = s.Svc.Agencies.FindAgencyByID(ctx, actor.AgencyID); err != nil {
+	if st.agency, err = s.AgencyOf(ctx); err != nil {
 		return nil, err
 	}
 	if st.officers, err = s.Svc.Officers.ListOfficers(ctx, citdesk.OfficerFilter{OnDuty: true}); err != nil {

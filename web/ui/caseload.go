@@ -24,7 +24,10 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	agency := s.AgencyOf(r.Context())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()), Loc: agency.Location()}
 	for _, ref := range list {
 		if ref.Status == citdesk.ReferralClosed {
@@ -67,7 +70,10 @@ func (s *caseloadPages) showReferral(w http.ResponseWriter, r *http.Request, sta
 	if err != nil {
 		return err
 	}
-	agency := s.AgencyOf(r.Context())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()),
 		Loc: agency.Location(), Error: errMsg, Notice: notice}
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })

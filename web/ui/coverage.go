@@ -38,11 +38,10 @@ type coverageReport struct {
 // that day as derived from their training records.
 func (s *handler) coverage(r *http.Request, fromStr, toStr string) (*coverageReport, error) {
 	ctx := r.Context()
-	a, err := citdesk.RequireActor(ctx)
-	if err != nil {
+	if _, err := citdesk.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
+	agency, err := s.AgencyOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +152,10 @@ type expiringJSON struct {
 // rosterSummary works out the summary over the agency's active officers.
 func (s *handler) rosterSummary(r *http.Request) (*rosterSummaryJSON, error) {
 	ctx := r.Context()
-	a, err := citdesk.RequireActor(ctx)
-	if err != nil {
+	if _, err := citdesk.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(ctx, a.AgencyID)
+	agency, err := s.AgencyOf(ctx)
 	if err != nil {
 		return nil, err
 	}

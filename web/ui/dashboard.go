@@ -387,7 +387,7 @@ func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) er
 		s.renderOutcomes(w, r, http.StatusUnprocessableEntity, v)
 		return nil
 	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
+	agency, err := s.AgencyOf(r.Context())
 	if err != nil {
 		return err
 	}

@@ -62,8 +62,7 @@ func (s *dashboardPages) reportMonth(r *http.Request, loc *time.Location) (citde
 
 // monthlyReport builds the monthly report for the month of first.
 func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
-	a := web.SignedIn(r)
-	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
+	agency, err := s.AgencyOf(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,10 @@ func (s *personPages) showPerson(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	agency := s.AgencyOf(r.Context())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	p := f.Person
 	v := personView{File: f, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
 		Today: citdesk.DateOf(s.Now(), agency.Location())}
@@ -75,7 +78,9 @@ func (s *personPages) showPerson(w http.ResponseWriter, r *http.Request, status 
 		v.ContactRows = append(v.ContactRows, contactRow{C: c, Dispositions: strings.Join(labels, ", ")})
 	}
 	if v.Coordinator {
-		v.Plans, _ = s.Svc.Plans.ListCrisisPlans(r.Context(), id)
+		if v.Plans, err = s.Svc.Plans.ListCrisisPlans(r.Context(), id); err != nil {
+			return err
+		}
 	}
 	s.render(w, r, status, "person", p.Name(), v)
 	return nil
@@ -125,7 +130,10 @@ type repeatView struct {
 }
 
 func (s *personPages) repeatContactsPage(w http.ResponseWriter, r *http.Request) error {
-	agency := s.AgencyOf(r.Context())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	f, err := web.RepeatContactFilter(r.URL.Query(), agency.Policy)
 	v := repeatView{Filter: f, Loc: agency.Location()}
 	if err != nil {
@@ -160,7 +168,11 @@ func (s *personPages) newPlanPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	today := citdesk.DateOf(s.Now(), agency.Location())
 	c := &citdesk.CrisisPlan{PersonID: id, Address: p.Address, ConsentDate: today}
 	s.render(w, r, http.StatusOK, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true})
 	return nil
@@ -202,7 +214,10 @@ func (s *personPages) createPlan(w http.ResponseWriter, r *http.Request) error {
 		if citdesk.ErrorCode(err) != citdesk.EINVALID {
 			return err
 		}
-		p, _ := s.Svc.Persons.FindPersonByID(r.Context(), id)
+		p, perr := s.Svc.Persons.FindPersonByID(r.Context(), id)
+		if perr != nil {
+			return perr
+		}
 		s.render(w, r, http.StatusUnprocessableEntity, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true, Error: citdesk.ErrorMessage(err), Field: citdesk.ErrorField(err)})
 		return nil
 	}
@@ -232,7 +247,11 @@ func (s *personPages) showPlan(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	today := citdesk.DateOf(s.Now(), agency.Location())
 	s.render(w, r, status, "plan", "Crisis plan", planView{Plan: c, Current: c.Current(today), Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Notice: notice, Error: errMsg})
 	return nil
 }
@@ -276,7 +295,10 @@ func (s *personPages) savePlan(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 		c.PersonID = old.PersonID
-		p, _ := s.Svc.Persons.FindPersonByID(r.Context(), old.PersonID)
+		p, perr := s.Svc.Persons.FindPersonByID(r.Context(), old.PersonID)
+		if perr != nil {
+			return perr
+		}
 		s.render(w, r, web.StatusFor(code), "plan_form", "Edit crisis plan", planFormView{Plan: c, Person: p, Error: citdesk.ErrorMessage(err), Field: citdesk.ErrorField(err)})
 		return nil
 	}
@@ -317,6 +339,10 @@ func (s *personPages) revalidatePage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.Now(), s.AgencyOf(r.Context()).Location())})
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.Now(), agency.Location())})
 	return nil
 }

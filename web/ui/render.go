@@ -192,8 +192,13 @@ func (s *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	v := view{Title: title, Actor: web.SignedIn(r), Path: r.URL.Path, Data: data, Dark: name == "board"}
 	if v.Actor != nil {
-		v.Agency, _ = s.Svc.Agencies.FindAgencyByID(r.Context(), v.Actor.AgencyID)
-		v.Nav = navFor(v.Actor)
+		agency, err := s.AgencyOf(r.Context())
+		if err != nil {
+			s.Log.Error("render page: the agency", "name", name, "err", err)
+			http.Error(w, "Internal error.", http.StatusInternalServerError)
+			return
+		}
+		v.Agency, v.Nav = agency, navFor(v.Actor)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

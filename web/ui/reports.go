@@ -65,8 +65,11 @@ type personSearch struct {
 
 const localTime = "2006-01-02T15:04"
 
-func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) *reportForm {
-	agency := s.AgencyOf(ctx)
+func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) (*reportForm, error) {
+	agency, err := s.AgencyOf(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f := &reportForm{E: e, Agency: agency, OccurredAt: e.OccurredAt.In(agency.Location()).Format(localTime), State: saveState{Version: e.Version}}
 	f.Starts = options(citdesk.ContactStarts, citdesk.ContactStart.Label, func(v citdesk.ContactStart) bool { return v == e.ContactStart })
 	f.Problems = options(citdesk.PrimaryProblems, citdesk.PrimaryProblem.Label, func(v citdesk.PrimaryProblem) bool { return v == e.PrimaryProblem })
@@ -87,9 +90,11 @@ func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) *
 		f.Handover = strconv.Itoa(*e.HandoverMinutes)
 	}
 	if e.PersonID != nil {
-		f.Person, _ = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID)
+		if f.Person, err = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID); err != nil {
+			return nil, err
+		}
 	}
-	return f
+	return f, nil
 }
 
 // readReportForm copies the form's fields onto e. The person is linked
@@ -182,14 +187,16 @@ type reportsView struct {
 	Loc          *time.Location
 }
 
-func (s *reportPages) officerNames(ctx context.Context) map[int64]string {
-	names := map[int64]string{}
-	if list, err := s.Svc.Officers.ListOfficers(ctx, citdesk.OfficerFilter{}); err == nil {
-		for _, o := range list {
-			names[o.ID] = o.Name()
-		}
+func (s *reportPages) officerNames(ctx context.Context) (map[int64]string, error) {
+	list, err := s.Svc.Officers.ListOfficers(ctx, citdesk.OfficerFilter{})
+	if err != nil {
+		return nil, err
 	}
-	return names
+	names := make(map[int64]string, len(list))
+	for _, o := range list {
+		names[o.ID] = o.Name()
+	}
+	return names, nil
 }
 
 func (s *reportPages) reportsPage(w http.ResponseWriter, r *http.Request) error {
@@ -199,7 +206,15 @@ func (s *reportPages) reportsPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: s.officerNames(r.Context()), Loc: s.AgencyOf(r.Context()).Location()}
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	names, err := s.officerNames(r.Context())
+	if err != nil {
+		return err
+	}
+	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: names, Loc: agency.Location()}
 	v.Statuses = options([]citdesk.EncounterStatus{citdesk.EncounterDraft, citdesk.EncounterReturned, citdesk.EncounterSubmitted, citdesk.EncounterApproved},
 		citdesk.EncounterStatus.Label, func(st citdesk.EncounterStatus) bool { return string(st) == status })
 	s.render(w, r, http.StatusOK, "reports", "Contact reports", v)
@@ -283,7 +298,11 @@ func (s *reportPages) showReport(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	v := reportView{E: e, Form: s.newReportForm(r.Context(), e), Error: errMsg, Notice: notice, ReturnDraft: comment}
+	form, err := s.newReportForm(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	v := reportView{E: e, Form: form, Error: errMsg, Notice: notice, ReturnDraft: comment}
 	v.Loc = v.Form.Agency.Location()
 	v.CITInfo = "CIT requested: " + yesNo(e.CITRequested) + " · CIT sent: " + yesNo(e.CITDispatched) + " · CIT on scene: " + yesNo(e.CITArrived)
 	if o, err := s.Svc.Officers.FindOfficerByID(r.Context(), e.OfficerID); err == nil {
@@ -322,7 +341,10 @@ func (s *reportPages) reportEditPage(w http.ResponseWriter, r *http.Request) err
 		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return nil
 	}
-	f := s.newReportForm(r.Context(), e)
+	f, err := s.newReportForm(r.Context(), e)
+	if err != nil {
+		return err
+	}
 	f.Notice = queryNotice(r)
 	s.render(w, r, http.StatusOK, "report_form", "Contact report", f)
 	return nil
@@ -339,7 +361,10 @@ func (s *reportPages) saveReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	agency := s.AgencyOf(r.Context())
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	if err := readReportForm(r, e, agency.Location()); err != nil {
 		return s.reshowReportForm(w, r, e, err)
 	}
@@ -365,14 +390,21 @@ func (s *reportPages) reshowReportForm(w http.ResponseWriter, r *http.Request, e
 	var f *reportForm
 	if code == citdesk.EPRECONDITION {
 		// Another tab saved in between: show what is stored now.
-		if cur, err := s.Svc.Encounters.FindEncounterByID(r.Context(), e.ID); err == nil {
-			f = s.newReportForm(r.Context(), cur)
-			f.Error = "This report was saved from another window; here is the latest version. Make your change again."
+		cur, ferr := s.Svc.Encounters.FindEncounterByID(r.Context(), e.ID)
+		if ferr != nil {
+			return ferr
 		}
+		if f, ferr = s.newReportForm(r.Context(), cur); ferr != nil {
+			return ferr
+		}
+		f.Error = "This report was saved from another window; here is the latest version. Make your change again."
 	}
 	if f == nil {
 		// Built once: the form reads (and audits) the linked person.
-		f = s.newReportForm(r.Context(), e)
+		var ferr error
+		if f, ferr = s.newReportForm(r.Context(), e); ferr != nil {
+			return ferr
+		}
 		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 	}
 	s.render(w, r, web.StatusFor(code), "report_form", "Contact report", f)
@@ -406,7 +438,12 @@ func (s *reportPages) autosaveReport(w http.ResponseWriter, r *http.Request) {
 	}
 	// readReportForm sets the version only when it reads the whole form, so
 	// a form it refuses leaves e.Version the stored one.
-	loc := s.AgencyOf(r.Context()).Location()
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		return
+	}
+	loc := agency.Location()
 	if err := readReportForm(r, e, loc); err != nil {
 		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
@@ -447,7 +484,10 @@ func (s *reportPages) reportPersonSearch(w http.ResponseWriter, r *http.Request)
 			ps.Error = citdesk.ErrorMessage(err)
 		}
 	}
-	f := s.newReportForm(r.Context(), e)
+	f, err := s.newReportForm(r.Context(), e)
+	if err != nil {
+		return err
+	}
 	f.Search = ps
 	if r.Header.Get("HX-Request") == "true" {
 		s.renderPartial(w, r, "report_form", "person-panel", f)
@@ -493,7 +533,10 @@ func (s *reportPages) reportLinkPerson(w http.ResponseWriter, r *http.Request) e
 			if citdesk.ErrorCode(err) != citdesk.EINVALID {
 				return err
 			}
-			f := s.newReportForm(r.Context(), e)
+			f, ferr := s.newReportForm(r.Context(), e)
+			if ferr != nil {
+				return ferr
+			}
 			f.Search = &personSearch{Query: citdesk.PersonQuery{FirstName: p.FirstName, LastName: p.LastName, Address: p.Address}, DOB: r.PostFormValue("dob"), Error: citdesk.ErrorMessage(err)}
 			s.render(w, r, http.StatusUnprocessableEntity, "report_form", "Contact report", f)
 			return nil
@@ -556,7 +599,10 @@ func (s *reportPages) reportCorrectPage(w http.ResponseWriter, r *http.Request) 
 	if !web.SignedIn(r).HasRole(citdesk.RoleCoordinator) || e.Status != citdesk.EncounterApproved {
 		return citdesk.Errorf(citdesk.ECONFLICT, "Only a coordinator corrects an approved report.")
 	}
-	f := s.newReportForm(r.Context(), e)
+	f, err := s.newReportForm(r.Context(), e)
+	if err != nil {
+		return err
+	}
 	f.Correct = true
 	s.render(w, r, http.StatusOK, "report_form", "Correct report", f)
 	return nil
@@ -571,11 +617,18 @@ func (s *reportPages) correctReport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err = readReportForm(r, e, s.AgencyOf(r.Context()).Location()); err == nil {
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	if err = readReportForm(r, e, agency.Location()); err == nil {
 		err = s.Svc.Encounters.CorrectEncounter(r.Context(), e, r.PostFormValue("reason"))
 	}
 	if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.EPRECONDITION || code == citdesk.ECONFLICT {
-		f := s.newReportForm(r.Context(), e)
+		f, ferr := s.newReportForm(r.Context(), e)
+		if ferr != nil {
+			return ferr
+		}
 		f.Correct, f.Reason, f.Error, f.Field = true, r.PostFormValue("reason"), citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 		s.render(w, r, web.StatusFor(code), "report_form", "Correct report", f)
 		return nil
@@ -606,7 +659,15 @@ func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: s.officerNames(r.Context()),
-		Notice: queryNotice(r), Loc: s.AgencyOf(r.Context()).Location()})
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	names, err := s.officerNames(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: names,
+		Notice: queryNotice(r), Loc: agency.Location()})
 	return nil
 }

@@ -86,7 +86,7 @@ func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *time.Locatio
 	} else if err != nil {
 		return nil, nil, err
 	}
-	agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), a.AgencyID)
+	agency, err := s.AgencyOf(r.Context())
 	if err != nil {
 		return nil, nil, err
 	}

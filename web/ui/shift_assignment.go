@@ -55,7 +55,7 @@ func (s *shiftPages) renderMeAssignment(w http.ResponseWriter, r *http.Request, 
 		if err != nil {
 			return err
 		}
-		agency, err := s.Svc.Agencies.FindAgencyByID(r.Context(), actor.AgencyID)
+		agency, err := s.AgencyOf(r.Context())
 		if err != nil {
 			return err
 		}
