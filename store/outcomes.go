@@ -368,20 +368,23 @@ func (tx *Tx) loadOutcomeEncounters(ctx context.Context, agencyID int64, cond st
 		}
 		e := outcomes.Encounter{
 			ID: id, PersonKey: person.Int64,
-			Force: outcomeForce(force), PersonInjury: outcomeInjury(injP), OfficerInjury: outcomeInjury(injO),
-			Dispositions: outcomeDispositions(disps), Veteran: tri(veteran),
-			CITRequested: tri(requested), CITDispatched: tri(sent), CITArrived: tri(arrived),
-			NoCITReason:     noCITLabel(noCIT.String),
+			Force:         outcomes.ForceLevelOf(citdesk.ForceLevel(force)),
+			PersonInjury:  outcomes.InjuryOf(citdesk.InjuryLevel(injP)),
+			OfficerInjury: outcomes.InjuryOf(citdesk.InjuryLevel(injO)),
+			Dispositions:  outcomeDispositions(disps),
+			Veteran:       outcomes.TriOfKnown(veteran.Bool, veteran.Valid),
+			CITRequested:  outcomes.TriOfKnown(requested.Bool, requested.Valid),
+			CITDispatched: outcomes.TriOfKnown(sent.Bool, sent.Valid),
+			CITArrived:    outcomes.TriOfKnown(arrived.Bool, arrived.Valid),
+			OfficerCIT:    outcomes.TriOfKnown(cit, citKnown),
+			NoCITReason:   outcomes.NoCITReasonOf(noCIT.String),
+			OnlineRequest: callSource.String == string(citdesk.SourceOnlineRequest),
+			ReferralConnected: outcomes.ReferralConnectedOf(citdesk.ReferralStatus(refStatus.String),
+				citdesk.ReferralStatus(refOutcome.String)),
 			HandoverMinutes: -1,
-			OnlineRequest:   callSource.String == string(citdesk.SourceOnlineRequest),
-			ReferralConnected: refStatus.String == string(citdesk.ReferralConnected) ||
-				refOutcome.String == string(citdesk.ReferralConnected),
 		}
 		if occurredKnown {
 			e.Occurred = fromMicros(occurred)
-		}
-		if citKnown {
-			e.OfficerCIT = outcomes.TriOf(cit)
 		}
 		if handover.Valid {
 			e.HandoverMinutes = int32(handover.Int64)
@@ -460,14 +463,12 @@ func (tx *Tx) loadOutcomeReferrals(ctx context.Context, agencyID int64, cond str
 			return nil, nil, fmt.Errorf("scan referral for outcomes: %w", err)
 		}
 		r := outcomes.Referral{
-			Created:   fromMicros(created),
-			Connected: status == string(citdesk.ReferralConnected) || outcome == string(citdesk.ReferralConnected),
+			Created:    fromMicros(created),
+			Connected:  outcomes.ReferralConnectedOf(citdesk.ReferralStatus(status), citdesk.ReferralStatus(outcome)),
+			OfficerCIT: outcomes.TriOfKnown(cit, citKnown),
 		}
 		if contact.Valid {
 			r.FirstContact = fromMicros(contact.Int64)
-		}
-		if citKnown {
-			r.OfficerCIT = outcomes.TriOf(cit)
 		}
 		if respect.Valid || safety.Valid || helped.Valid {
 			r.Survey = &outcomes.Survey{Respect: int(respect.Int64), Safety: int(safety.Int64), Help: int(helped.Int64)}
@@ -480,56 +481,6 @@ func (tx *Tx) loadOutcomeReferrals(ctx context.Context, agencyID int64, cond str
 	}
 	return refs, ids, nil
 }
-
-func tri(b sql.NullBool) outcomes.Tri {
-	if !b.Valid {
-		return outcomes.Unknown
-	}
-	return outcomes.TriOf(b.Bool)
-}
-
-// outcomeForce maps a stored force level; "" (imported history that did
-// not record it) is unknown.
-func outcomeForce(s string) outcomes.ForceLevel {
-	switch citdesk.ForceLevel(s) {
-	case citdesk.ForceNone:
-		return outcomes.ForceNone
-	case citdesk.ForceVerbal:
-		return outcomes.ForceVerbal
-	case citdesk.ForcePhysical:
-		return outcomes.ForcePhysical
-	case citdesk.ForceLessLethal:
-		return outcomes.ForceLessLethal
-	case citdesk.ForceLethal:
-		return outcomes.ForceLethal
-	}
-	return outcomes.ForceUnknown
-}
-
-// outcomeInjury maps a stored injury level; "" is unknown.
-func outcomeInjury(s string) outcomes.Injury {
-	switch citdesk.InjuryLevel(s) {
-	case citdesk.InjuryNone:
-		return outcomes.InjuryNone
-	case citdesk.InjuryMinor:
-		return outcomes.InjuryMinor
-	case citdesk.InjurySerious:
-		return outcomes.InjurySerious
-	case citdesk.InjuryFatal:
-		return outcomes.InjuryFatal
-	}
-	return outcomes.InjuryUnknown
-}
-
-// dispositionBits maps disposition names to the outcomes set's members.
-var dispositionBits = func() map[string]outcomes.Disposition {
-	m := map[string]outcomes.Disposition{}
-	for _, name := range outcomes.DispositionNames() {
-		d, _ := outcomes.ParseDisposition(name)
-		m[name] = d
-	}
-	return m
-}()
 
 // outcomeDispositions reads a stored disposition set, a JSON array of
 // names such as ["arrest","citation"], without a JSON decoder: it runs once
@@ -546,24 +497,11 @@ func outcomeDispositions(s string) outcomes.Dispositions {
 		if j < 0 {
 			return set
 		}
-		if d, ok := dispositionBits[s[:j]]; ok {
+		if d, ok := outcomes.DispositionOf(citdesk.Disposition(s[:j])); ok {
 			set = set.With(d)
 		}
 		s = s[j+1:]
 	}
-}
-
-// noCITLabel turns a recorded no-CIT reason code into its words.
-func noCITLabel(code string) string {
-	for _, r := range citdesk.NoCITReasons {
-		if r.Code == code {
-			if code == citdesk.NoCITOther {
-				return "Other"
-			}
-			return r.Label
-		}
-	}
-	return code
 }
 
 // params returns the computation's parameters for the agency and range.
