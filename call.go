@@ -336,12 +336,33 @@ const (
 	NoCITOther         = "other"
 )
 
-// NoCITReasons lists the reasons with their words, in display order.
+// NoCITReasons lists the reasons with the words a dispatcher chooses
+// from, in display order. A recorded reason is shown with
+// NoCITReasonLabel, not with these words: "Other (say why)" asks for the
+// text, it does not describe what was recorded.
 var NoCITReasons = []struct{ Code, Label string }{
 	{NoCITNoneAvailable, "No CIT officer available"},
 	{NoCITNoneOnDuty, "No CIT officer on duty"},
 	{NoCITTooFar, "CIT officer too far away"},
 	{NoCITOther, "Other (say why)"},
+}
+
+// NoCITReasonLabel returns the words for a recorded no-CIT reason code,
+// as the board, the outcome figures and the reports show it: the choice's
+// words, except "Other" for NoCITOther (the dispatcher's own text, when
+// shown, follows it). It is the one place the labels are read, so the
+// board and the figures cannot name a reason differently. An unknown code
+// (imported history) is returned as it is; "" stays "" (not recorded).
+func NoCITReasonLabel(code string) string {
+	if code == NoCITOther {
+		return "Other"
+	}
+	for _, r := range NoCITReasons {
+		if r.Code == code {
+			return r.Label
+		}
+	}
+	return code
 }
 
 // ValidateNoCITReason checks the reason given for sending a non-CIT officer

@@ -73,15 +73,6 @@ func HistoryRecords(n int, seed uint64, now time.Time, loc *time.Location, cit, 
 	return out
 }
 
-func boolPtr(b bool) *bool { return &b }
-
-func triPtr(t outcomes.Tri) *bool {
-	if t == outcomes.Unknown {
-		return nil
-	}
-	return boolPtr(t == outcomes.Yes)
-}
-
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -90,14 +81,6 @@ func timePtr(t time.Time) *time.Time {
 }
 
 var (
-	forceLevels  = map[outcomes.ForceLevel]citdesk.ForceLevel{outcomes.ForceNone: citdesk.ForceNone, outcomes.ForceVerbal: citdesk.ForceVerbal, outcomes.ForcePhysical: citdesk.ForcePhysical, outcomes.ForceLessLethal: citdesk.ForceLessLethal, outcomes.ForceLethal: citdesk.ForceLethal}
-	injuryLevels = map[outcomes.Injury]citdesk.InjuryLevel{outcomes.InjuryNone: citdesk.InjuryNone, outcomes.InjuryMinor: citdesk.InjuryMinor, outcomes.InjurySerious: citdesk.InjurySerious, outcomes.InjuryFatal: citdesk.InjuryFatal}
-	// The synthetic reasons, as citdesk records them.
-	noCITCodes = map[string]string{
-		"No CIT officer on duty":           citdesk.NoCITNoneOnDuty,
-		"All CIT officers on other calls":  citdesk.NoCITNoneAvailable,
-		"Nearest CIT officer too far away": citdesk.NoCITTooFar,
-	}
 	historyFirst = []string{"Alex", "Jordan", "Sam", "Casey", "Riley", "Morgan", "Jamie", "Taylor", "Drew", "Quinn", "Avery", "Rowan"}
 	historyLast  = []string{"Meyer", "Okoye", "Lindgren", "Castillo", "Nguyen", "Brandt", "Hughes", "Ferro", "Walsh", "Adeyemi", "Novak", "Reyes", "Sato", "Kerr"}
 )
@@ -107,14 +90,15 @@ func historyRecord(e *outcomes.Encounter, seed uint64, cit, nonCIT []int64) citd
 	h := citdesk.HistoricalEncounter{
 		ExternalID:    fmt.Sprintf("demo-%d-%d", seed, e.ID),
 		OccurredAt:    e.Occurred,
-		OfficerCIT:    triPtr(e.OfficerCIT),
-		Force:         forceLevels[e.Force],
-		InjuryPerson:  injuryLevels[e.PersonInjury],
-		InjuryOfficer: injuryLevels[e.OfficerInjury],
-		Veteran:       triPtr(e.Veteran),
-		CITRequested:  triPtr(e.CITRequested),
-		CITDispatched: triPtr(e.CITDispatched),
-		CITArrived:    triPtr(e.CITArrived),
+		OfficerCIT:    e.OfficerCIT.Ptr(),
+		Force:         e.Force.Citdesk(),
+		InjuryPerson:  e.PersonInjury.Citdesk(),
+		InjuryOfficer: e.OfficerInjury.Citdesk(),
+		Dispositions:  e.Dispositions.Citdesk(),
+		Veteran:       e.Veteran.Ptr(),
+		CITRequested:  e.CITRequested.Ptr(),
+		CITDispatched: e.CITDispatched.Ptr(),
+		CITArrived:    e.CITArrived.Ptr(),
 		SubmittedAt:   timePtr(e.Submitted),
 		ApprovedAt:    timePtr(e.Approved),
 	}
@@ -124,9 +108,6 @@ func historyRecord(e *outcomes.Encounter, seed uint64, cit, nonCIT []int64) citd
 	}
 	if len(pool) > 0 {
 		h.OfficerID = pool[int(e.ID)%len(pool)]
-	}
-	for _, name := range e.Dispositions.Names() {
-		h.Dispositions = append(h.Dispositions, citdesk.Disposition(name))
 	}
 	if e.HandoverMinutes >= 0 {
 		m := int(min(e.HandoverMinutes, 1440))
@@ -157,7 +138,7 @@ func historyRecord(e *outcomes.Encounter, seed uint64, cit, nonCIT []int64) citd
 		}
 		if e.CITRequested == outcomes.Yes && e.CITDispatched == outcomes.No {
 			c.NoCITReason = citdesk.NoCITOther
-			if code, ok := noCITCodes[e.NoCITReason]; ok {
+			if code, ok := outcomes.NoCITReasonCode(e.NoCITReason); ok {
 				c.NoCITReason = code
 			}
 		}

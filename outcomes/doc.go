@@ -9,8 +9,11 @@
 // public dashboard and invents realistic histories for demos.
 //
 // The package is pure: it takes plain values (Encounter, Referral) and
-// returns plain values (Report). The store fills the values; the web layer
-// serves the Report as JSON.
+// returns plain values (Report). It owns the translation from citdesk's
+// encounter vocabulary to those values (ForceLevelOf, InjuryOf, …) and the
+// in-memory snapshot of each agency's records behind Service
+// (NewCachedService); the store only reads rows for it (Loader), and the
+// web layer serves the Report as JSON.
 //
 // # Definitions
 //

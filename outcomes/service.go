@@ -6,10 +6,11 @@ import (
 	"citdesk"
 )
 
-// Service gives an agency's outcome figures. The store implements it over
-// the agency's encounters and referrals, imported history included; it
-// lives here rather than beside the other service interfaces in package
-// citdesk because its values are this package's types.
+// Service gives an agency's outcome figures over the agency's encounters
+// and referrals, imported history included. NewCachedService implements it
+// over a store's Loader. It lives here rather than beside the other service
+// interfaces in package citdesk because its values are this package's
+// types.
 type Service interface {
 	// Report computes every measure for the actor's agency over the local
 	// dates from to to, inclusive (a zero date leaves that end open; both

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"citdesk"
 )
 
 // Synthesize returns n invented encounters from start on, in time order,
@@ -117,7 +119,18 @@ func pick(r *rand.Rand, weights ...float64) int {
 	return len(weights) - 1
 }
 
+// noCITReasons are the reasons Synthesize records when a requested CIT
+// officer was not sent, in the words of a history file rather than
+// citdesk's; "" is a reason not recorded.
 var noCITReasons = []string{"No CIT officer on duty", "All CIT officers on other calls", "Nearest CIT officer too far away", "Caller withdrew the request", ""}
+
+// synthNoCITCodes are the citdesk codes of those of noCITReasons that have
+// one (see NoCITReasonCode), so the demo stores them as citdesk would.
+var synthNoCITCodes = map[string]string{
+	"No CIT officer on duty":           citdesk.NoCITNoneOnDuty,
+	"All CIT officers on other calls":  citdesk.NoCITNoneAvailable,
+	"Nearest CIT officer too far away": citdesk.NoCITTooFar,
+}
 
 // synthEncounter invents one encounter at on scene time t.
 func synthEncounter(r *rand.Rand, t time.Time) Encounter {

@@ -5,47 +5,46 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"citdesk"
 	"citdesk/outcomes"
 )
 
-// OutcomeService returns the outcome figures service. It keeps each
-// agency's records in memory as compact outcomes values (see snapshot), so
-// call it once and share the result: each call has a cache of its own.
+// OutcomeService returns the outcome figures service: outcomes' cached
+// service (outcomes.NewCachedService) reading this database through
+// outcomeLoader. It keeps each agency's records in memory as compact
+// outcomes values, so call it once and share the result: each call has a
+// cache of its own.
 func (db *DB) OutcomeService() outcomes.Service {
-	return &outcomeService{db: db, snaps: map[int64]*snapshot{}, maxAge: 10 * time.Minute}
+	return outcomes.NewCachedService(outcomeLoader{db}, dbClock{db}, outcomeMaxAge)
 }
 
-// outcomeService computes the figures over a snapshot of each agency's
-// records.
-//
-// Why a snapshot: computing every measure over a million encounters takes
-// about 135 ms (outcomes.BenchmarkCompute), but reading a million rows out
-// of the database and scanning them takes several seconds, so loading on
-// each request would miss the 300 ms target by far. The snapshot is loaded
-// once, then kept current by re-reading only what changed: before each use
-// it asks the database how many rows of encounters, referrals and calls
-// changed since a point in time (the window) and the sum of their row
-// versions. Any insert or update raises one of those numbers, so a change
-// is noticed on the next request, and then only the encounters and
-// referrals touched since the window are read again. The window trails the
-// clock by windowMargin, so a transaction that took its time stamp before
-// the last refresh but committed after it (possible on PostgreSQL, where
-// writers run side by side) is still seen; this assumes no write
-// transaction lasts that long, and that replicas' clocks agree far better. A full reload every maxAge, in
-// the background, catches anything else (an assignment's times changed
-// without its call).
-type outcomeService struct {
-	db     *DB
-	maxAge time.Duration
+// outcomeMaxAge is how old a snapshot gets before the cache reloads it in
+// the background, to catch what the change stamp does not see (an
+// assignment's times changed without its call).
+const outcomeMaxAge = 10 * time.Minute
 
-	mu    sync.Mutex
-	snaps map[int64]*snapshot
-}
+// dbClock is the database's clock as a citdesk.Clock: read at each call,
+// since tests replace db.Clock after Open, and truncated as every time the
+// store writes is.
+type dbClock struct{ db *DB }
+
+// Now returns the database's time.
+func (c dbClock) Now() time.Time { return c.db.now() }
+
+// outcomeLoader reads an agency's records for the outcomes cache
+// (outcomes.Loader) and tells it what changed. How a change is found:
+// a change stamp counts the rows of encounters, referrals and calls
+// changed since a point in time (the window) and sums their row versions.
+// Any insert or update raises one of those numbers, so a change is noticed
+// on the next request, and then only the encounters and referrals touched
+// since the window are read again. The window trails the clock by
+// windowMargin, so a transaction that took its time stamp before the last
+// refresh but committed after it (possible on PostgreSQL, where writers
+// run side by side) is still seen; this assumes no write transaction lasts
+// that long, and that replicas' clocks agree far better.
+type outcomeLoader struct{ db *DB }
 
 // windowMargin is how far behind the newest change the change window
 // starts: longer than any write transaction runs.
@@ -54,152 +53,42 @@ const windowMargin = 2 * time.Minute
 // windowStep is how far the clock may move before the window follows it.
 const windowStep = 30 * time.Second
 
-// snapshot is one agency's records as the measures need them.
-type snapshot struct {
-	agencyID int64
-
-	refresh sync.Mutex   // one refresh at a time
-	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
-
-	encs  []outcomes.Encounter
-	encAt map[int64]int // encounter id → index in encs
-	refs  []outcomes.Referral
-	refAt map[int64]int // referral id → index in refs
-
-	window   int64 // micros: rows changed at or after this are re-read on a change
-	stamp    changeStamp
-	loadedAt time.Time
-	loaded   bool
-	gen      uint64 // counts the loads that changed the records
-
-	// The public figures, kept until the records change or publicMaxAge
-	// passes: anyone may ask for them, so asking again must cost nothing.
-	public   []outcomes.PublicMeasure
-	publicAt time.Time
-	publicOf uint64 // the gen they were computed from
-
-	reloading atomic.Bool // a background full reload is running
-}
-
-// changeStamp counts the rows of encounters, referrals and calls changed
-// at or after the window, with the sum of their versions.
-type changeStamp [3]struct{ rows, versions int64 }
-
-// snapshotFor returns the agency's snapshot, current.
-func (s *outcomeService) snapshotFor(ctx context.Context, agencyID int64) (*snapshot, error) {
-	s.mu.Lock()
-	snap, ok := s.snaps[agencyID]
-	if !ok {
-		snap = &snapshot{agencyID: agencyID}
-		s.snaps[agencyID] = snap
-	}
-	s.mu.Unlock()
-
-	snap.refresh.Lock()
-	defer snap.refresh.Unlock()
-	if !snap.loaded {
-		return snap, s.fullLoad(ctx, snap)
-	}
-	if err := s.deltaLoad(ctx, snap); err != nil {
-		return snap, err
-	}
-	if s.db.now().Sub(snap.loadedAt) > s.maxAge && snap.reloading.CompareAndSwap(false, true) {
-		// Served from the snapshot just brought up to date. The full
-		// reload reads without holding the refresh lock (a million rows
-		// take seconds, and requests must not wait for them), then takes
-		// it to put the new records in place; what changed meanwhile is
-		// read by the next request's delta, since the new stamp and window
-		// are those of the reload's read. If it fails, the snapshot stays
-		// as it was and a later request tries again.
-		go func() {
-			defer snap.reloading.Store(false)
-			st, err := s.readAll(context.WithoutCancel(ctx), snap.agencyID)
-			if err != nil {
-				return
-			}
-			snap.refresh.Lock()
-			defer snap.refresh.Unlock()
-			s.install(snap, st)
-		}()
-	}
-	return snap, nil
-}
-
-// snapState is an agency's records as read at one moment.
-type snapState struct {
-	encs         []outcomes.Encounter
-	refs         []outcomes.Referral
-	encAt, refAt map[int64]int
-	window       int64
-	stamp        changeStamp
-}
-
-// fullLoad reads every record of the agency into the snapshot.
-func (s *outcomeService) fullLoad(ctx context.Context, snap *snapshot) error {
-	st, err := s.readAll(ctx, snap.agencyID)
-	if err != nil {
-		return err
-	}
-	s.install(snap, st)
-	return nil
-}
-
-// readAll reads every record of the agency, in one read transaction.
-func (s *outcomeService) readAll(ctx context.Context, agencyID int64) (*snapState, error) {
-	st := &snapState{}
-	var encIDs, refIDs []int64
-	err := s.db.readTx(ctx, func(tx *Tx) error {
+// LoadAll reads every record of the agency, in one read transaction.
+func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.Records, error) {
+	recs := &outcomes.Records{}
+	err := l.db.readTx(ctx, func(tx *Tx) error {
 		var err error
-		st.window = micros(tx.now) - windowMargin.Microseconds()
-		if st.stamp, err = tx.changeStamp(ctx, agencyID, st.window); err != nil {
+		if recs.Stamp, err = tx.changeStamp(ctx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
 			return err
 		}
-		if st.encs, encIDs, err = tx.loadOutcomeEncounters(ctx, agencyID, "", nil); err != nil {
+		if recs.Encounters, recs.EncounterIDs, err = tx.loadOutcomeEncounters(ctx, agencyID, "", nil); err != nil {
 			return err
 		}
-		st.refs, refIDs, err = tx.loadOutcomeReferrals(ctx, agencyID, "", nil)
+		recs.Referrals, recs.ReferralIDs, err = tx.loadOutcomeReferrals(ctx, agencyID, "", nil)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	st.encAt = make(map[int64]int, len(encIDs))
-	for i, id := range encIDs {
-		st.encAt[id] = i
-	}
-	st.refAt = make(map[int64]int, len(refIDs))
-	for i, id := range refIDs {
-		st.refAt[id] = i
-	}
-	return st, nil
+	return recs, nil
 }
 
-// install puts a full read in place; the caller holds snap.refresh.
-func (s *outcomeService) install(snap *snapshot, st *snapState) {
-	snap.mu.Lock()
-	defer snap.mu.Unlock()
-	snap.encs, snap.encAt, snap.refs, snap.refAt = st.encs, st.encAt, st.refs, st.refAt
-	snap.window, snap.stamp, snap.loadedAt, snap.loaded = st.window, st.stamp, s.db.now(), true
-	snap.gen++
-}
-
-// deltaLoad re-reads what changed since the snapshot's window, if anything did.
-func (s *outcomeService) deltaLoad(ctx context.Context, snap *snapshot) error {
-	var encs []outcomes.Encounter
-	var refs []outcomes.Referral
-	var encIDs, refIDs []int64
-	window := snap.window
-	var st changeStamp
-	changed, moved := false, false
-	err := s.db.readTx(ctx, func(tx *Tx) error {
-		cur, err := tx.changeStamp(ctx, snap.agencyID, window)
+// LoadChangedSince re-reads what changed since the stamp's window, if
+// anything did, in one read transaction, so the new stamp and the rows
+// read with it agree.
+func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, stamp outcomes.ChangeStamp) (*outcomes.Records, bool, error) {
+	recs := &outcomes.Records{}
+	window := micros(stamp.Since)
+	changed := false
+	err := l.db.readTx(ctx, func(tx *Tx) error {
+		cur, err := tx.changeStamp(ctx, agencyID, window)
 		if err != nil {
 			return err
 		}
-		st = cur
-		if cur != snap.stamp {
+		recs.Stamp = cur
+		if cur.Changed != stamp.Changed {
 			changed = true
-			if encs, encIDs, refs, refIDs, err = tx.loadOutcomeChanges(ctx, snap.agencyID, window); err != nil {
+			if err = tx.loadOutcomeChanges(ctx, agencyID, window, recs); err != nil {
 				return err
 			}
 		}
@@ -209,37 +98,31 @@ func (s *outcomeService) deltaLoad(ctx context.Context, snap *snapshot) error {
 		// request). Nothing between the old and the new window is missed:
 		// the stamp, or the rows just read, covered it.
 		if next := micros(tx.now) - windowMargin.Microseconds(); next-window > windowStep.Microseconds() {
-			window, moved = next, true
-			st, err = tx.changeStamp(ctx, snap.agencyID, window)
+			recs.Stamp, err = tx.changeStamp(ctx, agencyID, next)
 		}
 		return err
 	})
-	if err != nil || !changed && !moved {
-		return err
+	if err != nil {
+		return nil, false, err
 	}
-	snap.mu.Lock()
-	defer snap.mu.Unlock()
-	for i, id := range encIDs {
-		if at, ok := snap.encAt[id]; ok {
-			snap.encs[at] = encs[i]
-		} else {
-			snap.encAt[id] = len(snap.encs)
-			snap.encs = append(snap.encs, encs[i])
-		}
+	return recs, changed, nil
+}
+
+// AgencyLocation returns the agency's time zone.
+func (l outcomeLoader) AgencyLocation(ctx context.Context, agencyID int64) (*time.Location, error) {
+	var agency *citdesk.Agency
+	err := l.db.readTx(ctx, func(tx *Tx) (err error) { agency, err = tx.findAgency(ctx, "id = ?", agencyID); return })
+	if err != nil {
+		return nil, err
 	}
-	for i, id := range refIDs {
-		if at, ok := snap.refAt[id]; ok {
-			snap.refs[at] = refs[i]
-		} else {
-			snap.refAt[id] = len(snap.refs)
-			snap.refs = append(snap.refs, refs[i])
-		}
-	}
-	snap.window, snap.stamp = window, st
-	if changed {
-		snap.gen++
-	}
-	return nil
+	return agency.Location(), nil
+}
+
+// RecordDrilldown writes the audit event of a drill-down.
+func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string) error {
+	return l.db.writeTx(ctx, func(tx *Tx) error {
+		return tx.audit(ctx, actor, "outcomes.drilldown", "outcome", 0, detail)
+	})
 }
 
 // loadOutcomeChanges reads the encounters and referrals changed at or
@@ -248,7 +131,7 @@ func (s *outcomeService) deltaLoad(ctx context.Context, snap *snapshot) error {
 // officer's certification they carry). One query for each, so each reads
 // an index range rather than the whole agency; a record found twice is
 // simply put in place twice.
-func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64) (encs []outcomes.Encounter, encIDs []int64, refs []outcomes.Referral, refIDs []int64, err error) {
+func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64, recs *outcomes.Records) error {
 	for _, cond := range []string{
 		`e.updated_at >= ?`,
 		`e.id IN (SELECT encounter_id FROM referrals WHERE agency_id = ? AND updated_at >= ?)`,
@@ -260,9 +143,9 @@ func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64) (e
 		}
 		more, ids, err := tx.loadOutcomeEncounters(ctx, agencyID, cond, args)
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
-		encs, encIDs = append(encs, more...), append(encIDs, ids...)
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
 	}
 	for _, cond := range []string{
 		`r.updated_at >= ?`,
@@ -274,19 +157,20 @@ func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64) (e
 		}
 		more, ids, err := tx.loadOutcomeReferrals(ctx, agencyID, cond, args)
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
-		refs, refIDs = append(refs, more...), append(refIDs, ids...)
+		recs.Referrals, recs.ReferralIDs = append(recs.Referrals, more...), append(recs.ReferralIDs, ids...)
 	}
-	return encs, encIDs, refs, refIDs, nil
+	return nil
 }
 
-// changeStamp counts what changed at or after window (micros).
-func (tx *Tx) changeStamp(ctx context.Context, agencyID, window int64) (changeStamp, error) {
-	var st changeStamp
+// changeStamp counts what changed at or after window (micros), in the
+// order of outcomes.ChangeStamp.Changed.
+func (tx *Tx) changeStamp(ctx context.Context, agencyID, window int64) (outcomes.ChangeStamp, error) {
+	st := outcomes.ChangeStamp{Since: fromMicros(window)}
 	for i, table := range [...]string{"encounters", "referrals", "calls"} {
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(version), 0) FROM `+table+` WHERE agency_id = ? AND updated_at >= ?`,
-			agencyID, window).Scan(&st[i].rows, &st[i].versions)
+			agencyID, window).Scan(&st.Changed[i].Rows, &st.Changed[i].Versions)
 		if err != nil {
 			return st, fmt.Errorf("change stamp of %s: %w", table, err)
 		}
@@ -368,20 +252,23 @@ func (tx *Tx) loadOutcomeEncounters(ctx context.Context, agencyID int64, cond st
 		}
 		e := outcomes.Encounter{
 			ID: id, PersonKey: person.Int64,
-			Force: outcomeForce(force), PersonInjury: outcomeInjury(injP), OfficerInjury: outcomeInjury(injO),
-			Dispositions: outcomeDispositions(disps), Veteran: tri(veteran),
-			CITRequested: tri(requested), CITDispatched: tri(sent), CITArrived: tri(arrived),
-			NoCITReason:     noCITLabel(noCIT.String),
+			Force:         outcomes.ForceLevelOf(citdesk.ForceLevel(force)),
+			PersonInjury:  outcomes.InjuryOf(citdesk.InjuryLevel(injP)),
+			OfficerInjury: outcomes.InjuryOf(citdesk.InjuryLevel(injO)),
+			Dispositions:  outcomeDispositions(disps),
+			Veteran:       outcomes.TriOfKnown(veteran.Bool, veteran.Valid),
+			CITRequested:  outcomes.TriOfKnown(requested.Bool, requested.Valid),
+			CITDispatched: outcomes.TriOfKnown(sent.Bool, sent.Valid),
+			CITArrived:    outcomes.TriOfKnown(arrived.Bool, arrived.Valid),
+			OfficerCIT:    outcomes.TriOfKnown(cit, citKnown),
+			NoCITReason:   outcomes.NoCITReasonOf(noCIT.String),
+			OnlineRequest: callSource.String == string(citdesk.SourceOnlineRequest),
+			ReferralConnected: outcomes.ReferralConnectedOf(citdesk.ReferralStatus(refStatus.String),
+				citdesk.ReferralStatus(refOutcome.String)),
 			HandoverMinutes: -1,
-			OnlineRequest:   callSource.String == string(citdesk.SourceOnlineRequest),
-			ReferralConnected: refStatus.String == string(citdesk.ReferralConnected) ||
-				refOutcome.String == string(citdesk.ReferralConnected),
 		}
 		if occurredKnown {
 			e.Occurred = fromMicros(occurred)
-		}
-		if citKnown {
-			e.OfficerCIT = outcomes.TriOf(cit)
 		}
 		if handover.Valid {
 			e.HandoverMinutes = int32(handover.Int64)
@@ -460,14 +347,12 @@ func (tx *Tx) loadOutcomeReferrals(ctx context.Context, agencyID int64, cond str
 			return nil, nil, fmt.Errorf("scan referral for outcomes: %w", err)
 		}
 		r := outcomes.Referral{
-			Created:   fromMicros(created),
-			Connected: status == string(citdesk.ReferralConnected) || outcome == string(citdesk.ReferralConnected),
+			Created:    fromMicros(created),
+			Connected:  outcomes.ReferralConnectedOf(citdesk.ReferralStatus(status), citdesk.ReferralStatus(outcome)),
+			OfficerCIT: outcomes.TriOfKnown(cit, citKnown),
 		}
 		if contact.Valid {
 			r.FirstContact = fromMicros(contact.Int64)
-		}
-		if citKnown {
-			r.OfficerCIT = outcomes.TriOf(cit)
 		}
 		if respect.Valid || safety.Valid || helped.Valid {
 			r.Survey = &outcomes.Survey{Respect: int(respect.Int64), Safety: int(safety.Int64), Help: int(helped.Int64)}
@@ -480,56 +365,6 @@ func (tx *Tx) loadOutcomeReferrals(ctx context.Context, agencyID int64, cond str
 	}
 	return refs, ids, nil
 }
-
-func tri(b sql.NullBool) outcomes.Tri {
-	if !b.Valid {
-		return outcomes.Unknown
-	}
-	return outcomes.TriOf(b.Bool)
-}
-
-// outcomeForce maps a stored force level; "" (imported history that did
-// not record it) is unknown.
-func outcomeForce(s string) outcomes.ForceLevel {
-	switch citdesk.ForceLevel(s) {
-	case citdesk.ForceNone:
-		return outcomes.ForceNone
-	case citdesk.ForceVerbal:
-		return outcomes.ForceVerbal
-	case citdesk.ForcePhysical:
-		return outcomes.ForcePhysical
-	case citdesk.ForceLessLethal:
-		return outcomes.ForceLessLethal
-	case citdesk.ForceLethal:
-		return outcomes.ForceLethal
-	}
-	return outcomes.ForceUnknown
-}
-
-// outcomeInjury maps a stored injury level; "" is unknown.
-func outcomeInjury(s string) outcomes.Injury {
-	switch citdesk.InjuryLevel(s) {
-	case citdesk.InjuryNone:
-		return outcomes.InjuryNone
-	case citdesk.InjuryMinor:
-		return outcomes.InjuryMinor
-	case citdesk.InjurySerious:
-		return outcomes.InjurySerious
-	case citdesk.InjuryFatal:
-		return outcomes.InjuryFatal
-	}
-	return outcomes.InjuryUnknown
-}
-
-// dispositionBits maps disposition names to the outcomes set's members.
-var dispositionBits = func() map[string]outcomes.Disposition {
-	m := map[string]outcomes.Disposition{}
-	for _, name := range outcomes.DispositionNames() {
-		d, _ := outcomes.ParseDisposition(name)
-		m[name] = d
-	}
-	return m
-}()
 
 // outcomeDispositions reads a stored disposition set, a JSON array of
 // names such as ["arrest","citation"], without a JSON decoder: it runs once
@@ -546,137 +381,9 @@ func outcomeDispositions(s string) outcomes.Dispositions {
 		if j < 0 {
 			return set
 		}
-		if d, ok := dispositionBits[s[:j]]; ok {
+		if d, ok := outcomes.DispositionOf(citdesk.Disposition(s[:j])); ok {
 			set = set.With(d)
 		}
 		s = s[j+1:]
 	}
-}
-
-// noCITLabel turns a recorded no-CIT reason code into its words.
-func noCITLabel(code string) string {
-	for _, r := range citdesk.NoCITReasons {
-		if r.Code == code {
-			if code == citdesk.NoCITOther {
-				return "Other"
-			}
-			return r.Label
-		}
-	}
-	return code
-}
-
-// params returns the computation's parameters for the agency and range.
-func (s *outcomeService) params(ctx context.Context, agencyID int64, from, to citdesk.Date) (outcomes.Params, error) {
-	var agency *citdesk.Agency
-	err := s.db.readTx(ctx, func(tx *Tx) (err error) { agency, err = tx.findAgency(ctx, "id = ?", agencyID); return })
-	if err != nil {
-		return outcomes.Params{}, err
-	}
-	return outcomes.Params{From: from, To: to, Location: agency.Location(), Now: s.db.now()}, nil
-}
-
-// Report computes every measure over the actor's agency's records.
-func (s *outcomeService) Report(ctx context.Context, from, to citdesk.Date) (outcomes.Report, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
-	if err != nil {
-		return outcomes.Report{}, err
-	}
-	p, err := s.params(ctx, actor.AgencyID, from, to)
-	if err != nil {
-		return outcomes.Report{}, err
-	}
-	snap, err := s.snapshotFor(ctx, actor.AgencyID)
-	if err != nil {
-		return outcomes.Report{}, err
-	}
-	snap.mu.RLock()
-	defer snap.mu.RUnlock()
-	return outcomes.Compute(snap.encs, snap.refs, p), nil
-}
-
-// Dashboard computes the report, its monthly CIT split and the previous
-// period's report over one snapshot.
-func (s *outcomeService) Dashboard(ctx context.Context, from, to citdesk.Date) (*outcomes.Dashboard, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.params(ctx, actor.AgencyID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := s.snapshotFor(ctx, actor.AgencyID)
-	if err != nil {
-		return nil, err
-	}
-	snap.mu.RLock()
-	defer snap.mu.RUnlock()
-	d := &outcomes.Dashboard{Report: outcomes.Compute(snap.encs, snap.refs, p), Split: outcomes.SplitByMonth(snap.encs, p)}
-	if pf, pt := outcomes.PreviousPeriod(from, to); !pf.IsZero() {
-		pp := p
-		pp.From, pp.To = pf, pt
-		prev := outcomes.Compute(snap.encs, snap.refs, pp)
-		d.Previous, d.PreviousFrom, d.PreviousTo = &prev, pf, pt
-	}
-	return d, nil
-}
-
-// Behind lists the encounters behind one figure, and records who looked.
-func (s *outcomeService) Behind(ctx context.Context, from, to citdesk.Date, measure, group, month string) ([]outcomes.DrillRow, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeDrillRoles...)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.params(ctx, actor.AgencyID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := s.snapshotFor(ctx, actor.AgencyID)
-	if err != nil {
-		return nil, err
-	}
-	snap.mu.RLock()
-	rows, ok := outcomes.Behind(snap.encs, p, measure, group, month)
-	snap.mu.RUnlock()
-	if !ok {
-		return nil, citdesk.FieldErrorf("measure", "%q has no list of encounters; choose one of %s (and group cit or non_cit, or none).",
-			measure, strings.Join(outcomes.DrillableIDs(), ", "))
-	}
-	detail := fmt.Sprintf("%s group=%s month=%s from=%s to=%s: %d encounters", measure, group, month, from, to, len(rows))
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		return tx.audit(ctx, actor, "outcomes.drilldown", "outcome", 0, detail)
-	})
-	return rows, err
-}
-
-// publicMaxAge bounds how long the public figures are kept while nothing
-// changes (the report and contact deadlines move with the clock).
-const publicMaxAge = 10 * time.Minute
-
-// Public returns the agency's public dashboard figures: aggregates only.
-// They are computed once per change of the records (or publicMaxAge), so
-// an anonymous caller cannot make the server compute over and over.
-func (s *outcomeService) Public(ctx context.Context, agencyID int64) ([]outcomes.PublicMeasure, error) {
-	p, err := s.params(ctx, agencyID, citdesk.Date{}, citdesk.Date{})
-	if err != nil {
-		return nil, err
-	}
-	snap, err := s.snapshotFor(ctx, agencyID)
-	if err != nil {
-		return nil, err
-	}
-	snap.mu.RLock()
-	if snap.public != nil && snap.publicOf == snap.gen && p.Now.Sub(snap.publicAt) < publicMaxAge {
-		defer snap.mu.RUnlock()
-		return snap.public, nil
-	}
-	pub, gen := outcomes.ComputePublic(snap.encs, snap.refs, p), snap.gen
-	snap.mu.RUnlock()
-	snap.mu.Lock()
-	if gen == snap.gen {
-		snap.public, snap.publicAt, snap.publicOf = pub, p.Now, gen
-	}
-	snap.mu.Unlock()
-	return pub, nil
 }

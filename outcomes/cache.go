@@ -1,0 +1,326 @@
+package outcomes
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"citdesk"
+)
+
+// Loader reads an agency's records for NewCachedService. The store
+// implements it in SQL; everything about keeping the records in memory
+// (the snapshot, merging changes, the background reload, the public
+// figures' cache) is here, so the store only answers "everything" and
+// "what changed since this stamp".
+type Loader interface {
+	// LoadAll reads every encounter and referral of the agency as they
+	// are at one moment, with the stamp of that moment.
+	LoadAll(ctx context.Context, agencyID int64) (*Records, error)
+	// LoadChangedSince reads, at one moment, what changed in the agency
+	// since stamp was taken. When something did (changed true), the
+	// records touched come back to replace the records of the same ids or
+	// join them; a record may come more than once, the last one counting.
+	// The returned stamp replaces stamp even when nothing changed: the
+	// loader may move on the point it counts changes from.
+	LoadChangedSince(ctx context.Context, agencyID int64, stamp ChangeStamp) (recs *Records, changed bool, err error)
+	// AgencyLocation returns the time zone the agency's dates are in
+	// (an error coded citdesk.ENOTFOUND when there is no such agency).
+	AgencyLocation(ctx context.Context, agencyID int64) (*time.Location, error)
+	// RecordDrilldown records in the audit trail that actor listed the
+	// encounters behind a figure, as detail says: the list names records,
+	// so who looked must be known.
+	RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string) error
+}
+
+// Records are an agency's encounters and referrals as a Loader read them,
+// each with its id in the store (the key by which a later change replaces
+// it), and the stamp of the moment they were read.
+type Records struct {
+	Encounters   []Encounter
+	EncounterIDs []int64 // EncounterIDs[i] is the id of Encounters[i]
+	Referrals    []Referral
+	ReferralIDs  []int64 // ReferralIDs[i] is the id of Referrals[i]
+	Stamp        ChangeStamp
+}
+
+// ChangeStamp is where a read of the records stands in their history, in
+// the Loader's terms: the rows of encounters, referrals and calls changed
+// at or after Since, counted with the sum of their versions, so any insert
+// or update moves one of the numbers. The cache keeps the latest stamp and
+// hands it back to LoadChangedSince; it never looks inside.
+type ChangeStamp struct {
+	Since   time.Time
+	Changed [3]RowsChanged // encounters, referrals, calls
+}
+
+// RowsChanged counts the rows of one table changed in a ChangeStamp's
+// window and sums their versions.
+type RowsChanged struct{ Rows, Versions int64 }
+
+// NewCachedService returns a Service that computes the figures over a
+// snapshot of each agency's records, read through l, with clock giving
+// the time the figures are computed at. A full reload runs in the
+// background when a snapshot is older than maxAge, to catch any change
+// LoadChangedSince does not see. Each call has a cache of its own, so
+// make one and share it.
+//
+// Why a snapshot: computing every measure over a million encounters takes
+// about 135 ms (BenchmarkCompute), but reading a million rows out of the
+// database and scanning them takes several seconds, so loading on each
+// request would miss the 300 ms target by far. The snapshot is loaded
+// once, then kept current by asking the loader, before each use, what
+// changed since the last read (cheap when nothing did) and putting only
+// those records in place.
+func NewCachedService(l Loader, clock citdesk.Clock, maxAge time.Duration) Service {
+	return &cachedService{loader: l, clock: clock, maxAge: maxAge, snaps: map[int64]*snapshot{}}
+}
+
+// cachedService is NewCachedService's Service.
+type cachedService struct {
+	loader Loader
+	clock  citdesk.Clock
+	maxAge time.Duration
+
+	mu    sync.Mutex
+	snaps map[int64]*snapshot
+}
+
+// snapshot is one agency's records as the measures need them.
+type snapshot struct {
+	agencyID int64
+
+	refresh sync.Mutex   // one refresh at a time
+	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
+
+	encs  []Encounter
+	encAt map[int64]int // encounter id → index in encs
+	refs  []Referral
+	refAt map[int64]int // referral id → index in refs
+
+	stamp    ChangeStamp // read and written under refresh only
+	loadedAt time.Time
+	loaded   bool
+	gen      uint64 // counts the loads that changed the records
+
+	// The public figures, kept until the records change or publicMaxAge
+	// passes: anyone may ask for them, so asking again must cost nothing.
+	public   []PublicMeasure
+	publicAt time.Time
+	publicOf uint64 // the gen they were computed from
+
+	reloading atomic.Bool // a background full reload is running
+}
+
+// snapshotFor returns the agency's snapshot, current.
+func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snapshot, error) {
+	s.mu.Lock()
+	snap, ok := s.snaps[agencyID]
+	if !ok {
+		snap = &snapshot{agencyID: agencyID}
+		s.snaps[agencyID] = snap
+	}
+	s.mu.Unlock()
+
+	snap.refresh.Lock()
+	defer snap.refresh.Unlock()
+	if !snap.loaded {
+		recs, err := s.loader.LoadAll(ctx, agencyID)
+		if err != nil {
+			return snap, err
+		}
+		s.install(snap, recs)
+		return snap, nil
+	}
+	if err := s.deltaLoad(ctx, snap); err != nil {
+		return snap, err
+	}
+	if s.clock.Now().Sub(snap.loadedAt) > s.maxAge && snap.reloading.CompareAndSwap(false, true) {
+		// Served from the snapshot just brought up to date. The full
+		// reload reads without holding the refresh lock (a million rows
+		// take seconds, and requests must not wait for them), then takes
+		// it to put the new records in place; what changed meanwhile is
+		// read by the next request's delta, since the new stamp is that of
+		// the reload's read. If it fails, the snapshot stays as it was and
+		// a later request tries again.
+		go func() {
+			defer snap.reloading.Store(false)
+			recs, err := s.loader.LoadAll(context.WithoutCancel(ctx), snap.agencyID)
+			if err != nil {
+				return
+			}
+			snap.refresh.Lock()
+			defer snap.refresh.Unlock()
+			s.install(snap, recs)
+		}()
+	}
+	return snap, nil
+}
+
+// install puts a full read in place; the caller holds snap.refresh.
+func (s *cachedService) install(snap *snapshot, recs *Records) {
+	encAt := make(map[int64]int, len(recs.EncounterIDs))
+	for i, id := range recs.EncounterIDs {
+		encAt[id] = i
+	}
+	refAt := make(map[int64]int, len(recs.ReferralIDs))
+	for i, id := range recs.ReferralIDs {
+		refAt[id] = i
+	}
+	now := s.clock.Now()
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	snap.encs, snap.encAt, snap.refs, snap.refAt = recs.Encounters, encAt, recs.Referrals, refAt
+	snap.stamp, snap.loadedAt, snap.loaded = recs.Stamp, now, true
+	snap.gen++
+}
+
+// deltaLoad puts in place what changed since the snapshot's stamp, if
+// anything did; the caller holds snap.refresh.
+func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
+	recs, changed, err := s.loader.LoadChangedSince(ctx, snap.agencyID, snap.stamp)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		// Only the stamp may have moved: no computation reads it, so
+		// there is no need to wait for them.
+		snap.stamp = recs.Stamp
+		return nil
+	}
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	for i, id := range recs.EncounterIDs {
+		if at, ok := snap.encAt[id]; ok {
+			snap.encs[at] = recs.Encounters[i]
+		} else {
+			snap.encAt[id] = len(snap.encs)
+			snap.encs = append(snap.encs, recs.Encounters[i])
+		}
+	}
+	for i, id := range recs.ReferralIDs {
+		if at, ok := snap.refAt[id]; ok {
+			snap.refs[at] = recs.Referrals[i]
+		} else {
+			snap.refAt[id] = len(snap.refs)
+			snap.refs = append(snap.refs, recs.Referrals[i])
+		}
+	}
+	snap.stamp = recs.Stamp
+	snap.gen++
+	return nil
+}
+
+// params returns the computation's parameters for the agency and range.
+func (s *cachedService) params(ctx context.Context, agencyID int64, from, to citdesk.Date) (Params, error) {
+	loc, err := s.loader.AgencyLocation(ctx, agencyID)
+	if err != nil {
+		return Params{}, err
+	}
+	return Params{From: from, To: to, Location: loc, Now: s.clock.Now()}, nil
+}
+
+// Report computes every measure over the actor's agency's records.
+func (s *cachedService) Report(ctx context.Context, from, to citdesk.Date) (Report, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
+	if err != nil {
+		return Report{}, err
+	}
+	p, err := s.params(ctx, actor.AgencyID, from, to)
+	if err != nil {
+		return Report{}, err
+	}
+	snap, err := s.snapshotFor(ctx, actor.AgencyID)
+	if err != nil {
+		return Report{}, err
+	}
+	snap.mu.RLock()
+	defer snap.mu.RUnlock()
+	return Compute(snap.encs, snap.refs, p), nil
+}
+
+// Dashboard computes the report, its monthly CIT split and the previous
+// period's report over one snapshot.
+func (s *cachedService) Dashboard(ctx context.Context, from, to citdesk.Date) (*Dashboard, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.params(ctx, actor.AgencyID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.snapshotFor(ctx, actor.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	snap.mu.RLock()
+	defer snap.mu.RUnlock()
+	d := &Dashboard{Report: Compute(snap.encs, snap.refs, p), Split: SplitByMonth(snap.encs, p)}
+	if pf, pt := PreviousPeriod(from, to); !pf.IsZero() {
+		pp := p
+		pp.From, pp.To = pf, pt
+		prev := Compute(snap.encs, snap.refs, pp)
+		d.Previous, d.PreviousFrom, d.PreviousTo = &prev, pf, pt
+	}
+	return d, nil
+}
+
+// Behind lists the encounters behind one figure, and records who looked.
+func (s *cachedService) Behind(ctx context.Context, from, to citdesk.Date, measure, group, month string) ([]DrillRow, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeDrillRoles...)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.params(ctx, actor.AgencyID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.snapshotFor(ctx, actor.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	snap.mu.RLock()
+	rows, ok := Behind(snap.encs, p, measure, group, month)
+	snap.mu.RUnlock()
+	if !ok {
+		return nil, citdesk.FieldErrorf("measure", "%q has no list of encounters; choose one of %s (and group cit or non_cit, or none).",
+			measure, strings.Join(DrillableIDs(), ", "))
+	}
+	detail := fmt.Sprintf("%s group=%s month=%s from=%s to=%s: %d encounters", measure, group, month, from, to, len(rows))
+	return rows, s.loader.RecordDrilldown(ctx, actor, detail)
+}
+
+// publicMaxAge bounds how long the public figures are kept while nothing
+// changes (the report and contact deadlines move with the clock).
+const publicMaxAge = 10 * time.Minute
+
+// Public returns the agency's public dashboard figures: aggregates only.
+// They are computed once per change of the records (or publicMaxAge), so
+// an anonymous caller cannot make the server compute over and over.
+func (s *cachedService) Public(ctx context.Context, agencyID int64) ([]PublicMeasure, error) {
+	p, err := s.params(ctx, agencyID, citdesk.Date{}, citdesk.Date{})
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.snapshotFor(ctx, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	snap.mu.RLock()
+	if snap.public != nil && snap.publicOf == snap.gen && p.Now.Sub(snap.publicAt) < publicMaxAge {
+		defer snap.mu.RUnlock()
+		return snap.public, nil
+	}
+	pub, gen := ComputePublic(snap.encs, snap.refs, p), snap.gen
+	snap.mu.RUnlock()
+	snap.mu.Lock()
+	if gen == snap.gen {
+		snap.public, snap.publicAt, snap.publicOf = pub, p.Now, gen
+	}
+	snap.mu.Unlock()
+	return pub, nil
+}
