@@ -218,6 +218,11 @@ func TestCachedServiceReloads(t *testing.T) {
 			t.Errorf("during the reload use_of_force = %d, want the snapshot's 0", c)
 		}
 	}
+	// The reload runs in the background: wait for it to start, then check
+	// that only one started.
+	for start := time.Now(); l.count("LoadAll") < 2 && time.Since(start) < 5*time.Second; {
+		time.Sleep(time.Millisecond)
+	}
 	if n := l.count("LoadAll"); n != 2 {
 		t.Errorf("%d full loads during the reload, want 2 (one running)", n)
 	}

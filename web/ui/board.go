@@ -400,7 +400,7 @@ func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64)
 			}
 		}
 		if a.NoCITReason != "" {
-			pa.Reason = noCITLabel(a.NoCITReason)
+			pa.Reason = citdesk.NoCITReasonLabel(a.NoCITReason)
 			if a.NoCITText != "" {
 				pa.Reason += ": " + a.NoCITText
 			}
@@ -457,15 +457,6 @@ func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64)
 		}
 	}
 	return p, nil
-}
-
-func noCITLabel(code string) string {
-	for _, r := range citdesk.NoCITReasons {
-		if r.Code == code {
-			return r.Label
-		}
-	}
-	return code
 }
 
 // etaText says how far an officer is: "about 4 min · 3.1 km".
