@@ -17,14 +17,6 @@ func (db *DB) CallService() citdesk.CallService { return callService{db} }
 
 type callService struct{ db *DB }
 
-var (
-	// callReadRoles see every call of the agency; an officer sees the
-	// calls they were assigned to.
-	callReadRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin, citdesk.RoleCoordinator}
-	// callWriteRoles take calls and send officers.
-	callWriteRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin}
-)
-
 const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
 	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, updated_at, version`
 
@@ -66,7 +58,7 @@ func (tx *Tx) findCall(ctx context.Context, agencyID, id int64, lock bool) (*cit
 
 // CreateCall records a new pending call (dispatcher or admin).
 func (s callService) CreateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +135,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		if err != nil {
 			return err
 		}
-		if actor.HasRole(callReadRoles...) {
+		if actor.HasRole(citdesk.CallReadRoles...) {
 			return nil
 		}
 		if actor.OfficerID != nil {
@@ -165,7 +157,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 
 // ListCalls lists the agency's calls (dispatcher, admin, coordinator).
 func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*citdesk.Call, error) {
-	actor, err := citdesk.RequireRole(ctx, callReadRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.CallReadRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +206,7 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 // admin). The status may only move from open to closed, and only once no
 // officer is still on the call; the received time and creator never change.
 func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -343,7 +335,7 @@ func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, 
 // officer's duty status becomes dispatched and a pending call becomes
 // dispatched, in the same transaction.
 func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -389,7 +381,7 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		}
 		a.CITStatus = officer.CIT.Status
 		a.CITCertified = officer.CIT.Status.Certified()
-		if call.CITRequested && before == 0 && !a.CITCertified {
+		if citdesk.NeedsNoCITReason(call, before, a.CITStatus) {
 			if err := citdesk.ValidateNoCITReason(a.NoCITReason, a.NoCITText); err != nil {
 				return err
 			}
@@ -455,7 +447,7 @@ func (s callService) FindAssignmentByID(ctx context.Context, id int64) (*citdesk
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(callReadRoles...) && !actor.IsOfficer(a.OfficerID) {
+	if !actor.HasRole(citdesk.CallReadRoles...) && !actor.IsOfficer(a.OfficerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	return a, nil
@@ -469,7 +461,7 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(callReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
+	if !actor.HasRole(citdesk.CallReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	q := assignmentSelect + ` WHERE a.agency_id = ?`
@@ -543,7 +535,7 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		} else if err != nil {
 			return err
 		}
-		if !actor.HasRole(callWriteRoles...) && !actor.IsOfficer(officerID) {
+		if !actor.HasRole(citdesk.DispatchRoles...) && !actor.IsOfficer(officerID) {
 			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
 		}
 		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {

@@ -18,9 +18,6 @@ func (db *DB) EncounterService() citdesk.EncounterService { return encounterServ
 
 type encounterService struct{ db *DB }
 
-// Roles that review reports.
-var reviewRoles = []citdesk.Role{citdesk.RoleCoordinator}
-
 const encounterColumns = `id, agency_id, officer_id, officer_cit_certified, call_id, assignment_id, person_id,
 	occurred_at, address, lat, lon, contact_start, behaviors, primary_problem, suicide_related,
 	weapons, weapon_type, weapon_secured, deescalation, force_level, injury_person, injury_officer, injury_other,
@@ -117,15 +114,17 @@ func (tx *Tx) officerCertifiedOn(ctx context.Context, agency *citdesk.Agency, of
 // reporting officer, a coordinator, or the liaison its referral is
 // assigned to.
 func (tx *Tx) canReadEncounter(ctx context.Context, a *citdesk.Actor, e *citdesk.Encounter) (bool, error) {
-	if a.UserID == 0 || a.HasRole(reviewRoles...) || a.IsOfficer(e.OfficerID) {
+	if citdesk.CanReadEncounter(a, e, false) {
 		return true, nil
 	}
-	if a.HasRole(citdesk.RoleLiaison) {
-		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE agency_id = ? AND encounter_id = ? AND liaison_user_id = ?`, a.AgencyID, e.ID, a.UserID).Scan(&n)
-		return n > 0, err
+	if !a.HasRole(citdesk.RoleLiaison) {
+		return false, nil
 	}
-	return false, nil
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE agency_id = ? AND encounter_id = ? AND liaison_user_id = ?`, a.AgencyID, e.ID, a.UserID).Scan(&n); err != nil {
+		return false, err
+	}
+	return citdesk.CanReadEncounter(a, e, n > 0), nil
 }
 
 // reportingOfficer returns the officer the actor files reports as: their
@@ -417,14 +416,16 @@ func (tx *Tx) loadOwnEditable(ctx context.Context, actor *citdesk.Actor, id, ver
 	if err != nil {
 		return nil, err
 	}
-	if !actor.IsOfficer(old.OfficerID) && actor.UserID != 0 {
-		if ok, _ := tx.canReadEncounter(ctx, actor, old); !ok {
-			return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
+	if err := citdesk.CheckEditEncounter(actor, old); err != nil {
+		// Someone who may not even read the report is not told it exists.
+		if citdesk.ErrorCode(err) == citdesk.EFORBIDDEN {
+			if ok, rerr := tx.canReadEncounter(ctx, actor, old); rerr != nil {
+				return nil, rerr
+			} else if !ok {
+				return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
+			}
 		}
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
-	}
-	if !old.Status.Editable() {
-		return nil, citdesk.Errorf(citdesk.ECONFLICT, "This report is %s and can no longer be edited.", strings.ToLower(old.Status.Label()))
+		return nil, err
 	}
 	if old.Version != version {
 		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
@@ -581,11 +582,8 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 	if err != nil {
 		return nil, err
 	}
-	if actor.IsOfficer(e.OfficerID) {
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "Another coordinator must review your own report.")
-	}
-	if !e.Status.CanMoveTo(to) {
-		return nil, citdesk.Errorf(citdesk.ECONFLICT, "A %s report cannot be %s; only reports awaiting review can.", strings.ToLower(e.Status.Label()), to)
+	if err := citdesk.CheckReviewEncounter(actor, e, to); err != nil {
+		return nil, err
 	}
 	if e.Version != version {
 		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
@@ -595,7 +593,7 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 
 // ReturnEncounter sends a submitted report back to its officer with a comment.
 func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64, comment string) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -617,7 +615,7 @@ func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64
 
 // ApproveEncounter approves a submitted report; it is read-only after.
 func (s encounterService) ApproveEncounter(ctx context.Context, id, version int64) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +632,7 @@ func (s encounterService) ApproveEncounter(ctx context.Context, id, version int6
 // CorrectEncounter changes an approved report: the old state is kept as a
 // version with who corrected it and why, and the report stays approved.
 func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encounter, reason string) error {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return err
 	}
@@ -649,8 +647,8 @@ func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encou
 		if err != nil {
 			return err
 		}
-		if old.Status != citdesk.EncounterApproved {
-			return citdesk.Errorf(citdesk.ECONFLICT, "Only approved reports are corrected; a %s report is edited by its officer.", strings.ToLower(old.Status.Label()))
+		if err := citdesk.CheckCorrectEncounter(actor, old); err != nil {
+			return err
 		}
 		if old.Version != e.Version {
 			return citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")

@@ -17,9 +17,6 @@ func (db *DB) OfficerService() citdesk.OfficerService { return officerService{db
 
 type officerService struct{ db *DB }
 
-// Roles that manage the roster and training.
-var rosterRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin}
-
 const officerColumns = `o.id, o.agency_id, o.badge, o.first_name, o.last_name, o.rank, o.call_sign, o.shift, o.phone, o.active, o.created_at, o.updated_at, o.version,
 	d.status, d.since, d.lat, d.lon, d.position_at`
 
@@ -104,7 +101,7 @@ func scanTraining(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdes
 
 // CreateOfficer adds an officer to the roster (coordinator or admin).
 func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -219,7 +216,7 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 
 // UpdateOfficer saves the roster fields of o when o.Version is current.
 func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -256,7 +253,7 @@ func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdes
 // UpsertOfficerByBadge creates the officer with o.Badge, or updates its
 // roster fields, for imports: a re-import updates rather than duplicates.
 func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer) (bool, error) {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return false, err
 	}
@@ -282,7 +279,7 @@ func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Off
 // AddTraining records a completed course (coordinator or admin). The same
 // officer, kind and date twice is a conflict, so re-imports add nothing.
 func (s officerService) AddTraining(ctx context.Context, r *citdesk.TrainingRecord) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -338,7 +335,7 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(rosterRoles...) && !actor.IsOfficer(officerID) {
+	if !actor.HasRole(citdesk.RosterRoles...) && !actor.IsOfficer(officerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own training record.")
 	}
 	var out []*citdesk.TrainingRecord
@@ -350,14 +347,11 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 	return out, err
 }
 
-// measureRoles may read agency-wide training and status history for measures.
-var measureRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-
 // ListAgencyTraining returns every training record of the actor's agency,
 // by officer and date: for coverage, which needs each officer's CIT status
 // on each day of a range (coordinator, admin or analyst).
 func (s officerService) ListAgencyTraining(ctx context.Context) ([]*citdesk.TrainingRecord, error) {
-	actor, err := citdesk.RequireRole(ctx, measureRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +371,7 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 	if err != nil {
 		return err
 	}
-	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.RoleDispatcher, citdesk.RoleAdmin) {
+	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.DispatchRoles...) {
 		return citdesk.Errorf(citdesk.EFORBIDDEN, "Officers may set only their own status.")
 	}
 	if !c.Status.Valid() {
@@ -471,15 +465,13 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 	return tx.audit(ctx, actor, "officer.status", "officer", c.OfficerID, string(c.Status))
 }
 
-var historyRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-
 // StatusHistory returns one officer's status changes in [from, to), oldest first.
 func (s officerService) StatusHistory(ctx context.Context, officerID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(historyRoles...) && !actor.IsOfficer(officerID) {
+	if !actor.HasRole(citdesk.OfficerViewRoles...) && !actor.IsOfficer(officerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own status history.")
 	}
 	var out []*citdesk.StatusChange
@@ -494,7 +486,7 @@ func (s officerService) StatusHistory(ctx context.Context, officerID int64, from
 // AgencyStatusHistory returns every officer's status changes in [from, to)
 // and each officer's last change before from, oldest first.
 func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.Time) ([]*citdesk.StatusChange, error) {
-	actor, err := citdesk.RequireRole(ctx, historyRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.OfficerViewRoles...)
 	if err != nil {
 		return nil, err
 	}
