@@ -184,22 +184,32 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	f.Limit = min(f.Limit, 1000)
 	q += order + ` LIMIT ` + strconv.Itoa(f.Limit)
 	var calls []*citdesk.Call
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("list calls: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCall(rows)
-			if err != nil {
-				return err
-			}
-			calls = append(calls, c)
-		}
-		return rows.Err()
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		calls, err = tx.listCalls(ctx, q, args...)
+		return err
 	})
 	return calls, err
+}
+
+// openCallsQuery lists an agency's open calls, longest waiting first, as
+// ListCalls with Open does.
+const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene') ORDER BY received_at, id LIMIT 1000`
+
+func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.Call, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	defer rows.Close()
+	var calls []*citdesk.Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, c)
+	}
+	return calls, rows.Err()
 }
 
 // UpdateCall saves a call's fields when c.Version is current (dispatcher or
@@ -464,8 +474,19 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 	if !actor.HasRole(citdesk.CallReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
+	var out []*citdesk.Assignment
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.listAssignments(ctx, actor.AgencyID, f)
+		return err
+	})
+	return out, err
+}
+
+// listAssignments lists agencyID's assignments that f selects, oldest
+// dispatch first.
+func (tx *Tx) listAssignments(ctx context.Context, agencyID int64, f citdesk.AssignmentFilter) ([]*citdesk.Assignment, error) {
 	q := assignmentSelect + ` WHERE a.agency_id = ?`
-	args := []any{actor.AgencyID}
+	args := []any{agencyID}
 	if f.CallID != 0 {
 		q += ` AND a.call_id = ?`
 		args = append(args, f.CallID)
@@ -482,23 +503,20 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 		args = append(args, micros(f.Since))
 	}
 	q += ` ORDER BY a.dispatched_at, a.id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list assignments: %w", err)
+	}
+	defer rows.Close()
 	var out []*citdesk.Assignment
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+	for rows.Next() {
+		a, err := scanAssignment(rows)
 		if err != nil {
-			return fmt.Errorf("list assignments: %w", err)
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAssignment(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // MoveAssignment moves an assignment forward when version is current: by

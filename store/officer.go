@@ -164,8 +164,23 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 	if err != nil {
 		return nil, err
 	}
+	var officers []*citdesk.Officer
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		officers, err = tx.listOfficers(ctx, agency, f)
+		return err
+	})
+	return officers, err
+}
+
+// listOfficers lists agency's officers that f selects, ordered by last
+// name, with CIT standing and duty state.
+func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdesk.OfficerFilter) ([]*citdesk.Officer, error) {
 	q := `SELECT ` + officerColumns + officerFrom + ` WHERE o.agency_id = ?`
-	args := []any{actor.AgencyID}
+	args := []any{agency.ID}
 	if f.Active != nil {
 		q += ` AND o.active = ?`
 		args = append(args, *f.Active)
@@ -179,30 +194,23 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 		args = append(args, like, like, like, like)
 	}
 	q += ` ORDER BY LOWER(o.last_name), LOWER(o.first_name), o.id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var officers []*citdesk.Officer
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+	for rows.Next() {
+		o, err := scanOfficer(rows)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOfficer(rows)
-			if err != nil {
-				return err
-			}
-			officers = append(officers, o)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return tx.decorate(ctx, agency, officers)
-	})
-	if err != nil || f.CITStatus == "" {
+		officers = append(officers, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.decorate(ctx, agency, officers); err != nil || f.CITStatus == "" {
 		return officers, err
 	}
 	kept := officers[:0]
