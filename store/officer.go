@@ -499,19 +499,28 @@ func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.T
 		return nil, err
 	}
 	var out []*citdesk.StatusChange
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
-			WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
-			actor.AgencyID, actor.AgencyID, micros(from))
-		if err != nil {
-			return err
-		}
-		during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
-			WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, actor.AgencyID, micros(from), micros(to))
-		out = append(before, during...)
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.agencyStatusHistory(ctx, actor.AgencyID, from, to)
 		return err
 	})
 	return out, err
+}
+
+// agencyStatusHistory returns every officer's status changes in [from, to)
+// after each officer's last change before from.
+func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
+	before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
+		WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
+		agencyID, agencyID, micros(from))
+	if err != nil {
+		return nil, err
+	}
+	during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
+		WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, agencyID, micros(from), micros(to))
+	if err != nil {
+		return nil, err
+	}
+	return append(before, during...), nil
 }
 
 func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
@@ -546,4 +555,64 @@ func (db *DB) publish(ctx context.Context, typ string, agencyID, objectID int64,
 		return
 	}
 	db.Events.Publish(ctx, citdesk.Event{AgencyID: agencyID, Type: typ, ObjectID: objectID, Payload: b})
+}
+
+// Coverage implements citdesk.OfficerService: the range is checked before
+// anything is read, and a range with no hour passed yet reads nothing more.
+func (s officerService) Coverage(ctx context.Context, from, to citdesk.Date) (*citdesk.CoverageReport, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var rep *citdesk.CoverageReport
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if rep, err = citdesk.NewCoverageReport(from, to, tx.now, agency.Location()); err != nil || rep.Empty() {
+			return err
+		}
+		changes, err := tx.agencyStatusHistory(ctx, actor.AgencyID, rep.Start, rep.End)
+		if err != nil {
+			return err
+		}
+		training, err := scanTraining(ctx, tx, `SELECT id, agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at
+			FROM training_records WHERE agency_id = ? ORDER BY officer_id, completed, id`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		rep.Count(changes, training, agency.Policy)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// RosterSummary implements citdesk.OfficerService.
+func (s officerService) RosterSummary(ctx context.Context) (*citdesk.RosterSummary, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var sum *citdesk.RosterSummary
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		active := true
+		officers, err := tx.listOfficers(ctx, agency, citdesk.OfficerFilter{Active: &active})
+		if err != nil {
+			return err
+		}
+		sum = citdesk.SummarizeRoster(officers, citdesk.DateOf(tx.now, agency.Location()), agency.Policy)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
 }
