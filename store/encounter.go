@@ -410,8 +410,21 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 	return out, err
 }
 
-// loadForChange reads a report for a change by its reporting officer.
+// loadOwnEditable reads a report, locked, for a change by its reporting
+// officer from version.
 func (tx *Tx) loadOwnEditable(ctx context.Context, actor *citdesk.Actor, id, version int64) (*citdesk.Encounter, error) {
+	old, err := tx.loadEditable(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if old.Version != version {
+		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
+	}
+	return old, nil
+}
+
+// loadEditable reads a report, locked, that the actor may change now.
+func (tx *Tx) loadEditable(ctx context.Context, actor *citdesk.Actor, id int64) (*citdesk.Encounter, error) {
 	old, err := tx.findEncounter(ctx, actor.AgencyID, id, true)
 	if err != nil {
 		return nil, err
@@ -426,9 +439,6 @@ func (tx *Tx) loadOwnEditable(ctx context.Context, actor *citdesk.Actor, id, ver
 			}
 		}
 		return nil, err
-	}
-	if old.Version != version {
-		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
 	}
 	return old, nil
 }
@@ -699,26 +709,7 @@ func (s encounterService) ListEncounterVersions(ctx context.Context, id int64) (
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, encounter_id, revision, by_user_id, by_name, reason, data, created_at FROM encounter_versions
-			WHERE agency_id = ? AND encounter_id = ? ORDER BY revision`, actor.AgencyID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v citdesk.EncounterVersion
-			var data string
-			var at int64
-			if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, &data, &at); err != nil {
-				return err
-			}
-			v.At = fromMicros(at)
-			if err := json.Unmarshal([]byte(data), &v.Old); err != nil {
-				return fmt.Errorf("decode version %d: %w", v.ID, err)
-			}
-			out = append(out, &v)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = tx.encounterVersions(ctx, actor.AgencyID, id); err != nil {
 			return err
 		}
 		if len(out) == 0 {
@@ -746,23 +737,55 @@ func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*ci
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, action, by_user_id, by_name, comment, at FROM encounter_reviews
-			WHERE agency_id = ? AND encounter_id = ? ORDER BY at, id`, actor.AgencyID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r citdesk.ReviewEvent
-			var action string
-			var at int64
-			if err := rows.Scan(&r.ID, &action, &r.ByUserID, &r.By, &r.Comment, &at); err != nil {
-				return err
-			}
-			r.Action, r.At = citdesk.ReviewAction(action), fromMicros(at)
-			out = append(out, &r)
-		}
-		return rows.Err()
+		out, err = tx.reviewEvents(ctx, actor.AgencyID, id)
+		return err
 	})
 	return out, err
+}
+
+// encounterVersions reads report id's earlier versions, oldest first.
+func (tx *Tx) encounterVersions(ctx context.Context, agencyID, id int64) ([]*citdesk.EncounterVersion, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, encounter_id, revision, by_user_id, by_name, reason, data, created_at FROM encounter_versions
+		WHERE agency_id = ? AND encounter_id = ? ORDER BY revision`, agencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*citdesk.EncounterVersion
+	for rows.Next() {
+		var v citdesk.EncounterVersion
+		var data string
+		var at int64
+		if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, &data, &at); err != nil {
+			return nil, err
+		}
+		v.At = fromMicros(at)
+		if err := json.Unmarshal([]byte(data), &v.Old); err != nil {
+			return nil, fmt.Errorf("decode version %d: %w", v.ID, err)
+		}
+		out = append(out, &v)
+	}
+	return out, rows.Err()
+}
+
+// reviewEvents reads report id's review history, oldest first.
+func (tx *Tx) reviewEvents(ctx context.Context, agencyID, id int64) ([]*citdesk.ReviewEvent, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, action, by_user_id, by_name, comment, at FROM encounter_reviews
+		WHERE agency_id = ? AND encounter_id = ? ORDER BY at, id`, agencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*citdesk.ReviewEvent
+	for rows.Next() {
+		var r citdesk.ReviewEvent
+		var action string
+		var at int64
+		if err := rows.Scan(&r.ID, &action, &r.ByUserID, &r.By, &r.Comment, &at); err != nil {
+			return nil, err
+		}
+		r.Action, r.At = citdesk.ReviewAction(action), fromMicros(at)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
 }
