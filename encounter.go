@@ -713,4 +713,32 @@ type EncounterService interface {
 	// beyond verbal commands and without arrest: continuity of care for
 	// the recommender. It returns officer ids only.
 	PriorContactOfficers(ctx context.Context, callID int64) ([]int64, error)
+	// FindReportFile returns report id with everything its page shows,
+	// read in one transaction that leaves one audit event per record read:
+	// the report, and its person and referral when they are returned.
+	FindReportFile(ctx context.Context, id int64) (*ReportFile, error)
+	// EditEncounter changes report id in one write transaction and one
+	// audit event: it reads the stored report, checks that the actor may
+	// edit it (CheckEditEncounter), lets edit change a copy (edit may set
+	// Version to the one the client worked from), then validates and
+	// saves it as UpdateEncounter does. It returns the saved report.
+	EditEncounter(ctx context.Context, id int64, edit func(e *Encounter, agency *Agency) error) (*Encounter, error)
+}
+
+// ReportFile is a contact report with everything its page shows, read
+// together so the page is one consistent snapshot.
+type ReportFile struct {
+	Encounter *Encounter
+	// Agency is the report's agency: its time zone and the policy's words.
+	Agency      *Agency
+	OfficerName string
+	// Person is the linked person, when there is one and the actor may
+	// see it.
+	Person   *Person
+	Reviews  []*ReviewEvent      // oldest first
+	Versions []*EncounterVersion // the states before each correction, oldest first
+	// Referral is the report's referral to the liaison, for the
+	// coordinator and the liaison it is assigned to (ReferralRoles);
+	// nil otherwise or when there is none.
+	Referral *Referral
 }

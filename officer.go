@@ -220,4 +220,14 @@ type OfficerService interface {
 	// AgencyStatusHistory returns every officer's changes in [from, to),
 	// plus each officer's last change before from, for coverage.
 	AgencyStatusHistory(ctx context.Context, from, to time.Time) ([]*StatusChange, error)
+
+	// Coverage measures CIT coverage over the local dates from to to,
+	// inclusive (zero dates: the last DefaultCoverageDays whole days),
+	// reading the agency, status history and training in one read
+	// transaction. MeasureRoles only.
+	Coverage(ctx context.Context, from, to Date) (*CoverageReport, error)
+	// RosterSummary summarises the active roster's CIT certification and
+	// awareness training against CITBenchmark, from one read transaction.
+	// MeasureRoles only.
+	RosterSummary(ctx context.Context) (*RosterSummary, error)
 }

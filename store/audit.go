@@ -35,6 +35,7 @@ func (tx *Tx) appendAudit(ctx context.Context, e *citdesk.AuditEvent) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
+	tx.audits++
 	return nil
 }
 

@@ -17,14 +17,6 @@ func (db *DB) CallService() citdesk.CallService { return callService{db} }
 
 type callService struct{ db *DB }
 
-var (
-	// callReadRoles see every call of the agency; an officer sees the
-	// calls they were assigned to.
-	callReadRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin, citdesk.RoleCoordinator}
-	// callWriteRoles take calls and send officers.
-	callWriteRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin}
-)
-
 const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
 	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, updated_at, version`
 
@@ -66,7 +58,7 @@ func (tx *Tx) findCall(ctx context.Context, agencyID, id int64, lock bool) (*cit
 
 // CreateCall records a new pending call (dispatcher or admin).
 func (s callService) CreateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +135,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		if err != nil {
 			return err
 		}
-		if actor.HasRole(callReadRoles...) {
+		if actor.HasRole(citdesk.CallReadRoles...) {
 			return nil
 		}
 		if actor.OfficerID != nil {
@@ -165,7 +157,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 
 // ListCalls lists the agency's calls (dispatcher, admin, coordinator).
 func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*citdesk.Call, error) {
-	actor, err := citdesk.RequireRole(ctx, callReadRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.CallReadRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -192,29 +184,39 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	f.Limit = min(f.Limit, 1000)
 	q += order + ` LIMIT ` + strconv.Itoa(f.Limit)
 	var calls []*citdesk.Call
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("list calls: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCall(rows)
-			if err != nil {
-				return err
-			}
-			calls = append(calls, c)
-		}
-		return rows.Err()
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		calls, err = tx.listCalls(ctx, q, args...)
+		return err
 	})
 	return calls, err
+}
+
+// openCallsQuery lists an agency's open calls, longest waiting first, as
+// ListCalls with Open does.
+const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene') ORDER BY received_at, id LIMIT 1000`
+
+func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.Call, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	defer rows.Close()
+	var calls []*citdesk.Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, c)
+	}
+	return calls, rows.Err()
 }
 
 // UpdateCall saves a call's fields when c.Version is current (dispatcher or
 // admin). The status may only move from open to closed, and only once no
 // officer is still on the call; the received time and creator never change.
 func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -343,7 +345,7 @@ func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, 
 // officer's duty status becomes dispatched and a pending call becomes
 // dispatched, in the same transaction.
 func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
-	actor, err := citdesk.RequireRole(ctx, callWriteRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return err
 	}
@@ -389,7 +391,7 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		}
 		a.CITStatus = officer.CIT.Status
 		a.CITCertified = officer.CIT.Status.Certified()
-		if call.CITRequested && before == 0 && !a.CITCertified {
+		if citdesk.NeedsNoCITReason(call, before, a.CITStatus) {
 			if err := citdesk.ValidateNoCITReason(a.NoCITReason, a.NoCITText); err != nil {
 				return err
 			}
@@ -455,7 +457,7 @@ func (s callService) FindAssignmentByID(ctx context.Context, id int64) (*citdesk
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(callReadRoles...) && !actor.IsOfficer(a.OfficerID) {
+	if !actor.HasRole(citdesk.CallReadRoles...) && !actor.IsOfficer(a.OfficerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	return a, nil
@@ -469,11 +471,22 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(callReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
+	if !actor.HasRole(citdesk.CallReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
+	var out []*citdesk.Assignment
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.listAssignments(ctx, actor.AgencyID, f)
+		return err
+	})
+	return out, err
+}
+
+// listAssignments lists agencyID's assignments that f selects, oldest
+// dispatch first.
+func (tx *Tx) listAssignments(ctx context.Context, agencyID int64, f citdesk.AssignmentFilter) ([]*citdesk.Assignment, error) {
 	q := assignmentSelect + ` WHERE a.agency_id = ?`
-	args := []any{actor.AgencyID}
+	args := []any{agencyID}
 	if f.CallID != 0 {
 		q += ` AND a.call_id = ?`
 		args = append(args, f.CallID)
@@ -490,23 +503,20 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 		args = append(args, micros(f.Since))
 	}
 	q += ` ORDER BY a.dispatched_at, a.id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list assignments: %w", err)
+	}
+	defer rows.Close()
 	var out []*citdesk.Assignment
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+	for rows.Next() {
+		a, err := scanAssignment(rows)
 		if err != nil {
-			return fmt.Errorf("list assignments: %w", err)
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAssignment(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // MoveAssignment moves an assignment forward when version is current: by
@@ -543,7 +553,7 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		} else if err != nil {
 			return err
 		}
-		if !actor.HasRole(callWriteRoles...) && !actor.IsOfficer(officerID) {
+		if !actor.HasRole(citdesk.DispatchRoles...) && !actor.IsOfficer(officerID) {
 			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
 		}
 		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {

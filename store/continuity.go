@@ -14,7 +14,7 @@ import (
 // only officer ids leave this method, so it reads no person-level record
 // on the dispatcher's behalf and leaves no audit event.
 func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64) ([]int64, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleDispatcher, citdesk.RoleAdmin)
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -27,11 +27,20 @@ func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64
 		} else if err != nil {
 			return fmt.Errorf("find call: %w", err)
 		}
-		key := citdesk.AddressKey(address)
-		if key == "" {
-			return nil
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT e.officer_id FROM encounters e
+		ids, err = tx.priorContactOfficers(ctx, actor.AgencyID, address)
+		return err
+	})
+	return ids, err
+}
+
+// priorContactOfficers lists the officers who met someone known at address
+// in an encounter that ended without force or arrest.
+func (tx *Tx) priorContactOfficers(ctx context.Context, agencyID int64, address string) ([]int64, error) {
+	key := citdesk.AddressKey(address)
+	if key == "" {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT e.officer_id FROM encounters e
 			WHERE e.agency_id = ? AND e.officer_id IS NOT NULL
 			AND e.force_level IN ('none', 'verbal')
 			AND e.dispositions NOT LIKE '%"arrest"%'
@@ -39,19 +48,18 @@ func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64
 				SELECT id FROM persons WHERE agency_id = ? AND address_key = ?
 				UNION
 				SELECT person_id FROM crisis_plans WHERE agency_id = ? AND address_key = ?)
-			ORDER BY e.officer_id`, actor.AgencyID, actor.AgencyID, key, actor.AgencyID, key)
-		if err != nil {
-			return fmt.Errorf("prior contacts: %w", err)
+			ORDER BY e.officer_id`, agencyID, agencyID, key, agencyID, key)
+	if err != nil {
+		return nil, fmt.Errorf("prior contacts: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
-	})
-	return ids, err
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -509,7 +509,7 @@ func (s crisisPlanService) PlansForCall(ctx context.Context, callID int64) ([]*c
 // CallsWithPlans says which of the given open calls match a current plan.
 // It reads no plan content, so it is not audited; the board shows the flag.
 func (s crisisPlanService) CallsWithPlans(ctx context.Context, callIDs []int64) (map[int64]bool, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleOfficer)
+	actor, err := citdesk.RequireRole(ctx, planFlagRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -522,34 +522,47 @@ func (s crisisPlanService) CallsWithPlans(ctx context.Context, callIDs []int64) 
 		if err != nil {
 			return err
 		}
-		plans, err := tx.listPlans(ctx, `agency_id = ? AND consent_date <= ? AND expires_on >= ?`, actor.AgencyID, today.String(), today.String())
-		if err != nil || len(plans) == 0 {
-			return err
-		}
-		for _, id := range callIDs {
-			call := &openCall{id: id}
-			var status string
-			err := tx.QueryRowContext(ctx, `SELECT address, status FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, id).Scan(&call.address, &status)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			if !citdesk.CallStatus(status).Open() {
-				continue
-			}
-			for _, c := range plans {
-				if how, err := tx.planMatch(ctx, actor.AgencyID, c, call); err != nil {
-					return err
-				} else if how != "" {
-					out[id] = true
-					break
-				}
-			}
-		}
-		return nil
+		return tx.callsWithPlans(ctx, actor.AgencyID, today, callIDs, out)
 	})
 	return out, err
+}
+
+// planFlagRoles may see which calls have a crisis plan on file (the flag,
+// not the plan).
+var planFlagRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleOfficer}
+
+// callsWithPlans sets out[id] for each open call of callIDs that matches a
+// plan current on day today.
+func (tx *Tx) callsWithPlans(ctx context.Context, agencyID int64, today citdesk.Date, callIDs []int64, out map[int64]bool) error {
+	if len(callIDs) == 0 {
+		return nil
+	}
+	plans, err := tx.listPlans(ctx, `agency_id = ? AND consent_date <= ? AND expires_on >= ?`, agencyID, today.String(), today.String())
+	if err != nil || len(plans) == 0 {
+		return err
+	}
+	for _, id := range callIDs {
+		call := &openCall{id: id}
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT address, status FROM calls WHERE agency_id = ? AND id = ?`, agencyID, id).Scan(&call.address, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if !citdesk.CallStatus(status).Open() {
+			continue
+		}
+		for _, c := range plans {
+			if how, err := tx.planMatch(ctx, agencyID, c, call); err != nil {
+				return err
+			} else if how != "" {
+				out[id] = true
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // PlansToRevalidate lists, for the coordinator, each person's newest plan

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"citdesk"
@@ -41,6 +42,33 @@ type DB struct {
 	// Events, when set, receives an event for each committed change that a
 	// live page shows.
 	Events citdesk.EventService
+
+	stats txCounters
+}
+
+// TxStats counts what the database has done since it was opened: read
+// transactions, write transactions and audit events written. Tests use it
+// to show that a page reads in one transaction and leaves one audit event
+// per record; the counters are atomic, so counting costs next to nothing.
+type TxStats struct {
+	Reads  int64 // read-only transactions begun
+	Writes int64 // read-write transactions begun (committed or not)
+	Audits int64 // audit events appended in committed transactions
+}
+
+// Sub returns the counts between an earlier snapshot and s.
+func (s TxStats) Sub(earlier TxStats) TxStats {
+	return TxStats{Reads: s.Reads - earlier.Reads, Writes: s.Writes - earlier.Writes, Audits: s.Audits - earlier.Audits}
+}
+
+type txCounters struct {
+	reads, writes, audits atomic.Int64
+}
+
+// TxStats returns the counts so far; subtract an earlier snapshot (Sub) to
+// count what one request did.
+func (db *DB) TxStats() TxStats {
+	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load()}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -196,8 +224,9 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 // Tx is a transaction that rewrites placeholders for its engine.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time // one timestamp for everything the transaction records
+	db     *DB
+	now    time.Time // one timestamp for everything the transaction records
+	audits int64     // audit events appended, counted in TxStats on commit
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -207,6 +236,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	db.stats.writes.Add(1)
 	tx := &Tx{Tx: sqltx, db: db, now: db.now()}
 	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
@@ -215,6 +245,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.stats.audits.Add(tx.audits)
 	return nil
 }
 
@@ -224,6 +255,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	db.stats.reads.Add(1)
 	defer sqltx.Rollback()
 	return fn(&Tx{Tx: sqltx, db: db, now: db.now()})
 }

@@ -1,8 +1,13 @@
 package store
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dialect holds everything that differs between SQLite and PostgreSQL.
@@ -49,13 +54,24 @@ func (d dialect) rebind(query string) string {
 	return b.String()
 }
 
+// pgUniqueViolation is PostgreSQL's SQLSTATE for a unique_violation.
+const pgUniqueViolation = "23505"
+
 // isUniqueViolation reports whether err is a unique-constraint failure on
-// either engine.
+// either engine, by the driver's typed error code rather than its message
+// (messages change between driver versions and are translated by some
+// servers): SQLite's extended codes for a UNIQUE index or PRIMARY KEY, and
+// PostgreSQL's SQLSTATE 23505 unique_violation.
 func isUniqueViolation(err error) bool {
 	if err == nil {
 		return false
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
-		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL unique_violation
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		code := se.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pe.Code == pgUniqueViolation
+	}
+	return false
 }

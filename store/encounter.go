@@ -18,9 +18,6 @@ func (db *DB) EncounterService() citdesk.EncounterService { return encounterServ
 
 type encounterService struct{ db *DB }
 
-// Roles that review reports.
-var reviewRoles = []citdesk.Role{citdesk.RoleCoordinator}
-
 const encounterColumns = `id, agency_id, officer_id, officer_cit_certified, call_id, assignment_id, person_id,
 	occurred_at, address, lat, lon, contact_start, behaviors, primary_problem, suicide_related,
 	weapons, weapon_type, weapon_secured, deescalation, force_level, injury_person, injury_officer, injury_other,
@@ -117,15 +114,17 @@ func (tx *Tx) officerCertifiedOn(ctx context.Context, agency *citdesk.Agency, of
 // reporting officer, a coordinator, or the liaison its referral is
 // assigned to.
 func (tx *Tx) canReadEncounter(ctx context.Context, a *citdesk.Actor, e *citdesk.Encounter) (bool, error) {
-	if a.UserID == 0 || a.HasRole(reviewRoles...) || a.IsOfficer(e.OfficerID) {
+	if citdesk.CanReadEncounter(a, e, false) {
 		return true, nil
 	}
-	if a.HasRole(citdesk.RoleLiaison) {
-		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE agency_id = ? AND encounter_id = ? AND liaison_user_id = ?`, a.AgencyID, e.ID, a.UserID).Scan(&n)
-		return n > 0, err
+	if !a.HasRole(citdesk.RoleLiaison) {
+		return false, nil
 	}
-	return false, nil
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE agency_id = ? AND encounter_id = ? AND liaison_user_id = ?`, a.AgencyID, e.ID, a.UserID).Scan(&n); err != nil {
+		return false, err
+	}
+	return citdesk.CanReadEncounter(a, e, n > 0), nil
 }
 
 // reportingOfficer returns the officer the actor files reports as: their
@@ -411,23 +410,35 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 	return out, err
 }
 
-// loadForChange reads a report for a change by its reporting officer.
+// loadOwnEditable reads a report, locked, for a change by its reporting
+// officer from version.
 func (tx *Tx) loadOwnEditable(ctx context.Context, actor *citdesk.Actor, id, version int64) (*citdesk.Encounter, error) {
+	old, err := tx.loadEditable(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if old.Version != version {
+		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
+	}
+	return old, nil
+}
+
+// loadEditable reads a report, locked, that the actor may change now.
+func (tx *Tx) loadEditable(ctx context.Context, actor *citdesk.Actor, id int64) (*citdesk.Encounter, error) {
 	old, err := tx.findEncounter(ctx, actor.AgencyID, id, true)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.IsOfficer(old.OfficerID) && actor.UserID != 0 {
-		if ok, _ := tx.canReadEncounter(ctx, actor, old); !ok {
-			return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
+	if err := citdesk.CheckEditEncounter(actor, old); err != nil {
+		// Someone who may not even read the report is not told it exists.
+		if citdesk.ErrorCode(err) == citdesk.EFORBIDDEN {
+			if ok, rerr := tx.canReadEncounter(ctx, actor, old); rerr != nil {
+				return nil, rerr
+			} else if !ok {
+				return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
+			}
 		}
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
-	}
-	if !old.Status.Editable() {
-		return nil, citdesk.Errorf(citdesk.ECONFLICT, "This report is %s and can no longer be edited.", strings.ToLower(old.Status.Label()))
-	}
-	if old.Version != version {
-		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
+		return nil, err
 	}
 	return old, nil
 }
@@ -581,11 +592,8 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 	if err != nil {
 		return nil, err
 	}
-	if actor.IsOfficer(e.OfficerID) {
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "Another coordinator must review your own report.")
-	}
-	if !e.Status.CanMoveTo(to) {
-		return nil, citdesk.Errorf(citdesk.ECONFLICT, "A %s report cannot be %s; only reports awaiting review can.", strings.ToLower(e.Status.Label()), to)
+	if err := citdesk.CheckReviewEncounter(actor, e, to); err != nil {
+		return nil, err
 	}
 	if e.Version != version {
 		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
@@ -595,7 +603,7 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 
 // ReturnEncounter sends a submitted report back to its officer with a comment.
 func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64, comment string) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -617,7 +625,7 @@ func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64
 
 // ApproveEncounter approves a submitted report; it is read-only after.
 func (s encounterService) ApproveEncounter(ctx context.Context, id, version int64) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +642,7 @@ func (s encounterService) ApproveEncounter(ctx context.Context, id, version int6
 // CorrectEncounter changes an approved report: the old state is kept as a
 // version with who corrected it and why, and the report stays approved.
 func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encounter, reason string) error {
-	actor, err := citdesk.RequireRole(ctx, reviewRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
 	if err != nil {
 		return err
 	}
@@ -649,8 +657,8 @@ func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encou
 		if err != nil {
 			return err
 		}
-		if old.Status != citdesk.EncounterApproved {
-			return citdesk.Errorf(citdesk.ECONFLICT, "Only approved reports are corrected; a %s report is edited by its officer.", strings.ToLower(old.Status.Label()))
+		if err := citdesk.CheckCorrectEncounter(actor, old); err != nil {
+			return err
 		}
 		if old.Version != e.Version {
 			return citdesk.Errorf(citdesk.EPRECONDITION, "This report changed since you loaded it; reload and try again.")
@@ -701,26 +709,7 @@ func (s encounterService) ListEncounterVersions(ctx context.Context, id int64) (
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, encounter_id, revision, by_user_id, by_name, reason, data, created_at FROM encounter_versions
-			WHERE agency_id = ? AND encounter_id = ? ORDER BY revision`, actor.AgencyID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v citdesk.EncounterVersion
-			var data string
-			var at int64
-			if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, &data, &at); err != nil {
-				return err
-			}
-			v.At = fromMicros(at)
-			if err := json.Unmarshal([]byte(data), &v.Old); err != nil {
-				return fmt.Errorf("decode version %d: %w", v.ID, err)
-			}
-			out = append(out, &v)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = tx.encounterVersions(ctx, actor.AgencyID, id); err != nil {
 			return err
 		}
 		if len(out) == 0 {
@@ -748,23 +737,55 @@ func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*ci
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, action, by_user_id, by_name, comment, at FROM encounter_reviews
-			WHERE agency_id = ? AND encounter_id = ? ORDER BY at, id`, actor.AgencyID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r citdesk.ReviewEvent
-			var action string
-			var at int64
-			if err := rows.Scan(&r.ID, &action, &r.ByUserID, &r.By, &r.Comment, &at); err != nil {
-				return err
-			}
-			r.Action, r.At = citdesk.ReviewAction(action), fromMicros(at)
-			out = append(out, &r)
-		}
-		return rows.Err()
+		out, err = tx.reviewEvents(ctx, actor.AgencyID, id)
+		return err
 	})
 	return out, err
+}
+
+// encounterVersions reads report id's earlier versions, oldest first.
+func (tx *Tx) encounterVersions(ctx context.Context, agencyID, id int64) ([]*citdesk.EncounterVersion, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, encounter_id, revision, by_user_id, by_name, reason, data, created_at FROM encounter_versions
+		WHERE agency_id = ? AND encounter_id = ? ORDER BY revision`, agencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*citdesk.EncounterVersion
+	for rows.Next() {
+		var v citdesk.EncounterVersion
+		var data string
+		var at int64
+		if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, &data, &at); err != nil {
+			return nil, err
+		}
+		v.At = fromMicros(at)
+		if err := json.Unmarshal([]byte(data), &v.Old); err != nil {
+			return nil, fmt.Errorf("decode version %d: %w", v.ID, err)
+		}
+		out = append(out, &v)
+	}
+	return out, rows.Err()
+}
+
+// reviewEvents reads report id's review history, oldest first.
+func (tx *Tx) reviewEvents(ctx context.Context, agencyID, id int64) ([]*citdesk.ReviewEvent, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, action, by_user_id, by_name, comment, at FROM encounter_reviews
+		WHERE agency_id = ? AND encounter_id = ? ORDER BY at, id`, agencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*citdesk.ReviewEvent
+	for rows.Next() {
+		var r citdesk.ReviewEvent
+		var action string
+		var at int64
+		if err := rows.Scan(&r.ID, &action, &r.ByUserID, &r.By, &r.Comment, &at); err != nil {
+			return nil, err
+		}
+		r.Action, r.At = citdesk.ReviewAction(action), fromMicros(at)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
 }

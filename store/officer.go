@@ -17,9 +17,6 @@ func (db *DB) OfficerService() citdesk.OfficerService { return officerService{db
 
 type officerService struct{ db *DB }
 
-// Roles that manage the roster and training.
-var rosterRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin}
-
 const officerColumns = `o.id, o.agency_id, o.badge, o.first_name, o.last_name, o.rank, o.call_sign, o.shift, o.phone, o.active, o.created_at, o.updated_at, o.version,
 	d.status, d.since, d.lat, d.lon, d.position_at`
 
@@ -104,7 +101,7 @@ func scanTraining(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdes
 
 // CreateOfficer adds an officer to the roster (coordinator or admin).
 func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -167,8 +164,23 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 	if err != nil {
 		return nil, err
 	}
+	var officers []*citdesk.Officer
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		officers, err = tx.listOfficers(ctx, agency, f)
+		return err
+	})
+	return officers, err
+}
+
+// listOfficers lists agency's officers that f selects, ordered by last
+// name, with CIT standing and duty state.
+func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdesk.OfficerFilter) ([]*citdesk.Officer, error) {
 	q := `SELECT ` + officerColumns + officerFrom + ` WHERE o.agency_id = ?`
-	args := []any{actor.AgencyID}
+	args := []any{agency.ID}
 	if f.Active != nil {
 		q += ` AND o.active = ?`
 		args = append(args, *f.Active)
@@ -182,30 +194,23 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 		args = append(args, like, like, like, like)
 	}
 	q += ` ORDER BY LOWER(o.last_name), LOWER(o.first_name), o.id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var officers []*citdesk.Officer
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+	for rows.Next() {
+		o, err := scanOfficer(rows)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOfficer(rows)
-			if err != nil {
-				return err
-			}
-			officers = append(officers, o)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return tx.decorate(ctx, agency, officers)
-	})
-	if err != nil || f.CITStatus == "" {
+		officers = append(officers, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.decorate(ctx, agency, officers); err != nil || f.CITStatus == "" {
 		return officers, err
 	}
 	kept := officers[:0]
@@ -219,7 +224,7 @@ func (s officerService) ListOfficers(ctx context.Context, f citdesk.OfficerFilte
 
 // UpdateOfficer saves the roster fields of o when o.Version is current.
 func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -256,7 +261,7 @@ func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdes
 // UpsertOfficerByBadge creates the officer with o.Badge, or updates its
 // roster fields, for imports: a re-import updates rather than duplicates.
 func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer) (bool, error) {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return false, err
 	}
@@ -282,7 +287,7 @@ func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Off
 // AddTraining records a completed course (coordinator or admin). The same
 // officer, kind and date twice is a conflict, so re-imports add nothing.
 func (s officerService) AddTraining(ctx context.Context, r *citdesk.TrainingRecord) error {
-	actor, err := citdesk.RequireRole(ctx, rosterRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
 	if err != nil {
 		return err
 	}
@@ -338,7 +343,7 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(rosterRoles...) && !actor.IsOfficer(officerID) {
+	if !actor.HasRole(citdesk.RosterRoles...) && !actor.IsOfficer(officerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own training record.")
 	}
 	var out []*citdesk.TrainingRecord
@@ -350,14 +355,11 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 	return out, err
 }
 
-// measureRoles may read agency-wide training and status history for measures.
-var measureRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-
 // ListAgencyTraining returns every training record of the actor's agency,
 // by officer and date: for coverage, which needs each officer's CIT status
 // on each day of a range (coordinator, admin or analyst).
 func (s officerService) ListAgencyTraining(ctx context.Context) ([]*citdesk.TrainingRecord, error) {
-	actor, err := citdesk.RequireRole(ctx, measureRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +379,7 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 	if err != nil {
 		return err
 	}
-	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.RoleDispatcher, citdesk.RoleAdmin) {
+	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.DispatchRoles...) {
 		return citdesk.Errorf(citdesk.EFORBIDDEN, "Officers may set only their own status.")
 	}
 	if !c.Status.Valid() {
@@ -471,15 +473,13 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 	return tx.audit(ctx, actor, "officer.status", "officer", c.OfficerID, string(c.Status))
 }
 
-var historyRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-
 // StatusHistory returns one officer's status changes in [from, to), oldest first.
 func (s officerService) StatusHistory(ctx context.Context, officerID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(historyRoles...) && !actor.IsOfficer(officerID) {
+	if !actor.HasRole(citdesk.OfficerViewRoles...) && !actor.IsOfficer(officerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own status history.")
 	}
 	var out []*citdesk.StatusChange
@@ -494,24 +494,33 @@ func (s officerService) StatusHistory(ctx context.Context, officerID int64, from
 // AgencyStatusHistory returns every officer's status changes in [from, to)
 // and each officer's last change before from, oldest first.
 func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.Time) ([]*citdesk.StatusChange, error) {
-	actor, err := citdesk.RequireRole(ctx, historyRoles...)
+	actor, err := citdesk.RequireRole(ctx, citdesk.OfficerViewRoles...)
 	if err != nil {
 		return nil, err
 	}
 	var out []*citdesk.StatusChange
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
-			WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
-			actor.AgencyID, actor.AgencyID, micros(from))
-		if err != nil {
-			return err
-		}
-		during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
-			WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, actor.AgencyID, micros(from), micros(to))
-		out = append(before, during...)
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.agencyStatusHistory(ctx, actor.AgencyID, from, to)
 		return err
 	})
 	return out, err
+}
+
+// agencyStatusHistory returns every officer's status changes in [from, to)
+// after each officer's last change before from.
+func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
+	before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
+		WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
+		agencyID, agencyID, micros(from))
+	if err != nil {
+		return nil, err
+	}
+	during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
+		WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, agencyID, micros(from), micros(to))
+	if err != nil {
+		return nil, err
+	}
+	return append(before, during...), nil
 }
 
 func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
@@ -546,4 +555,64 @@ func (db *DB) publish(ctx context.Context, typ string, agencyID, objectID int64,
 		return
 	}
 	db.Events.Publish(ctx, citdesk.Event{AgencyID: agencyID, Type: typ, ObjectID: objectID, Payload: b})
+}
+
+// Coverage implements citdesk.OfficerService: the range is checked before
+// anything is read, and a range with no hour passed yet reads nothing more.
+func (s officerService) Coverage(ctx context.Context, from, to citdesk.Date) (*citdesk.CoverageReport, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var rep *citdesk.CoverageReport
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if rep, err = citdesk.NewCoverageReport(from, to, tx.now, agency.Location()); err != nil || rep.Empty() {
+			return err
+		}
+		changes, err := tx.agencyStatusHistory(ctx, actor.AgencyID, rep.Start, rep.End)
+		if err != nil {
+			return err
+		}
+		training, err := scanTraining(ctx, tx, `SELECT id, agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at
+			FROM training_records WHERE agency_id = ? ORDER BY officer_id, completed, id`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		rep.Count(changes, training, agency.Policy)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// RosterSummary implements citdesk.OfficerService.
+func (s officerService) RosterSummary(ctx context.Context) (*citdesk.RosterSummary, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var sum *citdesk.RosterSummary
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		active := true
+		officers, err := tx.listOfficers(ctx, agency, citdesk.OfficerFilter{Active: &active})
+		if err != nil {
+			return err
+		}
+		sum = citdesk.SummarizeRoster(officers, citdesk.DateOf(tx.now, agency.Location()), agency.Policy)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
 }

@@ -345,7 +345,7 @@ func checkNote(text string) (string, error) {
 // MoveReferral changes a referral's status with a note; closing it may
 // record the satisfaction survey.
 func (s referralService) MoveReferral(ctx context.Context, id int64, m citdesk.ReferralMove) (*citdesk.Referral, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleLiaison, citdesk.RoleCoordinator)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReferralRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +419,7 @@ func (s referralService) MoveReferral(ctx context.Context, id int64, m citdesk.R
 
 // AddReferralNote adds a note and, when given, sets the next follow-up date.
 func (s referralService) AddReferralNote(ctx context.Context, id int64, text string, followUpDue *citdesk.Date) (*citdesk.Referral, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleLiaison, citdesk.RoleCoordinator)
+	actor, err := citdesk.RequireRole(ctx, citdesk.ReferralRoles...)
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,22 @@ func Engines() []Engine {
 	return []Engine{SQLite}
 }
 
-// Each runs fn as a subtest once per engine.
+// Each runs fn as a subtest once per engine. Without CITDESK_TEST_POSTGRES
+// the PostgreSQL subtest still appears, skipped with the reason, so a run
+// that tested one engine says so instead of passing silently.
 func Each(t *testing.T, fn func(t *testing.T, e Engine)) {
 	t.Helper()
-	for _, e := range Engines() {
+	for _, e := range []Engine{SQLite, Postgres} {
+		if e == Postgres && os.Getenv(EnvPostgres) == "" {
+			t.Run(string(e), func(t *testing.T) { t.Skip(SkipPostgres) })
+			continue
+		}
 		t.Run(string(e), func(t *testing.T) { fn(t, e) })
 	}
 }
+
+// SkipPostgres is the reason a PostgreSQL subtest is skipped.
+const SkipPostgres = "PostgreSQL: set " + EnvPostgres + " to run"
 
 // Epoch is the fake clock's starting time in tests: a Tuesday evening in
 // De Soto, Missouri (2026-03-10 19:30 CDT).

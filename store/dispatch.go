@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"citdesk"
+	"citdesk/dispatch"
+)
+
+// DispatchService returns the service that reads dispatch state and
+// recommends officers, each answer from one read transaction.
+func (db *DB) DispatchService() dispatch.Service { return dispatchService{db} }
+
+type dispatchService struct{ db *DB }
+
+// dispatchState reads the actor's agency's dispatch state in tx; plans
+// also reads which open calls have a crisis plan on file.
+func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans bool) (*dispatch.State, error) {
+	agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	st := dispatch.NewState(agency, tx.now)
+	if st.Officers, err = tx.listOfficers(ctx, agency, citdesk.OfficerFilter{OnDuty: true}); err != nil {
+		return nil, err
+	}
+	if st.Open, err = tx.listCalls(ctx, openCallsQuery, agency.ID); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(st.Open))
+	for _, c := range st.Open {
+		st.Calls[c.ID] = c
+		ids = append(ids, c.ID)
+	}
+	active, err := tx.listAssignments(ctx, agency.ID, citdesk.AssignmentFilter{Active: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range active {
+		st.Active[a.OfficerID] = a
+		if _, ok := st.Calls[a.CallID]; !ok {
+			// An officer still on a call closed meanwhile (or beyond the
+			// open list's limit): the board names the call they are on.
+			c, err := tx.findCall(ctx, agency.ID, a.CallID, false)
+			if err != nil {
+				return nil, err
+			}
+			st.Calls[c.ID] = c
+		}
+	}
+	loc := agency.Location()
+	today := citdesk.DateOf(tx.now, loc)
+	rows, err := tx.QueryContext(ctx, `SELECT officer_id, COUNT(*) FROM assignments WHERE agency_id = ? AND dispatched_at >= ? GROUP BY officer_id`,
+		agency.ID, micros(today.Time(loc)))
+	if err != nil {
+		return nil, fmt.Errorf("count today's assignments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var officerID int64
+		var n int
+		if err := rows.Scan(&officerID, &n); err != nil {
+			return nil, err
+		}
+		st.Today[officerID] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if plans && actor.HasRole(planFlagRoles...) {
+		if err := tx.callsWithPlans(ctx, agency.ID, today, ids, st.PlanOnFile); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// State implements dispatch.Service.
+func (s dispatchService) State(ctx context.Context) (*dispatch.State, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.CallReadRoles...)
+	if err != nil {
+		return nil, err
+	}
+	var st *dispatch.State
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		st, err = tx.dispatchState(ctx, actor, true)
+		return err
+	})
+	return st, err
+}
+
+// StateForCall implements dispatch.Service.
+func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispatch.State, *dispatch.CallPanel, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		st       *dispatch.State
+		p        *dispatch.CallPanel
+		notFound error
+	)
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		if st, err = tx.dispatchState(ctx, actor, true); err != nil {
+			return err
+		}
+		c, err := tx.findCall(ctx, actor.AgencyID, callID, false)
+		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
+			notFound = err
+			return nil
+		} else if err != nil {
+			return err
+		}
+		p = &dispatch.CallPanel{Call: c}
+		if p.Assignments, err = tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID}); err != nil {
+			return err
+		}
+		if c.Status == citdesk.CallClosed {
+			return nil
+		}
+		listed := slices.ContainsFunc(st.Open, func(o *citdesk.Call) bool { return o.ID == c.ID })
+		if !listed && actor.HasRole(planFlagRoles...) {
+			if err := tx.callsWithPlans(ctx, actor.AgencyID, citdesk.DateOf(tx.now, st.Agency.Location()), []int64{c.ID}, st.PlanOnFile); err != nil {
+				return err
+			}
+		}
+		p.PlanOnFile = st.PlanOnFile[c.ID]
+		p.NeedReason = citdesk.NoCITReasonRequired(c, len(p.Assignments))
+		prior, err := tx.priorContactOfficers(ctx, actor.AgencyID, c.Address)
+		if err != nil {
+			return err
+		}
+		p.Result = st.Recommend(c, prior)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, p, notFound
+}
+
+// RecommendForCall implements dispatch.Service.
+func (s dispatchService) RecommendForCall(ctx context.Context, callID int64) (*citdesk.Call, dispatch.Result, error) {
+	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	if err != nil {
+		return nil, dispatch.Result{}, err
+	}
+	var c *citdesk.Call
+	var res dispatch.Result
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		st, err := tx.dispatchState(ctx, actor, false)
+		if err != nil {
+			return err
+		}
+		if c, err = tx.findCall(ctx, actor.AgencyID, callID, false); err != nil {
+			return err
+		}
+		prior, err := tx.priorContactOfficers(ctx, actor.AgencyID, c.Address)
+		if err != nil {
+			return err
+		}
+		res = st.Recommend(c, prior)
+		return nil
+	})
+	if err != nil {
+		return nil, dispatch.Result{}, err
+	}
+	return c, res, nil
+}
