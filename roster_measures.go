@@ -109,17 +109,17 @@ func (rep *CoverageReport) Sentence() string {
 		return fmt.Sprintf("No hours %s have passed yet, so there is no coverage to show.", span)
 	}
 	return fmt.Sprintf("A CIT officer was on duty %s of hours %s (%s of %s hours).",
-		sharePercent(rep.Cov.Share()), span, wholeHours(rep.Cov.Covered), wholeHours(rep.Cov.Total))
+		SharePercent(rep.Cov.Share()), span, WholeHours(rep.Cov.Covered), WholeHours(rep.Cov.Total))
 }
 
 // longDate writes a date as "Tue 10 Mar 2026".
 func longDate(d Date) string { return d.Time(time.UTC).Format("Mon 2 Jan 2006") }
 
-// sharePercent writes a share as a whole percentage, "78%".
-func sharePercent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+// SharePercent writes a share as a whole percentage, "78%".
+func SharePercent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
 
-// wholeHours writes a duration as whole hours, or with one decimal when short.
-func wholeHours(d time.Duration) string {
+// WholeHours writes a duration as whole hours, or with one decimal when short.
+func WholeHours(d time.Duration) string {
 	h := d.Hours()
 	if h == float64(int64(h)) || h >= 100 {
 		return fmt.Sprintf("%.0f", h)
@@ -190,10 +190,10 @@ func SummarizeRoster(officers []*Officer, today Date, policy Policy) *RosterSumm
 		sum.CITCertifiedShare, sum.MHAwarenessShare = &cit, &mh
 		sum.MeetsBenchmark = cit >= CITBenchmark
 		sum.Sentence = fmt.Sprintf("%d of %d sworn officers (%s) are CIT certified; CIT International recommends at least %s.",
-			sum.CITCertified, n, sharePercent(cit), sharePercent(CITBenchmark))
-		sum.AwarenessSentence = fmt.Sprintf("%d of %d (%s) have completed the mental-health awareness course.", sum.MHAwareness, n, sharePercent(mh))
+			sum.CITCertified, n, SharePercent(cit), SharePercent(CITBenchmark))
+		sum.AwarenessSentence = fmt.Sprintf("%d of %d (%s) have completed the mental-health awareness course.", sum.MHAwareness, n, SharePercent(mh))
 	} else {
-		sum.Sentence = fmt.Sprintf("No active sworn officers are on the roster yet; CIT International recommends at least %s be CIT certified.", sharePercent(CITBenchmark))
+		sum.Sentence = fmt.Sprintf("No active sworn officers are on the roster yet; CIT International recommends at least %s be CIT certified.", SharePercent(CITBenchmark))
 	}
 	return sum
 }

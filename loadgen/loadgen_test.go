@@ -46,7 +46,7 @@ func TestRun(t *testing.T) {
 	defer bus.Close()
 	db.Events = bus
 	srv, err := server.New(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(),
-		Calls: db.CallService(), Audit: db.AuditService(), Events: bus, Ping: db.Ping}, citdesk.SystemClock{}, log)
+		Calls: db.CallService(), Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService()}, citdesk.SystemClock{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

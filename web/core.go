@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/dispatch"
 	"citdesk/outcomes"
 )
 
@@ -56,6 +57,9 @@ type Services struct {
 	Referrals  citdesk.ReferralService
 	// Outcome figures, dashboards and the public dashboard (issue 6).
 	Outcomes outcomes.Service
+	// Dispatch reads the dispatch state and recommends officers, each in
+	// one read transaction.
+	Dispatch dispatch.Service
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

@@ -18,9 +18,6 @@ const (
 	eventWriteTimeout = 15 * time.Second
 )
 
-// boardRoles see every event of the agency; others see only their own.
-var boardRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleAdmin, citdesk.RoleCoordinator}
-
 // sseEvent is the data line of one server-sent event.
 type sseEvent struct {
 	Type     string          `json:"type"`
@@ -128,7 +125,7 @@ func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
 	if len(ev.Payload) > 0 && json.Valid(ev.Payload) {
 		out.Payload = json.RawMessage(ev.Payload)
 	}
-	if actor.HasRole(boardRoles...) {
+	if actor.HasRole(citdesk.CallReadRoles...) {
 		return out, true
 	}
 	if actor.OfficerID == nil {

@@ -4,6 +4,7 @@ package web
 
 import (
 	"citdesk"
+	"context"
 	"math"
 	"net/url"
 	"strconv"
@@ -123,4 +124,14 @@ func (req TrainingRequest) Record(officerID int64) (*citdesk.TrainingRecord, err
 		return nil, citdesk.FieldErrorf("hours", "Hours must be a number.")
 	}
 	return rec, nil
+}
+
+// Coverage reads the CIT coverage for the dates of a request (YYYY-MM-DD,
+// inclusive; blank for the last four weeks), in one read.
+func (c *Core) Coverage(ctx context.Context, fromStr, toStr string) (*citdesk.CoverageReport, error) {
+	from, to, err := citdesk.ParseCoverageDates(fromStr, toStr)
+	if err != nil {
+		return nil, err
+	}
+	return c.Svc.Officers.Coverage(ctx, from, to)
 }

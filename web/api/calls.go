@@ -217,18 +217,14 @@ func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *callAPI) recommendationsAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), dispatchRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.DispatchRoles...); err != nil {
 		return err
 	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.Svc.Calls.FindCallByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	res, err := s.recommend(r.Context(), c)
+	_, res, err := s.Svc.Dispatch.RecommendForCall(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -11,20 +11,6 @@ import (
 	"citdesk"
 )
 
-// Who may do what with officers. The store enforces the rules on changes
-// (roster and training: coordinator or admin; status: the officer or a
-// dispatcher) and on training records; these add the read rules of the API
-// and pages.
-var (
-	// officerViewRoles may list officers and see any officer of the agency;
-	// anyone else sees only their own officer web.Record.
-	officerViewRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-	// officerRosterRoles manage the roster, training and imports.
-	officerRosterRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin}
-	// officerMeasureRoles see agency-wide figures: coverage and the roster summary.
-	officerMeasureRoles = []citdesk.Role{citdesk.RoleCoordinator, citdesk.RoleAdmin, citdesk.RoleAnalyst}
-)
-
 // officerJSON is an officer as the API sends it: the stored fields, the
 // derived CIT standing under "cit" and, as the issue asks, its status as
 // the top-level field "cit_status".
@@ -42,7 +28,7 @@ func newOfficerJSON(o *citdesk.Officer) officerJSON {
 }
 
 func (s *officerAPI) listOfficersAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerViewRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.OfficerViewRoles...); err != nil {
 		return err
 	}
 	f, err := web.OfficerFilter(r.URL.Query())
@@ -94,7 +80,7 @@ func (req officerRequest) apply(o *citdesk.Officer) {
 }
 
 func (s *officerAPI) createOfficerAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	var req officerRequest
@@ -122,7 +108,7 @@ func (s *officerAPI) findVisibleOfficer(r *http.Request) (*citdesk.Officer, erro
 		return nil, err
 	}
 	a := web.SignedIn(r)
-	if !a.HasRole(officerViewRoles...) && !a.IsOfficer(id) {
+	if !a.HasRole(citdesk.OfficerViewRoles...) && !a.IsOfficer(id) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own officer web.Record.")
 	}
 	return s.Svc.Officers.FindOfficerByID(r.Context(), id)
@@ -157,7 +143,7 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 var errPreconditionRequired = citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Match with the officer's ETag from GET /api/v1/officers/{id}.")
 
 func (s *officerAPI) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	id, err := web.PathID(r, "id")
@@ -217,7 +203,7 @@ func (s *officerAPI) listTrainingAPI(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *officerAPI) addTrainingAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	id, err := web.PathID(r, "id")
@@ -349,15 +335,15 @@ type coverageJSON struct {
 }
 
 func (s *officerAPI) coverageAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.MeasureRoles...); err != nil {
 		return err
 	}
-	rep, err := s.coverage(r, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	rep, err := s.Coverage(r.Context(), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
 	if err != nil {
 		return err
 	}
 	out := coverageJSON{From: rep.From.String(), To: rep.To.String(), TimeZone: rep.Loc.String(), Start: rep.Cov.From, End: rep.Cov.To,
-		CoveredHours: rep.Cov.Covered.Hours(), TotalHours: rep.Cov.Total.Hours(), Sentence: rep.sentence()}
+		CoveredHours: rep.Cov.Covered.Hours(), TotalHours: rep.Cov.Total.Hours(), Sentence: rep.Sentence()}
 	if rep.Cov.Total > 0 {
 		v := rep.Cov.Share()
 		out.Share = &v
@@ -379,10 +365,10 @@ func (s *officerAPI) coverageAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *officerAPI) rosterSummaryAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.MeasureRoles...); err != nil {
 		return err
 	}
-	sum, err := s.rosterSummary(r)
+	sum, err := s.Svc.Officers.RosterSummary(r.Context())
 	if err != nil {
 		return err
 	}

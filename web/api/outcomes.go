@@ -9,7 +9,7 @@ import (
 )
 
 // The outcome dashboards (issue 6): the JSON API, the dashboard page for
-// command staff, analysts and the coordinator, the web.Drill-down to the
+// command staff, analysts and the coordinator, the drill-down to the
 // encounters behind a figure (coordinator and admin only: analysts see
 // aggregates), CSV exports, and the monthly report for the city council.
 

@@ -7,7 +7,7 @@ import (
 	"citdesk"
 )
 
-// personInput is what a client writes on a person web.Record.
+// personInput is what a client writes on a person record.
 type personInput struct {
 	FirstName     string       `json:"first_name"`
 	LastName      string       `json:"last_name"`

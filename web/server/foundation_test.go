@@ -55,7 +55,7 @@ func newEnvLog(t *testing.T, e storetest.Engine, cfg web.Config) (*env, *logBuff
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: callService(db),
-		Audit: db.AuditService(), Events: bus, Ping: db.Ping,
+		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: callService(db),
-		Audit: db.AuditService(), Events: bus, Ping: db.Ping,
+		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),
 	}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -8,7 +8,7 @@ import (
 )
 
 // The audit page answers an auditor's question — who read or changed this
-// person's web.Record, when, from where — from the hash-chained trail.
+// person's record, when, from where — from the hash-chained trail.
 
 type auditView struct {
 	Filter  citdesk.AuditFilter

@@ -234,7 +234,7 @@ func (s *handler) renderFragment(w http.ResponseWriter, status int, name string,
 }
 
 func requireDispatcher(r *http.Request) error {
-	_, err := citdesk.RequireRole(r.Context(), dispatchRoles...)
+	_, err := citdesk.RequireRole(r.Context(), citdesk.DispatchRoles...)
 	return err
 }
 
@@ -280,9 +280,9 @@ func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, assigned [
 // statusOrder sorts the officers list: free first, then by how tied up.
 var statusOrder = map[citdesk.DutyStatus]int{citdesk.StatusAvailable: 0, citdesk.StatusDispatched: 1, citdesk.StatusEnRoute: 2, citdesk.StatusOnScene: 3, citdesk.StatusBusy: 4}
 
-func (s *boardPages) boardOfficers(st *dispatchState) []boardOfficer {
-	out := make([]boardOfficer, 0, len(st.officers))
-	for _, o := range st.officers {
+func (s *boardPages) boardOfficers(st *dispatch.State) []boardOfficer {
+	out := make([]boardOfficer, 0, len(st.Officers))
+	for _, o := range st.Officers {
 		b := boardOfficer{ID: o.ID, Name: o.Name(), CallSign: o.CallSign, CIT: citdesk.CITNotTrained, Status: citdesk.StatusOffDuty}
 		if o.CIT != nil {
 			b.CIT = o.CIT.Status
@@ -296,9 +296,9 @@ func (s *boardPages) boardOfficers(st *dispatchState) []boardOfficer {
 				b.Lat, b.Lon = coord(d.Lat), coord(d.Lon)
 			}
 		}
-		if a := st.active[o.ID]; a != nil {
+		if a := st.Active[o.ID]; a != nil {
 			b.CallID = a.CallID
-			if c := st.calls[a.CallID]; c != nil {
+			if c := st.Calls[a.CallID]; c != nil {
 				b.CallNature = c.Nature
 			}
 		}
@@ -319,61 +319,49 @@ func (s *boardPages) boardOfficers(st *dispatchState) []boardOfficer {
 	return out
 }
 
-// boardData reads everything the board shows; selected is the call in the
-// panel (0 for none).
-func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView, *dispatchState, error) {
-	st, err := s.loadDispatchState(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	loc := st.agency.Location()
-	byCall := map[int64][]*citdesk.Assignment{}
-	for _, a := range st.active {
-		byCall[a.CallID] = append(byCall[a.CallID], a)
-	}
-	v := &boardView{Form: newCallForm(), Map: boardMap{TileURL: s.Cfg.TileURL,
-		Lat: strconv.FormatFloat(st.agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.agency.Lon, 'f', 6, 64)}}
-	ids := make([]int64, 0, len(st.open))
-	for _, c := range st.open {
-		v.Calls = append(v.Calls, s.boardCallOf(c, loc, byCall[c.ID]))
-		ids = append(ids, c.ID)
-	}
-	plans, err := s.callsWithPlans(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range v.Calls {
-		v.Calls[i].PlanOnFile = plans[v.Calls[i].ID]
-	}
-	v.Officers = s.boardOfficers(st)
+// boardData reads everything the board shows in one read transaction;
+// selected is the call in the panel (0 for none).
+func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView, error) {
+	var st *dispatch.State
+	var panel *dispatch.CallPanel
+	var err error
 	if selected != 0 {
-		p, err := s.panelData(ctx, st, selected)
-		if err != nil && citdesk.ErrorCode(err) != citdesk.ENOTFOUND {
-			return nil, nil, err
-		}
-		v.Panel = p
-	}
-	return v, st, nil
-}
-
-// panelData describes call id with its recommendation.
-func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64) (*boardPanel, error) {
-	c, err := s.Svc.Calls.FindCallByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	assignments, err := s.Svc.Calls.ListAssignments(ctx, citdesk.AssignmentFilter{CallID: id})
-	if err != nil {
-		return nil, err
-	}
-	loc := st.agency.Location()
-	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, assignments), Closed: c.Status == citdesk.CallClosed}
-	if !p.Closed {
-		plans, err := s.callsWithPlans(ctx, []int64{c.ID})
-		if err != nil {
+		st, panel, err = s.Svc.Dispatch.StateForCall(ctx, selected)
+		if err != nil && (st == nil || citdesk.ErrorCode(err) != citdesk.ENOTFOUND) {
 			return nil, err
 		}
-		p.View.PlanOnFile = plans[c.ID]
+	} else if st, err = s.Svc.Dispatch.State(ctx); err != nil {
+		return nil, err
+	}
+	v := s.boardList(st)
+	if panel != nil {
+		v.Panel = s.panelView(st, panel)
+	}
+	return v, nil
+}
+
+// boardList describes the open calls and the officers on duty.
+func (s *boardPages) boardList(st *dispatch.State) *boardView {
+	loc := st.Agency.Location()
+	byCall := st.ActiveByCall()
+	v := &boardView{Form: newCallForm(), Map: boardMap{TileURL: s.Cfg.TileURL,
+		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
+	for _, c := range st.Open {
+		bc := s.boardCallOf(c, loc, byCall[c.ID])
+		bc.PlanOnFile = st.PlanOnFile[c.ID]
+		v.Calls = append(v.Calls, bc)
+	}
+	v.Officers = s.boardOfficers(st)
+	return v
+}
+
+// panelView describes a call with its recommendation.
+func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boardPanel {
+	c, assignments := cp.Call, cp.Assignments
+	loc := st.Agency.Location()
+	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, assignments), Closed: c.Status == citdesk.CallClosed}
+	if !p.Closed {
+		p.View.PlanOnFile = cp.PlanOnFile
 	}
 	p.View.Flags = nil
 	for _, f := range c.Risk.Flags() {
@@ -416,17 +404,14 @@ func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64)
 		p.Assignments = append(p.Assignments, pa)
 	}
 	if p.Closed {
-		return p, nil
+		return p
 	}
-	p.NeedReason = c.CITRequested && len(assignments) == 0
-	res, err := s.recommendFrom(ctx, st, c)
-	if err != nil {
-		return nil, err
-	}
+	p.NeedReason = cp.NeedReason
+	res := cp.Result
 	option := func(r dispatch.Recommendation) panelOption {
 		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: etaText(r.ETASeconds, r.DistanceM), Reasons: r.Reasons,
 			CallID: c.ID, ReasonChoices: citdesk.NoCITReasons}
-		switch a := st.active[r.OfficerID]; {
+		switch a := st.Active[r.OfficerID]; {
 		case onCall[r.OfficerID]:
 			o.Note = "Already on this call."
 		case a != nil:
@@ -456,7 +441,7 @@ func (s *boardPages) panelData(ctx context.Context, st *dispatchState, id int64)
 			p.Liaison += ", " + l.Phone
 		}
 	}
-	return p, nil
+	return p
 }
 
 // etaText says how far an officer is: "about 4 min · 3.1 km".
@@ -489,7 +474,7 @@ func (s *boardPages) boardPage(w http.ResponseWriter, r *http.Request) error {
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
-	v, _, err := s.boardData(r.Context(), selectedCall(r))
+	v, err := s.boardData(r.Context(), selectedCall(r))
 	if err != nil {
 		return err
 	}
@@ -510,7 +495,7 @@ func (s *boardPages) boardListPartial(w http.ResponseWriter, r *http.Request, na
 	if err := requireDispatcher(r); err != nil {
 		return err
 	}
-	v, _, err := s.boardData(r.Context(), 0)
+	v, err := s.boardData(r.Context(), 0)
 	if err != nil {
 		return err
 	}
@@ -550,22 +535,16 @@ func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int6
 	if code := citdesk.ErrorCode(actionErr); code == citdesk.EINTERNAL || code == citdesk.EFORBIDDEN || code == citdesk.EUNAUTHORIZED {
 		return actionErr
 	}
-	// Without htmx the whole board is shown; its state serves the panel too,
-	// so the dispatch state is read once.
+	// One read of the dispatch state serves the panel and, without htmx,
+	// the whole board around it.
+	st, panel, err := s.Svc.Dispatch.StateForCall(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := s.panelView(st, panel)
 	var v *boardView
-	var st *dispatchState
-	var err error
-	if isHTMX(r) {
-		st, err = s.loadDispatchState(r.Context())
-	} else {
-		v, st, err = s.boardData(r.Context(), 0)
-	}
-	if err != nil {
-		return err
-	}
-	p, err := s.panelData(r.Context(), st, id)
-	if err != nil {
-		return err
+	if !isHTMX(r) {
+		v = s.boardList(st)
 	}
 	status := http.StatusOK
 	if actionErr != nil {
@@ -602,7 +581,7 @@ func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) err
 			s.renderFragment(w, http.StatusUnprocessableEntity, "board-newcall", f)
 			return nil
 		}
-		v, _, lerr := s.boardData(r.Context(), 0)
+		v, lerr := s.boardData(r.Context(), 0)
 		if lerr != nil {
 			return lerr
 		}
@@ -695,13 +674,4 @@ func (s *boardPages) boardMoveAssignment(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return s.answerPanel(w, r, callID, err, notice)
-}
-
-// callsWithPlans says which calls match a current crisis plan: the "crisis
-// plan on file" flag. It reads no plan, so it leaves no audit event.
-func (s *boardPages) callsWithPlans(ctx context.Context, ids []int64) (map[int64]bool, error) {
-	if s.Svc.Plans == nil || len(ids) == 0 {
-		return map[int64]bool{}, nil
-	}
-	return s.Svc.Plans.CallsWithPlans(ctx, ids)
 }

@@ -86,7 +86,7 @@ func (s *personPages) showPerson(w http.ResponseWriter, r *http.Request, status 
 	return nil
 }
 
-// savePerson saves the person's web.Record from the person page.
+// savePerson saves the person's record from the person page.
 func (s *personPages) savePerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {

@@ -248,19 +248,19 @@ func navFor(a *citdesk.Actor) []navItem {
 	if a.OfficerID != nil {
 		nav = append(nav, navItem{"My shift", "/me"})
 	}
-	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleAdmin) {
+	if a.HasRole(citdesk.RosterRoles...) {
 		nav = append(nav, navItem{"Roster", "/roster"}, navItem{"Coverage", "/roster/coverage"})
 	}
 	// Contact reports, review, repeat contacts and the liaison's caseload (issue 5).
-	if a.HasRole(citdesk.RoleCoordinator) {
+	if a.HasRole(citdesk.ReviewRoles...) {
 		nav = append(nav, navItem{"Reports", "/reports"}, navItem{"Review queue", "/review"})
 	} else if a.OfficerID != nil {
 		nav = append(nav, navItem{"Reports", "/reports"})
 	}
-	if a.HasRole(citdesk.RoleLiaison) || a.HasRole(citdesk.RoleCoordinator) {
+	if a.HasRole(citdesk.ReferralRoles...) {
 		nav = append(nav, navItem{"Caseload", "/caseload"})
 	}
-	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) {
+	if a.HasRole(citdesk.ReferralRoles...) {
 		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
 	}
 	// Outcome dashboards (issue 6).

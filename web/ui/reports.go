@@ -65,11 +65,24 @@ type personSearch struct {
 
 const localTime = "2006-01-02T15:04"
 
+// newReportForm builds the form for report e, reading the agency and the
+// linked person (an audited read).
 func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) (*reportForm, error) {
 	agency, err := s.AgencyOf(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var person *citdesk.Person
+	if e.PersonID != nil {
+		if person, err = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID); err != nil {
+			return nil, err
+		}
+	}
+	return reportFormFor(e, agency, person), nil
+}
+
+// reportFormFor builds the form for report e from what was read with it.
+func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk.Person) *reportForm {
 	f := &reportForm{E: e, Agency: agency, OccurredAt: e.OccurredAt.In(agency.Location()).Format(localTime), State: saveState{Version: e.Version}}
 	f.Starts = options(citdesk.ContactStarts, citdesk.ContactStart.Label, func(v citdesk.ContactStart) bool { return v == e.ContactStart })
 	f.Problems = options(citdesk.PrimaryProblems, citdesk.PrimaryProblem.Label, func(v citdesk.PrimaryProblem) bool { return v == e.PrimaryProblem })
@@ -89,12 +102,8 @@ func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) (
 	if e.HandoverMinutes != nil {
 		f.Handover = strconv.Itoa(*e.HandoverMinutes)
 	}
-	if e.PersonID != nil {
-		if f.Person, err = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID); err != nil {
-			return nil, err
-		}
-	}
-	return f, nil
+	f.Person = person
+	return f
 }
 
 // readReportForm copies the form's fields onto e. The person is linked
@@ -214,7 +223,7 @@ func (s *reportPages) reportsPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.RoleCoordinator), OfficerNames: names, Loc: agency.Location()}
+	v := reportsView{Reports: list, Status: status, Coordinator: a.HasRole(citdesk.ReviewRoles...), OfficerNames: names, Loc: agency.Location()}
 	v.Statuses = options([]citdesk.EncounterStatus{citdesk.EncounterDraft, citdesk.EncounterReturned, citdesk.EncounterSubmitted, citdesk.EncounterApproved},
 		citdesk.EncounterStatus.Label, func(st citdesk.EncounterStatus) bool { return string(st) == status })
 	s.render(w, r, http.StatusOK, "reports", "Contact reports", v)
@@ -294,36 +303,20 @@ func (s *reportPages) showReport(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	a := web.SignedIn(r)
-	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	// One read of the report's whole file: the report, its person, reviews,
+	// versions and referral, one audit event for each record read.
+	file, err := s.Svc.Encounters.FindReportFile(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	form, err := s.newReportForm(r.Context(), e)
-	if err != nil {
-		return err
-	}
-	v := reportView{E: e, Form: form, Error: errMsg, Notice: notice, ReturnDraft: comment}
-	v.Loc = v.Form.Agency.Location()
+	e := file.Encounter
+	v := reportView{E: e, Form: reportFormFor(e, file.Agency, file.Person), Error: errMsg, Notice: notice, ReturnDraft: comment}
+	v.Loc = file.Agency.Location()
 	v.CITInfo = "CIT requested: " + yesNo(e.CITRequested) + " · CIT sent: " + yesNo(e.CITDispatched) + " · CIT on scene: " + yesNo(e.CITArrived)
-	if o, err := s.Svc.Officers.FindOfficerByID(r.Context(), e.OfficerID); err == nil {
-		v.Officer = o.Name()
-	}
-	v.Reviews, _ = s.Svc.Encounters.ListReviewEvents(r.Context(), id)
-	v.Versions, _ = s.Svc.Encounters.ListEncounterVersions(r.Context(), id)
-	v.CanEdit = a.IsOfficer(e.OfficerID) && e.Status.Editable()
-	v.CanReview = a.HasRole(citdesk.RoleCoordinator) && !a.IsOfficer(e.OfficerID) && e.Status == citdesk.EncounterSubmitted
-	v.CanCorrect = a.HasRole(citdesk.RoleCoordinator) && e.Status == citdesk.EncounterApproved
-	// Without a person there is no referral; without the filter the list
-	// would be the whole caseload, read and audited for nothing.
-	if a.HasRole(citdesk.RoleCoordinator, citdesk.RoleLiaison) && e.PersonID != nil {
-		if refs, err := s.Svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{PersonID: e.PersonID}); err == nil {
-			for _, ref := range refs {
-				if ref.EncounterID == e.ID {
-					v.Referral = ref
-				}
-			}
-		}
-	}
+	v.Officer, v.Reviews, v.Versions, v.Referral = file.OfficerName, file.Reviews, file.Versions, file.Referral
+	v.CanEdit = citdesk.CanEditEncounter(a, e)
+	v.CanReview = citdesk.CanReviewEncounter(a, e)
+	v.CanCorrect = citdesk.CanCorrectEncounter(a, e)
 	s.render(w, r, status, "report", "Contact report #"+strconv.FormatInt(id, 10), v)
 	return nil
 }
@@ -337,7 +330,7 @@ func (s *reportPages) reportEditPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if !web.SignedIn(r).IsOfficer(e.OfficerID) || !e.Status.Editable() {
+	if !citdesk.CanEditEncounter(web.SignedIn(r), e) {
 		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return nil
 	}
@@ -357,19 +350,26 @@ func (s *reportPages) saveReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	// One write: read the stored report, apply the form, validate, save.
+	var edited *citdesk.Encounter
+	e, err := s.Svc.Encounters.EditEncounter(r.Context(), id, func(e *citdesk.Encounter, agency *citdesk.Agency) error {
+		edited = e
+		return readReportForm(r, e, agency.Location())
+	})
 	if err != nil {
-		return err
-	}
-	agency, err := s.AgencyOf(r.Context())
-	if err != nil {
-		return err
-	}
-	if err := readReportForm(r, e, agency.Location()); err != nil {
-		return s.reshowReportForm(w, r, e, err)
-	}
-	if err := s.Svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
-		return s.reshowReportForm(w, r, e, err)
+		if edited == nil {
+			// Refused before the form was read: the report is no longer
+			// the officer's to edit, or is gone. Show what is stored.
+			if citdesk.ErrorCode(err) != citdesk.ECONFLICT {
+				return err
+			}
+			stored, ferr := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+			if ferr != nil {
+				return ferr
+			}
+			edited = stored
+		}
+		return s.reshowReportForm(w, r, edited, err)
 	}
 	if r.PostFormValue("action") != "submit" {
 		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10)+"/edit?notice="+url.QueryEscape("Draft saved."), http.StatusSeeOther)
@@ -431,28 +431,23 @@ func (s *reportPages) autosaveReport(w http.ResponseWriter, r *http.Request) {
 		state(saveState{Message: "Not saved: no such report.", Error: true})
 		return
 	}
-	e, err := s.Svc.Encounters.FindEncounterByID(r.Context(), id)
+	// One write and one audit event per save. readReportForm sets the
+	// version only when it reads the whole form, so the answer carries the
+	// form's version (a clash keeps failing rather than overwrite the other
+	// window's save) or, for a form it refuses, the stored one.
+	var version int64
+	var loc *time.Location
+	e, err := s.Svc.Encounters.EditEncounter(r.Context(), id, func(e *citdesk.Encounter, agency *citdesk.Agency) error {
+		loc = agency.Location()
+		err := readReportForm(r, e, loc)
+		version = e.Version
+		return err
+	})
 	if err != nil {
-		state(saveState{Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
-		return
-	}
-	// readReportForm sets the version only when it reads the whole form, so
-	// a form it refuses leaves e.Version the stored one.
-	agency, err := s.AgencyOf(r.Context())
-	if err != nil {
-		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
-		return
-	}
-	loc := agency.Location()
-	if err := readReportForm(r, e, loc); err != nil {
-		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
-		return
-	}
-	if err := s.Svc.Encounters.UpdateEncounter(r.Context(), e); err != nil {
 		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
 			s.Log.Error("autosave", "err", err)
 		}
-		state(saveState{Version: e.Version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		state(saveState{Version: version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
 	}
 	state(saveState{Version: e.Version, Message: "Draft saved " + s.Now().In(loc).Format("15:04")})
@@ -498,7 +493,7 @@ func (s *reportPages) reportPersonSearch(w http.ResponseWriter, r *http.Request)
 }
 
 // reportLinkPerson links an existing person to the report, creates a new
-// person web.Record and links it, or unlinks.
+// person record and links it, or unlinks.
 func (s *reportPages) reportLinkPerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -511,12 +506,10 @@ func (s *reportPages) reportLinkPerson(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	// Refuse before creating a person: a person web.Record made for a link
+	// Refuse before creating a person: a person record made for a link
 	// that then fails would stay behind with no report to explain it.
-	if !web.SignedIn(r).IsOfficer(e.OfficerID) {
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
-	} else if !e.Status.Editable() {
-		return citdesk.Errorf(citdesk.ECONFLICT, "This report is %s and can no longer be edited.", strings.ToLower(e.Status.Label()))
+	if err := citdesk.CheckEditEncounter(web.SignedIn(r), e); err != nil {
+		return err
 	}
 	notice := "Person linked."
 	switch r.PostFormValue("action") {
@@ -596,7 +589,7 @@ func (s *reportPages) reportCorrectPage(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if !web.SignedIn(r).HasRole(citdesk.RoleCoordinator) || e.Status != citdesk.EncounterApproved {
+	if !citdesk.CanCorrectEncounter(web.SignedIn(r), e) {
 		return citdesk.Errorf(citdesk.ECONFLICT, "Only a coordinator corrects an approved report.")
 	}
 	f, err := s.newReportForm(r.Context(), e)
@@ -648,7 +641,7 @@ type reviewQueueView struct {
 }
 
 func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.ReviewRoles...); err != nil {
 		return err
 	}
 	queue, err := s.Svc.Encounters.ListEncounters(r.Context(), citdesk.EncounterFilter{Status: citdesk.EncounterSubmitted})

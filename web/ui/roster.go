@@ -129,13 +129,13 @@ type rosterView struct {
 	Active     []selectOption
 	FilterErr  string
 	Officers   []*citdesk.Officer
-	Summary    *rosterSummaryJSON
+	Summary    *citdesk.RosterSummary
 	Notice     string
 	AddForm    officerFormView
 }
 
 func (s *rosterPages) rosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	return s.renderRoster(w, r, http.StatusOK, newFormState())
@@ -168,7 +168,7 @@ func (s *rosterPages) renderRoster(w http.ResponseWriter, r *http.Request, statu
 	if v.Officers, err = s.Svc.Officers.ListOfficers(r.Context(), f); err != nil {
 		return err
 	}
-	if v.Summary, err = s.rosterSummary(r); err != nil {
+	if v.Summary, err = s.Svc.Officers.RosterSummary(r.Context()); err != nil {
 		return err
 	}
 	s.render(w, r, status, "roster", "Roster", v)
@@ -176,7 +176,7 @@ func (s *rosterPages) renderRoster(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *rosterPages) createOfficerPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	form := newFormState()
@@ -219,7 +219,7 @@ func (s *rosterPages) officerPage(w http.ResponseWriter, r *http.Request) error 
 // rosterOfficer returns officer {id} for the roster pages, which only
 // officerRosterRoles may open.
 func (s *rosterPages) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return nil, err
 	}
 	id, err := web.PathID(r, "id")
@@ -372,7 +372,7 @@ func heatClass(share float64) string {
 }
 
 func (s *rosterPages) coveragePage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerMeasureRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.MeasureRoles...); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -381,7 +381,7 @@ func (s *rosterPages) coveragePage(w http.ResponseWriter, r *http.Request) error
 		v.Hours = append(v.Hours, fmt.Sprintf("%02d", h))
 	}
 	status := http.StatusOK
-	rep, err := s.coverage(r, q.Get("from"), q.Get("to"))
+	rep, err := s.Coverage(r.Context(), q.Get("from"), q.Get("to"))
 	if err != nil {
 		v.From, v.To = q.Get("from"), q.Get("to")
 		if status, err = v.Form.fail(err, "from", "to"); err != nil {
@@ -390,15 +390,15 @@ func (s *rosterPages) coveragePage(w http.ResponseWriter, r *http.Request) error
 		s.render(w, r, status, "roster_coverage", "CIT coverage", v)
 		return nil
 	}
-	v.From, v.To, v.Sentence, v.Shown = rep.From.String(), rep.To.String(), rep.sentence(), true
+	v.From, v.To, v.Sentence, v.Shown = rep.From.String(), rep.To.String(), rep.Sentence(), true
 	for d := range 7 {
 		row := heatRow{Day: time.Weekday(d).String()}
 		for h := range 24 {
 			c := rep.Cov.Cells[d][h]
 			cell := heatCell{Text: "–", Class: "heat-none", Title: fmt.Sprintf("%s %02d:00: no such hour in the range", row.Day, h)}
 			if c.Total > 0 {
-				cell = heatCell{Text: sharePercent(c.Share()), Class: heatClass(c.Share()),
-					Title: fmt.Sprintf("%s %02d:00–%02d:00: a CIT officer on duty %s of %s hours", row.Day, h, (h+1)%24, wholeHours(c.Covered), wholeHours(c.Total))}
+				cell = heatCell{Text: citdesk.SharePercent(c.Share()), Class: heatClass(c.Share()),
+					Title: fmt.Sprintf("%s %02d:00–%02d:00: a CIT officer on duty %s of %s hours", row.Day, h, (h+1)%24, citdesk.WholeHours(c.Covered), citdesk.WholeHours(c.Total))}
 			}
 			row.Cells = append(row.Cells, cell)
 		}
@@ -416,7 +416,7 @@ type importView struct {
 }
 
 func (s *rosterPages) importPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "roster_import", "Import roster", importView{})
@@ -424,7 +424,7 @@ func (s *rosterPages) importPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *rosterPages) importRosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), officerRosterRoles...); err != nil {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
 		return err
 	}
 	fail := func(err error) error {

@@ -11,7 +11,7 @@ import (
 	"citdesk"
 )
 
-// errNotAnOfficer answers /me for a user not linked to an officer web.Record.
+// errNotAnOfficer answers /me for a user not linked to an officer record.
 var errNotAnOfficer = citdesk.Errorf(citdesk.ENOTFOUND,
 	"My shift is the page of an officer on the roster, and your account is not linked to one. If you are a CIT officer, ask your CIT coordinator or administrator to link your account to your roster entry.")
 
@@ -73,7 +73,7 @@ func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
 	return d
 }
 
-// myOfficer returns the signed-in user's own officer web.Record and the
+// myOfficer returns the signed-in user's own officer record and the
 // agency's time zone.
 func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *time.Location, error) {
 	a := web.SignedIn(r)
