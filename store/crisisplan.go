@@ -38,7 +38,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*citdesk.CrisisPlan, error) 
 	return &c, nil
 }
 
-func (tx *Tx) listPlans(ctx context.Context, where string, args ...any) ([]*citdesk.CrisisPlan, error) {
+func listPlans(ctx context.Context, tx *Tx, where string, args ...any) ([]*citdesk.CrisisPlan, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list crisis plans: %w", err)
@@ -55,7 +55,7 @@ func (tx *Tx) listPlans(ctx context.Context, where string, args ...any) ([]*citd
 	return out, rows.Err()
 }
 
-func (tx *Tx) findPlan(ctx context.Context, agencyID, id int64, lock bool) (*citdesk.CrisisPlan, error) {
+func findPlan(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*citdesk.CrisisPlan, error) {
 	q := `SELECT ` + planColumns + ` FROM crisis_plans WHERE agency_id = ? AND id = ?`
 	if lock {
 		q += tx.db.dialect.forUpdate
@@ -72,7 +72,7 @@ func (tx *Tx) findPlan(ctx context.Context, agencyID, id int64, lock bool) (*cit
 var errPlanNotFound = citdesk.Errorf(citdesk.ENOTFOUND, "Crisis plan not found.")
 
 // fillPlanPerson sets the plan's person name for display.
-func (tx *Tx) fillPlanPerson(ctx context.Context, c *citdesk.CrisisPlan) error {
+func fillPlanPerson(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
 	var first, last string
 	if err := tx.QueryRowContext(ctx, `SELECT first_name, last_name FROM persons WHERE agency_id = ? AND id = ?`, c.AgencyID, c.PersonID).Scan(&first, &last); err != nil {
 		return fmt.Errorf("plan person: %w", err)
@@ -86,7 +86,7 @@ func (tx *Tx) fillPlanPerson(ctx context.Context, c *citdesk.CrisisPlan) error {
 	return nil
 }
 
-func (tx *Tx) today(ctx context.Context, agencyID int64) (citdesk.Date, error) {
+func agencyToday(ctx context.Context, tx *Tx, agencyID int64) (citdesk.Date, error) {
 	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
 	if err != nil {
 		return citdesk.Date{}, err
@@ -103,7 +103,7 @@ type openCall struct {
 }
 
 // callPersons returns the persons named on reports of a call.
-func (tx *Tx) callPersons(ctx context.Context, agencyID, callID int64) (map[int64]bool, error) {
+func callPersons(ctx context.Context, tx *Tx, agencyID, callID int64) (map[int64]bool, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT person_id FROM encounters WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL`, agencyID, callID)
 	if err != nil {
 		return nil, err
@@ -124,12 +124,12 @@ func (tx *Tx) callPersons(ctx context.Context, agencyID, callID int64) (map[int6
 // on a report of the call; "" when it does not.
 // The call's persons are read once and kept on call, so matching many
 // plans against one call costs one query, not one per plan.
-func (tx *Tx) planMatch(ctx context.Context, agencyID int64, c *citdesk.CrisisPlan, call *openCall) (string, error) {
+func planMatch(ctx context.Context, tx *Tx, agencyID int64, c *citdesk.CrisisPlan, call *openCall) (string, error) {
 	if call.address != "" && c.Address != "" && citdesk.SameAddress(call.address, c.Address) {
 		return "address", nil
 	}
 	if call.persons == nil {
-		persons, err := tx.callPersons(ctx, agencyID, call.id)
+		persons, err := callPersons(ctx, tx, agencyID, call.id)
 		if err != nil {
 			return "", err
 		}
@@ -143,7 +143,7 @@ func (tx *Tx) planMatch(ctx context.Context, agencyID int64, c *citdesk.CrisisPl
 
 // responderCalls returns the open calls through which the actor, as a
 // dispatcher or an assigned officer, has a reason to see a plan.
-func (tx *Tx) responderCalls(ctx context.Context, a *citdesk.Actor) ([]openCall, error) {
+func responderCalls(ctx context.Context, tx *Tx, a *citdesk.Actor) ([]openCall, error) {
 	var q string
 	var args []any
 	switch {
@@ -176,7 +176,7 @@ func (tx *Tx) responderCalls(ctx context.Context, a *citdesk.Actor) ([]openCall,
 // day today: the coordinator always (expired plans too, to revalidate
 // them); the liaison a person is referred to, the dispatcher of a matching
 // open call and the officer assigned to one, only while the plan is current.
-func (tx *Tx) canReadPlan(ctx context.Context, a *citdesk.Actor, c *citdesk.CrisisPlan, today citdesk.Date) (bool, error) {
+func canReadPlan(ctx context.Context, tx *Tx, a *citdesk.Actor, c *citdesk.CrisisPlan, today citdesk.Date) (bool, error) {
 	if a.UserID == 0 || a.HasRole(citdesk.RoleCoordinator) {
 		return true, nil
 	}
@@ -191,12 +191,12 @@ func (tx *Tx) canReadPlan(ctx context.Context, a *citdesk.Actor, c *citdesk.Cris
 			return true, nil
 		}
 	}
-	calls, err := tx.responderCalls(ctx, a)
+	calls, err := responderCalls(ctx, tx, a)
 	if err != nil {
 		return false, err
 	}
 	for i := range calls {
-		if m, err := tx.planMatch(ctx, a.AgencyID, c, &calls[i]); err != nil {
+		if m, err := planMatch(ctx, tx, a.AgencyID, c, &calls[i]); err != nil {
 			return false, err
 		} else if m != "" {
 			return true, nil
@@ -216,7 +216,7 @@ func (s crisisPlanService) CreateCrisisPlan(ctx context.Context, c *citdesk.Cris
 		if err != nil {
 			return err
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
@@ -246,11 +246,11 @@ func (s crisisPlanService) UpdateCrisisPlan(ctx context.Context, c *citdesk.Cris
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		old, err := tx.findPlan(ctx, actor.AgencyID, c.ID, true)
+		old, err := findPlan(ctx, tx, actor.AgencyID, c.ID, true)
 		if err != nil {
 			return err
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
@@ -266,14 +266,14 @@ func (s crisisPlanService) UpdateCrisisPlan(ctx context.Context, c *citdesk.Cris
 		if err := c.Validate(today); err != nil {
 			return err
 		}
-		if err := tx.savePlan(ctx, c); err != nil {
+		if err := savePlan(ctx, tx, c); err != nil {
 			return err
 		}
 		return tx.audit(ctx, actor, "crisis_plan.update", "crisis_plan", c.ID, "")
 	})
 }
 
-func (tx *Tx) savePlan(ctx context.Context, c *citdesk.CrisisPlan) error {
+func savePlan(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
 	res, err := tx.ExecContext(ctx, `UPDATE crisis_plans SET address = ?, address_key = ?, what_helps = ?, what_to_avoid = ?, triggers = ?, medications = ?, contacts = ?,
 		preferred_facility = ?, consent_date = ?, consented_by = ?, expires_on = ?, updated_at = ?, version = version + 1
 		WHERE agency_id = ? AND id = ? AND version = ?`,
@@ -287,7 +287,7 @@ func (tx *Tx) savePlan(ctx context.Context, c *citdesk.CrisisPlan) error {
 	}
 	c.Version++
 	c.UpdatedAt = tx.now
-	return tx.fillPlanPerson(ctx, c)
+	return fillPlanPerson(ctx, tx, c)
 }
 
 // RenewCrisisPlan records fresh consent: the plan runs another six months
@@ -299,13 +299,13 @@ func (s crisisPlanService) RenewCrisisPlan(ctx context.Context, id, version int6
 	}
 	var c *citdesk.CrisisPlan
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		if c, err = tx.findPlan(ctx, actor.AgencyID, id, true); err != nil {
+		if c, err = findPlan(ctx, tx, actor.AgencyID, id, true); err != nil {
 			return err
 		}
 		if c.Version != version {
 			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this plan since you loaded it; reload and try again.")
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
@@ -313,7 +313,7 @@ func (s crisisPlanService) RenewCrisisPlan(ctx context.Context, id, version int6
 		if err := c.Validate(today); err != nil {
 			return err
 		}
-		if err := tx.savePlan(ctx, c); err != nil {
+		if err := savePlan(ctx, tx, c); err != nil {
 			return err
 		}
 		return tx.audit(ctx, actor, "crisis_plan.renew", "crisis_plan", c.ID, "expires "+c.ExpiresOn.String())
@@ -322,7 +322,7 @@ func (s crisisPlanService) RenewCrisisPlan(ctx context.Context, id, version int6
 }
 
 // readPlans audits each plan the actor reads.
-func (tx *Tx) auditPlanViews(ctx context.Context, a *citdesk.Actor, plans []*citdesk.CrisisPlan, detail string) error {
+func auditPlanViews(ctx context.Context, tx *Tx, a *citdesk.Actor, plans []*citdesk.CrisisPlan, detail string) error {
 	for _, c := range plans {
 		if err := tx.audit(ctx, a, "crisis_plan.view", "crisis_plan", c.ID, detail); err != nil {
 			return err
@@ -341,20 +341,20 @@ func (s crisisPlanService) FindCrisisPlanByID(ctx context.Context, id int64) (*c
 	var c *citdesk.CrisisPlan
 	denied := false
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		if c, err = tx.findPlan(ctx, actor.AgencyID, id, false); err != nil {
+		if c, err = findPlan(ctx, tx, actor.AgencyID, id, false); err != nil {
 			return err
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil {
+		if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
 			return err
 		} else if !ok {
 			denied = true
 			return tx.appendAudit(ctx, deniedEvent(actor, "crisis_plan.view", "crisis_plan", id))
 		}
-		if err := tx.fillPlanPerson(ctx, c); err != nil {
+		if err := fillPlanPerson(ctx, tx, c); err != nil {
 			return err
 		}
 		return tx.audit(ctx, actor, "crisis_plan.view", "crisis_plan", id, "")
@@ -373,25 +373,25 @@ func (s crisisPlanService) ListCrisisPlans(ctx context.Context, personID int64) 
 	}
 	var out []*citdesk.CrisisPlan
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		plans, err := tx.listPlans(ctx, `agency_id = ? AND person_id = ? ORDER BY consent_date DESC, id DESC`, actor.AgencyID, personID)
+		plans, err := listPlans(ctx, tx, `agency_id = ? AND person_id = ? ORDER BY consent_date DESC, id DESC`, actor.AgencyID, personID)
 		if err != nil {
 			return err
 		}
 		for _, c := range plans {
-			if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil {
+			if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
 				return err
 			} else if ok {
-				if err := tx.fillPlanPerson(ctx, c); err != nil {
+				if err := fillPlanPerson(ctx, tx, c); err != nil {
 					return err
 				}
 				out = append(out, c)
 			}
 		}
-		return tx.auditPlanViews(ctx, actor, out, "")
+		return auditPlanViews(ctx, tx, actor, out, "")
 	})
 	if out == nil {
 		out = []*citdesk.CrisisPlan{}
@@ -408,11 +408,11 @@ func (s crisisPlanService) CurrentPlanForPerson(ctx context.Context, personID in
 	}
 	var found *citdesk.CrisisPlan
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		plans, err := tx.listPlans(ctx, `agency_id = ? AND person_id = ? ORDER BY expires_on DESC, id DESC`, actor.AgencyID, personID)
+		plans, err := listPlans(ctx, tx, `agency_id = ? AND person_id = ? ORDER BY expires_on DESC, id DESC`, actor.AgencyID, personID)
 		if err != nil {
 			return err
 		}
@@ -420,11 +420,11 @@ func (s crisisPlanService) CurrentPlanForPerson(ctx context.Context, personID in
 			if !c.Current(today) {
 				continue
 			}
-			if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil || !ok {
+			if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil || !ok {
 				return err
 			}
 			found = c
-			if err := tx.fillPlanPerson(ctx, c); err != nil {
+			if err := fillPlanPerson(ctx, tx, c); err != nil {
 				return err
 			}
 			return tx.audit(ctx, actor, "crisis_plan.view", "crisis_plan", c.ID, "")
@@ -476,16 +476,16 @@ func (s crisisPlanService) PlansForCall(ctx context.Context, callID int64) ([]*c
 		default:
 			return citdesk.Errorf(citdesk.EFORBIDDEN, "You are not allowed to see crisis plans for calls.")
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		plans, err := tx.listPlans(ctx, `agency_id = ? AND consent_date <= ? AND expires_on >= ? ORDER BY expires_on DESC, id`, actor.AgencyID, today.String(), today.String())
+		plans, err := listPlans(ctx, tx, `agency_id = ? AND consent_date <= ? AND expires_on >= ? ORDER BY expires_on DESC, id`, actor.AgencyID, today.String(), today.String())
 		if err != nil {
 			return err
 		}
 		for _, c := range plans {
-			how, err := tx.planMatch(ctx, actor.AgencyID, c, call)
+			how, err := planMatch(ctx, tx, actor.AgencyID, c, call)
 			if err != nil {
 				return err
 			}
@@ -493,12 +493,12 @@ func (s crisisPlanService) PlansForCall(ctx context.Context, callID int64) ([]*c
 				continue
 			}
 			c.MatchedBy = how
-			if err := tx.fillPlanPerson(ctx, c); err != nil {
+			if err := fillPlanPerson(ctx, tx, c); err != nil {
 				return err
 			}
 			out = append(out, c)
 		}
-		return tx.auditPlanViews(ctx, actor, out, "call "+strconv.FormatInt(callID, 10))
+		return auditPlanViews(ctx, tx, actor, out, "call "+strconv.FormatInt(callID, 10))
 	})
 	if out == nil {
 		out = []*citdesk.CrisisPlan{}
@@ -518,11 +518,11 @@ func (s crisisPlanService) CallsWithPlans(ctx context.Context, callIDs []int64) 
 		return out, nil
 	}
 	err = s.db.readTx(ctx, func(tx *Tx) error {
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		return tx.callsWithPlans(ctx, actor.AgencyID, today, callIDs, out)
+		return callsWithPlans(ctx, tx, actor.AgencyID, today, callIDs, out)
 	})
 	return out, err
 }
@@ -533,11 +533,11 @@ var planFlagRoles = []citdesk.Role{citdesk.RoleDispatcher, citdesk.RoleCoordinat
 
 // callsWithPlans sets out[id] for each open call of callIDs that matches a
 // plan current on day today.
-func (tx *Tx) callsWithPlans(ctx context.Context, agencyID int64, today citdesk.Date, callIDs []int64, out map[int64]bool) error {
+func callsWithPlans(ctx context.Context, tx *Tx, agencyID int64, today citdesk.Date, callIDs []int64, out map[int64]bool) error {
 	if len(callIDs) == 0 {
 		return nil
 	}
-	plans, err := tx.listPlans(ctx, `agency_id = ? AND consent_date <= ? AND expires_on >= ?`, agencyID, today.String(), today.String())
+	plans, err := listPlans(ctx, tx, `agency_id = ? AND consent_date <= ? AND expires_on >= ?`, agencyID, today.String(), today.String())
 	if err != nil || len(plans) == 0 {
 		return err
 	}
@@ -554,7 +554,7 @@ func (tx *Tx) callsWithPlans(ctx context.Context, agencyID int64, today citdesk.
 			continue
 		}
 		for _, c := range plans {
-			if how, err := tx.planMatch(ctx, agencyID, c, call); err != nil {
+			if how, err := planMatch(ctx, tx, agencyID, c, call); err != nil {
 				return err
 			} else if how != "" {
 				out[id] = true
@@ -575,11 +575,11 @@ func (s crisisPlanService) PlansToRevalidate(ctx context.Context) ([]*citdesk.Cr
 	}
 	var out []*citdesk.CrisisPlan
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		plans, err := tx.listPlans(ctx, `agency_id = ?`, actor.AgencyID)
+		plans, err := listPlans(ctx, tx, `agency_id = ?`, actor.AgencyID)
 		if err != nil {
 			return err
 		}
@@ -592,7 +592,7 @@ func (s crisisPlanService) PlansToRevalidate(ctx context.Context) ([]*citdesk.Cr
 		soon := today.AddDate(0, 0, 30)
 		for _, c := range newest {
 			if c.ExpiresOn.Before(soon) {
-				if err := tx.fillPlanPerson(ctx, c); err != nil {
+				if err := fillPlanPerson(ctx, tx, c); err != nil {
 					return err
 				}
 				out = append(out, c)

@@ -70,7 +70,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 		return nil, err
 	}
 	if plans && actor.HasRole(planFlagRoles...) {
-		if err := tx.callsWithPlans(ctx, agency.ID, today, ids, st.PlanOnFile); err != nil {
+		if err := callsWithPlans(ctx, tx, agency.ID, today, ids, st.PlanOnFile); err != nil {
 			return nil, err
 		}
 	}
@@ -123,7 +123,7 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 		}
 		listed := slices.ContainsFunc(st.Open, func(o *citdesk.Call) bool { return o.ID == c.ID })
 		if !listed && actor.HasRole(planFlagRoles...) {
-			if err := tx.callsWithPlans(ctx, actor.AgencyID, citdesk.DateOf(tx.now, st.Agency.Location()), []int64{c.ID}, st.PlanOnFile); err != nil {
+			if err := callsWithPlans(ctx, tx, actor.AgencyID, citdesk.DateOf(tx.now, st.Agency.Location()), []int64{c.ID}, st.PlanOnFile); err != nil {
 				return err
 			}
 		}

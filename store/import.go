@@ -75,7 +75,7 @@ func (s historyService) ImportHistory(ctx context.Context, source string, recs [
 		var br citdesk.HistoryResult
 		err := s.db.writeTx(ctx, func(tx *Tx) error {
 			var err error
-			br, err = tx.importBatch(ctx, actor, source, batch)
+			br, err = importBatch(ctx, tx, actor, source, batch)
 			return err
 		})
 		if err != nil {
@@ -162,14 +162,14 @@ func historyHash(r *citdesk.HistoricalEncounter) string {
 }
 
 // importBatch saves one batch of checked records in tx.
-func (tx *Tx) importBatch(ctx context.Context, actor *citdesk.Actor, source string, batch []*citdesk.HistoricalEncounter) (citdesk.HistoryResult, error) {
+func importBatch(ctx context.Context, tx *Tx, actor *citdesk.Actor, source string, batch []*citdesk.HistoricalEncounter) (citdesk.HistoryResult, error) {
 	var res citdesk.HistoryResult
 	agencyID := actor.AgencyID
-	historyOfficer, err := tx.historyOfficer(ctx, agencyID, source)
+	historyOfficer, err := historyOfficer(ctx, tx, agencyID, source)
 	if err != nil {
 		return res, err
 	}
-	officers, err := tx.officerIDs(ctx, agencyID, batch)
+	officers, err := officerIDs(ctx, tx, agencyID, batch)
 	if err != nil {
 		return res, err
 	}
@@ -184,7 +184,7 @@ func (tx *Tx) importBatch(ctx context.Context, actor *citdesk.Actor, source stri
 		hash string
 	}
 	have := map[string]existing{}
-	err = tx.eachIn(ctx, `SELECT id, external_id, COALESCE(import_hash, '') FROM encounters WHERE agency_id = ? AND source = ? AND external_id IN `,
+	err = eachIn(ctx, tx, `SELECT id, external_id, COALESCE(import_hash, '') FROM encounters WHERE agency_id = ? AND source = ? AND external_id IN `,
 		[]any{agencyID, source}, ids, func(rows *sql.Rows) error {
 			var e existing
 			var ext string
@@ -198,7 +198,7 @@ func (tx *Tx) importBatch(ctx context.Context, actor *citdesk.Actor, source stri
 		return res, fmt.Errorf("find imported encounters: %w", err)
 	}
 
-	persons, created, err := tx.historyPersons(ctx, agencyID, source, batch)
+	persons, created, err := historyPersons(ctx, tx, agencyID, source, batch)
 	if err != nil {
 		return res, err
 	}
@@ -222,12 +222,12 @@ func (tx *Tx) importBatch(ctx context.Context, actor *citdesk.Actor, source stri
 	}
 
 	for _, r := range changed {
-		if err := tx.updateHistorical(ctx, agencyID, have[r.ExternalID].id, r, persons, historyOfficer); err != nil {
+		if err := updateHistorical(ctx, tx, agencyID, have[r.ExternalID].id, r, persons, historyOfficer); err != nil {
 			return res, err
 		}
 	}
 	res.Updated = len(changed)
-	if err := tx.insertHistorical(ctx, agencyID, source, fresh, persons, historyOfficer); err != nil {
+	if err := insertHistorical(ctx, tx, agencyID, source, fresh, persons, historyOfficer); err != nil {
 		return res, err
 	}
 	res.Created = len(fresh)
@@ -240,7 +240,7 @@ func (tx *Tx) importBatch(ctx context.Context, actor *citdesk.Actor, source stri
 
 // historyOfficer returns the agency's inactive officer record that
 // imported history from source is filed under, creating it the first time.
-func (tx *Tx) historyOfficer(ctx context.Context, agencyID int64, source string) (int64, error) {
+func historyOfficer(ctx context.Context, tx *Tx, agencyID int64, source string) (int64, error) {
 	badge := "history:" + source
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM officers WHERE agency_id = ? AND badge = ?`, agencyID, badge).Scan(&id)
@@ -258,7 +258,7 @@ func (tx *Tx) historyOfficer(ctx context.Context, agencyID int64, source string)
 }
 
 // officerIDs returns which of the officers the batch names are the agency's.
-func (tx *Tx) officerIDs(ctx context.Context, agencyID int64, batch []*citdesk.HistoricalEncounter) (map[int64]bool, error) {
+func officerIDs(ctx context.Context, tx *Tx, agencyID int64, batch []*citdesk.HistoricalEncounter) (map[int64]bool, error) {
 	named := false
 	for _, r := range batch {
 		named = named || r.OfficerID != 0
@@ -284,7 +284,7 @@ func (tx *Tx) officerIDs(ctx context.Context, agencyID int64, batch []*citdesk.H
 
 // historyPersons returns the person id of every person the batch names,
 // creating those not yet in the database, and how many it created.
-func (tx *Tx) historyPersons(ctx context.Context, agencyID int64, source string, batch []*citdesk.HistoricalEncounter) (map[string]int64, int, error) {
+func historyPersons(ctx context.Context, tx *Tx, agencyID int64, source string, batch []*citdesk.HistoricalEncounter) (map[string]int64, int, error) {
 	persons := map[string]int64{}
 	var names []string
 	first := map[string]*citdesk.HistoricalEncounter{}
@@ -297,7 +297,7 @@ func (tx *Tx) historyPersons(ctx context.Context, agencyID int64, source string,
 	if len(names) == 0 {
 		return persons, 0, nil
 	}
-	err := tx.eachIn(ctx, `SELECT id, external_id FROM persons WHERE agency_id = ? AND source = ? AND external_id IN `,
+	err := eachIn(ctx, tx, `SELECT id, external_id FROM persons WHERE agency_id = ? AND source = ? AND external_id IN `,
 		[]any{agencyID, source}, names, func(rows *sql.Rows) error {
 			var id int64
 			var ext string
@@ -319,7 +319,7 @@ func (tx *Tx) historyPersons(ctx context.Context, agencyID int64, source string,
 	if len(missing) == 0 {
 		return persons, 0, nil
 	}
-	ids, err := tx.reserveIDs(ctx, "persons", len(missing))
+	ids, err := reserveIDs(ctx, tx, "persons", len(missing))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -333,7 +333,7 @@ func (tx *Tx) historyPersons(ctx context.Context, agencyID int64, source string,
 		rows[i] = []any{ids[i], agencyID, fn, ln, source, n, 0, micros(tx.now), micros(tx.now)}
 		persons[n] = ids[i]
 	}
-	err = tx.insertRows(ctx, `INSERT INTO persons (id, agency_id, first_name, last_name, source, external_id, created_by, created_at, updated_at) VALUES `, rows)
+	err = insertRows(ctx, tx, `INSERT INTO persons (id, agency_id, first_name, last_name, source, external_id, created_by, created_at, updated_at) VALUES `, rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("insert imported persons: %w", err)
 	}
@@ -393,7 +393,7 @@ func historyValues(r *citdesk.HistoricalEncounter, persons map[string]int64, his
 
 // updateHistorical rewrites the encounter-level values of a record imported
 // before. Its call and referral, if any, are left as first imported.
-func (tx *Tx) updateHistorical(ctx context.Context, agencyID, id int64, r *citdesk.HistoricalEncounter, persons map[string]int64, historyOfficer int64) error {
+func updateHistorical(ctx context.Context, tx *Tx, agencyID, id int64, r *citdesk.HistoricalEncounter, persons map[string]int64, historyOfficer int64) error {
 	cols := strings.Split(historyColumns, ",")
 	for i := range cols {
 		cols[i] = strings.TrimSpace(cols[i]) + " = ?"
@@ -408,7 +408,7 @@ func (tx *Tx) updateHistorical(ctx context.Context, agencyID, id int64, r *citde
 
 // insertHistorical inserts new records with their calls, assignments,
 // referrals and first-contact notes, each table in multi-row INSERTs.
-func (tx *Tx) insertHistorical(ctx context.Context, agencyID int64, source string, recs []*citdesk.HistoricalEncounter, persons map[string]int64, historyOfficer int64) error {
+func insertHistorical(ctx context.Context, tx *Tx, agencyID int64, source string, recs []*citdesk.HistoricalEncounter, persons map[string]int64, historyOfficer int64) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -424,19 +424,19 @@ func (tx *Tx) insertHistorical(ctx context.Context, agencyID int64, source strin
 			}
 		}
 	}
-	encIDs, err := tx.reserveIDs(ctx, "encounters", len(recs))
+	encIDs, err := reserveIDs(ctx, tx, "encounters", len(recs))
 	if err != nil {
 		return err
 	}
-	callIDs, err := tx.reserveIDs(ctx, "calls", nCalls)
+	callIDs, err := reserveIDs(ctx, tx, "calls", nCalls)
 	if err != nil {
 		return err
 	}
-	asgIDs, err := tx.reserveIDs(ctx, "assignments", nCalls)
+	asgIDs, err := reserveIDs(ctx, tx, "assignments", nCalls)
 	if err != nil {
 		return err
 	}
-	refIDs, err := tx.reserveIDs(ctx, "referrals", nRefs)
+	refIDs, err := reserveIDs(ctx, tx, "referrals", nRefs)
 	if err != nil {
 		return err
 	}
@@ -498,7 +498,7 @@ func (tx *Tx) insertHistorical(ctx context.Context, agencyID int64, source strin
 		{"referral notes", `INSERT INTO referral_notes (agency_id, referral_id, by_user_id, by_name, at, status_from, status_to) VALUES `, notes},
 	}
 	for _, st := range steps {
-		if err := tx.insertRows(ctx, st.head, st.rows); err != nil {
+		if err := insertRows(ctx, tx, st.head, st.rows); err != nil {
 			return fmt.Errorf("insert imported %s: %w", st.what, err)
 		}
 	}
@@ -510,7 +510,7 @@ func (tx *Tx) insertHistorical(ctx context.Context, agencyID int64, source strin
 // SQLite: the writer holds the database lock for the whole transaction, so
 // the ids after the largest are free (AUTOINCREMENT then moves past them).
 // PostgreSQL: ids are drawn from the identity column's sequence.
-func (tx *Tx) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+func reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
@@ -547,7 +547,7 @@ func (tx *Tx) reserveIDs(ctx context.Context, table string, n int) ([]int64, err
 
 // insertRows inserts rows (all of one width) with head ("INSERT INTO t
 // (a, b) VALUES "), as few multi-row statements as the parameter limit allows.
-func (tx *Tx) insertRows(ctx context.Context, head string, rows [][]any) error {
+func insertRows(ctx context.Context, tx *Tx, head string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -578,7 +578,7 @@ func (tx *Tx) insertRows(ctx context.Context, head string, rows [][]any) error {
 
 // eachIn runs query (ending in "IN ") with args and then the values, in
 // lists of at most inListMax, calling fn for each row.
-func (tx *Tx) eachIn(ctx context.Context, query string, args []any, values []string, fn func(*sql.Rows) error) error {
+func eachIn(ctx context.Context, tx *Tx, query string, args []any, values []string, fn func(*sql.Rows) error) error {
 	for lo := 0; lo < len(values); lo += inListMax {
 		chunk := values[lo:min(lo+inListMax, len(values))]
 		all := append(slices.Clip(args), make([]any, 0, len(chunk))...)
@@ -665,7 +665,7 @@ func (s historyService) SaveDispositionMap(ctx context.Context, source string, m
 		for _, p := range pairs {
 			rows = append(rows, []any{actor.AgencyID, source, p.from, p.to, micros(tx.now)})
 		}
-		if err := tx.insertRows(ctx, `INSERT INTO disposition_maps (agency_id, source, source_value, disposition, updated_at) VALUES `, rows); err != nil {
+		if err := insertRows(ctx, tx, `INSERT INTO disposition_maps (agency_id, source, source_value, disposition, updated_at) VALUES `, rows); err != nil {
 			if isUniqueViolation(err) {
 				return citdesk.FieldErrorf("dispositions", "A disposition is mapped twice.")
 			}

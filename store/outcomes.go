@@ -58,13 +58,13 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 	recs := &outcomes.Records{}
 	err := l.db.readTx(ctx, func(tx *Tx) error {
 		var err error
-		if recs.Stamp, err = tx.changeStamp(ctx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
+		if recs.Stamp, err = changeStamp(ctx, tx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
 			return err
 		}
-		if recs.Encounters, recs.EncounterIDs, err = tx.loadOutcomeEncounters(ctx, agencyID, "", nil); err != nil {
+		if recs.Encounters, recs.EncounterIDs, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
-		recs.Referrals, recs.ReferralIDs, err = tx.loadOutcomeReferrals(ctx, agencyID, "", nil)
+		recs.Referrals, recs.ReferralIDs, err = loadOutcomeReferrals(ctx, tx, agencyID, "", nil)
 		return err
 	})
 	if err != nil {
@@ -81,14 +81,14 @@ func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, sta
 	window := micros(stamp.Since)
 	changed := false
 	err := l.db.readTx(ctx, func(tx *Tx) error {
-		cur, err := tx.changeStamp(ctx, agencyID, window)
+		cur, err := changeStamp(ctx, tx, agencyID, window)
 		if err != nil {
 			return err
 		}
 		recs.Stamp = cur
 		if cur.Changed != stamp.Changed {
 			changed = true
-			if err = tx.loadOutcomeChanges(ctx, agencyID, window, recs); err != nil {
+			if err = loadOutcomeChanges(ctx, tx, agencyID, window, recs); err != nil {
 				return err
 			}
 		}
@@ -98,7 +98,7 @@ func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, sta
 		// request). Nothing between the old and the new window is missed:
 		// the stamp, or the rows just read, covered it.
 		if next := micros(tx.now) - windowMargin.Microseconds(); next-window > windowStep.Microseconds() {
-			recs.Stamp, err = tx.changeStamp(ctx, agencyID, next)
+			recs.Stamp, err = changeStamp(ctx, tx, agencyID, next)
 		}
 		return err
 	})
@@ -131,7 +131,7 @@ func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor
 // officer's certification they carry). One query for each, so each reads
 // an index range rather than the whole agency; a record found twice is
 // simply put in place twice.
-func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64, recs *outcomes.Records) error {
+func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, recs *outcomes.Records) error {
 	for _, cond := range []string{
 		`e.updated_at >= ?`,
 		`e.id IN (SELECT encounter_id FROM referrals WHERE agency_id = ? AND updated_at >= ?)`,
@@ -141,7 +141,7 @@ func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64, re
 		if strings.Contains(cond, "SELECT") {
 			args = []any{agencyID, window}
 		}
-		more, ids, err := tx.loadOutcomeEncounters(ctx, agencyID, cond, args)
+		more, ids, err := loadOutcomeEncounters(ctx, tx, agencyID, cond, args)
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64, re
 		if strings.Contains(cond, "SELECT") {
 			args = []any{agencyID, window}
 		}
-		more, ids, err := tx.loadOutcomeReferrals(ctx, agencyID, cond, args)
+		more, ids, err := loadOutcomeReferrals(ctx, tx, agencyID, cond, args)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (tx *Tx) loadOutcomeChanges(ctx context.Context, agencyID, window int64, re
 
 // changeStamp counts what changed at or after window (micros), in the
 // order of outcomes.ChangeStamp.Changed.
-func (tx *Tx) changeStamp(ctx context.Context, agencyID, window int64) (outcomes.ChangeStamp, error) {
+func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.ChangeStamp, error) {
 	st := outcomes.ChangeStamp{Since: fromMicros(window)}
 	for i, table := range [...]string{"encounters", "referrals", "calls"} {
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(version), 0) FROM `+table+` WHERE agency_id = ? AND updated_at >= ?`,
@@ -220,7 +220,7 @@ WHERE e.agency_id = ?`
 
 // loadOutcomeEncounters reads the agency's encounters (those matching the
 // extra condition and its args, when given) and their ids.
-func (tx *Tx) loadOutcomeEncounters(ctx context.Context, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, error) {
+func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, error) {
 	q := outcomeEncounterQuery
 	if cond != "" {
 		q += " AND " + cond
@@ -323,7 +323,7 @@ WHERE r.agency_id = ?`
 
 // loadOutcomeReferrals reads the agency's referrals (those matching cond,
 // when given) and their ids.
-func (tx *Tx) loadOutcomeReferrals(ctx context.Context, agencyID int64, cond string, args []any) ([]outcomes.Referral, []int64, error) {
+func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Referral, []int64, error) {
 	q := outcomeReferralQuery
 	if cond != "" {
 		q += " AND " + cond

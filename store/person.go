@@ -239,7 +239,7 @@ func (s personService) PersonFile(ctx context.Context, id int64) (*citdesk.Perso
 			return err
 		}
 		today := citdesk.DateOf(tx.now, agency.Location())
-		plans, err := tx.listPlans(ctx, `agency_id = ? AND person_id = ? ORDER BY expires_on DESC, id DESC`, actor.AgencyID, id)
+		plans, err := listPlans(ctx, tx, `agency_id = ? AND person_id = ? ORDER BY expires_on DESC, id DESC`, actor.AgencyID, id)
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s personService) PersonFile(ctx context.Context, id int64) (*citdesk.Perso
 				continue
 			}
 			f.PlanStatus = "current"
-			if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil {
+			if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
 				return err
 			} else if ok {
 				f.Plan = c
@@ -393,7 +393,7 @@ func (s personService) RepeatContacts(ctx context.Context, f citdesk.RepeatConta
 			if r.Person, err = tx.findPerson(ctx, actor.AgencyID, r.Person.ID, false); err != nil {
 				return err
 			}
-			plans, err := tx.listPlans(ctx, `agency_id = ? AND person_id = ?`, actor.AgencyID, r.Person.ID)
+			plans, err := listPlans(ctx, tx, `agency_id = ? AND person_id = ?`, actor.AgencyID, r.Person.ID)
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ func (s crisisPlanService) SetPlanPhoto(ctx context.Context, planID int64, jpeg 
 		return citdesk.FieldErrorf("photo", "The photo is empty or too large.")
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		if _, err := tx.findPlan(ctx, actor.AgencyID, planID, false); err != nil {
+		if _, err := findPlan(ctx, tx, actor.AgencyID, planID, false); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO crisis_plan_photos (plan_id, agency_id, data, created_by, created_at) VALUES (?, ?, ?, ?, ?)
@@ -41,15 +41,15 @@ func (s crisisPlanService) PlanPhoto(ctx context.Context, planID int64) ([]byte,
 	var data []byte
 	denied := false
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		c, err := tx.findPlan(ctx, actor.AgencyID, planID, false)
+		c, err := findPlan(ctx, tx, actor.AgencyID, planID, false)
 		if err != nil {
 			return err
 		}
-		today, err := tx.today(ctx, actor.AgencyID)
+		today, err := agencyToday(ctx, tx, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		if ok, err := tx.canReadPlan(ctx, actor, c, today); err != nil {
+		if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
 			return err
 		} else if !ok {
 			denied = true
