@@ -1,15 +1,13 @@
 package api
 
-type accountAPI struct{ *handler }
-
-type callAPI struct{ *handler }
-
-type encounterAPI struct{ *handler }
-
-type figureAPI struct{ *handler }
-
-type officerAPI struct{ *handler }
-
-type personAPI struct{ *handler }
-
-type referralAPI struct{ *handler }
+// One handler type per resource, each over the shared handler, so no type
+// gathers the whole API.
+type (
+	accountAPI   struct{ *handler } // tokens, me, users, audit (accounts.go)
+	officerAPI   struct{ *handler } // officers, training, status, coverage (officers.go)
+	callAPI      struct{ *handler } // calls, recommendations, assignments (calls.go)
+	encounterAPI struct{ *handler } // contact reports and review (encounters.go)
+	personAPI    struct{ *handler } // persons, repeat contacts, crisis plans (persons.go)
+	referralAPI  struct{ *handler } // referrals to the liaison (referrals.go)
+	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
+)

@@ -1,21 +1,16 @@
 package ui
 
-type auditPages struct{ *handler }
-
-type boardPages struct{ *handler }
-
-type caseloadPages struct{ *handler }
-
-type dashboardPages struct{ *handler }
-
-type personPages struct{ *handler }
-
-type publicPages struct{ *handler }
-
-type reportPages struct{ *handler }
-
-type rosterPages struct{ *handler }
-
-type shiftPages struct{ *handler }
-
-type signinPages struct{ *handler }
+// One handler type per screen, each over the shared handler, so no type
+// gathers every page (the review counted 194 methods on one server type).
+type (
+	signinPages    struct{ *handler } // sign-in and sign-out (signin.go)
+	publicPages    struct{ *handler } // /cit and the public dashboard (public.go, public_dashboard.go)
+	boardPages     struct{ *handler } // the dispatch board (board.go)
+	shiftPages     struct{ *handler } // the officer's phone page (shift.go, shift_assignment.go)
+	rosterPages    struct{ *handler } // roster, training, coverage, imports (roster.go)
+	reportPages    struct{ *handler } // contact reports and review (reports.go)
+	personPages    struct{ *handler } // persons and crisis plans (persons.go, plan_photo.go)
+	caseloadPages  struct{ *handler } // the liaison's referrals (caseload.go)
+	dashboardPages struct{ *handler } // outcomes and the monthly report (dashboard.go, monthly_report.go)
+	auditPages     struct{ *handler } // the audit trail (audit.go)
+)

@@ -7,30 +7,41 @@ import (
 	"citdesk/web"
 )
 
-// handler serves the pages.
+// handler is what every page handler shares: the core and the parsed
+// templates. Each screen's handlers are a small type over it (handlers.go).
 type handler struct {
 	*web.Core
 	pages map[string]*template.Template
 }
 
-// Routes registers every page.
+// Routes parses the templates (a missing or broken one fails here, at
+// start-up) and registers every page, screen by screen. Pages behind
+// s.page need a signed-in session and show an error page on failure; each
+// handler checks the roles its screen is for.
 func Routes(mux *http.ServeMux, c *web.Core) error {
 	s := &handler{Core: c}
-	audit, board, caseload, dashboard, person, public, report, roster, shift, signin := &auditPages{s}, &boardPages{s}, &caseloadPages{s}, &dashboardPages{s}, &personPages{s}, &publicPages{s}, &reportPages{s}, &rosterPages{s}, &shiftPages{s}, &signinPages{s}
 	var err error
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return err
 	}
+	signin, public := &signinPages{s}, &publicPages{s}
+	board, shift := &boardPages{s}, &shiftPages{s}
+	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
+	dashboard, audit := &dashboardPages{s}, &auditPages{s}
+
+	// Signing in, and the home page that leads to each role's work.
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", signin.loginPage)
 	mux.HandleFunc("POST /login", signin.login)
 	mux.HandleFunc("POST /logout", signin.logout)
-	mux.HandleFunc("GET /audit", s.page(audit.auditPage))
+
+	// The public: no sign-in.
 	mux.HandleFunc("GET /cit", public.publicPage)
 	mux.HandleFunc("POST /cit", public.publicRequest)
 	mux.HandleFunc("GET /cit/thanks", public.publicThanks)
-	mux.HandleFunc("POST /plans/{id}/photo", s.page(person.uploadPlanPhoto))
-	mux.HandleFunc("GET /plans/{id}/photo", s.page(person.planPhoto))
+	mux.HandleFunc("GET /public/outcomes", public.publicOutcomesPage)
+
+	// The dispatcher's live board; its parts are swapped in by htmx.
 	mux.HandleFunc("GET /board", s.page(board.boardPage))
 	mux.HandleFunc("GET /board/calls", s.page(board.boardCallsPartial))
 	mux.HandleFunc("GET /board/officers", s.page(board.boardOfficersPartial))
@@ -39,8 +50,25 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 	mux.HandleFunc("POST /board/calls/{id}/assign", s.page(board.boardAssign))
 	mux.HandleFunc("POST /board/calls/{id}/close", s.page(board.boardCloseCall))
 	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(board.boardMoveAssignment))
+
+	// The officer's phone: status and the current assignment.
+	mux.HandleFunc("GET /me", s.page(shift.mePage))
+	mux.HandleFunc("POST /me/status", s.page(shift.meStatus))
 	mux.HandleFunc("GET /me/assignment", s.page(shift.meAssignment))
 	mux.HandleFunc("POST /me/assignment/{id}/status", s.page(shift.meMoveAssignment))
+
+	// The coordinator's roster, training and coverage.
+	mux.HandleFunc("GET /roster", s.page(roster.rosterPage))
+	mux.HandleFunc("POST /roster/officers", s.page(roster.createOfficerPage))
+	mux.HandleFunc("GET /roster/officers/{id}", s.page(roster.officerPage))
+	mux.HandleFunc("POST /roster/officers/{id}", s.page(roster.updateOfficerPage))
+	mux.HandleFunc("POST /roster/officers/{id}/training", s.page(roster.addTrainingPage))
+	mux.HandleFunc("GET /roster/coverage", s.page(roster.coveragePage))
+	mux.HandleFunc("GET /roster/import", s.page(roster.importPage))
+	mux.HandleFunc("POST /roster/import", s.page(roster.importRosterPage))
+
+	// Contact reports and their review. Autosave answers a fragment, not a
+	// page, so it checks the session itself.
 	mux.HandleFunc("GET /reports", s.page(report.reportsPage))
 	mux.HandleFunc("POST /reports", s.page(report.startReport))
 	mux.HandleFunc("GET /reports/new", s.page(report.newReportPage))
@@ -54,22 +82,8 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 	mux.HandleFunc("GET /reports/{id}/correct", s.page(report.reportCorrectPage))
 	mux.HandleFunc("POST /reports/{id}/correct", s.page(report.correctReport))
 	mux.HandleFunc("GET /review", s.page(report.reviewQueuePage))
-	mux.HandleFunc("GET /roster", s.page(roster.rosterPage))
-	mux.HandleFunc("POST /roster/officers", s.page(roster.createOfficerPage))
-	mux.HandleFunc("GET /roster/officers/{id}", s.page(roster.officerPage))
-	mux.HandleFunc("POST /roster/officers/{id}", s.page(roster.updateOfficerPage))
-	mux.HandleFunc("POST /roster/officers/{id}/training", s.page(roster.addTrainingPage))
-	mux.HandleFunc("GET /roster/coverage", s.page(roster.coveragePage))
-	mux.HandleFunc("GET /roster/import", s.page(roster.importPage))
-	mux.HandleFunc("POST /roster/import", s.page(roster.importRosterPage))
-	mux.HandleFunc("GET /me", s.page(shift.mePage))
-	mux.HandleFunc("POST /me/status", s.page(shift.meStatus))
-	mux.HandleFunc("GET /outcomes", s.page(dashboard.outcomesPage))
-	mux.HandleFunc("GET /outcomes.csv", s.page(dashboard.outcomesCSV))
-	mux.HandleFunc("GET /outcomes/encounters", s.page(dashboard.outcomeEncountersPage))
-	mux.HandleFunc("GET /outcomes/monthly", s.page(dashboard.monthlyReportPage))
-	mux.HandleFunc("GET /outcomes/monthly.pdf", s.page(dashboard.monthlyReportPDF))
-	mux.HandleFunc("GET /public/outcomes", public.publicOutcomesPage)
+
+	// Persons, repeat contacts and crisis plans.
 	mux.HandleFunc("GET /persons/repeat", s.page(person.repeatContactsPage))
 	mux.HandleFunc("GET /persons/{id}", s.page(person.personPage))
 	mux.HandleFunc("POST /persons/{id}", s.page(person.savePerson))
@@ -80,11 +94,26 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 	mux.HandleFunc("GET /plans/{id}/edit", s.page(person.editPlanPage))
 	mux.HandleFunc("POST /plans/{id}", s.page(person.savePlan))
 	mux.HandleFunc("POST /plans/{id}/renew", s.page(person.renewPlan))
+	mux.HandleFunc("POST /plans/{id}/photo", s.page(person.uploadPlanPhoto))
+	mux.HandleFunc("GET /plans/{id}/photo", s.page(person.planPhoto))
+
+	// The liaison's caseload of referrals.
 	mux.HandleFunc("GET /caseload", s.page(caseload.caseloadPage))
 	mux.HandleFunc("GET /referrals/{id}", s.page(caseload.referralPage))
 	mux.HandleFunc("POST /referrals/{id}/status", s.page(caseload.moveReferral))
 	mux.HandleFunc("POST /referrals/{id}/notes", s.page(caseload.noteReferral))
 	mux.HandleFunc("POST /referrals/{id}/assign", s.page(caseload.assignReferral))
+
+	// Outcome dashboards and the monthly report for the council.
+	mux.HandleFunc("GET /outcomes", s.page(dashboard.outcomesPage))
+	mux.HandleFunc("GET /outcomes.csv", s.page(dashboard.outcomesCSV))
+	mux.HandleFunc("GET /outcomes/encounters", s.page(dashboard.outcomeEncountersPage))
+	mux.HandleFunc("GET /outcomes/monthly", s.page(dashboard.monthlyReportPage))
+	mux.HandleFunc("GET /outcomes/monthly.pdf", s.page(dashboard.monthlyReportPDF))
+
+	// The auditor's trail.
+	mux.HandleFunc("GET /audit", s.page(audit.auditPage))
+
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
 }
