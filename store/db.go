@@ -19,10 +19,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"citdesk"
-
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"citdesk"
 )
 
 //go:embed migrations/*.sql

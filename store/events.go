@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"citdesk"
-
 	"github.com/jackc/pgx/v5"
+
+	"citdesk"
 )
 
 // EventBus delivers events to subscribers in this process and, on

@@ -4,8 +4,6 @@
 package web
 
 import (
-	"citdesk"
-	"citdesk/outcomes"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -13,6 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"citdesk"
+	"citdesk/outcomes"
 )
 
 // OutcomeRange reads the optional from and to (YYYY-MM-DD) of a request.

@@ -3,12 +3,13 @@
 package web
 
 import (
-	"citdesk"
 	"context"
 	"math"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"citdesk"
 )
 
 // ParseBoolParam reads a yes/no query parameter; "" is unset.

@@ -1,13 +1,13 @@
 package api
 
 import (
-	"citdesk/web"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // credential is the secret the current request signed in with, so sign-out

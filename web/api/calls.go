@@ -1,13 +1,13 @@
 package api
 
 import (
-	"citdesk/web"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // etag returns the ETag of a row at version v.

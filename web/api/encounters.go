@@ -1,12 +1,12 @@
 package api
 
 import (
-	"citdesk/web"
 	"net/http"
 	"strconv"
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // encounterInput is what a client may write on a report; the rest (who,

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"citdesk/web"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // officerJSON is an officer as the API sends it: the stored fields, the

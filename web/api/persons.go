@@ -1,10 +1,10 @@
 package api
 
 import (
-	"citdesk/web"
 	"net/http"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // personInput is what a client writes on a person record.

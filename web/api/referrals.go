@@ -1,10 +1,10 @@
 package api
 
 import (
-	"citdesk/web"
 	"net/http"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 type referralRequest struct {

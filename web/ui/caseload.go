@@ -1,13 +1,13 @@
 package ui
 
 import (
-	"citdesk/web"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // ---- Pages ----

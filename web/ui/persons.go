@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"citdesk/web"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // ---- Pages ----

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"citdesk/web"
 	"errors"
 	"io"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // uploadPlanPhoto takes the optional photo of a crisis plan (coordinator).

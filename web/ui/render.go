@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"citdesk/web"
 	"embed"
 	"fmt"
 	"html/template"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 //go:embed templates

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"citdesk/web"
 	"context"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // ---- Pages ----

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"citdesk/web"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // errNotAnOfficer answers /me for a user not linked to an officer record.

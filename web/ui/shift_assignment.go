@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"citdesk/web"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // The assignment section of the officer's phone page (/me): the call's

@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"citdesk/web"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"citdesk"
+	"citdesk/web"
 )
 
 // credential is the secret the current request signed in with, so sign-out
