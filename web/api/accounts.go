@@ -10,9 +10,6 @@ import (
 	"citdesk/web"
 )
 
-// credential is the secret the current request signed in with, so sign-out
-// can end exactly that session.
-
 type tokenRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`

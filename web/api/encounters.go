@@ -240,5 +240,3 @@ func (s *encounterAPI) apiEncounterHistory(w http.ResponseWriter, r *http.Reques
 	web.WriteJSON(w, http.StatusOK, map[string]any{"versions": versions, "reviews": reviews})
 	return nil
 }
-
-// ---- Pages ----

@@ -8,10 +8,8 @@ import (
 	"citdesk/web"
 )
 
-// The outcome dashboards (issue 6): the JSON API, the dashboard page for
-// command staff, analysts and the coordinator, the drill-down to the
-// encounters behind a figure (coordinator and admin only: analysts see
-// aggregates), CSV exports, and the monthly report for the city council.
+// The outcome figures as JSON or CSV, and the drill-down to the encounters
+// behind a figure (coordinator and admin only: analysts see aggregates).
 
 // apiOutcomes answers GET /api/v1/outcomes: the report as JSON, or with
 // format=csv one of its tables as CSV.
@@ -51,7 +49,3 @@ func (s *figureAPI) apiOutcomeEncounters(w http.ResponseWriter, r *http.Request)
 	web.WriteJSON(w, http.StatusOK, d)
 	return nil
 }
-
-// ---- The dashboard page ----
-
-// ---- Drill-down page ----

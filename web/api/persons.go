@@ -220,5 +220,3 @@ func (s *personAPI) apiPlansForCall(w http.ResponseWriter, r *http.Request) erro
 	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": plans})
 	return nil
 }
-
-// ---- Pages ----

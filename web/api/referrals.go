@@ -119,5 +119,3 @@ func (s *referralAPI) apiAssignReferral(w http.ResponseWriter, r *http.Request) 
 	web.WriteJSON(w, http.StatusOK, ref)
 	return nil
 }
-
-// ---- Pages ----

@@ -1,3 +1,7 @@
+// Package api is citdesk's JSON API under /api/v1, for the agency's CAD and
+// other systems: one file per resource, every route registered in Routes,
+// errors as problem+json, responses checked against openapi.json by the
+// tests in web/server.
 package api
 
 import (

@@ -10,8 +10,6 @@ import (
 	"citdesk/web"
 )
 
-// ---- Pages ----
-
 type caseloadView struct {
 	Open, Closed []*citdesk.Referral
 	Coordinator  bool

@@ -15,10 +15,9 @@ import (
 	"citdesk/web"
 )
 
-// The outcome dashboards (issue 6): the JSON API, the dashboard page for
-// command staff, analysts and the coordinator, the drill-down to the
-// encounters behind a figure (coordinator and admin only: analysts see
-// aggregates), CSV exports, and the monthly report for the city council.
+// The outcome dashboard for command staff, analysts and the coordinator,
+// the drill-down to the encounters behind a figure (coordinator and admin
+// only: analysts see aggregates) and the CSV download.
 
 // outcomesCSV serves the dashboard's CSV links for a signed-in browser.
 func (s *dashboardPages) outcomesCSV(w http.ResponseWriter, r *http.Request) error {
@@ -28,8 +27,6 @@ func (s *dashboardPages) outcomesCSV(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.WriteOutcomesCSV(w, r, from, to)
 }
-
-// ---- The dashboard page ----
 
 // outcomeSection is one of the department's promises, with the measures
 // that show whether it is kept.
@@ -433,8 +430,6 @@ func (s *dashboardPages) renderOutcomes(w http.ResponseWriter, r *http.Request, 
 	}
 	s.render(w, r, status, "outcomes", "Outcomes", v)
 }
-
-// ---- Drill-down page ----
 
 // measureLabels are the measures' labels, from a report over nothing.
 var measureLabels = func() map[string]string {

@@ -11,8 +11,6 @@ import (
 	"citdesk/web"
 )
 
-// ---- Pages ----
-
 type personView struct {
 	File        *citdesk.PersonFile
 	Loc         *time.Location

@@ -13,8 +13,6 @@ import (
 	"citdesk/web"
 )
 
-// ---- Pages ----
-
 // option is one choice of a form control.
 type option struct {
 	Value, Label string

@@ -1,3 +1,6 @@
+// Package ui is citdesk's pages: one file per screen, html/template views
+// embedded from templates/ and parsed at start-up, forms that post and
+// redirect (htmx makes them quicker), every route registered in Routes.
 package ui
 
 import (

@@ -9,9 +9,6 @@ import (
 	"citdesk/web"
 )
 
-// credential is the secret the current request signed in with, so sign-out
-// can end exactly that session.
-
 // page wraps a page handler: without a session it redirects to sign-in and
 // comes back after; an error it returns becomes an error page.
 func (s *handler) page(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
