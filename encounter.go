@@ -733,10 +733,12 @@ type ReportFile struct {
 	Agency      *Agency
 	OfficerName string
 	// Person is the linked person, when there is one and the actor may
-	// see it.
-	Person   *Person
-	Reviews  []*ReviewEvent      // oldest first
-	Versions []*EncounterVersion // the states before each correction, oldest first
+	// see it; for the report's own officer without access to the record,
+	// only the name (Person.NameOnly) with PersonNameOnly set.
+	Person         *Person
+	PersonNameOnly bool
+	Reviews        []*ReviewEvent      // oldest first
+	Versions       []*EncounterVersion // the states before each correction, oldest first
 	// Referral is the report's referral to the liaison, for the
 	// coordinator and the liaison it is assigned to (ReferralRoles);
 	// nil otherwise or when there is none.

@@ -20,9 +20,11 @@ var RosterRoles = []Role{RoleCoordinator, RoleAdmin}
 // summary) and the agency's training records behind them.
 var MeasureRoles = []Role{RoleCoordinator, RoleAdmin, RoleAnalyst}
 
-// OfficerViewRoles see every officer of the agency and any officer's
-// status history; anyone else sees only their own.
-var OfficerViewRoles = []Role{RoleDispatcher, RoleCoordinator, RoleAdmin, RoleAnalyst}
+// OfficerViewRoles see every officer of the agency (phones and live
+// positions included) and any officer's status history; anyone else sees
+// only their own. Analysts are not among them: they get aggregates
+// (MeasureRoles), not officers' phones and whereabouts.
+var OfficerViewRoles = []Role{RoleDispatcher, RoleCoordinator, RoleAdmin}
 
 // ReviewRoles review contact reports: return, approve and correct them.
 var ReviewRoles = []Role{RoleCoordinator}

@@ -35,6 +35,15 @@ type Person struct {
 // Name returns "First Last".
 func (p *Person) Name() string { return strings.TrimSpace(p.FirstName + " " + p.LastName) }
 
+// NameOnly returns the person as someone without access to the record may
+// see it: the id and the name, nothing else. It is what matching shows an
+// officer naming a person on a report, and what the report's author sees
+// of the person they named; the record itself (birth date, address,
+// contacts, history, plan) needs a relationship (see CanReadPerson).
+func (p *Person) NameOnly() *Person {
+	return &Person{ID: p.ID, AgencyID: p.AgencyID, FirstName: p.FirstName, LastName: p.LastName}
+}
+
 // Optional demographic values. Empty means not recorded.
 var (
 	Sexes           = []string{"female", "male", "other"}
@@ -124,6 +133,9 @@ type PersonMatch struct {
 	Reasons     []string   `json:"reasons"`
 	Encounters  int        `json:"encounters"`
 	LastContact *time.Time `json:"last_contact"`
+	// NameOnly says Person holds only the id and the name (Person.NameOnly):
+	// the actor may name the person on a report but not read the record.
+	NameOnly bool `json:"-"`
 }
 
 // Thresholds for a likely match: the names must be close, and the total

@@ -102,9 +102,12 @@ type openCall struct {
 	persons map[int64]bool // named on the call's reports; read on first need
 }
 
-// callPersons returns the persons named on reports of a call.
+// callPersons returns the persons named on reviewed (approved) reports of
+// a call. A draft names whoever its officer typed in, so it attaches no
+// person, and no person's crisis plan, to the call.
 func callPersons(ctx context.Context, tx *Tx, agencyID, callID int64) (map[int64]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT person_id FROM encounters WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL`, agencyID, callID)
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT person_id FROM encounters
+		WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL AND status = 'approved'`, agencyID, callID)
 	if err != nil {
 		return nil, err
 	}

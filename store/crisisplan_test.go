@@ -99,7 +99,12 @@ func TestCrisisPlanVisibility(t *testing.T) {
 		if got, err := r.plans.PlansForCall(r.dispatch, call2.ID); err != nil || len(got) != 0 {
 			t.Fatalf("unmatched call shows %d plans (%v)", len(got), err)
 		}
+		// A report names a call only if its officer was sent to it.
 		e := &citdesk.Encounter{CallID: &call2.ID, OccurredAt: r.clock.Now()}
+		wantCode(t, r.encounters.StartEncounter(r.officer, e), citdesk.EINVALID)
+		must(t, r.db.OfficerService().SetStatus(r.officer, &citdesk.StatusChange{OfficerID: officerID, Status: citdesk.StatusAvailable}))
+		must(t, calls.CreateAssignment(r.dispatch, &citdesk.Assignment{CallID: call2.ID, OfficerID: officerID}))
+		e = &citdesk.Encounter{CallID: &call2.ID, OccurredAt: r.clock.Now()}
 		must(t, r.encounters.StartEncounter(r.officer, e))
 		complete(e)
 		e.PersonID = &p.ID
@@ -110,7 +115,17 @@ func TestCrisisPlanVisibility(t *testing.T) {
 		if c, err := r.plans.CurrentPlanForPerson(r.liaison, p.ID); err != nil || c.ID != plan.ID {
 			t.Fatalf("liaison's current plan: %v %v", c, err)
 		}
-		// The person named on a report of a call matches the call too.
+		// A report not yet reviewed names whoever its officer typed in: it
+		// attaches no person, and no plan, to the call.
+		if got, err := r.plans.PlansForCall(r.dispatch, call2.ID); err != nil || len(got) != 0 {
+			t.Fatalf("plans for the call named on an unreviewed report: %+v %v", got, err)
+		}
+		// Once reviewed, the person named on a report of a call matches the
+		// call too.
+		cur, err := r.encounters.FindEncounterByID(r.coord, e.ID)
+		must(t, err)
+		_, err = r.encounters.ApproveEncounter(r.coord, e.ID, cur.Version)
+		must(t, err)
 		if got, err := r.plans.PlansForCall(r.dispatch, call2.ID); err != nil || len(got) != 1 || got[0].MatchedBy != "person" {
 			t.Fatalf("plans for the call naming Ann: %+v %v", got, err)
 		}

@@ -169,6 +169,19 @@ func (s encounterService) StartEncounter(ctx context.Context, e *citdesk.Encount
 				return err
 			}
 		} else if e.CallID != nil {
+			// A report names a call only if its officer was sent to it: a
+			// call named at will would attach the report's person to
+			// that call, and with it the person's crisis plan.
+			if actor.UserID != 0 {
+				var sent int
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND officer_id = ?`,
+					actor.AgencyID, *e.CallID, e.OfficerID).Scan(&sent); err != nil {
+					return err
+				}
+				if sent == 0 {
+					return citdesk.FieldErrorf("call_id", "You were not sent to call #%d; start the report from your assignment, or without a call.", *e.CallID)
+				}
+			}
 			var received int64
 			err := tx.QueryRowContext(ctx, `SELECT received_at FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, *e.CallID).Scan(&received)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -342,7 +355,9 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 	q := `SELECT ` + encounterColumns + ` FROM encounters WHERE agency_id = ?`
 	args := []any{actor.AgencyID}
 	switch {
-	case actor.UserID == 0 || actor.HasRole(citdesk.RoleCoordinator, citdesk.RoleAnalyst):
+	// Analysts see aggregates only (the outcome figures), never the
+	// person-level reports behind them.
+	case actor.UserID == 0 || actor.HasRole(citdesk.RoleCoordinator):
 	case actor.OfficerID != nil:
 		f.OfficerID = actor.OfficerID
 	default:

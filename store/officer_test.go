@@ -442,7 +442,10 @@ func TestAgencyStatusHistory(t *testing.T) {
 		to := f.clock.Now()
 		set(f.bob, f.bobID, citdesk.StatusOffDuty) // at to: outside [from, to)
 
-		got, err := f.svc.AgencyStatusHistory(f.analyst, from, to)
+		// Analysts get coverage as figures, not officers' whereabouts.
+		_, err := f.svc.AgencyStatusHistory(f.analyst, from, to)
+		wantCode(t, err, citdesk.EFORBIDDEN)
+		got, err := f.svc.AgencyStatusHistory(f.coord, from, to)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,8 +76,8 @@ func (tx *Tx) listPersons(ctx context.Context, where string, args ...any) ([]*ci
 
 // canSeePerson reports whether the actor has a reason to see a person: a
 // coordinator always; a liaison when the person is referred to them; an
-// officer when the person is on one of their reports or they created the
-// record. Dispatchers see crisis plans on calls, never person records.
+// officer sent to a call whose reviewed report names the person.
+// Dispatchers see crisis plans on calls, never person records.
 func (tx *Tx) canSeePerson(ctx context.Context, a *citdesk.Actor, personID int64) (bool, error) {
 	if a.UserID == 0 || a.HasRole(citdesk.RoleCoordinator) {
 		return true, nil
@@ -90,13 +90,14 @@ func (tx *Tx) canSeePerson(ctx context.Context, a *citdesk.Actor, personID int64
 			return true, nil
 		}
 	}
+	// An officer sees a person only through a call a dispatcher sent them
+	// to, whose reviewed report names the person. Nothing an officer does
+	// alone — creating a person, naming one on a draft — opens a record:
+	// the report's author sees only the name (reportPerson).
 	if a.OfficerID != nil {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM encounters WHERE agency_id = ? AND person_id = ? AND officer_id = ?`, a.AgencyID, personID, *a.OfficerID).Scan(&n); err != nil {
-			return false, err
-		} else if n > 0 {
-			return true, nil
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE agency_id = ? AND id = ? AND created_by = ?`, a.AgencyID, personID, a.UserID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments s
+			JOIN encounters e ON e.agency_id = s.agency_id AND e.call_id = s.call_id
+			WHERE s.agency_id = ? AND s.officer_id = ? AND e.person_id = ? AND e.status = 'approved'`, a.AgencyID, *a.OfficerID, personID).Scan(&n); err != nil {
 			return false, err
 		}
 		return n > 0, nil
@@ -321,6 +322,14 @@ func (s personService) MatchPersons(ctx context.Context, q citdesk.PersonQuery) 
 			return err
 		}
 		out = citdesk.RankMatches(q, all, 10)
+		if !actor.HasRole(citdesk.RoleCoordinator) {
+			// An officer naming a person on a report sees what matching
+			// needs (the name, why it matched), not the records.
+			for _, m := range out {
+				m.Person, m.NameOnly = m.Person.NameOnly(), true
+			}
+			return tx.audit(ctx, actor, "person.match", "person", 0, "candidates="+strconv.Itoa(len(out)))
+		}
 		for _, m := range out {
 			var n int
 			var last sql.NullInt64

@@ -78,7 +78,10 @@ func TestPersonAccess(t *testing.T) {
 			ok     bool
 		}{
 			{"coordinator", p, true},
-			{"officer", p, true},
+			// Naming Ann on a report grants the officer nothing (the report
+			// shows the name; see TestReportFile): the review found an
+			// officer could open any person by linking them to a draft.
+			{"officer", p, false},
 			{"liaison", p, true},
 			{"liaison2", p, false},
 			{"other officer", p, false},
@@ -113,6 +116,32 @@ func TestPersonAccess(t *testing.T) {
 			t.Errorf("liaison reading the referring report: %v", err)
 		}
 		_, err = r.encounters.FindEncounterByID(r.liaison2, e.ID)
+		wantCode(t, err, citdesk.ENOTFOUND)
+
+		// An officer a dispatcher sends to a call sees the person its
+		// reviewed report names, and only once it is reviewed.
+		calls := r.db.CallService()
+		call := &citdesk.Call{Nature: "Welfare check", Address: "4 Elm St"}
+		must(t, calls.CreateCall(r.dispatch, call))
+		otherID := *r.otherUser.OfficerID
+		must(t, r.db.OfficerService().SetStatus(r.other, &citdesk.StatusChange{OfficerID: otherID, Status: citdesk.StatusAvailable}))
+		must(t, calls.CreateAssignment(r.dispatch, &citdesk.Assignment{CallID: call.ID, OfficerID: otherID}))
+		onCall := &citdesk.Encounter{CallID: &call.ID, OccurredAt: r.clock.Now()}
+		must(t, r.encounters.StartEncounter(r.other, onCall))
+		complete(onCall)
+		onCall.PersonID = &p.ID
+		must(t, r.encounters.UpdateEncounter(r.other, onCall))
+		submitted, err := r.encounters.SubmitEncounter(r.other, onCall.ID, onCall.Version)
+		must(t, err)
+		_, err = r.persons.FindPersonByID(r.other, p.ID)
+		wantCode(t, err, citdesk.ENOTFOUND)
+		_, err = r.encounters.ApproveEncounter(r.coord, onCall.ID, submitted.Version)
+		must(t, err)
+		if _, err := r.persons.FindPersonByID(r.other, p.ID); err != nil {
+			t.Errorf("officer sent to the call whose reviewed report names Ann: %v", err)
+		}
+		// The first officer, who named Ann without being sent, still not.
+		_, err = r.persons.FindPersonByID(r.officer, p.ID)
 		wantCode(t, err, citdesk.ENOTFOUND)
 	})
 }

@@ -58,6 +58,17 @@ func (s encounterService) FindReportFile(ctx context.Context, id int64) (*citdes
 				if err := tx.audit(ctx, actor, "person.view", "person", *e.PersonID, ""); err != nil {
 					return err
 				}
+			} else if citdesk.IsReportingOfficer(actor, e) {
+				// The author named this person; naming grants nothing but
+				// the name they chose.
+				p, err := tx.findPerson(ctx, actor.AgencyID, *e.PersonID, false)
+				if err != nil {
+					return err
+				}
+				f.Person, f.PersonNameOnly = p.NameOnly(), true
+				if err := tx.audit(ctx, actor, "person.view", "person", *e.PersonID, "name only"); err != nil {
+					return err
+				}
 			}
 		}
 		if f.Reviews, err = tx.reviewEvents(ctx, actor.AgencyID, id); err != nil {

@@ -109,7 +109,7 @@ func (s *officerAPI) findVisibleOfficer(r *http.Request) (*citdesk.Officer, erro
 	}
 	a := web.SignedIn(r)
 	if !a.HasRole(citdesk.OfficerViewRoles...) && !a.IsOfficer(id) {
-		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own officer web.Record.")
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own officer record.")
 	}
 	return s.Svc.Officers.FindOfficerByID(r.Context(), id)
 }

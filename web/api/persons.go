@@ -48,8 +48,32 @@ func (s *personAPI) apiMatchPersons(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"matches": matches})
+	// A name-only match goes out as just that: the id to link and the name.
+	out := make([]any, len(matches))
+	for i, m := range matches {
+		out[i] = m
+		if m.NameOnly {
+			out[i] = nameOnlyMatch{Person: personName{ID: m.Person.ID, FirstName: m.Person.FirstName, LastName: m.Person.LastName},
+				Score: m.Score, Reasons: m.Reasons}
+		}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"matches": out})
 	return nil
+}
+
+// personName is a person as someone without access to the record sees it.
+type personName struct {
+	ID        int64  `json:"id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+}
+
+// nameOnlyMatch is a match shown to an officer naming a person on a report:
+// what matching needs, nothing of the record.
+type nameOnlyMatch struct {
+	Person  personName `json:"person"`
+	Score   float64    `json:"score"`
+	Reasons []string   `json:"reasons"`
 }
 
 func (s *personAPI) apiGetPerson(w http.ResponseWriter, r *http.Request) error {

@@ -110,7 +110,8 @@ func TestEncounterAPI(t *testing.T) {
 			t.Fatalf("history: %d versions, %d reviews", len(h.Versions), len(h.Reviews))
 		}
 		r.call(t, "coord", "GET", "/api/v1/encounters?status=approved", nil, http.StatusOK)
-		r.call(t, "analyst", "GET", "/api/v1/encounters", nil, http.StatusOK)
+		// Analysts get aggregates only, never person-level reports (issue 10).
+		r.call(t, "analyst", "GET", "/api/v1/encounters", nil, http.StatusForbidden)
 		r.call(t, "disp", "GET", "/api/v1/encounters", nil, http.StatusForbidden)
 		r.call(t, "coord", "GET", "/api/v1/encounters?status=bogus", nil, http.StatusUnprocessableEntity)
 

@@ -107,9 +107,10 @@ func TestOfficerAPIPermissions(t *testing.T) {
 			body         func() any
 			want         map[string]int // username → status
 		}{
-			{"GET", "/api/v1/officers", nil, map[string]int{"anon": 401, "coord": 200, "admin": 200, "disp": 200, "analyst": 200, "ann": 403, "liaison": 403}},
+			// Analysts get figures, not officers' phones and live positions (issue 10).
+			{"GET", "/api/v1/officers", nil, map[string]int{"anon": 401, "coord": 200, "admin": 200, "disp": 200, "analyst": 403, "ann": 403, "liaison": 403}},
 			{"POST", "/api/v1/officers", create, map[string]int{"anon": 401, "coord": 201, "admin": 201, "disp": 403, "analyst": 403, "ann": 403}},
-			{"GET", "/api/v1/officers/{ann}", nil, map[string]int{"anon": 401, "ann": 200, "bob": 403, "disp": 200, "coord": 200, "analyst": 200, "liaison": 403, "hb-coord": 404}},
+			{"GET", "/api/v1/officers/{ann}", nil, map[string]int{"anon": 401, "ann": 200, "bob": 403, "disp": 200, "coord": 200, "analyst": 403, "liaison": 403, "hb-coord": 404}},
 			{"PATCH", "/api/v1/officers/{ann}", patch, map[string]int{"anon": 401, "ann": 403, "disp": 403, "analyst": 403, "hb-coord": 404}},
 			{"GET", "/api/v1/officers/{ann}/training", nil, map[string]int{"anon": 401, "ann": 200, "bob": 403, "coord": 200, "admin": 200, "disp": 403, "analyst": 403, "hb-coord": 404}},
 			{"POST", "/api/v1/officers/{ann}/training", training, map[string]int{"anon": 401, "coord": 201, "admin": 201, "ann": 403, "disp": 403, "analyst": 403, "hb-coord": 404}},

@@ -14,7 +14,7 @@ var knownNotices = func() map[string]bool {
 	for _, n := range []string{
 		"Assigned.", "Consent renewed.", "Correction saved; the earlier version is kept below.", "Crisis plan saved.",
 		"Draft saved.", "Note added.", "Saved.", "Submitted for review.", "Person linked.",
-		"New person web.Record created and linked.", "Approved.", "Returned to the officer.", "Photo saved.",
+		"New person record created and linked.", "Approved.", "Returned to the officer.", "Photo saved.",
 	} {
 		m[n] = true
 	}

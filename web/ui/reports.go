@@ -29,28 +29,30 @@ func options[T ~string](all []T, label func(T) string, on func(T) bool) []option
 
 // reportForm is everything the report form shows.
 type reportForm struct {
-	E            *citdesk.Encounter
-	Agency       *citdesk.Agency
-	Person       *citdesk.Person
-	OccurredAt   string // datetime-local in the agency's zone
-	Starts       []option
-	Problems     []option
-	Behaviors    []option
-	Weapons      []option
-	Techniques   []option
-	Forces       []option
-	Injuries     map[string][]option
-	Dispositions []option
-	Facilities   []option
-	Minutes      string
-	Handover     string
-	Error        string
-	Field        string
-	Notice       string
-	Correct      bool // a coordinator's correction of an approved report
-	Reason       string
-	Search       *personSearch
-	State        saveState
+	E      *citdesk.Encounter
+	Agency *citdesk.Agency
+	Person *citdesk.Person
+	// PersonNameOnly: the author sees only the name of the person they named.
+	PersonNameOnly bool
+	OccurredAt     string // datetime-local in the agency's zone
+	Starts         []option
+	Problems       []option
+	Behaviors      []option
+	Weapons        []option
+	Techniques     []option
+	Forces         []option
+	Injuries       map[string][]option
+	Dispositions   []option
+	Facilities     []option
+	Minutes        string
+	Handover       string
+	Error          string
+	Field          string
+	Notice         string
+	Correct        bool // a coordinator's correction of an approved report
+	Reason         string
+	Search         *personSearch
+	State          saveState
 }
 
 // personSearch is the person panel's state: what was searched and the matches.
@@ -70,17 +72,20 @@ func (s *reportPages) newReportForm(ctx context.Context, e *citdesk.Encounter) (
 	if err != nil {
 		return nil, err
 	}
-	var person *citdesk.Person
-	if e.PersonID != nil {
-		if person, err = s.Svc.Persons.FindPersonByID(ctx, *e.PersonID); err != nil {
-			return nil, err
-		}
+	if e.PersonID == nil {
+		return reportFormFor(e, agency, nil, false), nil
 	}
-	return reportFormFor(e, agency, person), nil
+	// The report's file holds the person as this actor may see it: the
+	// record, or for the author without access, the name only.
+	file, err := s.Svc.Encounters.FindReportFile(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reportFormFor(e, agency, file.Person, file.PersonNameOnly), nil
 }
 
 // reportFormFor builds the form for report e from what was read with it.
-func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk.Person) *reportForm {
+func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk.Person, nameOnly bool) *reportForm {
 	f := &reportForm{E: e, Agency: agency, OccurredAt: e.OccurredAt.In(agency.Location()).Format(localTime), State: saveState{Version: e.Version}}
 	f.Starts = options(citdesk.ContactStarts, citdesk.ContactStart.Label, func(v citdesk.ContactStart) bool { return v == e.ContactStart })
 	f.Problems = options(citdesk.PrimaryProblems, citdesk.PrimaryProblem.Label, func(v citdesk.PrimaryProblem) bool { return v == e.PrimaryProblem })
@@ -100,7 +105,7 @@ func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk
 	if e.HandoverMinutes != nil {
 		f.Handover = strconv.Itoa(*e.HandoverMinutes)
 	}
-	f.Person = person
+	f.Person, f.PersonNameOnly = person, nameOnly
 	return f
 }
 
@@ -308,7 +313,7 @@ func (s *reportPages) showReport(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	e := file.Encounter
-	v := reportView{E: e, Form: reportFormFor(e, file.Agency, file.Person), Error: errMsg, Notice: notice, ReturnDraft: comment}
+	v := reportView{E: e, Form: reportFormFor(e, file.Agency, file.Person, file.PersonNameOnly), Error: errMsg, Notice: notice, ReturnDraft: comment}
 	v.Loc = file.Agency.Location()
 	v.CITInfo = "CIT requested: " + yesNo(e.CITRequested) + " · CIT sent: " + yesNo(e.CITDispatched) + " · CIT on scene: " + yesNo(e.CITArrived)
 	v.Officer, v.Reviews, v.Versions, v.Referral = file.OfficerName, file.Reviews, file.Versions, file.Referral
@@ -532,7 +537,7 @@ func (s *reportPages) reportLinkPerson(w http.ResponseWriter, r *http.Request) e
 			s.render(w, r, http.StatusUnprocessableEntity, "report_form", "Contact report", f)
 			return nil
 		}
-		e.PersonID, notice = &p.ID, "New person web.Record created and linked."
+		e.PersonID, notice = &p.ID, "New person record created and linked."
 	default:
 		pid, err := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
 		if err != nil {

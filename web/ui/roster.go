@@ -282,7 +282,7 @@ func (s *rosterPages) updateOfficerPage(w http.ResponseWriter, r *http.Request) 
 	version, perr := strconv.ParseInt(edit.Values["version"], 10, 64)
 	switch {
 	case perr != nil:
-		err = citdesk.Errorf(citdesk.EINVALID, "The form is missing the web.Record's version; reload the page and try again.")
+		err = citdesk.Errorf(citdesk.EINVALID, "The form is missing the record's version; reload the page and try again.")
 	case version != o.Version:
 		err = citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this officer since you opened the page; reload it to see their changes, then make yours again.")
 	default:
