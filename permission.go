@@ -43,14 +43,14 @@ func IsReportingOfficer(a *Actor, e *Encounter) bool {
 // officer, a reviewer, an operator, or the liaison e's referral is assigned
 // to (referredToActor, which only the store can know).
 func CanReadEncounter(a *Actor, e *Encounter, referredToActor bool) bool {
-	return IsReportingOfficer(a, e) || a.HasRole(ReviewRoles...) || referredToActor && a.HasRole(RoleLiaison)
+	return Can(a, ReadReport, Object{OfficerID: e.OfficerID, ReferredToActor: referredToActor})
 }
 
 // CheckEditEncounter says why a may not change report e's contents now
 // (EFORBIDDEN: not the reporting officer; ECONFLICT: no longer a draft or
 // returned), or nil when a may.
 func CheckEditEncounter(a *Actor, e *Encounter) error {
-	if !IsReportingOfficer(a, e) {
+	if !Can(a, EditReport, Object{OfficerID: e.OfficerID}) {
 		return Errorf(EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
 	}
 	if !e.Status.Editable() {
@@ -68,7 +68,7 @@ func CanEditEncounter(a *Actor, e *Encounter) bool { return CheckEditEncounter(a
 // may: a reviewer who is not the report's own officer, while it awaits
 // review.
 func CheckReviewEncounter(a *Actor, e *Encounter, to EncounterStatus) error {
-	if !a.HasRole(ReviewRoles...) {
+	if !Can(a, ReviewReport, Object{OfficerID: e.OfficerID}) {
 		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
 	}
 	if a.IsOfficer(e.OfficerID) {
@@ -90,7 +90,7 @@ func CanReviewEncounter(a *Actor, e *Encounter) bool {
 // may: a reviewer, once the report is approved (before that its officer
 // edits it).
 func CheckCorrectEncounter(a *Actor, e *Encounter) error {
-	if !a.HasRole(ReviewRoles...) {
+	if !Can(a, CorrectReport, Object{OfficerID: e.OfficerID}) {
 		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
 	}
 	if e.Status != EncounterApproved {

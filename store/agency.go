@@ -119,7 +119,7 @@ func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, err
 
 // UpdatePolicy replaces an agency's policy (admin of that agency, or an operator).
 func (s agencyService) UpdatePolicy(ctx context.Context, agencyID int64, p citdesk.Policy) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ManageAgency)
 	if err != nil {
 		return err
 	}

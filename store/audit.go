@@ -65,7 +65,7 @@ func (s auditService) Record(ctx context.Context, e *citdesk.AuditEvent) error {
 // ListAudit returns the actor's agency's events, newest first. Only admins
 // read the trail.
 func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*citdesk.AuditEvent, error) {
-	a, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	a, err := citdesk.Require(ctx, citdesk.ReadAudit)
 	if err != nil {
 		return nil, err
 	}

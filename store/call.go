@@ -58,7 +58,7 @@ func (tx *Tx) findCall(ctx context.Context, agencyID, id int64, lock bool) (*cit
 
 // CreateCall records a new pending call (dispatcher or admin).
 func (s callService) CreateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 
 // ListCalls lists the agency's calls (dispatcher, admin, coordinator).
 func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*citdesk.Call, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.CallReadRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ListCalls)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.
 // admin). The status may only move from open to closed, and only once no
 // officer is still on the call; the received time and creator never change.
 func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, 
 // officer's duty status becomes dispatched and a pending call becomes
 // dispatched, in the same transaction.
 func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // only officer ids leave this method, so it reads no person-level record
 // on the dispatcher's behalf and leaves no audit event.
 func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64) ([]int64, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return nil, err
 	}

@@ -210,7 +210,7 @@ func canReadPlan(ctx context.Context, tx *Tx, a *citdesk.Actor, c *citdesk.Crisi
 
 // CreateCrisisPlan registers a plan for a person (coordinator).
 func (s crisisPlanService) CreateCrisisPlan(ctx context.Context, c *citdesk.CrisisPlan) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.ManagePlans)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (s crisisPlanService) CreateCrisisPlan(ctx context.Context, c *citdesk.Cris
 
 // UpdateCrisisPlan saves a plan's content when c.Version is current (coordinator).
 func (s crisisPlanService) UpdateCrisisPlan(ctx context.Context, c *citdesk.CrisisPlan) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.ManagePlans)
 	if err != nil {
 		return err
 	}
@@ -296,7 +296,7 @@ func savePlan(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
 // RenewCrisisPlan records fresh consent: the plan runs another six months
 // from the new consent date.
 func (s crisisPlanService) RenewCrisisPlan(ctx context.Context, id, version int64, consent citdesk.Date, consentedBy string) (*citdesk.CrisisPlan, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.ManagePlans)
 	if err != nil {
 		return nil, err
 	}
@@ -512,7 +512,7 @@ func (s crisisPlanService) PlansForCall(ctx context.Context, callID int64) ([]*c
 // CallsWithPlans says which of the given open calls match a current plan.
 // It reads no plan content, so it is not audited; the board shows the flag.
 func (s crisisPlanService) CallsWithPlans(ctx context.Context, callIDs []int64) (map[int64]bool, error) {
-	actor, err := citdesk.RequireRole(ctx, planFlagRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadCallPlans)
 	if err != nil {
 		return nil, err
 	}
@@ -572,7 +572,7 @@ func callsWithPlans(ctx context.Context, tx *Tx, agencyID int64, today citdesk.D
 // when it has expired or expires within 30 days: the person or family
 // should be asked to renew consent.
 func (s crisisPlanService) PlansToRevalidate(ctx context.Context) ([]*citdesk.CrisisPlan, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.ManagePlans)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 
 // State implements dispatch.Service.
 func (s dispatchService) State(ctx context.Context) (*dispatch.State, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.CallReadRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ListCalls)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (s dispatchService) State(ctx context.Context) (*dispatch.State, error) {
 
 // StateForCall implements dispatch.Service.
 func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispatch.State, *dispatch.CallPanel, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +144,7 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 
 // RecommendForCall implements dispatch.Service.
 func (s dispatchService) RecommendForCall(ctx context.Context, callID int64) (*citdesk.Call, dispatch.Result, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.DispatchRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return nil, dispatch.Result{}, err
 	}

@@ -618,7 +618,7 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 
 // ReturnEncounter sends a submitted report back to its officer with a comment.
 func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64, comment string) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReviewReport)
 	if err != nil {
 		return nil, err
 	}
@@ -640,7 +640,7 @@ func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64
 
 // ApproveEncounter approves a submitted report; it is read-only after.
 func (s encounterService) ApproveEncounter(ctx context.Context, id, version int64) (*citdesk.Encounter, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReviewReport)
 	if err != nil {
 		return nil, err
 	}
@@ -657,7 +657,7 @@ func (s encounterService) ApproveEncounter(ctx context.Context, id, version int6
 // CorrectEncounter changes an approved report: the old state is kept as a
 // version with who corrected it and why, and the report stays approved.
 func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encounter, reason string) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.ReviewRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReviewReport)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func checkSource(source string) error {
 // external id), through multi-row INSERTs in batched transactions.
 func (s historyService) ImportHistory(ctx context.Context, source string, recs []citdesk.HistoricalEncounter, progress func(done int)) (citdesk.HistoryResult, error) {
 	var res citdesk.HistoryResult
-	actor, err := citdesk.RequireRole(ctx, citdesk.HistoryRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ImportHistory)
 	if err != nil {
 		return res, err
 	}
@@ -605,7 +605,7 @@ func eachIn(ctx context.Context, tx *Tx, query string, args []any, values []stri
 
 // DispositionMap returns the agency's mapping for source.
 func (s historyService) DispositionMap(ctx context.Context, source string) (map[string]string, bool, error) {
-	actor, err := citdesk.RequireRole(ctx, append(citdesk.HistoryRoles, citdesk.OutcomeRoles...)...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadOutcomes)
 	if err != nil {
 		return nil, false, err
 	}
@@ -633,7 +633,7 @@ func (s historyService) DispositionMap(ctx context.Context, source string) (map[
 
 // SaveDispositionMap replaces the agency's mapping for source.
 func (s historyService) SaveDispositionMap(ctx context.Context, source string, m map[string]string) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.HistoryRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ImportHistory)
 	if err != nil {
 		return err
 	}

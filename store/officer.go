@@ -101,7 +101,7 @@ func scanTraining(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdes
 
 // CreateOfficer adds an officer to the roster (coordinator or admin).
 func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdes
 
 // UpdateOfficer saves the roster fields of o when o.Version is current.
 func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdes
 // UpsertOfficerByBadge creates the officer with o.Badge, or updates its
 // roster fields, for imports: a re-import updates rather than duplicates.
 func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer) (bool, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return false, err
 	}
@@ -287,7 +287,7 @@ func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Off
 // AddTraining records a completed course (coordinator or admin). The same
 // officer, kind and date twice is a conflict, so re-imports add nothing.
 func (s officerService) AddTraining(ctx context.Context, r *citdesk.TrainingRecord) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RosterRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return err
 	}
@@ -359,7 +359,7 @@ func (s officerService) ListTraining(ctx context.Context, officerID int64) ([]*c
 // by officer and date: for coverage, which needs each officer's CIT status
 // on each day of a range (coordinator, admin or analyst).
 func (s officerService) ListAgencyTraining(ctx context.Context) ([]*citdesk.TrainingRecord, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadRosterFigs)
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +379,7 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 	if err != nil {
 		return err
 	}
-	if !actor.IsOfficer(c.OfficerID) && !actor.HasRole(citdesk.DispatchRoles...) {
+	if !citdesk.Can(actor, citdesk.SetDutyStatus, citdesk.Object{OfficerID: c.OfficerID}) {
 		return citdesk.Errorf(citdesk.EFORBIDDEN, "Officers may set only their own status.")
 	}
 	if !c.Status.Valid() {
@@ -494,7 +494,7 @@ func (s officerService) StatusHistory(ctx context.Context, officerID int64, from
 // AgencyStatusHistory returns every officer's status changes in [from, to)
 // and each officer's last change before from, oldest first.
 func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.Time) ([]*citdesk.StatusChange, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OfficerViewRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ListOfficers)
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +560,7 @@ func (db *DB) publish(ctx context.Context, typ string, agencyID, objectID int64,
 // Coverage implements citdesk.OfficerService: the range is checked before
 // anything is read, and a range with no hour passed yet reads nothing more.
 func (s officerService) Coverage(ctx context.Context, from, to citdesk.Date) (*citdesk.CoverageReport, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadRosterFigs)
 	if err != nil {
 		return nil, err
 	}
@@ -593,7 +593,7 @@ func (s officerService) Coverage(ctx context.Context, from, to citdesk.Date) (*c
 
 // RosterSummary implements citdesk.OfficerService.
 func (s officerService) RosterSummary(ctx context.Context) (*citdesk.RosterSummary, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.MeasureRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadRosterFigs)
 	if err != nil {
 		return nil, err
 	}

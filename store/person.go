@@ -79,14 +79,14 @@ func (tx *Tx) listPersons(ctx context.Context, where string, args ...any) ([]*ci
 // officer sent to a call whose reviewed report names the person.
 // Dispatchers see crisis plans on calls, never person records.
 func (tx *Tx) canSeePerson(ctx context.Context, a *citdesk.Actor, personID int64) (bool, error) {
-	if a.UserID == 0 || a.HasRole(citdesk.RoleCoordinator) {
-		return true, nil
+	if citdesk.Can(a, citdesk.ReadPerson, citdesk.Object{}) {
+		return true, nil // by role: no tie to look up
 	}
 	var n int
 	if a.HasRole(citdesk.RoleLiaison) {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE agency_id = ? AND person_id = ? AND liaison_user_id = ?`, a.AgencyID, personID, a.UserID).Scan(&n); err != nil {
 			return false, err
-		} else if n > 0 {
+		} else if citdesk.Can(a, citdesk.ReadPerson, citdesk.Object{ReferredToActor: n > 0}) {
 			return true, nil
 		}
 	}
@@ -100,7 +100,7 @@ func (tx *Tx) canSeePerson(ctx context.Context, a *citdesk.Actor, personID int64
 			WHERE s.agency_id = ? AND s.officer_id = ? AND e.person_id = ? AND e.status = 'approved'`, a.AgencyID, *a.OfficerID, personID).Scan(&n); err != nil {
 			return false, err
 		}
-		return n > 0, nil
+		return citdesk.Can(a, citdesk.ReadPerson, citdesk.Object{ReviewedContact: n > 0}), nil
 	}
 	return false, nil
 }
@@ -126,7 +126,7 @@ var errPersonNotFound = citdesk.Errorf(citdesk.ENOTFOUND, "Person not found.")
 
 // CreatePerson adds a person record (an officer filing a report, or the coordinator).
 func (s personService) CreatePerson(ctx context.Context, p *citdesk.Person) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleOfficer, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.NamePerson)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s personService) CreatePerson(ctx context.Context, p *citdesk.Person) erro
 // UpdatePerson saves a person's record when p.Version is current: the
 // coordinator, or an officer who may see the person (fixing a typo).
 func (s personService) UpdatePerson(ctx context.Context, p *citdesk.Person) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleOfficer, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.NamePerson)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (tx *Tx) personContacts(ctx context.Context, agencyID, personID int64) ([]*
 // knows, best first, with reasons. It is for officers and the coordinator;
 // the search is audited without the names searched for.
 func (s personService) MatchPersons(ctx context.Context, q citdesk.PersonQuery) ([]*citdesk.PersonMatch, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleOfficer, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.NamePerson)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +350,7 @@ func (s personService) MatchPersons(ctx context.Context, q citdesk.PersonQuery) 
 // encounters in the last f.WindowDays days, most contacts first. A liaison
 // sees only the people referred to them. The listing is audited.
 func (s personService) RepeatContacts(ctx context.Context, f citdesk.RepeatContactFilter) ([]*citdesk.RepeatContact, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator, citdesk.RoleLiaison)
+	actor, err := citdesk.Require(ctx, citdesk.ReadRepeatContact)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 // SetPlanPhoto implements citdesk.CrisisPlanService.
 func (s crisisPlanService) SetPlanPhoto(ctx context.Context, planID int64, jpeg []byte) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.ManagePlans)
 	if err != nil {
 		return err
 	}

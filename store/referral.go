@@ -153,7 +153,7 @@ func (tx *Tx) createReferral(ctx context.Context, actor *citdesk.Actor, r *citde
 // CreateReferral refers the person of an encounter to the liaison: by the
 // reporting officer or the coordinator.
 func (s referralService) CreateReferral(ctx context.Context, r *citdesk.Referral) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleOfficer, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.NamePerson)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func checkNote(text string) (string, error) {
 // MoveReferral changes a referral's status with a note; closing it may
 // record the satisfaction survey.
 func (s referralService) MoveReferral(ctx context.Context, id int64, m citdesk.ReferralMove) (*citdesk.Referral, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.ReferralRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.WorkReferral)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +419,7 @@ func (s referralService) MoveReferral(ctx context.Context, id int64, m citdesk.R
 
 // AddReferralNote adds a note and, when given, sets the next follow-up date.
 func (s referralService) AddReferralNote(ctx context.Context, id int64, text string, followUpDue *citdesk.Date) (*citdesk.Referral, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.ReferralRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.WorkReferral)
 	if err != nil {
 		return nil, err
 	}
@@ -458,7 +458,7 @@ func (s referralService) AddReferralNote(ctx context.Context, id int64, text str
 
 // AssignReferral gives a referral to a liaison (coordinator).
 func (s referralService) AssignReferral(ctx context.Context, id int64, liaisonUserID int64) (*citdesk.Referral, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator)
+	actor, err := citdesk.Require(ctx, citdesk.AssignReferral)
 	if err != nil {
 		return nil, err
 	}

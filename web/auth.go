@@ -63,19 +63,46 @@ func SignedIn(r *http.Request) *citdesk.Actor {
 	return a
 }
 
-// API wraps an API handler: it must be signed in, and an error it returns
-// becomes a problem+json response.
-func (c *Core) API(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+// API wraps an API handler: it must be signed in; an actor who may never
+// take act (the permission table's check at the door) gets 403 before the
+// handler reads the body; an error the handler returns becomes a
+// problem+json response.
+func (c *Core) API(act citdesk.Action, h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if SignedIn(r) == nil {
+		a := SignedIn(r)
+		if a == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk"`)
 			c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Sign in, or send Authorization: Bearer <token>."))
+			return
+		}
+		if !citdesk.MayEver(a, act) {
+			c.Problem(w, r, c.Refusal(r, act))
 			return
 		}
 		if err := h(w, r); err != nil {
 			c.Problem(w, r, err)
 		}
 	}
+}
+
+// Refusal is the answer at the door to an actor who may never take act on
+// the route of r. A person-level record (Permission.Record) gets the same
+// "not found" the store gives for a record the actor may not see, so the
+// answer says nothing of whether it exists, and the refused view goes to
+// the audit trail as the store's refusals do; anything else is 403.
+func (c *Core) Refusal(r *http.Request, act citdesk.Action) error {
+	p, _ := citdesk.PermissionFor(act)
+	id, err := PathID(r, "id")
+	if p.Record == "" || err != nil {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	if c.Svc.Audit != nil {
+		ev := &citdesk.AuditEvent{Action: p.Record + ".view", ObjectType: p.Record, ObjectID: strconv.FormatInt(id, 10), Outcome: citdesk.OutcomeDenied}
+		if err := c.Svc.Audit.Record(r.Context(), ev); err != nil {
+			return err
+		}
+	}
+	return citdesk.Errorf(citdesk.ENOTFOUND, "Not found.")
 }
 
 // SetSessionCookie gives the browser its session: HttpOnly, Secure over

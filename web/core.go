@@ -99,9 +99,17 @@ func NewCore(cfg Config, svc Services, clock citdesk.Clock, log *slog.Logger) (*
 	return c, nil
 }
 
+// Mux is where each package registers its routes: an *http.ServeMux, or
+// web/server's wrapper that also lists every pattern registered (the
+// route × role test walks that list).
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
 // Routes registers what belongs to neither audience: health checks,
 // metrics and the static files.
-func (c *Core) Routes(mux *http.ServeMux) {
+func (c *Core) Routes(mux Mux) {
 	mux.HandleFunc("GET /healthz", c.healthz)
 	mux.HandleFunc("GET /readyz", c.readyz)
 	mux.Handle("GET /metrics", c.metrics.handler())

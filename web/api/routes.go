@@ -5,8 +5,7 @@
 package api
 
 import (
-	"net/http"
-
+	"citdesk"
 	"citdesk/web"
 )
 
@@ -19,7 +18,7 @@ type handler struct {
 // Routes registers the whole JSON API under /api/v1, resource by resource.
 // Handlers behind s.API need a session or a bearer token and answer errors
 // as problem+json; each checks the roles its resource allows.
-func Routes(mux *http.ServeMux, c *web.Core) {
+func Routes(mux web.Mux, c *web.Core) {
 	s := &handler{Core: c}
 	account, call, officer := &accountAPI{s}, &callAPI{s}, &officerAPI{s}
 	encounter, person, referral, figure := &encounterAPI{s}, &personAPI{s}, &referralAPI{s}, &figureAPI{s}
@@ -27,75 +26,75 @@ func Routes(mux *http.ServeMux, c *web.Core) {
 	// The API's own description, and signing in for a token.
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.HandleFunc("POST /api/v1/tokens", account.createToken)
-	mux.HandleFunc("DELETE /api/v1/tokens/current", s.API(account.revokeToken))
+	mux.HandleFunc("DELETE /api/v1/tokens/current", s.API(citdesk.FollowLiveBoard, account.revokeToken))
 
 	// Accounts and the audit trail.
-	mux.HandleFunc("GET /api/v1/me", s.API(account.me))
-	mux.HandleFunc("GET /api/v1/users", s.API(account.listUsers))
-	mux.HandleFunc("POST /api/v1/users", s.API(account.createUser))
-	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(account.unlockUser))
-	mux.HandleFunc("GET /api/v1/audit", s.API(account.listAudit))
+	mux.HandleFunc("GET /api/v1/me", s.API(citdesk.FollowLiveBoard, account.me))
+	mux.HandleFunc("GET /api/v1/users", s.API(citdesk.ManageUsers, account.listUsers))
+	mux.HandleFunc("POST /api/v1/users", s.API(citdesk.ManageUsers, account.createUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(citdesk.ManageUsers, account.unlockUser))
+	mux.HandleFunc("GET /api/v1/audit", s.API(citdesk.ReadAudit, account.listAudit))
 
 	// Officers: roster, training, duty status, coverage.
-	mux.HandleFunc("GET /api/v1/officers", s.API(officer.listOfficersAPI))
-	mux.HandleFunc("POST /api/v1/officers", s.API(officer.createOfficerAPI))
-	mux.HandleFunc("GET /api/v1/officers/{id}", s.API(officer.getOfficerAPI))
-	mux.HandleFunc("PATCH /api/v1/officers/{id}", s.API(officer.patchOfficerAPI))
-	mux.HandleFunc("GET /api/v1/officers/{id}/training", s.API(officer.listTrainingAPI))
-	mux.HandleFunc("POST /api/v1/officers/{id}/training", s.API(officer.addTrainingAPI))
-	mux.HandleFunc("PUT /api/v1/officers/{id}/status", s.API(officer.setStatusAPI))
-	mux.HandleFunc("GET /api/v1/officers/{id}/status-history", s.API(officer.statusHistoryAPI))
-	mux.HandleFunc("GET /api/v1/coverage", s.API(officer.coverageAPI))
-	mux.HandleFunc("GET /api/v1/roster/summary", s.API(officer.rosterSummaryAPI))
+	mux.HandleFunc("GET /api/v1/officers", s.API(citdesk.ListOfficers, officer.listOfficersAPI))
+	mux.HandleFunc("POST /api/v1/officers", s.API(citdesk.ManageRoster, officer.createOfficerAPI))
+	mux.HandleFunc("GET /api/v1/officers/{id}", s.API(citdesk.ReadOfficer, officer.getOfficerAPI))
+	mux.HandleFunc("PATCH /api/v1/officers/{id}", s.API(citdesk.ManageRoster, officer.patchOfficerAPI))
+	mux.HandleFunc("GET /api/v1/officers/{id}/training", s.API(citdesk.ReadTraining, officer.listTrainingAPI))
+	mux.HandleFunc("POST /api/v1/officers/{id}/training", s.API(citdesk.ManageRoster, officer.addTrainingAPI))
+	mux.HandleFunc("PUT /api/v1/officers/{id}/status", s.API(citdesk.SetDutyStatus, officer.setStatusAPI))
+	mux.HandleFunc("GET /api/v1/officers/{id}/status-history", s.API(citdesk.ReadStatusLog, officer.statusHistoryAPI))
+	mux.HandleFunc("GET /api/v1/coverage", s.API(citdesk.ReadRosterFigs, officer.coverageAPI))
+	mux.HandleFunc("GET /api/v1/roster/summary", s.API(citdesk.ReadRosterFigs, officer.rosterSummaryAPI))
 
 	// Calls, recommendations and assignments; the live event stream.
-	mux.HandleFunc("POST /api/v1/calls", s.API(call.createCallAPI))
-	mux.HandleFunc("GET /api/v1/calls", s.API(call.listCallsAPI))
-	mux.HandleFunc("GET /api/v1/calls/{id}", s.API(call.getCallAPI))
-	mux.HandleFunc("PATCH /api/v1/calls/{id}", s.API(call.patchCallAPI))
-	mux.HandleFunc("GET /api/v1/calls/{id}/recommendations", s.API(call.recommendationsAPI))
-	mux.HandleFunc("GET /api/v1/calls/{id}/assignments", s.API(call.listCallAssignmentsAPI))
-	mux.HandleFunc("POST /api/v1/calls/{id}/assignments", s.API(call.createAssignmentAPI))
-	mux.HandleFunc("GET /api/v1/calls/{id}/crisis-plans", s.API(person.apiPlansForCall))
-	mux.HandleFunc("GET /api/v1/assignments/{id}", s.API(call.getAssignmentAPI))
-	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(call.patchAssignmentAPI))
-	mux.HandleFunc("GET /api/v1/events", s.API(s.Events))
+	mux.HandleFunc("POST /api/v1/calls", s.API(citdesk.DispatchCalls, call.createCallAPI))
+	mux.HandleFunc("GET /api/v1/calls", s.API(citdesk.ListCalls, call.listCallsAPI))
+	mux.HandleFunc("GET /api/v1/calls/{id}", s.API(citdesk.ReadCall, call.getCallAPI))
+	mux.HandleFunc("PATCH /api/v1/calls/{id}", s.API(citdesk.DispatchCalls, call.patchCallAPI))
+	mux.HandleFunc("GET /api/v1/calls/{id}/recommendations", s.API(citdesk.DispatchCalls, call.recommendationsAPI))
+	mux.HandleFunc("GET /api/v1/calls/{id}/assignments", s.API(citdesk.ListCalls, call.listCallAssignmentsAPI))
+	mux.HandleFunc("POST /api/v1/calls/{id}/assignments", s.API(citdesk.DispatchCalls, call.createAssignmentAPI))
+	mux.HandleFunc("GET /api/v1/calls/{id}/crisis-plans", s.API(citdesk.ReadCallPlans, person.apiPlansForCall))
+	mux.HandleFunc("GET /api/v1/assignments/{id}", s.API(citdesk.ReadCall, call.getAssignmentAPI))
+	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(citdesk.MoveAssignment, call.patchAssignmentAPI))
+	mux.HandleFunc("GET /api/v1/events", s.API(citdesk.FollowLiveBoard, s.Events))
 
 	// Contact reports and their review.
-	mux.HandleFunc("POST /api/v1/encounters", s.API(encounter.apiStartEncounter))
-	mux.HandleFunc("GET /api/v1/encounters", s.API(encounter.apiListEncounters))
-	mux.HandleFunc("GET /api/v1/encounters/{id}", s.API(encounter.apiGetEncounter))
-	mux.HandleFunc("PUT /api/v1/encounters/{id}", s.API(encounter.apiUpdateEncounter))
-	mux.HandleFunc("POST /api/v1/encounters/{id}/submit", s.API(encounter.apiSubmitEncounter))
-	mux.HandleFunc("POST /api/v1/encounters/{id}/return", s.API(encounter.apiReturnEncounter))
-	mux.HandleFunc("POST /api/v1/encounters/{id}/approve", s.API(encounter.apiApproveEncounter))
-	mux.HandleFunc("POST /api/v1/encounters/{id}/corrections", s.API(encounter.apiCorrectEncounter))
-	mux.HandleFunc("GET /api/v1/encounters/{id}/history", s.API(encounter.apiEncounterHistory))
+	mux.HandleFunc("POST /api/v1/encounters", s.API(citdesk.StartReport, encounter.apiStartEncounter))
+	mux.HandleFunc("GET /api/v1/encounters", s.API(citdesk.ListReports, encounter.apiListEncounters))
+	mux.HandleFunc("GET /api/v1/encounters/{id}", s.API(citdesk.ReadReport, encounter.apiGetEncounter))
+	mux.HandleFunc("PUT /api/v1/encounters/{id}", s.API(citdesk.EditReport, encounter.apiUpdateEncounter))
+	mux.HandleFunc("POST /api/v1/encounters/{id}/submit", s.API(citdesk.EditReport, encounter.apiSubmitEncounter))
+	mux.HandleFunc("POST /api/v1/encounters/{id}/return", s.API(citdesk.ReviewReport, encounter.apiReturnEncounter))
+	mux.HandleFunc("POST /api/v1/encounters/{id}/approve", s.API(citdesk.ReviewReport, encounter.apiApproveEncounter))
+	mux.HandleFunc("POST /api/v1/encounters/{id}/corrections", s.API(citdesk.CorrectReport, encounter.apiCorrectEncounter))
+	mux.HandleFunc("GET /api/v1/encounters/{id}/history", s.API(citdesk.ReadReport, encounter.apiEncounterHistory))
 
 	// Persons, repeat contacts and crisis plans.
-	mux.HandleFunc("POST /api/v1/persons", s.API(person.apiCreatePerson))
-	mux.HandleFunc("POST /api/v1/persons/match", s.API(person.apiMatchPersons))
-	mux.HandleFunc("GET /api/v1/persons/{id}", s.API(person.apiGetPerson))
-	mux.HandleFunc("PUT /api/v1/persons/{id}", s.API(person.apiUpdatePerson))
-	mux.HandleFunc("GET /api/v1/repeat-contacts", s.API(person.apiRepeatContacts))
-	mux.HandleFunc("POST /api/v1/persons/{id}/crisis-plans", s.API(person.apiCreatePlan))
-	mux.HandleFunc("GET /api/v1/persons/{id}/crisis-plans", s.API(person.apiListPlans))
-	mux.HandleFunc("GET /api/v1/crisis-plans/revalidate", s.API(person.apiPlansToRevalidate))
-	mux.HandleFunc("GET /api/v1/crisis-plans/{id}", s.API(person.apiGetPlan))
-	mux.HandleFunc("PUT /api/v1/crisis-plans/{id}", s.API(person.apiUpdatePlan))
-	mux.HandleFunc("POST /api/v1/crisis-plans/{id}/renew", s.API(person.apiRenewPlan))
+	mux.HandleFunc("POST /api/v1/persons", s.API(citdesk.NamePerson, person.apiCreatePerson))
+	mux.HandleFunc("POST /api/v1/persons/match", s.API(citdesk.NamePerson, person.apiMatchPersons))
+	mux.HandleFunc("GET /api/v1/persons/{id}", s.API(citdesk.ReadPerson, person.apiGetPerson))
+	mux.HandleFunc("PUT /api/v1/persons/{id}", s.API(citdesk.UpdatePerson, person.apiUpdatePerson))
+	mux.HandleFunc("GET /api/v1/repeat-contacts", s.API(citdesk.ReadRepeatContact, person.apiRepeatContacts))
+	mux.HandleFunc("POST /api/v1/persons/{id}/crisis-plans", s.API(citdesk.ManagePlans, person.apiCreatePlan))
+	mux.HandleFunc("GET /api/v1/persons/{id}/crisis-plans", s.API(citdesk.ManagePlans, person.apiListPlans))
+	mux.HandleFunc("GET /api/v1/crisis-plans/revalidate", s.API(citdesk.ManagePlans, person.apiPlansToRevalidate))
+	mux.HandleFunc("GET /api/v1/crisis-plans/{id}", s.API(citdesk.ReadPlan, person.apiGetPlan))
+	mux.HandleFunc("PUT /api/v1/crisis-plans/{id}", s.API(citdesk.ManagePlans, person.apiUpdatePlan))
+	mux.HandleFunc("POST /api/v1/crisis-plans/{id}/renew", s.API(citdesk.ManagePlans, person.apiRenewPlan))
 
 	// Referrals to the Mental Health Liaison.
-	mux.HandleFunc("POST /api/v1/referrals", s.API(referral.apiCreateReferral))
-	mux.HandleFunc("GET /api/v1/referrals", s.API(referral.apiListReferrals))
-	mux.HandleFunc("GET /api/v1/referrals/{id}", s.API(referral.apiGetReferral))
-	mux.HandleFunc("POST /api/v1/referrals/{id}/status", s.API(referral.apiMoveReferral))
-	mux.HandleFunc("POST /api/v1/referrals/{id}/notes", s.API(referral.apiReferralNote))
-	mux.HandleFunc("POST /api/v1/referrals/{id}/assign", s.API(referral.apiAssignReferral))
+	mux.HandleFunc("POST /api/v1/referrals", s.API(citdesk.AssignReferral, referral.apiCreateReferral))
+	mux.HandleFunc("GET /api/v1/referrals", s.API(citdesk.WorkReferral, referral.apiListReferrals))
+	mux.HandleFunc("GET /api/v1/referrals/{id}", s.API(citdesk.WorkReferral, referral.apiGetReferral))
+	mux.HandleFunc("POST /api/v1/referrals/{id}/status", s.API(citdesk.WorkReferral, referral.apiMoveReferral))
+	mux.HandleFunc("POST /api/v1/referrals/{id}/notes", s.API(citdesk.WorkReferral, referral.apiReferralNote))
+	mux.HandleFunc("POST /api/v1/referrals/{id}/assign", s.API(citdesk.AssignReferral, referral.apiAssignReferral))
 
 	// Outcome figures and the encounters behind them.
-	mux.HandleFunc("GET /api/v1/outcomes", s.API(figure.apiOutcomes))
-	mux.HandleFunc("GET /api/v1/outcomes/encounters", s.API(figure.apiOutcomeEncounters))
+	mux.HandleFunc("GET /api/v1/outcomes", s.API(citdesk.ReadOutcomes, figure.apiOutcomes))
+	mux.HandleFunc("GET /api/v1/outcomes/encounters", s.API(citdesk.DrillOutcomes, figure.apiOutcomeEncounters))
 
 	mux.HandleFunc("/api/", s.apiNotFound)
 }

@@ -35,6 +35,7 @@ type env struct {
 	Bus    *store.EventBus
 	Agency *citdesk.Agency
 	Op     context.Context // acts as an operator of Agency
+	Routes []string        // every route pattern the server registered
 }
 
 // newEnv starts a server on engine e with one agency, "desoto".
@@ -58,7 +59,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { bus.Close(); ts.Close() })
-	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op}
+	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op, Routes: srv.Routes()}
 }
 
 // user creates a user with roles and returns it.

@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"citdesk"
 	"citdesk/web"
@@ -15,7 +16,8 @@ import (
 
 // Server serves citdesk over HTTP.
 type Server struct {
-	handler http.Handler
+	handler  http.Handler
+	patterns []string
 }
 
 // New builds a server, parsing every template up front so a missing view
@@ -25,13 +27,32 @@ func New(cfg web.Config, svc web.Services, clock citdesk.Clock, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
+	mux := &listingMux{ServeMux: http.NewServeMux()}
 	core.Routes(mux)
 	api.Routes(mux, core)
 	if err := ui.Routes(mux, core); err != nil {
 		return nil, err
 	}
-	return &Server{handler: core.Middleware(mux)}, nil
+	return &Server{handler: core.Middleware(mux.ServeMux), patterns: mux.patterns}, nil
+}
+
+// Routes lists every route pattern registered, in the order registered.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
+
+// listingMux is a ServeMux that remembers the patterns registered on it.
+type listingMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *listingMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *listingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
 }
 
 // ServeHTTP implements http.Handler.

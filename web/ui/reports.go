@@ -423,15 +423,17 @@ type saveState struct {
 // autosaveReport saves the draft as the officer types (htmx, on change)
 // and answers with the save state: the new version and a short message.
 func (s *reportPages) autosaveReport(w http.ResponseWriter, r *http.Request) {
-	state := func(st saveState) { s.renderPartial(w, r, "report_form", "save-state", st) }
-	if web.SignedIn(r) == nil {
-		w.WriteHeader(http.StatusUnauthorized)
-		state(saveState{Message: "Signed out: sign in again to keep saving.", Error: true})
+	state := func(status int, st saveState) { s.writePartial(w, status, "report_form", "save-state", st) }
+	if a := web.SignedIn(r); a == nil {
+		state(http.StatusUnauthorized, saveState{Message: "Signed out: sign in again to keep saving.", Error: true})
+		return
+	} else if !citdesk.MayEver(a, citdesk.EditReport) {
+		state(http.StatusForbidden, saveState{Message: "Not saved: only the report's officer saves it.", Error: true})
 		return
 	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		state(saveState{Message: "Not saved: no such report.", Error: true})
+		state(http.StatusNotFound, saveState{Message: "Not saved: no such report.", Error: true})
 		return
 	}
 	// One write and one audit event per save. readReportForm sets the
@@ -447,13 +449,19 @@ func (s *reportPages) autosaveReport(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
+		// A refusal answers with its status; anything else answers 200 so
+		// htmx swaps the message in beside the form.
+		status := http.StatusOK
+		switch code := citdesk.ErrorCode(err); code {
+		case citdesk.EINTERNAL:
 			s.Log.Error("autosave", "err", err)
+		case citdesk.EFORBIDDEN, citdesk.ENOTFOUND:
+			status = web.StatusFor(code)
 		}
-		state(saveState{Version: version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
+		state(status, saveState{Version: version, Message: "Not saved: " + citdesk.ErrorMessage(err), Error: true})
 		return
 	}
-	state(saveState{Version: e.Version, Message: "Draft saved " + s.Now().In(loc).Format("15:04")})
+	state(http.StatusOK, saveState{Version: e.Version, Message: "Draft saved " + s.Now().In(loc).Format("15:04")})
 }
 
 // reportPersonSearch looks for likely existing person records and shows
@@ -592,8 +600,8 @@ func (s *reportPages) reportCorrectPage(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if !citdesk.CanCorrectEncounter(web.SignedIn(r), e) {
-		return citdesk.Errorf(citdesk.ECONFLICT, "Only a coordinator corrects an approved report.")
+	if err := citdesk.CheckCorrectEncounter(web.SignedIn(r), e); err != nil {
+		return err
 	}
 	f, err := s.newReportForm(r.Context(), e)
 	if err != nil {

@@ -5,8 +5,8 @@ package ui
 
 import (
 	"html/template"
-	"net/http"
 
+	"citdesk"
 	"citdesk/web"
 )
 
@@ -21,7 +21,7 @@ type handler struct {
 // start-up) and registers every page, screen by screen. Pages behind
 // s.page need a signed-in session and show an error page on failure; each
 // handler checks the roles its screen is for.
-func Routes(mux *http.ServeMux, c *web.Core) error {
+func Routes(mux web.Mux, c *web.Core) error {
 	s := &handler{Core: c}
 	var err error
 	if s.pages, err = s.parseTemplates(); err != nil {
@@ -45,77 +45,77 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 	mux.HandleFunc("GET /public/outcomes", public.publicOutcomesPage)
 
 	// The dispatcher's live board; its parts are swapped in by htmx.
-	mux.HandleFunc("GET /board", s.page(board.boardPage))
-	mux.HandleFunc("GET /board/calls", s.page(board.boardCallsPartial))
-	mux.HandleFunc("GET /board/officers", s.page(board.boardOfficersPartial))
-	mux.HandleFunc("GET /board/calls/{id}", s.page(board.boardPanelPartial))
-	mux.HandleFunc("POST /board/calls", s.page(board.boardCreateCall))
-	mux.HandleFunc("POST /board/calls/{id}/assign", s.page(board.boardAssign))
-	mux.HandleFunc("POST /board/calls/{id}/close", s.page(board.boardCloseCall))
-	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(board.boardMoveAssignment))
+	mux.HandleFunc("GET /board", s.page(citdesk.DispatchCalls, board.boardPage))
+	mux.HandleFunc("GET /board/calls", s.page(citdesk.DispatchCalls, board.boardCallsPartial))
+	mux.HandleFunc("GET /board/officers", s.page(citdesk.DispatchCalls, board.boardOfficersPartial))
+	mux.HandleFunc("GET /board/calls/{id}", s.page(citdesk.DispatchCalls, board.boardPanelPartial))
+	mux.HandleFunc("POST /board/calls", s.page(citdesk.DispatchCalls, board.boardCreateCall))
+	mux.HandleFunc("POST /board/calls/{id}/assign", s.page(citdesk.DispatchCalls, board.boardAssign))
+	mux.HandleFunc("POST /board/calls/{id}/close", s.page(citdesk.DispatchCalls, board.boardCloseCall))
+	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(citdesk.DispatchCalls, board.boardMoveAssignment))
 
 	// The officer's phone: status and the current assignment.
-	mux.HandleFunc("GET /me", s.page(shift.mePage))
-	mux.HandleFunc("POST /me/status", s.page(shift.meStatus))
-	mux.HandleFunc("GET /me/assignment", s.page(shift.meAssignment))
-	mux.HandleFunc("POST /me/assignment/{id}/status", s.page(shift.meMoveAssignment))
+	mux.HandleFunc("GET /me", s.page(citdesk.ReadOwnShift, shift.mePage))
+	mux.HandleFunc("POST /me/status", s.page(citdesk.ReadOwnShift, shift.meStatus))
+	mux.HandleFunc("GET /me/assignment", s.page(citdesk.ReadOwnShift, shift.meAssignment))
+	mux.HandleFunc("POST /me/assignment/{id}/status", s.page(citdesk.MoveAssignment, shift.meMoveAssignment))
 
 	// The coordinator's roster, training and coverage.
-	mux.HandleFunc("GET /roster", s.page(roster.rosterPage))
-	mux.HandleFunc("POST /roster/officers", s.page(roster.createOfficerPage))
-	mux.HandleFunc("GET /roster/officers/{id}", s.page(roster.officerPage))
-	mux.HandleFunc("POST /roster/officers/{id}", s.page(roster.updateOfficerPage))
-	mux.HandleFunc("POST /roster/officers/{id}/training", s.page(roster.addTrainingPage))
-	mux.HandleFunc("GET /roster/coverage", s.page(roster.coveragePage))
-	mux.HandleFunc("GET /roster/import", s.page(roster.importPage))
-	mux.HandleFunc("POST /roster/import", s.page(roster.importRosterPage))
+	mux.HandleFunc("GET /roster", s.page(citdesk.ManageRoster, roster.rosterPage))
+	mux.HandleFunc("POST /roster/officers", s.page(citdesk.ManageRoster, roster.createOfficerPage))
+	mux.HandleFunc("GET /roster/officers/{id}", s.page(citdesk.ManageRoster, roster.officerPage))
+	mux.HandleFunc("POST /roster/officers/{id}", s.page(citdesk.ManageRoster, roster.updateOfficerPage))
+	mux.HandleFunc("POST /roster/officers/{id}/training", s.page(citdesk.ManageRoster, roster.addTrainingPage))
+	mux.HandleFunc("GET /roster/coverage", s.page(citdesk.ReadRosterFigs, roster.coveragePage))
+	mux.HandleFunc("GET /roster/import", s.page(citdesk.ManageRoster, roster.importPage))
+	mux.HandleFunc("POST /roster/import", s.page(citdesk.ManageRoster, roster.importRosterPage))
 
 	// Contact reports and their review. Autosave answers a fragment, not a
 	// page, so it checks the session itself.
-	mux.HandleFunc("GET /reports", s.page(report.reportsPage))
-	mux.HandleFunc("POST /reports", s.page(report.startReport))
-	mux.HandleFunc("GET /reports/new", s.page(report.newReportPage))
-	mux.HandleFunc("GET /reports/{id}", s.page(report.reportPage))
-	mux.HandleFunc("GET /reports/{id}/edit", s.page(report.reportEditPage))
-	mux.HandleFunc("POST /reports/{id}", s.page(report.saveReport))
+	mux.HandleFunc("GET /reports", s.page(citdesk.ListReports, report.reportsPage))
+	mux.HandleFunc("POST /reports", s.page(citdesk.StartReport, report.startReport))
+	mux.HandleFunc("GET /reports/new", s.page(citdesk.StartReport, report.newReportPage))
+	mux.HandleFunc("GET /reports/{id}", s.page(citdesk.ReadReport, report.reportPage))
+	mux.HandleFunc("GET /reports/{id}/edit", s.page(citdesk.ReadReport, report.reportEditPage))
+	mux.HandleFunc("POST /reports/{id}", s.page(citdesk.EditReport, report.saveReport))
 	mux.HandleFunc("POST /reports/{id}/autosave", report.autosaveReport)
-	mux.HandleFunc("POST /reports/{id}/person/search", s.page(report.reportPersonSearch))
-	mux.HandleFunc("POST /reports/{id}/person", s.page(report.reportLinkPerson))
-	mux.HandleFunc("POST /reports/{id}/review", s.page(report.reviewReport))
-	mux.HandleFunc("GET /reports/{id}/correct", s.page(report.reportCorrectPage))
-	mux.HandleFunc("POST /reports/{id}/correct", s.page(report.correctReport))
-	mux.HandleFunc("GET /review", s.page(report.reviewQueuePage))
+	mux.HandleFunc("POST /reports/{id}/person/search", s.page(citdesk.EditReport, report.reportPersonSearch))
+	mux.HandleFunc("POST /reports/{id}/person", s.page(citdesk.EditReport, report.reportLinkPerson))
+	mux.HandleFunc("POST /reports/{id}/review", s.page(citdesk.ReviewReport, report.reviewReport))
+	mux.HandleFunc("GET /reports/{id}/correct", s.page(citdesk.CorrectReport, report.reportCorrectPage))
+	mux.HandleFunc("POST /reports/{id}/correct", s.page(citdesk.CorrectReport, report.correctReport))
+	mux.HandleFunc("GET /review", s.page(citdesk.ReviewReport, report.reviewQueuePage))
 
 	// Persons, repeat contacts and crisis plans.
-	mux.HandleFunc("GET /persons/repeat", s.page(person.repeatContactsPage))
-	mux.HandleFunc("GET /persons/{id}", s.page(person.personPage))
-	mux.HandleFunc("POST /persons/{id}", s.page(person.savePerson))
-	mux.HandleFunc("GET /persons/{id}/plans/new", s.page(person.newPlanPage))
-	mux.HandleFunc("POST /persons/{id}/plans", s.page(person.createPlan))
-	mux.HandleFunc("GET /plans/revalidate", s.page(person.revalidatePage))
-	mux.HandleFunc("GET /plans/{id}", s.page(person.planPage))
-	mux.HandleFunc("GET /plans/{id}/edit", s.page(person.editPlanPage))
-	mux.HandleFunc("POST /plans/{id}", s.page(person.savePlan))
-	mux.HandleFunc("POST /plans/{id}/renew", s.page(person.renewPlan))
-	mux.HandleFunc("POST /plans/{id}/photo", s.page(person.uploadPlanPhoto))
-	mux.HandleFunc("GET /plans/{id}/photo", s.page(person.planPhoto))
+	mux.HandleFunc("GET /persons/repeat", s.page(citdesk.ReadRepeatContact, person.repeatContactsPage))
+	mux.HandleFunc("GET /persons/{id}", s.page(citdesk.ReadPerson, person.personPage))
+	mux.HandleFunc("POST /persons/{id}", s.page(citdesk.UpdatePerson, person.savePerson))
+	mux.HandleFunc("GET /persons/{id}/plans/new", s.page(citdesk.ManagePlans, person.newPlanPage))
+	mux.HandleFunc("POST /persons/{id}/plans", s.page(citdesk.ManagePlans, person.createPlan))
+	mux.HandleFunc("GET /plans/revalidate", s.page(citdesk.ManagePlans, person.revalidatePage))
+	mux.HandleFunc("GET /plans/{id}", s.page(citdesk.ReadPlan, person.planPage))
+	mux.HandleFunc("GET /plans/{id}/edit", s.page(citdesk.ManagePlans, person.editPlanPage))
+	mux.HandleFunc("POST /plans/{id}", s.page(citdesk.ManagePlans, person.savePlan))
+	mux.HandleFunc("POST /plans/{id}/renew", s.page(citdesk.ManagePlans, person.renewPlan))
+	mux.HandleFunc("POST /plans/{id}/photo", s.page(citdesk.ManagePlans, person.uploadPlanPhoto))
+	mux.HandleFunc("GET /plans/{id}/photo", s.page(citdesk.ReadPlan, person.planPhoto))
 
 	// The liaison's caseload of referrals.
-	mux.HandleFunc("GET /caseload", s.page(caseload.caseloadPage))
-	mux.HandleFunc("GET /referrals/{id}", s.page(caseload.referralPage))
-	mux.HandleFunc("POST /referrals/{id}/status", s.page(caseload.moveReferral))
-	mux.HandleFunc("POST /referrals/{id}/notes", s.page(caseload.noteReferral))
-	mux.HandleFunc("POST /referrals/{id}/assign", s.page(caseload.assignReferral))
+	mux.HandleFunc("GET /caseload", s.page(citdesk.WorkReferral, caseload.caseloadPage))
+	mux.HandleFunc("GET /referrals/{id}", s.page(citdesk.WorkReferral, caseload.referralPage))
+	mux.HandleFunc("POST /referrals/{id}/status", s.page(citdesk.WorkReferral, caseload.moveReferral))
+	mux.HandleFunc("POST /referrals/{id}/notes", s.page(citdesk.WorkReferral, caseload.noteReferral))
+	mux.HandleFunc("POST /referrals/{id}/assign", s.page(citdesk.AssignReferral, caseload.assignReferral))
 
 	// Outcome dashboards and the monthly report for the council.
-	mux.HandleFunc("GET /outcomes", s.page(dashboard.outcomesPage))
-	mux.HandleFunc("GET /outcomes.csv", s.page(dashboard.outcomesCSV))
-	mux.HandleFunc("GET /outcomes/encounters", s.page(dashboard.outcomeEncountersPage))
-	mux.HandleFunc("GET /outcomes/monthly", s.page(dashboard.monthlyReportPage))
-	mux.HandleFunc("GET /outcomes/monthly.pdf", s.page(dashboard.monthlyReportPDF))
+	mux.HandleFunc("GET /outcomes", s.page(citdesk.ReadOutcomes, dashboard.outcomesPage))
+	mux.HandleFunc("GET /outcomes.csv", s.page(citdesk.ReadOutcomes, dashboard.outcomesCSV))
+	mux.HandleFunc("GET /outcomes/encounters", s.page(citdesk.DrillOutcomes, dashboard.outcomeEncountersPage))
+	mux.HandleFunc("GET /outcomes/monthly", s.page(citdesk.ReadOutcomes, dashboard.monthlyReportPage))
+	mux.HandleFunc("GET /outcomes/monthly.pdf", s.page(citdesk.ReadOutcomes, dashboard.monthlyReportPDF))
 
 	// The auditor's trail.
-	mux.HandleFunc("GET /audit", s.page(audit.auditPage))
+	mux.HandleFunc("GET /audit", s.page(citdesk.ReadAudit, audit.auditPage))
 
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil

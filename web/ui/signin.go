@@ -10,11 +10,18 @@ import (
 )
 
 // page wraps a page handler: without a session it redirects to sign-in and
-// comes back after; an error it returns becomes an error page.
-func (s *handler) page(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+// comes back after; an actor who may never take act (the permission
+// table's check at the door) gets 403 before the handler reads anything;
+// an error the handler returns becomes an error page.
+func (s *handler) page(act citdesk.Action, h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if web.SignedIn(r) == nil {
+		a := web.SignedIn(r)
+		if a == nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if !citdesk.MayEver(a, act) {
+			s.errorPage(w, r, s.Refusal(r, act))
 			return
 		}
 		if err := h(w, r); err != nil {

@@ -1,0 +1,221 @@
+package citdesk
+
+import "context"
+
+// Action is something an actor does to one kind of record. Every route of
+// the API and the pages names one (web/api/routes.go, web/ui/routes.go),
+// and the store decides with the same names, so the permission table below
+// is the one place that says who may do what.
+type Action string
+
+// The actions, by the records they touch.
+const (
+	// Accounts and the audit trail.
+	ManageUsers  Action = "users.manage"   // list, create, unlock users
+	ListLiaisons Action = "users.liaisons" // the liaisons a referral can be assigned to
+	ManageAgency Action = "agency.manage"  // the agency's settings and policy
+	ReadAudit    Action = "audit.read"     // the audit trail and its verification
+
+	// Officers.
+	ListOfficers   Action = "officers.list"    // the roster with phones and live positions
+	ReadOfficer    Action = "officer.read"     // one officer record
+	ManageRoster   Action = "roster.manage"    // officers, training records, roster imports
+	ReadTraining   Action = "training.read"    // an officer's training records
+	SetDutyStatus  Action = "officer.status"   // an officer's duty status
+	ReadStatusLog  Action = "officer.statuses" // an officer's status history
+	ReadRosterFigs Action = "roster.figures"   // CIT coverage and the roster summary (aggregates)
+	ReadOwnShift   Action = "shift.read"       // the officer's own phone page
+
+	// Calls and dispatch.
+	DispatchCalls   Action = "calls.dispatch"   // take calls, recommend, assign, close; the board
+	ListCalls       Action = "calls.list"       // every call of the agency
+	ReadCall        Action = "call.read"        // one call with its caller details, or an assignment
+	MoveAssignment  Action = "assignment.move"  // en route, on scene, cleared
+	ReadCallPlans   Action = "call.plans"       // the crisis plans that match a call
+	FollowLiveBoard Action = "events.subscribe" // the live event stream (filtered per actor)
+
+	// Contact reports.
+	StartReport   Action = "report.start"   // begin a report
+	ListReports   Action = "reports.list"   // list reports (an officer, their own)
+	ReadReport    Action = "report.read"    // one report and its history
+	EditReport    Action = "report.edit"    // change, link a person, submit
+	ReviewReport  Action = "report.review"  // return or approve; the review queue
+	CorrectReport Action = "report.correct" // correct an approved report
+
+	// Persons and crisis plans.
+	NamePerson        Action = "person.name"    // create a person record or match one to name on a report
+	ReadPerson        Action = "person.read"    // a person's record, contacts and history
+	UpdatePerson      Action = "person.update"  // change a person's record
+	ReadRepeatContact Action = "persons.repeat" // people with repeated contacts
+	ManagePlans       Action = "plans.manage"   // create, change, renew crisis plans; photos; revalidation
+	ReadPlan          Action = "plan.read"      // one crisis plan
+
+	// Referrals to the Mental Health Liaison.
+	AssignReferral Action = "referral.assign" // open a referral by hand, assign it to a liaison
+	WorkReferral   Action = "referral.work"   // list, read, move and note referrals
+
+	// Outcome figures.
+	ReadOutcomes  Action = "outcomes.read"  // aggregate figures, dashboards, the monthly report
+	DrillOutcomes Action = "outcomes.drill" // the encounters behind a figure
+	ImportHistory Action = "history.import" // import history, edit the disposition mapping
+)
+
+// Object is the record an action is on, with what ties the actor to it.
+// The store fills in the ties, which only it can know; the rule for each
+// action is in permissions.
+type Object struct {
+	// OfficerID is the officer the record belongs to: the officer record
+	// itself, or the officer who wrote a report.
+	OfficerID int64
+	// SentToCall: a dispatcher sent the actor to the record's call.
+	SentToCall bool
+	// ReferredToActor: the record's referral is assigned to the actor.
+	ReferredToActor bool
+	// ReviewedContact: the actor was sent to a call whose reviewed report
+	// names this person.
+	ReviewedContact bool
+}
+
+// Permission is one line of the table: roles that may always (within their
+// agency), roles that may when Tie holds for the record, and what the tie
+// is, in words. Record names the kind of person-level record the action
+// reads; a refusal to read one is answered "not found" (so it says nothing
+// of whether the record exists) and audited as a denied view of it.
+type Permission struct {
+	Roles   []Role
+	Related []Role
+	Tie     func(a *Actor, o Object) bool
+	Why     string
+	Record  string
+}
+
+// ownOfficer: the record is the actor's own officer record, or their report.
+func ownOfficer(a *Actor, o Object) bool { return o.OfficerID != 0 && a.IsOfficer(o.OfficerID) }
+
+var (
+	officerRole = []Role{RoleOfficer}
+	liaisonRole = []Role{RoleLiaison}
+	adminRole   = []Role{RoleAdmin}
+	signedIn    = Roles
+)
+
+// permissions is the permission table.
+var permissions = map[Action]Permission{
+	ManageUsers:  {Roles: adminRole},
+	ListLiaisons: {Roles: []Role{RoleCoordinator, RoleAdmin}},
+	ManageAgency: {Roles: adminRole},
+	ReadAudit:    {Roles: adminRole},
+
+	ListOfficers:   {Roles: OfficerViewRoles},
+	ReadOfficer:    {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own officer record"},
+	ManageRoster:   {Roles: RosterRoles},
+	ReadTraining:   {Roles: RosterRoles, Related: officerRole, Tie: ownOfficer, Why: "their own training"},
+	SetDutyStatus:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own status"},
+	ReadStatusLog:  {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own history"},
+	ReadRosterFigs: {Roles: MeasureRoles},
+	// Anyone signed in may ask: the page explains to someone not on the
+	// roster how to be linked to their officer record.
+	ReadOwnShift: {Roles: signedIn},
+
+	DispatchCalls:   {Roles: DispatchRoles},
+	ListCalls:       {Roles: CallReadRoles},
+	ReadCall:        {Roles: CallReadRoles, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call by a dispatcher"},
+	MoveAssignment:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own assignment"},
+	ReadCallPlans:   {Roles: []Role{RoleDispatcher, RoleCoordinator}, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call"},
+	FollowLiveBoard: {Roles: signedIn},
+
+	StartReport:   {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
+	ListReports:   {Roles: ReviewRoles, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "their own reports"},
+	ReadReport:    {Roles: ReviewRoles, Related: append(slicesOf(officerRole), RoleLiaison), Tie: func(a *Actor, o Object) bool { return ownOfficer(a, o) || o.ReferredToActor && a.HasRole(RoleLiaison) }, Why: "the report's officer, or the liaison it was referred to", Record: "encounter"},
+	EditReport:    {Related: officerRole, Tie: ownOfficer, Why: "the report's officer"},
+	ReviewReport:  {Roles: ReviewRoles},
+	CorrectReport: {Roles: ReviewRoles},
+
+	NamePerson:        {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer filing a report"},
+	ReadPerson:        {Roles: []Role{RoleCoordinator}, Related: []Role{RoleLiaison, RoleOfficer}, Tie: personTie, Why: "referred to the liaison; or named on the reviewed report of a call the officer was sent to", Record: "person"},
+	UpdatePerson:      {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: personTie, Why: "an officer who may read the person"},
+	ReadRepeatContact: {Roles: ReferralRoles},
+	ManagePlans:       {Roles: []Role{RoleCoordinator}},
+	ReadPlan:          {Roles: []Role{RoleCoordinator}, Related: []Role{RoleDispatcher, RoleOfficer, RoleLiaison}, Tie: func(a *Actor, o Object) bool { return o.SentToCall || o.ReferredToActor && a.HasRole(RoleLiaison) }, Why: "a dispatcher or officer on a matching open call; the liaison the person is referred to", Record: "crisis_plan"},
+
+	AssignReferral: {Roles: []Role{RoleCoordinator}},
+	WorkReferral:   {Roles: []Role{RoleCoordinator}, Related: liaisonRole, Tie: func(_ *Actor, o Object) bool { return o.ReferredToActor }, Why: "the liaison it is assigned to", Record: "referral"},
+
+	ReadOutcomes:  {Roles: OutcomeRoles},
+	DrillOutcomes: {Roles: OutcomeDrillRoles},
+	ImportHistory: {Roles: HistoryRoles},
+}
+
+// personTie: a liaison the person is referred to, or an officer sent to a
+// call whose reviewed report names the person.
+func personTie(a *Actor, o Object) bool {
+	return o.ReferredToActor && a.HasRole(RoleLiaison) || o.ReviewedContact && a.OfficerID != nil
+}
+
+func slicesOf(r []Role) []Role { return append([]Role(nil), r...) }
+
+// Actions lists every action of the permission table.
+func Actions() []Action {
+	out := make([]Action, 0, len(permissions))
+	for act := range permissions {
+		out = append(out, act)
+	}
+	return out
+}
+
+// PermissionFor returns the table's line for act.
+func PermissionFor(act Action) (Permission, bool) {
+	p, ok := permissions[act]
+	return p, ok
+}
+
+// MayEver reports whether a could take act on some record: the check at
+// the door, before any record is read. An operator at the command line may
+// do anything within their agency.
+func MayEver(a *Actor, act Action) bool {
+	if a == nil {
+		return false
+	}
+	if a.UserID == 0 && a.AgencyID != 0 {
+		return true
+	}
+	p, ok := permissions[act]
+	if !ok {
+		return false
+	}
+	if a.HasRole(p.Roles...) {
+		return true
+	}
+	return p.Tie != nil && a.HasRole(p.Related...)
+}
+
+// Can reports whether a may take act on record o.
+func Can(a *Actor, act Action, o Object) bool {
+	if a == nil {
+		return false
+	}
+	if a.UserID == 0 && a.AgencyID != 0 {
+		return true
+	}
+	p, ok := permissions[act]
+	if !ok {
+		return false
+	}
+	if a.HasRole(p.Roles...) {
+		return true
+	}
+	return p.Tie != nil && a.HasRole(p.Related...) && p.Tie(a, o)
+}
+
+// Require returns the actor in ctx when it may ever take act (MayEver),
+// EUNAUTHORIZED without an actor and EFORBIDDEN otherwise.
+func Require(ctx context.Context, act Action) (*Actor, error) {
+	a, err := RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !MayEver(a, act) {
+		return nil, Errorf(EFORBIDDEN, "You are not allowed to do that.")
+	}
+	return a, nil
+}

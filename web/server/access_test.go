@@ -1,0 +1,486 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"citdesk"
+	"citdesk/store/storetest"
+	"citdesk/web"
+)
+
+// accessRoles are the people the route table speaks of: one of each role,
+// a second officer with no tie to anything, and nobody signed in.
+var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "liaison", "analyst"}
+
+// routeAccess says who may use one route, as a space-separated list of
+// accessRoles ("all" for everyone, anonymous included; "signed-in" for
+// every role; "notfound" for the catch-all routes, 404 to everyone). Everyone
+// else must be refused: 401 or a redirect to sign-in
+// when anonymous, 403 or 404 when signed in. Allowed means not refused: a
+// request the test sends may still be invalid (422), stale (409, 412) or
+// redirect elsewhere, since the point is who gets past the door.
+//
+// The world behind it: "ofc" was sent by "disp" to call C, wrote report R
+// from that assignment naming person P and referring P, submitted it; the
+// referral went to "liaison"; P has a crisis plan at C's address; "ofc2"
+// has no tie to any of it.
+var routeAccess = map[string]string{
+	// What belongs to neither audience.
+	"GET /healthz":         "all",
+	"GET /readyz":          "all",
+	"GET /metrics":         "all",
+	"GET /static/":         "all",
+	"GET /{$}":             "signed-in",
+	"GET /login":           "all",
+	"POST /login":          "all",
+	"POST /logout":         "all",
+	"/":                    "notfound",
+	"/api/":                "notfound",
+	"GET /cit":             "all",
+	"POST /cit":            "all",
+	"GET /cit/thanks":      "all",
+	"GET /public/outcomes": "all",
+
+	// API: signing in, accounts, audit.
+	"GET /api/v1/openapi.json":       "all",
+	"POST /api/v1/tokens":            "all",
+	"DELETE /api/v1/tokens/current":  "signed-in",
+	"GET /api/v1/me":                 "signed-in",
+	"GET /api/v1/users":              "admin",
+	"POST /api/v1/users":             "admin",
+	"POST /api/v1/users/{id}/unlock": "admin",
+	"GET /api/v1/audit":              "admin",
+
+	// API: officers.
+	"GET /api/v1/officers":                     "admin disp coord",
+	"POST /api/v1/officers":                    "admin coord",
+	"GET /api/v1/officers/{id}":                "admin disp coord ofc",
+	"PATCH /api/v1/officers/{id}":              "admin coord",
+	"GET /api/v1/officers/{id}/training":       "admin coord ofc",
+	"POST /api/v1/officers/{id}/training":      "admin coord",
+	"PUT /api/v1/officers/{id}/status":         "admin disp ofc",
+	"GET /api/v1/officers/{id}/status-history": "admin disp coord ofc",
+	"GET /api/v1/coverage":                     "admin coord analyst",
+	"GET /api/v1/roster/summary":               "admin coord analyst",
+
+	// API: calls and dispatch.
+	"POST /api/v1/calls":                     "admin disp",
+	"GET /api/v1/calls":                      "admin disp coord",
+	"GET /api/v1/calls/{id}":                 "admin disp coord ofc",
+	"PATCH /api/v1/calls/{id}":               "admin disp",
+	"GET /api/v1/calls/{id}/recommendations": "admin disp",
+	"GET /api/v1/calls/{id}/assignments":     "admin disp coord",
+	"POST /api/v1/calls/{id}/assignments":    "admin disp",
+	"GET /api/v1/calls/{id}/crisis-plans":    "disp coord ofc",
+	"GET /api/v1/assignments/{id}":           "admin disp coord ofc",
+	"PATCH /api/v1/assignments/{id}":         "admin disp ofc",
+	"GET /api/v1/events":                     "signed-in",
+
+	// API: reports.
+	"POST /api/v1/encounters":                  "ofc ofc2",
+	"GET /api/v1/encounters":                   "coord ofc ofc2",
+	"GET /api/v1/encounters/{id}":              "coord ofc liaison",
+	"PUT /api/v1/encounters/{id}":              "ofc",
+	"POST /api/v1/encounters/{id}/submit":      "ofc",
+	"POST /api/v1/encounters/{id}/return":      "coord",
+	"POST /api/v1/encounters/{id}/approve":     "coord",
+	"POST /api/v1/encounters/{id}/corrections": "coord",
+	"GET /api/v1/encounters/{id}/history":      "coord ofc liaison",
+
+	// API: persons and crisis plans.
+	"POST /api/v1/persons":                   "coord ofc ofc2",
+	"POST /api/v1/persons/match":             "coord ofc ofc2",
+	"GET /api/v1/persons/{id}":               "coord liaison",
+	"PUT /api/v1/persons/{id}":               "coord",
+	"GET /api/v1/repeat-contacts":            "coord liaison",
+	"POST /api/v1/persons/{id}/crisis-plans": "coord",
+	"GET /api/v1/persons/{id}/crisis-plans":  "coord",
+	"GET /api/v1/crisis-plans/revalidate":    "coord",
+	"GET /api/v1/crisis-plans/{id}":          "coord disp ofc liaison",
+	"PUT /api/v1/crisis-plans/{id}":          "coord",
+	"POST /api/v1/crisis-plans/{id}/renew":   "coord",
+
+	// API: referrals.
+	"POST /api/v1/referrals":             "coord",
+	"GET /api/v1/referrals":              "coord liaison",
+	"GET /api/v1/referrals/{id}":         "coord liaison",
+	"POST /api/v1/referrals/{id}/status": "coord liaison",
+	"POST /api/v1/referrals/{id}/notes":  "coord liaison",
+	"POST /api/v1/referrals/{id}/assign": "coord",
+
+	// API: outcomes.
+	"GET /api/v1/outcomes":            "admin coord analyst",
+	"GET /api/v1/outcomes/encounters": "admin coord",
+
+	// Pages: the board and the officer's phone.
+	"GET /board":                          "admin disp",
+	"GET /board/calls":                    "admin disp",
+	"GET /board/officers":                 "admin disp",
+	"GET /board/calls/{id}":               "admin disp",
+	"POST /board/calls":                   "admin disp",
+	"POST /board/calls/{id}/assign":       "admin disp",
+	"POST /board/calls/{id}/close":        "admin disp",
+	"POST /board/assignments/{id}/status": "admin disp",
+	"GET /me":                             "ofc ofc2",
+	"POST /me/status":                     "ofc ofc2",
+	"GET /me/assignment":                  "signed-in",
+	"POST /me/assignment/{id}/status":     "admin disp ofc",
+
+	// Pages: roster.
+	"GET /roster":                         "admin coord",
+	"POST /roster/officers":               "admin coord",
+	"GET /roster/officers/{id}":           "admin coord",
+	"POST /roster/officers/{id}":          "admin coord",
+	"POST /roster/officers/{id}/training": "admin coord",
+	"GET /roster/coverage":                "admin coord analyst",
+	"GET /roster/import":                  "admin coord",
+	"POST /roster/import":                 "admin coord",
+
+	// Pages: reports.
+	"GET /reports":                     "coord ofc ofc2",
+	"POST /reports":                    "ofc ofc2",
+	"GET /reports/new":                 "ofc ofc2",
+	"GET /reports/{id}":                "coord ofc liaison",
+	"GET /reports/{id}/edit":           "coord ofc liaison",
+	"POST /reports/{id}":               "ofc",
+	"POST /reports/{id}/autosave":      "ofc",
+	"POST /reports/{id}/person/search": "ofc",
+	"POST /reports/{id}/person":        "ofc",
+	"POST /reports/{id}/review":        "coord",
+	"GET /reports/{id}/correct":        "coord",
+	"POST /reports/{id}/correct":       "coord",
+	"GET /review":                      "coord",
+
+	// Pages: persons and plans.
+	"GET /persons/repeat":         "coord liaison",
+	"GET /persons/{id}":           "coord liaison",
+	"POST /persons/{id}":          "coord",
+	"GET /persons/{id}/plans/new": "coord",
+	"POST /persons/{id}/plans":    "coord",
+	"GET /plans/revalidate":       "coord",
+	"GET /plans/{id}":             "coord disp ofc liaison",
+	"GET /plans/{id}/edit":        "coord",
+	"POST /plans/{id}":            "coord",
+	"POST /plans/{id}/renew":      "coord",
+	"POST /plans/{id}/photo":      "coord",
+	"GET /plans/{id}/photo":       "coord disp ofc liaison",
+
+	// Pages: the liaison's caseload.
+	"GET /caseload":               "coord liaison",
+	"GET /referrals/{id}":         "coord liaison",
+	"POST /referrals/{id}/status": "coord liaison",
+	"POST /referrals/{id}/notes":  "coord liaison",
+	"POST /referrals/{id}/assign": "coord",
+
+	// Pages: outcomes and audit.
+	"GET /outcomes":             "admin coord analyst",
+	"GET /outcomes.csv":         "admin coord analyst",
+	"GET /outcomes/encounters":  "admin coord",
+	"GET /outcomes/monthly":     "admin coord analyst",
+	"GET /outcomes/monthly.pdf": "admin coord analyst",
+	"GET /audit":                "admin",
+}
+
+// signInRoutes answer 401 to a wrong or missing password, as they should,
+// to anyone.
+var signInRoutes = map[string]bool{"POST /login": true, "POST /api/v1/tokens": true}
+
+// accessWorld is the world the route table speaks of, on one engine.
+type accessWorld struct {
+	*env
+	browsers map[string]*browser
+	ids      map[string]int64
+}
+
+func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
+	t.Helper()
+	e := newEnv(t, eng, web.Config{})
+	w := &accessWorld{env: e, browsers: map[string]*browser{}, ids: map[string]int64{}}
+	roles := map[string]citdesk.Role{"admin": citdesk.RoleAdmin, "disp": citdesk.RoleDispatcher, "ofc": citdesk.RoleOfficer, "ofc2": citdesk.RoleOfficer,
+		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst}
+	users := map[string]*citdesk.User{}
+	for _, name := range accessRoles[1:] {
+		users[name] = e.user(name, roles[name])
+	}
+	w.signIn()
+	ofcID := *users["ofc"].OfficerID
+	w.ids["officer"], w.ids["user"] = ofcID, users["ofc2"].ID
+
+	// The call, and ofc sent to it.
+	var call citdesk.Call
+	w.json(t, "disp", "POST", "/api/v1/calls", map[string]any{"nature": "Welfare check", "address": "12 Elm St", "lat": 38.1397, "lon": -90.5551}, http.StatusCreated, &call)
+	w.json(t, "ofc", "PUT", fmt.Sprintf("/api/v1/officers/%d/status", ofcID), map[string]any{"status": "available"}, http.StatusOK, nil)
+	var a citdesk.Assignment
+	w.json(t, "disp", "POST", fmt.Sprintf("/api/v1/calls/%d/assignments", call.ID), map[string]any{"officer_id": ofcID}, http.StatusCreated, &a)
+	w.ids["call"], w.ids["assignment"] = call.ID, a.ID
+
+	// The person with a crisis plan at the call's address.
+	var p citdesk.Person
+	w.json(t, "coord", "POST", "/api/v1/persons", map[string]any{"first_name": "Dana", "last_name": "Whitley", "dob": "1979-02-03", "address": "12 Elm St"}, http.StatusCreated, &p)
+	var plan citdesk.CrisisPlan
+	today := citdesk.DateOf(e.Clock.Now(), e.Agency.Location())
+	w.json(t, "coord", "POST", fmt.Sprintf("/api/v1/persons/%d/crisis-plans", p.ID), map[string]any{"address": "12 Elm St", "what_helps": "Quiet voice.",
+		"consent_date": today.String(), "consented_by": "Dana Whitley"}, http.StatusCreated, &plan)
+	w.ids["person"], w.ids["plan"] = p.ID, plan.ID
+
+	// ofc's report from the assignment, naming Dana and referring her.
+	var enc citdesk.Encounter
+	w.json(t, "ofc", "POST", "/api/v1/encounters", map[string]any{"assignment_id": a.ID}, http.StatusCreated, &enc)
+	w.json(t, "ofc", "PUT", fmt.Sprintf("/api/v1/encounters/%d", enc.ID), map[string]any{"version": enc.Version, "person_id": p.ID, "address": "12 Elm St",
+		"contact_start": "welfare_check", "primary_problem": "mental_illness", "dispositions": []string{"resolved_on_scene", "referred_to_liaison"},
+		"on_scene_minutes": 35, "narrative": "She accepted a referral.", "occurred_at": enc.OccurredAt}, http.StatusOK, &enc)
+	w.json(t, "ofc", "POST", fmt.Sprintf("/api/v1/encounters/%d/submit", enc.ID), map[string]any{"version": enc.Version}, http.StatusOK, &enc)
+	w.ids["encounter"] = enc.ID
+	var refs struct{ Referrals []citdesk.Referral }
+	w.json(t, "liaison", "GET", "/api/v1/referrals", nil, http.StatusOK, &refs)
+	if len(refs.Referrals) != 1 {
+		t.Fatalf("the liaison's caseload: %+v", refs.Referrals)
+	}
+	w.ids["referral"] = refs.Referrals[0].ID
+
+	// A photo on the plan, so reading it is a real read.
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var pngBuf bytes.Buffer
+	if err := pngEncode(&pngBuf, img); err != nil {
+		t.Fatal(err)
+	}
+	photo, err := citdesk.NormalizePlanPhoto(pngBuf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	coordCtx := citdesk.NewContextWithActor(context.Background(), citdesk.ActorFor(users["coord"], "192.0.2.1"))
+	if err := e.DB.CrisisPlanService().SetPlanPhoto(coordCtx, plan.ID, photo); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// validWrite is a well-formed request to a route whose permission depends
+// on a tie to the record (the report's officer, the officer sent): the
+// door lets every officer in, so only a valid request shows whether the
+// store refuses one without the tie. The current versions are read first.
+func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, headers []string, ok bool) {
+	t.Helper()
+	version := func(who, path, field string) int64 {
+		res := w.send(who, "GET", path, nil)
+		var v map[string]any
+		res.JSON(t, &v)
+		if field != "" {
+			v, _ = v[field].(map[string]any)
+		}
+		n, _ := v["version"].(float64)
+		return int64(n)
+	}
+	id := func(kind string) string { return strconv.FormatInt(w.ids[kind], 10) }
+	switch pattern {
+	case "PUT /api/v1/officers/{id}/status":
+		return map[string]any{"status": "available"}, nil, true
+	case "PATCH /api/v1/assignments/{id}":
+		v := version("disp", "/api/v1/assignments/"+id("assignment"), "")
+		return map[string]any{"status": "en_route"}, []string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(v, 10))}, true
+	case "PUT /api/v1/encounters/{id}":
+		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), ""), "address": "12 Elm St"}, nil, true
+	case "POST /api/v1/encounters/{id}/submit":
+		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), "")}, nil, true
+	case "PUT /api/v1/persons/{id}":
+		return map[string]any{"first_name": "Dana", "last_name": "Whitley", "version": version("coord", "/api/v1/persons/"+id("person"), "person")}, nil, true
+	case "POST /me/assignment/{id}/status":
+		return url.Values{"status": {"en_route"}, "version": {strconv.FormatInt(version("disp", "/api/v1/assignments/"+id("assignment"), ""), 10)}}, nil, true
+	}
+	return nil, nil, false
+}
+
+// signIn gives every role a fresh browser session.
+func (w *accessWorld) signIn() {
+	for _, name := range accessRoles {
+		b := w.browser()
+		if name != "anon" {
+			b.login(name)
+		}
+		w.browsers[name] = b
+	}
+}
+
+// json sends a JSON request as a same-origin browser session and decodes
+// the answer into out when out is not nil.
+func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any) response {
+	t.Helper()
+	res := w.send(who, method, path, body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s as %s: %d, want %d: %s", method, path, who, res.StatusCode, want, res.Body)
+	}
+	if out != nil {
+		res.JSON(t, out)
+	}
+	return res
+}
+
+// send sends one request as who: a JSON body for the API (an empty
+// object unless given), an empty form for pages.
+func (w *accessWorld) send(who, method, path string, body any, headers ...string) response {
+	b := w.browsers[who]
+	var req *http.Request
+	if form, ok := body.(url.Values); ok {
+		req, _ = http.NewRequest(method, w.Server.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else if strings.HasPrefix(path, "/api/") && method != "GET" && method != "DELETE" {
+		if body == nil {
+			body = map[string]any{}
+		}
+		buf, _ := jsonMarshal(body)
+		req, _ = http.NewRequest(method, w.Server.URL+path, strings.NewReader(string(buf)))
+		req.Header.Set("Content-Type", "application/json")
+	} else if method == "POST" {
+		req, _ = http.NewRequest(method, w.Server.URL+path, strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req, _ = http.NewRequest(method, w.Server.URL+path, nil)
+	}
+	req.Header.Set("Origin", w.Server.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	if path == "/api/v1/events" {
+		// The event stream never ends: take its status and hang up.
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		res, err := b.client.Do(req.WithContext(ctx))
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		res.Body.Close()
+		return response{StatusCode: res.StatusCode, Header: res.Header}
+	}
+	return b.send(req)
+}
+
+// concrete turns a route pattern into a request against the world's
+// records: the method and a path with each {id} filled in.
+func (w *accessWorld) concrete(pattern string) (method, path string) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "GET", pattern
+	}
+	var kind string
+	switch {
+	case strings.HasPrefix(path, "/api/v1/calls/"), strings.HasPrefix(path, "/board/calls/"):
+		kind = "call"
+	case strings.Contains(path, "/assignment"):
+		kind = "assignment"
+	case strings.HasPrefix(path, "/api/v1/encounters/"), strings.HasPrefix(path, "/reports/"):
+		kind = "encounter"
+	case strings.HasPrefix(path, "/api/v1/persons/"), strings.HasPrefix(path, "/persons/"):
+		kind = "person"
+	case strings.HasPrefix(path, "/api/v1/crisis-plans/"), strings.HasPrefix(path, "/plans/"):
+		kind = "plan"
+	case strings.Contains(path, "/referrals/"):
+		kind = "referral"
+	case strings.Contains(path, "/officers/"):
+		kind = "officer"
+	case strings.HasPrefix(path, "/api/v1/users/"):
+		kind = "user"
+	}
+	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(w.ids[kind], 10))
+	switch path {
+	case "/":
+		path = "/no-such-page"
+	case "/api/":
+		path = "/api/v1/no-such-endpoint"
+	case "/static/":
+		path = "/static/any/app.css"
+	}
+	path = strings.TrimSuffix(path, "{$}")
+	return method, path
+}
+
+// refused reports whether a response turns who away at the door.
+func refused(who, path string, res response) bool {
+	if who == "anon" {
+		if res.StatusCode == http.StatusUnauthorized {
+			return true
+		}
+		if res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login") && path != "/login" && path != "/logout" {
+			return true
+		}
+	}
+	return res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusNotFound
+}
+
+// TestEveryRouteEveryRole walks every route the server registers, as every
+// role and as nobody, against real records on both engines, and checks
+// each answer against routeAccess. A route the table does not name fails
+// the test, so a new route cannot arrive without saying who may use it.
+func TestEveryRouteEveryRole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		w := newAccessWorld(t, eng)
+		for _, pattern := range w.Routes {
+			if _, ok := routeAccess[pattern]; !ok {
+				t.Errorf("route %q is not in routeAccess: say who may use it", pattern)
+			}
+		}
+		for pattern := range routeAccess {
+			if !slices.Contains(w.Routes, pattern) {
+				t.Errorf("routeAccess names %q, which the server does not register", pattern)
+			}
+		}
+		// Routes that end the session or token go last, so they do not
+		// sign anyone out for the rest.
+		patterns := slices.Clone(w.Routes)
+		last := map[string]bool{"POST /logout": true, "DELETE /api/v1/tokens/current": true}
+		sort.SliceStable(patterns, func(i, j int) bool { return !last[patterns[i]] && last[patterns[j]] })
+		var got strings.Builder
+		for _, pattern := range patterns {
+			method, path := w.concrete(pattern)
+			var allowed []string
+			for _, who := range accessRoles {
+				body, headers, _ := w.validWrite(t, pattern)
+				res := w.send(who, method, path, body, headers...)
+				if res.StatusCode >= 500 {
+					t.Errorf("%s as %s: %d: %s", pattern, who, res.StatusCode, res.Body)
+					continue
+				}
+				ok := !refused(who, path, res)
+				if signInRoutes[pattern] && res.StatusCode == http.StatusUnauthorized {
+					ok = true // the route answered: wrong (here, no) credentials
+				}
+				if ok {
+					allowed = append(allowed, who)
+				}
+				want := routeAccess[pattern]
+				if want == "notfound" {
+					if res.StatusCode != http.StatusNotFound {
+						t.Errorf("%s (%s %s) as %s: %d, want 404", pattern, method, path, who, res.StatusCode)
+					}
+					continue
+				}
+				wantOK := want == "all" || want == "signed-in" && who != "anon" || slices.Contains(strings.Fields(want), who)
+				if ok != wantOK {
+					t.Errorf("%s (%s %s) as %s: %d, want %s", pattern, method, path, who, res.StatusCode, map[bool]string{true: "allowed", false: "refused"}[wantOK])
+				}
+			}
+			fmt.Fprintf(&got, "\t%q: %q,\n", pattern, strings.Join(allowed, " "))
+		}
+		if os.Getenv("CITDESK_PRINT_ROUTE_ACCESS") != "" {
+			t.Logf("observed:\n%s", got.String())
+		}
+	})
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func pngEncode(w io.Writer, img image.Image) error { return png.Encode(w, img) }
