@@ -44,6 +44,9 @@ func (o *Officer) Validate() error {
 	o.Badge = strings.TrimSpace(o.Badge)
 	o.FirstName = strings.TrimSpace(o.FirstName)
 	o.LastName = strings.TrimSpace(o.LastName)
+	if err := CheckTextFields(o); err != nil {
+		return err
+	}
 	switch {
 	case o.Badge == "":
 		return FieldErrorf("badge", "Badge number is required.")
@@ -97,6 +100,13 @@ type TrainingRecord struct {
 
 // Validate reports the first thing wrong with r, given today's date.
 func (r *TrainingRecord) Validate(today Date) error {
+	if err := CheckTextFields(r); err != nil {
+		return err
+	}
+	if !r.Completed.IsZero() && r.Completed.Before(EarliestDate) {
+		// The future is refused below, more strictly than CheckEventDate.
+		return CheckEventDate("completed", r.Completed, today)
+	}
 	switch {
 	case !r.Kind.Valid():
 		return FieldErrorf("kind", "Kind must be one of cit_basic, mh_awareness, cit_inservice, other.")

@@ -75,6 +75,9 @@ func (p *Person) Validate(today Date) error {
 	if p.Aliases == nil {
 		p.Aliases = []string{}
 	}
+	if err := CheckTextFields(p); err != nil {
+		return err
+	}
 	switch {
 	case p.LastName == "":
 		return FieldErrorf("last_name", "Last name is required.")
@@ -583,6 +586,9 @@ func (c *CrisisPlan) Validate(today Date) error {
 	}
 	if !c.ConsentDate.IsZero() && c.ExpiresOn.IsZero() {
 		c.ExpiresOn = c.ConsentDate.AddMonthsClamped(PlanValidityMonths)
+	}
+	if err := CheckTextFields(c); err != nil {
+		return err
 	}
 	switch {
 	case c.ConsentDate.IsZero():
