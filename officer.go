@@ -216,8 +216,11 @@ type OfficerService interface {
 	// UpdateOfficer saves o when o.Version is current, or fails EPRECONDITION.
 	UpdateOfficer(ctx context.Context, o *Officer) error
 	// UpsertOfficerByBadge creates or updates the officer with o.Badge and
-	// reports whether it was created.
-	UpsertOfficerByBadge(ctx context.Context, o *Officer) (bool, error)
+	// adds the training records not already on record (same kind, date and
+	// hours), all in one transaction: when any part is refused nothing is
+	// saved, so an import row is whole or absent. It reports whether the
+	// officer was created and how many records were added.
+	UpsertOfficerByBadge(ctx context.Context, o *Officer, training []TrainingRecord) (created bool, added int, err error)
 
 	AddTraining(ctx context.Context, r *TrainingRecord) error
 	ListTraining(ctx context.Context, officerID int64) ([]*TrainingRecord, error)
