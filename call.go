@@ -200,6 +200,13 @@ func (c *Call) Validate(now time.Time) error {
 	if err := c.Risk.normalize(); err != nil {
 		return err
 	}
+	if err := CheckTextFields(c); err != nil {
+		return err
+	}
+	if !c.ReceivedAt.IsZero() && c.ReceivedAt.Before(EarliestDate.Time(time.UTC)) {
+		// The future is refused below, more strictly than CheckEventTime.
+		return CheckEventTime("received_at", c.ReceivedAt, now)
+	}
 	switch {
 	case !c.Source.Valid():
 		return FieldErrorf("source", "Source must be one of 911, non_emergency, online_request, officer_initiated, 988_transfer.")

@@ -2,6 +2,7 @@ package citdesk
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -22,11 +23,15 @@ func DateOf(t time.Time, loc *time.Location) Date {
 	return NewDate(y, m, d)
 }
 
-// ParseDate parses YYYY-MM-DD.
+// ParseDate parses YYYY-MM-DD. It refuses 0001-01-01, the zero Date,
+// which would read as "no date" (found by FuzzParseDate).
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return Date{}, err
+	}
+	if t.IsZero() {
+		return Date{}, errors.New("date 0001-01-01 cannot be told from no date")
 	}
 	return Date{t}, nil
 }

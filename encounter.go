@@ -506,9 +506,14 @@ func (e *Encounter) Normalize() {
 // ready for review.
 func (e *Encounter) ValidateDraft(now time.Time) error {
 	e.Normalize()
+	if err := CheckTextFields(e); err != nil {
+		return err
+	}
 	switch {
 	case e.OccurredAt.IsZero():
 		return FieldErrorf("occurred_at", "When did the contact happen?")
+	case e.OccurredAt.Before(EarliestDate.Time(time.UTC)):
+		return CheckEventTime("occurred_at", e.OccurredAt, now)
 	case e.OccurredAt.After(now.Add(encFutureSlack)):
 		return FieldErrorf("occurred_at", "The contact cannot be in the future.")
 	case utf8.RuneCountInString(e.Address) > encMaxAddress:

@@ -44,6 +44,9 @@ func (o *Officer) Validate() error {
 	o.Badge = strings.TrimSpace(o.Badge)
 	o.FirstName = strings.TrimSpace(o.FirstName)
 	o.LastName = strings.TrimSpace(o.LastName)
+	if err := CheckTextFields(o); err != nil {
+		return err
+	}
 	switch {
 	case o.Badge == "":
 		return FieldErrorf("badge", "Badge number is required.")
@@ -97,6 +100,13 @@ type TrainingRecord struct {
 
 // Validate reports the first thing wrong with r, given today's date.
 func (r *TrainingRecord) Validate(today Date) error {
+	if err := CheckTextFields(r); err != nil {
+		return err
+	}
+	if !r.Completed.IsZero() && r.Completed.Before(EarliestDate) {
+		// The future is refused below, more strictly than CheckEventDate.
+		return CheckEventDate("completed", r.Completed, today)
+	}
 	switch {
 	case !r.Kind.Valid():
 		return FieldErrorf("kind", "Kind must be one of cit_basic, mh_awareness, cit_inservice, other.")
@@ -206,8 +216,11 @@ type OfficerService interface {
 	// UpdateOfficer saves o when o.Version is current, or fails EPRECONDITION.
 	UpdateOfficer(ctx context.Context, o *Officer) error
 	// UpsertOfficerByBadge creates or updates the officer with o.Badge and
-	// reports whether it was created.
-	UpsertOfficerByBadge(ctx context.Context, o *Officer) (bool, error)
+	// adds the training records not already on record (same kind, date and
+	// hours), all in one transaction: when any part is refused nothing is
+	// saved, so an import row is whole or absent. It reports whether the
+	// officer was created and how many records were added.
+	UpsertOfficerByBadge(ctx context.Context, o *Officer, training []TrainingRecord) (created bool, added int, err error)
 
 	AddTraining(ctx context.Context, r *TrainingRecord) error
 	ListTraining(ctx context.Context, officerID int64) ([]*TrainingRecord, error)

@@ -84,6 +84,9 @@ func (p *Person) Validate(today Date) error {
 	if p.Aliases == nil {
 		p.Aliases = []string{}
 	}
+	if err := CheckTextFields(p); err != nil {
+		return err
+	}
 	switch {
 	case p.LastName == "":
 		return FieldErrorf("last_name", "Last name is required.")
@@ -595,6 +598,9 @@ func (c *CrisisPlan) Validate(today Date) error {
 	}
 	if !c.ConsentDate.IsZero() && c.ExpiresOn.IsZero() {
 		c.ExpiresOn = c.ConsentDate.AddMonthsClamped(PlanValidityMonths)
+	}
+	if err := CheckTextFields(c); err != nil {
+		return err
 	}
 	switch {
 	case c.ConsentDate.IsZero():

@@ -29,35 +29,50 @@ type HistoryImport struct {
 	// SeededMapping is set when the agency had no mapping for the source
 	// and the default one was saved for it.
 	SeededMapping bool
+	// SavedMapping is set when a mapping, the caller's or the default,
+	// was saved for the source.
+	SavedMapping bool
 }
 
 // ImportSeattle reads the Seattle Police Department's crisis data (see
 // ParseSeattle) and saves every report as a historical encounter through
-// hs, acting as the actor in ctx. Dispositions are mapped through the
-// agency's mapping for SeattleSource, which is seeded with
-// DefaultSeattleDispositions the first time; a caller with an edited
-// mapping saves it with hs.SaveDispositionMap first (the command line's
-// --dispositions FILE does). progress, when not nil, is told how many of
-// total reports are saved after each batch.
-func ImportSeattle(ctx context.Context, hs citdesk.HistoryService, r io.Reader, progress func(done, total int)) (HistoryImport, error) {
+// hs, acting as the actor in ctx. Dispositions are mapped through
+// dispositions when it is not nil (the command line's --dispositions FILE),
+// which is then saved as the agency's mapping for SeattleSource; otherwise
+// through the agency's saved mapping, which is seeded with
+// DefaultSeattleDispositions the first time. The file is read whole before
+// anything is written, and nothing is (not even the mapping) when it
+// cannot be read or holds no report. progress, when not nil, is told how
+// many of total reports are saved after each batch.
+func ImportSeattle(ctx context.Context, hs citdesk.HistoryService, r io.Reader, dispositions map[string]string, progress func(done, total int)) (HistoryImport, error) {
 	var out HistoryImport
-	mapping, ok, err := hs.DispositionMap(ctx, SeattleSource)
-	if err != nil {
-		return out, err
-	}
-	if !ok {
-		mapping = maps.Clone(DefaultSeattleDispositions)
-		if err := hs.SaveDispositionMap(ctx, SeattleSource, mapping); err != nil {
+	mapping, save := dispositions, dispositions != nil
+	if mapping == nil {
+		var ok bool
+		var err error
+		if mapping, ok, err = hs.DispositionMap(ctx, SeattleSource); err != nil {
 			return out, err
 		}
-		out.SeededMapping = true
+		if !ok {
+			mapping, save, out.SeededMapping = maps.Clone(DefaultSeattleDispositions), true, true
+		}
 	}
 	reports, rowErrs, err := ParseSeattle(r, mapping)
 	if err != nil {
-		return out, err
+		return HistoryImport{}, err
 	}
 	out.Reports, out.ParseRejected = len(reports), rowErrs
 	out.Unmapped = map[string]int{}
+	if len(reports) == 0 {
+		out.SeededMapping = false
+		return out, nil
+	}
+	if save {
+		if err := hs.SaveDispositionMap(ctx, SeattleSource, mapping); err != nil {
+			return HistoryImport{}, err
+		}
+		out.SavedMapping = true
+	}
 	recs := make([]citdesk.HistoricalEncounter, len(reports))
 	for i := range reports {
 		recs[i] = SeattleHistory(&reports[i])

@@ -163,7 +163,7 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 		p.layouts = defaultLayouts
 	}
 	capped := &cappedReader{r: r, left: MaxSeattleBytes}
-	br := bufio.NewReader(capped)
+	br := bufio.NewReader(newCRReader(capped))
 	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}

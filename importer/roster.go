@@ -189,7 +189,7 @@ func ParseRoster(r io.Reader) (rows []RosterRow, rowErrs []RowError, err error) 
 
 func parseRoster(r io.Reader, lim rosterLimits) ([]RosterRow, []RowError, error) {
 	capped := &cappedReader{r: r, left: lim.bytes}
-	br := bufio.NewReader(capped)
+	br := bufio.NewReader(newCRReader(capped))
 	b, err := br.Peek(len(utf8BOM))
 	switch {
 	case string(b) == utf8BOM:

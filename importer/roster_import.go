@@ -24,9 +24,11 @@ type RosterResult struct {
 // on record, so importing a file twice changes nothing the second time.
 // The command line and the roster upload page both import through here.
 //
-// A row the store refuses (a future completion date, say) is reported in
-// Rejected with its line, like a row ParseRoster refuses, and the other rows
-// are still saved. err is non-nil when the file as a whole cannot be used
+// A row is saved whole or not at all: the officer and its training go to
+// the store in one transaction, so a row the store refuses (a future
+// completion date, say) leaves no officer and no training behind. It is
+// reported in Rejected with its line, like a row ParseRoster refuses, and
+// the other rows are still saved. err is non-nil when the file as a whole cannot be used
 // (see ParseRoster) or the store fails in a way no row can explain, such as
 // the actor not being allowed to change the roster; rows before that one
 // stay saved, and saving them again is harmless.
@@ -47,7 +49,7 @@ func ImportRoster(ctx context.Context, officers citdesk.OfficerService, r io.Rea
 	}
 	for _, row := range rows {
 		o := row.Officer
-		created, err := officers.UpsertOfficerByBadge(ctx, &o)
+		created, added, err := officers.UpsertOfficerByBadge(ctx, &o, row.Training)
 		if err != nil {
 			if err := reject(row.Line, err); err != nil {
 				return res, err
@@ -59,19 +61,7 @@ func ImportRoster(ctx context.Context, officers citdesk.OfficerService, r io.Rea
 		} else {
 			res.Updated++
 		}
-		for _, t := range row.Training {
-			t.OfficerID = o.ID
-			err := officers.AddTraining(ctx, &t)
-			switch citdesk.ErrorCode(err) {
-			case "":
-				res.TrainingAdded++
-			case citdesk.ECONFLICT: // already recorded: a re-import adds nothing
-			default:
-				if err := reject(row.Line, err); err != nil {
-					return res, err
-				}
-			}
-		}
+		res.TrainingAdded += added
 	}
 	slices.SortStableFunc(res.Rejected, func(a, b RowError) int { return a.Line - b.Line })
 	return res, nil

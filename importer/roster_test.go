@@ -494,7 +494,9 @@ func FuzzParseRoster(f *testing.F) {
 			}
 			return
 		}
-		lines := strings.Count(in, "\n") + 1
+		// A line ends with LF, CRLF or a lone CR (an old Mac's files).
+		lf := strings.ReplaceAll(in, "\r\n", "\n")
+		lines := strings.Count(lf, "\n") + strings.Count(lf, "\r") + 1
 		prev := 1
 		for _, r := range rows {
 			if r.Officer.Badge == "" {
@@ -536,7 +538,7 @@ func FuzzParseRoster(f *testing.F) {
 // countDataRecords counts the records after the header the way ParseRoster's
 // CSV reader sees them, counting a record that is not valid CSV as one.
 func countDataRecords(in string) int {
-	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(in, utf8BOM)))
+	cr := csv.NewReader(newCRReader(strings.NewReader(strings.TrimPrefix(in, utf8BOM))))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	n := 0

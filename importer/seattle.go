@@ -111,7 +111,7 @@ func dispositionKey(s string) string {
 // whole file an error (a *citdesk.Error naming the line): a mapping that is
 // half right would mislabel history.
 func LoadDispositionMap(r io.Reader) (map[string]string, error) {
-	cr := csv.NewReader(bufio.NewReader(io.LimitReader(r, 1<<20)))
+	cr := csv.NewReader(newCRReader(io.LimitReader(r, 1<<20)))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	rows, err := cr.ReadAll()
@@ -277,7 +277,7 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 	}
 
 	capped := &cappedReader{r: r, left: maxBytes}
-	br := bufio.NewReader(capped)
+	br := bufio.NewReader(newCRReader(capped))
 	if b, err := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	} else if capped.over {

@@ -44,7 +44,11 @@ type Records struct {
 	EncounterIDs []int64 // EncounterIDs[i] is the id of Encounters[i]
 	Referrals    []Referral
 	ReferralIDs  []int64 // ReferralIDs[i] is the id of Referrals[i]
-	Stamp        ChangeStamp
+	// UncountedEncounterIDs are encounters read by LoadChangedSince that
+	// are not counted, or no longer: reports in draft or returned to their
+	// author. The cache drops them from its snapshot.
+	UncountedEncounterIDs []int64
+	Stamp                 ChangeStamp
 }
 
 // ChangeStamp is where a read of the records stands in their history, in
@@ -96,10 +100,11 @@ type snapshot struct {
 	refresh sync.Mutex   // one refresh at a time
 	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
 
-	encs  []Encounter
-	encAt map[int64]int // encounter id → index in encs
-	refs  []Referral
-	refAt map[int64]int // referral id → index in refs
+	encs   []Encounter
+	encIDs []int64       // encIDs[i] is the id of encs[i]
+	encAt  map[int64]int // encounter id → index in encs
+	refs   []Referral
+	refAt  map[int64]int // referral id → index in refs
 
 	stamp    ChangeStamp // read and written under refresh only
 	loadedAt time.Time
@@ -173,7 +178,7 @@ func (s *cachedService) install(snap *snapshot, recs *Records) {
 	now := s.clock.Now()
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
-	snap.encs, snap.encAt, snap.refs, snap.refAt = recs.Encounters, encAt, recs.Referrals, refAt
+	snap.encs, snap.encIDs, snap.encAt, snap.refs, snap.refAt = recs.Encounters, recs.EncounterIDs, encAt, recs.Referrals, refAt
 	snap.stamp, snap.loadedAt, snap.loaded = recs.Stamp, now, true
 	snap.gen++
 }
@@ -199,7 +204,21 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 		} else {
 			snap.encAt[id] = len(snap.encs)
 			snap.encs = append(snap.encs, recs.Encounters[i])
+			snap.encIDs = append(snap.encIDs, id)
 		}
+	}
+	for _, id := range recs.UncountedEncounterIDs {
+		at, ok := snap.encAt[id]
+		if !ok {
+			continue
+		}
+		// Move the last encounter into the gap; no computation depends on
+		// the order of encs.
+		last := len(snap.encs) - 1
+		snap.encs[at], snap.encIDs[at] = snap.encs[last], snap.encIDs[last]
+		snap.encAt[snap.encIDs[at]] = at
+		snap.encs, snap.encIDs = snap.encs[:last], snap.encIDs[:last]
+		delete(snap.encAt, id)
 	}
 	for i, id := range recs.ReferralIDs {
 		if at, ok := snap.refAt[id]; ok {
@@ -214,13 +233,51 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 	return nil
 }
 
-// params returns the computation's parameters for the agency and range.
+// params returns the computation's parameters for the agency and range,
+// refusing a range of more than citdesk.MaxOutcomeYears years (a range
+// open at its end runs to today) or one that starts before 1900: every
+// request for figures, whether the API, a page, a CSV or the monthly
+// report, passes here.
 func (s *cachedService) params(ctx context.Context, agencyID int64, from, to citdesk.Date) (Params, error) {
 	loc, err := s.loader.AgencyLocation(ctx, agencyID)
 	if err != nil {
 		return Params{}, err
 	}
-	return Params{From: from, To: to, Location: loc, Now: s.clock.Now()}, nil
+	now := s.clock.Now()
+	if err := checkRange(from, to, citdesk.DateOf(now, loc)); err != nil {
+		return Params{}, err
+	}
+	return Params{From: from, To: to, Location: loc, Now: now}, nil
+}
+
+// checkRange is params' check of a requested range.
+func checkRange(from, to, today citdesk.Date) error {
+	switch {
+	case !from.IsZero() && !to.IsZero():
+		return citdesk.CheckOutcomeSpan(from, to)
+	case !from.IsZero():
+		if err := citdesk.CheckOutcomeSpan(from, today); err != nil {
+			return citdesk.FieldErrorf("from", "An outcomes request may span at most %d years: give a later from, or a to.", citdesk.MaxOutcomeYears)
+		}
+	case !to.IsZero() && to.Before(citdesk.EarliestDate):
+		return citdesk.FieldErrorf("to", "to must be on or after %s.", citdesk.EarliestDate)
+	}
+	return nil
+}
+
+// publicFrom is where the public figures start: all time, unless the
+// records reach back more than citdesk.MaxOutcomeYears years, when the
+// figures cover the last MaxOutcomeYears years (one quarter per column,
+// so old history would otherwise make the page as long as it is old).
+func publicFrom(encs []Encounter, today citdesk.Date) citdesk.Date {
+	first := today.AddDate(-citdesk.MaxOutcomeYears, 0, 0)
+	limit := first.Time(time.UTC)
+	for i := range encs {
+		if o := encs[i].Occurred; !o.IsZero() && o.Before(limit) {
+			return first
+		}
+	}
+	return citdesk.Date{}
 }
 
 // Report computes every measure over the actor's agency's records.
@@ -315,6 +372,7 @@ func (s *cachedService) Public(ctx context.Context, agencyID int64) ([]PublicMea
 		defer snap.mu.RUnlock()
 		return snap.public, nil
 	}
+	p.From = publicFrom(snap.encs, citdesk.DateOf(p.Now, p.Location))
 	pub, gen := ComputePublic(snap.encs, snap.refs, p), snap.gen
 	snap.mu.RUnlock()
 	snap.mu.Lock()

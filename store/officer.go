@@ -259,29 +259,45 @@ func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdes
 }
 
 // UpsertOfficerByBadge creates the officer with o.Badge, or updates its
-// roster fields, for imports: a re-import updates rather than duplicates.
-func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer) (bool, error) {
+// roster fields, and adds its training, for imports: a re-import updates
+// rather than duplicates, and a row is saved whole or not at all.
+func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Officer, training []citdesk.TrainingRecord) (bool, int, error) {
 	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	if err := o.Validate(); err != nil {
-		return false, err
+		return false, 0, err
 	}
-	created := false
+	created, added := false, 0
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		created, added = false, 0
 		var id, version int64
 		err := tx.QueryRowContext(ctx, `SELECT id, version FROM officers WHERE agency_id = ? AND badge = ?`, actor.AgencyID, o.Badge).Scan(&id, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			created = true
-			return tx.createOfficer(ctx, actor, o)
-		} else if err != nil {
+			err = tx.createOfficer(ctx, actor, o)
+		} else if err == nil {
+			o.ID, o.Version = id, version
+			err = tx.updateOfficer(ctx, actor, o)
+		}
+		if err != nil {
 			return err
 		}
-		o.ID, o.Version = id, version
-		return tx.updateOfficer(ctx, actor, o)
+		for i := range training {
+			r := &training[i]
+			r.OfficerID = o.ID
+			switch err := addTraining(ctx, tx, actor, r); citdesk.ErrorCode(err) {
+			case "":
+				added++
+			case citdesk.ECONFLICT: // already on record: a re-import adds nothing
+			default:
+				return err
+			}
+		}
+		return nil
 	})
-	return created, err
+	return created, added, err
 }
 
 // AddTraining records a completed course (coordinator or admin). The same
@@ -291,37 +307,42 @@ func (s officerService) AddTraining(ctx context.Context, r *citdesk.TrainingReco
 	if err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *Tx) error {
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if err := r.Validate(citdesk.DateOf(tx.now, agency.Location())); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.OfficerID).Scan(&n); err != nil {
-			return err
-		} else if n == 0 {
-			return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM training_records WHERE agency_id = ? AND officer_id = ? AND kind = ? AND completed = ? AND hours = ?`,
-			actor.AgencyID, r.OfficerID, string(r.Kind), r.Completed.String(), r.Hours).Scan(&n); err != nil {
-			return err
-		} else if n > 0 {
-			return citdesk.Errorf(citdesk.ECONFLICT, "This training is already recorded for %s.", r.Completed)
-		}
-		if r.Title == "" {
-			r.Title = defaultCourseTitle(r.Kind)
-		}
-		r.AgencyID, r.CreatedAt = actor.AgencyID, tx.now
-		r.ID, err = tx.insert(ctx, `INSERT INTO training_records (agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AgencyID, r.OfficerID, string(r.Kind), r.Title, r.Completed.String(), r.Hours, r.Provider, r.Certificate, micros(r.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("insert training: %w", err)
-		}
-		return tx.audit(ctx, actor, "training.add", "officer", r.OfficerID, string(r.Kind))
-	})
+	return s.db.writeTx(ctx, func(tx *Tx) error { return addTraining(ctx, tx, actor, r) })
+}
+
+// addTraining is AddTraining inside transaction tx. A record already on
+// file is ECONFLICT, found before anything is written, so the transaction
+// can go on.
+func addTraining(ctx context.Context, tx *Tx, actor *citdesk.Actor, r *citdesk.TrainingRecord) error {
+	agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+	if err != nil {
+		return err
+	}
+	if err := r.Validate(citdesk.DateOf(tx.now, agency.Location())); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.OfficerID).Scan(&n); err != nil {
+		return err
+	} else if n == 0 {
+		return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM training_records WHERE agency_id = ? AND officer_id = ? AND kind = ? AND completed = ? AND hours = ?`,
+		actor.AgencyID, r.OfficerID, string(r.Kind), r.Completed.String(), r.Hours).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return citdesk.Errorf(citdesk.ECONFLICT, "This training is already recorded for %s.", r.Completed)
+	}
+	if r.Title == "" {
+		r.Title = defaultCourseTitle(r.Kind)
+	}
+	r.AgencyID, r.CreatedAt = actor.AgencyID, tx.now
+	r.ID, err = tx.insert(ctx, `INSERT INTO training_records (agency_id, officer_id, kind, title, completed, hours, provider, certificate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.AgencyID, r.OfficerID, string(r.Kind), r.Title, r.Completed.String(), r.Hours, r.Provider, r.Certificate, micros(r.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert training: %w", err)
+	}
+	return tx.audit(ctx, actor, "training.add", "officer", r.OfficerID, string(r.Kind))
 }
 
 func defaultCourseTitle(k citdesk.CourseKind) string {

@@ -172,14 +172,14 @@ func TestUpsertOfficerByBadge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		f := newOfficerFixture(t, e)
 		o := &citdesk.Officer{Badge: "7001", FirstName: "Dee", LastName: "Evans", Active: true}
-		created, err := f.svc.UpsertOfficerByBadge(f.coord, o)
+		created, _, err := f.svc.UpsertOfficerByBadge(f.coord, o, nil)
 		if err != nil || !created {
 			t.Fatalf("first upsert: created %v, %v", created, err)
 		}
 		id := o.ID
 		for i := range 2 {
 			again := &citdesk.Officer{Badge: "7001", FirstName: "Dee", LastName: "Evans", Rank: "Officer", Active: true}
-			created, err := f.svc.UpsertOfficerByBadge(f.coord, again)
+			created, _, err := f.svc.UpsertOfficerByBadge(f.coord, again, nil)
 			if err != nil || created || again.ID != id {
 				t.Fatalf("upsert %d: created %v id %d (want %d), %v", i+2, created, again.ID, id, err)
 			}
@@ -188,8 +188,42 @@ func TestUpsertOfficerByBadge(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Rank != "Officer" {
 			t.Fatalf("after re-upserts: %v, %v", list, err)
 		}
-		_, err = f.svc.UpsertOfficerByBadge(f.dispatch, &citdesk.Officer{Badge: "7002", FirstName: "A", LastName: "B"})
+		_, _, err = f.svc.UpsertOfficerByBadge(f.dispatch, &citdesk.Officer{Badge: "7002", FirstName: "A", LastName: "B"}, nil)
 		wantCode(t, err, citdesk.EFORBIDDEN)
+
+		// A row is whole or absent: a refused training record leaves
+		// neither the officer nor the other records (issue 10).
+		training := []citdesk.TrainingRecord{
+			{Kind: citdesk.CourseCITBasic, Completed: citdesk.NewDate(2024, 5, 1), Hours: 40},
+			{Kind: citdesk.CourseCITInService, Completed: citdesk.NewDate(2025, 5, 1), Hours: 8},
+			{Kind: citdesk.CourseOther, Completed: citdesk.NewDate(2999, 1, 1), Hours: 8},
+		}
+		_, _, err = f.svc.UpsertOfficerByBadge(f.coord, &citdesk.Officer{Badge: "7003", FirstName: "Rae", LastName: "Fox", Active: true}, training)
+		wantCode(t, err, citdesk.EINVALID)
+		if _, err := f.svc.FindOfficerByBadge(f.coord, "7003"); citdesk.ErrorCode(err) != citdesk.ENOTFOUND {
+			t.Errorf("officer of a refused row: %v, want not found", err)
+		}
+		all, err := f.svc.ListAgencyTraining(f.coord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(all)
+		// An existing officer's update is undone with its refused training.
+		_, _, err = f.svc.UpsertOfficerByBadge(f.coord, &citdesk.Officer{Badge: "7001", FirstName: "Dee", LastName: "Changed", Active: true}, training)
+		wantCode(t, err, citdesk.EINVALID)
+		if got, err := f.svc.FindOfficerByBadge(f.coord, "7001"); err != nil || got.LastName != "Evans" {
+			t.Errorf("after a refused row: %+v, %v", got, err)
+		}
+		if all, err = f.svc.ListAgencyTraining(f.coord); err != nil || len(all) != before {
+			t.Errorf("training after a refused row: %d, want %d (%v)", len(all), before, err)
+		}
+		// The good part alone is saved, and saved once.
+		for i, want := range []int{2, 0} {
+			created, added, err := f.svc.UpsertOfficerByBadge(f.coord, &citdesk.Officer{Badge: "7003", FirstName: "Rae", LastName: "Fox", Active: true}, training[:2])
+			if err != nil || created != (i == 0) || added != want {
+				t.Errorf("import %d: created %v added %d (want %d), %v", i+1, created, added, want, err)
+			}
+		}
 	})
 }
 

@@ -61,7 +61,7 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if recs.Stamp, err = changeStamp(ctx, tx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
 			return err
 		}
-		if recs.Encounters, recs.EncounterIDs, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
+		if recs.Encounters, recs.EncounterIDs, _, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
 		recs.Referrals, recs.ReferralIDs, err = loadOutcomeReferrals(ctx, tx, agencyID, "", nil)
@@ -141,11 +141,12 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 		if strings.Contains(cond, "SELECT") {
 			args = []any{agencyID, window}
 		}
-		more, ids, err := loadOutcomeEncounters(ctx, tx, agencyID, cond, args)
+		more, ids, uncounted, err := loadOutcomeEncounters(ctx, tx, agencyID, cond, args)
 		if err != nil {
 			return err
 		}
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
+		recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	}
 	for _, cond := range []string{
 		`r.updated_at >= ?`,
@@ -190,8 +191,9 @@ var unknownReview = time.Date(9999, time.January, 1, 0, 0, 0, 0, time.UTC)
 // key; an unknown date (occurred_known false) or certification
 // (officer_cit_known false), a force or injury level of "" and an empty
 // disposition set are unknown, never "no"; a report still in draft or
-// returned counts as an encounter and in the accountability measures, but
-// its answers are not final and are read as unknown; an approved report
+// returned to its author is not counted at all (its answers, even its
+// date, are not final; loadOutcomeEncounters hands back its id only, so
+// the cache can drop a report sent back); an approved report
 // without a review time (imported history) is left out of the
 // accountability measures (see unknownReview). Each encounter comes with
 // its person's veteran status (when the report has none), its call's
@@ -218,20 +220,22 @@ LEFT JOIN calls c ON c.agency_id = e.agency_id AND c.id = e.call_id
 LEFT JOIN referrals r ON r.agency_id = e.agency_id AND r.encounter_id = e.id
 WHERE e.agency_id = ?`
 
-// loadOutcomeEncounters reads the agency's encounters (those matching the
-// extra condition and its args, when given) and their ids.
-func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, error) {
+// loadOutcomeEncounters reads the agency's submitted and approved
+// encounters (those matching the extra condition and its args, when given)
+// and their ids, and the ids of those it leaves out: drafts and reports
+// returned to their author.
+func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
 	q := outcomeEncounterQuery
 	if cond != "" {
 		q += " AND " + cond
 	}
 	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
 	}
 	defer rows.Close()
 	var encs []outcomes.Encounter
-	var ids []int64
+	var ids, uncounted []int64
 	var (
 		id, occurred, due                        int64
 		person, handover, submitted, reviewed    sql.NullInt64
@@ -248,7 +252,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 			&status, &due, &submitted, &reviewed,
 			&received, &callSource, &dispatched, &onScene, &noCIT,
 			&refStatus, &refOutcome); err != nil {
-			return nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
+			return nil, nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
 		}
 		e := outcomes.Encounter{
 			ID: id, PersonKey: person.Int64,
@@ -283,11 +287,9 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 			e.OnScene = fromMicros(onScene.Int64)
 		}
 		if status == string(citdesk.EncounterDraft) || status == string(citdesk.EncounterReturned) {
-			// Not final: the form's defaults (no force, no injuries) are
-			// not answers yet. The report counts as an encounter and in
-			// the accountability measures, and in nothing that reads it.
-			e.Force, e.PersonInjury, e.OfficerInjury, e.Dispositions = outcomes.ForceUnknown, outcomes.InjuryUnknown, outcomes.InjuryUnknown, 0
-			e.HandoverMinutes = -1
+			// Not final: not counted anywhere (issue 10).
+			uncounted = append(uncounted, id)
+			continue
 		}
 		approved := status == string(citdesk.EncounterApproved)
 		switch {
@@ -306,9 +308,9 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
 	}
-	return encs, ids, nil
+	return encs, ids, uncounted, nil
 }
 
 // outcomeReferralQuery reads referrals with the first time the liaison

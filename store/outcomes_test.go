@@ -174,6 +174,18 @@ func TestOutcomesFromStore(t *testing.T) {
 		if err := w.db.EncounterService().StartEncounter(officer, later); err != nil {
 			t.Fatalf("a report after the import: %v", err)
 		}
+		// A draft is not counted (issue 10): its answers, even its date,
+		// are not final. Submitted, it is.
+		rep, _ = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+		cellIs(t, rep, "encounters", 4, 0)
+		later.Address, later.ContactStart, later.PrimaryProblem = "9 Elm St", citdesk.StartDispatchedCrisis, citdesk.ProblemMentalIllness
+		later.Dispositions, later.OnSceneMinutes, later.Narrative = []citdesk.Disposition{citdesk.DispResolvedOnScene}, &m, "Talked it through."
+		if err := w.db.EncounterService().UpdateEncounter(officer, later); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.db.EncounterService().SubmitEncounter(officer, later.ID, later.Version); err != nil {
+			t.Fatal(err)
+		}
 		rep, _ = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "encounters", 5, 0)
 
@@ -193,7 +205,9 @@ func TestOutcomesFromStore(t *testing.T) {
 			t.Errorf("analyst drill-down: %v", err)
 		}
 		rows, err := svc.Behind(coord, citdesk.Date{}, citdesk.Date{}, "use_of_force", outcomes.GroupAll, "")
-		if err != nil || len(rows) != 3 {
+		// The two with force, the import with none, and the report just
+		// submitted with none.
+		if err != nil || len(rows) != 4 {
 			t.Fatalf("use_of_force rows %+v, %v", rows, err)
 		}
 		counted := 0
@@ -309,6 +323,99 @@ func TestImportHistoryRejects(t *testing.T) {
 		}
 		if _, err := db.HistoryService().ImportHistory(op, "citdesk", recs[:1], nil); citdesk.ErrorCode(err) != citdesk.EINVALID {
 			t.Errorf("source citdesk: %v", err)
+		}
+	})
+}
+
+// TestOutcomesLeaveOutDrafts: a report counts once it is submitted and
+// stops counting when it is returned to its author; a draft never reaches
+// the figures, public ones included; a date before 1900 cannot be stored;
+// a request spans at most 20 years (issue 10: a draft dated 0001-01-02 made
+// /public/outcomes 14 MB).
+func TestOutcomesLeaveOutDrafts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		w := newDispatchWorld(t, eng)
+		svc, encs := w.db.OutcomeService(), w.db.EncounterService()
+		ou, officer := storetest.User(t, w.db, w.op, "ofc", citdesk.RoleOfficer)
+		w.onDuty(t, *ou.OfficerID, false)
+		_, analyst := storetest.User(t, w.db, w.op, "analyst", citdesk.RoleAnalyst)
+		_, coord := storetest.User(t, w.db, w.op, "coord", citdesk.RoleCoordinator)
+		agencyID := citdesk.ActorFromContext(w.op).AgencyID
+		counts := func(want int) {
+			t.Helper()
+			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cellIs(t, rep, "encounters", want, 0)
+			pub, err := svc.Public(context.Background(), agencyID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pm := range pub {
+				if pm.ID == "encounters" && len(pm.Quarters) != want {
+					t.Errorf("public encounters has %d quarters, want %d", len(pm.Quarters), want)
+				}
+			}
+		}
+
+		// A date before 1900 is refused, and nothing is stored.
+		old := &citdesk.Encounter{OccurredAt: time.Date(1, 1, 2, 12, 0, 0, 0, time.UTC)}
+		if err := encs.StartEncounter(officer, old); citdesk.ErrorField(err) != "occurred_at" {
+			t.Fatalf("a draft dated 0001-01-02: %v, want invalid occurred_at", err)
+		}
+		if list, err := encs.ListEncounters(coord, citdesk.EncounterFilter{}); err != nil || len(list) != 0 {
+			t.Fatalf("after the refusal: %d reports, %v", len(list), err)
+		}
+
+		e := &citdesk.Encounter{OccurredAt: w.clock.Now().Add(-time.Hour)}
+		if err := encs.StartEncounter(officer, e); err != nil {
+			t.Fatal(err)
+		}
+		counts(0)
+		m := 20
+		e.Address, e.ContactStart, e.PrimaryProblem = "9 Elm St", citdesk.StartDispatchedCrisis, citdesk.ProblemMentalIllness
+		e.Dispositions, e.OnSceneMinutes, e.Narrative = []citdesk.Disposition{citdesk.DispResolvedOnScene}, &m, "Talked it through."
+		if err := encs.UpdateEncounter(officer, e); err != nil {
+			t.Fatal(err)
+		}
+		counts(0)
+		w.clock.Advance(time.Second)
+		e, err := encs.SubmitEncounter(officer, e.ID, e.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts(1)
+		w.clock.Advance(time.Second)
+		if _, err = encs.ReturnEncounter(coord, e.ID, e.Version, "Say more about the hand-over."); err != nil {
+			t.Fatal(err)
+		}
+		counts(0)
+		// A full reload agrees with the delta.
+		w.clock.Advance(11 * time.Minute)
+		counts(0)
+		counts(0)
+
+		// At most 20 years per request, naming the end that is wrong.
+		for _, tc := range []struct {
+			from, to citdesk.Date
+			field    string
+		}{
+			{citdesk.NewDate(2000, 1, 1), citdesk.NewDate(2020, 1, 1), ""},
+			{citdesk.NewDate(2000, 1, 1), citdesk.NewDate(2020, 1, 2), "to"},
+			{citdesk.NewDate(1, 1, 2), citdesk.NewDate(2020, 1, 1), "from"},
+			{citdesk.NewDate(1, 1, 2), citdesk.Date{}, "from"},
+			{citdesk.NewDate(1990, 1, 1), citdesk.Date{}, "from"},
+			{citdesk.Date{}, citdesk.NewDate(1, 1, 2), "to"},
+		} {
+			_, err := svc.Report(analyst, tc.from, tc.to)
+			if citdesk.ErrorField(err) != tc.field || (tc.field == "") != (err == nil) {
+				t.Errorf("Report(%s, %s): %v, want field %q", tc.from, tc.to, err, tc.field)
+			}
+			_, err = svc.Dashboard(analyst, tc.from, tc.to)
+			if citdesk.ErrorField(err) != tc.field || (tc.field == "") != (err == nil) {
+				t.Errorf("Dashboard(%s, %s): %v, want field %q", tc.from, tc.to, err, tc.field)
+			}
 		}
 	})
 }

@@ -74,7 +74,10 @@ type Core struct {
 	Log      *slog.Logger
 	Assets   *Assets
 	Limiters *RateLimiters
-	metrics  *metrics
+	// ErrorPage shows an error as a page; web/ui sets it so a form the
+	// middleware refuses (checkInput) is answered with a page, not JSON.
+	ErrorPage func(w http.ResponseWriter, r *http.Request, err error)
+	metrics   *metrics
 }
 
 // NewCore fills in defaults and loads the static assets.

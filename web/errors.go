@@ -77,7 +77,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // DecodeJSON reads exactly one JSON object into v, refusing unknown fields,
-// wrong types and trailing data with an error that names the field.
+// wrong types, trailing data and text with control characters (see
+// citdesk.CheckTextFields) with an error that names the field.
 func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return citdesk.Errorf(citdesk.EINVALID, "Send the body as application/json.")
@@ -90,7 +91,10 @@ func DecodeJSON(r *http.Request, v any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return citdesk.Errorf(citdesk.EINVALID, "The body must hold a single JSON object.")
 	}
-	return nil
+	// Every string of the body, wherever it sits, is checked here, so no
+	// handler can forget: NUL and other control characters are refused
+	// naming the field (PostgreSQL fails on NUL, SQLite would store it).
+	return citdesk.CheckTextFields(v)
 }
 
 // JSONError turns a decoding error into a citdesk error naming the field.

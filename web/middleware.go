@@ -16,9 +16,12 @@ import (
 
 // middleware wraps the routes, outermost first: security headers (so every
 // response has them, 404 and 500 included), panic recovery, logs and
-// metrics, the body limit, cross-origin protection, then sign-in.
+// metrics, the body limit, cross-origin protection, sign-in, then the
+// check of query strings and forms for control characters (after sign-in,
+// so a refused form can be shown on a page with its navigation).
 func (c *Core) Middleware(h http.Handler) http.Handler {
 	h = recordRoute(h)
+	h = c.checkInput(h)
 	h = c.authenticate(h)
 	h = c.crossOrigin(h)
 	h = c.limitBody(h)

@@ -58,20 +58,21 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		if mapping != "" {
 			return errors.New("--mapping is for --format csv; Seattle's dispositions are mapped with --dispositions")
 		}
+		var m map[string]string
 		if dispositions != "" {
-			m, err := loadDispositionFile(dispositions)
-			if err != nil {
+			if m, err = loadDispositionFile(dispositions); err != nil {
 				return err
 			}
-			if err := hs.SaveDispositionMap(op, importer.SeattleSource, m); err != nil {
-				return errors.New(citdesk.ErrorMessage(err))
-			}
-			fmt.Fprintf(stdout, "Disposition mapping for %s saved from %s (%d dispositions).\n", importer.SeattleSource, dispositions, len(m))
 		}
-		res, err := importer.ImportSeattle(op, hs, f, bar.update)
+		// The mapping is saved by the import, and only when the file holds
+		// reports: an empty or unreadable file writes nothing.
+		res, err := importer.ImportSeattle(op, hs, f, m, bar.update)
 		bar.done()
 		if err != nil {
 			return userError(err)
+		}
+		if m != nil && res.SavedMapping {
+			fmt.Fprintf(stdout, "Disposition mapping for %s saved from %s (%d dispositions).\n", importer.SeattleSource, dispositions, len(m))
 		}
 		if res.SeededMapping {
 			fmt.Fprintf(stdout, "Disposition mapping for %s: the default one, saved for %s; replace it with --dispositions FILE.\n", importer.SeattleSource, agency.Slug)

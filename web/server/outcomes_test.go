@@ -450,7 +450,7 @@ func TestSeattleImportDashboard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := importer.ImportSeattle(e.Op, e.DB.HistoryService(), f, nil)
+		res, err := importer.ImportSeattle(e.Op, e.DB.HistoryService(), f, nil, nil)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -491,7 +491,7 @@ func TestSeattleImportDashboard(t *testing.T) {
 
 		// Again: nothing new, nothing changed.
 		f, _ = os.Open(path)
-		again, err := importer.ImportSeattle(e.Op, e.DB.HistoryService(), f, nil)
+		again, err := importer.ImportSeattle(e.Op, e.DB.HistoryService(), f, nil, nil)
 		f.Close()
 		if err != nil || again.Created != 0 || again.Updated != 0 || again.Unchanged != 982 || again.SeededMapping {
 			t.Errorf("re-import: %+v, %v", again.HistoryResult, err)

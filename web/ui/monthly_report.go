@@ -57,7 +57,11 @@ func (s *dashboardPages) reportMonth(r *http.Request, loc *time.Location) (citde
 	if !web.MonthPattern.MatchString(m) {
 		return citdesk.Date{}, citdesk.FieldErrorf("month", "The month must be written YYYY-MM.")
 	}
-	return citdesk.ParseDate(m + "-01")
+	first, err := citdesk.ParseDate(m + "-01")
+	if err != nil {
+		return citdesk.Date{}, citdesk.FieldErrorf("month", "The month must be written YYYY-MM, from 1900 on.")
+	}
+	return first, nil
 }
 
 // monthlyReport builds the monthly report for the month of first.

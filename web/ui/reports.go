@@ -115,7 +115,12 @@ func readReportForm(r *http.Request, e *citdesk.Encounter, loc *time.Location) e
 	if err := r.ParseForm(); err != nil {
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
-	f := r.PostForm
+	return reportFormValues(r.PostForm, e, loc)
+}
+
+// reportFormValues is readReportForm over the parsed form f (which it may
+// change), apart from the request so that it can be fuzzed.
+func reportFormValues(f url.Values, e *citdesk.Encounter, loc *time.Location) error {
 	if v := f.Get("occurred_at"); v != "" {
 		t, err := time.ParseInLocation(localTime, v, loc)
 		if err != nil {

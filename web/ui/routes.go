@@ -27,6 +27,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return err
 	}
+	c.ErrorPage = s.errorPage
 	signin, public := &signinPages{s}, &publicPages{s}
 	board, shift := &boardPages{s}, &shiftPages{s}
 	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
