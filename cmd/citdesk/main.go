@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"citdesk/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -89,13 +91,44 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // dataFlags are the flags every data command shares.
 type dataFlags struct {
-	data string
-	db   string
+	data     string
+	db       string
+	auditKey string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "./citdesk-data", "directory for the embedded SQLite database")
 	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://…); overrides --data")
+	fs.StringVar(&d.auditKey, "audit-key-file", "", "file holding the key the audit trail is chained with, kept outside the database (default: audit.key in --data; made on first start, mode 0600)")
+}
+
+// auditKeyFile returns the audit key's path: the flag, or audit.key in
+// the data directory (with PostgreSQL too, so the key never defaults to
+// somewhere the database can reach).
+func (d *dataFlags) auditKeyFile() string {
+	if d.auditKey != "" {
+		return d.auditKey
+	}
+	return filepath.Join(d.data, store.AuditKeyFile)
+}
+
+// open loads (or, on first start, makes) the audit key and opens the
+// database with it. A key file made here is removed again when the
+// database refuses it (its chain was written with another key).
+func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
+	path := d.auditKeyFile()
+	key, created, err := store.LoadAuditKey(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, d.dsn(), store.WithAuditKey(key))
+	if err != nil {
+		if created {
+			err = errors.Join(err, os.Remove(path))
+		}
+		return nil, err
+	}
+	return db, nil
 }
 
 // dsn returns the database to open: the PostgreSQL URL, or the SQLite file
