@@ -46,12 +46,15 @@ Usage:
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
   citdesk demo [--agency desoto] --encounters N [--seed S]
-  citdesk audit verify
+  citdesk audit verify [--checkpoint FILE]
+  citdesk audit checkpoint [--agency SLUG]
+  citdesk audit export --format jsonl [--since SEQ]
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
---db postgres://… ; flags may also be set as CITDESK_<FLAG> environment
+--db postgres://…, and --audit-key-file PATH (default: audit.key in --data);
+flags may also be set as CITDESK_<FLAG> environment
 variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
 `
 
