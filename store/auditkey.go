@@ -65,8 +65,8 @@ func createAuditKey(path string) (*citdesk.AuditKey, bool, error) {
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(path)
-		return nil, false, fmt.Errorf("write audit key: %w", err)
+		// A half-written key must not be taken for the key next start.
+		return nil, false, fmt.Errorf("write audit key: %w", errors.Join(err, os.Remove(path)))
 	}
 	key, err := citdesk.NewAuditKey(secret)
 	return key, true, err
