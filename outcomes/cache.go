@@ -31,9 +31,9 @@ type Loader interface {
 	// (an error coded citdesk.ENOTFOUND when there is no such agency).
 	AgencyLocation(ctx context.Context, agencyID int64) (*time.Location, error)
 	// RecordDrilldown records in the audit trail that actor listed the
-	// encounters behind a figure, as detail says: the list names records,
-	// so who looked must be known.
-	RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string) error
+	// encounters behind a figure, as detail says, one event per encounter
+	// listed: the list names records, so who looked must be known.
+	RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error
 }
 
 // Records are an agency's encounters and referrals as a Loader read them,
@@ -348,7 +348,11 @@ func (s *cachedService) Behind(ctx context.Context, from, to citdesk.Date, measu
 			measure, strings.Join(DrillableIDs(), ", "))
 	}
 	detail := fmt.Sprintf("%s group=%s month=%s from=%s to=%s: %d encounters", measure, group, month, from, to, len(rows))
-	return rows, s.loader.RecordDrilldown(ctx, actor, detail)
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return rows, s.loader.RecordDrilldown(ctx, actor, detail, ids)
 }
 
 // publicMaxAge bounds how long the public figures are kept while nothing

@@ -117,7 +117,7 @@ func (l *fakeLoader) AgencyLocation(ctx context.Context, agency int64) (*time.Lo
 	return time.UTC, nil
 }
 
-func (l *fakeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string) error {
+func (l *fakeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.drills = append(l.drills, detail)

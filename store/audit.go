@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"citdesk"
 )
@@ -13,44 +15,143 @@ func (db *DB) AuditService() citdesk.AuditService { return auditService{db} }
 
 type auditService struct{ db *DB }
 
-// appendAudit adds an event to the chain inside tx. The head row is locked
-// (PostgreSQL) or the database is (SQLite's single writer), so concurrent
-// transactions append one after another with no gaps in the numbering.
+// keyAuditChain checks, at start, that the chain is written with the
+// database's audit key. A database whose chain has never been keyed (new,
+// or written by a citdesk before keyed chains) is keyed now: when it
+// already holds events, a keyed "audit.chain_keyed" event seals them (its
+// HMAC covers the last plain SHA-256 hash; see migration 0007). A chain
+// written with another key is refused: events chained with two keys
+// would not verify, and a wrong key file must not go unnoticed.
+func (db *DB) keyAuditChain(ctx context.Context) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		var seq int64
+		var keyID string
+		if err := tx.QueryRowContext(ctx, `SELECT seq, key_id FROM audit_head WHERE id = 1`+tx.db.dialect.forUpdate).Scan(&seq, &keyID); err != nil {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		switch keyID {
+		case db.auditKey.ID():
+			return nil
+		case "":
+		default:
+			return fmt.Errorf("the audit chain in this database is written with audit key %s, but the key file given is key %s: give the key file the chain was written with", keyID, db.auditKey.ID())
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET key_id = ? WHERE id = 1`, db.auditKey.ID()); err != nil {
+			return fmt.Errorf("key audit chain: %w", err)
+		}
+		if seq == 0 {
+			return nil
+		}
+		return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "operator", Remote: "cli", Action: "audit.chain_keyed", ObjectType: "audit", ObjectID: strconv.FormatInt(seq, 10),
+			Detail: "events 1 to " + strconv.FormatInt(seq, 10) + " were chained with plain SHA-256; from here on with key " + db.auditKey.ID()})
+	})
+}
+
+// appendAudit adds an event to the chain inside tx.
 func (tx *Tx) appendAudit(ctx context.Context, e *citdesk.AuditEvent) error {
+	return tx.appendAudits(ctx, []*citdesk.AuditEvent{e})
+}
+
+// auditBatch is how many events one INSERT writes: 14 parameters each
+// stays far below either engine's limit on parameters.
+const auditBatch = 200
+
+// appendAudits adds events to the chain inside tx, in order, with as few
+// statements as a list read of many records allows. The head row is
+// locked (PostgreSQL) or the database is (SQLite's single writer), so
+// concurrent transactions append one after another with no gaps in the
+// numbering.
+func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
 	var seq int64
 	var prev string
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.db.dialect.forUpdate).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("read audit head: %w", err)
 	}
-	e.Seq, e.PrevHash, e.At = seq+1, prev, tx.now
-	if e.Outcome == "" {
-		e.Outcome = citdesk.OutcomeSuccess
+	key := tx.db.auditKey
+	for _, e := range events {
+		seq++
+		e.Seq, e.PrevHash, e.At, e.Chain = seq, prev, tx.now, key.Chain()
+		if e.Outcome == "" {
+			e.Outcome = citdesk.OutcomeSuccess
+		}
+		e.Hash = key.Link(e, prev)
+		prev = e.Hash
 	}
-	e.Hash = e.ComputeHash(prev)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (seq, agency_id, user_id, actor, action, object_type, object_id, at, remote, outcome, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.AgencyID, e.UserID, e.Actor, e.Action, e.ObjectType, e.ObjectID, micros(e.At), e.Remote, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("append audit event: %w", err)
+	for start := 0; start < len(events); start += auditBatch {
+		batch := events[start:min(start+auditBatch, len(events))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_events (seq, agency_id, user_id, actor, action, object_type, object_id, at, remote, outcome, detail, chain, prev_hash, hash) VALUES `)
+		args := make([]any, 0, 14*len(batch))
+		for i, e := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, e.AgencyID, e.UserID, e.Actor, e.Action, e.ObjectType, e.ObjectID, micros(e.At), e.Remote, e.Outcome, e.Detail, e.Chain, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("append audit events: %w", err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
-	tx.audits++
+	tx.audits += int64(len(events))
 	return nil
+}
+
+// actorEvent is an event of the actor's.
+func actorEvent(a *citdesk.Actor, action, objectType, objectID, detail string) *citdesk.AuditEvent {
+	return &citdesk.AuditEvent{
+		AgencyID: a.AgencyID, UserID: a.UserID, Actor: a.Username, Remote: a.Remote,
+		Action: action, ObjectType: objectType, ObjectID: objectID, Detail: detail,
+	}
 }
 
 // audit records that the actor did action to an object, in tx.
 func (tx *Tx) audit(ctx context.Context, a *citdesk.Actor, action, objectType string, objectID int64, detail string) error {
-	return tx.appendAudit(ctx, &citdesk.AuditEvent{
-		AgencyID: a.AgencyID, UserID: a.UserID, Actor: a.Username, Remote: a.Remote,
-		Action: action, ObjectType: objectType, ObjectID: strconv.FormatInt(objectID, 10), Detail: detail,
-	})
+	return tx.appendAudit(ctx, actorEvent(a, action, objectType, strconv.FormatInt(objectID, 10), detail))
 }
+
+// auditRead collects the events of a read of many records, one per record
+// (and one per person a record discloses), to append in one go: "who saw
+// this person" must find list reads too, not only single views.
+type auditRead struct {
+	actor   *citdesk.Actor
+	action  string
+	events  []*citdesk.AuditEvent
+	persons map[int64]bool
+}
+
+func newAuditRead(a *citdesk.Actor, action string) *auditRead {
+	return &auditRead{actor: a, action: action, persons: map[int64]bool{}}
+}
+
+// record notes that the read returned object id of objectType.
+func (r *auditRead) record(objectType string, id int64, detail string) {
+	r.events = append(r.events, actorEvent(r.actor, r.action, objectType, strconv.FormatInt(id, 10), detail))
+}
+
+// person notes that the read disclosed person id (once per read).
+func (r *auditRead) person(id int64) {
+	if r.persons[id] {
+		return
+	}
+	r.persons[id] = true
+	r.events = append(r.events, actorEvent(r.actor, r.action, "person", strconv.FormatInt(id, 10), ""))
+}
+
+// write appends the collected events in tx.
+func (r *auditRead) write(ctx context.Context, tx *Tx) error { return tx.appendAudits(ctx, r.events) }
 
 // deniedEvent is the audit event of a refused read.
 func deniedEvent(a *citdesk.Actor, action, objectType string, id int64) *citdesk.AuditEvent {
-	return &citdesk.AuditEvent{AgencyID: a.AgencyID, UserID: a.UserID, Actor: a.Username, Remote: a.Remote,
-		Action: action, ObjectType: objectType, ObjectID: strconv.FormatInt(id, 10), Outcome: citdesk.OutcomeDenied}
+	e := actorEvent(a, action, objectType, strconv.FormatInt(id, 10), "")
+	e.Outcome = citdesk.OutcomeDenied
+	return e
 }
 
 // Record appends an event for the actor in ctx (or a system event when the
@@ -62,31 +163,30 @@ func (s auditService) Record(ctx context.Context, e *citdesk.AuditEvent) error {
 	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.appendAudit(ctx, e) })
 }
 
+const auditColumns = `seq, agency_id, user_id, actor, action, object_type, object_id, at, remote, outcome, detail, chain, prev_hash, hash`
+
 // ListAudit returns the actor's agency's events, newest first. Only admins
-// read the trail.
+// read the trail. The read is one audit event, not one per event read:
+// events never change, so the filter and the range of seqs in its detail
+// say exactly what was shown, and an event per event read would double the
+// trail with each page. When the search names an object (who saw person
+// 5), the event is on that object, so it shows in the object's history.
 func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*citdesk.AuditEvent, error) {
 	a, err := citdesk.Require(ctx, citdesk.ReadAudit)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT seq, agency_id, user_id, actor, action, object_type, object_id, at, remote, outcome, detail, prev_hash, hash
-		FROM audit_events WHERE agency_id = ?`
+	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE agency_id = ?`
 	args := []any{a.AgencyID}
-	if f.ObjectType != "" {
-		q += ` AND object_type = ?`
-		args = append(args, f.ObjectType)
-	}
-	if f.ObjectID != "" {
-		q += ` AND object_id = ?`
-		args = append(args, f.ObjectID)
-	}
-	if f.Action != "" {
-		q += ` AND action = ?`
-		args = append(args, f.Action)
-	}
-	if f.Actor != "" {
-		q += ` AND actor = ?`
-		args = append(args, f.Actor)
+	var detail []string
+	for _, c := range []struct{ col, val string }{
+		{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor", f.Actor}, {"remote", f.Remote},
+	} {
+		if c.val != "" {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.val)
+			detail = append(detail, c.col+"="+strconv.Quote(c.val))
+		}
 	}
 	if f.BeforeSeq > 0 {
 		q += ` AND seq < ?`
@@ -96,15 +196,35 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 		q += ` AND seq > ?`
 		args = append(args, f.AfterSeq)
 	}
+	if !f.Since.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, micros(f.Since))
+		detail = append(detail, "since="+f.Since.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	if !f.Until.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, micros(f.Until))
+		detail = append(detail, "until="+f.Until.UTC().Format("2006-01-02T15:04:05Z"))
+	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
 	q += ` ORDER BY seq DESC LIMIT ` + strconv.Itoa(f.Limit)
 	var events []*citdesk.AuditEvent
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		var err error
-		events, err = scanAudit(ctx, tx, q, args...)
-		return err
+		if events, err = scanAudit(ctx, tx, q, args...); err != nil {
+			return err
+		}
+		if len(events) > 0 {
+			detail = append(detail, fmt.Sprintf("seq %d..%d", events[len(events)-1].Seq, events[0].Seq))
+		}
+		detail = append(detail, "n="+strconv.Itoa(len(events)))
+		objectType, objectID := "audit", ""
+		if f.ObjectType != "" && f.ObjectID != "" {
+			objectType, objectID = f.ObjectType, f.ObjectID
+		}
+		return tx.appendAudit(ctx, actorEvent(a, "audit.list", objectType, objectID, strings.Join(detail, " ")))
 	})
 	return events, err
 }
@@ -119,7 +239,7 @@ func scanAudit(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.A
 	for rows.Next() {
 		var e citdesk.AuditEvent
 		var at int64
-		if err := rows.Scan(&e.Seq, &e.AgencyID, &e.UserID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &at, &e.Remote, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &e.AgencyID, &e.UserID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &at, &e.Remote, &e.Outcome, &e.Detail, &e.Chain, &e.PrevHash, &e.Hash); err != nil {
 			return nil, err
 		}
 		e.At = fromMicros(at)
@@ -128,45 +248,127 @@ func scanAudit(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.A
 	return events, rows.Err()
 }
 
-// VerifyAudit walks the whole chain in pages and returns the first broken
-// link, or nil, with the number of events checked. It also checks that the
-// head agrees with the last event, which catches deleting the newest rows.
-func (s auditService) VerifyAudit(ctx context.Context) (*citdesk.AuditBreak, int64, error) {
-	var (
-		prevSeq int64
-		prev    string
-		checked int64
-	)
+// eachAudit calls fn with every event after seq since, in order, reading
+// in pages so a long trail never sits in memory.
+func (db *DB) eachAudit(ctx context.Context, since int64, fn func(*citdesk.AuditEvent) error) error {
 	for {
 		var page []*citdesk.AuditEvent
-		err := s.db.readTx(ctx, func(tx *Tx) error {
+		err := db.readTx(ctx, func(tx *Tx) error {
 			var err error
-			page, err = scanAudit(ctx, tx, `SELECT seq, agency_id, user_id, actor, action, object_type, object_id, at, remote, outcome, detail, prev_hash, hash
-				FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 5000`, prevSeq)
+			page, err = scanAudit(ctx, tx, `SELECT `+auditColumns+` FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 5000`, since)
 			return err
 		})
 		if err != nil {
-			return nil, checked, fmt.Errorf("read audit events: %w", err)
+			return fmt.Errorf("read audit events: %w", err)
 		}
-		if br := citdesk.VerifyChain(prevSeq, prev, page); br != nil {
+		if len(page) == 0 {
+			return nil
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		since = page[len(page)-1].Seq
+	}
+}
+
+// errBreak stops eachAudit at the first break of the chain.
+var errBreak = errors.New("audit chain broken")
+
+// VerifyAudit walks the whole chain and returns the first broken link, or
+// nil, with the number of events checked. It also checks that the head
+// agrees with the last event, which catches deleting the newest rows
+// unless the head was rewritten too; a checkpoint kept elsewhere catches
+// that (VerifyAuditCheckpoint).
+func (s auditService) VerifyAudit(ctx context.Context) (*citdesk.AuditBreak, int64, error) {
+	return s.verify(ctx, nil)
+}
+
+// VerifyAuditCheckpoint is VerifyAudit that also requires the chain to
+// extend checkpoint c, signed with the audit key.
+func (s auditService) VerifyAuditCheckpoint(ctx context.Context, c *citdesk.AuditCheckpoint) (*citdesk.AuditBreak, int64, error) {
+	if !s.db.auditKey.CheckpointSigned(c) {
+		return &citdesk.AuditBreak{Seq: c.Seq, Reason: "the checkpoint's signature does not verify with this audit key: it was altered, or made with another key"}, 0, nil
+	}
+	return s.verify(ctx, c)
+}
+
+func (s auditService) verify(ctx context.Context, c *citdesk.AuditCheckpoint) (*citdesk.AuditBreak, int64, error) {
+	v := citdesk.ChainVerifier{Key: s.db.auditKey}
+	var (
+		br      *citdesk.AuditBreak
+		checked int64
+		atCheck string // the hash of the checkpoint's event, as found
+	)
+	err := s.db.eachAudit(ctx, 0, func(e *citdesk.AuditEvent) error {
+		if br = v.Check([]*citdesk.AuditEvent{e}); br != nil {
+			return errBreak
+		}
+		checked++
+		if c != nil && e.Seq == c.Seq {
+			atCheck = e.Hash
+		}
+		return nil
+	})
+	if errors.Is(err, errBreak) {
+		return br, checked, nil
+	} else if err != nil {
+		return nil, checked, err
+	}
+	if br := v.Finish(); br != nil {
+		return br, checked, nil
+	}
+	if c != nil {
+		if br := c.Extends(v.Seq, atCheck); br != nil {
 			return br, checked, nil
 		}
-		checked += int64(len(page))
-		if len(page) == 0 {
-			break
-		}
-		prevSeq, prev = page[len(page)-1].Seq, page[len(page)-1].Hash
 	}
 	var headSeq int64
 	var headHash string
-	err := s.db.readTx(ctx, func(tx *Tx) error {
+	err = s.db.readTx(ctx, func(tx *Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
 	})
 	if err != nil {
 		return nil, checked, fmt.Errorf("read audit head: %w", err)
 	}
-	if headSeq != prevSeq || headHash != prev {
-		return &citdesk.AuditBreak{Seq: prevSeq + 1, Reason: fmt.Sprintf("the trail ends at event %d but %d events were written (the newest were deleted)", prevSeq, headSeq)}, checked, nil
+	if headSeq != v.Seq || headHash != v.Hash {
+		return &citdesk.AuditBreak{Seq: v.Seq + 1, Reason: fmt.Sprintf("the trail ends at event %d but %d events were written (the newest were deleted)", v.Seq, headSeq)}, checked, nil
 	}
 	return nil, checked, nil
+}
+
+// CheckpointAudit returns the chain's head, signed with the audit key.
+func (s auditService) CheckpointAudit(ctx context.Context, agency string) (*citdesk.AuditCheckpoint, error) {
+	c := &citdesk.AuditCheckpoint{Agency: agency}
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		c.At = tx.now
+		return tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&c.Seq, &c.Hash)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read audit head: %w", err)
+	}
+	s.db.auditKey.SignCheckpoint(c)
+	return c, nil
+}
+
+// ExportAudit passes every event after seq since to fn, in order, then
+// records the export (by the operator, from the command line).
+func (s auditService) ExportAudit(ctx context.Context, since int64, fn func(*citdesk.AuditEvent) error) (int64, error) {
+	var n, last int64
+	err := s.db.eachAudit(ctx, since, func(e *citdesk.AuditEvent) error {
+		n, last = n+1, e.Seq
+		return fn(e)
+	})
+	if err != nil {
+		return n, err
+	}
+	detail := fmt.Sprintf("since=%d n=%d", since, n)
+	if n > 0 {
+		detail += fmt.Sprintf(" seq %d..%d", since+1, last)
+	}
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "operator", Remote: "cli", Action: "audit.export", ObjectType: "audit", Detail: detail})
+	})
+	return n, err
 }

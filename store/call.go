@@ -123,20 +123,22 @@ func (s callService) createCall(ctx context.Context, actor *citdesk.Actor, c *ci
 }
 
 // FindCallByID returns a call: to dispatchers, admins and coordinators, and
-// to an officer who was assigned to it.
+// to an officer who was assigned to it. A call carries the caller's name,
+// phone and notes, so the read is audited, and so is a refusal.
 func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var c *citdesk.Call
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	denied := false
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		c, err = tx.findCall(ctx, actor.AgencyID, id, false)
 		if err != nil {
 			return err
 		}
 		if actor.HasRole(citdesk.CallReadRoles...) {
-			return nil
+			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
 		if actor.OfficerID != nil {
 			var n int
@@ -144,13 +146,17 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 				return err
 			}
 			if n > 0 {
-				return nil
+				return tx.audit(ctx, actor, "call.view", "call", id, "")
 			}
 		}
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see calls you were sent to.")
+		denied = true
+		return tx.appendAudit(ctx, deniedEvent(actor, "call.view", "call", id))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if denied {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see calls you were sent to.")
 	}
 	return c, nil
 }
@@ -184,9 +190,17 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	f.Limit = min(f.Limit, 1000)
 	q += order + ` LIMIT ` + strconv.Itoa(f.Limit)
 	var calls []*citdesk.Call
-	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
-		calls, err = tx.listCalls(ctx, q, args...)
-		return err
+	err = s.db.writeTx(ctx, func(tx *Tx) (err error) {
+		if calls, err = tx.listCalls(ctx, q, args...); err != nil {
+			return err
+		}
+		// Listed calls carry caller names, phones and notes: one audit
+		// event per call.
+		read := newAuditRead(actor, "call.list")
+		for _, c := range calls {
+			read.record("call", c.ID, "")
+		}
+		return read.write(ctx, tx)
 	})
 	return calls, err
 }

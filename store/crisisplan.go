@@ -324,14 +324,15 @@ func (s crisisPlanService) RenewCrisisPlan(ctx context.Context, id, version int6
 	return c, err
 }
 
-// readPlans audits each plan the actor reads.
+// auditPlanViews audits each plan the actor reads, and the person it is
+// for, so the person's history shows who saw their plan.
 func auditPlanViews(ctx context.Context, tx *Tx, a *citdesk.Actor, plans []*citdesk.CrisisPlan, detail string) error {
+	read := newAuditRead(a, "crisis_plan.view")
 	for _, c := range plans {
-		if err := tx.audit(ctx, a, "crisis_plan.view", "crisis_plan", c.ID, detail); err != nil {
-			return err
-		}
+		read.record("crisis_plan", c.ID, detail)
+		read.person(c.PersonID)
 	}
-	return nil
+	return read.write(ctx, tx)
 }
 
 // FindCrisisPlanByID returns a plan the actor has a reason to read; the
@@ -602,7 +603,12 @@ func (s crisisPlanService) PlansToRevalidate(ctx context.Context) ([]*citdesk.Cr
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ExpiresOn.Before(out[j].ExpiresOn) })
-		return tx.audit(ctx, actor, "crisis_plan.list", "crisis_plan", 0, "revalidate n="+strconv.Itoa(len(out)))
+		read := newAuditRead(actor, "crisis_plan.list")
+		for _, c := range out {
+			read.record("crisis_plan", c.ID, "revalidate")
+			read.person(c.PersonID)
+		}
+		return read.write(ctx, tx)
 	})
 	if out == nil {
 		out = []*citdesk.CrisisPlan{}

@@ -44,6 +44,22 @@ type DB struct {
 	Events citdesk.EventService
 
 	stats txCounters
+	// auditKey chains audit events; it never enters the database.
+	auditKey *citdesk.AuditKey
+}
+
+// Option configures Open.
+type Option func(*openOptions)
+
+type openOptions struct {
+	auditKey *citdesk.AuditKey
+}
+
+// WithAuditKey chains the database's audit events with k (see
+// LoadAuditKey). PostgreSQL needs it; SQLite without it uses the key file
+// in the database's directory, making it on first use.
+func WithAuditKey(k *citdesk.AuditKey) Option {
+	return func(o *openOptions) { o.auditKey = k }
 }
 
 // TxStats counts what the database has done since it was opened: read
@@ -77,10 +93,38 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open opens the database named by dsn — a postgres:// URL, or the path of
-// an SQLite file (created with its directory when missing) — and applies
-// any pending migrations.
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2}
+// an SQLite file (created with its directory when missing) — applies any
+// pending migrations, and checks that the audit chain is written with the
+// audit key given (see WithAuditKey).
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var createdKey string // a key file made here, removed again if the database refuses it
+	if o.auditKey == nil {
+		if IsPostgres(dsn) {
+			return nil, errors.New("a PostgreSQL database needs an audit key (--audit-key-file)")
+		}
+		path := filepath.Join(filepath.Dir(dsn), AuditKeyFile)
+		k, created, err := LoadAuditKey(path)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			createdKey = path
+		}
+		o.auditKey = k
+	}
+	db, err := open(ctx, dsn, o)
+	if err != nil && createdKey != "" {
+		err = errors.Join(err, os.Remove(createdKey))
+	}
+	return db, err
+}
+
+func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
+	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2, auditKey: o.auditKey}
 	if IsPostgres(dsn) {
 		db.dialect = postgresDialect
 		pool, err := sql.Open("pgx", dsn)
@@ -125,6 +169,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.keyAuditChain(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -31,6 +31,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 	}
 	ids := make([]int64, 0, len(st.Open))
 	for _, c := range st.Open {
+		withoutCaller(c)
 		st.Calls[c.ID] = c
 		ids = append(ids, c.ID)
 	}
@@ -47,6 +48,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 			if err != nil {
 				return nil, err
 			}
+			withoutCaller(c)
 			st.Calls[c.ID] = c
 		}
 	}
@@ -77,6 +79,22 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 	return st, nil
 }
 
+// withoutCaller blanks what a call says about its caller and the person:
+// name, phone, relationship, the person's description and the notes.
+//
+// The board is read by every dispatcher every few seconds, and it shows for
+// each open call only what dispatch needs at a glance: nature, address,
+// risk flags, status, time waiting. Those are about an incident, not about
+// a person, so the board's call list is not a person-level read and is not
+// audited: auditing it would write one event per open call per refresh per
+// dispatcher and drown the trail. So that this stays true whatever a
+// template or an API response shows, the state carries no caller details
+// at all; the one call a dispatcher opens (StateForCall, the panel with
+// the caller's name, phone and notes) is read in full and audited.
+func withoutCaller(c *citdesk.Call) {
+	c.CallerName, c.CallerPhone, c.CallerRelationship, c.SubjectDescription, c.Notes = "", "", "", "", ""
+}
+
 // State implements dispatch.Service.
 func (s dispatchService) State(ctx context.Context) (*dispatch.State, error) {
 	actor, err := citdesk.Require(ctx, citdesk.ListCalls)
@@ -102,7 +120,9 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 		p        *dispatch.CallPanel
 		notFound error
 	)
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	// A write transaction: the panel shows the caller's details, so the
+	// call's read is audited with it.
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		var err error
 		if st, err = tx.dispatchState(ctx, actor, true); err != nil {
 			return err
@@ -112,6 +132,9 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 			notFound = err
 			return nil
 		} else if err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, actor, "call.view", "call", c.ID, "dispatch board"); err != nil {
 			return err
 		}
 		p = &dispatch.CallPanel{Call: c}

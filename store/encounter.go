@@ -419,8 +419,16 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// The rows are person-level records, so the listing is audited.
-		return tx.audit(ctx, actor, "encounter.list", "encounter", 0, "n="+strconv.Itoa(len(out)))
+		// The rows are person-level records: each one, and each person it
+		// names, is an audit event.
+		read := newAuditRead(actor, "encounter.list")
+		for _, e := range out {
+			read.record("encounter", e.ID, "")
+			if e.PersonID != nil {
+				read.person(*e.PersonID)
+			}
+		}
+		return read.write(ctx, tx)
 	})
 	return out, err
 }

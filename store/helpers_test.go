@@ -13,7 +13,7 @@ import (
 // openDSN opens a citdesk database at dsn with a fake clock and cheap hashing.
 func openDSN(t *testing.T, dsn string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), dsn)
+	db, err := store.Open(context.Background(), dsn, storetest.KeyOption())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,11 +118,14 @@ func (l outcomeLoader) AgencyLocation(ctx context.Context, agencyID int64) (*tim
 	return agency.Location(), nil
 }
 
-// RecordDrilldown writes the audit event of a drill-down.
-func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string) error {
-	return l.db.writeTx(ctx, func(tx *Tx) error {
-		return tx.audit(ctx, actor, "outcomes.drilldown", "outcome", 0, detail)
-	})
+// RecordDrilldown writes the audit events of a drill-down: one per
+// encounter listed, each with the figure it was listed for.
+func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error {
+	read := newAuditRead(actor, "outcomes.drilldown")
+	for _, id := range encounterIDs {
+		read.record("encounter", id, detail)
+	}
+	return l.db.writeTx(ctx, func(tx *Tx) error { return read.write(ctx, tx) })
 }
 
 // loadOutcomeChanges reads the encounters and referrals changed at or

@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"citdesk"
 )
@@ -338,7 +336,13 @@ func (s personService) MatchPersons(ctx context.Context, q citdesk.PersonQuery) 
 			}
 			m.Encounters, m.LastContact = n, fromNullMicros(last)
 		}
-		return tx.audit(ctx, actor, "person.match", "person", 0, "candidates="+strconv.Itoa(len(out)))
+		// Each candidate shown is a read of that person; the names searched
+		// for are not recorded.
+		read := newAuditRead(actor, "person.match")
+		for _, m := range out {
+			read.person(m.Person.ID)
+		}
+		return read.write(ctx, tx)
 	})
 	if out == nil {
 		out = []*citdesk.PersonMatch{}
@@ -410,8 +414,12 @@ func (s personService) RepeatContacts(ctx context.Context, f citdesk.RepeatConta
 				r.CurrentPlan = r.CurrentPlan || c.Current(today)
 			}
 		}
-		detail, _ := json.Marshal(map[string]int{"min": f.MinEncounters, "days": f.WindowDays, "persons": len(out)})
-		return tx.audit(ctx, actor, "person.list", "person", 0, "repeat_contacts "+string(detail))
+		read := newAuditRead(actor, "person.list")
+		detail := fmt.Sprintf("repeat_contacts min=%d days=%d", f.MinEncounters, f.WindowDays)
+		for _, r := range out {
+			read.record("person", r.Person.ID, detail)
+		}
+		return read.write(ctx, tx)
 	})
 	if out == nil {
 		out = []*citdesk.RepeatContact{}

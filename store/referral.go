@@ -266,7 +266,12 @@ func (s referralService) ListReferrals(ctx context.Context, f citdesk.ReferralFi
 		if out, err = tx.listReferrals(ctx, actor, f); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "referral.list", "referral", 0, "n="+strconv.Itoa(len(out)))
+		read := newAuditRead(actor, "referral.list")
+		for _, r := range out {
+			read.record("referral", r.ID, "")
+			read.person(r.PersonID)
+		}
+		return read.write(ctx, tx)
 	})
 	if out == nil {
 		out = []*citdesk.Referral{}

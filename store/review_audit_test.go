@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,8 +12,8 @@ import (
 
 // TestReviewListEncountersAudited: listing contact reports reads
 // person-level records (who was met, where, how it ended), so every
-// listing leaves an audit event naming the reader, as listing referrals
-// and repeat contacts do.
+// listing leaves one audit event per report listed, naming the reader and
+// the report, as listing referrals and repeat contacts do.
 func TestReviewListEncountersAudited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
 		r := newReportEnv(t, eng)
@@ -35,12 +36,21 @@ func TestReviewListEncountersAudited(t *testing.T) {
 				if len(list) != tc.want {
 					t.Fatalf("listed %d reports, want %d", len(list), tc.want)
 				}
-				events, err := r.db.AuditService().ListAudit(r.op, citdesk.AuditFilter{Action: "encounter.list", Actor: tc.who})
+				events, err := r.db.AuditService().ListAudit(r.op, citdesk.AuditFilter{Action: "encounter.list", Actor: tc.who, ObjectType: "encounter"})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(events) != 1 {
-					t.Errorf("%d encounter.list events by %s, want 1", len(events), tc.who)
+				got := map[string]bool{}
+				for _, e := range events {
+					got[e.ObjectID] = true
+				}
+				if len(events) != len(list) || len(got) != len(list) {
+					t.Errorf("%d encounter.list events by %s on %d reports, want one per report listed (%d)", len(events), tc.who, len(got), len(list))
+				}
+				for _, e := range list {
+					if !got[strconv.FormatInt(e.ID, 10)] {
+						t.Errorf("report %d listed to %s has no audit event", e.ID, tc.who)
+					}
 				}
 			})
 		}

@@ -131,20 +131,30 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 		return nil, err
 	}
 	var users []*citdesk.User
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		for rows.Next() {
 			u, err := scanUser(rows)
 			if err != nil {
+				rows.Close()
 				return err
 			}
 			users = append(users, u)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// The list names every account, its roles and lock state: one
+		// audit event per user listed.
+		read := newAuditRead(actor, "user.list")
+		for _, u := range users {
+			read.record("user", u.ID, "")
+		}
+		return read.write(ctx, tx)
 	})
 	return users, err
 }

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"citdesk/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -44,12 +46,15 @@ Usage:
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
   citdesk demo [--agency desoto] --encounters N [--seed S]
-  citdesk audit verify
+  citdesk audit verify [--checkpoint FILE]
+  citdesk audit checkpoint [--agency SLUG]
+  citdesk audit export --format jsonl [--since SEQ]
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
---db postgres://… ; flags may also be set as CITDESK_<FLAG> environment
+--db postgres://…, and --audit-key-file PATH (default: audit.key in --data);
+flags may also be set as CITDESK_<FLAG> environment
 variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
 `
 
@@ -89,13 +94,44 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // dataFlags are the flags every data command shares.
 type dataFlags struct {
-	data string
-	db   string
+	data     string
+	db       string
+	auditKey string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "./citdesk-data", "directory for the embedded SQLite database")
 	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://…); overrides --data")
+	fs.StringVar(&d.auditKey, "audit-key-file", "", "file holding the key the audit trail is chained with, kept outside the database (default: audit.key in --data; made on first start, mode 0600)")
+}
+
+// auditKeyFile returns the audit key's path: the flag, or audit.key in
+// the data directory (with PostgreSQL too, so the key never defaults to
+// somewhere the database can reach).
+func (d *dataFlags) auditKeyFile() string {
+	if d.auditKey != "" {
+		return d.auditKey
+	}
+	return filepath.Join(d.data, store.AuditKeyFile)
+}
+
+// open loads (or, on first start, makes) the audit key and opens the
+// database with it. A key file made here is removed again when the
+// database refuses it (its chain was written with another key).
+func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
+	path := d.auditKeyFile()
+	key, created, err := store.LoadAuditKey(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, d.dsn(), store.WithAuditKey(key))
+	if err != nil {
+		if created {
+			err = errors.Join(err, os.Remove(path))
+		}
+		return nil, err
+	}
+	return db, nil
 }
 
 // dsn returns the database to open: the PostgreSQL URL, or the SQLite file

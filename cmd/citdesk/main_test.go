@@ -57,12 +57,13 @@ type cli struct {
 // directory for SQLite, a fresh database for PostgreSQL.
 func newCLI(t *testing.T, e storetest.Engine) *cli {
 	t.Helper()
+	key := storetest.AuditKeyFile(t)
 	if e == storetest.SQLite {
 		dir := t.TempDir()
-		return &cli{t: t, data: []string{"--data", dir}, dsn: filepath.Join(dir, "citdesk.db")}
+		return &cli{t: t, data: []string{"--data", dir, "--audit-key-file", key}, dsn: filepath.Join(dir, "citdesk.db")}
 	}
 	dsn := storetest.DSN(t, e)
-	return &cli{t: t, data: []string{"--db", dsn}, dsn: dsn}
+	return &cli{t: t, data: []string{"--db", dsn, "--audit-key-file", key}, dsn: dsn}
 }
 
 // run runs citdesk with args, the data flags added after the sub-command
@@ -92,7 +93,7 @@ func (c *cli) ok(stdin string, args ...string) string {
 // open opens the CLI's database directly, to check what a command did.
 func (c *cli) open() *store.DB {
 	c.t.Helper()
-	db, err := store.Open(context.Background(), c.dsn)
+	db, err := store.Open(context.Background(), c.dsn, storetest.KeyOption())
 	if err != nil {
 		c.t.Fatal(err)
 	}

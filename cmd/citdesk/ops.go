@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,7 @@ func openData(ctx context.Context, name string, args []string, stderr io.Writer,
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
-	db, err := store.Open(ctx, d.dsn())
+	db, err := d.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,25 +185,135 @@ func readPassword(stdin io.Reader) (string, error) {
 	return line, nil
 }
 
+const auditUsage = "usage: citdesk audit verify [--checkpoint FILE] | citdesk audit checkpoint [--agency SLUG] | citdesk audit export --format jsonl [--since SEQ]"
+
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: citdesk audit verify")
+	if len(args) == 0 {
+		return errors.New(auditUsage)
 	}
-	db, _, err := openData(ctx, "audit verify", args[1:], stderr, nil)
+	switch args[0] {
+	case "verify":
+		return runAuditVerify(ctx, args[1:], stdout, stderr)
+	case "checkpoint":
+		return runAuditCheckpoint(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runAuditExport(ctx, args[1:], stdout, stderr)
+	}
+	return errors.New(auditUsage)
+}
+
+// runAuditVerify is "citdesk audit verify [--checkpoint FILE]": it walks
+// the chain with the audit key and, given a checkpoint made earlier by
+// "audit checkpoint", fails unless the chain still extends it.
+func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var checkpoint string
+	db, fs, err := openData(ctx, "audit verify", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&checkpoint, "checkpoint", "", "a checkpoint file from `citdesk audit checkpoint`: fail unless the trail still extends it")
+	})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	br, n, err := db.AuditService().VerifyAudit(ctx)
-	if err != nil {
+	if fs.NArg() != 0 {
+		return errors.New(auditUsage)
+	}
+	var (
+		br *citdesk.AuditBreak
+		n  int64
+	)
+	if checkpoint != "" {
+		c, err := readCheckpoint(checkpoint)
+		if err != nil {
+			return err
+		}
+		br, n, err = db.AuditService().VerifyAuditCheckpoint(ctx, c)
+		if err != nil {
+			return err
+		}
+	} else if br, n, err = db.AuditService().VerifyAudit(ctx); err != nil {
 		return err
 	}
 	if br != nil {
 		fmt.Fprintf(stdout, "BROKEN at event %d: %s (%d events before it verified).\n", br.Seq, br.Reason, n)
 		return errors.New("audit trail verification failed")
 	}
+	if checkpoint != "" {
+		fmt.Fprintf(stdout, "Audit trail intact: %d events verified; it extends the checkpoint.\n", n)
+		return nil
+	}
 	fmt.Fprintf(stdout, "Audit trail intact: %d events verified.\n", n)
 	return nil
+}
+
+// readCheckpoint reads a checkpoint file, refusing unknown fields so a
+// mistyped file is not taken for an empty checkpoint.
+func readCheckpoint(path string) (*citdesk.AuditCheckpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	var c citdesk.AuditCheckpoint
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if c.Sig == "" || c.Seq < 0 {
+		return nil, fmt.Errorf("checkpoint %s: not a signed checkpoint", path)
+	}
+	return &c, nil
+}
+
+// runAuditCheckpoint is "citdesk audit checkpoint [--agency SLUG]": it
+// prints the chain's head as signed JSON, to be kept where the database's
+// writers cannot change it (another machine, a ticket, an email).
+func runAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var slug string
+	db, fs, err := openData(ctx, "audit checkpoint", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "agency", "", "label the checkpoint with this agency (it must exist); the chain is the whole citdesk's")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() != 0 {
+		return errors.New(auditUsage)
+	}
+	if slug != "" {
+		if _, _, err := operator(ctx, db, slug); err != nil {
+			return err
+		}
+	}
+	c, err := db.AuditService().CheckpointAudit(ctx, slug)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(c)
+}
+
+// runAuditExport is "citdesk audit export --format jsonl [--since SEQ]":
+// every event after SEQ, one JSON object a line, for a SIEM.
+func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var format string
+	var since int64
+	db, fs, err := openData(ctx, "audit export", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&format, "format", "jsonl", "output format: jsonl (one JSON event a line)")
+		fs.Int64Var(&since, "since", 0, "export the events after this seq (the last seq a previous export gave)")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() != 0 || format != "jsonl" || since < 0 {
+		return errors.New(auditUsage)
+	}
+	w := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(w)
+	if _, err := db.AuditService().ExportAudit(ctx, since, func(e *citdesk.AuditEvent) error { return enc.Encode(e) }); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 func importRoster(ctx context.Context, db *store.DB, agency *citdesk.Agency, r io.Reader, stdout io.Writer) error {

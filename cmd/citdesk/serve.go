@@ -67,7 +67,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // Open opens the database, seeds the demo when asked, and builds the server.
 func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) (*Main, error) {
-	db, err := store.Open(ctx, c.dsn())
+	db, err := c.open(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ var Epoch = time.Date(2026, 3, 11, 0, 30, 0, 0, time.UTC)
 func Open(tb testing.TB, e Engine) (*store.DB, *citdesk.FakeClock) {
 	tb.Helper()
 	dsn := DSN(tb, e)
-	db, err := store.Open(context.Background(), dsn)
+	db, err := store.Open(context.Background(), dsn, KeyOption())
 	if err != nil {
 		tb.Fatalf("open %s: %v", e, err)
 	}
@@ -130,7 +130,7 @@ func migratedTemplate(tb testing.TB, base string) string {
 		if _, templateErr = admin.Exec(`CREATE DATABASE ` + templateName); templateErr != nil {
 			return
 		}
-		db, err := store.Open(context.Background(), withDatabase(base, templateName))
+		db, err := store.Open(context.Background(), withDatabase(base, templateName), KeyOption())
 		if err != nil {
 			templateErr = err
 			return
@@ -141,6 +141,35 @@ func migratedTemplate(tb testing.TB, base string) string {
 		tb.Fatalf("make template database: %v", templateErr)
 	}
 	return templateName
+}
+
+// auditSecret is the tests' audit key: fixed, so every database copied
+// from the PostgreSQL template (whose chain is keyed with it) opens.
+var auditSecret = []byte("citdesk test audit key, 32 bytes")
+
+// AuditKey returns the audit key tests open databases with.
+func AuditKey() *citdesk.AuditKey {
+	k, err := citdesk.NewAuditKey(auditSecret)
+	if err != nil {
+		panic(err) // auditSecret is a constant of the right size
+	}
+	return k
+}
+
+// KeyOption opens a database with the tests' audit key. PostgreSQL
+// databases need it; SQLite ones opened without it get a key of their
+// own beside the database file instead.
+func KeyOption() store.Option { return store.WithAuditKey(AuditKey()) }
+
+// AuditKeyFile writes the tests' audit key to a file (mode 0600) for
+// commands that take --audit-key-file, and returns its path.
+func AuditKeyFile(tb testing.TB) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "audit.key")
+	if err := os.WriteFile(path, auditSecret, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }
 
 // DropTemplate removes the template database; call it from TestMain after m.Run.

@@ -125,7 +125,7 @@ func (s *accountAPI) unlockUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *accountAPI) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := citdesk.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Action: q.Get("action"), Actor: q.Get("actor")}
+	f := citdesk.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Action: q.Get("action"), Actor: q.Get("actor"), Remote: q.Get("remote")}
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {

@@ -364,7 +364,7 @@ func TestEventsAcrossReplicas(t *testing.T) {
 	var servers [2]*httptest.Server
 	var dbs [2]*store.DB
 	for i := range servers {
-		db, err := store.Open(context.Background(), dsn)
+		db, err := store.Open(context.Background(), dsn, storetest.KeyOption())
 		if err != nil {
 			t.Fatal(err)
 		}
