@@ -320,15 +320,15 @@ func (s personService) MatchPersons(ctx context.Context, q citdesk.PersonQuery) 
 			return err
 		}
 		out = citdesk.RankMatches(q, all, 10)
-		if !actor.HasRole(citdesk.RoleCoordinator) {
-			// An officer naming a person on a report sees what matching
-			// needs (the name, why it matched), not the records.
-			for _, m := range out {
-				m.Person, m.NameOnly = m.Person.NameOnly(), true
-			}
-			return tx.audit(ctx, actor, "person.match", "person", 0, "candidates="+strconv.Itoa(len(out)))
-		}
+		// Someone who may not read every record (an officer naming a
+		// person on a report) sees what matching needs: the name and why
+		// it matched, not the record or its contacts.
+		nameOnly := !citdesk.Can(actor, citdesk.ReadPerson, citdesk.Object{})
 		for _, m := range out {
+			if nameOnly {
+				m.Person, m.NameOnly = m.Person.NameOnly(), true
+				continue
+			}
 			var n int
 			var last sql.NullInt64
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MAX(occurred_at) FROM encounters WHERE agency_id = ? AND person_id = ?`, actor.AgencyID, m.Person.ID).Scan(&n, &last); err != nil {
