@@ -31,9 +31,15 @@ func Routes(mux *http.ServeMux, c *web.Core) {
 
 	// Accounts and the audit trail.
 	mux.HandleFunc("GET /api/v1/me", s.API(account.me))
+	mux.HandleFunc("POST /api/v1/me/password", s.API(account.changePassword))
+	mux.HandleFunc("GET /api/v1/me/sessions", s.API(account.listSessions))
+	mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", s.API(account.endSession))
 	mux.HandleFunc("GET /api/v1/users", s.API(account.listUsers))
 	mux.HandleFunc("POST /api/v1/users", s.API(account.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(account.unlockUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/disable", s.API(account.disableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/enable", s.API(account.enableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/password", s.API(account.resetPassword))
 	mux.HandleFunc("GET /api/v1/audit", s.API(account.listAudit))
 
 	// Officers: roster, training, duty status, coverage.

@@ -16,6 +16,7 @@ import (
 // Server serves citdesk over HTTP.
 type Server struct {
 	handler http.Handler
+	metrics http.Handler
 }
 
 // New builds a server, parsing every template up front so a missing view
@@ -31,8 +32,12 @@ func New(cfg web.Config, svc web.Services, clock citdesk.Clock, log *slog.Logger
 	if err := ui.Routes(mux, core); err != nil {
 		return nil, err
 	}
-	return &Server{handler: core.Middleware(mux)}, nil
+	return &Server{handler: core.Middleware(mux), metrics: core.MetricsHandler()}, nil
 }
+
+// Metrics serves the Prometheus metrics without sign-in, for a listener of
+// their own (--metrics-addr) that only the monitoring system reaches.
+func (s *Server) Metrics() http.Handler { return s.metrics }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

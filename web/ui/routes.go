@@ -30,7 +30,7 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 	signin, public := &signinPages{s}, &publicPages{s}
 	board, shift := &boardPages{s}, &shiftPages{s}
 	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
-	dashboard, audit := &dashboardPages{s}, &auditPages{s}
+	dashboard, audit, account := &dashboardPages{s}, &auditPages{s}, &accountPages{s}
 
 	// Signing in, and the home page that leads to each role's work.
 	mux.HandleFunc("GET /{$}", s.home)
@@ -116,6 +116,16 @@ func Routes(mux *http.ServeMux, c *web.Core) error {
 
 	// The auditor's trail.
 	mux.HandleFunc("GET /audit", s.page(audit.auditPage))
+
+	// Everyone's own password and sessions; the admin's users.
+	mux.HandleFunc("GET /account", s.page(account.accountPage))
+	mux.HandleFunc("POST /account/password", s.page(account.changePassword))
+	mux.HandleFunc("POST /account/sessions/{id}/end", s.page(account.endSession))
+	mux.HandleFunc("GET /admin/users", s.page(account.usersPage))
+	mux.HandleFunc("POST /admin/users/{id}/disable", s.page(account.disableUser))
+	mux.HandleFunc("POST /admin/users/{id}/enable", s.page(account.enableUser))
+	mux.HandleFunc("POST /admin/users/{id}/unlock", s.page(account.unlockUser))
+	mux.HandleFunc("POST /admin/users/{id}/password", s.page(account.resetPassword))
 
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil

@@ -17,6 +17,12 @@ func (s *handler) page(h func(w http.ResponseWriter, r *http.Request) error) htt
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		// The middleware already refuses tokens outside the API; this
+		// keeps a page from ever serving one if that ever changes.
+		if c, ok := web.CredentialFrom(r.Context()); !ok || c.Kind != citdesk.SessionCookie {
+			s.errorPage(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Pages need a browser session; bearer tokens are for the API."))
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.errorPage(w, r, err)
 		}
