@@ -11,10 +11,12 @@ type Action string
 // The actions, by the records they touch.
 const (
 	// Accounts and the audit trail.
-	ManageUsers  Action = "users.manage"   // list, create, unlock users
+	OwnAccount   Action = "account.own"    // one's own account: password, sessions, tokens
+	ManageUsers  Action = "users.manage"   // list, create, unlock, disable, reset users
 	ListLiaisons Action = "users.liaisons" // the liaisons a referral can be assigned to
 	ManageAgency Action = "agency.manage"  // the agency's settings and policy
 	ReadAudit    Action = "audit.read"     // the audit trail and its verification
+	ReadMetrics  Action = "metrics.read"   // Prometheus metrics on the main listener
 
 	// Officers.
 	ListOfficers   Action = "officers.list"    // the roster with phones and live positions
@@ -101,10 +103,12 @@ var (
 
 // permissions is the permission table.
 var permissions = map[Action]Permission{
+	OwnAccount:   {Roles: signedIn},
 	ManageUsers:  {Roles: adminRole},
 	ListLiaisons: {Roles: []Role{RoleCoordinator, RoleAdmin}},
 	ManageAgency: {Roles: adminRole},
 	ReadAudit:    {Roles: adminRole},
+	ReadMetrics:  {Roles: []Role{RoleMetrics}},
 
 	ListOfficers:   {Roles: OfficerViewRoles},
 	ReadOfficer:    {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own officer record"},

@@ -13,6 +13,7 @@ type Actor struct {
 	Roles     []Role
 	OfficerID *int64 // the actor's own officer record, if any
 	Remote    string // where the request came from (IP address, or "cli")
+	SessionID int64  // the session or token the request came with; 0 at the command line
 }
 
 // HasRole reports whether the actor holds any of roles.

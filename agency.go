@@ -12,6 +12,7 @@ type Agency struct {
 	ID       int64   `json:"id"`
 	Slug     string  `json:"slug"`
 	Name     string  `json:"name"`
+	City     string  `json:"city"`     // the jurisdiction's city; passwords may not be it
 	TimeZone string  `json:"timezone"` // IANA name, e.g. America/Chicago
 	Lat      float64 `json:"lat"`      // the jurisdiction's centre, for maps
 	Lon      float64 `json:"lon"`
@@ -24,8 +25,14 @@ type Policy struct {
 	// Sign-in.
 	LockoutAttempts int           `json:"lockout_attempts"` // failed sign-ins that lock an account
 	LockoutDuration time.Duration `json:"lockout_duration"`
-	SessionIdle     time.Duration `json:"session_idle"`   // a session unused this long ends
+	SessionIdle     time.Duration `json:"session_idle"`   // a session or token unused this long ends
 	TokenLifetime   time.Duration `json:"token_lifetime"` // API bearer tokens expire after this
+	// SessionLifetime is how long a browser session lasts, used or not:
+	// people sign in again after a shift (CJIS session lock).
+	SessionLifetime time.Duration `json:"session_lifetime"`
+	// MaxSessions is how many browser sessions one user may hold at once;
+	// signing in ends the oldest beyond it. 0 means no limit.
+	MaxSessions int `json:"max_sessions"`
 
 	// CIT certification: RefresherHours of in-service training within the
 	// last RefresherMonths keep it current, once GraceMonths have passed
@@ -57,6 +64,8 @@ func DefaultPolicy() Policy {
 		LockoutDuration:         10 * time.Minute,
 		SessionIdle:             30 * time.Minute,
 		TokenLifetime:           24 * time.Hour,
+		SessionLifetime:         12 * time.Hour,
+		MaxSessions:             1,
 		RefresherHours:          8,
 		RefresherMonths:         24,
 		GraceMonths:             24,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,10 +21,11 @@ const (
 	RoleCoordinator Role = "coordinator" // roster, training, report review, crisis plans
 	RoleLiaison     Role = "liaison"     // referrals made to them
 	RoleAnalyst     Role = "analyst"     // outcome figures
+	RoleMetrics     Role = "metrics"     // a monitoring system reading /metrics, nothing else
 )
 
 // Roles lists every role in display order.
-var Roles = []Role{RoleAdmin, RoleDispatcher, RoleOfficer, RoleCoordinator, RoleLiaison, RoleAnalyst}
+var Roles = []Role{RoleAdmin, RoleDispatcher, RoleOfficer, RoleCoordinator, RoleLiaison, RoleAnalyst, RoleMetrics}
 
 // ParseRoles parses a comma-separated list of roles such as "dispatcher,officer".
 func ParseRoles(s string) ([]Role, error) {
@@ -34,7 +36,11 @@ func ParseRoles(s string) ([]Role, error) {
 			continue
 		}
 		if !slices.Contains(Roles, r) {
-			return nil, FieldErrorf("roles", "Unknown role %q; roles are admin, dispatcher, officer, coordinator, liaison, analyst.", r)
+			names := make([]string, len(Roles))
+			for i, known := range Roles {
+				names[i] = string(known)
+			}
+			return nil, FieldErrorf("roles", "Unknown role %q; roles are %s.", r, strings.Join(names, ", "))
 		}
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
@@ -90,20 +96,63 @@ var commonPasswords = func() map[string]bool {
 }()
 
 // ValidatePassword applies the password rules of NIST SP 800-63B: at least
-// 8 characters, not a commonly used password, and no composition rules.
-func ValidatePassword(password, username string) error {
+// 8 characters, not a commonly used password, nothing guessable from
+// context (the username, the agency's name, slug or city), no control
+// characters, and no composition rules. Spaces are allowed, but a
+// password of only whitespace or of one repeated character is refused:
+// both pass a length check and fall to the first guesses. Every path that
+// sets a password calls this one function; agency may be nil.
+func ValidatePassword(password, username string, agency *Agency) error {
 	n := utf8.RuneCountInString(password)
 	switch {
+	case !utf8.ValidString(password):
+		return FieldErrorf("password", "Password must be valid UTF-8 text.")
+	case strings.ContainsFunc(password, unicode.IsControl):
+		return FieldErrorf("password", "Password must not contain control characters such as tabs or line breaks.")
 	case n < 8:
 		return FieldErrorf("password", "Password must be at least 8 characters.")
 	case n > 256:
 		return FieldErrorf("password", "Password must be at most 256 characters.")
+	case strings.TrimSpace(password) == "":
+		return FieldErrorf("password", "Password must not be only spaces.")
+	case oneRepeatedRune(password):
+		return FieldErrorf("password", "Password must not be one character repeated.")
 	case commonPasswords[strings.ToLower(password)]:
 		return FieldErrorf("password", "That password is on a list of commonly used passwords; choose another.")
 	case username != "" && strings.EqualFold(password, username):
 		return FieldErrorf("password", "Password must not be the username.")
+	case agency != nil && guessableFrom(password, agency.Name, agency.Slug, agency.City):
+		return FieldErrorf("password", "Password must not be the agency's name, slug or city.")
 	}
 	return nil
+}
+
+func oneRepeatedRune(s string) bool {
+	first, _ := utf8.DecodeRuneInString(s)
+	return strings.Trim(s, string(first)) == ""
+}
+
+// guessableFrom reports whether password is one of words once case,
+// spaces and punctuation are ignored, alone or followed by digits
+// ("De Soto", "desoto2024").
+func guessableFrom(password string, words ...string) bool {
+	p := strings.TrimRightFunc(lettersAndDigits(password), unicode.IsDigit)
+	for _, w := range words {
+		if w := lettersAndDigits(w); w != "" && (p == w || lettersAndDigits(password) == w) {
+			return true
+		}
+	}
+	return false
+}
+
+// lettersAndDigits lower-cases s and keeps only its letters and digits.
+func lettersAndDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
 }
 
 // ValidateUsername reports whether name can be a username.
@@ -152,7 +201,15 @@ type UserService interface {
 	// ListLiaisons lists the agency's active liaisons (id and names only),
 	// for a coordinator assigning referrals.
 	ListLiaisons(ctx context.Context) ([]*User, error)
+	// SetPassword sets a user's password: the actor's own, or anyone's in
+	// the agency for an admin (a reset). Every session of that user ends.
 	SetPassword(ctx context.Context, userID int64, password string) error
+	// ChangePassword changes the actor's own password after checking the
+	// current one; the actor's other sessions and tokens end.
+	ChangePassword(ctx context.Context, current, password string) error
+	// SetUserDisabled disables or enables a user of the agency (admin
+	// only, never oneself). Disabling ends every session and token at once.
+	SetUserDisabled(ctx context.Context, userID int64, disabled bool) error
 	// UnlockUser clears a lockout (admin only).
 	UnlockUser(ctx context.Context, userID int64) error
 
@@ -161,10 +218,55 @@ type UserService interface {
 	// opens a session of the given kind and returns it with its secret.
 	// Usernames are unique across the whole citdesk (a county dispatch
 	// centre may host several agencies), so no agency is named at sign-in.
+	// An unknown user, a wrong password, a disabled, locked or throttled
+	// account all get the same EUNAUTHORIZED error; the audit trail says
+	// which it was. A locked account, or an address the caller marked as
+	// throttled (WithSignInThrottle), still lets the right password in
+	// from an address the user has signed in from before.
 	Authenticate(ctx context.Context, username, password, kind string) (*User, *Session, string, error)
 	// FindSession returns the live session for a secret and marks it used,
 	// or EUNAUTHORIZED when it is unknown, expired or idle too long.
 	FindSession(ctx context.Context, secret string) (*User, *Session, error)
 	// EndSession ends the session for a secret server-side.
 	EndSession(ctx context.Context, secret string) error
+}
+
+// SessionService lists and ends the signed-in actor's own sessions and
+// tokens, and issues tokens for operators at the command line.
+type SessionService interface {
+	// ListSessions lists the actor's live cookie sessions and tokens,
+	// newest first.
+	ListSessions(ctx context.Context) ([]*Session, error)
+	// EndSessionByID ends one of the actor's own sessions or tokens.
+	EndSessionByID(ctx context.Context, id int64) error
+	// IssueToken opens a bearer token for a user of the actor's agency
+	// that lasts ttl (at most the agency's token lifetime) and returns it
+	// with its secret. Operators only: it is how a server's operator gives
+	// a system its token without a password.
+	IssueToken(ctx context.Context, username string, ttl time.Duration) (*Session, string, error)
+}
+
+// SignInThrottle says what the web layer's counters know about a sign-in
+// attempt before the password is checked.
+type SignInThrottle struct {
+	// Pair: too many failures for this username from this address lately;
+	// the attempt is refused whatever the password.
+	Pair bool
+	// Address: too many failures from this address across usernames
+	// lately; only a user who has signed in from this address before gets
+	// in, and only with the right password.
+	Address bool
+}
+
+type signInThrottleKey struct{}
+
+// WithSignInThrottle returns a context that carries t for Authenticate.
+func WithSignInThrottle(ctx context.Context, t SignInThrottle) context.Context {
+	return context.WithValue(ctx, signInThrottleKey{}, t)
+}
+
+// SignInThrottleFrom returns the throttle in ctx (none when absent).
+func SignInThrottleFrom(ctx context.Context) SignInThrottle {
+	t, _ := ctx.Value(signInThrottleKey{}).(SignInThrottle)
+	return t
 }

@@ -87,10 +87,10 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		password = base64.RawURLEncoding.EncodeToString(b)
 		res.GeneratedPassword = password
 	}
-	if err := citdesk.ValidatePassword(password, ""); err != nil {
+	agency := &citdesk.Agency{Slug: Slug, Name: "De Soto Police Department", City: "De Soto", TimeZone: "America/Chicago", Lat: centreLat, Lon: centreLon, Policy: citdesk.DefaultPolicy()}
+	if err := citdesk.ValidatePassword(password, "", agency); err != nil {
 		return nil, fmt.Errorf("demo password: %s", citdesk.ErrorMessage(err))
 	}
-	agency := &citdesk.Agency{Slug: Slug, Name: "De Soto Police Department", TimeZone: "America/Chicago", Lat: centreLat, Lon: centreLon, Policy: citdesk.DefaultPolicy()}
 	agency.Policy.EmergencyDetentionLabel = "96-hour civil detention"
 	agency.Policy.LiaisonProgram = "Community Mental Health Liaison"
 	if err := svc.Agencies.CreateAgency(ctx, agency); err != nil {

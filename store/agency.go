@@ -32,8 +32,8 @@ func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) erro
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		id, err := tx.insert(ctx, `INSERT INTO agencies (slug, name, timezone, lat, lon, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			a.Slug, a.Name, a.TimeZone, a.Lat, a.Lon, string(policy), micros(tx.now))
+		id, err := tx.insert(ctx, `INSERT INTO agencies (slug, name, city, timezone, lat, lon, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Slug, a.Name, a.City, a.TimeZone, a.Lat, a.Lon, string(policy), micros(tx.now))
 		if isUniqueViolation(err) {
 			return citdesk.FieldErrorf("slug", "An agency with slug %q already exists.", a.Slug)
 		} else if err != nil {
@@ -45,7 +45,7 @@ func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) erro
 }
 
 func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.Agency, error) {
-	a, err := scanAgency(tx.QueryRowContext(ctx, `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE `+where, arg))
+	a, err := scanAgency(tx.QueryRowContext(ctx, `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
 	} else if err != nil {
@@ -59,7 +59,7 @@ func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.A
 func scanAgency(row interface{ Scan(...any) error }) (*citdesk.Agency, error) {
 	var a citdesk.Agency
 	var policy string
-	if err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.TimeZone, &a.Lat, &a.Lon, &policy); err != nil {
+	if err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.City, &a.TimeZone, &a.Lat, &a.Lon, &policy); err != nil {
 		return nil, err
 	}
 	a.Policy = citdesk.DefaultPolicy()
@@ -94,9 +94,9 @@ func (s agencyService) FindAgencyBySlug(ctx context.Context, slug string) (*citd
 // ListAgencies lists every agency (an operator's view); a signed-in user
 // sees only their own.
 func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, error) {
-	q, args := `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies ORDER BY slug`, []any(nil)
+	q, args := `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies ORDER BY slug`, []any(nil)
 	if actor := citdesk.ActorFromContext(ctx); actor != nil && actor.UserID != 0 {
-		q, args = `SELECT id, slug, name, timezone, lat, lon, policy FROM agencies WHERE id = ?`, []any{actor.AgencyID}
+		q, args = `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies WHERE id = ?`, []any{actor.AgencyID}
 	}
 	var out []*citdesk.Agency
 	err := s.db.readTx(ctx, func(tx *Tx) error {

@@ -72,7 +72,11 @@ func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password s
 	if u.HasRole(citdesk.RoleOfficer) && u.OfficerID == nil {
 		return citdesk.FieldErrorf("officer_id", "A user with the officer role must be linked to an officer record.")
 	}
-	if err := citdesk.ValidatePassword(password, u.Username); err != nil {
+	var agency *citdesk.Agency
+	if err := s.db.readTx(ctx, func(tx *Tx) (err error) { agency, err = tx.findAgency(ctx, "id = ?", actor.AgencyID); return }); err != nil {
+		return err
+	}
+	if err := citdesk.ValidatePassword(password, u.Username, agency); err != nil {
 		return err
 	}
 	hash, err := hashPassword(password, s.db.Argon2)
@@ -92,7 +96,10 @@ func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password s
 		id, err := tx.insert(ctx, `INSERT INTO users (agency_id, username, display_name, roles, officer_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.AgencyID, u.Username, u.DisplayName, joinRoles(u.Roles), nullInt(u.OfficerID), hash, micros(u.CreatedAt))
 		if isUniqueViolation(err) {
-			return citdesk.FieldErrorf("username", "Username %q is taken.", u.Username)
+			// Usernames are unique across every agency this citdesk hosts,
+			// so the message must not say whether the name is taken here
+			// or in another agency (the admin sees their own users anyway).
+			return citdesk.FieldErrorf("username", "That username cannot be used; choose another.")
 		} else if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
@@ -200,11 +207,24 @@ func (s userService) SetPassword(ctx context.Context, userID int64, password str
 	if actor.UserID != userID && !actor.HasRole(citdesk.RoleAdmin) {
 		return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only change your own password.")
 	}
+	return s.setPassword(ctx, actor, userID, password, 0, "")
+}
+
+// setPassword validates and stores a new password, then ends the user's
+// sessions but keep (0 for none).
+func (s userService) setPassword(ctx context.Context, actor *citdesk.Actor, userID int64, password string, keep int64, detail string) error {
 	var u *citdesk.User
-	if err := s.db.readTx(ctx, func(tx *Tx) (err error) { u, err = tx.findUser(ctx, actor.AgencyID, userID); return }); err != nil {
+	var agency *citdesk.Agency
+	if err := s.db.readTx(ctx, func(tx *Tx) (err error) {
+		if u, err = tx.findUser(ctx, actor.AgencyID, userID); err != nil {
+			return err
+		}
+		agency, err = tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		return err
+	}); err != nil {
 		return err
 	}
-	if err := citdesk.ValidatePassword(password, u.Username); err != nil {
+	if err := citdesk.ValidatePassword(password, u.Username, agency); err != nil {
 		return err
 	}
 	hash, err := hashPassword(password, s.db.Argon2)
@@ -215,10 +235,80 @@ func (s userService) SetPassword(ctx context.Context, userID int64, password str
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE agency_id = ? AND id = ?`, hash, actor.AgencyID, userID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL`, micros(tx.now), userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL`, micros(tx.now), userID, keep); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "user.password", "user", userID, "")
+		return tx.audit(ctx, actor, "user.password", "user", userID, detail)
+	})
+}
+
+// ChangePassword changes the actor's own password once the current one
+// checks out. The session or token the change came with stays; every
+// other one ends, so a thief holding an old session is out.
+func (s userService) ChangePassword(ctx context.Context, current, password string) error {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if actor.UserID == 0 {
+		return citdesk.Errorf(citdesk.EFORBIDDEN, "Only a signed-in user has a password to change.")
+	}
+	var u *citdesk.User
+	if err := s.db.readTx(ctx, func(tx *Tx) (err error) { u, err = tx.findUser(ctx, actor.AgencyID, actor.UserID); return }); err != nil {
+		return err
+	}
+	// Outside any transaction: argon2 is slow on purpose.
+	if !checkPassword(current, u.PasswordHash) {
+		if err := s.db.writeTx(ctx, func(tx *Tx) error {
+			return tx.appendAudit(ctx, &citdesk.AuditEvent{AgencyID: actor.AgencyID, UserID: actor.UserID, Actor: actor.Username, Remote: actor.Remote,
+				Action: "user.password", ObjectType: "user", ObjectID: strconv.FormatInt(actor.UserID, 10), Outcome: citdesk.OutcomeFailure, Detail: "wrong current password"})
+		}); err != nil {
+			return err
+		}
+		return citdesk.FieldErrorf("current", "The current password is wrong.")
+	}
+	if current == password {
+		return citdesk.FieldErrorf("new", "The new password must differ from the current one.")
+	}
+	err = s.setPassword(ctx, actor, actor.UserID, password, actor.SessionID, "own")
+	if citdesk.ErrorField(err) == "password" {
+		return &citdesk.Error{Code: citdesk.EINVALID, Field: "new", Message: citdesk.ErrorMessage(err)}
+	}
+	return err
+}
+
+// SetUserDisabled disables or enables a user (admins only). A disabled
+// user's sessions and tokens end in the same transaction, and FindSession
+// refuses a disabled user's secret besides, so nothing they hold works
+// from the next request on.
+func (s userService) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if disabled && actor.UserID == userID {
+		return citdesk.Errorf(citdesk.ECONFLICT, "You cannot disable your own account; ask another admin.")
+	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE agency_id = ? AND id = ?`, disabled, actor.AgencyID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "User not found.")
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE agency_id = ? AND user_id = ? AND ended_at IS NULL`, micros(tx.now), actor.AgencyID, userID); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, actor, action, "user", userID, "")
 	})
 }
 
@@ -268,6 +358,9 @@ func prefixed(alias, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
+// errBadCredentials is the one answer to every refused sign-in (unknown
+// user, wrong password, disabled, locked or throttled account), so the
+// answer never tells which usernames exist; the audit trail says which.
 var errBadCredentials = citdesk.Errorf(citdesk.EUNAUTHORIZED, "Wrong username or password.")
 
 // Authenticate signs a user in. See citdesk.UserService.
@@ -303,6 +396,8 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 	policy := agency.Policy
 	event := &citdesk.AuditEvent{AgencyID: u.AgencyID, UserID: u.ID, Actor: u.Username, Remote: remote, Action: "signin", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10)}
 
+	throttle := citdesk.SignInThrottleFrom(ctx)
+
 	var session *citdesk.Session
 	var secret string
 	var result error
@@ -312,14 +407,14 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 		if err != nil {
 			return err
 		}
-		switch {
-		case cur.Disabled:
-			event.Outcome, event.Detail = citdesk.OutcomeFailure, "account disabled"
+		if refusal, err := tx.signInRefusal(ctx, cur, ok, throttle, remote); err != nil {
+			return err
+		} else if refusal != "" {
+			event.Outcome, event.Detail = citdesk.OutcomeFailure, refusal
 			result = errBadCredentials
-		case cur.Locked(tx.now):
-			event.Outcome, event.Detail = citdesk.OutcomeFailure, "account locked"
-			mins := int(cur.LockedUntil.Sub(tx.now).Minutes()) + 1
-			result = citdesk.Errorf(citdesk.ELOCKED, "This account is locked after too many failed sign-ins. Try again in %d minutes, or ask an admin to unlock it.", mins)
+			return tx.appendAudit(ctx, event)
+		}
+		switch {
 		case !ok:
 			failed := cur.FailedLogins + 1
 			var lockedUntil sql.NullInt64
@@ -360,11 +455,16 @@ func (tx *Tx) createSession(ctx context.Context, u *citdesk.User, kind string, p
 	if err != nil {
 		return nil, "", err
 	}
-	life := 12 * time.Hour // a cookie session also ends after a long shift, idle or not
+	life := p.SessionLifetime // a cookie session also ends after a long shift, idle or not
+	if life <= 0 {
+		life = citdesk.DefaultPolicy().SessionLifetime
+	}
 	if kind == citdesk.SessionToken {
 		life = p.TokenLifetime
 	} else if kind != citdesk.SessionCookie {
 		return nil, "", fmt.Errorf("unknown session kind %q", kind)
+	} else if err := tx.endOldestSessions(ctx, u, p.MaxSessions, remote); err != nil {
+		return nil, "", err
 	}
 	sess := &citdesk.Session{AgencyID: u.AgencyID, UserID: u.ID, Kind: kind, CreatedAt: tx.now, LastSeen: tx.now, ExpiresAt: tx.now.Add(life), Remote: remote}
 	sess.ID, err = tx.insert(ctx, `INSERT INTO sessions (agency_id, user_id, kind, secret_hash, created_at, last_seen, expires_at, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -396,13 +496,13 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 		var created, last, expires int64
 		var ended sql.NullInt64
 		var policyJSON string
-		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.timezone, a.lat, a.lon, a.policy
+		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.city, a.timezone, a.lat, a.lon, a.policy
 			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
 			WHERE s.secret_hash = ?`, secretHash(secret))
 		var err error
 		u, err = scanUser(withColumns{row: row,
 			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
-			after:  []any{&agency.Slug, &agency.Name, &agency.TimeZone, &agency.Lat, &agency.Lon, &policyJSON}})
+			after:  []any{&agency.Slug, &agency.Name, &agency.City, &agency.TimeZone, &agency.Lat, &agency.Lon, &policyJSON}})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNoSession
 		} else if err != nil {
@@ -425,7 +525,9 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 		return nil, nil, err
 	}
 	policy := agency.Policy
-	idle := sess.Kind == citdesk.SessionCookie && policy.SessionIdle > 0 && now.Sub(sess.LastSeen) > policy.SessionIdle
+	// The idle timeout applies to bearer tokens as to cookies: a token
+	// left unused on a lost laptop must die as a session would.
+	idle := policy.SessionIdle > 0 && now.Sub(sess.LastSeen) > policy.SessionIdle
 	if !now.Before(sess.ExpiresAt) || idle || u.Disabled {
 		_ = s.db.writeTx(ctx, func(tx *Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL`, micros(tx.now), sess.ID)

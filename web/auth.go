@@ -125,25 +125,52 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// Failed sign-ins allowed per address before that address must wait. The
-// per-account lockout stops guessing one password; this stops trying one
-// password against many accounts. Successes are not counted, so a whole
-// station signing in at shift change behind one address is never refused.
+// Sign-in throttles, counted per process. Past the per-address limit an
+// address is not refused outright (a station behind one NAT would be
+// locked out by one guesser): the store then lets only users who signed
+// in from that address before in, with the right password. Past the
+// (address, username) limit that username is refused from that address
+// whatever the password. The account lockout in the store (policy
+// lockout_attempts) is the per-username throttle across addresses.
 const (
 	signinFailuresPerAddress = 20
+	signinFailuresPerPair    = 10
 	signinFailureWindow      = 15 * time.Minute
 )
 
-// SignIn signs a user in for a browser session or a bearer token, refusing
-// an address that has failed too often lately and counting its failures.
+// SignIn signs a user in for a browser session or a bearer token, telling
+// the store what the throttles know and counting failures. Every refusal
+// is the same EUNAUTHORIZED error; the reason is in the audit trail and
+// the log.
 func (c *Core) SignIn(r *http.Request, username, password, kind string) (*citdesk.User, *citdesk.Session, string, error) {
-	key := "signin-failures:" + c.RemoteAddr(r)
-	if c.Limiters.Exhausted(key, signinFailuresPerAddress, signinFailureWindow, c.Now()) {
-		return nil, nil, "", citdesk.Errorf(citdesk.ERATELIMIT, "Too many failed sign-ins from your address. Wait 15 minutes and try again.")
+	addr := c.RemoteAddr(r)
+	addrKey := "signin-failures:" + addr
+	pairKey := "signin-failures:" + addr + "\x00" + strings.ToLower(strings.TrimSpace(username))
+	now := c.Now()
+	throttle := citdesk.SignInThrottle{
+		Address: c.Limiters.Exhausted(addrKey, signinFailuresPerAddress, signinFailureWindow, now),
+		Pair:    c.Limiters.Exhausted(pairKey, signinFailuresPerPair, signinFailureWindow, now),
 	}
-	u, sess, secret, err := c.Svc.Users.Authenticate(r.Context(), username, password, kind)
-	if code := citdesk.ErrorCode(err); code == citdesk.EUNAUTHORIZED || code == citdesk.ELOCKED {
-		c.Limiters.Allow(key, signinFailuresPerAddress, signinFailureWindow, c.Now())
+	ctx := citdesk.WithSignInThrottle(r.Context(), throttle)
+	u, sess, secret, err := c.Svc.Users.Authenticate(ctx, username, password, kind)
+	if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
+		c.Limiters.Allow(addrKey, signinFailuresPerAddress, signinFailureWindow, now)
+		c.Limiters.Allow(pairKey, signinFailuresPerPair, signinFailureWindow, now)
+		// The reason (unknown, wrong, locked, throttled) is in the audit
+		// trail; the log says a refusal happened and what was throttled.
+		c.Log.Info("sign-in refused", "remote", addr, "address_throttled", throttle.Address, "pair_throttled", throttle.Pair)
 	}
 	return u, sess, secret, err
+}
+
+// ForgetSignInFailures clears this process's (address, username)
+// throttles for a user an admin has just unlocked or given a new password,
+// so the person the admin is helping can sign in at once. Other replicas
+// forget them when their window ends.
+func (c *Core) ForgetSignInFailures(ctx context.Context, userID int64) {
+	u, err := c.Svc.Users.FindUserByID(ctx, userID)
+	if err != nil {
+		return // the unlock itself succeeded; the window ends on its own
+	}
+	c.Limiters.ForgetSuffix("\x00" + u.Username)
 }

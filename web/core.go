@@ -46,6 +46,8 @@ type Config struct {
 type Services struct {
 	Agencies citdesk.AgencyService
 	Users    citdesk.UserService
+	// Sessions lists and ends a user's own sessions and tokens.
+	Sessions citdesk.SessionService
 	Officers citdesk.OfficerService
 	Calls    citdesk.CallService
 	Audit    citdesk.AuditService
@@ -115,9 +117,25 @@ type Mux interface {
 func (c *Core) Routes(mux Mux) {
 	mux.HandleFunc("GET /healthz", c.healthz)
 	mux.HandleFunc("GET /readyz", c.readyz)
-	mux.Handle("GET /metrics", c.metrics.handler())
+	mux.HandleFunc("GET /metrics", c.API(citdesk.ReadMetrics, c.serveMetrics))
 	mux.HandleFunc("GET /static/", c.serveStatic)
 }
+
+// serveMetrics answers Prometheus on the main listener, only for a bearer
+// token (or session) of a user with the metrics role: route names and
+// counts describe what people do. The --metrics-addr listener, loopback
+// by default, serves MetricsHandler without sign-in.
+func (c *Core) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleMetrics); err != nil {
+		return err
+	}
+	c.metrics.handler().ServeHTTP(w, r)
+	return nil
+}
+
+// MetricsHandler serves the Prometheus metrics without sign-in, for a
+// listener of their own that only the monitoring system can reach.
+func (c *Core) MetricsHandler() http.Handler { return c.metrics.handler() }
 
 func (c *Core) healthz(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": c.Cfg.Version})

@@ -210,6 +210,14 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Use Authorization: Bearer <token>."))
 				return
 			}
+			if !TokenPath(r.URL.Path) {
+				// Tokens are for systems; pages are for people in a
+				// browser session (which has its own lifetime, CSRF
+				// protection and, soon, second factor).
+				w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
+				c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Bearer tokens are accepted only by the API; sign in with a browser for pages."))
+				return
+			}
 			u, sess, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
 			if err != nil {
 				if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
@@ -218,13 +226,13 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				c.Problem(w, r, err)
 				return
 			}
-			ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
+			ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
 			ctx = withCredential(ctx, Credential{Secret: strings.TrimSpace(token), Kind: citdesk.SessionToken})
 			ctx = withAgency(ctx, sess.Agency)
 		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
 			u, sess, err := c.Svc.Users.FindSession(ctx, cookie.Value)
 			if err == nil {
-				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ActorFor(u, remote))
+				ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
 				ctx = withCredential(ctx, Credential{Secret: cookie.Value, Kind: citdesk.SessionCookie})
 				ctx = withAgency(ctx, sess.Agency)
 			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
@@ -236,4 +244,17 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// actorFor is the actor of a request signed in with sess.
+func actorFor(u *citdesk.User, sess *citdesk.Session, remote string) *citdesk.Actor {
+	a := citdesk.ActorFor(u, remote)
+	a.SessionID = sess.ID
+	return a
+}
+
+// TokenPath reports whether a request to path may sign in with a bearer
+// token: the API, /metrics and the health checks. Pages never may.
+func TokenPath(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz"
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -51,4 +52,16 @@ func (rl *RateLimiters) Exhausted(key string, limit int, period time.Duration, n
 	defer rl.mu.Unlock()
 	w := rl.windows[key]
 	return w != nil && now.Sub(w.start) < period && w.count >= limit
+}
+
+// ForgetSuffix drops every window whose key ends with suffix, so an
+// admin's unlock also clears this process's sign-in throttles for a user.
+func (rl *RateLimiters) ForgetSuffix(suffix string) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	for k := range rl.windows {
+		if strings.HasSuffix(k, suffix) {
+			delete(rl.windows, k)
+		}
+	}
 }

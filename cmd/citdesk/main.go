@@ -1,6 +1,6 @@
 // Command citdesk runs the Crisis Intervention Team desk: the web
 // application and API (serve), and the operator's commands (migrate,
-// agency, user, import, demo, audit, bench, version). Flags may also be given as
+// agency, user, token, import, demo, audit, bench, version). Flags may also be given as
 // CITDESK_* environment variables (--db as CITDESK_DB, and so on).
 package main
 
@@ -37,11 +37,12 @@ func main() {
 const usage = `citdesk — the Crisis Intervention Team desk
 
 Usage:
-  citdesk serve [--addr :8080] [--data ./citdesk-data | --db postgres://…] [--demo]
+  citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
   citdesk migrate
-  citdesk agency add SLUG --name NAME --timezone TZ [--lat N --lon N]
+  citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] [--officer-badge B]   (password on stdin)
   citdesk user unlock --agency SLUG --username NAME
+  citdesk token issue --agency SLUG --username NAME [--ttl 1h]   (prints one bearer token)
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAgency(ctx, rest, stdout, stderr)
 	case "user":
 		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, stdout, stderr)
 	case "import":
 		return runImportCommand(ctx, rest, stdout, stderr) // roster, seattle-crisis, csv (import_history.go)
 	case "demo":

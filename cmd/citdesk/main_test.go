@@ -186,8 +186,8 @@ func TestAgencyUserAudit(t *testing.T) {
 		for range 5 {
 			db.UserService().Authenticate(context.Background(), "amy", "wrong password", citdesk.SessionToken)
 		}
-		if _, _, _, err := db.UserService().Authenticate(context.Background(), "amy", password, citdesk.SessionToken); citdesk.ErrorCode(err) != citdesk.ELOCKED {
-			t.Fatalf("after 5 failures: %v, want locked", err)
+		if _, _, _, err := db.UserService().Authenticate(context.Background(), "amy", password, citdesk.SessionToken); citdesk.ErrorCode(err) != citdesk.EUNAUTHORIZED {
+			t.Fatalf("after 5 failures: %v, want refused (locked, answered like a wrong password)", err)
 		}
 		out = c.ok("", "user", "unlock", "--agency", "desoto", "--username", "amy")
 		if !strings.Contains(out, "unlocked") {
@@ -326,7 +326,7 @@ func startServe(t *testing.T, args ...string) *served {
 		case <-time.After(20 * time.Second):
 		}
 	})
-	full := append([]string{"serve", "--addr", addr}, args...)
+	full := append([]string{"serve", "--addr", addr, "--metrics-addr", freeAddr(t)}, args...)
 	go func() { s.done <- run(ctx, full, strings.NewReader(""), s.stdout, s.stderr) }()
 	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)

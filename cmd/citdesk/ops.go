@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"citdesk"
 	"citdesk/importer"
@@ -82,13 +83,14 @@ func reorder(args []string, boolFlags ...string) []string {
 
 func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--lat N --lon N]")
+		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]")
 	}
-	var name, tz string
+	var name, tz, city string
 	var lat, lon float64
 	db, fs, err := openData(ctx, "agency add", reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the agency's name")
 		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
+		fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
 		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's centre")
 		fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's centre")
 	})
@@ -99,7 +101,7 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ")
 	}
-	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, TimeZone: tz, Lat: lat, Lon: lon}
+	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, City: city, TimeZone: tz, Lat: lat, Lon: lon}
 	if err := db.AgencyService().CreateAgency(ctx, a); err != nil {
 		return errors.New(citdesk.ErrorMessage(err))
 	}
@@ -163,6 +165,42 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return errors.New(citdesk.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "User %s created with roles %s.\n", u.Username, roleList)
+	return nil
+}
+
+// runToken issues one bearer token for a user, for an operator on the
+// server to hand to a system without its password. The token is printed
+// once, alone on stdout, so it can be piped; the audit trail records the
+// issue (never the token).
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: citdesk token issue --agency SLUG --username NAME [--ttl 1h]"
+	if len(args) == 0 || args[0] != "issue" {
+		return errors.New(usage)
+	}
+	var slug, username string
+	var ttl time.Duration
+	db, fs, err := openData(ctx, "token issue", args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "agency", "", "agency slug")
+		fs.StringVar(&username, "username", "", "the user the token signs in as")
+		fs.DurationVar(&ttl, "ttl", time.Hour, "how long the token lasts (at most the agency's token_lifetime)")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() != 0 || username == "" {
+		return errors.New(usage)
+	}
+	op, _, err := operator(ctx, db, slug)
+	if err != nil {
+		return err
+	}
+	sess, secret, err := db.SessionService().IssueToken(op, username, ttl)
+	if err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	fmt.Fprintln(stdout, secret)
+	fmt.Fprintf(stderr, "Token for %s expires %s.\n", strings.ToLower(username), sess.ExpiresAt.UTC().Format(time.RFC3339))
 	return nil
 }
 

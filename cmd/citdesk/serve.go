@@ -28,11 +28,15 @@ type Main struct {
 	HTTP   *http.Server
 	Log    *slog.Logger
 	ln     net.Listener
+	// Metrics serves /metrics alone on --metrics-addr, when set.
+	Metrics   *http.Server
+	metricsLn net.Listener
 }
 
 type serveConfig struct {
 	dataFlags
 	addr, tiles, logLevel string
+	metricsAddr           string
 	publicAgency          string
 	demo, trustProxy      bool
 	maxBody               int64
@@ -45,6 +49,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var c serveConfig
 	c.register(fs)
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:9090", "address that serves /metrics without sign-in (keep it private; \"\" for none: the main address then serves /metrics only to a metrics-role bearer token)")
 	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency; its users' password is $CITDESK_DEMO_PASSWORD (default: generated and printed once)")
 	fs.StringVar(&c.tiles, "tiles", "", "map tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: no tiles)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-For/-Proto from a load balancer")
@@ -101,7 +106,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 	m.Server, err = server.New(web.Config{
 		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version, PublicAgency: c.publicAgency,
 	}, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
+		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),
@@ -130,7 +135,20 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if c.metricsAddr != "" {
+		mln, err := net.Listen("tcp", c.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		m.metricsLn = mln
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Server.Metrics())
+		m.Metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+		m.Log.Info("metrics listening", "addr", mln.Addr().String())
+		go func() { errc <- m.Metrics.Serve(mln) }()
+	}
 	go func() {
 		if c.tlsCert != "" {
 			errc <- m.HTTP.ServeTLS(ln, c.tlsCert, c.tlsKey)
@@ -147,10 +165,23 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 	m.Events.Close() // ends event streams so Shutdown need not wait for them
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if m.Metrics != nil {
+		if err := m.Metrics.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
 	if err := m.HTTP.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
+}
+
+// MetricsAddr returns the address the metrics listener listens on, or "".
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
 }
 
 // Addr returns the address the server listens on.

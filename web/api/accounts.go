@@ -119,6 +119,7 @@ func (s *accountAPI) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Svc.Users.UnlockUser(r.Context(), id); err != nil {
 		return err
 	}
+	s.ForgetSignInFailures(r.Context(), id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -148,5 +149,110 @@ func (s *accountAPI) listAudit(w http.ResponseWriter, r *http.Request) error {
 		events = []*citdesk.AuditEvent{}
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"events": events})
+	return nil
+}
+
+type passwordChange struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// changePassword changes the caller's own password; the session or token
+// it came with stays, every other one ends.
+func (s *accountAPI) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var req passwordChange
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Current == "" {
+		return citdesk.FieldErrorf("current", "The current password is required.")
+	}
+	if err := s.Svc.Users.ChangePassword(r.Context(), req.Current, req.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// sessionView is one of the caller's sessions or tokens: never its secret.
+type sessionView struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+	LastSeen  time.Time `json:"last_seen"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Remote    string    `json:"remote"`
+	Current   bool      `json:"current"`
+}
+
+func (s *accountAPI) listSessions(w http.ResponseWriter, r *http.Request) error {
+	sessions, err := s.Svc.Sessions.ListSessions(r.Context())
+	if err != nil {
+		return err
+	}
+	current := web.SignedIn(r).SessionID
+	out := make([]sessionView, 0, len(sessions))
+	for _, sess := range sessions {
+		out = append(out, sessionView{ID: sess.ID, Kind: sess.Kind, CreatedAt: sess.CreatedAt, LastSeen: sess.LastSeen, ExpiresAt: sess.ExpiresAt, Remote: sess.Remote, Current: sess.ID == current})
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
+}
+
+func (s *accountAPI) endSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Svc.Sessions.EndSessionByID(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *accountAPI) disableUser(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, true)
+}
+
+func (s *accountAPI) enableUser(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, false)
+}
+
+func (s *accountAPI) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Svc.Users.SetUserDisabled(r.Context(), id, disabled); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type passwordReset struct {
+	Password string `json:"password"`
+}
+
+// resetPassword sets another user's password (admins): every session and
+// token that user holds ends.
+func (s *accountAPI) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
+		return err
+	}
+	var req passwordReset
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if err := s.Svc.Users.SetPassword(r.Context(), id, req.Password); err != nil {
+		return err
+	}
+	s.ForgetSignInFailures(r.Context(), id)
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -26,13 +26,19 @@ func Routes(mux web.Mux, c *web.Core) {
 	// The API's own description, and signing in for a token.
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.HandleFunc("POST /api/v1/tokens", account.createToken)
-	mux.HandleFunc("DELETE /api/v1/tokens/current", s.API(citdesk.FollowLiveBoard, account.revokeToken))
+	mux.HandleFunc("DELETE /api/v1/tokens/current", s.API(citdesk.OwnAccount, account.revokeToken))
 
 	// Accounts and the audit trail.
-	mux.HandleFunc("GET /api/v1/me", s.API(citdesk.FollowLiveBoard, account.me))
+	mux.HandleFunc("GET /api/v1/me", s.API(citdesk.OwnAccount, account.me))
+	mux.HandleFunc("POST /api/v1/me/password", s.API(citdesk.OwnAccount, account.changePassword))
+	mux.HandleFunc("GET /api/v1/me/sessions", s.API(citdesk.OwnAccount, account.listSessions))
+	mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", s.API(citdesk.OwnAccount, account.endSession))
 	mux.HandleFunc("GET /api/v1/users", s.API(citdesk.ManageUsers, account.listUsers))
 	mux.HandleFunc("POST /api/v1/users", s.API(citdesk.ManageUsers, account.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(citdesk.ManageUsers, account.unlockUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/disable", s.API(citdesk.ManageUsers, account.disableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/enable", s.API(citdesk.ManageUsers, account.enableUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/password", s.API(citdesk.ManageUsers, account.resetPassword))
 	mux.HandleFunc("GET /api/v1/audit", s.API(citdesk.ReadAudit, account.listAudit))
 
 	// Officers: roster, training, duty status, coverage.

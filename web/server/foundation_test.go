@@ -54,7 +54,7 @@ func newEnvLog(t *testing.T, e storetest.Engine, cfg web.Config) (*env, *logBuff
 	db.Events = bus
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: callService(db),
+		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(), Calls: callService(db),
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 	}, clock, log)
 	if err != nil {
@@ -256,57 +256,67 @@ func TestTokenAuth(t *testing.T) {
 
 func TestLockoutOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+		// Each attempt names its address: the lockout now lets the right
+		// password in from an address the user signed in from before.
+		e := newEnv(t, eng, web.Config{TrustProxy: true})
 		amy := e.user("amy", citdesk.RoleDispatcher)
 		e.user("dan", citdesk.RoleDispatcher)
 		e.user("root", citdesk.RoleAdmin)
 		admin, dan := e.token("root"), e.token("dan")
+		from := func(addr string, body any) response {
+			return e.do("POST", "/api/v1/tokens", "", body, "X-Forwarded-For", addr)
+		}
+		wrong := from("198.51.100.1", tokenBody("amy", "wrong password")).Body
 
-		lockOut := func(t *testing.T) {
+		// Five failures lock the account. The answer to the right password
+		// from a new address is then the very 401 a wrong password gets
+		// (it was 423 "locked", which told a guesser the username exists);
+		// the audit trail has the reason.
+		lockOut := func(t *testing.T, round int) {
 			t.Helper()
 			for i := range 5 {
-				res := e.do("POST", "/api/v1/tokens", "", tokenBody("amy", "wrong password "+fmt.Sprint(i)))
+				res := from(fmt.Sprintf("198.51.100.%d", 10*round+i), tokenBody("amy", "wrong password "+fmt.Sprint(i)))
 				wantProblem(t, res, http.StatusUnauthorized, "")
 				checkOpenAPI(t, "POST", "/tokens", res)
 			}
-			res := e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
-			p := wantProblem(t, res, http.StatusLocked, "")
+			res := from(fmt.Sprintf("198.51.100.%d", 90+round), tokenBody("amy", storetest.TestPassword))
+			wantProblem(t, res, http.StatusUnauthorized, "")
 			checkOpenAPI(t, "POST", "/tokens", res)
-			if !strings.Contains(p.Detail, "locked") {
-				t.Errorf("423 detail %q does not say the account is locked", p.Detail)
+			if res.Body != wrong {
+				t.Errorf("locked account answers %s, a wrong password %s", res.Body, wrong)
 			}
 		}
 
-		lockOut(t)
-		// The sign-in form says so too.
+		lockOut(t, 1)
+		// The sign-in form says no more than it does for a wrong password.
 		res := e.browser().form("/login", url.Values{"username": {"amy"}, "password": {storetest.TestPassword}})
-		if res.StatusCode != http.StatusLocked || !strings.Contains(res.Body, "locked") || setCookieFor(res, "citdesk_session") != nil {
-			t.Errorf("locked sign-in form: %d, want 423 saying locked and no session; body %s", res.StatusCode, res.Body)
+		if res.StatusCode != http.StatusUnauthorized || strings.Contains(res.Body, "locked") || setCookieFor(res, "citdesk_session") != nil {
+			t.Errorf("locked sign-in form: %d, want 401 not saying locked and no session; body %s", res.StatusCode, res.Body)
 		}
 		e.Clock.Advance(10*time.Minute - time.Second)
-		res = e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
-		wantProblem(t, res, http.StatusLocked, "")
+		res = from("198.51.100.91", tokenBody("amy", storetest.TestPassword))
+		wantProblem(t, res, http.StatusUnauthorized, "")
 		e.Clock.Advance(2 * time.Second)
-		res = e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
+		res = from("198.51.100.91", tokenBody("amy", storetest.TestPassword))
 		checkOpenAPI(t, "POST", "/tokens", res)
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("after 10 minutes: %d %s, want 201", res.StatusCode, res.Body)
 		}
 
-		lockOut(t)
+		lockOut(t, 2)
 		unlock := fmt.Sprintf("/api/v1/users/%d/unlock", amy.ID)
 		res = e.do("POST", unlock, dan, nil)
 		wantProblem(t, res, http.StatusForbidden, "")
 		checkOpenAPI(t, "POST", "/users/{id}/unlock", res)
-		res = e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
-		wantProblem(t, res, http.StatusLocked, "")
+		res = from("198.51.100.98", tokenBody("amy", storetest.TestPassword))
+		wantProblem(t, res, http.StatusUnauthorized, "")
 
 		res = e.do("POST", unlock, admin, nil)
 		checkOpenAPI(t, "POST", "/users/{id}/unlock", res)
 		if res.StatusCode != http.StatusNoContent {
 			t.Fatalf("admin unlock: %d %s", res.StatusCode, res.Body)
 		}
-		res = e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
+		res = from("198.51.100.98", tokenBody("amy", storetest.TestPassword))
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("after unlock: %d %s, want 201", res.StatusCode, res.Body)
 		}
@@ -660,7 +670,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown role", `{"username":"bob","roles":["chief"],"password":"a long enough password"}`, "", 422, "roles", ""},
 		{"officer without record", `{"username":"bob","roles":["officer"],"password":"a long enough password"}`, "", 422, "officer_id", ""},
 		{"officer of no such record", `{"username":"bob","roles":["officer"],"officer_id":999999,"password":"a long enough password"}`, "", 422, "officer_id", ""},
-		{"taken username", `{"username":"root","roles":["analyst"],"password":"a long enough password"}`, "", 422, "username", "taken"},
+		{"taken username", `{"username":"root","roles":["analyst"],"password":"a long enough password"}`, "", 422, "username", "cannot be used"},
 		{"trailing data", `{` + ok + `} {"username":"eve"}`, "", 422, "", "single JSON object"},
 		{"trailing garbage", `{` + ok + `}x`, "", 422, "", ""},
 		{"empty body", ``, "", 422, "", "empty"},
@@ -723,7 +733,17 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Errorf("GET /readyz: %d %s", res.StatusCode, res.Body)
 		}
 		e.do("GET", "/api/v1/me", "", nil)
-		res = e.do("GET", "/metrics", "", nil)
+		// /metrics on the main listener needs a metrics-role token; it used
+		// to answer anyone (route names and counts show what staff do).
+		if res := e.do("GET", "/metrics", "", nil); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("anonymous GET /metrics: %d, want 401", res.StatusCode)
+		}
+		e.user("analyst1", citdesk.RoleAnalyst)
+		if res := e.do("GET", "/metrics", e.token("analyst1"), nil); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET /metrics as analyst: %d, want 403", res.StatusCode)
+		}
+		e.user("prometheus", citdesk.RoleMetrics)
+		res = e.do("GET", "/metrics", e.token("prometheus"), nil)
 		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "citdesk_http_requests_total") {
 			t.Errorf("GET /metrics: %d, want 200 with citdesk_http_requests_total", res.StatusCode)
 		}

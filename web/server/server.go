@@ -17,6 +17,7 @@ import (
 // Server serves citdesk over HTTP.
 type Server struct {
 	handler  http.Handler
+	metrics  http.Handler
 	patterns []string
 }
 
@@ -33,7 +34,7 @@ func New(cfg web.Config, svc web.Services, clock citdesk.Clock, log *slog.Logger
 	if err := ui.Routes(mux, core); err != nil {
 		return nil, err
 	}
-	return &Server{handler: core.Middleware(mux.ServeMux), patterns: mux.patterns}, nil
+	return &Server{handler: core.Middleware(mux.ServeMux), metrics: core.MetricsHandler(), patterns: mux.patterns}, nil
 }
 
 // Routes lists every route pattern registered, in the order registered.
@@ -54,6 +55,10 @@ func (m *listingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *htt
 	m.patterns = append(m.patterns, pattern)
 	m.ServeMux.HandleFunc(pattern, h)
 }
+
+// Metrics serves the Prometheus metrics without sign-in, for a listener of
+// their own (--metrics-addr) that only the monitoring system reaches.
+func (s *Server) Metrics() http.Handler { return s.metrics }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

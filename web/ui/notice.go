@@ -15,6 +15,8 @@ var knownNotices = func() map[string]bool {
 		"Assigned.", "Consent renewed.", "Correction saved; the earlier version is kept below.", "Crisis plan saved.",
 		"Draft saved.", "Note added.", "Saved.", "Submitted for review.", "Person linked.",
 		"New person record created and linked.", "Approved.", "Returned to the officer.", "Photo saved.",
+		"Password changed; your other sessions have ended.", "Session ended.", "User disabled; their sessions and tokens have ended.",
+		"User enabled.", "User unlocked.", "Password reset; that user's sessions and tokens have ended.",
 	} {
 		m[n] = true
 	}

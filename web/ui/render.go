@@ -269,6 +269,10 @@ func navFor(a *citdesk.Actor) []navItem {
 	}
 	if a.HasRole(citdesk.RoleAdmin) {
 		nav = append(nav, navItem{"Audit", "/audit"})
+		nav = append(nav, navItem{"Users", "/admin/users"})
+	}
+	if a.UserID != 0 {
+		nav = append(nav, navItem{"My account", "/account"})
 	}
 	return nav
 }

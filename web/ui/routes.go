@@ -31,7 +31,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 	signin, public := &signinPages{s}, &publicPages{s}
 	board, shift := &boardPages{s}, &shiftPages{s}
 	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
-	dashboard, audit := &dashboardPages{s}, &auditPages{s}
+	dashboard, audit, account := &dashboardPages{s}, &auditPages{s}, &accountPages{s}
 
 	// Signing in, and the home page that leads to each role's work.
 	mux.HandleFunc("GET /{$}", s.home)
@@ -117,6 +117,16 @@ func Routes(mux web.Mux, c *web.Core) error {
 
 	// The auditor's trail.
 	mux.HandleFunc("GET /audit", s.page(citdesk.ReadAudit, audit.auditPage))
+
+	// Everyone's own password and sessions; the admin's users.
+	mux.HandleFunc("GET /account", s.page(citdesk.OwnAccount, account.accountPage))
+	mux.HandleFunc("POST /account/password", s.page(citdesk.OwnAccount, account.changePassword))
+	mux.HandleFunc("POST /account/sessions/{id}/end", s.page(citdesk.OwnAccount, account.endSession))
+	mux.HandleFunc("GET /admin/users", s.page(citdesk.ManageUsers, account.usersPage))
+	mux.HandleFunc("POST /admin/users/{id}/disable", s.page(citdesk.ManageUsers, account.disableUser))
+	mux.HandleFunc("POST /admin/users/{id}/enable", s.page(citdesk.ManageUsers, account.enableUser))
+	mux.HandleFunc("POST /admin/users/{id}/unlock", s.page(citdesk.ManageUsers, account.unlockUser))
+	mux.HandleFunc("POST /admin/users/{id}/password", s.page(citdesk.ManageUsers, account.resetPassword))
 
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil

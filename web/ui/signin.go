@@ -20,6 +20,12 @@ func (s *handler) page(act citdesk.Action, h func(w http.ResponseWriter, r *http
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		// The middleware already refuses tokens outside the API; this
+		// keeps a page from ever serving one if that ever changes.
+		if c, ok := web.CredentialFrom(r.Context()); !ok || c.Kind != citdesk.SessionCookie {
+			s.errorPage(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Pages need a browser session; bearer tokens are for the API."))
+			return
+		}
 		if !citdesk.MayEver(a, act) {
 			s.errorPage(w, r, s.Refusal(r, act))
 			return
