@@ -26,6 +26,9 @@ type Policy struct {
 	LockoutDuration time.Duration `json:"lockout_duration"`
 	SessionIdle     time.Duration `json:"session_idle"`   // a session unused this long ends
 	TokenLifetime   time.Duration `json:"token_lifetime"` // API bearer tokens expire after this
+	// MFA is MFARequired or MFAOptional; anything else (an agency stored
+	// before the setting existed) reads as required (MFAMandatory).
+	MFA string `json:"mfa"`
 
 	// CIT certification: RefresherHours of in-service training within the
 	// last RefresherMonths keep it current, once GraceMonths have passed
@@ -57,6 +60,7 @@ func DefaultPolicy() Policy {
 		LockoutDuration:         10 * time.Minute,
 		SessionIdle:             30 * time.Minute,
 		TokenLifetime:           24 * time.Hour,
+		MFA:                     MFARequired,
 		RefresherHours:          8,
 		RefresherMonths:         24,
 		GraceMonths:             24,

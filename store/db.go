@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,11 +40,19 @@ type DB struct {
 	Clock citdesk.Clock
 	// Argon2 sets the cost of password hashing.
 	Argon2 Argon2Params
+	// FactorKey is the 32-byte AES-256 key that TOTP secrets are encrypted
+	// with; it lives outside the database (serve reads --mfa-key-file).
+	// When nil, a random key is made for this process only, so enrolled
+	// authenticator apps stop working after a restart: fine for tests.
+	FactorKey []byte
 	// Events, when set, receives an event for each committed change that a
 	// live page shows.
 	Events citdesk.EventService
 
 	stats txCounters
+
+	ephemeralKey []byte // FactorKey's stand-in when it is nil
+	keyOnce      sync.Once
 }
 
 // TxStats counts what the database has done since it was opened: read
