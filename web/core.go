@@ -46,6 +46,9 @@ type Config struct {
 type Services struct {
 	Agencies citdesk.AgencyService
 	Users    citdesk.UserService
+	// MFA holds second factors, the second step of a browser sign-in and
+	// step-up (issue 10).
+	MFA      citdesk.MFAService
 	Officers citdesk.OfficerService
 	Calls    citdesk.CallService
 	Audit    citdesk.AuditService

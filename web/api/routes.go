@@ -31,9 +31,14 @@ func Routes(mux *http.ServeMux, c *web.Core) {
 
 	// Accounts and the audit trail.
 	mux.HandleFunc("GET /api/v1/me", s.API(account.me))
+	mux.HandleFunc("GET /api/v1/me/mfa", s.API(account.mfaStatus))
+	mux.HandleFunc("POST /api/v1/me/mfa/totp", s.API(account.beginTOTP))
+	mux.HandleFunc("POST /api/v1/me/mfa/totp/confirm", s.API(account.confirmTOTP))
+	mux.HandleFunc("POST /api/v1/me/step-up", s.API(account.stepUp))
 	mux.HandleFunc("GET /api/v1/users", s.API(account.listUsers))
 	mux.HandleFunc("POST /api/v1/users", s.API(account.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(account.unlockUser))
+	mux.HandleFunc("POST /api/v1/users/{id}/mfa/reset", s.API(account.resetFactors))
 	mux.HandleFunc("GET /api/v1/audit", s.API(account.listAudit))
 
 	// Officers: roster, training, duty status, coverage.
