@@ -41,8 +41,18 @@
         transports: cred.response.getTransports ? cred.response.getTransports() : [] }
     };
     var done = await post(base + "/finish?ceremony=" + encodeURIComponent(begin.ceremony) + "&name=" + encodeURIComponent(name), body);
-    if (done.recovery_codes && done.recovery_codes.length) {
-      alert("Your recovery codes (shown once; keep them safe):\n\n" + done.recovery_codes.join("\n"));
+    var box = document.querySelector("[data-passkey-codes]");
+    if (done.recovery_codes && done.recovery_codes.length && box) {
+      // The first factor: show the recovery codes once, on this page.
+      var list = box.querySelector("ol");
+      done.recovery_codes.forEach(function (c) {
+        var li = document.createElement("li"), code = document.createElement("code");
+        code.textContent = c;
+        li.appendChild(code);
+        list.appendChild(li);
+      });
+      box.hidden = false;
+      return;
     }
     location.reload();
   }
