@@ -95,6 +95,7 @@ func TestSecondFactor(t *testing.T) {
 		// A wrong code with the right password counts towards the lockout.
 		for range 4 {
 			_, _, _, err = users.Authenticate(withCode("123456"), "amy", storetest.TestPassword, citdesk.SessionToken)
+			wantCode(t, err, citdesk.EUNAUTHORIZED)
 		}
 		_, _, _, err = users.Authenticate(withCode(citdesk.TOTPCode(secret, clock.Now().Add(30*time.Second))), "amy", storetest.TestPassword, citdesk.SessionToken)
 		wantCode(t, err, citdesk.ELOCKED)
