@@ -33,6 +33,9 @@ type Policy struct {
 	// MaxSessions is how many browser sessions one user may hold at once;
 	// signing in ends the oldest beyond it. 0 means no limit.
 	MaxSessions int `json:"max_sessions"`
+	// MFA is MFARequired or MFAOptional; anything else (an agency stored
+	// before the setting existed) reads as required (MFAMandatory).
+	MFA string `json:"mfa"`
 
 	// CIT certification: RefresherHours of in-service training within the
 	// last RefresherMonths keep it current, once GraceMonths have passed
@@ -66,6 +69,7 @@ func DefaultPolicy() Policy {
 		TokenLifetime:           24 * time.Hour,
 		SessionLifetime:         12 * time.Hour,
 		MaxSessions:             1,
+		MFA:                     MFARequired,
 		RefresherHours:          8,
 		RefresherMonths:         24,
 		GraceMonths:             24,

@@ -22,6 +22,11 @@ const (
 	ETOOLARGE     = "too_large"           // the request body is over the limit
 	ERATELIMIT    = "rate_limited"        // too many requests from one place
 	EINTERNAL     = "internal"            // a bug or an outage; the message is generic
+
+	// Second factor (mfa.go). The password was right, but more is needed.
+	EMFAREQUIRED = "mfa_required"           // send the second factor (otp) as well
+	EMFAENROL    = "mfa_enrolment_required" // the agency requires a second factor and the user has none yet
+	ESTEPUP      = "step_up_required"       // re-enter password and second factor (POST /api/v1/me/step-up) first
 )
 
 // Error is citdesk's error: a code for programs, a message safe to show a

@@ -216,6 +216,9 @@ type UserService interface {
 	// Authenticate checks a username and password, counts failures towards
 	// the lockout, records the attempt in the audit trail, and on success
 	// opens a session of the given kind and returns it with its secret.
+	// A user with a second factor, or whose agency requires one, must also
+	// give a code (NewContextWithSecondFactor); without it the error is
+	// EMFAREQUIRED or EMFAENROL, a *SignInChallenge for a cookie sign-in.
 	// Usernames are unique across the whole citdesk (a county dispatch
 	// centre may host several agencies), so no agency is named at sign-in.
 	// An unknown user, a wrong password, a disabled, locked or throttled

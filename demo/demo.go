@@ -93,6 +93,9 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 	}
 	agency.Policy.EmergencyDetentionLabel = "96-hour civil detention"
 	agency.Policy.LiaisonProgram = "Community Mental Health Liaison"
+	// A newcomer signs in with the printed password; each user may still
+	// enrol a second factor, and an admin can make it required.
+	agency.Policy.MFA = citdesk.MFAOptional
 	if err := svc.Agencies.CreateAgency(ctx, agency); err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func TestRun(t *testing.T) {
 	bus, _ := store.NewEventBus(context.Background(), db, log)
 	defer bus.Close()
 	db.Events = bus
-	srv, err := server.New(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(),
+	srv, err := server.New(web.Config{}, web.Services{Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(),
 		Calls: db.CallService(), Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService()}, citdesk.SystemClock{}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,13 +40,20 @@ type DB struct {
 	Clock citdesk.Clock
 	// Argon2 sets the cost of password hashing.
 	Argon2 Argon2Params
+	// FactorKey is the 32-byte AES-256 key that TOTP secrets are encrypted
+	// with; it lives outside the database (serve reads --mfa-key-file).
+	// When nil, a random key is made for this process only, so enrolled
+	// authenticator apps stop working after a restart: fine for tests.
+	FactorKey []byte
 	// Events, when set, receives an event for each committed change that a
 	// live page shows.
 	Events citdesk.EventService
 
 	stats txCounters
 	// auditKey chains audit events; it never enters the database.
-	auditKey *citdesk.AuditKey
+	auditKey     *citdesk.AuditKey
+	ephemeralKey []byte // FactorKey's stand-in when it is nil
+	keyOnce      sync.Once
 }
 
 // Option configures Open.

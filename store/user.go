@@ -429,6 +429,13 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 				return err
 			}
 		default:
+			// The second factor (store/mfa.go): owed, wrong, or given.
+			if owed, err := secondFactor(ctx, tx, cur, policy, kind, event); err != nil {
+				return err
+			} else if owed != nil {
+				result = owed
+				break
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, u.ID); err != nil {
 				return err
 			}
@@ -436,7 +443,13 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 			if err != nil {
 				return err
 			}
-			event.Outcome, event.Detail = citdesk.OutcomeSuccess, kind
+			if err := recordStepUp(ctx, tx, session.ID); err != nil {
+				return err
+			}
+			event.Outcome = citdesk.OutcomeSuccess
+			if event.Detail == "" {
+				event.Detail = kind
+			}
 			u = cur
 		}
 		return tx.appendAudit(ctx, event)

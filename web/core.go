@@ -48,6 +48,9 @@ type Services struct {
 	Users    citdesk.UserService
 	// Sessions lists and ends a user's own sessions and tokens.
 	Sessions citdesk.SessionService
+	// MFA holds second factors, the second step of a browser sign-in and
+	// step-up (issue 10).
+	MFA      citdesk.MFAService
 	Officers citdesk.OfficerService
 	Calls    citdesk.CallService
 	Audit    citdesk.AuditService

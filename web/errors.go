@@ -22,8 +22,10 @@ func StatusFor(code string) int {
 		return http.StatusConflict
 	case citdesk.EFORBIDDEN:
 		return http.StatusForbidden
-	case citdesk.EUNAUTHORIZED:
+	case citdesk.EUNAUTHORIZED, citdesk.EMFAREQUIRED:
 		return http.StatusUnauthorized
+	case citdesk.EMFAENROL, citdesk.ESTEPUP:
+		return http.StatusForbidden
 	case citdesk.ELOCKED:
 		return http.StatusLocked
 	case citdesk.EPRECONDITION:

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,7 +125,8 @@ func TestAgencyUserAudit(t *testing.T) {
 		if !strings.Contains(out, "up to date") {
 			t.Errorf("migrate: %q", out)
 		}
-		out = c.ok("", "agency", "add", "desoto", "--name", "De Soto PD", "--timezone", "America/Chicago")
+		// Optional second factor, so amy signs in below with the password alone.
+		out = c.ok("", "agency", "add", "desoto", "--name", "De Soto PD", "--timezone", "America/Chicago", "--mfa", "optional")
 		if !strings.Contains(out, "Agency desoto (De Soto PD) created") {
 			t.Errorf("agency add: %q", out)
 		}
@@ -312,6 +314,18 @@ type served struct {
 	done           chan error
 }
 
+// serveKeys holds each test's MFA key file, so a restarted server keeps its key.
+var serveKeys sync.Map
+
+func serveKeyFile(t *testing.T) string {
+	if v, ok := serveKeys.Load(t.Name()); ok {
+		return v.(string)
+	}
+	p := filepath.Join(t.TempDir(), "mfa.key")
+	serveKeys.Store(t.Name(), p)
+	return p
+}
+
 // startServe runs "citdesk serve" with args on a free address and waits
 // until /readyz answers 200.
 func startServe(t *testing.T, args ...string) *served {
@@ -327,6 +341,11 @@ func startServe(t *testing.T, args ...string) *served {
 		}
 	})
 	full := append([]string{"serve", "--addr", addr, "--metrics-addr", freeAddr(t)}, args...)
+	if !slices.Contains(args, "--data") {
+		// On PostgreSQL the MFA key would default to ./citdesk-data in the
+		// source tree; keep it with the test (and across its restarts).
+		full = append(full, "--mfa-key-file", serveKeyFile(t))
+	}
 	go func() { s.done <- run(ctx, full, strings.NewReader(""), s.stdout, s.stderr) }()
 	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)

@@ -83,12 +83,13 @@ func reorder(args []string, boolFlags ...string) []string {
 
 func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]")
+		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N] [--mfa required|optional]")
 	}
-	var name, tz, city string
+	var name, tz, city, mfa string
 	var lat, lon float64
 	db, fs, err := openData(ctx, "agency add", reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the agency's name")
+		fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrols TOTP or a passkey) or optional")
 		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
 		fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
 		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's centre")
@@ -101,7 +102,11 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ")
 	}
-	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, City: city, TimeZone: tz, Lat: lat, Lon: lon}
+	if mfa != citdesk.MFARequired && mfa != citdesk.MFAOptional {
+		return errors.New("--mfa must be required or optional")
+	}
+	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, City: city, TimeZone: tz, Lat: lat, Lon: lon, Policy: citdesk.DefaultPolicy()}
+	a.Policy.MFA = mfa
 	if err := db.AgencyService().CreateAgency(ctx, a); err != nil {
 		return errors.New(citdesk.ErrorMessage(err))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"citdesk"
@@ -41,6 +43,7 @@ type serveConfig struct {
 	demo, trustProxy      bool
 	maxBody               int64
 	tlsCert, tlsKey       string
+	mfaKeyFile            string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.publicAgency, "public-agency", "", "slug of the agency the public pages (/cit) are for (default: the only agency)")
+	fs.StringVar(&c.mfaKeyFile, "mfa-key-file", "", "file holding the key that encrypts TOTP secrets; made (0600) on first start (default: mfa.key in --data; every replica needs the same file)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +81,14 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		return nil, err
 	}
 	m := &Main{DB: db, Log: log}
+	keyFile := c.mfaKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(c.data, "mfa.key")
+	}
+	if db.FactorKey, err = loadOrCreateKey(keyFile); err != nil {
+		db.Close()
+		return nil, err
+	}
 	m.Events, err = store.NewEventBus(ctx, db, log)
 	if err != nil {
 		db.Close()
@@ -106,7 +118,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 	m.Server, err = server.New(web.Config{
 		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version, PublicAgency: c.publicAgency,
 	}, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(), Calls: db.CallService(),
+		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),
@@ -201,3 +213,40 @@ func (m *Main) Close() error {
 }
 
 var _ citdesk.EventService = (*store.EventBus)(nil)
+
+// loadOrCreateKey reads the 32-byte key that encrypts TOTP secrets, or
+// makes one (mode 0600) when the file does not exist. It is kept outside
+// the database so a copy of the database alone does not give away anyone's
+// authenticator secret.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("MFA key %s: %d bytes, want 32", path, len(b))
+		}
+		return b, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("MFA key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("MFA key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return loadOrCreateKey(path) // another replica made it first
+	} else if err != nil {
+		return nil, fmt.Errorf("MFA key: %w", err)
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("MFA key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("MFA key: %w", err)
+	}
+	return key, nil
+}

@@ -9,10 +9,20 @@ import (
 )
 
 // Agency creates an agency with the given slug in America/Chicago and
-// returns it with an operator context for it.
+// returns it with an operator context for it. Its MFA policy is optional,
+// so tests sign in with a password alone unless a user enrols a second
+// factor (AgencyMFA makes one that requires it).
 func Agency(tb testing.TB, db *store.DB, slug string) (*citdesk.Agency, context.Context) {
 	tb.Helper()
-	a := &citdesk.Agency{Slug: slug, Name: "Test PD " + slug, TimeZone: "America/Chicago", Lat: 38.1395, Lon: -90.5551}
+	return AgencyMFA(tb, db, slug, citdesk.MFAOptional)
+}
+
+// AgencyMFA is Agency with the given MFA policy.
+func AgencyMFA(tb testing.TB, db *store.DB, slug, mfa string) (*citdesk.Agency, context.Context) {
+	tb.Helper()
+	p := citdesk.DefaultPolicy()
+	p.MFA = mfa
+	a := &citdesk.Agency{Slug: slug, Name: "Test PD " + slug, TimeZone: "America/Chicago", Lat: 38.1395, Lon: -90.5551, Policy: p}
 	if err := db.AgencyService().CreateAgency(context.Background(), a); err != nil {
 		tb.Fatalf("create agency %s: %v", slug, err)
 	}

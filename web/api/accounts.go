@@ -13,6 +13,7 @@ import (
 type tokenRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	OTP      string `json:"otp"` // a TOTP or recovery code, for users with a second factor
 }
 
 type tokenResponse struct {
@@ -34,6 +35,9 @@ func (s *accountAPI) createToken(w http.ResponseWriter, r *http.Request) {
 	if req.Password == "" {
 		s.Problem(w, r, citdesk.FieldErrorf("password", "Password is required."))
 		return
+	}
+	if req.OTP != "" {
+		r = r.WithContext(citdesk.NewContextWithSecondFactor(r.Context(), req.OTP))
 	}
 	_, sess, secret, err := s.SignIn(r, req.Username, req.Password, citdesk.SessionToken)
 	if err != nil {
@@ -99,6 +103,12 @@ func (s *accountAPI) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
+		return err
+	}
+	if err := s.RequireStepUp(r); err != nil {
+		return err
+	}
 	roles, err := citdesk.ParseRoles(strings.Join(req.Roles, ","))
 	if err != nil {
 		return err
@@ -114,6 +124,12 @@ func (s *accountAPI) createUser(w http.ResponseWriter, r *http.Request) error {
 func (s *accountAPI) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
+		return err
+	}
+	if err := s.RequireStepUp(r); err != nil {
 		return err
 	}
 	if err := s.Svc.Users.UnlockUser(r.Context(), id); err != nil {

@@ -3,7 +3,7 @@ package api
 // One handler type per resource, each over the shared handler, so no type
 // gathers the whole API.
 type (
-	accountAPI   struct{ *handler } // tokens, me, users, audit (accounts.go)
+	accountAPI   struct{ *handler } // tokens, me, second factors, step-up, users, audit (accounts.go, mfa.go)
 	officerAPI   struct{ *handler } // officers, training, status, coverage (officers.go)
 	callAPI      struct{ *handler } // calls, recommendations, assignments (calls.go)
 	encounterAPI struct{ *handler } // contact reports and review (encounters.go)

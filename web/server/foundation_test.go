@@ -54,7 +54,7 @@ func newEnvLog(t *testing.T, e storetest.Engine, cfg web.Config) (*env, *logBuff
 	db.Events = bus
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(), Calls: callService(db),
+		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 	}, clock, log)
 	if err != nil {
@@ -220,7 +220,7 @@ func TestTokenAuth(t *testing.T) {
 			{"unknown user", tokenBody("nobody", storetest.TestPassword), 401, ""},
 			{"no username", map[string]string{"password": storetest.TestPassword}, 422, "username"},
 			{"no password", map[string]string{"username": "amy"}, 422, "password"},
-			{"unknown field", map[string]string{"username": "amy", "password": "x", "otp": "1"}, 422, "otp"},
+			{"unknown field", map[string]string{"username": "amy", "password": "x", "totp": "1"}, 422, "totp"},
 			{"wrong type", map[string]any{"username": "amy", "password": 12345678}, 422, "password"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -311,6 +311,17 @@ func TestLockoutOverHTTP(t *testing.T) {
 		res = from("198.51.100.98", tokenBody("amy", storetest.TestPassword))
 		wantProblem(t, res, http.StatusUnauthorized, "")
 
+		// The admin's token is older than the step-up window now: unlocking
+		// needs the password again first (this admin has no second factor
+		// and the test agency's MFA policy is optional).
+		res = e.do("POST", unlock, admin, nil)
+		wantProblem(t, res, http.StatusForbidden, "")
+		checkOpenAPI(t, "POST", "/users/{id}/unlock", res)
+		res = e.do("POST", "/api/v1/me/step-up", admin, map[string]string{"password": storetest.TestPassword})
+		checkOpenAPI(t, "POST", "/me/step-up", res)
+		if res.StatusCode != http.StatusNoContent {
+			t.Fatalf("step-up: %d %s", res.StatusCode, res.Body)
+		}
 		res = e.do("POST", unlock, admin, nil)
 		checkOpenAPI(t, "POST", "/users/{id}/unlock", res)
 		if res.StatusCode != http.StatusNoContent {

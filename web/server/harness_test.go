@@ -49,7 +49,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	db.Events = bus
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), Officers: db.OfficerService(), Calls: callService(db),
+		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),

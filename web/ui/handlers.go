@@ -4,6 +4,7 @@ package ui
 // gathers every page (the review counted 194 methods on one server type).
 type (
 	signinPages    struct{ *handler } // sign-in and sign-out (signin.go)
+	mfaPages       struct{ *handler } // second factors, the second sign-in step, step-up (mfa.go)
 	publicPages    struct{ *handler } // /cit and the public dashboard (public.go, public_dashboard.go)
 	boardPages     struct{ *handler } // the dispatch board (board.go)
 	shiftPages     struct{ *handler } // the officer's phone page (shift.go, shift_assignment.go)

@@ -28,7 +28,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 		return err
 	}
 	c.ErrorPage = s.errorPage
-	signin, public := &signinPages{s}, &publicPages{s}
+	signin, mfa, public := &signinPages{s}, &mfaPages{s}, &publicPages{s}
 	board, shift := &boardPages{s}, &shiftPages{s}
 	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
 	dashboard, audit, account := &dashboardPages{s}, &auditPages{s}, &accountPages{s}
@@ -38,6 +38,20 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("GET /login", signin.loginPage)
 	mux.HandleFunc("POST /login", signin.login)
 	mux.HandleFunc("POST /logout", signin.logout)
+
+	// The second factor: the step after the password (or enrolling one),
+	// the user's own factors, and step-up before sensitive actions.
+	mux.HandleFunc("GET /login/mfa", mfa.secondStepPage)
+	mux.HandleFunc("POST /login/mfa", mfa.secondStep)
+	mux.HandleFunc("POST /login/mfa/passkey/begin", mfa.passkeySignInBegin)
+	mux.HandleFunc("POST /login/mfa/passkey/finish", mfa.passkeySignInFinish)
+	mux.HandleFunc("GET /account/security", s.page(citdesk.OwnAccount, mfa.securityPage))
+	mux.HandleFunc("POST /account/security/totp", s.page(citdesk.OwnAccount, mfa.beginTOTP))
+	mux.HandleFunc("POST /account/security/totp/confirm", s.page(citdesk.OwnAccount, mfa.confirmTOTP))
+	mux.HandleFunc("POST /account/security/passkeys/begin", s.page(citdesk.OwnAccount, mfa.passkeyRegisterBegin))
+	mux.HandleFunc("POST /account/security/passkeys/finish", s.page(citdesk.OwnAccount, mfa.passkeyRegisterFinish))
+	mux.HandleFunc("GET /step-up", s.page(citdesk.OwnAccount, mfa.stepUpPage))
+	mux.HandleFunc("POST /step-up", s.page(citdesk.OwnAccount, mfa.stepUp))
 
 	// The public: no sign-in.
 	mux.HandleFunc("GET /cit", public.publicPage)

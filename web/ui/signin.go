@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,6 +70,13 @@ func (s *signinPages) login(w http.ResponseWriter, r *http.Request) {
 	}
 	username, password, next := r.PostFormValue("username"), r.PostFormValue("password"), r.PostFormValue("next")
 	_, _, secret, err := s.SignIn(r, username, password, citdesk.SessionCookie)
+	var pending *citdesk.SignInChallenge
+	if errors.As(err, &pending) {
+		// The password was right; the second step (or enrolment) is next.
+		(&mfaPages{s.handler}).setChallengeCookie(w, r, pending.Secret)
+		http.Redirect(w, r, "/login/mfa?next="+url.QueryEscape(safeNext(next)), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		status := web.StatusFor(citdesk.ErrorCode(err))
 		if citdesk.ErrorCode(err) == citdesk.EINTERNAL {
