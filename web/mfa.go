@@ -49,7 +49,13 @@ func (c *Core) WebAuthn(r *http.Request) (*webauthn.WebAuthn, error) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	return webauthn.New(&webauthn.Config{RPID: host, RPDisplayName: "citdesk", RPOrigins: []string{scheme + "://" + r.Host}})
+	wa, err := webauthn.New(&webauthn.Config{RPID: host, RPDisplayName: "citdesk", RPOrigins: []string{scheme + "://" + r.Host}})
+	if err != nil {
+		// A browser makes passkeys only for a site name: reached by an IP
+		// address, citdesk cannot offer them.
+		return nil, citdesk.Errorf(citdesk.EINVALID, "Passkeys need citdesk to be opened by its name (for example https://citdesk.example.org), not by an address such as %s. Use an authenticator app instead.", host)
+	}
+	return wa, nil
 }
 
 // passkeyUser is a user as the WebAuthn library sees one.

@@ -52,7 +52,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		}
 		return string(out)
 	}
-	cmd("", "agency", "add", "desoto", "--data", data, "--name", "De Soto PD", "--timezone", "America/Chicago")
+	cmd("", "agency", "add", "desoto", "--data", data, "--name", "De Soto PD", "--timezone", "America/Chicago", "--mfa", "optional")
 	cmd(password+"\n", "user", "add", "--data", data, "--agency", "desoto", "--username", "disp", "--role", "dispatcher")
 
 	acked := map[string]bool{} // natures of the calls the server acknowledged

@@ -42,7 +42,7 @@ var routeAccess = map[string]string{
 	// What belongs to neither audience.
 	"GET /healthz":         "all",
 	"GET /readyz":          "all",
-	"GET /metrics":         "all",
+	"GET /metrics":         "",
 	"GET /static/":         "all",
 	"GET /{$}":             "signed-in",
 	"GET /login":           "all",
@@ -55,15 +55,26 @@ var routeAccess = map[string]string{
 	"GET /cit/thanks":      "all",
 	"GET /public/outcomes": "all",
 
-	// API: signing in, accounts, audit.
-	"GET /api/v1/openapi.json":       "all",
-	"POST /api/v1/tokens":            "all",
-	"DELETE /api/v1/tokens/current":  "signed-in",
-	"GET /api/v1/me":                 "signed-in",
-	"GET /api/v1/users":              "admin",
-	"POST /api/v1/users":             "admin",
-	"POST /api/v1/users/{id}/unlock": "admin",
-	"GET /api/v1/audit":              "admin",
+	// API: signing in, one's own account, users, audit.
+	"GET /api/v1/openapi.json":          "all",
+	"POST /api/v1/tokens":               "all",
+	"DELETE /api/v1/tokens/current":     "signed-in",
+	"GET /api/v1/me":                    "signed-in",
+	"POST /api/v1/me/password":          "signed-in",
+	"GET /api/v1/me/mfa":                "signed-in",
+	"POST /api/v1/me/mfa/totp":          "signed-in",
+	"POST /api/v1/me/mfa/totp/confirm":  "signed-in",
+	"POST /api/v1/me/step-up":           "signed-in",
+	"GET /api/v1/me/sessions":           "signed-in",
+	"DELETE /api/v1/me/sessions/{id}":   "ofc",
+	"POST /api/v1/users/{id}/mfa/reset": "admin",
+	"POST /api/v1/users/{id}/disable":   "admin",
+	"POST /api/v1/users/{id}/enable":    "admin",
+	"POST /api/v1/users/{id}/password":  "admin",
+	"GET /api/v1/users":                 "admin",
+	"POST /api/v1/users":                "admin",
+	"POST /api/v1/users/{id}/unlock":    "admin",
+	"GET /api/v1/audit":                 "admin",
 
 	// API: officers.
 	"GET /api/v1/officers":                     "admin disp coord",
@@ -186,6 +197,27 @@ var routeAccess = map[string]string{
 	"POST /referrals/{id}/notes":  "coord liaison",
 	"POST /referrals/{id}/assign": "coord",
 
+	// Pages: the second factor, one's own account, the admin's users.
+	"GET /login/mfa":                         "all",
+	"POST /login/mfa":                        "all",
+	"POST /login/mfa/passkey/begin":          "all",
+	"POST /login/mfa/passkey/finish":         "all",
+	"GET /account/security":                  "signed-in",
+	"POST /account/security/totp":            "signed-in",
+	"POST /account/security/totp/confirm":    "signed-in",
+	"POST /account/security/passkeys/begin":  "signed-in",
+	"POST /account/security/passkeys/finish": "signed-in",
+	"GET /step-up":                           "signed-in",
+	"POST /step-up":                          "signed-in",
+	"GET /account":                           "signed-in",
+	"POST /account/password":                 "signed-in",
+	"POST /account/sessions/{id}/end":        "ofc",
+	"GET /admin/users":                       "admin",
+	"POST /admin/users/{id}/disable":         "admin",
+	"POST /admin/users/{id}/enable":          "admin",
+	"POST /admin/users/{id}/unlock":          "admin",
+	"POST /admin/users/{id}/password":        "admin",
+
 	// Pages: outcomes and audit.
 	"GET /outcomes":             "admin coord analyst",
 	"GET /outcomes.csv":         "admin coord analyst",
@@ -196,8 +228,12 @@ var routeAccess = map[string]string{
 }
 
 // signInRoutes answer 401 to a wrong or missing password, as they should,
-// to anyone.
-var signInRoutes = map[string]bool{"POST /login": true, "POST /api/v1/tokens": true}
+// to anyone; passwordRoutes do so to someone signed in (a step-up, a
+// password change without the current one).
+var (
+	signInRoutes   = map[string]bool{"POST /login": true, "POST /api/v1/tokens": true, "POST /login/mfa": true, "POST /login/mfa/passkey/begin": true, "POST /login/mfa/passkey/finish": true}
+	passwordRoutes = map[string]bool{"POST /api/v1/me/step-up": true, "POST /step-up": true, "POST /api/v1/me/password": true, "POST /account/password": true, "POST /api/v1/me/mfa/totp/confirm": true, "POST /account/security/totp/confirm": true}
+)
 
 // accessWorld is the world the route table speaks of, on one engine.
 type accessWorld struct {
@@ -216,9 +252,13 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	for _, name := range accessRoles[1:] {
 		users[name] = e.user(name, roles[name])
 	}
+	// The admin's user routes act on someone outside the table, so
+	// disabling them signs nobody here out.
+	victim := e.user("victim", citdesk.RoleAnalyst)
 	w.signIn()
 	ofcID := *users["ofc"].OfficerID
-	w.ids["officer"], w.ids["user"] = ofcID, users["ofc2"].ID
+	w.ids["officer"], w.ids["user"] = ofcID, victim.ID
+	w.ids["session"] = w.currentSession(t, "ofc")
 
 	// The call, and ofc sent to it.
 	var call citdesk.Call
@@ -304,6 +344,25 @@ func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, header
 	return nil, nil, false
 }
 
+// currentSession returns the id of who's current browser session.
+func (w *accessWorld) currentSession(t *testing.T, who string) int64 {
+	t.Helper()
+	var sessions struct {
+		Sessions []struct {
+			ID      int64 `json:"id"`
+			Current bool  `json:"current"`
+		}
+	}
+	w.json(t, who, "GET", "/api/v1/me/sessions", nil, http.StatusOK, &sessions)
+	for _, sess := range sessions.Sessions {
+		if sess.Current {
+			return sess.ID
+		}
+	}
+	t.Fatalf("%s has no current session", who)
+	return 0
+}
+
 // signIn gives every role a fresh browser session.
 func (w *accessWorld) signIn() {
 	for _, name := range accessRoles {
@@ -378,6 +437,10 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	}
 	var kind string
 	switch {
+	case strings.Contains(path, "/sessions/"):
+		kind = "session"
+	case strings.HasPrefix(path, "/admin/users/"):
+		kind = "user"
 	case strings.HasPrefix(path, "/api/v1/calls/"), strings.HasPrefix(path, "/board/calls/"):
 		kind = "call"
 	case strings.Contains(path, "/assignment"):
@@ -410,13 +473,15 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 
 // refused reports whether a response turns who away at the door.
 func refused(who, path string, res response) bool {
-	if who == "anon" {
-		if res.StatusCode == http.StatusUnauthorized {
-			return true
-		}
-		if res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login") && path != "/login" && path != "/logout" {
-			return true
-		}
+	if who == "anon" && res.StatusCode == http.StatusUnauthorized {
+		return true
+	}
+	// Sent to sign in and come back: refused, whoever asked (a signed-in
+	// role is sent there only if its session has ended). Anonymous visitors
+	// sent to sign in at all are refused too.
+	if loc := res.Header.Get("Location"); res.StatusCode == http.StatusSeeOther && !strings.HasPrefix(path, "/login") && path != "/logout" &&
+		(strings.HasPrefix(loc, "/login?next=") || who == "anon" && strings.HasPrefix(loc, "/login")) {
+		return true
 	}
 	return res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusNotFound
 }
@@ -441,10 +506,19 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		// Routes that end the session or token go last, so they do not
 		// sign anyone out for the rest.
 		patterns := slices.Clone(w.Routes)
-		last := map[string]bool{"POST /logout": true, "DELETE /api/v1/tokens/current": true}
-		sort.SliceStable(patterns, func(i, j int) bool { return !last[patterns[i]] && last[patterns[j]] })
+		rank := map[string]int{"DELETE /api/v1/me/sessions/{id}": 1, "POST /account/sessions/{id}/end": 1, "DELETE /api/v1/tokens/current": 2, "POST /logout": 3}
+		last := func(p string) bool { return rank[p] > 0 }
+		sort.SliceStable(patterns, func(i, j int) bool { return rank[patterns[i]] < rank[patterns[j]] })
 		var got strings.Builder
 		for _, pattern := range patterns {
+			if last(pattern) {
+				// These end sessions, and failed step-ups and password
+				// checks above count towards each account's lockout: sign
+				// everyone in afresh (from a known address, which a lockout
+				// lets in) before each.
+				w.signIn()
+				w.ids["session"] = w.currentSession(t, "ofc")
+			}
 			method, path := w.concrete(pattern)
 			var allowed []string
 			for _, who := range accessRoles {
@@ -455,7 +529,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 					continue
 				}
 				ok := !refused(who, path, res)
-				if signInRoutes[pattern] && res.StatusCode == http.StatusUnauthorized {
+				if (signInRoutes[pattern] || passwordRoutes[pattern] && who != "anon") && res.StatusCode == http.StatusUnauthorized {
 					ok = true // the route answered: wrong (here, no) credentials
 				}
 				if ok {
@@ -470,7 +544,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				}
 				wantOK := want == "all" || want == "signed-in" && who != "anon" || slices.Contains(strings.Fields(want), who)
 				if ok != wantOK {
-					t.Errorf("%s (%s %s) as %s: %d, want %s", pattern, method, path, who, res.StatusCode, map[bool]string{true: "allowed", false: "refused"}[wantOK])
+					t.Errorf("%s (%s %s) as %s: %d %s, want %s", pattern, method, path, who, res.StatusCode, res.Header.Get("Location"), map[bool]string{true: "allowed", false: "refused"}[wantOK])
 				}
 			}
 			fmt.Fprintf(&got, "\t%q: %q,\n", pattern, strings.Join(allowed, " "))
