@@ -12,7 +12,8 @@ type Action string
 const (
 	// Accounts and the audit trail.
 	OwnAccount   Action = "account.own"    // one's own account: password, sessions, tokens
-	ManageUsers  Action = "users.manage"   // list, create, unlock, disable, reset users
+	ListUsers    Action = "users.list"     // the agency's users
+	ManageUsers  Action = "users.manage"   // create, unlock, disable, enable, reset users and their factors
 	ListLiaisons Action = "users.liaisons" // the liaisons a referral can be assigned to
 	ManageAgency Action = "agency.manage"  // the agency's settings and policy
 	ReadAudit    Action = "audit.read"     // the audit trail and its verification
@@ -89,6 +90,9 @@ type Permission struct {
 	Tie     func(a *Actor, o Object) bool
 	Why     string
 	Record  string
+	// StepUp: the actor must have proved password and second factor within
+	// StepUpWindow (signing in counts) before taking the action.
+	StepUp bool
 }
 
 // ownOfficer: the record is the actor's own officer record, or their report.
@@ -104,9 +108,10 @@ var (
 // permissions is the permission table.
 var permissions = map[Action]Permission{
 	OwnAccount:   {Roles: signedIn},
-	ManageUsers:  {Roles: adminRole},
+	ListUsers:    {Roles: adminRole},
+	ManageUsers:  {Roles: adminRole, StepUp: true},
 	ListLiaisons: {Roles: []Role{RoleCoordinator, RoleAdmin}},
-	ManageAgency: {Roles: adminRole},
+	ManageAgency: {Roles: adminRole, StepUp: true},
 	ReadAudit:    {Roles: adminRole},
 	ReadMetrics:  {Roles: []Role{RoleMetrics}},
 

@@ -79,6 +79,12 @@ func (c *Core) API(act citdesk.Action, h func(w http.ResponseWriter, r *http.Req
 			c.Problem(w, r, c.Refusal(r, act))
 			return
 		}
+		if p, _ := citdesk.PermissionFor(act); p.StepUp {
+			if err := c.RequireStepUp(r); err != nil {
+				c.Problem(w, r, err)
+				return
+			}
+		}
 		if err := h(w, r); err != nil {
 			c.Problem(w, r, err)
 		}

@@ -37,7 +37,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/me/step-up", s.API(citdesk.OwnAccount, account.stepUp))
 	mux.HandleFunc("GET /api/v1/me/sessions", s.API(citdesk.OwnAccount, account.listSessions))
 	mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", s.API(citdesk.OwnAccount, account.endSession))
-	mux.HandleFunc("GET /api/v1/users", s.API(citdesk.ManageUsers, account.listUsers))
+	mux.HandleFunc("GET /api/v1/users", s.API(citdesk.ListUsers, account.listUsers))
 	mux.HandleFunc("POST /api/v1/users", s.API(citdesk.ManageUsers, account.createUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(citdesk.ManageUsers, account.unlockUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/mfa/reset", s.API(citdesk.ManageUsers, account.resetFactors))

@@ -136,7 +136,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("GET /account", s.page(citdesk.OwnAccount, account.accountPage))
 	mux.HandleFunc("POST /account/password", s.page(citdesk.OwnAccount, account.changePassword))
 	mux.HandleFunc("POST /account/sessions/{id}/end", s.page(citdesk.OwnAccount, account.endSession))
-	mux.HandleFunc("GET /admin/users", s.page(citdesk.ManageUsers, account.usersPage))
+	mux.HandleFunc("GET /admin/users", s.page(citdesk.ListUsers, account.usersPage))
 	mux.HandleFunc("POST /admin/users/{id}/disable", s.page(citdesk.ManageUsers, account.disableUser))
 	mux.HandleFunc("POST /admin/users/{id}/enable", s.page(citdesk.ManageUsers, account.enableUser))
 	mux.HandleFunc("POST /admin/users/{id}/unlock", s.page(citdesk.ManageUsers, account.unlockUser))

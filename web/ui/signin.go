@@ -31,6 +31,24 @@ func (s *handler) page(act citdesk.Action, h func(w http.ResponseWriter, r *http
 			s.errorPage(w, r, s.Refusal(r, act))
 			return
 		}
+		if p, _ := citdesk.PermissionFor(act); p.StepUp {
+			if err := s.RequireStepUp(r); citdesk.ErrorCode(err) == citdesk.ESTEPUP {
+				// Confirm who you are, then come back to the page the
+				// form was on (a POST cannot be replayed by a redirect).
+				next := r.URL.RequestURI()
+				if r.Method != http.MethodGet {
+					next = "/"
+					if ref, perr := url.Parse(r.Referer()); perr == nil && ref.Path != "" && (ref.Host == "" || ref.Host == r.Host) {
+						next = ref.RequestURI()
+					}
+				}
+				http.Redirect(w, r, "/step-up?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return
+			} else if err != nil {
+				s.errorPage(w, r, err)
+				return
+			}
+		}
 		if err := h(w, r); err != nil {
 			s.errorPage(w, r, err)
 		}
