@@ -179,13 +179,13 @@ func PermissionFor(act Action) (Permission, bool) {
 }
 
 // MayEver reports whether a could take act on some record: the check at
-// the door, before any record is read. An operator at the command line may
-// do anything within their agency.
+// the door, before any record is read. An operator at the command line
+// (Actor.IsOperator) may do anything within their agency.
 func MayEver(a *Actor, act Action) bool {
 	if a == nil {
 		return false
 	}
-	if a.UserID == 0 && a.AgencyID != 0 {
+	if a.IsOperator() {
 		return true
 	}
 	p, ok := permissions[act]
@@ -203,7 +203,7 @@ func Can(a *Actor, act Action, o Object) bool {
 	if a == nil {
 		return false
 	}
-	if a.UserID == 0 && a.AgencyID != 0 {
+	if a.IsOperator() {
 		return true
 	}
 	p, ok := permissions[act]

@@ -33,6 +33,15 @@ func (a *Actor) IsOfficer(id int64) bool {
 	return a.OfficerID != nil && *a.OfficerID == id
 }
 
+// IsOperator reports whether a is an operator at the command line
+// (OperatorActor), who may do anything within their agency; the public
+// form's writer, also without a user, is not.
+func (a *Actor) IsOperator() bool {
+	return a.UserID == 0 && a.AgencyID != 0 && a.Username == operatorName
+}
+
+const operatorName = "operator"
+
 // ActorFor returns the actor for a signed-in user.
 func ActorFor(u *User, remote string) *Actor {
 	return &Actor{UserID: u.ID, AgencyID: u.AgencyID, Username: u.Username, Roles: u.Roles, OfficerID: u.OfficerID, Remote: remote}
@@ -41,7 +50,7 @@ func ActorFor(u *User, remote string) *Actor {
 // OperatorActor returns an actor for someone at the command line with full
 // rights over one agency.
 func OperatorActor(agencyID int64) *Actor {
-	return &Actor{AgencyID: agencyID, Username: "operator", Roles: Roles, Remote: "cli"}
+	return &Actor{AgencyID: agencyID, Username: operatorName, Roles: Roles, Remote: "cli"}
 }
 
 type actorKey struct{}

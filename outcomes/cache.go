@@ -282,7 +282,7 @@ func publicFrom(encs []Encounter, today citdesk.Date) citdesk.Date {
 
 // Report computes every measure over the actor's agency's records.
 func (s *cachedService) Report(ctx context.Context, from, to citdesk.Date) (Report, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadOutcomes)
 	if err != nil {
 		return Report{}, err
 	}
@@ -302,7 +302,7 @@ func (s *cachedService) Report(ctx context.Context, from, to citdesk.Date) (Repo
 // Dashboard computes the report, its monthly CIT split and the previous
 // period's report over one snapshot.
 func (s *cachedService) Dashboard(ctx context.Context, from, to citdesk.Date) (*Dashboard, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.ReadOutcomes)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ func (s *cachedService) Dashboard(ctx context.Context, from, to citdesk.Date) (*
 
 // Behind lists the encounters behind one figure, and records who looked.
 func (s *cachedService) Behind(ctx context.Context, from, to citdesk.Date, measure, group, month string) ([]DrillRow, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.OutcomeDrillRoles...)
+	actor, err := citdesk.Require(ctx, citdesk.DrillOutcomes)
 	if err != nil {
 		return nil, err
 	}

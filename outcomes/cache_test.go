@@ -131,8 +131,10 @@ func cacheEnc(id int64, force outcomes.ForceLevel) outcomes.Encounter {
 	return outcomes.Encounter{ID: id, Occurred: cacheNow.Add(-24 * time.Hour), Force: force, HandoverMinutes: -1}
 }
 
+// as is a signed-in user of agency with roles (UserID 0 would be an
+// operator at the command line, who may do anything).
 func as(agency int64, roles ...citdesk.Role) context.Context {
-	return citdesk.NewContextWithActor(context.Background(), &citdesk.Actor{AgencyID: agency, Username: "u", Roles: roles})
+	return citdesk.NewContextWithActor(context.Background(), &citdesk.Actor{UserID: 1, AgencyID: agency, Username: "u", Roles: roles})
 }
 
 // figure returns a measure's count and denominator.

@@ -464,7 +464,7 @@ func usePasskey(ctx context.Context, tx *Tx, userID int64, p *citdesk.Passkey) e
 
 // ResetFactors removes a user's second factors (admins only).
 func (s mfaService) ResetFactors(ctx context.Context, userID int64) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ManageUsers)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func hasRole(roles string, r citdesk.Role) bool {
 
 // CreateUser adds a user to the actor's agency. Admins (and operators) only.
 func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password string) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ManageUsers)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s userService) FindUserByID(ctx context.Context, id int64) (*citdesk.User,
 
 // ListUsers lists the actor's agency's users (admins only).
 func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ListUsers)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 // their id, username and display name: coordinators assign referrals to
 // them without the user-management rights ListUsers needs.
 func (s userService) ListLiaisons(ctx context.Context) ([]*citdesk.User, error) {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleCoordinator, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ListLiaisons)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (s userService) ChangePassword(ctx context.Context, current, password strin
 // refuses a disabled user's secret besides, so nothing they hold works
 // from the next request on.
 func (s userService) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ManageUsers)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (s userService) SetUserDisabled(ctx context.Context, userID int64, disabled
 
 // UnlockUser clears a lockout (admins only).
 func (s userService) UnlockUser(ctx context.Context, userID int64) error {
-	actor, err := citdesk.RequireRole(ctx, citdesk.RoleAdmin)
+	actor, err := citdesk.Require(ctx, citdesk.ManageUsers)
 	if err != nil {
 		return err
 	}

@@ -217,9 +217,6 @@ func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *callAPI) recommendationsAPI(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.DispatchRoles...); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

@@ -94,9 +94,6 @@ func (s *accountAPI) resetFactors(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
-		return err
-	}
 	if err := s.Svc.MFA.ResetFactors(r.Context(), id); err != nil {
 		return err
 	}

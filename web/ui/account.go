@@ -112,7 +112,7 @@ func (s *accountPages) resetPassword(w http.ResponseWriter, r *http.Request) err
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
 	return s.userAction(w, r, "Password reset; that user's sessions and tokens have ended.", func(id int64) error {
-		if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
+		if _, err := citdesk.Require(r.Context(), citdesk.ManageUsers); err != nil {
 			return err
 		}
 		if err := s.Svc.Users.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
@@ -126,9 +126,6 @@ func (s *accountPages) resetPassword(w http.ResponseWriter, r *http.Request) err
 // userAction runs an admin's change to one user and goes back to the list;
 // invalid input is shown on the list itself.
 func (s *accountPages) userAction(w http.ResponseWriter, r *http.Request, notice string, change func(id int64) error) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

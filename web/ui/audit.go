@@ -32,9 +32,6 @@ type auditRow struct {
 const auditPageSize = 100
 
 func (s *auditPages) auditPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleAdmin); err != nil {
-		return err
-	}
 	agency, err := s.AgencyOf(r.Context())
 	if err != nil {
 		return err

@@ -234,7 +234,7 @@ func (s *handler) renderFragment(w http.ResponseWriter, status int, name string,
 }
 
 func requireDispatcher(r *http.Request) error {
-	_, err := citdesk.RequireRole(r.Context(), citdesk.DispatchRoles...)
+	_, err := citdesk.Require(r.Context(), citdesk.DispatchCalls)
 	return err
 }
 

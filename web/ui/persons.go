@@ -159,9 +159,6 @@ func (s *personPages) newPlanPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
-		return err
-	}
 	p, err := s.Svc.Persons.FindPersonByID(r.Context(), id)
 	if err != nil {
 		return err
@@ -257,9 +254,6 @@ func (s *personPages) showPlan(w http.ResponseWriter, r *http.Request, status in
 func (s *personPages) editPlanPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		return err
-	}
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RoleCoordinator); err != nil {
 		return err
 	}
 	c, err := s.Svc.Plans.FindCrisisPlanByID(r.Context(), id)

@@ -135,9 +135,6 @@ type rosterView struct {
 }
 
 func (s *rosterPages) rosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
-		return err
-	}
 	return s.renderRoster(w, r, http.StatusOK, newFormState())
 }
 
@@ -176,9 +173,6 @@ func (s *rosterPages) renderRoster(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *rosterPages) createOfficerPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
-		return err
-	}
 	form := newFormState()
 	o := &citdesk.Officer{Active: true}
 	officerFromForm(r, o, &form)
@@ -219,7 +213,7 @@ func (s *rosterPages) officerPage(w http.ResponseWriter, r *http.Request) error 
 // rosterOfficer returns officer {id} for the roster pages, which only
 // officerRosterRoles may open.
 func (s *rosterPages) rosterOfficer(r *http.Request) (*citdesk.Officer, error) {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
+	if _, err := citdesk.Require(r.Context(), citdesk.ManageRoster); err != nil {
 		return nil, err
 	}
 	id, err := web.PathID(r, "id")
@@ -372,9 +366,6 @@ func heatClass(share float64) string {
 }
 
 func (s *rosterPages) coveragePage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.MeasureRoles...); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	v := coverageView{Form: newFormState()}
 	for h := range 24 {
@@ -416,17 +407,11 @@ type importView struct {
 }
 
 func (s *rosterPages) importPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
-		return err
-	}
 	s.render(w, r, http.StatusOK, "roster_import", "Import roster", importView{})
 	return nil
 }
 
 func (s *rosterPages) importRosterPage(w http.ResponseWriter, r *http.Request) error {
-	if _, err := citdesk.RequireRole(r.Context(), citdesk.RosterRoles...); err != nil {
-		return err
-	}
 	fail := func(err error) error {
 		if code := citdesk.ErrorCode(err); code == citdesk.EINTERNAL {
 			return err
