@@ -65,7 +65,12 @@ func TestBrowserDispatch(t *testing.T) {
 	}
 	screenshot(t, board, "recommendation")
 
-	// Send the first officer.
+	// Send the first officer, once htmx has taken over the panel's forms
+	// (it does so just after the swap settles; a click before that is a
+	// plain form post, which reloads the page).
+	if err := chromedp.Do(board, waitJS(`document.querySelector("#board-panel ol.recs > li.rec:first-child form.assign")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`)); err != nil {
+		t.Fatalf("htmx did not take over the panel: %v", err)
+	}
 	if err := chromedp.Do(board, chromedp.Click(chromedp.CSS(`#board-panel ol.recs > li.rec:first-child form.assign button`)),
 		waitJS(`document.querySelector("#board-panel .assignments")?.textContent.includes("Test near")`),
 		waitJS(`document.querySelector("#board-calls .call-units")?.textContent.includes("Test near")`),
