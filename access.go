@@ -12,6 +12,7 @@ type Action string
 const (
 	// Accounts and the audit trail.
 	OwnAccount   Action = "account.own"    // one's own account: password, sessions, tokens
+	OwnFactors   Action = "factors.own"    // add or replace one's own second factors
 	ListUsers    Action = "users.list"     // the agency's users
 	ManageUsers  Action = "users.manage"   // create, unlock, disable, enable, reset users and their factors
 	ListLiaisons Action = "users.liaisons" // the liaisons a referral can be assigned to
@@ -107,7 +108,10 @@ var (
 
 // permissions is the permission table.
 var permissions = map[Action]Permission{
-	OwnAccount:   {Roles: signedIn},
+	OwnAccount: {Roles: signedIn},
+	// Whoever holds a session for a moment (an unattended screen) must not
+	// swap in a factor of their own: password and factor again first.
+	OwnFactors:   {Roles: signedIn, StepUp: true},
 	ListUsers:    {Roles: adminRole},
 	ManageUsers:  {Roles: adminRole, StepUp: true},
 	ListLiaisons: {Roles: []Role{RoleCoordinator, RoleAdmin}},

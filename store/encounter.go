@@ -735,9 +735,8 @@ func (s encounterService) ListEncounterVersions(ctx context.Context, id int64) (
 		if out, err = tx.encounterVersions(ctx, actor.AgencyID, id); err != nil {
 			return err
 		}
-		if len(out) == 0 {
-			return nil
-		}
+		// Audited even when there is none: the answer "never corrected"
+		// is itself read from the report.
 		return tx.audit(ctx, actor, "encounter.versions", "encounter", id, "")
 	})
 	return out, err
@@ -750,7 +749,7 @@ func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*ci
 		return nil, err
 	}
 	var out []*citdesk.ReviewEvent
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		e, err := tx.findEncounter(ctx, actor.AgencyID, id, false)
 		if err != nil {
 			return err
@@ -760,8 +759,11 @@ func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*ci
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		out, err = tx.reviewEvents(ctx, actor.AgencyID, id)
-		return err
+		if out, err = tx.reviewEvents(ctx, actor.AgencyID, id); err != nil {
+			return err
+		}
+		// The review comments are part of the report: their read is one.
+		return tx.audit(ctx, actor, "encounter.reviews", "encounter", id, "")
 	})
 	return out, err
 }

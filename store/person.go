@@ -233,6 +233,18 @@ func (s personService) PersonFile(ctx context.Context, id int64) (*citdesk.Perso
 				return err
 			}
 		}
+		// The file shows each contact's report and each referral in part:
+		// one event on each, as a list read would leave.
+		read := newAuditRead(actor, "person.file")
+		for _, c := range f.Contacts {
+			read.record("encounter", c.EncounterID, "")
+		}
+		for _, r := range f.Referrals {
+			read.record("referral", r.ID, "")
+		}
+		if err := read.write(ctx, tx); err != nil {
+			return err
+		}
 		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
 		if err != nil {
 			return err

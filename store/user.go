@@ -383,9 +383,12 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		checkPassword(password, dummyHash())
-		_ = s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := s.db.writeTx(ctx, func(tx *Tx) error {
 			return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "anonymous", Remote: remote, Action: "signin", ObjectType: "user", Outcome: citdesk.OutcomeFailure, Detail: "unknown username"})
-		})
+		}); err != nil {
+			// A refusal that cannot be recorded is not answered as usual.
+			return nil, nil, "", fmt.Errorf("audit a refused sign-in: %w", err)
+		}
 		return nil, nil, "", errBadCredentials
 	} else if err != nil {
 		return nil, nil, "", fmt.Errorf("find user: %w", err)

@@ -219,6 +219,11 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			u, sess, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
+			if err == nil && sess.Kind != citdesk.SessionToken {
+				// A browser session's secret is not a token: its cookie
+				// is HttpOnly, so one sent as a bearer token was taken.
+				err = citdesk.Errorf(citdesk.EUNAUTHORIZED, "That is not an API token.")
+			}
 			if err != nil {
 				if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
@@ -231,6 +236,12 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 			ctx = withAgency(ctx, sess.Agency)
 		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
 			u, sess, err := c.Svc.Users.FindSession(ctx, cookie.Value)
+			if err == nil && sess.Kind != citdesk.SessionCookie {
+				// A token put in the cookie would open the pages, which
+				// take browser sessions only (their own lifetime, one per
+				// user, a second factor at sign-in).
+				err = citdesk.Errorf(citdesk.EUNAUTHORIZED, "That is not a browser session.")
+			}
 			if err == nil {
 				ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
 				ctx = withCredential(ctx, Credential{Secret: cookie.Value, Kind: citdesk.SessionCookie})

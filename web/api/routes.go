@@ -16,8 +16,10 @@ type handler struct {
 }
 
 // Routes registers the whole JSON API under /api/v1, resource by resource.
-// Handlers behind s.API need a session or a bearer token and answer errors
-// as problem+json; each checks the roles its resource allows.
+// Each route names its action in the permission table (access.go):
+// s.API answers 401 without a session or token and 403 to whoever may
+// never take the action, before the handler reads anything; the store
+// decides record by record. Errors are problem+json.
 func Routes(mux web.Mux, c *web.Core) {
 	s := &handler{Core: c}
 	account, call, officer := &accountAPI{s}, &callAPI{s}, &officerAPI{s}
@@ -32,8 +34,8 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/me", s.API(citdesk.OwnAccount, account.me))
 	mux.HandleFunc("POST /api/v1/me/password", s.API(citdesk.OwnAccount, account.changePassword))
 	mux.HandleFunc("GET /api/v1/me/mfa", s.API(citdesk.OwnAccount, account.mfaStatus))
-	mux.HandleFunc("POST /api/v1/me/mfa/totp", s.API(citdesk.OwnAccount, account.beginTOTP))
-	mux.HandleFunc("POST /api/v1/me/mfa/totp/confirm", s.API(citdesk.OwnAccount, account.confirmTOTP))
+	mux.HandleFunc("POST /api/v1/me/mfa/totp", s.API(citdesk.OwnFactors, account.beginTOTP))
+	mux.HandleFunc("POST /api/v1/me/mfa/totp/confirm", s.API(citdesk.OwnFactors, account.confirmTOTP))
 	mux.HandleFunc("POST /api/v1/me/step-up", s.API(citdesk.OwnAccount, account.stepUp))
 	mux.HandleFunc("GET /api/v1/me/sessions", s.API(citdesk.OwnAccount, account.listSessions))
 	mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", s.API(citdesk.OwnAccount, account.endSession))

@@ -3,10 +3,13 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"citdesk"
 	"citdesk/store/storetest"
+	"citdesk/web"
 )
 
 // TestOfficerCannotForgeAccess replays the review's findings over HTTP:
@@ -60,5 +63,40 @@ func TestOfficerCannotForgeAccess(t *testing.T) {
 		r.call(t, "analyst", "GET", "/api/v1/encounters", nil, http.StatusForbidden)
 		r.call(t, "analyst", "GET", "/api/v1/officers", nil, http.StatusForbidden)
 		r.call(t, "analyst", "GET", "/api/v1/outcomes", nil, http.StatusOK)
+	})
+}
+
+// TestTokenIsNotACookie shows that a bearer token put in the session
+// cookie opens no page, and that a browser session's secret is not a
+// token: each credential works only where it was issued for.
+func TestTokenIsNotACookie(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		e := newEnv(t, eng, web.Config{})
+		e.user("admin", citdesk.RoleAdmin)
+		tok := e.token("admin")
+		req, _ := http.NewRequest("GET", e.Server.URL+"/admin/users", nil)
+		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+		res := e.browser().send(req)
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Errorf("a token in the cookie: %d %q, want sent to sign in", res.StatusCode, res.Header.Get("Location"))
+		}
+		b := e.browser()
+		b.login("admin")
+		u, _ := url.Parse(e.Server.URL)
+		var secret string
+		for _, c := range b.client.Jar.Cookies(u) {
+			if c.Name == web.SessionCookie {
+				secret = c.Value
+			}
+		}
+		if secret == "" {
+			t.Fatal("no session cookie after sign-in")
+		}
+		if res := e.do("GET", "/api/v1/me", secret, nil); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a browser session's secret as a bearer token: %d, want 401", res.StatusCode)
+		}
+		if res := e.do("GET", "/api/v1/me", tok, nil); res.StatusCode != http.StatusOK {
+			t.Errorf("the token itself: %d", res.StatusCode)
+		}
 	})
 }

@@ -42,6 +42,11 @@ func TestStepUpAtTheDoor(t *testing.T) {
 		if u, err := e.DB.UserService().FindUserByID(e.Op, target.ID); err != nil || u.Disabled {
 			t.Fatalf("the user was disabled without a step-up: %+v %v", u, err)
 		}
+		// Nor may whoever holds the session for a moment swap in a second
+		// factor of their own.
+		if res := e.do("POST", "/api/v1/me/mfa/totp", tok, map[string]any{}); res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, `"step_up_required"`) {
+			t.Errorf("replace the authenticator without step-up: %d %s", res.StatusCode, res.Body)
+		}
 		// Listing users is not sensitive: no step-up.
 		if res := e.do("GET", "/api/v1/users", tok, nil); res.StatusCode != http.StatusOK {
 			t.Errorf("list users: %d", res.StatusCode)

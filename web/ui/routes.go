@@ -18,9 +18,10 @@ type handler struct {
 }
 
 // Routes parses the templates (a missing or broken one fails here, at
-// start-up) and registers every page, screen by screen. Pages behind
-// s.page need a signed-in session and show an error page on failure; each
-// handler checks the roles its screen is for.
+// start-up) and registers every page, screen by screen. Each route names
+// its action in the permission table (access.go): s.page sends the
+// anonymous to sign in and refuses whoever may never take the action
+// before the handler reads anything; the store decides record by record.
 func Routes(mux web.Mux, c *web.Core) error {
 	s := &handler{Core: c}
 	var err error
@@ -46,10 +47,10 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /login/mfa/passkey/begin", mfa.passkeySignInBegin)
 	mux.HandleFunc("POST /login/mfa/passkey/finish", mfa.passkeySignInFinish)
 	mux.HandleFunc("GET /account/security", s.page(citdesk.OwnAccount, mfa.securityPage))
-	mux.HandleFunc("POST /account/security/totp", s.page(citdesk.OwnAccount, mfa.beginTOTP))
-	mux.HandleFunc("POST /account/security/totp/confirm", s.page(citdesk.OwnAccount, mfa.confirmTOTP))
-	mux.HandleFunc("POST /account/security/passkeys/begin", s.page(citdesk.OwnAccount, mfa.passkeyRegisterBegin))
-	mux.HandleFunc("POST /account/security/passkeys/finish", s.page(citdesk.OwnAccount, mfa.passkeyRegisterFinish))
+	mux.HandleFunc("POST /account/security/totp", s.page(citdesk.OwnFactors, mfa.beginTOTP))
+	mux.HandleFunc("POST /account/security/totp/confirm", s.page(citdesk.OwnFactors, mfa.confirmTOTP))
+	mux.HandleFunc("POST /account/security/passkeys/begin", s.page(citdesk.OwnFactors, mfa.passkeyRegisterBegin))
+	mux.HandleFunc("POST /account/security/passkeys/finish", s.page(citdesk.OwnFactors, mfa.passkeyRegisterFinish))
 	mux.HandleFunc("GET /step-up", s.page(citdesk.OwnAccount, mfa.stepUpPage))
 	mux.HandleFunc("POST /step-up", s.page(citdesk.OwnAccount, mfa.stepUp))
 
