@@ -563,4 +563,24 @@ type CallService interface {
 	// current, moving the officer's duty status and the call's status with
 	// it.
 	MoveAssignment(ctx context.Context, id int64, version int64, status AssignmentStatus) (*Assignment, error)
+	// ReportsDue lists the signed-in officer's cleared assignments whose
+	// contact report is not filed yet (ReportFiled), most recently cleared
+	// first; none for a user who is not an officer.
+	ReportsDue(ctx context.Context) ([]*ReportDue, error)
 }
+
+// ReportDue is a cleared assignment whose contact report is not filed
+// yet: it stays on the officer's My shift page until it is.
+type ReportDue struct {
+	AssignmentID int64     `json:"assignment_id"`
+	CallID       int64     `json:"call_id"`
+	Nature       string    `json:"nature"`
+	ClearedAt    time.Time `json:"cleared_at"`
+	// EncounterID and ReportStatus are the report begun for it, if any.
+	EncounterID  *int64          `json:"encounter_id"`
+	ReportStatus EncounterStatus `json:"report_status,omitempty"`
+}
+
+// ReportFiled reports whether a report at status s is filed: submitted for
+// review or approved. A draft, or one returned for changes, is still due.
+func ReportFiled(s EncounterStatus) bool { return s == EncounterSubmitted || s == EncounterApproved }

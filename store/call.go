@@ -651,3 +651,52 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 	}
 	return a, nil
 }
+
+// ReportsDue lists the signed-in officer's cleared assignments whose report
+// is not filed (citdesk.ReportFiled), most recently cleared first, at most
+// 100. It reads no person-level data, so nothing is audited.
+func (s callService) ReportsDue(ctx context.Context) ([]*citdesk.ReportDue, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ReadOwnShift)
+	if err != nil {
+		return nil, err
+	}
+	due := []*citdesk.ReportDue{}
+	if actor.OfficerID == nil {
+		return due, nil
+	}
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT a.id, a.call_id, c.nature, a.cleared_at, e.id, e.status
+			FROM assignments a JOIN calls c ON c.agency_id = a.agency_id AND c.id = a.call_id
+			LEFT JOIN encounters e ON e.agency_id = a.agency_id AND e.assignment_id = a.id
+			WHERE a.agency_id = ? AND a.officer_id = ? AND a.cleared_at IS NOT NULL AND (e.id IS NULL OR e.status NOT IN (?, ?))
+			ORDER BY a.cleared_at DESC, a.id DESC LIMIT 100`, actor.AgencyID, *actor.OfficerID, string(citdesk.EncounterSubmitted), string(citdesk.EncounterApproved))
+		if err != nil {
+			return fmt.Errorf("reports due: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d citdesk.ReportDue
+			var cleared int64
+			var encID sql.NullInt64
+			var status sql.NullString
+			if err := rows.Scan(&d.AssignmentID, &d.CallID, &d.Nature, &cleared, &encID, &status); err != nil {
+				return err
+			}
+			d.ReportStatus = citdesk.EncounterStatus(status.String)
+			if citdesk.ReportFiled(d.ReportStatus) { // the query's filter, by the rule's own words
+				continue
+			}
+			d.ClearedAt = fromMicros(cleared)
+			if encID.Valid {
+				id := encID.Int64
+				d.EncounterID = &id
+			}
+			due = append(due, &d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return due, nil
+}

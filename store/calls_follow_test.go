@@ -171,3 +171,57 @@ func TestMigration0010KeepsCalls(t *testing.T) {
 		t.Fatal("foreign keys broken after the rebuild")
 	}
 }
+
+// TestReportsDue: a cleared assignment stays due until its report is
+// filed (submitted); a draft or a returned report is still due (issue 15,
+// finding 1).
+func TestReportsDue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		r := newReportEnv(t, eng)
+		officerID := *r.officerUser.OfficerID
+		must(t, r.db.OfficerService().SetStatus(r.officer, &citdesk.StatusChange{OfficerID: officerID, Status: citdesk.StatusAvailable}))
+		calls := r.db.CallService()
+		due := func(ctx context.Context) []*citdesk.ReportDue {
+			t.Helper()
+			d, err := calls.ReportsDue(ctx)
+			must(t, err)
+			return d
+		}
+		call := &citdesk.Call{Nature: "Suicide threat", Address: "77 Main St"}
+		must(t, calls.CreateCall(r.dispatch, call))
+		a := &citdesk.Assignment{CallID: call.ID, OfficerID: officerID}
+		must(t, calls.CreateAssignment(r.dispatch, a))
+		a, err := calls.MoveAssignment(r.officer, a.ID, a.Version, citdesk.AssignOnScene)
+		must(t, err)
+		if d := due(r.officer); len(d) != 0 {
+			t.Fatalf("due while still on scene: %+v", d)
+		}
+		r.clock.Advance(30 * time.Minute)
+		_, err = calls.MoveAssignment(r.officer, a.ID, a.Version, citdesk.AssignCleared)
+		must(t, err)
+		d := due(r.officer)
+		if len(d) != 1 || d[0].AssignmentID != a.ID || d[0].CallID != call.ID || d[0].Nature != "Suicide threat" || d[0].EncounterID != nil || !d[0].ClearedAt.Equal(r.clock.Now()) {
+			t.Fatalf("due after clearing: %+v", d)
+		}
+		if d := due(r.other); len(d) != 0 {
+			t.Fatalf("another officer sees %+v", d)
+		}
+		if d := due(r.dispatch); len(d) != 0 {
+			t.Fatalf("a dispatcher (no officer) sees %+v", d)
+		}
+
+		e := &citdesk.Encounter{AssignmentID: &a.ID}
+		must(t, r.encounters.StartEncounter(r.officer, e))
+		if d := due(r.officer); len(d) != 1 || d[0].EncounterID == nil || *d[0].EncounterID != e.ID || d[0].ReportStatus != citdesk.EncounterDraft {
+			t.Fatalf("due with a draft: %+v", d)
+		}
+		complete(e)
+		must(t, r.encounters.UpdateEncounter(r.officer, e))
+		if _, err := r.encounters.SubmitEncounter(r.officer, e.ID, e.Version); err != nil {
+			t.Fatal(err)
+		}
+		if d := due(r.officer); len(d) != 0 {
+			t.Fatalf("due after submitting: %+v", d)
+		}
+	})
+}

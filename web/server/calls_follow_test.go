@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"citdesk/store/storetest"
@@ -39,6 +40,22 @@ func TestCallsFollowAssignmentsAPI(t *testing.T) {
 			res.JSON(t, &list)
 			if len(list.Calls) != 1 || list.Calls[0].ID != c.ID {
 				t.Fatalf("calls waiting to be closed: %+v", list.Calls)
+			}
+			// The report is due on the officer's side (finding 1).
+			var me struct {
+				ReportsDue []struct {
+					AssignmentID int64  `json:"assignment_id"`
+					CallID       int64  `json:"call_id"`
+					EncounterID  *int64 `json:"encounter_id"`
+				} `json:"reports_due"`
+			}
+			d.as(t, "near", "GET", "/me", "/api/v1/me", nil).JSON(t, &me)
+			if len(me.ReportsDue) != 1 || me.ReportsDue[0].AssignmentID != a.ID || me.ReportsDue[0].CallID != c.ID || me.ReportsDue[0].EncounterID != nil {
+				t.Fatalf("reports due: %+v", me.ReportsDue)
+			}
+			res = d.as(t, "disp", "GET", "/me", "/api/v1/me", nil)
+			if !strings.Contains(res.Body, `"reports_due":[]`) {
+				t.Fatalf("a dispatcher's reports due: %s", res.Body)
 			}
 			// A CIT officer reached it: closed without a reason.
 			res = d.as(t, "disp", "PATCH", "/calls/{id}", cpath, map[string]any{"status": "closed"}, "If-Match", cur.Header.Get("ETag"))
