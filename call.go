@@ -81,6 +81,11 @@ func (s CallStatus) Open() bool {
 	return s == CallPending || s == CallDispatched || s == CallOnScene || s == CallCleared
 }
 
+// Settled reports whether a call at s is done with its officers (cleared
+// or closed), so whether a CIT officer was sent and reached it is known:
+// the outcome figures count such calls.
+func (s CallStatus) Settled() bool { return s == CallCleared || s == CallClosed }
+
 // AfterMove returns the status a call at s takes when one of its
 // assignments moves to moved (AssignDispatched for a new one), given how
 // many of its assignments are still active afterwards and whether any of

@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"citdesk"
+	"citdesk/outcomes"
 	"citdesk/store/storetest"
 )
 
@@ -223,5 +225,81 @@ func TestReportsDue(t *testing.T) {
 		if d := due(r.officer); len(d) != 0 {
 			t.Fatalf("due after submitting: %+v", d)
 		}
+	})
+}
+
+// TestCITMeasuresCountCalls reproduces issue 15, finding 2: a
+// CIT-requested call closed with nobody sent counts as a call that got no
+// CIT officer, with its reason, although no report exists; a report on a
+// call does not count the call twice; and the outcome cache follows calls
+// as they are closed, or sent an officer again after clearing.
+func TestCITMeasuresCountCalls(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		w := newDispatchWorld(t, e)
+		svc := w.db.OutcomeService()
+		_, analyst := storetest.User(t, w.db, w.op, "analyst", citdesk.RoleAnalyst)
+		report := func() outcomes.Report {
+			t.Helper()
+			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep
+		}
+		closeCall := func(id int64, reason string) {
+			t.Helper()
+			c := w.findCall(t, id)
+			c.Status, c.NoCITReason = citdesk.CallClosed, reason
+			if err := w.calls.UpdateCall(w.disp, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cellIs(t, report(), "cit_requested", 0, 0)
+
+		// Nobody was sent; no report exists.
+		nobody := w.call(t, "Suicide threat", true)
+		closeCall(nobody.ID, citdesk.NoCITNoneAvailable)
+		rep := report()
+		cellIs(t, rep, "cit_requested", 1, 1)
+		cellIs(t, rep, "cit_dispatched", 0, 1)
+		cellIs(t, rep, "cit_on_scene", 0, 1)
+		if s := rep.Measures["cit_dispatched"].Sentence; !strings.Contains(s, "0 of 1 CIT-requested calls got a CIT officer dispatched") {
+			t.Errorf("sentence %q", s)
+		}
+		if got := rep.NoCITReasons; len(got) != 1 || got[0].Reason != citdesk.NoCITReasonLabel(citdesk.NoCITNoneAvailable) || got[0].Count != 1 {
+			t.Errorf("no-CIT reasons %+v", got)
+		}
+
+		// A CIT officer goes to the next call and files a report on it:
+		// the call counts once.
+		ou, officer := storetest.User(t, w.db, w.op, "ofc", citdesk.RoleOfficer)
+		w.onDuty(t, *ou.OfficerID, true)
+		sent := w.call(t, "Psychosis", true)
+		a := &citdesk.Assignment{CallID: sent.ID, OfficerID: *ou.OfficerID}
+		must(t, w.calls.CreateAssignment(w.disp, a))
+		a, err := w.calls.MoveAssignment(officer, a.ID, a.Version, citdesk.AssignOnScene)
+		must(t, err)
+		_, err = w.calls.MoveAssignment(officer, a.ID, a.Version, citdesk.AssignCleared)
+		must(t, err)
+		enc := &citdesk.Encounter{AssignmentID: &a.ID}
+		must(t, w.db.EncounterService().StartEncounter(officer, enc))
+		complete(enc)
+		must(t, w.db.EncounterService().UpdateEncounter(officer, enc))
+		_, err = w.db.EncounterService().SubmitEncounter(officer, enc.ID, enc.Version)
+		must(t, err)
+		rep = report()
+		cellIs(t, rep, "encounters", 1, 0)
+		cellIs(t, rep, "cit_requested", 2, 2)
+		cellIs(t, rep, "cit_dispatched", 1, 2)
+		cellIs(t, rep, "cit_on_scene", 1, 2)
+
+		// Sent again after clearing, the call is not settled and leaves the
+		// count until its officer clears again.
+		b := &citdesk.Assignment{CallID: sent.ID, OfficerID: *ou.OfficerID}
+		must(t, w.calls.CreateAssignment(w.disp, b))
+		cellIs(t, report(), "cit_requested", 1, 1)
+		_, err = w.calls.MoveAssignment(officer, b.ID, b.Version, citdesk.AssignCleared)
+		must(t, err)
+		cellIs(t, report(), "cit_dispatched", 1, 2)
 	})
 }
