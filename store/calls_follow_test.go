@@ -38,7 +38,7 @@ func TestCallFollowsItsOfficers(t *testing.T) {
 			return moved
 		}
 		a1 = move(a1, citdesk.AssignOnScene, citdesk.CallOnScene)
-		a1 = move(a1, citdesk.AssignCleared, citdesk.CallOnScene) // one officer is still on it
+		move(a1, citdesk.AssignCleared, citdesk.CallOnScene) // one officer is still on it
 		move(a2, citdesk.AssignCleared, citdesk.CallCleared)
 
 		open, err := w.calls.ListCalls(w.disp, citdesk.CallFilter{Open: true})
