@@ -57,20 +57,67 @@ const (
 	CallPending    CallStatus = "pending"
 	CallDispatched CallStatus = "dispatched"
 	CallOnScene    CallStatus = "on_scene"
-	CallClosed     CallStatus = "closed"
+	// CallCleared is a call whose every officer has cleared after someone
+	// reached the scene: it waits for the dispatcher to close it.
+	CallCleared CallStatus = "cleared"
+	CallClosed  CallStatus = "closed"
 )
+
+// CallStatuses lists the statuses in the order a call moves through them.
+var CallStatuses = []CallStatus{CallPending, CallDispatched, CallOnScene, CallCleared, CallClosed}
 
 // Valid reports whether s is a known call status.
 func (s CallStatus) Valid() bool {
 	switch s {
-	case CallPending, CallDispatched, CallOnScene, CallClosed:
+	case CallPending, CallDispatched, CallOnScene, CallCleared, CallClosed:
 		return true
 	}
 	return false
 }
 
-// Open reports whether a call with status s still needs the dispatcher.
-func (s CallStatus) Open() bool { return s == CallPending || s == CallDispatched || s == CallOnScene }
+// Open reports whether a call with status s still needs the dispatcher; a
+// cleared call does, to be closed.
+func (s CallStatus) Open() bool {
+	return s == CallPending || s == CallDispatched || s == CallOnScene || s == CallCleared
+}
+
+// Settled reports whether a call at s is done with its officers (cleared
+// or closed), so whether a CIT officer was sent and reached it is known:
+// the outcome figures count such calls.
+func (s CallStatus) Settled() bool { return s == CallCleared || s == CallClosed }
+
+// AfterMove returns the status a call at s takes when one of its
+// assignments moves to moved (AssignDispatched for a new one), given how
+// many of its assignments are still active afterwards and whether any of
+// its officers ever reached the scene. The call follows its officers:
+// the first arrival puts it on scene; the last officer to clear leaves it
+// cleared, waiting to be closed, or waiting again (pending) when nobody
+// reached it; a new officer sent to a pending or cleared call makes it
+// dispatched. A closed call never moves.
+func (s CallStatus) AfterMove(moved AssignmentStatus, active int, reached bool) CallStatus {
+	if s == CallClosed {
+		return s
+	}
+	switch moved {
+	case AssignDispatched:
+		if s == CallPending || s == CallCleared {
+			return CallDispatched
+		}
+	case AssignOnScene:
+		if s == CallPending || s == CallDispatched || s == CallCleared {
+			return CallOnScene
+		}
+	case AssignCleared:
+		switch {
+		case active > 0:
+		case reached:
+			return CallCleared
+		default:
+			return CallPending
+		}
+	}
+	return s
+}
 
 // Label returns the status in words.
 func (s CallStatus) Label() string {
@@ -81,6 +128,8 @@ func (s CallStatus) Label() string {
 		return "Dispatched"
 	case CallOnScene:
 		return "On scene"
+	case CallCleared:
+		return "Cleared, to close"
 	case CallClosed:
 		return "Closed"
 	}
@@ -168,11 +217,16 @@ type Call struct {
 	Status             CallStatus `json:"status"`
 	// MentalHealth is set when the call is judged a mental-health call,
 	// usually at close; null until someone says.
-	MentalHealth *bool      `json:"mental_health"`
-	ClosedAt     *time.Time `json:"closed_at"`
-	CreatedBy    int64      `json:"created_by"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	Version      int64      `json:"version"`
+	MentalHealth *bool `json:"mental_health"`
+	// NoCITReason and NoCITText say, when a CIT-requested call is closed
+	// without a CIT officer having reached it, why none did; empty
+	// otherwise (see PrepareClose).
+	NoCITReason string     `json:"no_cit_reason,omitempty"`
+	NoCITText   string     `json:"no_cit_text,omitempty"`
+	ClosedAt    *time.Time `json:"closed_at"`
+	CreatedBy   int64      `json:"created_by"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Version     int64      `json:"version"`
 }
 
 // Text field limits, in characters.
@@ -392,6 +446,55 @@ func ValidateNoCITReason(reason, text string) error {
 	return nil
 }
 
+// CITReached reports whether a CIT-certified officer (at dispatch) reached
+// the scene of the call the assignments belong to.
+func CITReached(assignments []*Assignment) bool {
+	for _, a := range assignments {
+		if a.CITCertified && a.OnSceneAt != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// PrepareClose checks that call c, with its assignments, may be closed
+// and settles its no-CIT reason: no officer may still be on it
+// (ECONFLICT); a CIT-requested call that no CIT officer reached needs the
+// reason none did, taken from the request or else from the reason given
+// when a non-CIT officer was sent (EINVALID naming no_cit_reason when
+// there is none). A call that needs no reason keeps none.
+func PrepareClose(c *Call, assignments []*Assignment) error {
+	active := 0
+	for _, a := range assignments {
+		if a.Status.Active() {
+			active++
+		}
+	}
+	if active > 0 {
+		return Errorf(ECONFLICT, "%d officer(s) are still on this call; clear them before closing it.", active)
+	}
+	c.NoCITReason, c.NoCITText = strings.TrimSpace(c.NoCITReason), strings.TrimSpace(c.NoCITText)
+	if !c.CITRequested || CITReached(assignments) {
+		c.NoCITReason, c.NoCITText = "", ""
+		return nil
+	}
+	if c.NoCITReason == "" {
+		for _, a := range assignments {
+			if a.NoCITReason != "" {
+				c.NoCITReason, c.NoCITText = a.NoCITReason, a.NoCITText
+				break
+			}
+		}
+	}
+	if c.NoCITReason == "" {
+		return FieldErrorf("no_cit_reason", "The caller asked for a CIT officer and none reached this call: say why before closing it.")
+	}
+	if c.NoCITReason != NoCITOther {
+		c.NoCITText = ""
+	}
+	return ValidateNoCITReason(c.NoCITReason, c.NoCITText)
+}
+
 // Assignment is an officer sent to a call.
 type Assignment struct {
 	ID          int64            `json:"id"`
@@ -420,7 +523,7 @@ type Assignment struct {
 
 // CallFilter selects calls.
 type CallFilter struct {
-	Open   bool // pending, dispatched or on scene
+	Open   bool // pending, dispatched, on scene or cleared
 	Status CallStatus
 	Limit  int // at most 1000; 200 when zero
 }
@@ -449,7 +552,8 @@ type CallService interface {
 	ListCalls(ctx context.Context, f CallFilter) ([]*Call, error)
 	// UpdateCall saves c when c.Version is current (EPRECONDITION
 	// otherwise). Status may only move to closed, which needs every
-	// officer cleared first.
+	// officer cleared first and, on a CIT-requested call no CIT officer
+	// reached, the no-CIT reason (PrepareClose).
 	UpdateCall(ctx context.Context, c *Call) error
 
 	// CreateAssignment sends an officer to a call; ECONFLICT when the
@@ -464,4 +568,24 @@ type CallService interface {
 	// current, moving the officer's duty status and the call's status with
 	// it.
 	MoveAssignment(ctx context.Context, id int64, version int64, status AssignmentStatus) (*Assignment, error)
+	// ReportsDue lists the signed-in officer's cleared assignments whose
+	// contact report is not filed yet (ReportFiled), most recently cleared
+	// first; none for a user who is not an officer.
+	ReportsDue(ctx context.Context) ([]*ReportDue, error)
 }
+
+// ReportDue is a cleared assignment whose contact report is not filed
+// yet: it stays on the officer's My shift page until it is.
+type ReportDue struct {
+	AssignmentID int64     `json:"assignment_id"`
+	CallID       int64     `json:"call_id"`
+	Nature       string    `json:"nature"`
+	ClearedAt    time.Time `json:"cleared_at"`
+	// EncounterID and ReportStatus are the report begun for it, if any.
+	EncounterID  *int64          `json:"encounter_id"`
+	ReportStatus EncounterStatus `json:"report_status,omitempty"`
+}
+
+// ReportFiled reports whether a report at status s is filed: submitted for
+// review or approved. A draft, or one returned for changes, is still due.
+func ReportFiled(s EncounterStatus) bool { return s == EncounterSubmitted || s == EncounterApproved }

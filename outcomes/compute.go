@@ -420,6 +420,29 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 	return rep
 }
 
+// countCIT adds e to the CIT measures of row r and its no-CIT reason, if
+// any, to reasons: the part of the pass a call record (Encounter.CallOnly)
+// takes part in.
+func countCIT(r *[numEncounterMeasures]pair, e *Encounter, reasons map[string]int) {
+	if e.CITRequested != Unknown {
+		r[mCITRequested].den++
+		r[mCITRequested].num += b32(e.CITRequested == Yes)
+	}
+	if e.CITRequested == Yes {
+		if e.CITDispatched != Unknown {
+			r[mCITDispatched].den++
+			r[mCITDispatched].num += b32(e.CITDispatched == Yes)
+		}
+		if e.CITArrived != Unknown {
+			r[mCITOnScene].den++
+			r[mCITOnScene].num += b32(e.CITArrived == Yes)
+		}
+		if e.CITDispatched == No {
+			reasons[e.NoCITReason]++
+		}
+	}
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -447,6 +470,10 @@ func (c *computation) pass(encs []Encounter) *partial {
 			continue
 		}
 		r := (*[numEncounterMeasures]pair)(t.row(pn, citColumn(e.OfficerCIT)))
+		if e.CallOnly {
+			countCIT(r, e, reasons)
+			continue
+		}
 
 		r[mEncounters].num++
 		if e.Force != ForceUnknown {
@@ -487,23 +514,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 			r[mCITOfficer].den++
 			r[mCITOfficer].num += b32(e.OfficerCIT == Yes)
 		}
-		if e.CITRequested != Unknown {
-			r[mCITRequested].den++
-			r[mCITRequested].num += b32(e.CITRequested == Yes)
-		}
-		if e.CITRequested == Yes {
-			if e.CITDispatched != Unknown {
-				r[mCITDispatched].den++
-				r[mCITDispatched].num += b32(e.CITDispatched == Yes)
-			}
-			if e.CITArrived != Unknown {
-				r[mCITOnScene].den++
-				r[mCITOnScene].num += b32(e.CITArrived == Yes)
-			}
-			if e.CITDispatched == No {
-				reasons[e.NoCITReason]++
-			}
-		}
+		countCIT(r, e, reasons)
 		r[mOnlineRequests].den++
 		r[mOnlineRequests].num += b32(e.OnlineRequest)
 

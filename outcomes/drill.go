@@ -71,6 +71,9 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 	rows = []DrillRow{}
 	for i := range encs {
 		e := &encs[i]
+		if e.CallOnly {
+			continue // a call, not a report
+		}
 		var date string
 		if u := e.Occurred.Unix(); !e.Occurred.IsZero() && u >= minSupported && u < maxSupported {
 			date = e.Occurred.In(loc).Format(time.DateOnly)

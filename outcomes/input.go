@@ -188,6 +188,16 @@ type Encounter struct {
 
 	OnlineRequest     bool // the call came from the public online request form
 	ReferralConnected bool // a referral from this encounter was connected to care
+
+	// CallOnly marks a record that is one of citdesk's own calls, not a
+	// report: it counts in the CIT measures (cit_requested, cit_dispatched,
+	// cit_on_scene) and the no-CIT reasons only, dated by Occurred (when the
+	// call came in), so a call nobody was sent to counts whether or not a
+	// report exists. Reports on such calls then leave their CIT fields
+	// unknown, so no call counts twice; imported history, which has no
+	// calls of citdesk's own, keeps counting from its reports. A drill-down
+	// lists reports, so it leaves call records out.
+	CallOnly bool
 }
 
 // Survey is a satisfaction survey of the person or family when a referral

@@ -18,7 +18,7 @@ func (db *DB) CallService() citdesk.CallService { return callService{db} }
 type callService struct{ db *DB }
 
 const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
-	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, updated_at, version`
+	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, no_cit_reason, no_cit_text, closed_at, created_by, updated_at, version`
 
 func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
 	var c citdesk.Call
@@ -29,7 +29,7 @@ func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
 	var closed sql.NullInt64
 	if err := row.Scan(&c.ID, &c.AgencyID, &received, &source, &c.Emergency, &c.Nature, &c.Address, &lat, &lon,
 		&c.CallerName, &c.CallerPhone, &c.CallerRelationship, &c.SubjectDescription,
-		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, &c.Notes, &status, &mh, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
+		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, &c.Notes, &status, &mh, &c.NoCITReason, &c.NoCITText, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
 		return nil, err
 	}
 	c.ReceivedAt, c.UpdatedAt = fromMicros(received), fromMicros(updated)
@@ -172,11 +172,11 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	order := ` ORDER BY received_at DESC, id DESC`
 	switch {
 	case f.Open:
-		q += ` AND status IN ('pending', 'dispatched', 'on_scene')`
+		q += ` AND status IN ('pending', 'dispatched', 'on_scene', 'cleared')`
 		order = ` ORDER BY received_at, id`
 	case f.Status != "":
 		if !f.Status.Valid() {
-			return nil, citdesk.FieldErrorf("status", "Status must be open, pending, dispatched, on_scene or closed.")
+			return nil, citdesk.FieldErrorf("status", "Status must be open, pending, dispatched, on_scene, cleared or closed.")
 		}
 		q += ` AND status = ?`
 		args = append(args, string(f.Status))
@@ -207,7 +207,7 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 
 // openCallsQuery lists an agency's open calls, longest waiting first, as
 // ListCalls with Open does.
-const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene') ORDER BY received_at, id LIMIT 1000`
+const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene', 'cleared') ORDER BY received_at, id LIMIT 1000`
 
 func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.Call, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
@@ -238,7 +238,7 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 		return err
 	}
 	if !c.Status.Valid() {
-		return citdesk.FieldErrorf("status", "Status must be pending, dispatched, on_scene or closed.")
+		return citdesk.FieldErrorf("status", "Status must be pending, dispatched, on_scene, cleared or closed.")
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		cur, err := tx.findCall(ctx, actor.AgencyID, c.ID, true)
@@ -254,18 +254,25 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 		case cur.Status == citdesk.CallClosed:
 			return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
 		case c.Status == citdesk.CallClosed:
-			var active int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND cleared_at IS NULL`, actor.AgencyID, c.ID).Scan(&active); err != nil {
+			assignments, err := tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
+			if err != nil {
 				return err
 			}
-			if active > 0 {
-				return citdesk.Errorf(citdesk.ECONFLICT, "%d officer(s) are still on this call; clear them before closing it.", active)
+			if err := citdesk.PrepareClose(c, assignments); err != nil {
+				return err
 			}
 			detail = "status=closed"
+			if c.NoCITReason != "" {
+				detail += " no_cit_reason=" + c.NoCITReason
+			}
 		default:
 			return citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
 		}
 		c.ClosedAt = cur.ClosedAt
+		if c.Status != citdesk.CallClosed || cur.Status == citdesk.CallClosed {
+			// The no-CIT reason is settled once, at close.
+			c.NoCITReason, c.NoCITText = cur.NoCITReason, cur.NoCITText
+		}
 		if c.Status == citdesk.CallClosed && cur.Status != citdesk.CallClosed {
 			now := tx.now
 			c.ClosedAt = &now
@@ -276,11 +283,11 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
 		res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
 			subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
-			status = ?, mental_health = ?, closed_at = ?, updated_at = ?, version = version + 1
+			status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1
 			WHERE agency_id = ? AND id = ? AND version = ?`,
 			string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), c.CallerName, c.CallerPhone, c.CallerRelationship,
 			c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, c.Notes,
-			string(c.Status), nullBool(c.MentalHealth), nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
+			string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
 		if err != nil {
 			return fmt.Errorf("update call: %w", err)
 		}
@@ -430,10 +437,8 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: officer.ID, Status: citdesk.StatusDispatched}); err != nil {
 			return err
 		}
-		if call.Status == citdesk.CallPending {
-			if callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallDispatched); err != nil {
-				return err
-			}
+		if callMoved, err = tx.setCallStatus(ctx, call, call.Status.AfterMove(citdesk.AssignDispatched, 1, false)); err != nil {
+			return err
 		}
 		detail := "call=" + strconv.FormatInt(call.ID, 10) + " officer=" + strconv.FormatInt(officer.ID, 10) + " cit=" + string(a.CITStatus)
 		if a.NoCITReason != "" {
@@ -621,20 +626,13 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 			}
 		}
 
-		switch {
-		case status == citdesk.AssignOnScene && (call.Status == citdesk.CallPending || call.Status == citdesk.CallDispatched):
-			callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallOnScene)
-		case status == citdesk.AssignCleared && call.Status == citdesk.CallDispatched:
-			// Everyone cleared before anyone arrived: the call waits again.
-			var active int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND cleared_at IS NULL`, agencyID, call.ID).Scan(&active); err != nil {
-				return err
-			}
-			if active == 0 {
-				callMoved, err = tx.setCallStatus(ctx, call, citdesk.CallPending)
-			}
+		// The call follows its officers (citdesk.CallStatus.AfterMove).
+		var active, reached int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(CASE WHEN cleared_at IS NULL THEN 1 END), COUNT(on_scene_at) FROM assignments WHERE agency_id = ? AND call_id = ?`,
+			agencyID, call.ID).Scan(&active, &reached); err != nil {
+			return err
 		}
-		if err != nil {
+		if callMoved, err = tx.setCallStatus(ctx, call, call.Status.AfterMove(status, active, reached > 0)); err != nil {
 			return err
 		}
 		if err := tx.audit(ctx, actor, "assignment.move", "assignment", a.ID, string(status)); err != nil {
@@ -652,4 +650,53 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		s.db.publish(ctx, citdesk.EventCallUpdated, agencyID, call.ID, call.Summary())
 	}
 	return a, nil
+}
+
+// ReportsDue lists the signed-in officer's cleared assignments whose report
+// is not filed (citdesk.ReportFiled), most recently cleared first, at most
+// 100. It reads no person-level data, so nothing is audited.
+func (s callService) ReportsDue(ctx context.Context) ([]*citdesk.ReportDue, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ReadOwnShift)
+	if err != nil {
+		return nil, err
+	}
+	due := []*citdesk.ReportDue{}
+	if actor.OfficerID == nil {
+		return due, nil
+	}
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT a.id, a.call_id, c.nature, a.cleared_at, e.id, e.status
+			FROM assignments a JOIN calls c ON c.agency_id = a.agency_id AND c.id = a.call_id
+			LEFT JOIN encounters e ON e.agency_id = a.agency_id AND e.assignment_id = a.id
+			WHERE a.agency_id = ? AND a.officer_id = ? AND a.cleared_at IS NOT NULL AND (e.id IS NULL OR e.status NOT IN (?, ?))
+			ORDER BY a.cleared_at DESC, a.id DESC LIMIT 100`, actor.AgencyID, *actor.OfficerID, string(citdesk.EncounterSubmitted), string(citdesk.EncounterApproved))
+		if err != nil {
+			return fmt.Errorf("reports due: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d citdesk.ReportDue
+			var cleared int64
+			var encID sql.NullInt64
+			var status sql.NullString
+			if err := rows.Scan(&d.AssignmentID, &d.CallID, &d.Nature, &cleared, &encID, &status); err != nil {
+				return err
+			}
+			d.ReportStatus = citdesk.EncounterStatus(status.String)
+			if citdesk.ReportFiled(d.ReportStatus) { // the query's filter, by the rule's own words
+				continue
+			}
+			d.ClearedAt = fromMicros(cleared)
+			if encID.Valid {
+				id := encID.Int64
+				d.EncounterID = &id
+			}
+			due = append(due, &d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return due, nil
 }

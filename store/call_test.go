@@ -247,7 +247,7 @@ func TestAssignmentMoves(t *testing.T) {
 		}{
 			{citdesk.AssignEnRoute, citdesk.StatusEnRoute, citdesk.CallDispatched},
 			{citdesk.AssignOnScene, citdesk.StatusOnScene, citdesk.CallOnScene},
-			{citdesk.AssignCleared, citdesk.StatusAvailable, citdesk.CallOnScene},
+			{citdesk.AssignCleared, citdesk.StatusAvailable, citdesk.CallCleared},
 		}
 		for i, st := range steps {
 			w.clock.Advance(3 * time.Minute)

@@ -64,6 +64,9 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if recs.Encounters, recs.EncounterIDs, _, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
+		if err = loadOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, recs); err != nil {
+			return err
+		}
 		recs.Referrals, recs.ReferralIDs, err = loadOutcomeReferrals(ctx, tx, agencyID, "", nil)
 		return err
 	})
@@ -128,10 +131,12 @@ func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor
 	return l.db.writeTx(ctx, func(tx *Tx) error { return read.write(ctx, tx) })
 }
 
-// loadOutcomeChanges reads the encounters and referrals changed at or
-// after window: encounters changed themselves, or through their referral
-// or call; referrals changed themselves, or through their encounter (whose
-// officer's certification they carry). One query for each, so each reads
+// loadOutcomeChanges reads the encounters, calls and referrals changed at
+// or after window: encounters changed themselves, or through their
+// referral or call; calls changed themselves (a call is counted once
+// closed, and nothing about it changes after); referrals changed
+// themselves, or through their encounter (whose officer's certification
+// they carry). One query for each, so each reads
 // an index range rather than the whole agency; a record found twice is
 // simply put in place twice.
 func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, recs *outcomes.Records) error {
@@ -150,6 +155,9 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 		}
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
 		recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
+	}
+	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.updated_at >= ?`, []any{window}, recs); err != nil {
+		return err
 	}
 	for _, cond := range []string{
 		`r.updated_at >= ?`,
@@ -216,7 +224,7 @@ const outcomeEncounterQuery = `SELECT e.id, e.person_id, e.occurred_at, e.occurr
 	(SELECT MIN(a.on_scene_at + 0) FROM assignments a WHERE a.agency_id = e.agency_id AND a.call_id = e.call_id),
 	CASE WHEN e.cit_requested AND NOT e.cit_dispatched THEN
 		(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = e.agency_id AND a.call_id = e.call_id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1) END,
-	r.status, r.outcome
+	r.status, r.outcome, e.source = 'citdesk' AND c.id IS NOT NULL
 FROM encounters e
 LEFT JOIN persons p ON p.agency_id = e.agency_id AND p.id = e.person_id
 LEFT JOIN calls c ON c.agency_id = e.agency_id AND c.id = e.call_id
@@ -247,6 +255,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		force, injP, injO, disps, status         string
 		veteran, requested, sent, arrived        sql.NullBool
 		callSource, noCIT, refStatus, refOutcome sql.NullString
+		ownCall                                  sql.NullBool
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &person, &occurred, &occurredKnown, &cit, &citKnown,
@@ -254,7 +263,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 			&requested, &sent, &arrived, &handover,
 			&status, &due, &submitted, &reviewed,
 			&received, &callSource, &dispatched, &onScene, &noCIT,
-			&refStatus, &refOutcome); err != nil {
+			&refStatus, &refOutcome, &ownCall); err != nil {
 			return nil, nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
 		}
 		e := outcomes.Encounter{
@@ -276,6 +285,10 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		}
 		if occurredKnown {
 			e.Occurred = fromMicros(occurred)
+		}
+		if ownCall.Bool {
+			// The call itself counts in the CIT measures (loadOutcomeCalls).
+			e.CITRequested, e.CITDispatched, e.CITArrived, e.NoCITReason = outcomes.Unknown, outcomes.Unknown, outcomes.Unknown, ""
 		}
 		if handover.Valid {
 			e.HandoverMinutes = int32(handover.Int64)
@@ -314,6 +327,69 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
 	}
 	return encs, ids, uncounted, nil
+}
+
+// outcomeCallQuery reads citdesk's own calls for the CIT measures (those
+// settled, citdesk.CallStatus.Settled: a call still waiting or with an
+// officer on it is not counted yet):
+// whether CIT was requested, whether a CIT-certified officer (at dispatch)
+// was sent and reached the scene, and the no-CIT reason recorded at close
+// or, for a call closed before citdesk asked at close, on its first
+// assignment. A call imported with history has an imported report
+// pointing at it and is left out: that report counts, as it always did.
+const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
+	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
+	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
+	c.no_cit_reason,
+	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1)
+FROM calls c
+WHERE c.agency_id = ?
+	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
+
+// loadOutcomeCalls appends the agency's own settled calls (those matching
+// cond and its args, when given) to recs as call records
+// (outcomes.Encounter.CallOnly), each with the id -id so it never takes
+// the place of an encounter in the cache; a call read that is not settled
+// (sent an officer again after clearing) goes to recs'
+// UncountedEncounterIDs, so the cache drops it.
+func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, recs *outcomes.Records) error {
+	q := outcomeCallQuery
+	if cond != "" {
+		q += " AND " + cond
+	}
+	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
+	if err != nil {
+		return fmt.Errorf("load calls for outcomes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, received             int64
+			requested, sent, arrived bool
+			status, reason           string
+			firstReason              sql.NullString
+		)
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason); err != nil {
+			return fmt.Errorf("scan call for outcomes: %w", err)
+		}
+		if !citdesk.CallStatus(status).Settled() {
+			recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, -id)
+			continue
+		}
+		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
+			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true)}
+		if requested && !sent {
+			if reason == "" {
+				reason = firstReason.String
+			}
+			e.NoCITReason = outcomes.NoCITReasonOf(reason)
+		}
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, e), append(recs.EncounterIDs, -id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load calls for outcomes: %w", err)
+	}
+	return nil
 }
 
 // outcomeReferralQuery reads referrals with the first time the liaison

@@ -62,6 +62,9 @@ func (s *accountAPI) revokeToken(w http.ResponseWriter, r *http.Request) error {
 type meResponse struct {
 	User   *citdesk.User   `json:"user"`
 	Agency *citdesk.Agency `json:"agency"`
+	// ReportsDue are the officer's cleared assignments whose report is not
+	// filed yet; empty for a user who is not an officer.
+	ReportsDue []*citdesk.ReportDue `json:"reports_due"`
 }
 
 func (s *accountAPI) me(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +77,11 @@ func (s *accountAPI) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, meResponse{User: u, Agency: agency})
+	due, err := s.Svc.Calls.ReportsDue(r.Context())
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, meResponse{User: u, Agency: agency, ReportsDue: due})
 	return nil
 }
 

@@ -143,6 +143,8 @@ type callPatch struct {
 	Notes              *string             `json:"notes"`
 	Status             *citdesk.CallStatus `json:"status"`
 	MentalHealth       *bool               `json:"mental_health"`
+	NoCITReason        *string             `json:"no_cit_reason"`
+	NoCITText          *string             `json:"no_cit_text"`
 }
 
 // apply changes c by the fields present in p.
@@ -187,6 +189,8 @@ func (p *callPatch) apply(c *citdesk.Call) {
 	if p.MentalHealth != nil {
 		c.MentalHealth = p.MentalHealth
 	}
+	set(&c.NoCITReason, p.NoCITReason)
+	set(&c.NoCITText, p.NoCITText)
 }
 
 func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {

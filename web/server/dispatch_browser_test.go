@@ -109,6 +109,50 @@ func TestBrowserDispatch(t *testing.T) {
 	if err != nil || len(as) != 1 || as[0].Status != citdesk.AssignOnScene || !as[0].CITCertified {
 		t.Fatalf("stored assignments %+v, %v", as, err)
 	}
+
+	// The officer clears: the report stays due on the phone, and the call
+	// is cleared, waiting to be closed, on the board (issue 15).
+	if err := chromedp.Do(phone, chromedp.Tap(chromedp.CSS(`#assignment button[value="cleared"]`)),
+		waitJS(`document.querySelector("#assignment .report-due a")?.getAttribute("href") === "/reports/new?assignment_id=`+fmt.Sprint(as[0].ID)+`"`)); err != nil {
+		t.Fatalf("the phone does not show the report due after clearing: %v", err)
+	}
+	checkMark(t, phone, "phone")
+	screenshot(t, phone, "report-due")
+	if err := chromedp.Do(board, waitJS(`document.querySelector("#board-calls li.call .cs-cleared") !== null`),
+		waitJS(`document.querySelector("#board-panel .waiting-close") !== null`)); err != nil {
+		t.Fatalf("the board does not show the call waiting to be closed: %v", err)
+	}
+	checkMark(t, board, "board")
+	screenshot(t, board, "board-cleared")
+	closeForm := `#board-panel form.close-call`
+	htmxReady := waitJS(`document.querySelector("` + closeForm + `")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`)
+	// A CIT officer reached it: the close form asks no reason.
+	if n, err := chromedp.Run(board, chromedp.Evaluate[int](`document.querySelectorAll("`+closeForm+` select[name=no_cit_reason]").length`)); err != nil || n != 0 {
+		t.Errorf("the close form asks a no-CIT reason on a call a CIT officer reached (%d, %v)", n, err)
+	}
+	if err := chromedp.Do(board, htmxReady, chromedp.Click(chromedp.CSS(closeForm+` button[type=submit]`)),
+		waitJS(`document.querySelector("#board-panel .notice")?.textContent.includes("This call is closed")`),
+		waitJS(`document.querySelectorAll("#board-calls li.call").length === 0`)); err != nil {
+		t.Fatalf("close the cleared call: %v", err)
+	}
+	checkMark(t, board, "board")
+
+	// A CIT-requested call nobody was sent to: closing asks why.
+	c := d.newCall(t, true)
+	if err := chromedp.Do(board, chromedp.Navigate(fmt.Sprintf("%s/board?call=%d", d.Server.URL, c.ID)), htmxReady,
+		chromedp.WaitVisible(chromedp.CSS(closeForm+` select[name=no_cit_reason]`))); err != nil {
+		t.Fatalf("the close form does not ask why no CIT officer went: %v", err)
+	}
+	screenshot(t, board, "close-asks-reason")
+	if err := chromedp.Do(board, chromedp.SetValue(chromedp.CSS(closeForm+` select[name=no_cit_reason]`), citdesk.NoCITNoneOnDuty),
+		chromedp.Click(chromedp.CSS(closeForm+` button[type=submit]`)),
+		waitJS(`document.querySelector("#board-panel .notice")?.textContent.includes("no CIT officer: `+citdesk.NoCITReasonLabel(citdesk.NoCITNoneOnDuty)+`")`)); err != nil {
+		t.Fatalf("close with the reason: %v", err)
+	}
+	got, err := d.DB.CallService().FindCallByID(d.Op, c.ID)
+	if err != nil || got.Status != citdesk.CallClosed || got.NoCITReason != citdesk.NoCITNoneOnDuty {
+		t.Fatalf("stored call %+v, %v", got, err)
+	}
 }
 
 // waitJS waits up to 15 s for a JavaScript expression to be truthy.

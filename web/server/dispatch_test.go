@@ -292,6 +292,10 @@ func TestAssignmentsAPI(t *testing.T) {
 			}
 			wantProblem(t, d.as(t, "disp", "PATCH", "/calls/{id}", cpath, closeBody, "If-Match", etag), 412, "")
 			etag = d.as(t, "disp", "GET", "/calls/{id}", cpath, nil).Header.Get("ETag")
+			// CIT was requested and the CIT officer cleared before arriving
+			// (issue 15): closing needs the reason no CIT officer reached it.
+			wantProblem(t, d.as(t, "disp", "PATCH", "/calls/{id}", cpath, closeBody, "If-Match", etag), 422, "no_cit_reason")
+			closeBody["no_cit_reason"] = "too_far"
 			res = d.as(t, "disp", "PATCH", "/calls/{id}", cpath, closeBody, "If-Match", etag)
 			var closed callBody
 			res.JSON(t, &closed)

@@ -98,6 +98,17 @@ type boardPanel struct {
 	Field        string
 	Notice       string
 	Closed       bool
+	// Cleared: every officer has cleared and the call waits to be closed.
+	Cleared bool
+	// CloseNeedsReason: CIT was requested and no CIT officer reached the
+	// call, so the close form asks why (citdesk.PrepareClose), offering
+	// ReasonChoices with CloseReason preselected from the assignments.
+	CloseNeedsReason bool
+	CloseReason      string
+	CloseReasonText  string
+	ReasonChoices    []struct{ Code, Label string }
+	// ClosedReason is a closed call's recorded no-CIT reason in words.
+	ClosedReason string
 }
 
 // panelAssignment is an officer on the selected call, with the moves the
@@ -404,7 +415,23 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 		p.Assignments = append(p.Assignments, pa)
 	}
 	if p.Closed {
+		if c.NoCITReason != "" {
+			p.ClosedReason = citdesk.NoCITReasonLabel(c.NoCITReason)
+			if c.NoCITText != "" {
+				p.ClosedReason += ": " + c.NoCITText
+			}
+		}
 		return p
+	}
+	p.Cleared = c.Status == citdesk.CallCleared
+	if c.CITRequested && !citdesk.CITReached(assignments) {
+		p.CloseNeedsReason, p.ReasonChoices = true, citdesk.NoCITReasons
+		for _, a := range assignments {
+			if a.NoCITReason != "" {
+				p.CloseReason, p.CloseReasonText = a.NoCITReason, a.NoCITText
+				break
+			}
+		}
 	}
 	p.NeedReason = cp.NeedReason
 	res := cp.Result
@@ -635,6 +662,7 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	c.Version = version
 	c.Status = citdesk.CallClosed
+	c.NoCITReason, c.NoCITText = r.PostFormValue("no_cit_reason"), r.PostFormValue("no_cit_text")
 	switch r.PostFormValue("mental_health") {
 	case "yes":
 		yes := true

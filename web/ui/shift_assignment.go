@@ -30,6 +30,20 @@ type meAssignmentView struct {
 	NotOfficer bool
 	Error      string
 	Notice     string
+	// Due are the officer's cleared assignments whose report is not filed
+	// yet: each stays here, with a link to start or continue the report,
+	// until the report is submitted.
+	Due []meReportDue
+}
+
+// meReportDue is one report due, as My shift lists it.
+type meReportDue struct {
+	CallID  int64
+	Nature  string
+	Cleared string
+	Href    string
+	Action  string // "Start the report" or "Continue the report"
+	Status  string // the begun report's status in words, if any
 }
 
 func (s *shiftPages) meAssignment(w http.ResponseWriter, r *http.Request) error {
@@ -49,13 +63,25 @@ func (s *shiftPages) renderMeAssignment(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	due, err := s.Svc.Calls.ReportsDue(r.Context())
+	if err != nil {
+		return err
+	}
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, d := range due {
+		md := meReportDue{CallID: d.CallID, Nature: d.Nature, Cleared: d.ClearedAt.In(agency.Location()).Format("Jan 2 15:04"),
+			Href: "/reports/new?assignment_id=" + strconv.FormatInt(d.AssignmentID, 10), Action: "Start the report"}
+		if d.EncounterID != nil {
+			md.Href, md.Action, md.Status = "/reports/"+strconv.FormatInt(*d.EncounterID, 10)+"/edit", "Continue the report", d.ReportStatus.Label()
+		}
+		v.Due = append(v.Due, md)
+	}
 	if len(active) > 0 {
 		a := active[0]
 		c, err := s.Svc.Calls.FindCallByID(r.Context(), a.CallID)
-		if err != nil {
-			return err
-		}
-		agency, err := s.AgencyOf(r.Context())
 		if err != nil {
 			return err
 		}
@@ -159,7 +185,7 @@ func (s *shiftPages) meMoveAssignment(w http.ResponseWriter, r *http.Request) er
 	}
 	notice := "Status: " + strings.ToLower(a.Status.Label()) + "."
 	if a.Status == citdesk.AssignCleared {
-		notice = "Cleared. You are available again."
+		notice = "Cleared. You are available again; the contact report for this call is due below."
 	}
 	return s.renderMeAssignment(w, r, http.StatusOK, "", notice)
 }
