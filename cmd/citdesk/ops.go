@@ -89,11 +89,11 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var lat, lon float64
 	db, fs, err := openData(ctx, "agency add", reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the agency's name")
-		fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrols TOTP or a passkey) or optional")
+		fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrolls TOTP or a passkey) or optional")
 		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
 		fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
-		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's centre")
-		fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's centre")
+		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's center")
+		fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's center")
 	})
 	if err != nil {
 		return err
