@@ -3,7 +3,9 @@ package citdesk
 import (
 	"context"
 	"regexp"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Agency is a police department. Every record in citdesk belongs to one, and
@@ -16,7 +18,69 @@ type Agency struct {
 	TimeZone string  `json:"timezone"` // IANA name, e.g. America/Chicago
 	Lat      float64 `json:"lat"`      // the jurisdiction's centre, for maps
 	Lon      float64 `json:"lon"`
-	Policy   Policy  `json:"policy"`
+	// NonEmergencyPhone and Address are what the public page (/cit) gives
+	// people to reach the department; empty until set.
+	NonEmergencyPhone string `json:"non_emergency_phone"`
+	Address           string `json:"address"`
+	Policy            Policy `json:"policy"`
+}
+
+// AgencySettings are the parts of an agency its admin (or an operator)
+// changes after creating it; an empty Name keeps the current name.
+type AgencySettings struct {
+	Name              string `json:"name"`
+	NonEmergencyPhone string `json:"non_emergency_phone"`
+	Address           string `json:"address"`
+}
+
+// Agency text limits.
+const (
+	maxAgencyName    = 200
+	maxAgencyAddress = 300
+)
+
+// ValidatePhone checks a phone number as people type one: digits with
+// spaces, dashes, dots, parentheses and a leading +, 7 to 15 digits.
+func ValidatePhone(field, phone string) error {
+	digits := 0
+	for i, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || (r == '+' && i == 0):
+		default:
+			return FieldErrorf(field, "Give the phone number with digits only (spaces, dashes and parentheses are fine).")
+		}
+	}
+	if digits < 7 || digits > 15 {
+		return FieldErrorf(field, "A phone number has 7 to 15 digits.")
+	}
+	return nil
+}
+
+// validateContact checks what the public page shows about the agency.
+func (a *Agency) validateContact() error {
+	if utf8.RuneCountInString(a.Name) > maxAgencyName {
+		return FieldErrorf("name", "The name must be at most %d characters.", maxAgencyName)
+	}
+	if a.NonEmergencyPhone != "" {
+		if err := ValidatePhone("non_emergency_phone", a.NonEmergencyPhone); err != nil {
+			return err
+		}
+	}
+	if utf8.RuneCountInString(a.Address) > maxAgencyAddress {
+		return FieldErrorf("address", "The address must be at most %d characters.", maxAgencyAddress)
+	}
+	return CheckTextFields(a)
+}
+
+// Apply changes a to settings s and checks the result.
+func (a *Agency) Apply(s AgencySettings) error {
+	if s.Name != "" {
+		a.Name = strings.TrimSpace(s.Name)
+	}
+	a.NonEmergencyPhone, a.Address = strings.TrimSpace(s.NonEmergencyPhone), strings.TrimSpace(s.Address)
+	return a.validateContact()
 }
 
 // Policy holds the settings an agency may change. DefaultPolicy gives the
@@ -115,7 +179,7 @@ func (a *Agency) Validate() error {
 	if a.Lon < -180 || a.Lon > 180 {
 		return FieldErrorf("lon", "Longitude must be between -180 and 180.")
 	}
-	return nil
+	return a.validateContact()
 }
 
 // AgencyService manages agencies. Creating one is an operator's job (the
@@ -126,4 +190,7 @@ type AgencyService interface {
 	FindAgencyBySlug(ctx context.Context, slug string) (*Agency, error)
 	ListAgencies(ctx context.Context) ([]*Agency, error)
 	UpdatePolicy(ctx context.Context, agencyID int64, p Policy) error
+	// UpdateSettings changes the agency's name, non-emergency number and
+	// address (admin of that agency after a step-up, or an operator).
+	UpdateSettings(ctx context.Context, agencyID int64, s AgencySettings) (*Agency, error)
 }

@@ -426,19 +426,30 @@ func NoCITReasonLabel(code string) string {
 	return code
 }
 
+// noCITChoices names the no-CIT reasons in the words people choose from,
+// never the codes: "No CIT officer available, …, or other".
+func noCITChoices() string {
+	words := make([]string, len(NoCITReasons))
+	for i, r := range NoCITReasons {
+		words[i] = NoCITReasonLabel(r.Code)
+	}
+	words[len(words)-1] = "or " + strings.ToLower(words[len(words)-1])
+	return strings.Join(words, ", ")
+}
+
 // ValidateNoCITReason checks the reason given for sending a non-CIT officer
 // to a CIT-requested call: one of the codes, and words when it is "other".
 func ValidateNoCITReason(reason, text string) error {
 	switch reason {
 	case "":
-		return FieldErrorf("no_cit_reason", "The caller asked for a CIT officer and this officer is not CIT certified: give the reason (none_available, none_on_duty, too_far, other).")
+		return FieldErrorf("no_cit_reason", "The caller asked for a CIT officer and this officer is not CIT certified: choose why no CIT officer is sent (%s).", noCITChoices())
 	case NoCITNoneAvailable, NoCITNoneOnDuty, NoCITTooFar:
 	case NoCITOther:
 		if strings.TrimSpace(text) == "" {
 			return FieldErrorf("no_cit_text", "Say why no CIT officer was sent.")
 		}
 	default:
-		return FieldErrorf("no_cit_reason", "Reason must be one of none_available, none_on_duty, too_far, other.")
+		return FieldErrorf("no_cit_reason", "Choose one of the reasons: %s.", noCITChoices())
 	}
 	if utf8.RuneCountInString(text) > maxNoCITText {
 		return FieldErrorf("no_cit_text", "The reason must be at most %d characters.", maxNoCITText)

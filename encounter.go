@@ -291,7 +291,7 @@ func (f FacilityKind) Label() string {
 	case FacilityHospital:
 		return "Hospital"
 	case FacilityCrisisCenter:
-		return "Crisis centre"
+		return "Crisis center"
 	}
 	return string(f)
 }
@@ -299,7 +299,7 @@ func (f FacilityKind) Label() string {
 // Behavior is something the officer observed.
 type Behavior string
 
-// Observed behaviours.
+// Observed behaviors.
 const (
 	BehaviorAgitated      Behavior = "agitated"
 	BehaviorConfused      Behavior = "confused"
@@ -314,11 +314,11 @@ const (
 	BehaviorOther         Behavior = "other"
 )
 
-// Behaviors lists the observed behaviours in form order.
+// Behaviors lists the observed behaviors in form order.
 var Behaviors = []Behavior{BehaviorAgitated, BehaviorConfused, BehaviorHallucinating, BehaviorParanoid, BehaviorDepressed,
 	BehaviorSuicidalTalk, BehaviorThreatening, BehaviorSelfHarm, BehaviorIntoxicated, BehaviorWithdrawn, BehaviorOther}
 
-// Label returns the behaviour in words.
+// Label returns the behavior in words.
 func (b Behavior) Label() string {
 	switch b {
 	case BehaviorSuicidalTalk:
@@ -501,130 +501,92 @@ func (e *Encounter) Normalize() {
 	}
 }
 
-// ValidateDraft reports the first thing wrong with a draft: values that are
-// not allowed at all. A draft may be incomplete; Validate checks a report
-// ready for review.
+// ValidateDraft reports what is wrong with a draft: values that are not
+// allowed at all. A draft may be incomplete; Validate checks a report
+// ready for review. The error names every wrong field (FieldErrors), the
+// first as its Field.
 func (e *Encounter) ValidateDraft(now time.Time) error {
 	e.Normalize()
 	if err := CheckTextFields(e); err != nil {
 		return err
 	}
-	switch {
-	case e.OccurredAt.IsZero():
-		return FieldErrorf("occurred_at", "When did the contact happen?")
-	case e.OccurredAt.Before(EarliestDate.Time(time.UTC)):
-		return CheckEventTime("occurred_at", e.OccurredAt, now)
-	case e.OccurredAt.After(now.Add(encFutureSlack)):
-		return FieldErrorf("occurred_at", "The contact cannot be in the future.")
-	case utf8.RuneCountInString(e.Address) > encMaxAddress:
-		return FieldErrorf("address", "Address must be at most %d characters.", encMaxAddress)
-	case (e.Lat == nil) != (e.Lon == nil):
-		return FieldErrorf("lat", "Give both lat and lon, or neither.")
-	case e.Lat != nil && (*e.Lat < -90 || *e.Lat > 90):
-		return FieldErrorf("lat", "Latitude must be between -90 and 90.")
-	case e.Lon != nil && (*e.Lon < -180 || *e.Lon > 180):
-		return FieldErrorf("lon", "Longitude must be between -180 and 180.")
-	case e.ContactStart != "" && !slices.Contains(ContactStarts, e.ContactStart):
-		return FieldErrorf("contact_start", "contact_start must be one of %s.", encList(ContactStarts))
-	case e.PrimaryProblem != "" && !slices.Contains(PrimaryProblems, e.PrimaryProblem):
-		return FieldErrorf("primary_problem", "primary_problem must be one of %s.", encList(PrimaryProblems))
-	case !slices.Contains(WeaponsStatuses, e.Weapons):
-		return FieldErrorf("weapons", "weapons must be one of %s.", encList(WeaponsStatuses))
-	case !slices.Contains(ForceLevels, e.Force):
-		return FieldErrorf("force", "force must be one of %s.", encList(ForceLevels))
-	case !slices.Contains(InjuryLevels, e.InjuryPerson):
-		return FieldErrorf("injury_person", "Injury levels are %s.", encList(InjuryLevels))
-	case !slices.Contains(InjuryLevels, e.InjuryOfficer):
-		return FieldErrorf("injury_officer", "Injury levels are %s.", encList(InjuryLevels))
-	case !slices.Contains(InjuryLevels, e.InjuryOther):
-		return FieldErrorf("injury_other", "Injury levels are %s.", encList(InjuryLevels))
-	case e.FacilityKind != "" && !slices.Contains(FacilityKinds, e.FacilityKind):
-		return FieldErrorf("facility_kind", "facility_kind must be one of %s.", encList(FacilityKinds))
-	case utf8.RuneCountInString(e.WeaponType) > encMaxShort:
-		return FieldErrorf("weapon_type", "Weapon must be at most %d characters.", encMaxShort)
-	case utf8.RuneCountInString(e.Facility) > encMaxShort:
-		return FieldErrorf("facility", "Facility must be at most %d characters.", encMaxShort)
-	case utf8.RuneCountInString(e.ArrestOffense) > encMaxShort:
-		return FieldErrorf("arrest_offense", "Offence must be at most %d characters.", encMaxShort)
-	case utf8.RuneCountInString(e.CitationOffense) > encMaxShort:
-		return FieldErrorf("citation_offense", "Offence must be at most %d characters.", encMaxShort)
-	case e.OnSceneMinutes != nil && (*e.OnSceneMinutes < 0 || *e.OnSceneMinutes > encMaxMinutes):
-		return FieldErrorf("on_scene_minutes", "Time on scene must be 0 to %d minutes.", encMaxMinutes)
-	case e.HandoverMinutes != nil && (*e.HandoverMinutes < 0 || *e.HandoverMinutes > encMaxMinutes):
-		return FieldErrorf("handover_minutes", "Hand-over time must be 0 to %d minutes.", encMaxMinutes)
-	case utf8.RuneCountInString(e.Narrative) > MaxNarrative:
-		return FieldErrorf("narrative", "The narrative must be at most %d characters.", MaxNarrative)
-	case utf8.RuneCountInString(e.ExternalID) > encMaxExternalID:
-		return FieldErrorf("external_id", "external_id must be at most %d characters.", encMaxExternalID)
-	case utf8.RuneCountInString(e.Source) > encMaxSourceChars:
-		return FieldErrorf("source", "source must be at most %d characters.", encMaxSourceChars)
-	}
-	if err := encCheckSet("behaviors", e.Behaviors, Behaviors); err != nil {
-		return err
-	}
-	if err := encCheckSet("deescalation", e.DeEscalation, Techniques); err != nil {
-		return err
-	}
-	return encCheckSet("dispositions", e.Dispositions, Dispositions)
+	var c fieldChecks
+	e.checkDraft(&c, now)
+	return c.err()
 }
 
-// Validate reports the first thing wrong with a report that is to be
-// submitted for review: everything ValidateDraft checks, that every
-// question is answered, and that the answers agree with each other.
+// checkDraft adds to c what ValidateDraft refuses.
+func (e *Encounter) checkDraft(c *fieldChecks, now time.Time) {
+	c.check(e.OccurredAt.IsZero(), "occurred_at", "When did the contact happen?")
+	if !e.OccurredAt.IsZero() && e.OccurredAt.Before(EarliestDate.Time(time.UTC)) {
+		c.add(CheckEventTime("occurred_at", e.OccurredAt, now))
+	}
+	c.check(e.OccurredAt.After(now.Add(encFutureSlack)), "occurred_at", "The contact cannot be in the future.")
+	c.check(utf8.RuneCountInString(e.Address) > encMaxAddress, "address", "Address must be at most %d characters.", encMaxAddress)
+	c.check((e.Lat == nil) != (e.Lon == nil), "lat", "Give both lat and lon, or neither.")
+	c.check(e.Lat != nil && (*e.Lat < -90 || *e.Lat > 90), "lat", "Latitude must be between -90 and 90.")
+	c.check(e.Lon != nil && (*e.Lon < -180 || *e.Lon > 180), "lon", "Longitude must be between -180 and 180.")
+	c.check(e.ContactStart != "" && !slices.Contains(ContactStarts, e.ContactStart), "contact_start", "contact_start must be one of %s.", encList(ContactStarts))
+	c.check(e.PrimaryProblem != "" && !slices.Contains(PrimaryProblems, e.PrimaryProblem), "primary_problem", "primary_problem must be one of %s.", encList(PrimaryProblems))
+	c.check(!slices.Contains(WeaponsStatuses, e.Weapons), "weapons", "weapons must be one of %s.", encList(WeaponsStatuses))
+	c.check(!slices.Contains(ForceLevels, e.Force), "force", "force must be one of %s.", encList(ForceLevels))
+	c.check(!slices.Contains(InjuryLevels, e.InjuryPerson), "injury_person", "Injury levels are %s.", encList(InjuryLevels))
+	c.check(!slices.Contains(InjuryLevels, e.InjuryOfficer), "injury_officer", "Injury levels are %s.", encList(InjuryLevels))
+	c.check(!slices.Contains(InjuryLevels, e.InjuryOther), "injury_other", "Injury levels are %s.", encList(InjuryLevels))
+	c.check(e.FacilityKind != "" && !slices.Contains(FacilityKinds, e.FacilityKind), "facility_kind", "facility_kind must be one of %s.", encList(FacilityKinds))
+	c.check(utf8.RuneCountInString(e.WeaponType) > encMaxShort, "weapon_type", "Weapon must be at most %d characters.", encMaxShort)
+	c.check(utf8.RuneCountInString(e.Facility) > encMaxShort, "facility", "Facility must be at most %d characters.", encMaxShort)
+	c.check(utf8.RuneCountInString(e.ArrestOffense) > encMaxShort, "arrest_offense", "Offense must be at most %d characters.", encMaxShort)
+	c.check(utf8.RuneCountInString(e.CitationOffense) > encMaxShort, "citation_offense", "Offense must be at most %d characters.", encMaxShort)
+	c.check(e.OnSceneMinutes != nil && (*e.OnSceneMinutes < 0 || *e.OnSceneMinutes > encMaxMinutes), "on_scene_minutes", "Time on scene must be 0 to %d minutes.", encMaxMinutes)
+	c.check(e.HandoverMinutes != nil && (*e.HandoverMinutes < 0 || *e.HandoverMinutes > encMaxMinutes), "handover_minutes", "Hand-over time must be 0 to %d minutes.", encMaxMinutes)
+	c.check(utf8.RuneCountInString(e.Narrative) > MaxNarrative, "narrative", "The narrative must be at most %d characters.", MaxNarrative)
+	c.check(utf8.RuneCountInString(e.ExternalID) > encMaxExternalID, "external_id", "external_id must be at most %d characters.", encMaxExternalID)
+	c.check(utf8.RuneCountInString(e.Source) > encMaxSourceChars, "source", "source must be at most %d characters.", encMaxSourceChars)
+
+	c.add(encCheckSet("behaviors", e.Behaviors, Behaviors))
+	c.add(encCheckSet("deescalation", e.DeEscalation, Techniques))
+	c.add(encCheckSet("dispositions", e.Dispositions, Dispositions))
+}
+
+// Validate reports what is wrong with a report that is to be submitted
+// for review: everything ValidateDraft checks, that every question is
+// answered, and that the answers agree with each other. The error names
+// every wrong field at once (FieldErrors), one problem per field, the
+// first as its Field.
 func (e *Encounter) Validate(now time.Time) error {
-	if err := e.ValidateDraft(now); err != nil {
+	e.Normalize()
+	if err := CheckTextFields(e); err != nil {
 		return err
 	}
+	var c fieldChecks
+	e.checkDraft(&c, now)
 	transport, detention := e.Has(DispVoluntaryTransport), e.Has(DispEmergencyDetention)
-	switch {
-	case e.Address == "":
-		return FieldErrorf("address", "Where did the contact happen?")
-	case e.ContactStart == "":
-		return FieldErrorf("contact_start", "Say how the contact started.")
-	case e.PrimaryProblem == "":
-		return FieldErrorf("primary_problem", "Give the perceived primary problem (unknown is an answer).")
-	case e.Weapons != WeaponsNone && e.WeaponType == "":
-		return FieldErrorf("weapon_type", "Say what the weapon was.")
-	case e.Weapons == WeaponsNone && e.WeaponType != "":
-		return FieldErrorf("weapon_type", "A weapon is described but weapons is none.")
-	case e.Weapons == WeaponsNone && e.WeaponSecured:
-		return FieldErrorf("weapon_secured", "A weapon was secured but weapons is none.")
-	case e.InjuryPerson != InjuryNone && e.Force == ForceNone && !e.ConfirmInjuryWithoutForce:
-		return FieldErrorf("confirm_injury_without_force", "The person was injured but no force is recorded: confirm that no force was used.")
-	case len(e.Dispositions) == 0:
-		return FieldErrorf("dispositions", "Choose at least one disposition.")
-	case e.Has(DispUnableToLocate) && (e.Has(DispArrest) || e.Has(DispCitation) || transport || detention || e.Has(DispResolvedOnScene)):
-		return FieldErrorf("dispositions", "Unable to locate cannot go with an arrest, citation, transport, detention or resolution on scene.")
-	case e.Has(DispNoActionPossible) && (e.Has(DispArrest) || e.Has(DispCitation) || transport || detention || e.Has(DispResolvedOnScene)):
-		return FieldErrorf("dispositions", "No action possible cannot go with an arrest, citation, transport, detention or resolution on scene.")
-	case transport && detention:
-		return FieldErrorf("dispositions", "A transport is either voluntary or an emergency detention, not both.")
-	case (transport || detention) && e.Facility == "":
-		return FieldErrorf("facility", "Say which hospital or crisis centre the person was taken to.")
-	case (transport || detention) && e.FacilityKind == "":
-		return FieldErrorf("facility_kind", "Say whether the person was taken to a hospital or a crisis centre.")
-	case !transport && !detention && (e.Facility != "" || e.FacilityKind != ""):
-		return FieldErrorf("facility", "A facility is given but nobody was transported.")
-	case !transport && !detention && e.HandoverMinutes != nil:
-		return FieldErrorf("handover_minutes", "Hand-over time is for transports and detentions only.")
-	case (transport || detention) && e.HandoverMinutes == nil:
-		return FieldErrorf("handover_minutes", "How long from arrival at the facility until it accepted the person?")
-	case e.Has(DispArrest) && e.ArrestOffense == "":
-		return FieldErrorf("arrest_offense", "An arrest needs the offence.")
-	case !e.Has(DispArrest) && e.ArrestOffense != "":
-		return FieldErrorf("arrest_offense", "An offence is given but there was no arrest.")
-	case e.Has(DispCitation) && e.CitationOffense == "":
-		return FieldErrorf("citation_offense", "A citation needs the offence.")
-	case !e.Has(DispCitation) && e.CitationOffense != "":
-		return FieldErrorf("citation_offense", "A citation offence is given but there was no citation.")
-	case e.Has(DispReferredToLiaison) && e.PersonID == nil:
-		return FieldErrorf("person_id", "A referral to the liaison needs the person: link or create the person record.")
-	case e.OnSceneMinutes == nil:
-		return FieldErrorf("on_scene_minutes", "How many minutes were you on scene?")
-	case strings.TrimSpace(e.Narrative) == "":
-		return FieldErrorf("narrative", "Write the narrative.")
-	}
-	return nil
+	c.check(e.Address == "", "address", "Where did the contact happen?")
+	c.check(e.ContactStart == "", "contact_start", "Say how the contact started.")
+	c.check(e.PrimaryProblem == "", "primary_problem", "Give the perceived primary problem (unknown is an answer).")
+	c.check(e.Weapons != WeaponsNone && e.WeaponType == "", "weapon_type", "Say what the weapon was.")
+	c.check(e.Weapons == WeaponsNone && e.WeaponType != "", "weapon_type", "A weapon is described but weapons is none.")
+	c.check(e.Weapons == WeaponsNone && e.WeaponSecured, "weapon_secured", "A weapon was secured but weapons is none.")
+	c.check(e.InjuryPerson != InjuryNone && e.Force == ForceNone && !e.ConfirmInjuryWithoutForce, "confirm_injury_without_force", "The person was injured but no force is recorded: confirm that no force was used.")
+	c.check(len(e.Dispositions) == 0, "dispositions", "Choose at least one disposition.")
+	c.check(e.Has(DispUnableToLocate) && (e.Has(DispArrest) || e.Has(DispCitation) || transport || detention || e.Has(DispResolvedOnScene)), "dispositions", "Unable to locate cannot go with an arrest, citation, transport, detention or resolution on scene.")
+	c.check(e.Has(DispNoActionPossible) && (e.Has(DispArrest) || e.Has(DispCitation) || transport || detention || e.Has(DispResolvedOnScene)), "dispositions", "No action possible cannot go with an arrest, citation, transport, detention or resolution on scene.")
+	c.check(transport && detention, "dispositions", "A transport is either voluntary or an emergency detention, not both.")
+	c.check((transport || detention) && e.Facility == "", "facility", "Say which hospital or crisis center the person was taken to.")
+	c.check((transport || detention) && e.FacilityKind == "", "facility_kind", "Say whether the person was taken to a hospital or a crisis center.")
+	c.check(!transport && !detention && (e.Facility != "" || e.FacilityKind != ""), "facility", "A facility is given but nobody was transported.")
+	c.check(!transport && !detention && e.HandoverMinutes != nil, "handover_minutes", "Hand-over time is for transports and detentions only.")
+	c.check((transport || detention) && e.HandoverMinutes == nil, "handover_minutes", "How long from arrival at the facility until it accepted the person?")
+	c.check(e.Has(DispArrest) && e.ArrestOffense == "", "arrest_offense", "An arrest needs the offense.")
+	c.check(!e.Has(DispArrest) && e.ArrestOffense != "", "arrest_offense", "An offense is given but there was no arrest.")
+	c.check(e.Has(DispCitation) && e.CitationOffense == "", "citation_offense", "A citation needs the offense.")
+	c.check(!e.Has(DispCitation) && e.CitationOffense != "", "citation_offense", "A citation offense is given but there was no citation.")
+	c.check(e.Has(DispReferredToLiaison) && e.PersonID == nil, "person_id", "A referral to the liaison needs the person: link or create the person record.")
+	c.check(e.OnSceneMinutes == nil, "on_scene_minutes", "How many minutes were you on scene?")
+	c.check(strings.TrimSpace(e.Narrative) == "", "narrative", "Write the narrative.")
+
+	return c.err()
 }
 
 // encCheckSet reports an unknown or repeated value in a set-valued field.

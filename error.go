@@ -35,6 +35,16 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string // JSON name of the offending field, when there is one
+	// Fields lists every wrong field when the input was checked as a
+	// whole (a contact report), in the order the checks ran; the first
+	// is Field and Message. Empty when only one problem was looked for.
+	Fields []FieldProblem
+}
+
+// FieldProblem is one wrong field of an input and what to do about it.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Error implements the error interface.
@@ -86,4 +96,68 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// FieldErrors returns every wrong field the first *Error in err's chain
+// names: its Fields, or its one Field. It is nil when err names no field.
+func FieldErrors(err error) []FieldProblem {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	if e.Field == "" {
+		return nil
+	}
+	return []FieldProblem{{Field: e.Field, Message: e.Message}}
+}
+
+// fieldChecks collects the problems of an input checked as a whole, at
+// most one per field (the first found, as a first-error check would
+// report it), so a person sees every wrong field at once.
+type fieldChecks struct {
+	list []FieldProblem
+}
+
+// add records err when it names a field not yet wrong; an error naming no
+// field is kept too, under "".
+func (c *fieldChecks) add(err error) {
+	if err == nil {
+		return
+	}
+	for _, p := range FieldErrors(err) {
+		c.addf(p.Field, "%s", p.Message)
+	}
+	if FieldErrors(err) == nil {
+		c.addf("", "%s", ErrorMessage(err))
+	}
+}
+
+// addf records a problem with field unless the field is wrong already.
+func (c *fieldChecks) addf(field, format string, args ...any) {
+	for _, p := range c.list {
+		if p.Field == field {
+			return
+		}
+	}
+	c.list = append(c.list, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// check is addf when bad holds.
+func (c *fieldChecks) check(bad bool, field, format string, args ...any) {
+	if bad {
+		c.addf(field, format, args...)
+	}
+}
+
+// err returns nil without problems, else an EINVALID *Error whose Field
+// and Message are the first problem's and whose Fields are all of them.
+func (c *fieldChecks) err() error {
+	if len(c.list) == 0 {
+		return nil
+	}
+	first := c.list[0]
+	return &Error{Code: EINVALID, Field: first.Field, Message: first.Message, Fields: c.list}
 }

@@ -2,6 +2,7 @@ package citdesk
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -243,4 +244,14 @@ type OfficerService interface {
 	// awareness training against CITBenchmark, from one read transaction.
 	// MeasureRoles only.
 	RosterSummary(ctx context.Context) (*RosterSummary, error)
+}
+
+// AssignedStatusMessage says why a duty status set by hand is refused while
+// officer officerID holds an assignment to call callID: to the officer on
+// their own phone in the second person, to a dispatcher about the officer.
+func AssignedStatusMessage(a *Actor, officerID, callID int64) string {
+	if a != nil && a.IsOfficer(officerID) {
+		return fmt.Sprintf("You are assigned to call #%d, so your status follows the assignment: use its buttons (en route, on scene, cleared) instead.", callID)
+	}
+	return fmt.Sprintf("This officer is assigned to call #%d; move or clear the assignment instead of setting the status by hand.", callID)
 }

@@ -197,7 +197,7 @@ func seedCalls(op context.Context, calls citdesk.CallService, onScene int64, now
 	lat3, lon3 := at(0.003, 0.017)
 	list := []*citdesk.Call{
 		waiting(&citdesk.Call{Source: citdesk.Source911, Emergency: true, Nature: "Suicide threat", Address: "400 block of S Main St",
-			CallerRelationship: "adult daughter", SubjectDescription: "Man, late 50s, grey sweatshirt, on the front porch.",
+			CallerRelationship: "adult daughter", SubjectDescription: "Man, late 50s, gray sweatshirt, on the front porch.",
 			Risk:         citdesk.RiskScreen{Weapons: citdesk.RiskUnknown, Violence: citdesk.RiskNo, SuicideRisk: citdesk.RiskYes, Substances: citdesk.RiskYes, Medical: citdesk.RiskUnknown},
 			CITRequested: true, Notes: "Says he has pills saved up. Calm but will not talk to family. Daughter asks for a CIT officer, no lights or sirens."}, lat1, lon1, 4*time.Minute),
 		waiting(&citdesk.Call{Source: citdesk.Source988Transfer, Nature: "Welfare check", Address: "Apartment 2B, 1200 Vineland Rd",

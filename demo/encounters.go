@@ -76,7 +76,7 @@ var demoContacts = []demoContact{
 	{3, 3, 6, citdesk.StartDispatchedCrisis, citdesk.ProblemUnknownPrimary, resolved, citdesk.ForceNone, 15, citdesk.EncounterSubmitted, "",
 		"Man yelling in the street; calmed and went home with his brother."},
 	{2.5, 1, 3, citdesk.StartDispatchedCrisis, citdesk.ProblemMentalIllness, resolved, citdesk.ForceNone, 50, citdesk.EncounterReturned, "",
-		"Argument with neighbour; resolved."},
+		"Argument with neighbor; resolved."},
 	{2, 2, 0, citdesk.StartDispatchedCrisis, citdesk.ProblemMentalIllness, resolved, citdesk.ForceNone, 0, citdesk.EncounterDraft, "", ""},
 	{0.2, 1, -1, citdesk.StartSelfInitiated, "", nil, citdesk.ForceNone, 0, citdesk.EncounterDraft, "", ""},
 }
@@ -191,7 +191,7 @@ func workReferral(op context.Context, refs citdesk.ReferralService, encounterID 
 	}[want]
 	notes := map[citdesk.ReferralStatus]string{
 		citdesk.ReferralContacted:       "Reached by phone; visit arranged.",
-		citdesk.ReferralConnected:       "Intake completed at the community mental health centre.",
+		citdesk.ReferralConnected:       "Intake completed at the community mental health center.",
 		citdesk.ReferralDeclined:        "Thanked us; does not want services now. Gave the 988 number.",
 		citdesk.ReferralUnableToContact: "Three calls and a visit, no answer.",
 		citdesk.ReferralClosed:          "Attending weekly appointments.",

@@ -29,7 +29,7 @@ func (t Tri) Ptr() *bool {
 }
 
 // ForceLevelOf returns the level of a citdesk force level; "" (history that
-// did not record it) and anything unrecognised are ForceUnknown, never
+// did not record it) and anything unrecognized are ForceUnknown, never
 // ForceNone.
 func ForceLevelOf(f citdesk.ForceLevel) ForceLevel {
 	switch f {
@@ -66,7 +66,7 @@ func (f ForceLevel) Citdesk() citdesk.ForceLevel {
 }
 
 // InjuryOf returns the level of a citdesk injury level; "" and anything
-// unrecognised are InjuryUnknown, never InjuryNone.
+// unrecognized are InjuryUnknown, never InjuryNone.
 func InjuryOf(i citdesk.InjuryLevel) Injury {
 	switch i {
 	case citdesk.InjuryNone:

@@ -32,8 +32,8 @@ func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) erro
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		id, err := tx.insert(ctx, `INSERT INTO agencies (slug, name, city, timezone, lat, lon, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Slug, a.Name, a.City, a.TimeZone, a.Lat, a.Lon, string(policy), micros(tx.now))
+		id, err := tx.insert(ctx, `INSERT INTO agencies (slug, name, city, timezone, lat, lon, non_emergency_phone, address, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Slug, a.Name, a.City, a.TimeZone, a.Lat, a.Lon, a.NonEmergencyPhone, a.Address, string(policy), micros(tx.now))
 		if isUniqueViolation(err) {
 			return citdesk.FieldErrorf("slug", "An agency with slug %q already exists.", a.Slug)
 		} else if err != nil {
@@ -45,7 +45,7 @@ func (s agencyService) CreateAgency(ctx context.Context, a *citdesk.Agency) erro
 }
 
 func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.Agency, error) {
-	a, err := scanAgency(tx.QueryRowContext(ctx, `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies WHERE `+where, arg))
+	a, err := scanAgency(tx.QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
 	} else if err != nil {
@@ -54,12 +54,15 @@ func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.A
 	return a, nil
 }
 
+// agencyColumns are the columns scanAgency reads, in its order.
+const agencyColumns = `id, slug, name, city, timezone, lat, lon, non_emergency_phone, address, policy`
+
 // scanAgency reads an agency row; policy fields added after the row was
 // written keep their defaults.
 func scanAgency(row interface{ Scan(...any) error }) (*citdesk.Agency, error) {
 	var a citdesk.Agency
 	var policy string
-	if err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.City, &a.TimeZone, &a.Lat, &a.Lon, &policy); err != nil {
+	if err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.City, &a.TimeZone, &a.Lat, &a.Lon, &a.NonEmergencyPhone, &a.Address, &policy); err != nil {
 		return nil, err
 	}
 	a.Policy = citdesk.DefaultPolicy()
@@ -94,9 +97,9 @@ func (s agencyService) FindAgencyBySlug(ctx context.Context, slug string) (*citd
 // ListAgencies lists every agency (an operator's view); a signed-in user
 // sees only their own.
 func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, error) {
-	q, args := `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies ORDER BY slug`, []any(nil)
+	q, args := `SELECT `+agencyColumns+` FROM agencies ORDER BY slug`, []any(nil)
 	if actor := citdesk.ActorFromContext(ctx); actor != nil && actor.UserID != 0 {
-		q, args = `SELECT id, slug, name, city, timezone, lat, lon, policy FROM agencies WHERE id = ?`, []any{actor.AgencyID}
+		q, args = `SELECT `+agencyColumns+` FROM agencies WHERE id = ?`, []any{actor.AgencyID}
 	}
 	var out []*citdesk.Agency
 	err := s.db.readTx(ctx, func(tx *Tx) error {
@@ -136,4 +139,34 @@ func (s agencyService) UpdatePolicy(ctx context.Context, agencyID int64, p citde
 		}
 		return tx.audit(ctx, actor, "agency.policy", "agency", agencyID, "")
 	})
+}
+
+// UpdateSettings changes the agency's name, non-emergency number and
+// address, which the public page shows (admin of that agency, or an
+// operator).
+func (s agencyService) UpdateSettings(ctx context.Context, agencyID int64, set citdesk.AgencySettings) (*citdesk.Agency, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ManageAgency)
+	if err != nil {
+		return nil, err
+	}
+	if actor.AgencyID != agencyID {
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
+	}
+	var a *citdesk.Agency
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if a, err = tx.findAgency(ctx, "id = ?", agencyID); err != nil {
+			return err
+		}
+		if err := a.Apply(set); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, non_emergency_phone = ?, address = ? WHERE id = ?`, a.Name, a.NonEmergencyPhone, a.Address, agencyID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, "agency.settings", "agency", agencyID, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -244,7 +244,7 @@ func secondFactor(ctx context.Context, tx *Tx, u *citdesk.User, p citdesk.Policy
 	case !st.Enrolled():
 		enrol = true
 		owed = citdesk.Errorf(citdesk.EMFAENROL, "Your agency requires a second factor and you have none yet: sign in on the web to set one up.")
-		event.Detail = "password right; second factor enrolment required"
+		event.Detail = "password right; second factor enrollment required"
 	case code == "":
 		owed = citdesk.Errorf(citdesk.EMFAREQUIRED, "This account has a second factor: send the code from the authenticator app (or a recovery code) as otp.")
 		event.Detail = "password right; second factor required"

@@ -424,7 +424,7 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 		var assigned string
 		err := tx.QueryRowContext(ctx, `SELECT call_id, status FROM assignments WHERE agency_id = ? AND officer_id = ? AND cleared_at IS NULL`, actor.AgencyID, c.OfficerID).Scan(&callID, &assigned)
 		if err == nil && citdesk.AssignmentStatus(assigned).DutyStatus() != c.Status {
-			return citdesk.Errorf(citdesk.ECONFLICT, "This officer is assigned to call #%d; move or clear the assignment instead of setting the status by hand.", callID)
+			return citdesk.Errorf(citdesk.ECONFLICT, "%s", citdesk.AssignedStatusMessage(actor, c.OfficerID, callID))
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -458,6 +458,9 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 		return err
 	}
 	if !active && c.Status != citdesk.StatusOffDuty {
+		if actor.IsOfficer(c.OfficerID) {
+			return citdesk.FieldErrorf("status", "You are inactive on the roster and cannot go on duty; ask your CIT coordinator.")
+		}
 		return citdesk.FieldErrorf("status", "This officer is inactive on the roster and cannot go on duty.")
 	}
 	c.AgencyID, c.At, c.ByUserID = actor.AgencyID, tx.now, actor.UserID

@@ -512,13 +512,13 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 		var created, last, expires int64
 		var ended sql.NullInt64
 		var policyJSON string
-		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.city, a.timezone, a.lat, a.lon, a.policy
+		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.city, a.timezone, a.lat, a.lon, a.non_emergency_phone, a.address, a.policy
 			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
 			WHERE s.secret_hash = ?`, secretHash(secret))
 		var err error
 		u, err = scanUser(withColumns{row: row,
 			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
-			after:  []any{&agency.Slug, &agency.Name, &agency.City, &agency.TimeZone, &agency.Lat, &agency.Lon, &policyJSON}})
+			after:  []any{&agency.Slug, &agency.Name, &agency.City, &agency.TimeZone, &agency.Lat, &agency.Lon, &agency.NonEmergencyPhone, &agency.Address, &policyJSON}})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNoSession
 		} else if err != nil {

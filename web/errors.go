@@ -46,6 +46,9 @@ type Problem struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
+	// Errors lists every wrong field when the input was checked as a whole
+	// (citdesk.Error.Fields); Field and Detail are the first of them.
+	Errors []citdesk.FieldProblem `json:"errors,omitempty"`
 }
 
 // Problem writes err as application/problem+json. Internal errors are
@@ -63,6 +66,10 @@ func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 		Detail: citdesk.ErrorMessage(err),
 		Code:   code,
 		Field:  citdesk.ErrorField(err),
+	}
+	var ce *citdesk.Error
+	if errors.As(err, &ce) {
+		p.Errors = ce.Fields
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

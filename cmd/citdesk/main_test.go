@@ -130,6 +130,14 @@ func TestAgencyUserAudit(t *testing.T) {
 		if !strings.Contains(out, "Agency desoto (De Soto PD) created") {
 			t.Errorf("agency add: %q", out)
 		}
+		// What the public page gives (issue 15): set, and a bad number refused.
+		out = c.ok("", "agency", "set", "desoto", "--non-emergency-phone", "(636) 586-3326", "--address", "17 Boyd St, De Soto, MO 63020")
+		if !strings.Contains(out, `non-emergency "(636) 586-3326"`) || !strings.Contains(out, `address "17 Boyd St, De Soto, MO 63020"`) || !strings.Contains(out, "De Soto PD") {
+			t.Errorf("agency set: %q", out)
+		}
+		if _, _, err := c.run("", "agency", "set", "desoto", "--non-emergency-phone", "call us"); err == nil || !strings.Contains(err.Error(), "digits") {
+			t.Errorf("agency set with a bad number: %v", err)
+		}
 
 		for _, tc := range []struct {
 			name, stdin string

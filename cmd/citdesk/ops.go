@@ -82,30 +82,56 @@ func reorder(args []string, boolFlags ...string) []string {
 }
 
 func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N] [--mfa required|optional]")
+	const usage = "usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N] [--mfa required|optional] [--non-emergency-phone PHONE] [--address ADDRESS] | citdesk agency set SLUG [--name NAME] [--non-emergency-phone PHONE] [--address ADDRESS]"
+	if len(args) == 0 || (args[0] != "add" && args[0] != "set") {
+		return errors.New(usage)
 	}
-	var name, tz, city, mfa string
+	var name, tz, city, mfa, phone, address string
 	var lat, lon float64
-	db, fs, err := openData(ctx, "agency add", reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
+	db, fs, err := openData(ctx, "agency "+args[0], reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the agency's name")
-		fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrols TOTP or a passkey) or optional")
-		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
-		fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
-		fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's centre")
-		fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's centre")
+		fs.StringVar(&phone, "non-emergency-phone", "", "the non-emergency number the public page gives")
+		fs.StringVar(&address, "address", "", "the department's address, shown on the public page")
+		if args[0] == "add" {
+			fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrolls TOTP or a passkey) or optional")
+			fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
+			fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
+			fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's center")
+			fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's center")
+		}
 	})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if fs.NArg() != 1 {
-		return errors.New("usage: citdesk agency add SLUG --name NAME --timezone TZ")
+		return errors.New(usage)
+	}
+	if args[0] == "set" {
+		// Unset flags keep what is stored.
+		op, a, err := operator(ctx, db, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		set := citdesk.AgencySettings{Name: name, NonEmergencyPhone: a.NonEmergencyPhone, Address: a.Address}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "non-emergency-phone":
+				set.NonEmergencyPhone = phone
+			case "address":
+				set.Address = address
+			}
+		})
+		if a, err = db.AgencyService().UpdateSettings(op, a.ID, set); err != nil {
+			return errors.New(citdesk.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "Agency %s: %s · non-emergency %q · address %q.\n", a.Slug, a.Name, a.NonEmergencyPhone, a.Address)
+		return nil
 	}
 	if mfa != citdesk.MFARequired && mfa != citdesk.MFAOptional {
 		return errors.New("--mfa must be required or optional")
 	}
-	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, City: city, TimeZone: tz, Lat: lat, Lon: lon, Policy: citdesk.DefaultPolicy()}
+	a := &citdesk.Agency{Slug: fs.Arg(0), Name: name, City: city, TimeZone: tz, Lat: lat, Lon: lon, NonEmergencyPhone: phone, Address: address, Policy: citdesk.DefaultPolicy()}
 	a.Policy.MFA = mfa
 	if err := db.AgencyService().CreateAgency(ctx, a); err != nil {
 		return errors.New(citdesk.ErrorMessage(err))

@@ -88,7 +88,7 @@ func (s *accountAPI) stepUp(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resetFactors removes another user's second factors (admins, after a
-// step-up); they enrol again at their next sign-in.
+// step-up); they enroll again at their next sign-in.
 func (s *accountAPI) resetFactors(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {

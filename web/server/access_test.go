@@ -54,6 +54,11 @@ var routeAccess = map[string]string{
 	"POST /cit":            "all",
 	"GET /cit/thanks":      "all",
 	"GET /public/outcomes": "all",
+	// The public pages of one agency of several (issue 15).
+	"GET /a/{slug}/cit":        "all",
+	"POST /a/{slug}/cit":       "all",
+	"GET /a/{slug}/cit/thanks": "all",
+	"GET /a/{slug}/outcomes":   "all",
 
 	// API: signing in, one's own account, users, audit.
 	"GET /api/v1/openapi.json":          "all",
@@ -459,6 +464,7 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 		kind = "user"
 	}
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(w.ids[kind], 10))
+	path = strings.ReplaceAll(path, "{slug}", w.Agency.Slug)
 	switch path {
 	case "/":
 		path = "/no-such-page"

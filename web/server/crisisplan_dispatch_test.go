@@ -79,8 +79,10 @@ func TestCrisisPlanOnDispatch(t *testing.T) {
 				t.Errorf("card lacks %q", want)
 			}
 		}
-		if strings.Index(card.Body, "Crisis plan") > strings.Index(card.Body, "Risk screening") {
-			t.Error("the plan is not shown before the risk flags")
+		// Issue 15 (finding 6) puts the call's risk flags first, then the
+		// plan: this asserted the old order, plan first.
+		if strings.Index(card.Body, "Risk screening") > strings.Index(card.Body, "Crisis plan") {
+			t.Error("the risk flags are not shown before the plan")
 		}
 		admin := e.user("boss", citdesk.RoleAdmin)
 		events, err := e.DB.AuditService().ListAudit(citdesk.NewContextWithActor(e.Op, citdesk.ActorFor(admin, "x")), citdesk.AuditFilter{Action: "crisis_plan.view"})

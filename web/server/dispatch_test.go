@@ -380,7 +380,9 @@ func TestBoardPages(t *testing.T) {
 
 		// Without a reason the non-CIT officer is refused, with the message.
 		res = b.form("/board/calls/"+callID+"/assign", url.Values{"officer_id": {fmt.Sprint(d.plain)}})
-		if res.StatusCode != 422 || !strings.Contains(res.Body, "give the reason") {
+		// Issue 15 (finding 6): the message names the choices in words; this
+		// asserted the old "give the reason (none_available, …)".
+		if res.StatusCode != 422 || !strings.Contains(res.Body, "choose why no CIT officer is sent (No CIT officer available, No CIT officer on duty, CIT officer too far away, or other)") {
 			t.Fatalf("assign without reason: %d", res.StatusCode)
 		}
 		res = b.form("/board/calls/"+callID+"/assign", url.Values{"officer_id": {fmt.Sprint(d.near)}})

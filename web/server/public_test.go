@@ -33,8 +33,10 @@ func TestPublicRequest(t *testing.T) {
 				t.Fatalf("GET /cit = %d", res.StatusCode)
 			}
 			main := res.Body[strings.Index(res.Body, `<main`):]
-			i911 := strings.Index(main, "Emergency: call 911")
-			i988 := strings.Index(main, "Crisis line: 988")
+			// Issue 15 made the numbers tap-to-call links; this looked for
+			// the plain text "Emergency: call 911".
+			i911 := strings.Index(main, `Emergency: call <a href="tel:911">911</a>`)
+			i988 := strings.Index(main, `Crisis line: <a href="tel:988">988</a>`)
 			iForm := strings.Index(main, "<form")
 			if i911 < 0 || i988 < 0 || i911 > iForm || i988 > iForm || i911 > strings.Index(main, "<h1") {
 				t.Fatalf("911/988 not shown first: %d %d form %d", i911, i988, iForm)

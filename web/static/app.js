@@ -117,18 +117,52 @@
         form.addEventListener("change", function () { update(form); });
       })(forms[i]);
     }
-    var errForms = document.querySelectorAll("form[data-error-field]");
-    for (var j = 0; j < errForms.length; j++) {
-      var field = errForms[j].getAttribute("data-error-field");
-      if (!field) continue;
-      var el = errForms[j].querySelector('[name="' + field + '"]');
-      if (!el) continue;
-      var box = el.closest("[data-show-if]");
-      if (box) box.hidden = false;
-      el.setAttribute("aria-invalid", "true");
-      el.setAttribute("aria-describedby", "form-error");
-      el.focus();
+    // Every field the server found wrong carries its message beside it
+    // (.field-error[data-error-for]): mark each field invalid, show the
+    // follow-up it sits in, and focus the first one on the page.
+    var first = null;
+    var marks = document.querySelectorAll("[data-error-for]");
+    for (var k = 0; k < marks.length; k++) {
+      // The field is looked for where its message is: the person panel
+      // has an "address" of its own.
+      var root = marks[k].closest("form") || marks[k].closest("section") || document;
+      var el = mark(marks[k].getAttribute("data-error-for"), marks[k].id, root);
+      if (el && !first) first = el;
     }
+    // A form naming one wrong field without a message beside it (the
+    // crisis plan form) points at that field.
+    var errForms = document.querySelectorAll("form[data-error-field]");
+    for (var j = 0; j < errForms.length && !first; j++) {
+      var field = errForms[j].getAttribute("data-error-field");
+      if (field) first = mark(field, "form-error", errForms[j]);
+    }
+    if (first) first.focus();
+    // A link in the error summary moves the focus to its field.
+    document.querySelectorAll("[data-error-link]").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        var msg = document.getElementById(a.getAttribute("data-error-link") + "-error");
+        var el = msg && fieldOf(a.getAttribute("data-error-link"), msg.closest("form") || msg.closest("section") || document);
+        if (el) { ev.preventDefault(); el.scrollIntoView({ block: "center" }); el.focus(); }
+      });
+    });
+  }
+  function fieldOf(name, root) {
+    return root.querySelector('[name="' + name + '"]:not([type=hidden])') || root.querySelector("input:not([type=hidden]), button");
+  }
+  // mark flags every control named name invalid, described by the message
+  // with id describedBy, and returns the first one.
+  function mark(name, describedBy, root) {
+    var els = (root || document).querySelectorAll('[name="' + name + '"]:not([type=hidden])');
+    // A problem with no control of its own (the person to link) points at
+    // the first control beside it.
+    if (!els.length && root && root !== document) els = root.querySelectorAll("input:not([type=hidden]), select, textarea, button");
+    for (var i = 0; i < els.length; i++) {
+      var box = els[i].closest("[data-show-if]");
+      if (box) box.hidden = false;
+      els[i].setAttribute("aria-invalid", "true");
+      if (describedBy && document.getElementById(describedBy)) els[i].setAttribute("aria-describedby", describedBy);
+    }
+    return els[0] || null;
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

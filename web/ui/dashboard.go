@@ -42,7 +42,7 @@ type outcomeSection struct {
 // outcomeSections are the dashboard's sections, in order; every measure is
 // in exactly one (TestOutcomeSectionsCoverEveryMeasure).
 var outcomeSections = []outcomeSection{
-	{ID: "access", Title: "Faster access to care", Promise: "People in crisis reach care sooner: quick dispatch and arrival, short hand-overs at the hospital or crisis centre, and more encounters ending in care.",
+	{ID: "access", Title: "Faster access to care", Promise: "People in crisis reach care sooner: quick dispatch and arrival, short hand-overs at the hospital or crisis center, and more encounters ending in care.",
 		Durations: []string{"received_to_dispatched", "dispatched_to_on_scene", "received_to_on_scene", "handover"}, Measures: []string{"ending_in_care"}},
 	{ID: "injuries", Title: "Fewer injuries and deaths", Promise: "Less force, and fewer people hurt or killed, in mental-health crises.",
 		Measures: []string{"use_of_force", "person_injuries", "deaths"}},

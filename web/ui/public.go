@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"time"
 
 	"citdesk"
@@ -14,14 +16,36 @@ import (
 
 type publicView struct {
 	AgencyName string
+	Agency     publicContact
+	Base       string // "" on the single-agency paths, "/a/{slug}" on an agency's own
 	Values     citdesk.PublicRequest
 	Errors     map[string]string
 	Limited    bool
 }
 
-// publicAgency is the agency the public pages speak for: the one named by
-// Config.PublicAgency, or the only agency there is.
+// publicContact is how the public reaches the department, from the
+// agency's settings; the empty parts are left out of the page.
+type publicContact struct {
+	Name, Phone, Address string
+	PhoneTel             template.URL // tel: link to the non-emergency number
+}
+
+// newPublicView is the view of agency's public page at r's path.
+func newPublicView(r *http.Request, agency *citdesk.Agency) publicView {
+	v := publicView{AgencyName: agency.Name, Agency: publicContact{Name: agency.Name, Phone: agency.NonEmergencyPhone, Address: agency.Address, PhoneTel: telLink(agency.NonEmergencyPhone)}}
+	if slug := r.PathValue("slug"); slug != "" {
+		v.Base = "/a/" + url.PathEscape(slug)
+	}
+	return v
+}
+
+// publicAgency is the agency the public pages speak for: the one named in
+// the path (/a/{slug}/…), else the one named by Config.PublicAgency, or
+// the only agency there is.
 func (s *publicPages) publicAgency(r *http.Request) (*citdesk.Agency, error) {
+	if slug := r.PathValue("slug"); slug != "" {
+		return s.Svc.Agencies.FindAgencyBySlug(r.Context(), slug)
+	}
 	if s.Cfg.PublicAgency != "" {
 		return s.Svc.Agencies.FindAgencyBySlug(r.Context(), s.Cfg.PublicAgency)
 	}
@@ -41,7 +65,7 @@ func (s *publicPages) publicPage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "cit", "Crisis Intervention Team", publicView{AgencyName: agency.Name})
+	s.render(w, r, http.StatusOK, "cit", "Crisis Intervention Team", newPublicView(r, agency))
 }
 
 // publicRequest takes the form. Spam defences: a hidden field people never
@@ -61,10 +85,11 @@ func (s *publicPages) publicRequest(w http.ResponseWriter, r *http.Request) {
 		Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Address: r.PostFormValue("address"),
 		BestTime: r.PostFormValue("best_time"), What: r.PostFormValue("what"),
 	}
-	view := publicView{AgencyName: agency.Name, Values: req}
+	view := newPublicView(r, agency)
+	view.Values = req
 	if r.PostFormValue("website") != "" {
 		// Only a bot fills the hidden field: thank it and store nothing.
-		http.Redirect(w, r, "/cit/thanks", http.StatusSeeOther)
+		http.Redirect(w, r, view.Base+"/cit/thanks", http.StatusSeeOther)
 		return
 	}
 	if view.Errors = req.Validate(); len(view.Errors) > 0 {
@@ -86,7 +111,7 @@ func (s *publicPages) publicRequest(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/cit/thanks", http.StatusSeeOther)
+	http.Redirect(w, r, view.Base+"/cit/thanks", http.StatusSeeOther)
 }
 
 func (s *publicPages) publicThanks(w http.ResponseWriter, r *http.Request) {
@@ -95,5 +120,7 @@ func (s *publicPages) publicThanks(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "cit_thanks", "Request received", publicView{AgencyName: agency.Name})
+	s.render(w, r, http.StatusOK, "cit_thanks", "Request received", newPublicView(r, agency))
 }
+
+func (v publicView) publicHeader() (string, string) { return v.AgencyName, v.Base + "/cit" }

@@ -29,6 +29,7 @@ type publicSectionView struct {
 
 type publicOutcomesView struct {
 	AgencyName string
+	Base       string // "" on /public/outcomes, "/a/{slug}" on an agency's own path
 	Sections   []publicSectionView
 }
 
@@ -65,7 +66,7 @@ func (s *publicPages) publicOutcomesPage(w http.ResponseWriter, r *http.Request)
 	for _, m := range measures {
 		byID[m.ID] = m
 	}
-	v := publicOutcomesView{AgencyName: agency.Name}
+	v := publicOutcomesView{AgencyName: agency.Name, Base: newPublicView(r, agency).Base}
 	for _, sec := range outcomeSections {
 		ps := publicSectionView{Title: sec.Title, Promise: sec.Promise}
 		for _, id := range sec.Measures {
@@ -85,3 +86,5 @@ func (s *publicPages) publicOutcomesPage(w http.ResponseWriter, r *http.Request)
 	}
 	s.render(w, r, http.StatusOK, "public_outcomes", "How the CIT program is doing", v)
 }
+
+func (v publicOutcomesView) publicHeader() (string, string) { return v.AgencyName, v.Base + "/cit" }

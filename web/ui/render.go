@@ -29,6 +29,14 @@ type view struct {
 	Data   any
 	// Dark pages are read for hours in a dim room (the dispatch board).
 	Dark bool
+	// Public pages speak for the department: its name, not citdesk's,
+	// heads them, linking to its CIT page.
+	PublicName, PublicHome string
+}
+
+// publicPage is a public page's data, which names the department.
+type publicPage interface {
+	publicHeader() (name, home string)
 }
 
 type navItem struct {
@@ -191,6 +199,9 @@ func (s *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	v := view{Title: title, Actor: web.SignedIn(r), Path: r.URL.Path, Data: data, Dark: name == "board"}
+	if p, ok := data.(publicPage); ok {
+		v.PublicName, v.PublicHome = p.publicHeader()
+	}
 	if v.Actor != nil {
 		agency, err := s.AgencyOf(r.Context())
 		if err != nil {

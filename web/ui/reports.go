@@ -48,12 +48,43 @@ type reportForm struct {
 	Handover       string
 	Error          string
 	Field          string
+	Errors         []citdesk.FieldProblem // every wrong field, each also shown at its field
 	Notice         string
 	Correct        bool // a coordinator's correction of an approved report
 	Reason         string
 	Search         *personSearch
 	State          saveState
 }
+
+// formFieldErr is a field's problem as the form shows it beside the field.
+type formFieldErr struct {
+	Field, Message string
+}
+
+// reportFormFields are the fields the report form shows a problem beside
+// (person_id in the person panel); a problem with any other field is
+// listed only in the summary at the top.
+var reportFormFields = map[string]bool{
+	"occurred_at": true, "address": true, "contact_start": true, "behaviors": true, "primary_problem": true,
+	"weapons": true, "weapon_type": true, "weapon_secured": true, "deescalation": true, "force": true,
+	"injury_person": true, "injury_officer": true, "injury_other": true, "confirm_injury_without_force": true,
+	"dispositions": true, "facility_kind": true, "facility": true, "handover_minutes": true,
+	"arrest_offense": true, "citation_offense": true, "on_scene_minutes": true, "narrative": true,
+	"reason": true, "person_id": true,
+}
+
+// Err returns the problem with field, if the last submission had one.
+func (f *reportForm) Err(field string) formFieldErr {
+	for _, p := range f.Errors {
+		if p.Field == field {
+			return formFieldErr{Field: field, Message: p.Message}
+		}
+	}
+	return formFieldErr{Field: field}
+}
+
+// ShownAt reports whether the form shows field's problem beside it.
+func (f *reportForm) ShownAt(field string) bool { return reportFormFields[field] }
 
 // personSearch is the person panel's state: what was searched and the matches.
 type personSearch struct {
@@ -414,6 +445,9 @@ func (s *reportPages) reshowReportForm(w http.ResponseWriter, r *http.Request, e
 			return ferr
 		}
 		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+		// Every wrong field at once, each beside its field; the summary
+		// lists them and the first one gets the focus (app.js).
+		f.Errors = citdesk.FieldErrors(err)
 	}
 	s.render(w, r, web.StatusFor(code), "report_form", "Contact report", f)
 	return nil
@@ -639,6 +673,7 @@ func (s *reportPages) correctReport(w http.ResponseWriter, r *http.Request) erro
 			return ferr
 		}
 		f.Correct, f.Reason, f.Error, f.Field = true, r.PostFormValue("reason"), citdesk.ErrorMessage(err), citdesk.ErrorField(err)
+		f.Errors = citdesk.FieldErrors(err)
 		s.render(w, r, web.StatusFor(code), "report_form", "Correct report", f)
 		return nil
 	} else if err != nil {

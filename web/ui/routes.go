@@ -59,6 +59,11 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /cit", public.publicRequest)
 	mux.HandleFunc("GET /cit/thanks", public.publicThanks)
 	mux.HandleFunc("GET /public/outcomes", public.publicOutcomesPage)
+	// The same, per agency, when one citdesk serves several.
+	mux.HandleFunc("GET /a/{slug}/cit", public.publicPage)
+	mux.HandleFunc("POST /a/{slug}/cit", public.publicRequest)
+	mux.HandleFunc("GET /a/{slug}/cit/thanks", public.publicThanks)
+	mux.HandleFunc("GET /a/{slug}/outcomes", public.publicOutcomesPage)
 
 	// The dispatcher's live board; its parts are swapped in by htmx.
 	mux.HandleFunc("GET /board", s.page(citdesk.DispatchCalls, board.boardPage))

@@ -32,6 +32,10 @@ type meDuty struct {
 	Buttons  []meButton
 	Error    string
 	Saved    bool
+	// Assigned: the status follows an assignment (dispatched, en route, on
+	// scene), so the assignment's next step is the button to tap, not one
+	// of these.
+	Assigned bool
 }
 
 // meButton is one status button.
@@ -60,6 +64,13 @@ func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
 				d.Position += " It is too old for dispatch to trust; share your location again."
 			}
 		}
+	}
+	switch d.Status {
+	case citdesk.StatusDispatched, citdesk.StatusEnRoute, citdesk.StatusOnScene:
+		// Setting a status by hand is refused while assigned; the primary
+		// button on the page is the assignment's next status.
+		d.Assigned = true
+		return d
 	}
 	if d.Status.OnDuty() {
 		d.Buttons = []meButton{
