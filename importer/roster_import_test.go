@@ -1,7 +1,6 @@
 package importer_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -11,9 +10,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
+	storetest.Main(m)
 }
 
 // TestImportRoster saves a roster through the real store: good rows are

@@ -172,6 +172,14 @@ func AuditKeyFile(tb testing.TB) string {
 	return path
 }
 
+// Main runs a package's tests and then drops the template database they
+// shared; a package that opens test databases calls it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	DropTemplate()
+	os.Exit(code)
+}
+
 // DropTemplate removes the template database; call it from TestMain after m.Run.
 func DropTemplate() {
 	base := os.Getenv(EnvPostgres)
