@@ -348,18 +348,27 @@ func confirmTOTP(ctx context.Context, tx *Tx, u *citdesk.User, code string) ([]s
 
 var errWrongEnrolCode = citdesk.FieldErrorf("code", "That code is not right. Check that the phone's clock is correct and enter the code it shows now.")
 
-// BeginTOTP offers the actor a new TOTP secret.
-func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTPEnrolment, error) {
+// ownWriteTx runs fn in one write transaction with the signed-in actor and
+// the actor's own user record: enrolling a second factor or starting a
+// ceremony is something one does only to oneself.
+func (s mfaService) ownWriteTx(ctx context.Context, fn func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) error) error {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var e *citdesk.TOTPEnrolment
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
 		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
 		if err != nil {
 			return err
 		}
+		return fn(tx, actor, u)
+	})
+}
+
+// BeginTOTP offers the actor a new TOTP secret.
+func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTPEnrolment, error) {
+	var e *citdesk.TOTPEnrolment
+	err := s.ownWriteTx(ctx, func(tx *Tx, _ *citdesk.Actor, u *citdesk.User) (err error) {
 		e, err = offerTOTP(ctx, tx, u, issuer)
 		return err
 	})
@@ -368,16 +377,8 @@ func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTP
 
 // ConfirmTOTP makes the secret on offer the actor's TOTP.
 func (s mfaService) ConfirmTOTP(ctx context.Context, code string) ([]string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var codes []string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) (err error) {
 		if codes, err = confirmTOTP(ctx, tx, u, code); err != nil {
 			return err
 		} else if codes == nil {
@@ -390,16 +391,8 @@ func (s mfaService) ConfirmTOTP(ctx context.Context, code string) ([]string, err
 
 // AddPasskey stores a verified passkey for the actor.
 func (s mfaService) AddPasskey(ctx context.Context, p *citdesk.Passkey) ([]string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var codes []string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) (err error) {
 		if codes, err = addPasskey(ctx, tx, u, p); err != nil {
 			return err
 		}
@@ -627,16 +620,8 @@ func signinChallenge(ctx context.Context, tx *Tx, secret string) (*challengeRow,
 
 // NewCeremony keeps a signed-in actor's WebAuthn ceremony state.
 func (s mfaService) NewCeremony(ctx context.Context, data []byte) (string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return "", err
-	}
 	var secret string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, _ *citdesk.Actor, u *citdesk.User) (err error) {
 		secret, err = newChallenge(ctx, tx, u, "ceremony", false, ceremonyLife, string(data))
 		return err
 	})
