@@ -335,6 +335,26 @@ func auditPlanViews(ctx context.Context, tx *Tx, a *citdesk.Actor, plans []*citd
 	return read.write(ctx, tx)
 }
 
+// findReadablePlan finds plan id and asks whether the actor may read it
+// today. A refusal is audited as a denied action and reported as denied, not
+// as an error, so that the caller commits the audit event and then answers
+// that the plan was not found.
+func findReadablePlan(ctx context.Context, tx *Tx, actor *citdesk.Actor, id int64, action string) (c *citdesk.CrisisPlan, denied bool, err error) {
+	if c, err = findPlan(ctx, tx, actor.AgencyID, id, false); err != nil {
+		return nil, false, err
+	}
+	today, err := agencyToday(ctx, tx, actor.AgencyID)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
+		return nil, false, err
+	} else if !ok {
+		return nil, true, tx.appendAudit(ctx, deniedEvent(actor, action, "crisis_plan", id))
+	}
+	return c, false, nil
+}
+
 // FindCrisisPlanByID returns a plan the actor has a reason to read; the
 // view is audited, and so is a refusal.
 func (s crisisPlanService) FindCrisisPlanByID(ctx context.Context, id int64) (*citdesk.CrisisPlan, error) {
@@ -345,18 +365,8 @@ func (s crisisPlanService) FindCrisisPlanByID(ctx context.Context, id int64) (*c
 	var c *citdesk.CrisisPlan
 	denied := false
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		if c, err = findPlan(ctx, tx, actor.AgencyID, id, false); err != nil {
+		if c, denied, err = findReadablePlan(ctx, tx, actor, id, "crisis_plan.view"); err != nil || denied {
 			return err
-		}
-		today, err := agencyToday(ctx, tx, actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
-			return err
-		} else if !ok {
-			denied = true
-			return tx.appendAudit(ctx, deniedEvent(actor, "crisis_plan.view", "crisis_plan", id))
 		}
 		if err := fillPlanPerson(ctx, tx, c); err != nil {
 			return err
