@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -16,10 +14,8 @@ import (
 	"time"
 
 	"citdesk"
-	"citdesk/store"
 	"citdesk/store/storetest"
 	"citdesk/web"
-	"citdesk/web/server"
 )
 
 // logBuffer collects the server's log for tests that read it.
@@ -46,23 +42,7 @@ func newEnvLog(t *testing.T, e storetest.Engine, cfg web.Config) (*env, *logBuff
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, clock := storetest.Open(t, e)
-	bus, err := store.NewEventBus(context.Background(), db, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Events = bus
-	agency, op := storetest.Agency(t, db, "desoto")
-	srv, err := server.New(cfg, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
-		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
-	}, clock, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { bus.Close(); ts.Close() })
-	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op}, logs
+	return newEnvWithLog(t, e, cfg, log), logs
 }
 
 // wantProblem checks that res is an RFC 9457 problem with status and, when

@@ -38,8 +38,14 @@ type env struct {
 // newEnv starts a server on engine e with one agency, "desoto".
 func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	t.Helper()
+	return newEnvWithLog(t, e, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newEnvWithLog is newEnv with the server and the event bus logging to log.
+func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.Logger) *env {
+	t.Helper()
 	db, clock := storetest.Open(t, e)
-	bus, err := store.NewEventBus(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	bus, err := store.NewEventBus(context.Background(), db, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +56,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),
-	}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, clock, log)
 	if err != nil {
 		t.Fatal(err)
 	}
