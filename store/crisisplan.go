@@ -39,20 +39,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*citdesk.CrisisPlan, error) 
 }
 
 func listPlans(ctx context.Context, tx *Tx, where string, args ...any) ([]*citdesk.CrisisPlan, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list crisis plans: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.CrisisPlan
-	for rows.Next() {
-		c, err := scanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list crisis plans", scanPlan, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
 }
 
 func findPlan(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*citdesk.CrisisPlan, error) {

@@ -116,27 +116,27 @@ func mfaStatus(ctx context.Context, tx *Tx, userID int64) (*citdesk.MFAStatus, e
 }
 
 func listPasskeys(ctx context.Context, tx *Tx, userID int64) ([]*citdesk.Passkey, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, credential_id, credential, created_at, last_used_at FROM mfa_passkeys WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("read passkeys: %w", err)
+	out, err := queryAll(ctx, tx, "read passkeys", scanPasskey, `SELECT id, name, credential_id, credential, created_at, last_used_at FROM mfa_passkeys WHERE user_id = ? ORDER BY id`, userID)
+	if out == nil && err == nil {
+		out = []*citdesk.Passkey{}
 	}
-	defer rows.Close()
-	out := []*citdesk.Passkey{}
-	for rows.Next() {
-		var p citdesk.Passkey
-		var credID, cred string
-		var created int64
-		var used sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.Name, &credID, &cred, &created, &used); err != nil {
-			return nil, err
-		}
-		if p.CredentialID, err = base64.RawURLEncoding.DecodeString(credID); err != nil {
-			return nil, fmt.Errorf("passkey %d: %w", p.ID, err)
-		}
-		p.Credential, p.CreatedAt, p.LastUsedAt = []byte(cred), fromMicros(created), fromNullMicros(used)
-		out = append(out, &p)
+	return out, err
+}
+
+func scanPasskey(row rowScanner) (*citdesk.Passkey, error) {
+	var p citdesk.Passkey
+	var credID, cred string
+	var created int64
+	var used sql.NullInt64
+	if err := row.Scan(&p.ID, &p.Name, &credID, &cred, &created, &used); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	var err error
+	if p.CredentialID, err = base64.RawURLEncoding.DecodeString(credID); err != nil {
+		return nil, fmt.Errorf("passkey %d: %w", p.ID, err)
+	}
+	p.Credential, p.CreatedAt, p.LastUsedAt = []byte(cred), fromMicros(created), fromNullMicros(used)
+	return &p, nil
 }
 
 // checkCode checks a TOTP code (six digits) or a recovery code of u, and

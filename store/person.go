@@ -56,20 +56,7 @@ func (tx *Tx) findPerson(ctx context.Context, agencyID, id int64, lock bool) (*c
 }
 
 func (tx *Tx) listPersons(ctx context.Context, where string, args ...any) ([]*citdesk.Person, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list persons: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list persons", scanPerson, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
 }
 
 // canSeePerson reports whether the actor has a reason to see a person: a

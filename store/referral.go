@@ -238,20 +238,7 @@ func (tx *Tx) listReferrals(ctx context.Context, actor *citdesk.Actor, f citdesk
 		args = append(args, *f.PersonID)
 	}
 	q += ` ORDER BY CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END, r.created_at DESC, r.id DESC LIMIT 500`
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list referrals: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Referral
-	for rows.Next() {
-		r, err := scanReferral(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list referrals", scanReferral, q, args...)
 }
 
 // ListReferrals lists the referrals the actor works: a liaison's own

@@ -1,9 +1,40 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 	"time"
 )
+
+// rowScanner is a *sql.Row or *sql.Rows: what the scan functions read.
+type rowScanner = interface{ Scan(...any) error }
+
+// queryAll runs q and returns every row it yields, read by scan, in order.
+// A failed query is reported as what failed ("list persons: …").
+func queryAll[T any](ctx context.Context, tx *Tx, what string, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanID reads a row of one integer column, an id.
+func scanID(row rowScanner) (int64, error) {
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
 
 // Times are stored as UTC microseconds since the epoch on both engines.
 

@@ -139,20 +139,9 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 	}
 	var users []*citdesk.User
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
+		var err error
+		users, err = queryAll(ctx, tx, "list users", scanUser, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			users = append(users, u)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		// The list names every account, its roles and lock state: one
