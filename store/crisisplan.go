@@ -146,20 +146,13 @@ func responderCalls(ctx context.Context, tx *Tx, a *citdesk.Actor) ([]openCall, 
 	default:
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("responder calls: %w", err)
-	}
-	defer rows.Close()
-	var out []openCall
-	for rows.Next() {
-		c := openCall{open: true}
-		if err := rows.Scan(&c.id, &c.address); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "responder calls", scanOpenCall, q, args...)
+}
+
+func scanOpenCall(row rowScanner) (openCall, error) {
+	c := openCall{open: true}
+	err := row.Scan(&c.id, &c.address)
+	return c, err
 }
 
 // canReadPlan reports whether the actor has a reason to read plan c on
