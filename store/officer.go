@@ -95,8 +95,9 @@ func scanTrainingRecord(row rowScanner) (*citdesk.TrainingRecord, error) {
 	return &r, nil
 }
 
-// CreateOfficer adds an officer to the roster (coordinator or admin).
-func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
+// saveRoster checks that the actor may manage the roster and that o is
+// valid, then saves o with save in one write transaction.
+func (s officerService) saveRoster(ctx context.Context, o *citdesk.Officer, save func(tx *Tx, ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error) error {
 	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return err
@@ -104,7 +105,12 @@ func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) e
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.createOfficer(ctx, actor, o) })
+	return s.db.writeTx(ctx, func(tx *Tx) error { return save(tx, ctx, actor, o) })
+}
+
+// CreateOfficer adds an officer to the roster (coordinator or admin).
+func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
+	return s.saveRoster(ctx, o, (*Tx).createOfficer)
 }
 
 func (tx *Tx) createOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
@@ -208,14 +214,7 @@ func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdes
 
 // UpdateOfficer saves the roster fields of o when o.Version is current.
 func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
-	if err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.updateOfficer(ctx, actor, o) })
+	return s.saveRoster(ctx, o, (*Tx).updateOfficer)
 }
 
 func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
