@@ -165,25 +165,12 @@ func MatchPerson(q PersonQuery, p *Person) (score float64, reasons []string, ok 
 	}
 	reasons = append(reasons, nameReason)
 	score = 0.6 * name
-	switch dobRelation(q.DOB, p.DOB) {
-	case dobSame:
-		score += 0.3
-		reasons = append(reasons, "same date of birth")
-	case dobOffByDay:
-		score += 0.2
-		reasons = append(reasons, "date of birth one day apart")
-	case dobSwapped:
-		score += 0.2
-		reasons = append(reasons, "day and month of birth swapped")
-	case dobYearTypo:
-		score += 0.15
-		reasons = append(reasons, "same birthday, year one apart")
-	case dobUnknown:
-		score += 0.12
-		reasons = append(reasons, "date of birth not known on one side")
-	case dobDifferent:
+	rel := dobRelation(q.DOB, p.DOB)
+	if rel == dobDifferent {
 		return 0, nil, false
 	}
+	score += dobScores[rel].score
+	reasons = append(reasons, dobScores[rel].reason)
 	if q.Address != "" && p.Address != "" && SameAddress(q.Address, p.Address) {
 		score += 0.1
 		reasons = append(reasons, "same address")
@@ -266,6 +253,19 @@ const (
 	dobYearTypo
 	dobDifferent
 )
+
+// dobScores is what each relation of two dates of birth (but
+// dobDifferent, which rules a match out) adds to a match's score, and why.
+var dobScores = map[dobRel]struct {
+	score  float64
+	reason string
+}{
+	dobSame:     {0.3, "same date of birth"},
+	dobOffByDay: {0.2, "date of birth one day apart"},
+	dobSwapped:  {0.2, "day and month of birth swapped"},
+	dobYearTypo: {0.15, "same birthday, year one apart"},
+	dobUnknown:  {0.12, "date of birth not known on one side"},
+}
 
 func dobRelation(a, b Date) dobRel {
 	if a.IsZero() || b.IsZero() {
