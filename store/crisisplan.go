@@ -93,21 +93,8 @@ type openCall struct {
 // a call. A draft names whoever its officer typed in, so it attaches no
 // person, and no person's crisis plan, to the call.
 func callPersons(ctx context.Context, tx *Tx, agencyID, callID int64) (map[int64]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT person_id FROM encounters
+	return queryIDSet(ctx, tx, "call persons", `SELECT DISTINCT person_id FROM encounters
 		WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL AND status = 'approved'`, agencyID, callID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
 }
 
 // planMatch says how plan c matches call: its address, or a person named

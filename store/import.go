@@ -263,23 +263,10 @@ func officerIDs(ctx context.Context, tx *Tx, agencyID int64, batch []*citdesk.Hi
 	for _, r := range batch {
 		named = named || r.OfficerID != 0
 	}
-	ok := map[int64]bool{}
 	if !named {
-		return ok, nil
+		return map[int64]bool{}, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM officers WHERE agency_id = ?`, agencyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ok[id] = true
-	}
-	return ok, rows.Err()
+	return queryIDSet(ctx, tx, "agency officers", `SELECT id FROM officers WHERE agency_id = ?`, agencyID)
 }
 
 // historyPersons returns the person id of every person the batch names,

@@ -513,11 +513,7 @@ func (s mfaService) StepUp(ctx context.Context, sessionSecret, password, code st
 		} else if owner != actor.UserID {
 			return errNoSession
 		}
-		cur, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		cur, agency, err := tx.findUserAndAgency(ctx, actor.AgencyID, actor.UserID)
 		if err != nil {
 			return err
 		}
@@ -722,11 +718,7 @@ func (s mfaService) CompleteSignIn(ctx context.Context, challenge, code string, 
 		if err != nil {
 			return err
 		}
-		u, err := tx.findUser(ctx, c.agencyID, c.userID)
-		if err != nil {
-			return err
-		}
-		agency, err := tx.findAgency(ctx, "id = ?", c.agencyID)
+		u, agency, err := tx.findUserAndAgency(ctx, c.agencyID, c.userID)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,19 @@ func queryAll[T any](ctx context.Context, tx *Tx, what string, scan func(rowScan
 	return out, rows.Err()
 }
 
+// queryIDSet runs q, whose rows are one id each, and returns the ids as a set.
+func queryIDSet(ctx context.Context, tx *Tx, what, q string, args ...any) (map[int64]bool, error) {
+	ids, err := queryAll(ctx, tx, what, scanID, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
 // scanID reads a row of one integer column, an id.
 func scanID(row rowScanner) (int64, error) {
 	var id int64

@@ -108,6 +108,19 @@ func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password s
 	})
 }
 
+// findUserAndAgency finds user id and the agency whose policy governs them.
+func (tx *Tx) findUserAndAgency(ctx context.Context, agencyID, id int64) (*citdesk.User, *citdesk.Agency, error) {
+	u, err := tx.findUser(ctx, agencyID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, agency, nil
+}
+
 func (tx *Tx) findUser(ctx context.Context, agencyID, id int64) (*citdesk.User, error) {
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? AND id = ?`, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -205,10 +218,7 @@ func (s userService) setPassword(ctx context.Context, actor *citdesk.Actor, user
 	var u *citdesk.User
 	var agency *citdesk.Agency
 	if err := s.db.readTx(ctx, func(tx *Tx) (err error) {
-		if u, err = tx.findUser(ctx, actor.AgencyID, userID); err != nil {
-			return err
-		}
-		agency, err = tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		u, agency, err = tx.findUserAndAgency(ctx, actor.AgencyID, userID)
 		return err
 	}); err != nil {
 		return err
