@@ -136,8 +136,7 @@ func tokenBody(username, password string) map[string]string {
 }
 
 func TestTokenAuth(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		amy := e.user("amy", citdesk.RoleDispatcher)
 
 		res := e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
@@ -322,8 +321,7 @@ func TestLockoutOverHTTP(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		b := e.browser()
 		b.login("amy")
@@ -351,8 +349,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestSignOutEndsSession(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		b := e.browser()
 		b.login("amy")
@@ -381,8 +378,7 @@ func TestSignOutEndsSession(t *testing.T) {
 }
 
 func TestNewSessionIDAtLogin(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("mallory", citdesk.RoleAnalyst)
 
@@ -417,8 +413,7 @@ func TestNewSessionIDAtLogin(t *testing.T) {
 }
 
 func TestCrossOriginRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
@@ -605,8 +600,7 @@ type unsizedReader struct{ r io.Reader }
 func (u unsizedReader) Read(p []byte) (int, error) { return u.r.Read(p) }
 
 func TestBodyLimit(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{MaxBody: 1024})
+	eachEnv(t, web.Config{MaxBody: 1024}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
 		users := e.userCount()
@@ -670,8 +664,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong Content-Type", `{` + ok + `}`, "text/plain", 422, "", "application/json"},
 		{"form Content-Type", `username=bob`, "application/x-www-form-urlencoded", 422, "", "application/json"},
 	}
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
 		users := e.userCount()
@@ -713,8 +706,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{Version: "test-1"})
+	eachEnv(t, web.Config{Version: "test-1"}, func(t *testing.T, e *env) {
 		res := e.do("GET", "/healthz", "", nil)
 		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"status":"ok"`) {
 			t.Errorf("GET /healthz: %d %s", res.StatusCode, res.Body)

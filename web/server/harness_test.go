@@ -41,6 +41,15 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	return newEnvWithLog(t, e, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// eachEnv runs test on a fresh env (newEnv with cfg) on each engine, as
+// storetest.Each does.
+func eachEnv(t *testing.T, cfg web.Config, test func(t *testing.T, e *env)) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		test(t, newEnv(t, eng, cfg))
+	})
+}
+
 // newEnvWithLog is newEnv with the server and the event bus logging to log.
 func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.Logger) *env {
 	t.Helper()
