@@ -7,6 +7,7 @@ import (
 
 	"citdesk"
 	"citdesk/outcomes"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -262,8 +263,7 @@ func TestOutcomesFromStore(t *testing.T) {
 
 // TestDispositionMap saves, reads and replaces an agency's mapping.
 func TestDispositionMap(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		db, _ := storetest.Open(t, eng)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, analyst := storetest.User(t, db, op, "analyst", citdesk.RoleAnalyst)
 		hs := db.HistoryService()

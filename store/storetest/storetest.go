@@ -54,6 +54,16 @@ func Each(t *testing.T, fn func(t *testing.T, e Engine)) {
 	}
 }
 
+// EachDB is Each with a fresh database (Open) for each engine, for tests
+// that need no more of the engine than that.
+func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	Each(t, func(t *testing.T, e Engine) {
+		db, _ := Open(t, e)
+		fn(t, db)
+	})
+}
+
 // SkipPostgres is the reason a PostgreSQL subtest is skipped.
 const SkipPostgres = "PostgreSQL: set " + EnvPostgres + " to run"
 
