@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"io"
+	"log/slog"
 	"testing"
 
 	"citdesk"
@@ -21,6 +23,18 @@ func openDSN(t *testing.T, dsn string) *store.DB {
 	db.Clock = citdesk.NewFakeClock(storetest.Epoch)
 	db.Argon2 = store.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 	return db
+}
+
+// newQuietBus starts an event bus on db that logs nothing; it is closed
+// when the test ends. It does not become db.Events: the test says when.
+func newQuietBus(t *testing.T, db *store.DB) *store.EventBus {
+	t.Helper()
+	bus, err := store.NewEventBus(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bus.Close)
+	return bus
 }
 
 // rawDB opens the same database with plain SQL, as an intruder would.
