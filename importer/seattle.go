@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -482,19 +483,13 @@ func parseSeattleRow(line int, rec []string, width int, index *[numSeattleColumn
 // (and the two values, for the message), or -1. Dispositions differ by
 // design, and the certification is merged (see SeattleReport.CITCertified).
 func seattleConflict(a, b *SeattleReport) (seattleColumn, string) {
-	times := []struct {
-		c    seattleColumn
-		x, y time.Time
-	}{{scOccurred, a.Occurred, b.Occurred}, {scReportedDate, a.Reported, b.Reported}}
-	for _, t := range times {
-		if !t.x.Equal(t.y) {
-			return t.c, fmt.Sprintf("%s, not %s", timeOrUnknown(t.x), timeOrUnknown(t.y))
-		}
+	if c, msg, ok := firstConflict([]columnPair[time.Time]{
+		{scOccurred, a.Occurred, b.Occurred},
+		{scReportedDate, a.Reported, b.Reported},
+	}, time.Time.Equal, timeOrUnknown); ok {
+		return c, msg
 	}
-	texts := []struct {
-		c    seattleColumn
-		x, y string
-	}{
+	if c, msg, ok := firstConflict([]columnPair[string]{
 		{scCallType, a.CallType, b.CallType},
 		{scInitialCallType, a.InitialCallType, b.InitialCallType},
 		{scFinalCallType, a.FinalCallType, b.FinalCallType},
@@ -502,29 +497,39 @@ func seattleConflict(a, b *SeattleReport) (seattleColumn, string) {
 		{scPrecinct, a.Precinct, b.Precinct},
 		{scSector, a.Sector, b.Sector},
 		{scBeat, a.Beat, b.Beat},
+	}, equal, strconv.Quote); ok {
+		return c, msg
 	}
-	for _, t := range texts {
-		if t.x != t.y {
-			return t.c, fmt.Sprintf("%q, not %q", t.x, t.y)
-		}
-	}
-	tris := []struct {
-		c    seattleColumn
-		x, y outcomes.Tri
-	}{
+	if c, msg, ok := firstConflict([]columnPair[outcomes.Tri]{
 		{scUseOfForce, a.UseOfForce, b.UseOfForce},
 		{scVeteran, a.Veteran, b.Veteran},
 		{scCITRequested, a.CITRequested, b.CITRequested},
 		{scCITDispatched, a.CITDispatched, b.CITDispatched},
 		{scCITArrived, a.CITArrived, b.CITArrived},
-	}
-	for _, t := range tris {
-		if t.x != t.y {
-			return t.c, fmt.Sprintf("%s, not %s", t.x, t.y)
-		}
+	}, equal, outcomes.Tri.String); ok {
+		return c, msg
 	}
 	return -1, ""
 }
+
+// columnPair is one column's values in two reports.
+type columnPair[T any] struct {
+	c    seattleColumn
+	x, y T
+}
+
+// firstConflict returns the first column whose values are not the same,
+// with the two values as show writes them ("x, not y").
+func firstConflict[T any](pairs []columnPair[T], same func(x, y T) bool, show func(T) string) (seattleColumn, string, bool) {
+	for _, p := range pairs {
+		if !same(p.x, p.y) {
+			return p.c, show(p.x) + ", not " + show(p.y), true
+		}
+	}
+	return -1, "", false
+}
+
+func equal[T comparable](x, y T) bool { return x == y }
 
 func timeOrUnknown(t time.Time) string {
 	if t.IsZero() {
