@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"testing"
@@ -35,19 +34,4 @@ func newQuietBus(t *testing.T, db *store.DB) *store.EventBus {
 	}
 	t.Cleanup(bus.Close)
 	return bus
-}
-
-// rawDB opens the same database with plain SQL, as an intruder would.
-func rawDB(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	driver, name := "sqlite", dsn
-	if store.IsPostgres(dsn) {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
 }
