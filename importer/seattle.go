@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -277,31 +276,15 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 		return citdesk.Errorf(citdesk.ETOOLARGE, "The crisis data file is larger than %s or has more than %d rows; split it into smaller files.", byteSize(maxBytes), maxRows)
 	}
 
-	capped := &cappedReader{r: r, left: maxBytes}
-	br := bufio.NewReader(newCRReader(capped))
-	if b, err := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
-		br.Discard(len(utf8BOM))
-	} else if capped.over {
-		return nil, nil, tooLarge()
-	} else if err != nil && err != io.EOF {
-		return nil, nil, fmt.Errorf("reading crisis data: %w", err)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
+	cr, capped, err := newCappedCSV(r, maxBytes, tooLarge(), "crisis data")
 	if err != nil {
-		var pe *csv.ParseError
-		switch {
-		case capped.over:
-			return nil, nil, tooLarge()
-		case err == io.EOF:
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The crisis data file is empty; its first row must name the columns (template_id, disposition, …).")
-		case errors.As(err, &pe):
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The crisis data file is not a readable CSV file: line %d: %v.", pe.StartLine, pe.Err)
-		}
-		return nil, nil, fmt.Errorf("reading crisis data: %w", err)
+		return nil, nil, err
+	}
+	header, err := readHeader(cr, capped, tooLarge(),
+		citdesk.Errorf(citdesk.EINVALID, "The crisis data file is empty; its first row must name the columns (template_id, disposition, …)."),
+		"The crisis data file", "crisis data")
+	if err != nil {
+		return nil, nil, err
 	}
 	index := [numSeattleColumns]int{}
 	for c := range index {
@@ -325,29 +308,11 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 	var reports []SeattleReport
 	var rowErrs []RowError
 	byID := map[string]int{} // template_id → index in reports
-	for n := 1; ; n++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if n > maxRows || capped.over {
-			return nil, nil, tooLarge()
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			rowErrs = append(rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
-			continue
-		} else if err != nil {
-			return nil, nil, fmt.Errorf("reading crisis data: %w", err)
-		}
-		if blankRecord(rec) {
-			continue
-		}
-		line, _ := cr.FieldPos(0)
+	err = eachRecord(cr, capped, maxRows, tooLarge(), tooLarge(), "crisis data", &rowErrs, func(line int, rec []string) error {
 		row, rerr := parseSeattleRow(line, rec, width, &index)
 		if rerr != nil {
 			rowErrs = append(rowErrs, *rerr)
-			continue
+			return nil
 		}
 		i, seen := byID[row.TemplateID]
 		if !seen {
@@ -361,7 +326,7 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 			if c, what := seattleConflict(rep, &row.SeattleReport); c >= 0 {
 				rowErrs = append(rowErrs, RowError{Line: line, Column: c.String(),
 					Reason: fmt.Sprintf("Template %s is already on line %d with a different %s (%s); this row is left out.", row.TemplateID, rep.Line, c, what)})
-				continue
+				return nil
 			}
 			rep.Lines = append(rep.Lines, line)
 			if rep.CITCertified != row.CITCertified {
@@ -371,6 +336,10 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 		if d := row.disposition; d != "" && !slices.Contains(reports[i].SeattleDispositions, d) {
 			reports[i].SeattleDispositions = append(reports[i].SeattleDispositions, d)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 
 	for i := range reports {
