@@ -295,23 +295,31 @@ var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": tr
 // punctuation (O'Brien → obrien) and suffixes such as Jr., and collapses
 // spaces.
 func NormalizeName(s string) string {
+	folded := foldWords(s, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
+	var words []string
+	for _, w := range strings.Fields(folded) {
+		if !nameSuffixes[w] {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// foldWords lower-cases s, folds accents (accentFold) and keeps letters and
+// digits; any other rune becomes a space where sep says it separates words,
+// and is dropped where it does not (the ' of O'Brien).
+func foldWords(s string, sep func(rune) bool) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if f, ok := accentFold[r]; ok {
 			b.WriteString(f)
 		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(r)
-		} else if unicode.IsSpace(r) || r == '-' {
+		} else if sep(r) {
 			b.WriteByte(' ')
 		}
 	}
-	var words []string
-	for _, w := range strings.Fields(b.String()) {
-		if !nameSuffixes[w] {
-			words = append(words, w)
-		}
-	}
-	return strings.Join(words, " ")
+	return b.String()
 }
 
 var accentFold = map[rune]string{
@@ -428,17 +436,7 @@ func AddressKey(s string) string {
 		}
 	}
 	line = strings.ReplaceAll(line, "#", " apt ")
-	var b strings.Builder
-	for _, r := range strings.ToLower(line) {
-		if f, ok := accentFold[r]; ok {
-			b.WriteString(f)
-		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	words := strings.Fields(b.String())
+	words := strings.Fields(foldWords(line, func(rune) bool { return true }))
 	for i, w := range words {
 		if s, ok := streetWords[w]; ok {
 			words[i] = s
