@@ -186,24 +186,18 @@ func PermissionFor(act Action) (Permission, bool) {
 // the door, before any record is read. An operator at the command line
 // (Actor.IsOperator) may do anything within their agency.
 func MayEver(a *Actor, act Action) bool {
-	if a == nil {
-		return false
-	}
-	if a.IsOperator() {
-		return true
-	}
-	p, ok := permissions[act]
-	if !ok {
-		return false
-	}
-	if a.HasRole(p.Roles...) {
-		return true
-	}
-	return p.Tie != nil && a.HasRole(p.Related...)
+	return may(a, act, func(Permission) bool { return true })
 }
 
 // Can reports whether a may take act on record o.
 func Can(a *Actor, act Action, o Object) bool {
+	return may(a, act, func(p Permission) bool { return p.Tie(a, o) })
+}
+
+// may is MayEver and Can: the role checks they share, with tied saying
+// whether a related role is enough (at the door, before the record is
+// read, it may be; for a record, its tie to a decides).
+func may(a *Actor, act Action, tied func(Permission) bool) bool {
 	if a == nil {
 		return false
 	}
@@ -217,7 +211,7 @@ func Can(a *Actor, act Action, o Object) bool {
 	if a.HasRole(p.Roles...) {
 		return true
 	}
-	return p.Tie != nil && a.HasRole(p.Related...) && p.Tie(a, o)
+	return p.Tie != nil && a.HasRole(p.Related...) && tied(p)
 }
 
 // Require returns the actor in ctx when it may ever take act (MayEver),

@@ -165,25 +165,12 @@ func MatchPerson(q PersonQuery, p *Person) (score float64, reasons []string, ok 
 	}
 	reasons = append(reasons, nameReason)
 	score = 0.6 * name
-	switch dobRelation(q.DOB, p.DOB) {
-	case dobSame:
-		score += 0.3
-		reasons = append(reasons, "same date of birth")
-	case dobOffByDay:
-		score += 0.2
-		reasons = append(reasons, "date of birth one day apart")
-	case dobSwapped:
-		score += 0.2
-		reasons = append(reasons, "day and month of birth swapped")
-	case dobYearTypo:
-		score += 0.15
-		reasons = append(reasons, "same birthday, year one apart")
-	case dobUnknown:
-		score += 0.12
-		reasons = append(reasons, "date of birth not known on one side")
-	case dobDifferent:
+	rel := dobRelation(q.DOB, p.DOB)
+	if rel == dobDifferent {
 		return 0, nil, false
 	}
+	score += dobScores[rel].score
+	reasons = append(reasons, dobScores[rel].reason)
 	if q.Address != "" && p.Address != "" && SameAddress(q.Address, p.Address) {
 		score += 0.1
 		reasons = append(reasons, "same address")
@@ -267,6 +254,19 @@ const (
 	dobDifferent
 )
 
+// dobScores is what each relation of two dates of birth (but
+// dobDifferent, which rules a match out) adds to a match's score, and why.
+var dobScores = map[dobRel]struct {
+	score  float64
+	reason string
+}{
+	dobSame:     {0.3, "same date of birth"},
+	dobOffByDay: {0.2, "date of birth one day apart"},
+	dobSwapped:  {0.2, "day and month of birth swapped"},
+	dobYearTypo: {0.15, "same birthday, year one apart"},
+	dobUnknown:  {0.12, "date of birth not known on one side"},
+}
+
 func dobRelation(a, b Date) dobRel {
 	if a.IsZero() || b.IsZero() {
 		return dobUnknown
@@ -295,23 +295,31 @@ var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": tr
 // punctuation (O'Brien → obrien) and suffixes such as Jr., and collapses
 // spaces.
 func NormalizeName(s string) string {
+	folded := foldWords(s, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
+	var words []string
+	for _, w := range strings.Fields(folded) {
+		if !nameSuffixes[w] {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// foldWords lower-cases s, folds accents (accentFold) and keeps letters and
+// digits; any other rune becomes a space where sep says it separates words,
+// and is dropped where it does not (the ' of O'Brien).
+func foldWords(s string, sep func(rune) bool) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if f, ok := accentFold[r]; ok {
 			b.WriteString(f)
 		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(r)
-		} else if unicode.IsSpace(r) || r == '-' {
+		} else if sep(r) {
 			b.WriteByte(' ')
 		}
 	}
-	var words []string
-	for _, w := range strings.Fields(b.String()) {
-		if !nameSuffixes[w] {
-			words = append(words, w)
-		}
-	}
-	return strings.Join(words, " ")
+	return b.String()
 }
 
 var accentFold = map[rune]string{
@@ -428,17 +436,7 @@ func AddressKey(s string) string {
 		}
 	}
 	line = strings.ReplaceAll(line, "#", " apt ")
-	var b strings.Builder
-	for _, r := range strings.ToLower(line) {
-		if f, ok := accentFold[r]; ok {
-			b.WriteString(f)
-		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	words := strings.Fields(b.String())
+	words := strings.Fields(foldWords(line, func(rune) bool { return true }))
 	for i, w := range words {
 		if s, ok := streetWords[w]; ok {
 			words[i] = s

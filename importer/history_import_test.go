@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"citdesk/importer"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -16,8 +17,7 @@ import (
 // behind, whether the mapping is the default or the caller's (issue 10:
 // an empty Seattle file saved its mapping).
 func TestImportSeattleWritesNothingForAnEmptyFile(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		hs := db.HistoryService()
 		for name, file := range map[string]string{

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -192,29 +191,12 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 	var rowErrs []RowError
 	unmapped := map[string]int{}
 	byID := map[string]int{}
-	for n := 1; ; n++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if n > MaxSeattleRows || capped.over {
-			return nil, nil, nil, citdesk.Errorf(citdesk.ETOOLARGE, "The file is too large; split it into smaller files.")
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			rowErrs = append(rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
-			continue
-		} else if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading file: %w", err)
-		}
-		if blankRecord(rec) {
-			continue
-		}
-		line, _ := cr.FieldPos(0)
+	tooLarge := citdesk.Errorf(citdesk.ETOOLARGE, "The file is too large; split it into smaller files.")
+	err = eachRecord(cr, capped, MaxSeattleRows, tooLarge, tooLarge, "file", &rowErrs, func(line int, rec []string) error {
 		h, unknown, rerr := p.row(line, rec)
 		if rerr != nil {
 			rowErrs = append(rowErrs, *rerr)
-			continue
+			return nil
 		}
 		i, seen := byID[h.ExternalID]
 		if !seen {
@@ -223,20 +205,24 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 			for _, u := range unknown {
 				unmapped[u]++
 			}
-			continue
+			return nil
 		}
 		first := &recs[i]
 		a, b := *first, h
 		a.Dispositions, b.Dispositions, a.Line, b.Line = nil, nil, 0, 0
 		if fmt.Sprint(flatten(a)) != fmt.Sprint(flatten(b)) {
 			rowErrs = append(rowErrs, RowError{Line: line, Reason: fmt.Sprintf("Record %s is already on line %d with different values; this row is left out.", h.ExternalID, first.Line)})
-			continue
+			return nil
 		}
 		for _, d := range h.Dispositions {
 			if !slices.Contains(first.Dispositions, d) {
 				first.Dispositions = append(first.Dispositions, d)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	for i := range recs {
 		slices.SortFunc(recs[i].Dispositions, func(a, b citdesk.Disposition) int {

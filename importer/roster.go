@@ -188,34 +188,16 @@ func ParseRoster(r io.Reader) (rows []RosterRow, rowErrs []RowError, err error) 
 }
 
 func parseRoster(r io.Reader, lim rosterLimits) ([]RosterRow, []RowError, error) {
-	capped := &cappedReader{r: r, left: lim.bytes}
-	br := bufio.NewReader(newCRReader(capped))
-	b, err := br.Peek(len(utf8BOM))
-	switch {
-	case string(b) == utf8BOM:
-		br.Discard(len(utf8BOM))
-	case capped.over:
-		return nil, nil, tooLargeError(lim)
-	case err != nil && err != io.EOF:
-		return nil, nil, fmt.Errorf("reading roster: %w", err)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1    // field counts are checked per row, against the header
-	cr.TrimLeadingSpace = true // so `1, "Smith, Jo"` reads as two fields
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
+	cr, capped, err := newCappedCSV(r, lim.bytes, tooLargeError(lim), "roster")
 	if err != nil {
-		var pe *csv.ParseError
-		switch {
-		case capped.over:
-			return nil, nil, tooLargeError(lim)
-		case err == io.EOF:
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The roster file is empty; its first row must name the columns (badge, first_name, last_name, …).")
-		case errors.As(err, &pe):
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The roster is not a readable CSV file: line %d: %v.", pe.StartLine, pe.Err)
-		}
-		return nil, nil, fmt.Errorf("reading roster: %w", err)
+		return nil, nil, err
+	}
+	cr.TrimLeadingSpace = true // so `1, "Smith, Jo"` reads as two fields
+	header, err := readHeader(cr, capped, tooLargeError(lim),
+		citdesk.Errorf(citdesk.EINVALID, "The roster file is empty; its first row must name the columns (badge, first_name, last_name, …)."),
+		"The roster", "roster")
+	if err != nil {
+		return nil, nil, err
 	}
 	p, err := newRosterParser(header)
 	if err != nil {
@@ -224,35 +206,95 @@ func parseRoster(r io.Reader, lim rosterLimits) ([]RosterRow, []RowError, error)
 
 	var rows []RosterRow
 	var rowErrs []RowError
+	tooMany := citdesk.Errorf(citdesk.ETOOLARGE, "The roster has more than %d rows; split it into smaller files.", lim.rows)
+	err = eachRecord(cr, capped, lim.rows, tooMany, tooLargeError(lim), "roster", &rowErrs, func(line int, rec []string) error {
+		row, rerr := p.parseRow(line, rec)
+		if rerr != nil {
+			rowErrs = append(rowErrs, *rerr)
+			return nil
+		}
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, rowErrs, nil
+}
+
+// newCappedCSV reads r as CSV, past a byte-order mark, refusing more than
+// maxBytes of it (tooBig). Field counts are left to the caller, who checks
+// each row against the header; what names the file in a read error
+// ("reading what: …").
+func newCappedCSV(r io.Reader, maxBytes int64, tooBig error, what string) (*csv.Reader, *cappedReader, error) {
+	capped := &cappedReader{r: r, left: maxBytes}
+	br := bufio.NewReader(newCRReader(capped))
+	b, err := br.Peek(len(utf8BOM))
+	switch {
+	case string(b) == utf8BOM:
+		br.Discard(len(utf8BOM))
+	case capped.over:
+		return nil, nil, tooBig
+	case err != nil && err != io.EOF:
+		return nil, nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr, capped, nil
+}
+
+// readHeader reads the first row, which names the columns. A file without
+// one fails with empty, a file over its cap with tooBig, and one that is
+// not CSV names itself as name ("The roster is not a readable CSV file").
+func readHeader(cr *csv.Reader, capped *cappedReader, tooBig, empty error, name, what string) ([]string, error) {
+	header, err := cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		switch {
+		case capped.over:
+			return nil, tooBig
+		case err == io.EOF:
+			return nil, empty
+		case errors.As(err, &pe):
+			return nil, citdesk.Errorf(citdesk.EINVALID, "%s is not a readable CSV file: line %d: %v.", name, pe.StartLine, pe.Err)
+		}
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return header, nil
+}
+
+// eachRecord reads the records after the header in order and calls row
+// with each one that is not blank, and its line. A record that is not valid
+// CSV is added to rowErrs and left out. Reading fails with tooMany past
+// maxRows records, with tooBig once the input is over its size cap, and
+// with a read error as "reading what: …"; an error from row stops it too.
+func eachRecord(cr *csv.Reader, capped *cappedReader, maxRows int, tooMany, tooBig error, what string, rowErrs *[]RowError, row func(line int, rec []string) error) error {
 	for n := 1; ; n++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
-		if n > lim.rows {
-			return nil, nil, citdesk.Errorf(citdesk.ETOOLARGE, "The roster has more than %d rows; split it into smaller files.", lim.rows)
+		if n > maxRows {
+			return tooMany
 		}
 		var pe *csv.ParseError
 		if capped.over {
-			return nil, nil, tooLargeError(lim)
+			return tooBig
 		} else if errors.As(err, &pe) {
-			rowErrs = append(rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
+			*rowErrs = append(*rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
 			continue
 		} else if err != nil {
-			return nil, nil, fmt.Errorf("reading roster: %w", err)
+			return fmt.Errorf("reading %s: %w", what, err)
 		}
 		if blankRecord(rec) {
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		row, rerr := p.parseRow(line, rec)
-		if rerr != nil {
-			rowErrs = append(rowErrs, *rerr)
-			continue
+		if err := row(line, rec); err != nil {
+			return err
 		}
-		rows = append(rows, row)
 	}
-	return rows, rowErrs, nil
 }
 
 // tooLargeError is ParseRoster's err for a file over lim.bytes.

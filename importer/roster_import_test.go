@@ -1,26 +1,23 @@
 package importer_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"citdesk"
 	"citdesk/importer"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
+	storetest.Main(m)
 }
 
 // TestImportRoster saves a roster through the real store: good rows are
 // kept, bad ones reported by line, and a second import changes nothing.
 func TestImportRoster(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, coord := storetest.User(t, db, op, "coord", citdesk.RoleCoordinator)
 		_, disp := storetest.User(t, db, op, "disp", citdesk.RoleDispatcher)
@@ -83,8 +80,7 @@ func TestImportRoster(t *testing.T) {
 // old Mac) imports like one with LF or CRLF, instead of 0 rows; an
 // unreadable or header-only file writes nothing.
 func TestImportRosterLineEndings(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, coord := storetest.User(t, db, op, "coord", citdesk.RoleCoordinator)
 		lines := []string{"badge,first_name,last_name,cit_basic_date", "201,Ada,Ames,2024-05-01", "202,Bo,,", "203,Cy,Cole,"}

@@ -1,12 +1,12 @@
 package importer
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -276,31 +276,15 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 		return citdesk.Errorf(citdesk.ETOOLARGE, "The crisis data file is larger than %s or has more than %d rows; split it into smaller files.", byteSize(maxBytes), maxRows)
 	}
 
-	capped := &cappedReader{r: r, left: maxBytes}
-	br := bufio.NewReader(newCRReader(capped))
-	if b, err := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
-		br.Discard(len(utf8BOM))
-	} else if capped.over {
-		return nil, nil, tooLarge()
-	} else if err != nil && err != io.EOF {
-		return nil, nil, fmt.Errorf("reading crisis data: %w", err)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
+	cr, capped, err := newCappedCSV(r, maxBytes, tooLarge(), "crisis data")
 	if err != nil {
-		var pe *csv.ParseError
-		switch {
-		case capped.over:
-			return nil, nil, tooLarge()
-		case err == io.EOF:
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The crisis data file is empty; its first row must name the columns (template_id, disposition, …).")
-		case errors.As(err, &pe):
-			return nil, nil, citdesk.Errorf(citdesk.EINVALID, "The crisis data file is not a readable CSV file: line %d: %v.", pe.StartLine, pe.Err)
-		}
-		return nil, nil, fmt.Errorf("reading crisis data: %w", err)
+		return nil, nil, err
+	}
+	header, err := readHeader(cr, capped, tooLarge(),
+		citdesk.Errorf(citdesk.EINVALID, "The crisis data file is empty; its first row must name the columns (template_id, disposition, …)."),
+		"The crisis data file", "crisis data")
+	if err != nil {
+		return nil, nil, err
 	}
 	index := [numSeattleColumns]int{}
 	for c := range index {
@@ -324,29 +308,11 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 	var reports []SeattleReport
 	var rowErrs []RowError
 	byID := map[string]int{} // template_id → index in reports
-	for n := 1; ; n++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if n > maxRows || capped.over {
-			return nil, nil, tooLarge()
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			rowErrs = append(rowErrs, RowError{Line: pe.StartLine, Reason: fmt.Sprintf("Not valid CSV: %v.", pe.Err)})
-			continue
-		} else if err != nil {
-			return nil, nil, fmt.Errorf("reading crisis data: %w", err)
-		}
-		if blankRecord(rec) {
-			continue
-		}
-		line, _ := cr.FieldPos(0)
+	err = eachRecord(cr, capped, maxRows, tooLarge(), tooLarge(), "crisis data", &rowErrs, func(line int, rec []string) error {
 		row, rerr := parseSeattleRow(line, rec, width, &index)
 		if rerr != nil {
 			rowErrs = append(rowErrs, *rerr)
-			continue
+			return nil
 		}
 		i, seen := byID[row.TemplateID]
 		if !seen {
@@ -360,7 +326,7 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 			if c, what := seattleConflict(rep, &row.SeattleReport); c >= 0 {
 				rowErrs = append(rowErrs, RowError{Line: line, Column: c.String(),
 					Reason: fmt.Sprintf("Template %s is already on line %d with a different %s (%s); this row is left out.", row.TemplateID, rep.Line, c, what)})
-				continue
+				return nil
 			}
 			rep.Lines = append(rep.Lines, line)
 			if rep.CITCertified != row.CITCertified {
@@ -370,6 +336,10 @@ func parseSeattle(r io.Reader, dispositions map[string]string, maxRows int, maxB
 		if d := row.disposition; d != "" && !slices.Contains(reports[i].SeattleDispositions, d) {
 			reports[i].SeattleDispositions = append(reports[i].SeattleDispositions, d)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 
 	for i := range reports {
@@ -482,19 +452,13 @@ func parseSeattleRow(line int, rec []string, width int, index *[numSeattleColumn
 // (and the two values, for the message), or -1. Dispositions differ by
 // design, and the certification is merged (see SeattleReport.CITCertified).
 func seattleConflict(a, b *SeattleReport) (seattleColumn, string) {
-	times := []struct {
-		c    seattleColumn
-		x, y time.Time
-	}{{scOccurred, a.Occurred, b.Occurred}, {scReportedDate, a.Reported, b.Reported}}
-	for _, t := range times {
-		if !t.x.Equal(t.y) {
-			return t.c, fmt.Sprintf("%s, not %s", timeOrUnknown(t.x), timeOrUnknown(t.y))
-		}
+	if c, msg, ok := firstConflict([]columnPair[time.Time]{
+		{scOccurred, a.Occurred, b.Occurred},
+		{scReportedDate, a.Reported, b.Reported},
+	}, time.Time.Equal, timeOrUnknown); ok {
+		return c, msg
 	}
-	texts := []struct {
-		c    seattleColumn
-		x, y string
-	}{
+	if c, msg, ok := firstConflict([]columnPair[string]{
 		{scCallType, a.CallType, b.CallType},
 		{scInitialCallType, a.InitialCallType, b.InitialCallType},
 		{scFinalCallType, a.FinalCallType, b.FinalCallType},
@@ -502,29 +466,39 @@ func seattleConflict(a, b *SeattleReport) (seattleColumn, string) {
 		{scPrecinct, a.Precinct, b.Precinct},
 		{scSector, a.Sector, b.Sector},
 		{scBeat, a.Beat, b.Beat},
+	}, equal, strconv.Quote); ok {
+		return c, msg
 	}
-	for _, t := range texts {
-		if t.x != t.y {
-			return t.c, fmt.Sprintf("%q, not %q", t.x, t.y)
-		}
-	}
-	tris := []struct {
-		c    seattleColumn
-		x, y outcomes.Tri
-	}{
+	if c, msg, ok := firstConflict([]columnPair[outcomes.Tri]{
 		{scUseOfForce, a.UseOfForce, b.UseOfForce},
 		{scVeteran, a.Veteran, b.Veteran},
 		{scCITRequested, a.CITRequested, b.CITRequested},
 		{scCITDispatched, a.CITDispatched, b.CITDispatched},
 		{scCITArrived, a.CITArrived, b.CITArrived},
-	}
-	for _, t := range tris {
-		if t.x != t.y {
-			return t.c, fmt.Sprintf("%s, not %s", t.x, t.y)
-		}
+	}, equal, outcomes.Tri.String); ok {
+		return c, msg
 	}
 	return -1, ""
 }
+
+// columnPair is one column's values in two reports.
+type columnPair[T any] struct {
+	c    seattleColumn
+	x, y T
+}
+
+// firstConflict returns the first column whose values are not the same,
+// with the two values as show writes them ("x, not y").
+func firstConflict[T any](pairs []columnPair[T], same func(x, y T) bool, show func(T) string) (seattleColumn, string, bool) {
+	for _, p := range pairs {
+		if !same(p.x, p.y) {
+			return p.c, show(p.x) + ", not " + show(p.y), true
+		}
+	}
+	return -1, "", false
+}
+
+func equal[T comparable](x, y T) bool { return x == y }
 
 func timeOrUnknown(t time.Time) string {
 	if t.IsZero() {

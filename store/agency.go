@@ -103,19 +103,9 @@ func (s agencyService) ListAgencies(ctx context.Context) ([]*citdesk.Agency, err
 	}
 	var out []*citdesk.Agency
 	err := s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAgency(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, "list agencies", scanAgency, q, args...)
+		return err
 	})
 	return out, err
 }

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"citdesk"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
 // TestListAgencies: an operator (or the anonymous public pages) sees every
 // agency; a signed-in user only their own.
 func TestListAgencies(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, opA := storetest.Agency(t, db, "desoto")
 		b, _ := storetest.Agency(t, db, "hillsboro")
 		_, userA := storetest.User(t, db, opA, "ann", citdesk.RoleAnalyst)

@@ -230,22 +230,17 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 }
 
 func scanAudit(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.AuditEvent, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
+	return queryAll(ctx, tx, "query audit events", scanAuditEvent, q, args...)
+}
+
+func scanAuditEvent(row rowScanner) (*citdesk.AuditEvent, error) {
+	var e citdesk.AuditEvent
+	var at int64
+	if err := row.Scan(&e.Seq, &e.AgencyID, &e.UserID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &at, &e.Remote, &e.Outcome, &e.Detail, &e.Chain, &e.PrevHash, &e.Hash); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var events []*citdesk.AuditEvent
-	for rows.Next() {
-		var e citdesk.AuditEvent
-		var at int64
-		if err := rows.Scan(&e.Seq, &e.AgencyID, &e.UserID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &at, &e.Remote, &e.Outcome, &e.Detail, &e.Chain, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = fromMicros(at)
-		events = append(events, &e)
-	}
-	return events, rows.Err()
+	e.At = fromMicros(at)
+	return &e, nil
 }
 
 // eachAudit calls fn with every event after seq since, in order, reading

@@ -43,10 +43,10 @@ func newTamperEnv(t *testing.T, e storetest.Engine) *tamperEnv {
 			t.Fatal(err)
 		}
 	}
-	env := &tamperEnv{dsn: dsn, db: db, raw: rawDB(t, dsn), cp: cp}
+	env := &tamperEnv{dsn: dsn, db: db, raw: storetest.Raw(t, dsn), cp: cp}
 	env.mustVerify(t, nil)
 	env.mustVerify(t, cp)
-	dropGuard(t, env.raw, e)
+	storetest.DropAuditGuard(t, env.raw, e)
 	return env
 }
 

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"sync"
 	"testing"
@@ -58,13 +57,13 @@ func TestAuditChain(t *testing.T) {
 		}
 
 		// The table refuses changes through SQL.
-		raw := rawDB(t, dsn)
+		raw := storetest.Raw(t, dsn)
 		if _, err := raw.Exec(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 3`); err == nil {
 			t.Fatal("update of an audit event was allowed")
 		}
 
 		// Someone who drops the guard and edits a row is caught at that row.
-		dropGuard(t, raw, e)
+		storetest.DropAuditGuard(t, raw, e)
 		if _, err := raw.Exec(`UPDATE audit_events SET outcome = 'success' WHERE seq = 3`); err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +82,8 @@ func TestAuditDeleteMiddle(t *testing.T) {
 		for i := 0; i < 10; i++ {
 			db.AuditService().Record(op, &citdesk.AuditEvent{Action: "test", ObjectType: "test", ObjectID: "x"})
 		}
-		raw := rawDB(t, dsn)
-		dropGuard(t, raw, e)
+		raw := storetest.Raw(t, dsn)
+		storetest.DropAuditGuard(t, raw, e)
 		if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = 7`); err != nil {
 			t.Fatal(err)
 		}
@@ -101,8 +100,8 @@ func TestAuditDeleteNewest(t *testing.T) {
 		db := openDSN(t, dsn)
 		_, op := storetest.Agency(t, db, "desoto")
 		storetest.User(t, db, op, "dana", citdesk.RoleDispatcher)
-		raw := rawDB(t, dsn)
-		dropGuard(t, raw, e)
+		raw := storetest.Raw(t, dsn)
+		storetest.DropAuditGuard(t, raw, e)
 		var last int64
 		raw.QueryRow(`SELECT MAX(seq) FROM audit_events`).Scan(&last)
 		if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)`); err != nil {
@@ -113,17 +112,4 @@ func TestAuditDeleteNewest(t *testing.T) {
 			t.Fatalf("deleted newest row %d: break %+v, err %v", last, br, err)
 		}
 	})
-}
-
-func dropGuard(t *testing.T, raw *sql.DB, e storetest.Engine) {
-	t.Helper()
-	stmts := []string{`DROP TRIGGER audit_events_no_update`, `DROP TRIGGER audit_events_no_delete`}
-	if e == storetest.Postgres {
-		stmts = []string{`DROP TRIGGER audit_events_no_change ON audit_events`}
-	}
-	for _, s := range stmts {
-		if _, err := raw.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +73,16 @@ func (w *dispatchWorld) duty(t *testing.T, officerID int64) citdesk.DutyStatus {
 		t.Fatal(err)
 	}
 	return o.Duty.Status
+}
+
+// assign sends officer o to call c.
+func (w *dispatchWorld) assign(t *testing.T, c *citdesk.Call, o *citdesk.Officer) *citdesk.Assignment {
+	t.Helper()
+	a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
+	if err := w.calls.CreateAssignment(w.disp, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func (w *dispatchWorld) findCall(t *testing.T, id int64) *citdesk.Call {
@@ -345,10 +353,7 @@ func TestStaleVersionChangesNothing(t *testing.T) {
 		w := newDispatchWorld(t, e)
 		o := w.officer(t, "101", true)
 		c := w.call(t, "Welfare check", false)
-		a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
-		if err := w.calls.CreateAssignment(w.disp, a); err != nil {
-			t.Fatal(err)
-		}
+		a := w.assign(t, c, o)
 		moved, err := w.calls.MoveAssignment(w.disp, a.ID, a.Version, citdesk.AssignEnRoute)
 		if err != nil {
 			t.Fatal(err)
@@ -389,10 +394,7 @@ func TestCloseCall(t *testing.T) {
 		w := newDispatchWorld(t, e)
 		o := w.officer(t, "101", false)
 		c := w.call(t, "Disturbance", false)
-		a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
-		if err := w.calls.CreateAssignment(w.disp, a); err != nil {
-			t.Fatal(err)
-		}
+		a := w.assign(t, c, o)
 		c = w.findCall(t, c.ID)
 		closing := *c
 		closing.Status = citdesk.CallClosed
@@ -542,10 +544,7 @@ func TestCallTenancy(t *testing.T) {
 		_, dispB := storetest.User(t, w.db, opB, "dispatch-b", citdesk.RoleDispatcher, citdesk.RoleAdmin)
 		o := w.officer(t, "101", true)
 		c := w.call(t, "Suicide threat", true)
-		a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
-		if err := w.calls.CreateAssignment(w.disp, a); err != nil {
-			t.Fatal(err)
-		}
+		a := w.assign(t, c, o)
 		calls := w.calls
 		_, err := calls.FindCallByID(dispB, c.ID)
 		wantCode(t, err, citdesk.ENOTFOUND)
@@ -584,21 +583,14 @@ func TestCallTenancy(t *testing.T) {
 func TestCallEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		w := newDispatchWorld(t, e)
-		bus, err := store.NewEventBus(context.Background(), w.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer bus.Close()
+		bus := newQuietBus(t, w.db)
 		o := w.officer(t, "101", true)
 		w.db.Events = bus
 		sub := bus.Subscribe(context.Background(), w.findAgencyID(t))
 		defer sub.Close()
 
 		c := w.call(t, "Suicide threat", true)
-		a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
-		if err := w.calls.CreateAssignment(w.disp, a); err != nil {
-			t.Fatal(err)
-		}
+		a := w.assign(t, c, o)
 		if _, err := w.calls.MoveAssignment(w.disp, a.ID, a.Version, citdesk.AssignOnScene); err != nil {
 			t.Fatal(err)
 		}

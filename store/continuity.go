@@ -40,7 +40,7 @@ func (tx *Tx) priorContactOfficers(ctx context.Context, agencyID int64, address 
 	if key == "" {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT e.officer_id FROM encounters e
+	return queryAll(ctx, tx, "prior contacts", scanID, `SELECT DISTINCT e.officer_id FROM encounters e
 			WHERE e.agency_id = ? AND e.officer_id IS NOT NULL
 			AND e.force_level IN ('none', 'verbal')
 			AND e.dispositions NOT LIKE '%"arrest"%'
@@ -49,17 +49,4 @@ func (tx *Tx) priorContactOfficers(ctx context.Context, agencyID int64, address 
 				UNION
 				SELECT person_id FROM crisis_plans WHERE agency_id = ? AND address_key = ?)
 			ORDER BY e.officer_id`, agencyID, agencyID, key, agencyID, key)
-	if err != nil {
-		return nil, fmt.Errorf("prior contacts: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

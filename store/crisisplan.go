@@ -39,20 +39,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*citdesk.CrisisPlan, error) 
 }
 
 func listPlans(ctx context.Context, tx *Tx, where string, args ...any) ([]*citdesk.CrisisPlan, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list crisis plans: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.CrisisPlan
-	for rows.Next() {
-		c, err := scanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list crisis plans", scanPlan, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
 }
 
 func findPlan(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*citdesk.CrisisPlan, error) {
@@ -106,21 +93,8 @@ type openCall struct {
 // a call. A draft names whoever its officer typed in, so it attaches no
 // person, and no person's crisis plan, to the call.
 func callPersons(ctx context.Context, tx *Tx, agencyID, callID int64) (map[int64]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT person_id FROM encounters
+	return queryIDSet(ctx, tx, "call persons", `SELECT DISTINCT person_id FROM encounters
 		WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL AND status = 'approved'`, agencyID, callID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
 }
 
 // planMatch says how plan c matches call: its address, or a person named
@@ -159,20 +133,13 @@ func responderCalls(ctx context.Context, tx *Tx, a *citdesk.Actor) ([]openCall, 
 	default:
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("responder calls: %w", err)
-	}
-	defer rows.Close()
-	var out []openCall
-	for rows.Next() {
-		c := openCall{open: true}
-		if err := rows.Scan(&c.id, &c.address); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "responder calls", scanOpenCall, q, args...)
+}
+
+func scanOpenCall(row rowScanner) (openCall, error) {
+	c := openCall{open: true}
+	err := row.Scan(&c.id, &c.address)
+	return c, err
 }
 
 // canReadPlan reports whether the actor has a reason to read plan c on
@@ -335,6 +302,26 @@ func auditPlanViews(ctx context.Context, tx *Tx, a *citdesk.Actor, plans []*citd
 	return read.write(ctx, tx)
 }
 
+// findReadablePlan finds plan id and asks whether the actor may read it
+// today. A refusal is audited as a denied action and reported as denied, not
+// as an error, so that the caller commits the audit event and then answers
+// that the plan was not found.
+func findReadablePlan(ctx context.Context, tx *Tx, actor *citdesk.Actor, id int64, action string) (c *citdesk.CrisisPlan, denied bool, err error) {
+	if c, err = findPlan(ctx, tx, actor.AgencyID, id, false); err != nil {
+		return nil, false, err
+	}
+	today, err := agencyToday(ctx, tx, actor.AgencyID)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
+		return nil, false, err
+	} else if !ok {
+		return nil, true, tx.appendAudit(ctx, deniedEvent(actor, action, "crisis_plan", id))
+	}
+	return c, false, nil
+}
+
 // FindCrisisPlanByID returns a plan the actor has a reason to read; the
 // view is audited, and so is a refusal.
 func (s crisisPlanService) FindCrisisPlanByID(ctx context.Context, id int64) (*citdesk.CrisisPlan, error) {
@@ -345,18 +332,8 @@ func (s crisisPlanService) FindCrisisPlanByID(ctx context.Context, id int64) (*c
 	var c *citdesk.CrisisPlan
 	denied := false
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		if c, err = findPlan(ctx, tx, actor.AgencyID, id, false); err != nil {
+		if c, denied, err = findReadablePlan(ctx, tx, actor, id, "crisis_plan.view"); err != nil || denied {
 			return err
-		}
-		today, err := agencyToday(ctx, tx, actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
-			return err
-		} else if !ok {
-			denied = true
-			return tx.appendAudit(ctx, deniedEvent(actor, "crisis_plan.view", "crisis_plan", id))
 		}
 		if err := fillPlanPerson(ctx, tx, c); err != nil {
 			return err

@@ -2,7 +2,8 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
+	"io"
+	"log/slog"
 	"testing"
 
 	"citdesk"
@@ -23,17 +24,14 @@ func openDSN(t *testing.T, dsn string) *store.DB {
 	return db
 }
 
-// rawDB opens the same database with plain SQL, as an intruder would.
-func rawDB(t *testing.T, dsn string) *sql.DB {
+// newQuietBus starts an event bus on db that logs nothing; it is closed
+// when the test ends. It does not become db.Events: the test says when.
+func newQuietBus(t *testing.T, db *store.DB) *store.EventBus {
 	t.Helper()
-	driver, name := "sqlite", dsn
-	if store.IsPostgres(dsn) {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, name)
+	bus, err := store.NewEventBus(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
+	t.Cleanup(bus.Close)
+	return bus
 }

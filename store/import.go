@@ -263,23 +263,10 @@ func officerIDs(ctx context.Context, tx *Tx, agencyID int64, batch []*citdesk.Hi
 	for _, r := range batch {
 		named = named || r.OfficerID != 0
 	}
-	ok := map[int64]bool{}
 	if !named {
-		return ok, nil
+		return map[int64]bool{}, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM officers WHERE agency_id = ?`, agencyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ok[id] = true
-	}
-	return ok, rows.Err()
+	return queryIDSet(ctx, tx, "agency officers", `SELECT id FROM officers WHERE agency_id = ?`, agencyID)
 }
 
 // historyPersons returns the person id of every person the batch names,
@@ -514,22 +501,10 @@ func reserveIDs(ctx context.Context, tx *Tx, table string, n int) ([]int64, erro
 	if n == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, 0, n)
 	if tx.db.dialect.name == "postgres" {
-		rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('`+table+`', 'id')) FROM generate_series(1, ?)`, n)
-		if err != nil {
-			return nil, fmt.Errorf("reserve %s ids: %w", table, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
+		return queryAll(ctx, tx, "reserve "+table+" ids", scanID, `SELECT nextval(pg_get_serial_sequence('`+table+`', 'id')) FROM generate_series(1, ?)`, n)
 	}
+	ids := make([]int64, 0, n)
 	var top int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&top); err != nil {
 		return nil, fmt.Errorf("reserve %s ids: %w", table, err)

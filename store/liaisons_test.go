@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"citdesk"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
 // TestListLiaisons: a coordinator (not an admin) can list the liaisons to
 // assign a referral to — and nothing else about users.
 func TestListLiaisons(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, opB := storetest.Agency(t, db, "hillsboro")
 		l1, _ := storetest.User(t, db, op, "liaison1", citdesk.RoleLiaison)

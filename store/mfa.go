@@ -116,27 +116,27 @@ func mfaStatus(ctx context.Context, tx *Tx, userID int64) (*citdesk.MFAStatus, e
 }
 
 func listPasskeys(ctx context.Context, tx *Tx, userID int64) ([]*citdesk.Passkey, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, credential_id, credential, created_at, last_used_at FROM mfa_passkeys WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("read passkeys: %w", err)
+	out, err := queryAll(ctx, tx, "read passkeys", scanPasskey, `SELECT id, name, credential_id, credential, created_at, last_used_at FROM mfa_passkeys WHERE user_id = ? ORDER BY id`, userID)
+	if out == nil && err == nil {
+		out = []*citdesk.Passkey{}
 	}
-	defer rows.Close()
-	out := []*citdesk.Passkey{}
-	for rows.Next() {
-		var p citdesk.Passkey
-		var credID, cred string
-		var created int64
-		var used sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.Name, &credID, &cred, &created, &used); err != nil {
-			return nil, err
-		}
-		if p.CredentialID, err = base64.RawURLEncoding.DecodeString(credID); err != nil {
-			return nil, fmt.Errorf("passkey %d: %w", p.ID, err)
-		}
-		p.Credential, p.CreatedAt, p.LastUsedAt = []byte(cred), fromMicros(created), fromNullMicros(used)
-		out = append(out, &p)
+	return out, err
+}
+
+func scanPasskey(row rowScanner) (*citdesk.Passkey, error) {
+	var p citdesk.Passkey
+	var credID, cred string
+	var created int64
+	var used sql.NullInt64
+	if err := row.Scan(&p.ID, &p.Name, &credID, &cred, &created, &used); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	var err error
+	if p.CredentialID, err = base64.RawURLEncoding.DecodeString(credID); err != nil {
+		return nil, fmt.Errorf("passkey %d: %w", p.ID, err)
+	}
+	p.Credential, p.CreatedAt, p.LastUsedAt = []byte(cred), fromMicros(created), fromNullMicros(used)
+	return &p, nil
 }
 
 // checkCode checks a TOTP code (six digits) or a recovery code of u, and
@@ -348,18 +348,27 @@ func confirmTOTP(ctx context.Context, tx *Tx, u *citdesk.User, code string) ([]s
 
 var errWrongEnrolCode = citdesk.FieldErrorf("code", "That code is not right. Check that the phone's clock is correct and enter the code it shows now.")
 
-// BeginTOTP offers the actor a new TOTP secret.
-func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTPEnrolment, error) {
+// ownWriteTx runs fn in one write transaction with the signed-in actor and
+// the actor's own user record: enrolling a second factor or starting a
+// ceremony is something one does only to oneself.
+func (s mfaService) ownWriteTx(ctx context.Context, fn func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) error) error {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var e *citdesk.TOTPEnrolment
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
 		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
 		if err != nil {
 			return err
 		}
+		return fn(tx, actor, u)
+	})
+}
+
+// BeginTOTP offers the actor a new TOTP secret.
+func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTPEnrolment, error) {
+	var e *citdesk.TOTPEnrolment
+	err := s.ownWriteTx(ctx, func(tx *Tx, _ *citdesk.Actor, u *citdesk.User) (err error) {
 		e, err = offerTOTP(ctx, tx, u, issuer)
 		return err
 	})
@@ -368,16 +377,8 @@ func (s mfaService) BeginTOTP(ctx context.Context, issuer string) (*citdesk.TOTP
 
 // ConfirmTOTP makes the secret on offer the actor's TOTP.
 func (s mfaService) ConfirmTOTP(ctx context.Context, code string) ([]string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var codes []string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) (err error) {
 		if codes, err = confirmTOTP(ctx, tx, u, code); err != nil {
 			return err
 		} else if codes == nil {
@@ -390,16 +391,8 @@ func (s mfaService) ConfirmTOTP(ctx context.Context, code string) ([]string, err
 
 // AddPasskey stores a verified passkey for the actor.
 func (s mfaService) AddPasskey(ctx context.Context, p *citdesk.Passkey) ([]string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var codes []string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, actor *citdesk.Actor, u *citdesk.User) (err error) {
 		if codes, err = addPasskey(ctx, tx, u, p); err != nil {
 			return err
 		}
@@ -520,11 +513,7 @@ func (s mfaService) StepUp(ctx context.Context, sessionSecret, password, code st
 		} else if owner != actor.UserID {
 			return errNoSession
 		}
-		cur, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
-		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		cur, agency, err := tx.findUserAndAgency(ctx, actor.AgencyID, actor.UserID)
 		if err != nil {
 			return err
 		}
@@ -627,16 +616,8 @@ func signinChallenge(ctx context.Context, tx *Tx, secret string) (*challengeRow,
 
 // NewCeremony keeps a signed-in actor's WebAuthn ceremony state.
 func (s mfaService) NewCeremony(ctx context.Context, data []byte) (string, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return "", err
-	}
 	var secret string
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		u, err := tx.findUser(ctx, actor.AgencyID, actor.UserID)
-		if err != nil {
-			return err
-		}
+	err := s.ownWriteTx(ctx, func(tx *Tx, _ *citdesk.Actor, u *citdesk.User) (err error) {
 		secret, err = newChallenge(ctx, tx, u, "ceremony", false, ceremonyLife, string(data))
 		return err
 	})
@@ -737,11 +718,7 @@ func (s mfaService) CompleteSignIn(ctx context.Context, challenge, code string, 
 		if err != nil {
 			return err
 		}
-		u, err := tx.findUser(ctx, c.agencyID, c.userID)
-		if err != nil {
-			return err
-		}
-		agency, err := tx.findAgency(ctx, "id = ?", c.agencyID)
+		u, agency, err := tx.findUserAndAgency(ctx, c.agencyID, c.userID)
 		if err != nil {
 			return err
 		}

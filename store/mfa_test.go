@@ -75,7 +75,7 @@ func TestSecondFactor(t *testing.T) {
 
 		// The secret is not in the database in plain text.
 		var stored string
-		if err := rawDB(t, dsn).QueryRow(`SELECT secret FROM mfa_totp`).Scan(&stored); err != nil {
+		if err := storetest.Raw(t, dsn).QueryRow(`SELECT secret FROM mfa_totp`).Scan(&stored); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(stored, "v1:") || strings.Contains(stored, enrol.Secret) {

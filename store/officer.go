@@ -77,30 +77,27 @@ func (tx *Tx) decorate(ctx context.Context, agency *citdesk.Agency, officers []*
 }
 
 func scanTraining(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.TrainingRecord, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query training: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.TrainingRecord
-	for rows.Next() {
-		var r citdesk.TrainingRecord
-		var kind, completed string
-		var created int64
-		if err := rows.Scan(&r.ID, &r.AgencyID, &r.OfficerID, &kind, &r.Title, &completed, &r.Hours, &r.Provider, &r.Certificate, &created); err != nil {
-			return nil, err
-		}
-		r.Kind, r.CreatedAt = citdesk.CourseKind(kind), fromMicros(created)
-		if r.Completed, err = citdesk.ParseDate(completed); err != nil {
-			return nil, fmt.Errorf("training %d: bad date %q", r.ID, completed)
-		}
-		out = append(out, &r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "query training", scanTrainingRecord, q, args...)
 }
 
-// CreateOfficer adds an officer to the roster (coordinator or admin).
-func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
+func scanTrainingRecord(row rowScanner) (*citdesk.TrainingRecord, error) {
+	var r citdesk.TrainingRecord
+	var kind, completed string
+	var created int64
+	if err := row.Scan(&r.ID, &r.AgencyID, &r.OfficerID, &kind, &r.Title, &completed, &r.Hours, &r.Provider, &r.Certificate, &created); err != nil {
+		return nil, err
+	}
+	r.Kind, r.CreatedAt = citdesk.CourseKind(kind), fromMicros(created)
+	var err error
+	if r.Completed, err = citdesk.ParseDate(completed); err != nil {
+		return nil, fmt.Errorf("training %d: bad date %q", r.ID, completed)
+	}
+	return &r, nil
+}
+
+// saveRoster checks that the actor may manage the roster and that o is
+// valid, then saves o with save in one write transaction.
+func (s officerService) saveRoster(ctx context.Context, o *citdesk.Officer, save func(tx *Tx, ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error) error {
 	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
 	if err != nil {
 		return err
@@ -108,7 +105,12 @@ func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) e
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.createOfficer(ctx, actor, o) })
+	return s.db.writeTx(ctx, func(tx *Tx) error { return save(tx, ctx, actor, o) })
+}
+
+// CreateOfficer adds an officer to the roster (coordinator or admin).
+func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) error {
+	return s.saveRoster(ctx, o, (*Tx).createOfficer)
 }
 
 func (tx *Tx) createOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
@@ -194,20 +196,8 @@ func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdes
 		args = append(args, like, like, like, like)
 	}
 	q += ` ORDER BY LOWER(o.last_name), LOWER(o.first_name), o.id`
-	rows, err := tx.QueryContext(ctx, q, args...)
+	officers, err := queryAll(ctx, tx, "list officers", scanOfficer, q, args...)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var officers []*citdesk.Officer
-	for rows.Next() {
-		o, err := scanOfficer(rows)
-		if err != nil {
-			return nil, err
-		}
-		officers = append(officers, o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := tx.decorate(ctx, agency, officers); err != nil || f.CITStatus == "" {
@@ -224,14 +214,7 @@ func (tx *Tx) listOfficers(ctx context.Context, agency *citdesk.Agency, f citdes
 
 // UpdateOfficer saves the roster fields of o when o.Version is current.
 func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) error {
-	actor, err := citdesk.Require(ctx, citdesk.ManageRoster)
-	if err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return s.db.writeTx(ctx, func(tx *Tx) error { return tx.updateOfficer(ctx, actor, o) })
+	return s.saveRoster(ctx, o, (*Tx).updateOfficer)
 }
 
 func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
@@ -548,24 +531,19 @@ func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to 
 }
 
 func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query status: %w", err)
+	return queryAll(ctx, tx, "query status", scanStatusChange, q, args...)
+}
+
+func scanStatusChange(row rowScanner) (*citdesk.StatusChange, error) {
+	var c citdesk.StatusChange
+	var status string
+	var lat, lon sql.NullFloat64
+	var at int64
+	if err := row.Scan(&c.ID, &c.AgencyID, &c.OfficerID, &status, &lat, &lon, &at, &c.ByUserID); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*citdesk.StatusChange
-	for rows.Next() {
-		var c citdesk.StatusChange
-		var status string
-		var lat, lon sql.NullFloat64
-		var at int64
-		if err := rows.Scan(&c.ID, &c.AgencyID, &c.OfficerID, &status, &lat, &lon, &at, &c.ByUserID); err != nil {
-			return nil, err
-		}
-		c.Status, c.Lat, c.Lon, c.At = citdesk.DutyStatus(status), fromNullFloat(lat), fromNullFloat(lon), fromMicros(at)
-		out = append(out, &c)
-	}
-	return out, rows.Err()
+	c.Status, c.Lat, c.Lon, c.At = citdesk.DutyStatus(status), fromNullFloat(lat), fromNullFloat(lon), fromMicros(at)
+	return &c, nil
 }
 
 // publish sends an event about a committed change, when an event service

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -413,11 +411,7 @@ func TestSetStatusPermissions(t *testing.T) {
 func TestSetStatusPublishesEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		f := newOfficerFixture(t, e)
-		bus, err := store.NewEventBus(context.Background(), f.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer bus.Close()
+		bus := newQuietBus(t, f.db)
 		f.db.Events = bus
 		me, _ := f.svc.FindOfficerByID(f.ann, f.annID)
 		sub := bus.Subscribe(context.Background(), me.AgencyID)

@@ -7,6 +7,7 @@ import (
 
 	"citdesk"
 	"citdesk/outcomes"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -38,12 +39,19 @@ func TestOutcomesFromStore(t *testing.T) {
 		w.onDuty(t, *ou.OfficerID, false) // not CIT certified
 		_, analyst := storetest.User(t, w.db, w.op, "analyst", citdesk.RoleAnalyst)
 		_, coord := storetest.User(t, w.db, w.op, "coord", citdesk.RoleCoordinator)
+		// report is the analyst's report for the range from–to.
+		report := func(from, to citdesk.Date) outcomes.Report {
+			t.Helper()
+			rep, err := svc.Report(analyst, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep
+		}
 
 		// Empty agency: every figure is zero.
-		rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep := report(citdesk.Date{}, citdesk.Date{})
+		var err error
 		cellIs(t, rep, "encounters", 0, 0)
 
 		// A CIT-requested call; no CIT officer on duty, so a non-CIT
@@ -81,10 +89,7 @@ func TestOutcomesFromStore(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		rep, err = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep = report(citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "encounters", 1, 0)
 		cellIs(t, rep, "use_of_force", 1, 1)
 		cellIs(t, rep, "person_injuries", 1, 1)
@@ -126,10 +131,7 @@ func TestOutcomesFromStore(t *testing.T) {
 		if err != nil || res.Created != 3 || res.Persons != 1 || len(res.Rejected) != 0 {
 			t.Fatalf("import: %+v, %v", res, err)
 		}
-		rep, err = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep = report(citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "encounters", 4, 0)
 		cellIs(t, rep, "veterans", 1, 2)
 		cellIs(t, rep, "use_of_force", 2, 3)
@@ -147,10 +149,7 @@ func TestOutcomesFromStore(t *testing.T) {
 			t.Errorf("survey_help %+v", s.MeanStats)
 		}
 		// A range leaves the undated record out.
-		ranged, err := svc.Report(analyst, citdesk.NewDate(2025, 6, 1), citdesk.NewDate(2025, 7, 31))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ranged := report(citdesk.NewDate(2025, 6, 1), citdesk.NewDate(2025, 7, 31))
 		cellIs(t, ranged, "encounters", 2, 0)
 		if got := len(ranged.Measures["encounters"].ByMonth); got != 2 {
 			t.Errorf("June–July by month: %d months", got)
@@ -165,7 +164,7 @@ func TestOutcomesFromStore(t *testing.T) {
 		if res, err = hs.ImportHistory(w.op, "test-rms", hist, nil); err != nil || res.Created != 0 || res.Updated != 1 || res.Unchanged != 2 {
 			t.Fatalf("import with a change: %+v, %v", res, err)
 		}
-		rep, _ = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+		rep = report(citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "veterans", 0, 2)
 
 		// Reports filed after the bulk insert still get fresh ids.
@@ -176,7 +175,7 @@ func TestOutcomesFromStore(t *testing.T) {
 		}
 		// A draft is not counted (issue 10): its answers, even its date,
 		// are not final. Submitted, it is.
-		rep, _ = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+		rep = report(citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "encounters", 4, 0)
 		later.Address, later.ContactStart, later.PrimaryProblem = "9 Elm St", citdesk.StartDispatchedCrisis, citdesk.ProblemMentalIllness
 		later.Dispositions, later.OnSceneMinutes, later.Narrative = []citdesk.Disposition{citdesk.DispResolvedOnScene}, &m, "Talked it through."
@@ -186,7 +185,7 @@ func TestOutcomesFromStore(t *testing.T) {
 		if _, err := w.db.EncounterService().SubmitEncounter(officer, later.ID, later.Version); err != nil {
 			t.Fatal(err)
 		}
-		rep, _ = svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+		rep = report(citdesk.Date{}, citdesk.Date{})
 		cellIs(t, rep, "encounters", 5, 0)
 
 		// Past the snapshot's age a full reload runs in the background;
@@ -262,8 +261,7 @@ func TestOutcomesFromStore(t *testing.T) {
 
 // TestDispositionMap saves, reads and replaces an agency's mapping.
 func TestDispositionMap(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		db, _ := storetest.Open(t, eng)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, analyst := storetest.User(t, db, op, "analyst", citdesk.RoleAnalyst)
 		hs := db.HistoryService()

@@ -56,20 +56,7 @@ func (tx *Tx) findPerson(ctx context.Context, agencyID, id int64, lock bool) (*c
 }
 
 func (tx *Tx) listPersons(ctx context.Context, where string, args ...any) ([]*citdesk.Person, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list persons: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list persons", scanPerson, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
 }
 
 // canSeePerson reports whether the actor has a reason to see a person: a
@@ -286,29 +273,24 @@ func (s personService) PersonFile(ctx context.Context, id int64) (*citdesk.Perso
 }
 
 func (tx *Tx) personContacts(ctx context.Context, agencyID, personID int64) ([]*citdesk.PersonContact, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.occurred_at, e.officer_id, o.rank, o.first_name, o.last_name, e.officer_cit_certified, e.status, e.dispositions, e.force_level
+	return queryAll(ctx, tx, "person contacts", scanPersonContact, `SELECT e.id, e.occurred_at, e.officer_id, o.rank, o.first_name, o.last_name, e.officer_cit_certified, e.status, e.dispositions, e.force_level
 		FROM encounters e JOIN officers o ON o.agency_id = e.agency_id AND o.id = e.officer_id
 		WHERE e.agency_id = ? AND e.person_id = ? ORDER BY e.occurred_at DESC, e.id DESC`, agencyID, personID)
-	if err != nil {
-		return nil, fmt.Errorf("person contacts: %w", err)
+}
+
+func scanPersonContact(row rowScanner) (*citdesk.PersonContact, error) {
+	var c citdesk.PersonContact
+	var at int64
+	var status, disps, force string
+	var o citdesk.Officer
+	if err := row.Scan(&c.EncounterID, &at, &c.OfficerID, &o.Rank, &o.FirstName, &o.LastName, &c.CITCertified, &status, &disps, &force); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*citdesk.PersonContact
-	for rows.Next() {
-		var c citdesk.PersonContact
-		var at int64
-		var status, disps, force string
-		var o citdesk.Officer
-		if err := rows.Scan(&c.EncounterID, &at, &c.OfficerID, &o.Rank, &o.FirstName, &o.LastName, &c.CITCertified, &status, &disps, &force); err != nil {
-			return nil, err
-		}
-		c.OccurredAt, c.Officer, c.Status, c.Force = fromMicros(at), o.Name(), citdesk.EncounterStatus(status), citdesk.ForceLevel(force)
-		if err := unmarshalSet(disps, &c.Dispositions); err != nil {
-			return nil, err
-		}
-		out = append(out, &c)
+	c.OccurredAt, c.Officer, c.Status, c.Force = fromMicros(at), o.Name(), citdesk.EncounterStatus(status), citdesk.ForceLevel(force)
+	if err := unmarshalSet(disps, &c.Dispositions); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return &c, nil
 }
 
 // MatchPersons returns the likely existing records for what an officer

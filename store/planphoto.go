@@ -41,19 +41,9 @@ func (s crisisPlanService) PlanPhoto(ctx context.Context, planID int64) ([]byte,
 	var data []byte
 	denied := false
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		c, err := findPlan(ctx, tx, actor.AgencyID, planID, false)
-		if err != nil {
+		var err error
+		if _, denied, err = findReadablePlan(ctx, tx, actor, planID, "crisis_plan.photo_view"); err != nil || denied {
 			return err
-		}
-		today, err := agencyToday(ctx, tx, actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if ok, err := canReadPlan(ctx, tx, actor, c, today); err != nil {
-			return err
-		} else if !ok {
-			denied = true
-			return tx.appendAudit(ctx, deniedEvent(actor, "crisis_plan.photo_view", "crisis_plan", planID))
 		}
 		err = tx.QueryRowContext(ctx, `SELECT data FROM crisis_plan_photos WHERE agency_id = ? AND plan_id = ?`, actor.AgencyID, planID).Scan(&data)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -238,20 +238,7 @@ func (tx *Tx) listReferrals(ctx context.Context, actor *citdesk.Actor, f citdesk
 		args = append(args, *f.PersonID)
 	}
 	q += ` ORDER BY CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END, r.created_at DESC, r.id DESC LIMIT 500`
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list referrals: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Referral
-	for rows.Next() {
-		r, err := scanReferral(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list referrals", scanReferral, q, args...)
 }
 
 // ListReferrals lists the referrals the actor works: a liaison's own
@@ -294,28 +281,25 @@ func (s referralService) ListReferralNotes(ctx context.Context, id int64) ([]*ci
 		if !canWorkReferral(actor, r) {
 			return errReferralNotFound
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, referral_id, by_user_id, by_name, at, status_from, status_to, text FROM referral_notes
+		out, err = queryAll(ctx, tx, "list referral notes", scanReferralNote, `SELECT id, referral_id, by_user_id, by_name, at, status_from, status_to, text FROM referral_notes
 			WHERE agency_id = ? AND referral_id = ? ORDER BY at, id`, actor.AgencyID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n citdesk.ReferralNote
-			var at int64
-			var from, to string
-			if err := rows.Scan(&n.ID, &n.ReferralID, &n.ByUserID, &n.By, &at, &from, &to, &n.Text); err != nil {
-				return err
-			}
-			n.At, n.StatusFrom, n.StatusTo = fromMicros(at), citdesk.ReferralStatus(from), citdesk.ReferralStatus(to)
-			out = append(out, &n)
-		}
-		return rows.Err()
+		return err
 	})
 	if out == nil {
 		out = []*citdesk.ReferralNote{}
 	}
 	return out, err
+}
+
+func scanReferralNote(row rowScanner) (*citdesk.ReferralNote, error) {
+	var n citdesk.ReferralNote
+	var at int64
+	var from, to string
+	if err := row.Scan(&n.ID, &n.ReferralID, &n.ByUserID, &n.By, &at, &from, &to, &n.Text); err != nil {
+		return nil, err
+	}
+	n.At, n.StatusFrom, n.StatusTo = fromMicros(at), citdesk.ReferralStatus(from), citdesk.ReferralStatus(to)
+	return &n, nil
 }
 
 // loadWorkable reads a referral the actor works, locked for a change.

@@ -82,7 +82,7 @@ func TestReviewCorruptRowErrorsCarryNoPersonData(t *testing.T) {
 		if err := db.PersonService().CreatePerson(coord, p); err != nil {
 			t.Fatal(err)
 		}
-		raw := rawDB(t, dsn)
+		raw := storetest.Raw(t, dsn)
 		for _, tc := range []struct {
 			name, set, secret string
 		}{

@@ -26,23 +26,20 @@ func (s sessionService) ListSessions(ctx context.Context) ([]*citdesk.Session, e
 	}
 	var out []*citdesk.Session
 	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, created_at, last_seen, expires_at, remote FROM sessions
-			WHERE agency_id = ? AND user_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC`,
-			actor.AgencyID, actor.UserID, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		scan := func(row rowScanner) (*citdesk.Session, error) {
 			sess := &citdesk.Session{AgencyID: actor.AgencyID, UserID: actor.UserID}
 			var created, last, expires int64
-			if err := rows.Scan(&sess.ID, &sess.Kind, &created, &last, &expires, &sess.Remote); err != nil {
-				return err
+			if err := row.Scan(&sess.ID, &sess.Kind, &created, &last, &expires, &sess.Remote); err != nil {
+				return nil, err
 			}
 			sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
-			out = append(out, sess)
+			return sess, nil
 		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, "list sessions", scan, `SELECT id, kind, created_at, last_seen, expires_at, remote FROM sessions
+			WHERE agency_id = ? AND user_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC`,
+			actor.AgencyID, actor.UserID, micros(tx.now))
+		return err
 	})
 	return out, err
 }

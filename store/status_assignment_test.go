@@ -15,10 +15,7 @@ func TestStatusFollowsAssignment(t *testing.T) {
 		w := newDispatchWorld(t, e)
 		o := w.officer(t, "301", true)
 		c := w.call(t, "Welfare check", false)
-		a := &citdesk.Assignment{CallID: c.ID, OfficerID: o.ID}
-		if err := w.calls.CreateAssignment(w.disp, a); err != nil {
-			t.Fatal(err)
-		}
+		a := w.assign(t, c, o)
 		for _, st := range []citdesk.DutyStatus{citdesk.StatusAvailable, citdesk.StatusBusy, citdesk.StatusOffDuty, citdesk.StatusOnScene} {
 			err := w.db.OfficerService().SetStatus(w.disp, &citdesk.StatusChange{OfficerID: o.ID, Status: st})
 			wantCode(t, err, citdesk.ECONFLICT)

@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"citdesk"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
 // TestAgencyIsolation shows that a user of one agency can neither read nor
 // change another agency's records, even knowing their ids.
 func TestAgencyIsolation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, opA := storetest.Agency(t, db, "desoto")
 		agencyB, opB := storetest.Agency(t, db, "hillsboro")
 		_, adminA := storetest.User(t, db, opA, "admin-a", citdesk.RoleAdmin, citdesk.RoleCoordinator, citdesk.RoleDispatcher)

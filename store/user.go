@@ -108,6 +108,19 @@ func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password s
 	})
 }
 
+// findUserAndAgency finds user id and the agency whose policy governs them.
+func (tx *Tx) findUserAndAgency(ctx context.Context, agencyID, id int64) (*citdesk.User, *citdesk.Agency, error) {
+	u, err := tx.findUser(ctx, agencyID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, agency, nil
+}
+
 func (tx *Tx) findUser(ctx context.Context, agencyID, id int64) (*citdesk.User, error) {
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? AND id = ?`, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -139,20 +152,9 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 	}
 	var users []*citdesk.User
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
+		var err error
+		users, err = queryAll(ctx, tx, "list users", scanUser, `SELECT `+userColumns+` FROM users WHERE agency_id = ? ORDER BY username`, actor.AgencyID)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			users = append(users, u)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		// The list names every account, its roles and lock state: one
@@ -216,10 +218,7 @@ func (s userService) setPassword(ctx context.Context, actor *citdesk.Actor, user
 	var u *citdesk.User
 	var agency *citdesk.Agency
 	if err := s.db.readTx(ctx, func(tx *Tx) (err error) {
-		if u, err = tx.findUser(ctx, actor.AgencyID, userID); err != nil {
-			return err
-		}
-		agency, err = tx.findAgency(ctx, "id = ?", actor.AgencyID)
+		u, agency, err = tx.findUserAndAgency(ctx, actor.AgencyID, userID)
 		return err
 	}); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -197,8 +198,7 @@ func TestSessionIdleAndEnd(t *testing.T) {
 }
 
 func TestCreateUserValidation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		db, _ := storetest.Open(t, e)
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		_, op := storetest.Agency(t, db, "desoto")
 		_, dispCtx := storetest.User(t, db, op, "disp", citdesk.RoleDispatcher)
 		for _, tc := range []struct {

@@ -11,29 +11,27 @@ import (
 	"citdesk"
 )
 
+// statuses maps each citdesk error code to its HTTP status; a code not
+// here (EINTERNAL) is a 500.
+var statuses = map[string]int{
+	citdesk.EINVALID:      http.StatusUnprocessableEntity,
+	citdesk.ENOTFOUND:     http.StatusNotFound,
+	citdesk.ECONFLICT:     http.StatusConflict,
+	citdesk.EFORBIDDEN:    http.StatusForbidden,
+	citdesk.EUNAUTHORIZED: http.StatusUnauthorized,
+	citdesk.EMFAREQUIRED:  http.StatusUnauthorized,
+	citdesk.EMFAENROL:     http.StatusForbidden,
+	citdesk.ESTEPUP:       http.StatusForbidden,
+	citdesk.ELOCKED:       http.StatusLocked,
+	citdesk.EPRECONDITION: http.StatusPreconditionFailed,
+	citdesk.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	citdesk.ERATELIMIT:    http.StatusTooManyRequests,
+}
+
 // StatusFor maps citdesk error codes to HTTP statuses.
 func StatusFor(code string) int {
-	switch code {
-	case citdesk.EINVALID:
-		return http.StatusUnprocessableEntity
-	case citdesk.ENOTFOUND:
-		return http.StatusNotFound
-	case citdesk.ECONFLICT:
-		return http.StatusConflict
-	case citdesk.EFORBIDDEN:
-		return http.StatusForbidden
-	case citdesk.EUNAUTHORIZED, citdesk.EMFAREQUIRED:
-		return http.StatusUnauthorized
-	case citdesk.EMFAENROL, citdesk.ESTEPUP:
-		return http.StatusForbidden
-	case citdesk.ELOCKED:
-		return http.StatusLocked
-	case citdesk.EPRECONDITION:
-		return http.StatusPreconditionFailed
-	case citdesk.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case citdesk.ERATELIMIT:
-		return http.StatusTooManyRequests
+	if status, ok := statuses[code]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

@@ -161,18 +161,29 @@ func (c *Core) FinishPasskeyRegistration(r *http.Request, ceremony, name string,
 	return c.Svc.MFA.AddPasskey(r.Context(), p)
 }
 
-func (c *Core) verifyRegistration(r *http.Request, u *citdesk.User, keys []*citdesk.Passkey, sessionJSON, credential []byte) (*citdesk.Passkey, error) {
+// resumeCeremony sets up the second half of a passkey ceremony for u (whose
+// passkeys are keys): the relying party for this request, the user as
+// WebAuthn sees it, and the ceremony state kept since it began.
+func (c *Core) resumeCeremony(r *http.Request, u *citdesk.User, keys []*citdesk.Passkey, sessionJSON []byte) (*webauthn.WebAuthn, *passkeyUser, webauthn.SessionData, error) {
+	var session webauthn.SessionData
 	wa, err := c.WebAuthn(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, session, err
 	}
 	pu, err := newPasskeyUser(u, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, session, err
 	}
-	var session webauthn.SessionData
 	if err := json.Unmarshal(sessionJSON, &session); err != nil {
-		return nil, fmt.Errorf("passkey session: %w", err)
+		return nil, nil, session, fmt.Errorf("passkey session: %w", err)
+	}
+	return wa, pu, session, nil
+}
+
+func (c *Core) verifyRegistration(r *http.Request, u *citdesk.User, keys []*citdesk.Passkey, sessionJSON, credential []byte) (*citdesk.Passkey, error) {
+	wa, pu, session, err := c.resumeCeremony(r, u, keys, sessionJSON)
+	if err != nil {
+		return nil, err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBody(bytes.NewReader(credential))
 	if err != nil {
@@ -217,17 +228,9 @@ func (c *Core) BeginPasskeyLogin(r *http.Request, u *citdesk.User, keys []*citde
 // ceremony state and returns the passkey used, its record updated (sign
 // count), for the store to keep.
 func (c *Core) FinishPasskeyLogin(r *http.Request, u *citdesk.User, keys []*citdesk.Passkey, sessionJSON, assertion []byte) (*citdesk.Passkey, error) {
-	wa, err := c.WebAuthn(r)
+	wa, pu, session, err := c.resumeCeremony(r, u, keys, sessionJSON)
 	if err != nil {
 		return nil, err
-	}
-	pu, err := newPasskeyUser(u, keys)
-	if err != nil {
-		return nil, err
-	}
-	var session webauthn.SessionData
-	if err := json.Unmarshal(sessionJSON, &session); err != nil {
-		return nil, fmt.Errorf("passkey session: %w", err)
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBody(bytes.NewReader(assertion))
 	if err != nil {

@@ -59,8 +59,8 @@ func TestAuditCheckpointCLI(t *testing.T) {
 		}
 
 		// An intruder deletes the newest events and rewrites the head.
-		rdb := rawDBFor(t, c.dsn)
-		dropGuardFor(t, rdb, e)
+		rdb := storetest.Raw(t, c.dsn)
+		storetest.DropAuditGuard(t, rdb, e)
 		keep := cp.Seq - 1
 		mustExec(t, rdb, c.dsn, `DELETE FROM audit_events WHERE seq > ?`, keep)
 		mustExec(t, rdb, c.dsn, `UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_events WHERE seq = ?) WHERE id = 1`, keep, keep)
@@ -81,35 +81,6 @@ func TestAuditCheckpointCLI(t *testing.T) {
 			t.Errorf("a refused new key file was left behind: %v", err)
 		}
 	})
-}
-
-// rawDBFor opens the database with plain SQL, as an intruder would.
-func rawDBFor(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	driver := "sqlite"
-	if store.IsPostgres(dsn) {
-		driver = "pgx"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// dropGuardFor drops the append-only triggers.
-func dropGuardFor(t *testing.T, db *sql.DB, e storetest.Engine) {
-	t.Helper()
-	stmts := []string{`DROP TRIGGER audit_events_no_update`, `DROP TRIGGER audit_events_no_delete`}
-	if e == storetest.Postgres {
-		stmts = []string{`DROP TRIGGER audit_events_no_change ON audit_events`}
-	}
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // mustExec runs q, written with ? placeholders, on either engine.

@@ -59,31 +59,31 @@ flags may also be set as CITDESK_<FLAG> environment
 variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
 `
 
+// commands are the commands by name, but for "user", which reads stdin,
+// and "version" and "help".
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"serve":   runServe,
+	"migrate": runMigrate,
+	"agency":  runAgency,
+	"token":   runToken,
+	"import":  runImportCommand, // roster, seattle-crisis, csv (import_history.go)
+	"demo":    runDemo,
+	"audit":   runAudit,
+	"bench":   runBench,
+}
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
+	if c, ok := commands[cmd]; ok {
+		return c(ctx, rest, stdout, stderr)
+	}
 	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, rest, stdout, stderr)
-	case "agency":
-		return runAgency(ctx, rest, stdout, stderr)
 	case "user":
-		return runUser(ctx, rest, stdin, stdout, stderr)
-	case "token":
-		return runToken(ctx, rest, stdout, stderr)
-	case "import":
-		return runImportCommand(ctx, rest, stdout, stderr) // roster, seattle-crisis, csv (import_history.go)
-	case "demo":
-		return runDemo(ctx, rest, stdout, stderr)
-	case "audit":
-		return runAudit(ctx, rest, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, stdout, stderr)
+		return runUser(ctx, rest, stdin, stdout, stderr) // the password comes on stdin
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "citdesk", version)
 		return nil

@@ -23,9 +23,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
+	storetest.Main(m)
 }
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine to write while

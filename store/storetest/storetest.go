@@ -54,6 +54,48 @@ func Each(t *testing.T, fn func(t *testing.T, e Engine)) {
 	}
 }
 
+// EachDB is Each with a fresh database (Open) for each engine, for tests
+// that need no more of the engine than that.
+func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	Each(t, func(t *testing.T, e Engine) {
+		db, _ := Open(t, e)
+		fn(t, db)
+	})
+}
+
+// Raw opens the database at dsn with plain SQL, past the store, as an
+// intruder with the database's credentials would. It is closed when the
+// test ends.
+func Raw(tb testing.TB, dsn string) *sql.DB {
+	tb.Helper()
+	driver := "sqlite"
+	if store.IsPostgres(dsn) {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// DropAuditGuard drops the triggers that keep the audit trail append-only
+// on engine e, so a test can tamper with it as an intruder who did so would.
+func DropAuditGuard(tb testing.TB, raw *sql.DB, e Engine) {
+	tb.Helper()
+	stmts := []string{`DROP TRIGGER audit_events_no_update`, `DROP TRIGGER audit_events_no_delete`}
+	if e == Postgres {
+		stmts = []string{`DROP TRIGGER audit_events_no_change ON audit_events`}
+	}
+	for _, s := range stmts {
+		if _, err := raw.Exec(s); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // SkipPostgres is the reason a PostgreSQL subtest is skipped.
 const SkipPostgres = "PostgreSQL: set " + EnvPostgres + " to run"
 
@@ -170,6 +212,14 @@ func AuditKeyFile(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// Main runs a package's tests and then drops the template database they
+// shared; a package that opens test databases calls it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	DropTemplate()
+	os.Exit(code)
 }
 
 // DropTemplate removes the template database; call it from TestMain after m.Run.

@@ -249,12 +249,9 @@ type passwordReset struct {
 // resetPassword sets another user's password (admins): every session and
 // token that user holds ends.
 func (s *accountAPI) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var req passwordReset
-	if err := web.DecodeJSON(r, &req); err != nil {
+	id, err := decodeWithID(r, &req)
+	if err != nil {
 		return err
 	}
 	if err := s.Svc.Users.SetPassword(r.Context(), id, req.Password); err != nil {

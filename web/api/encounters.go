@@ -114,14 +114,21 @@ func (in *personInput) version() int64    { return in.Version }
 func (in *planInput) version() int64      { return in.Version }
 func (in *reviewRequest) version() int64  { return in.Version }
 
-// decodeVersioned reads the {id} of the path and a JSON body into in, which
-// must name the version the client (verb: "edited", "reviewed") worked from.
-func decodeVersioned(r *http.Request, in versioned, verb string) (int64, error) {
+// decodeWithID reads the record id from the path ({id}) and the JSON body
+// into in, for a request that changes one record.
+func decodeWithID(r *http.Request, in any) (int64, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return 0, err
 	}
-	if err := web.DecodeJSON(r, in); err != nil {
+	return id, web.DecodeJSON(r, in)
+}
+
+// decodeVersioned reads the {id} of the path and a JSON body into in, which
+// must name the version the client (verb: "edited", "reviewed") worked from.
+func decodeVersioned(r *http.Request, in versioned, verb string) (int64, error) {
+	id, err := decodeWithID(r, in)
+	if err != nil {
 		return 0, err
 	}
 	if in.version() == 0 {

@@ -194,12 +194,9 @@ func (s *officerAPI) listTrainingAPI(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *officerAPI) addTrainingAPI(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var req web.TrainingRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
+	id, err := decodeWithID(r, &req)
+	if err != nil {
 		return err
 	}
 	rec, err := req.Record(id)
@@ -221,12 +218,9 @@ type statusRequest struct {
 }
 
 func (s *officerAPI) setStatusAPI(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var req statusRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
+	id, err := decodeWithID(r, &req)
+	if err != nil {
 		return err
 	}
 	if req.Status == "" {

@@ -142,12 +142,9 @@ func (in planInput) plan() *citdesk.CrisisPlan {
 }
 
 func (s *personAPI) apiCreatePlan(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in planInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	pid, err := decodeWithID(r, &in)
+	if err != nil {
 		return err
 	}
 	c := in.plan()
@@ -207,12 +204,9 @@ type renewRequest struct {
 }
 
 func (s *personAPI) apiRenewPlan(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in renewRequest
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := decodeWithID(r, &in)
+	if err != nil {
 		return err
 	}
 	c, err := s.Svc.Plans.RenewCrisisPlan(r.Context(), id, in.Version, in.ConsentDate, in.ConsentedBy)

@@ -61,12 +61,9 @@ func (s *referralAPI) apiGetReferral(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *referralAPI) apiMoveReferral(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var m citdesk.ReferralMove
-	if err := web.DecodeJSON(r, &m); err != nil {
+	id, err := decodeWithID(r, &m)
+	if err != nil {
 		return err
 	}
 	ref, err := s.Svc.Referrals.MoveReferral(r.Context(), id, m)
@@ -83,12 +80,9 @@ type noteRequest struct {
 }
 
 func (s *referralAPI) apiReferralNote(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in noteRequest
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := decodeWithID(r, &in)
+	if err != nil {
 		return err
 	}
 	ref, err := s.Svc.Referrals.AddReferralNote(r.Context(), id, in.Note, in.FollowUpDue)
@@ -104,12 +98,9 @@ type assignRequest struct {
 }
 
 func (s *referralAPI) apiAssignReferral(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in assignRequest
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := decodeWithID(r, &in)
+	if err != nil {
 		return err
 	}
 	ref, err := s.Svc.Referrals.AssignReferral(r.Context(), id, in.LiaisonUserID)

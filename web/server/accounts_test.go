@@ -26,8 +26,7 @@ type sessionList struct {
 // Authorization: Bearer gave the board) and ignored the idle timeout. Now
 // pages refuse it and an idle token ends.
 func TestTokensAndPages(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin, citdesk.RoleDispatcher)
 		tok := e.token("root")
 		for _, path := range []string{"/", "/board", "/account", "/admin/users", "/audit", "/cit"} {
@@ -45,8 +44,7 @@ func TestTokensAndPages(t *testing.T) {
 }
 
 func TestChangeOwnPassword(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		tok, other := e.token("amy"), e.token("amy")
 		change := func(current, new string) response {
@@ -92,8 +90,7 @@ func TestChangeOwnPassword(t *testing.T) {
 }
 
 func TestSessionsListedAndRevoked(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("dan", citdesk.RoleDispatcher)
 		b := e.browser()
@@ -132,8 +129,7 @@ func TestSessionsListedAndRevoked(t *testing.T) {
 // session unless the policy allows more; a session ends 12 h after sign-in
 // however busy.
 func TestOneSessionAndLifetime(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		first, second := e.browser(), e.browser()
 		first.login("amy")
@@ -170,8 +166,7 @@ func TestOneSessionAndLifetime(t *testing.T) {
 // at once; a reset password ends them too; the refusal to sign in a
 // disabled user looks like any other.
 func TestAdminDisablesAndResets(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		root := e.user("root", citdesk.RoleAdmin)
 		amy := e.user("amy", citdesk.RoleDispatcher)
 		e.user("dan", citdesk.RoleDispatcher)
@@ -246,8 +241,7 @@ func TestAdminDisablesAndResets(t *testing.T) {
 // one agency that another agency hosted here has an amy. The answer is now
 // the same whichever agency holds the name.
 func TestUsernameInAnotherAgency(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin)
 		e.user("dan", citdesk.RoleDispatcher)
 		_, otherOp := storetest.Agency(t, e.DB, "elsewhere")

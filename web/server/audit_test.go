@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"citdesk"
-	"citdesk/store/storetest"
 	"citdesk/web"
 )
 
@@ -15,8 +14,7 @@ import (
 // filters by user and action, pages back, and checks the chain; nobody
 // else opens the page.
 func TestAuditPage(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("boss", citdesk.RoleAdmin)
 		e.user("coord", citdesk.RoleCoordinator)
 		coord := e.token("coord")
@@ -72,8 +70,7 @@ func TestAuditPage(t *testing.T) {
 // an event on that person, shown in the agency's time zone with the
 // address; the search itself is recorded on the person.
 func TestAuditWhoSawPerson(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("boss", citdesk.RoleAdmin)
 		e.user("coord", citdesk.RoleCoordinator)
 		coord := e.token("coord")

@@ -16,8 +16,7 @@ import (
 // one who met the person before (no force, no arrest) is ranked first, and
 // says why.
 func TestRecommendationContinuityOfCare(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("disp", citdesk.RoleDispatcher)
 		coord := e.user("coord", citdesk.RoleCoordinator)
 		coordCtx := citdesk.NewContextWithActor(context.Background(), citdesk.ActorFor(coord, "x"))

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"citdesk"
-	"citdesk/store/storetest"
 	"citdesk/web"
 )
 
@@ -17,8 +16,7 @@ import (
 // plan on file") without reading the plan, the assigned officer's card shows
 // the plan itself and the view is audited, and an expired plan shows nowhere.
 func TestCrisisPlanOnDispatch(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("disp", citdesk.RoleDispatcher)
 		officer := e.user("ofc", citdesk.RoleOfficer)
 		coord := e.user("coord", citdesk.RoleCoordinator)

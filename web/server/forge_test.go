@@ -70,8 +70,7 @@ func TestOfficerCannotForgeAccess(t *testing.T) {
 // cookie opens no page, and that a browser session's secret is not a
 // token: each credential works only where it was issued for.
 func TestTokenIsNotACookie(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("admin", citdesk.RoleAdmin)
 		tok := e.token("admin")
 		req, _ := http.NewRequest("GET", e.Server.URL+"/admin/users", nil)

@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -16,10 +14,8 @@ import (
 	"time"
 
 	"citdesk"
-	"citdesk/store"
 	"citdesk/store/storetest"
 	"citdesk/web"
-	"citdesk/web/server"
 )
 
 // logBuffer collects the server's log for tests that read it.
@@ -46,23 +42,7 @@ func newEnvLog(t *testing.T, e storetest.Engine, cfg web.Config) (*env, *logBuff
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, clock := storetest.Open(t, e)
-	bus, err := store.NewEventBus(context.Background(), db, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Events = bus
-	agency, op := storetest.Agency(t, db, "desoto")
-	srv, err := server.New(cfg, web.Services{
-		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
-		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
-	}, clock, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { bus.Close(); ts.Close() })
-	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op}, logs
+	return newEnvWithLog(t, e, cfg, log), logs
 }
 
 // wantProblem checks that res is an RFC 9457 problem with status and, when
@@ -156,8 +136,7 @@ func tokenBody(username, password string) map[string]string {
 }
 
 func TestTokenAuth(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		amy := e.user("amy", citdesk.RoleDispatcher)
 
 		res := e.do("POST", "/api/v1/tokens", "", tokenBody("amy", storetest.TestPassword))
@@ -342,8 +321,7 @@ func TestLockoutOverHTTP(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		b := e.browser()
 		b.login("amy")
@@ -371,8 +349,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestSignOutEndsSession(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		b := e.browser()
 		b.login("amy")
@@ -401,8 +378,7 @@ func TestSignOutEndsSession(t *testing.T) {
 }
 
 func TestNewSessionIDAtLogin(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("mallory", citdesk.RoleAnalyst)
 
@@ -437,8 +413,7 @@ func TestNewSessionIDAtLogin(t *testing.T) {
 }
 
 func TestCrossOriginRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
@@ -625,8 +600,7 @@ type unsizedReader struct{ r io.Reader }
 func (u unsizedReader) Read(p []byte) (int, error) { return u.r.Read(p) }
 
 func TestBodyLimit(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{MaxBody: 1024})
+	eachEnv(t, web.Config{MaxBody: 1024}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
 		users := e.userCount()
@@ -690,8 +664,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong Content-Type", `{` + ok + `}`, "text/plain", 422, "", "application/json"},
 		{"form Content-Type", `username=bob`, "application/x-www-form-urlencoded", 422, "", "application/json"},
 	}
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("root", citdesk.RoleAdmin)
 		admin := e.token("root")
 		users := e.userCount()
@@ -733,8 +706,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{Version: "test-1"})
+	eachEnv(t, web.Config{Version: "test-1"}, func(t *testing.T, e *env) {
 		res := e.do("GET", "/healthz", "", nil)
 		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"status":"ok"`) {
 			t.Errorf("GET /healthz: %d %s", res.StatusCode, res.Body)

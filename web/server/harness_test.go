@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -21,9 +20,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
+	storetest.Main(m)
 }
 
 // env is a running citdesk on a real database behind a real HTTP server.
@@ -41,8 +38,23 @@ type env struct {
 // newEnv starts a server on engine e with one agency, "desoto".
 func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 	t.Helper()
+	return newEnvWithLog(t, e, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// eachEnv runs test on a fresh env (newEnv with cfg) on each engine, as
+// storetest.Each does.
+func eachEnv(t *testing.T, cfg web.Config, test func(t *testing.T, e *env)) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		test(t, newEnv(t, eng, cfg))
+	})
+}
+
+// newEnvWithLog is newEnv with the server and the event bus logging to log.
+func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.Logger) *env {
+	t.Helper()
 	db, clock := storetest.Open(t, e)
-	bus, err := store.NewEventBus(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	bus, err := store.NewEventBus(context.Background(), db, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +65,7 @@ func newEnv(t *testing.T, e storetest.Engine, cfg web.Config) *env {
 		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(),
-	}, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, clock, log)
 	if err != nil {
 		t.Fatal(err)
 	}

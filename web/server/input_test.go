@@ -19,8 +19,7 @@ import (
 // strings, signed in and anonymous, and nothing is stored (issue 10: a NUL
 // gave 500 on PostgreSQL, SQLite stored it).
 func TestControlCharactersRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{PublicRequestsPerHour: 100})
+	eachEnv(t, web.Config{PublicRequestsPerHour: 100}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("coord", citdesk.RoleCoordinator)
 		e.user("ofc", citdesk.RoleOfficer)
@@ -157,8 +156,7 @@ func TestControlCharactersRefused(t *testing.T) {
 // refused naming the field, on both engines, and outcomes requests span at
 // most 20 years (issue 10).
 func TestOldDatesRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		e.user("coord", citdesk.RoleCoordinator)
 		e.user("ofc", citdesk.RoleOfficer)

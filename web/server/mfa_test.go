@@ -72,8 +72,7 @@ func (e *env) enrolAPI(t *testing.T, token string) (string, []string) {
 }
 
 func TestMFAOverAPI(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		strict := e.requiredAgency("strictpd")
 		storetest.User(t, e.DB, strict, "sam", citdesk.RoleDispatcher)
 
@@ -175,8 +174,7 @@ func TestMFAOverAPI(t *testing.T) {
 // TestMFASignInForms walks the pages without a browser on both engines:
 // the password leads to enrolment, then to the code.
 func TestMFASignInForms(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		storetest.User(t, e.DB, e.requiredAgency("strictpd"), "sam", citdesk.RoleDispatcher)
 		b := e.browser()
 		res := b.form("/login", url.Values{"username": {"sam"}, "password": {storetest.TestPassword}, "next": {"/board"}})

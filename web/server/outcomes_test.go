@@ -271,8 +271,7 @@ func shownSmallCounts(page string) []string {
 // small cells: no sign-in, no cell from 1 to 10, no dates finer than a
 // quarter, no drill-down.
 func TestPublicOutcomes(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		// Three quarters: 40, 14 and 6 encounters, so most measures have
 		// cells from 1 to 10 in some quarter.
 		var recs []citdesk.HistoricalEncounter
@@ -442,8 +441,7 @@ func TestSeattleImportDashboard(t *testing.T) {
 	if want.reports != 982 {
 		t.Fatalf("the independent count finds %d reports, want 982", want.reports)
 	}
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("analyst", citdesk.RoleAnalyst)
 		tok := e.token("analyst")
 		f, err := os.Open(path)

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"citdesk"
-	"citdesk/store/storetest"
 	"citdesk/web"
 )
 
@@ -35,8 +34,7 @@ func (b *browser) upload(path string, data []byte) response {
 // stored without the file's metadata, shown with the plan to those who may
 // read the plan, each view audited, and to nobody else.
 func TestCrisisPlanPhoto(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		coord := e.user("coord", citdesk.RoleCoordinator)
 		e.user("ofc", citdesk.RoleOfficer)
 		coordCtx := citdesk.NewContextWithActor(e.Op, citdesk.ActorFor(coord, "x"))

@@ -41,8 +41,7 @@ func roundTrip(t *testing.T, req *http.Request) *http.Response {
 // always on this site, however next is written — including with a tab or
 // newline a browser drops ("/\t/evil.example" is "//evil.example").
 func TestReviewLoginNextStaysOnSite(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		for _, tc := range []struct {
 			name, next, want string
@@ -88,8 +87,7 @@ func TestReviewLoginNextStaysOnSite(t *testing.T) {
 // link it" on a report the user may not change leaves no person record
 // behind — the create and the link succeed or fail together.
 func TestReviewLinkPersonCreatesNothingOnRefusal(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("ofc", citdesk.RoleOfficer)
 		e.user("coord", citdesk.RoleCoordinator)
 		_, ofcCtx := storetest.User(t, e.DB, e.Op, "ofc9", citdesk.RoleOfficer)
@@ -149,8 +147,7 @@ func TestReviewLinkPersonCreatesNothingOnRefusal(t *testing.T) {
 // linked has no referral to show, so opening it neither reads the whole
 // caseload nor writes a "referral.list" event to the audit trail.
 func TestReviewReportPageReadsNoStrayReferrals(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("coord", citdesk.RoleCoordinator)
 		_, ofcCtx := storetest.User(t, e.DB, e.Op, "ofc", citdesk.RoleOfficer)
 		d := &citdesk.Encounter{OccurredAt: e.Clock.Now().Add(-time.Hour)}
@@ -177,8 +174,7 @@ func TestReviewReportPageReadsNoStrayReferrals(t *testing.T) {
 // the entries before it are whatever the client sent. The audit trail and
 // the public form's per-address limit must use the real one.
 func TestReviewForwardedForNotForgeable(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{TrustProxy: true, PublicRequestsPerHour: 1})
+	eachEnv(t, web.Config{TrustProxy: true, PublicRequestsPerHour: 1}, func(t *testing.T, e *env) {
 		e.user("amy", citdesk.RoleDispatcher)
 		const real = "198.51.100.7"
 

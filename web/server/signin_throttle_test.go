@@ -21,8 +21,7 @@ import (
 // guesser cannot lock an officer out at the station. Every refusal is the
 // same 401.
 func TestSignInThrottle(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{TrustProxy: true})
+	eachEnv(t, web.Config{TrustProxy: true}, func(t *testing.T, e *env) {
 		e.user("real", citdesk.RoleDispatcher)
 		e.user("newbie", citdesk.RoleDispatcher)
 		e.user("other", citdesk.RoleDispatcher)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"citdesk"
-	"citdesk/store/storetest"
 	"citdesk/web"
 )
 
@@ -18,8 +17,7 @@ import (
 // signed in six minutes ago must confirm password and second factor again
 // before disabling a user, and is sent to /step-up, not refused, on a page.
 func TestStepUpAtTheDoor(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
-		e := newEnv(t, eng, web.Config{})
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
 		e.user("admin", citdesk.RoleAdmin)
 		target := e.user("target", citdesk.RoleAnalyst)
 		tok := e.token("admin")
