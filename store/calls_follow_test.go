@@ -147,7 +147,7 @@ func TestMigration0010KeepsCalls(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	raw := rawDB(t, dsn)
+	raw := storetest.Raw(t, dsn)
 	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name LIKE '0010_%'`); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestMigration0010KeepsCalls(t *testing.T) {
 	if err != nil || len(as) != 1 {
 		t.Fatalf("assignments after rebuild: %v %v", as, err)
 	}
-	raw = rawDB(t, dsn)
+	raw = storetest.Raw(t, dsn)
 	rows, err := raw.QueryContext(context.Background(), `PRAGMA foreign_key_check`)
 	if err != nil {
 		t.Fatal(err)
