@@ -717,39 +717,35 @@ func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encou
 // ListEncounterVersions returns the states a report had before each
 // correction, oldest first.
 func (s encounterService) ListEncounterVersions(ctx context.Context, id int64) ([]*citdesk.EncounterVersion, error) {
-	actor, err := citdesk.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []*citdesk.EncounterVersion
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		e, err := tx.findEncounter(ctx, actor.AgencyID, id, false)
-		if err != nil {
-			return err
-		}
-		if ok, err := tx.canReadEncounter(ctx, actor, e); err != nil {
-			return err
-		} else if !ok {
-			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
-		}
-		if out, err = tx.encounterVersions(ctx, actor.AgencyID, id); err != nil {
-			return err
-		}
-		// Audited even when there is none: the answer "never corrected"
-		// is itself read from the report.
-		return tx.audit(ctx, actor, "encounter.versions", "encounter", id, "")
+	// Audited even when there is none: "never corrected" is itself read
+	// from the report.
+	err := s.readReportPart(ctx, id, "encounter.versions", func(tx *Tx, agencyID int64) (err error) {
+		out, err = tx.encounterVersions(ctx, agencyID, id)
+		return err
 	})
 	return out, err
 }
 
 // ListReviewEvents returns a report's review history, oldest first.
 func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*citdesk.ReviewEvent, error) {
+	var out []*citdesk.ReviewEvent
+	err := s.readReportPart(ctx, id, "encounter.reviews", func(tx *Tx, agencyID int64) (err error) {
+		out, err = tx.reviewEvents(ctx, agencyID, id)
+		return err
+	})
+	return out, err
+}
+
+// readReportPart reads a part of report id (its versions, its reviews)
+// for an actor who may read the report, and audits the read as action on
+// the report, in one transaction.
+func (s encounterService) readReportPart(ctx context.Context, id int64, action string, read func(tx *Tx, agencyID int64) error) error {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*citdesk.ReviewEvent
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
 		e, err := tx.findEncounter(ctx, actor.AgencyID, id, false)
 		if err != nil {
 			return err
@@ -759,13 +755,11 @@ func (s encounterService) ListReviewEvents(ctx context.Context, id int64) ([]*ci
 		} else if !ok {
 			return citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 		}
-		if out, err = tx.reviewEvents(ctx, actor.AgencyID, id); err != nil {
+		if err := read(tx, actor.AgencyID); err != nil {
 			return err
 		}
-		// The review comments are part of the report: their read is one.
-		return tx.audit(ctx, actor, "encounter.reviews", "encounter", id, "")
+		return tx.audit(ctx, actor, action, "encounter", id, "")
 	})
-	return out, err
 }
 
 // encounterVersions reads report id's earlier versions, oldest first.
