@@ -113,6 +113,13 @@ type Policy struct {
 	StalePosition time.Duration `json:"stale_position"` // a position older than this is not trusted
 	RoadFactor    float64       `json:"road_factor"`    // road distance ÷ straight-line distance
 	SpeedKMH      float64       `json:"speed_kmh"`      // average response speed
+	// EmergencyAlert is how long an emergency call may wait with no
+	// officer sent before the board alerts (NFPA 1225: 60 seconds). An
+	// agency stored before the setting existed gets the default.
+	EmergencyAlert time.Duration `json:"emergency_alert"`
+	// Units is how distances are shown: UnitsImperial (miles and feet, the
+	// default for US agencies) or UnitsMetric.
+	Units string `json:"units"`
 
 	// Repeat contacts: people with at least RepeatContactMin encounters
 	// within RepeatContactDays are listed for the coordinator and liaison.
@@ -141,11 +148,33 @@ func DefaultPolicy() Policy {
 		StalePosition:           5 * time.Minute,
 		RoadFactor:              1.4,
 		SpeedKMH:                50,
+		EmergencyAlert:          60 * time.Second,
+		Units:                   UnitsImperial,
 		RepeatContactMin:        3,
 		RepeatContactDays:       90,
 		EmergencyDetentionLabel: "Emergency detention",
 		LiaisonProgram:          "Mental Health Liaison",
 	}
+}
+
+// Distance units an agency may choose (Policy.Units).
+const (
+	UnitsImperial = "imperial" // miles and feet
+	UnitsMetric   = "metric"   // kilometers and meters
+)
+
+// Metric reports whether distances are shown in kilometers and meters;
+// anything but UnitsMetric (an agency stored before the setting existed)
+// reads as imperial, the US default.
+func (p Policy) Metric() bool { return p.Units == UnitsMetric }
+
+// EmergencyAlertAfter is how long an emergency call may wait unassigned
+// before the board alerts: the policy's value, or 60 seconds when unset.
+func (p Policy) EmergencyAlertAfter() time.Duration {
+	if p.EmergencyAlert <= 0 {
+		return DefaultPolicy().EmergencyAlert
+	}
+	return p.EmergencyAlert
 }
 
 // Location returns the agency's time zone, or UTC when it cannot be loaded.

@@ -36,7 +36,7 @@ type State struct {
 	// Now is when the state was read; recommendations are made as of Now.
 	Now      time.Time
 	Officers []*citdesk.Officer            // on duty, with CIT standing and duty state
-	Open     []*citdesk.Call               // open calls, longest waiting first
+	Open     []*citdesk.Call               // open calls in queue order (citdesk.SortQueue)
 	Active   map[int64]*citdesk.Assignment // officer id → their active assignment
 	Calls    map[int64]*citdesk.Call       // open calls and any call an officer is on
 	Today    map[int64]int                 // officer id → assignments since local midnight

@@ -29,6 +29,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 	if st.Open, err = tx.listCalls(ctx, openCallsQuery, agency.ID); err != nil {
 		return nil, err
 	}
+	citdesk.SortQueue(st.Open) // emergencies first, then longest waiting
 	ids := make([]int64, 0, len(st.Open))
 	for _, c := range st.Open {
 		withoutCaller(c)
