@@ -111,6 +111,127 @@
     var n = f.querySelector("[name=nature]"); if (n) n.focus();
   });
 
+  // ---- waiting times, alerts and their sound ----
+  // Each open call carries the time it was received (data-received); the
+  // waiting time and the alerts are worked out here every second, so they
+  // stay true between refreshes. The rule is citdesk.QueueAlert: an
+  // emergency with no officer sent past the agency's threshold
+  // (data-alert-after, seconds), or a CIT-requested call with no CIT
+  // officer on it (data-no-cit, from the server).
+  var alertAfter = Number(board.dataset.alertAfter) || 60;
+  var banner = document.getElementById("board-alert");
+  var soundBtn = document.getElementById("alert-sound");
+  var MUTE_KEY = "citdesk.board.alertSoundMuted";
+  var known = {}; // alert keys seen, so only a new alert beeps
+  var audio = null, lastBeep = 0;
+
+  function muted() {
+    try { return localStorage.getItem(MUTE_KEY) === "1"; } catch (e) { return false; }
+  }
+  function showSound() {
+    if (!soundBtn) return;
+    var m = muted();
+    soundBtn.hidden = false;
+    soundBtn.setAttribute("aria-pressed", m ? "true" : "false");
+    soundBtn.textContent = m ? "Alert sound muted" : "Alert sound on";
+    soundBtn.title = m ? "Turn the alert sound back on" : "Mute the alert sound (the banner stays)";
+  }
+  if (soundBtn) {
+    soundBtn.addEventListener("click", function () {
+      try { localStorage.setItem(MUTE_KEY, muted() ? "0" : "1"); } catch (e) { /* private mode: not remembered */ }
+      showSound();
+      if (!muted()) beep(); // let the dispatcher hear what it sounds like
+    });
+    showSound();
+  }
+
+  // beep plays two short tones with the Web Audio API (no audio file).
+  function beep() {
+    if (muted()) return;
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    try {
+      if (!audio) audio = new AC();
+      if (audio.state === "suspended") audio.resume();
+      var t = audio.currentTime;
+      [0, 0.25].forEach(function (off) {
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.type = "square";
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.0001, t + off);
+        gain.gain.exponentialRampToValueAtTime(0.2, t + off + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + off + 0.18);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(t + off);
+        osc.stop(t + off + 0.2);
+      });
+      lastBeep = Date.now();
+      board.dataset.beeps = String((Number(board.dataset.beeps) || 0) + 1);
+    } catch (e) { /* no audio device: the banner still shows */ }
+  }
+
+  function waited(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + " s";
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + " min " + (s % 60) + " s";
+    var h = Math.floor(m / 60);
+    if (h < 48) return h + " h " + (m % 60) + " min";
+    return Math.floor(h / 24) + " days";
+  }
+
+  function tick() {
+    var now = Date.now(), alerts = [], fresh = false, seen = {};
+    board.querySelectorAll("#board-calls li.call").forEach(function (li) {
+      var since = Date.parse(li.dataset.received || "");
+      if (isNaN(since)) return;
+      var w = li.querySelector(".waiting[data-since]");
+      if (w) w.textContent = (w.dataset.prefix || "waiting") + " " + waited(now - since);
+      var status = li.dataset.status;
+      var open = status === "pending" || status === "dispatched" || status === "on_scene";
+      var words = [];
+      if (open && li.hasAttribute("data-emergency") && li.hasAttribute("data-unsent") && now - since > alertAfter * 1000) {
+        words.push("emergency waiting " + waited(now - since) + " with no officer sent");
+        seen[li.dataset.callId + ":emergency"] = true;
+      }
+      if (open && li.hasAttribute("data-no-cit")) {
+        words.push("CIT requested, no CIT officer on it");
+        seen[li.dataset.callId + ":cit"] = true;
+      }
+      var marker = li.querySelector("[data-call-alert]");
+      if (marker) {
+        marker.hidden = words.length === 0;
+        marker.textContent = words.length ? "⚠ " + words.join("; ") : "";
+      }
+      li.classList.toggle("alerting", words.length > 0);
+      if (words.length) alerts.push("#" + li.dataset.callId + " " + (li.dataset.nature || "") + ": " + words.join("; "));
+    });
+    Object.keys(seen).forEach(function (k) { if (!known[k]) fresh = true; });
+    known = seen;
+    if (banner) {
+      banner.hidden = alerts.length === 0;
+      var title = banner.querySelector(".board-alert-title"), list = banner.querySelector(".board-alert-list");
+      var text = alerts.length ? "⚠ " + alerts.length + (alerts.length === 1 ? " call needs" : " calls need") + " you now" : "";
+      // Only touch the live region when the words change, so a screen
+      // reader is not told the same thing every second.
+      if (title && title.textContent !== text) title.textContent = text;
+      if (list) {
+        var old = [].map.call(list.children, function (li) { return li.textContent; }).join("\n");
+        if (old.replace(/\d+ (s|min|h|days)\b/g, "") !== alerts.join("\n").replace(/\d+ (s|min|h|days)\b/g, "")) {
+          list.textContent = "";
+          alerts.forEach(function (a) { var li = document.createElement("li"); li.textContent = a; list.appendChild(li); });
+        } else {
+          [].forEach.call(list.children, function (li, i) { li.textContent = alerts[i]; });
+        }
+      }
+    }
+    // A new alert beeps at once; one that stays beeps again each minute.
+    if (alerts.length && (fresh || now - lastBeep > 60000)) beep();
+  }
+  tick();
+  setInterval(tick, 1000);
+  document.body.addEventListener("htmx:afterSettle", tick);
+
   // ---- the map ----
   var mapEl = document.getElementById("board-map");
   var map = null, points = null, pick = null, fitted = false;
@@ -138,6 +259,8 @@
       lo.value = e.latlng.lng.toFixed(6);
       if (pick) pick.remove();
       pick = L.circleMarker(e.latlng, { radius: 11, className: "pt-pick" }).addTo(map);
+      pick.bindTooltip(label("New call's location"));
+      say("Map click: the new call's location is set to " + la.value + ", " + lo.value + ".", !!es && es.readyState === 1);
     });
     drawPoints();
   }
@@ -156,16 +279,33 @@
       var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
       if (isNaN(lat) || isNaN(lon)) return;
       var kind = el.dataset.mapPoint;
-      var m = L.circleMarker([lat, lon], { radius: kind === "call" ? 10 : 7, className: "pt-" + kind });
-      m.bindTooltip(label(el.dataset.label || ""));
+      var text = el.dataset.label || "";
+      if (kind === "cit") text += " (CIT officer)"; else if (kind === "officer") text += " (officer)";
+      // A marker, not a drawn circle: it has a title and takes keyboard
+      // focus (Tab), and Enter or Space on a call opens it.
+      var size = kind === "call" ? 22 : 16;
+      var m = L.marker([lat, lon], { title: text, alt: text, keyboard: true,
+        icon: L.divIcon({ className: "pt pt-" + kind, iconSize: [size, size], html: "" }) });
+      m.bindTooltip(label(text));
+      var open = null;
       if (kind === "call" && el.dataset.callId) {
-        m.on("click", function () {
+        open = function () {
           var id = el.dataset.callId;
           htmx.ajax("GET", "/board/calls/" + id, { target: "#board-panel", swap: "outerHTML" });
           history.pushState({}, "", "/board?call=" + id);
-        });
+        };
+        m.on("click", open);
       }
       m.addTo(points);
+      var icon = m.getElement();
+      if (icon) {
+        icon.setAttribute("aria-label", text + (open ? ": press Enter to open the call" : ""));
+        icon.setAttribute("data-point-kind", kind);
+        if (!open) icon.setAttribute("role", "img");
+        icon.addEventListener("keydown", function (ev) {
+          if (open && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); open(); }
+        });
+      }
       all.push([lat, lon]);
     });
     if (!fitted && all.length > 0) {

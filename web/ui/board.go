@@ -22,7 +22,12 @@ import (
 
 // boardView is the whole board.
 type boardView struct {
-	Calls    []boardCall
+	Calls []boardCall
+	// AlertAfter is the agency's emergency alert threshold in seconds
+	// (Policy.EmergencyAlertAfter), for dispatch.js to alert live.
+	AlertAfter int
+	// Alerts counts the calls alerting as the page was drawn.
+	Alerts   int
 	Officers []boardOfficer
 	Panel    *boardPanel
 	Form     callForm
@@ -52,6 +57,11 @@ type boardCall struct {
 	Assigned     []assignedView
 	Lat, Lon     string // empty when the call has no location
 	PlanOnFile   bool   // a current crisis plan matches the call (the plan itself is not read)
+	// Unsent: no officer is on the call; with Emergency, dispatch.js
+	// raises the alert once it has waited past the agency's threshold.
+	Unsent bool
+	// Alert says why the call needs the dispatcher now (citdesk.QueueAlert).
+	Alert citdesk.Alert
 }
 
 // flagView is one risk answer in words.
@@ -256,8 +266,8 @@ func coord(p *float64) string {
 	return strconv.FormatFloat(*p, 'f', 6, 64)
 }
 
-// boardCallOf describes call c for the list.
-func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, assigned []*citdesk.Assignment) boardCall {
+// boardCallOf describes call c for the list, with its alert under policy p.
+func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, p citdesk.Policy, assigned []*citdesk.Assignment) boardCall {
 	v := boardCall{ID: c.ID, Nature: c.Nature, Address: c.Address, Source: c.Source.Label(), Emergency: c.Emergency, CITRequested: c.CITRequested,
 		Status: c.Status, Received: c.ReceivedAt.In(loc).Format("15:04"), ReceivedISO: c.ReceivedAt.UTC().Format(time.RFC3339),
 		Waiting: ago(s.Now().Sub(c.ReceivedAt)), Lat: coord(c.Lat), Lon: coord(c.Lon)}
@@ -285,6 +295,8 @@ func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, assigned [
 			v.Assigned = append(v.Assigned, assignedView{Name: a.OfficerName, Status: a.Status})
 		}
 	}
+	v.Unsent = len(v.Assigned) == 0
+	v.Alert = citdesk.QueueAlert(c, assigned, s.Now(), p)
 	return v
 }
 
@@ -355,11 +367,14 @@ func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView,
 func (s *boardPages) boardList(st *dispatch.State) *boardView {
 	loc := st.Agency.Location()
 	byCall := st.ActiveByCall()
-	v := &boardView{Form: newCallForm(), Map: boardMap{TileURL: s.Cfg.TileURL,
+	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Map: boardMap{TileURL: s.Cfg.TileURL,
 		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
 	for _, c := range st.Open {
-		bc := s.boardCallOf(c, loc, byCall[c.ID])
+		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID])
 		bc.PlanOnFile = st.PlanOnFile[c.ID]
+		if bc.Alert.Any() {
+			v.Alerts++
+		}
 		v.Calls = append(v.Calls, bc)
 	}
 	v.Officers = s.boardOfficers(st)
@@ -370,7 +385,7 @@ func (s *boardPages) boardList(st *dispatch.State) *boardView {
 func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boardPanel {
 	c, assignments := cp.Call, cp.Assignments
 	loc := st.Agency.Location()
-	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, assignments), Closed: c.Status == citdesk.CallClosed}
+	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, st.Agency.Policy, assignments), Closed: c.Status == citdesk.CallClosed}
 	if !p.Closed {
 		p.View.PlanOnFile = cp.PlanOnFile
 	}
@@ -436,7 +451,7 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	p.NeedReason = cp.NeedReason
 	res := cp.Result
 	option := func(r dispatch.Recommendation) panelOption {
-		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: etaText(r.ETASeconds, r.DistanceM), Reasons: r.Reasons,
+		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: etaText(r.ETASeconds, r.DistanceM, st.Agency.Policy.Metric()), Reasons: r.Reasons,
 			CallID: c.ID, ReasonChoices: citdesk.NoCITReasons}
 		switch a := st.Active[r.OfficerID]; {
 		case onCall[r.OfficerID]:
@@ -471,8 +486,9 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	return p
 }
 
-// etaText says how far an officer is: "about 4 min · 3.1 km".
-func etaText(eta, dist *int) string {
+// etaText says how far an officer is in the agency's units: "about 4 min ·
+// 1.9 mi" (imperial, the US default) or "about 4 min · 3.1 km" (metric).
+func etaText(eta, dist *int, metric bool) string {
 	if eta == nil {
 		return "ETA unknown"
 	}
@@ -482,7 +498,9 @@ func etaText(eta, dist *int) string {
 	} else {
 		b.WriteString("about " + strconv.Itoa(int(math.Round(float64(*eta)/60))) + " min")
 	}
-	if dist != nil {
+	if dist != nil && !metric {
+		b.WriteString(" · " + imperialDistance(*dist))
+	} else if dist != nil {
 		if *dist < 995 {
 			b.WriteString(" · " + strconv.Itoa(int(math.Round(float64(*dist)/10))*10) + " m")
 		} else {
@@ -490,6 +508,21 @@ func etaText(eta, dist *int) string {
 		}
 	}
 	return b.String()
+}
+
+// Feet and miles per meter.
+const (
+	feetPerMeter  = 1 / 0.3048
+	metersPerMile = 1609.344
+)
+
+// imperialDistance is meters m in feet under a tenth of a mile (to the
+// nearest 50 ft), in miles with one decimal beyond.
+func imperialDistance(m int) string {
+	if ft := float64(m) * feetPerMeter; ft < 528 {
+		return strconv.Itoa(max(50, int(math.Round(ft/50))*50)) + " ft"
+	}
+	return strconv.FormatFloat(float64(m)/metersPerMile, 'f', 1, 64) + " mi"
 }
 
 func selectedCall(r *http.Request) int64 {
