@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"citdesk"
 	"citdesk/store/storetest"
@@ -32,6 +33,48 @@ func TestStatusFollowsAssignment(t *testing.T) {
 		}
 		if err := w.db.OfficerService().SetStatus(w.disp, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusBusy}); err != nil {
 			t.Fatalf("busy after clearing: %v", err)
+		}
+	})
+}
+
+// TestPositionUpdatesAreNotAudited shows that a position report keeping the
+// officer's status (a car's location feed, the demo's refresher) goes into
+// the status history but writes no audit event, while every change of
+// status is still audited.
+func TestPositionUpdatesAreNotAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		w := newDispatchWorld(t, e)
+		o := w.officer(t, "302", false) // available, audited once
+		audited := func() int {
+			t.Helper()
+			evs, err := w.db.AuditService().ListAudit(w.op, citdesk.AuditFilter{Action: "officer.status", Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(evs)
+		}
+		if got := audited(); got != 1 {
+			t.Fatalf("after going on duty: %d officer.status events, want 1", got)
+		}
+		for i := range 6 {
+			w.clock.Advance(10 * time.Second)
+			lat, lon := 38.14+float64(i)*0.001, -90.55
+			if err := w.db.OfficerService().SetStatus(w.op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := audited(); got != 1 {
+			t.Errorf("after six position updates: %d officer.status events, want 1", got)
+		}
+		hist, err := w.db.OfficerService().StatusHistory(w.op, o.ID, time.Time{}, w.clock.Now().Add(time.Hour))
+		if err != nil || len(hist) != 7 {
+			t.Errorf("status history = %d rows, %v; want 7 (the positions are kept)", len(hist), err)
+		}
+		if err := w.db.OfficerService().SetStatus(w.op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusBusy}); err != nil {
+			t.Fatal(err)
+		}
+		if got := audited(); got != 2 {
+			t.Errorf("after a change to busy: %d officer.status events, want 2", got)
 		}
 	})
 }
