@@ -140,4 +140,10 @@ type HistoryService interface {
 	DispositionMap(ctx context.Context, source string) (map[string]string, bool, error)
 	// SaveDispositionMap replaces the agency's mapping for source.
 	SaveDispositionMap(ctx context.Context, source string, m map[string]string) error
+	// ImportStatusHistory adds past duty status changes of the agency's
+	// officers (each with its At, all before now) to the status history
+	// the coverage measures read, in batched multi-row INSERTs, with one audit
+	// event per batch rather than one per change. Officers' current status is left alone. It
+	// returns how many changes it added. Admins and coordinators.
+	ImportStatusHistory(ctx context.Context, changes []StatusChange) (int, error)
 }

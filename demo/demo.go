@@ -40,6 +40,9 @@ type Result struct {
 // Slug is the demo agency's slug.
 const Slug = "desoto"
 
+// TimeZone is the demo agency's time zone.
+const TimeZone = "America/Chicago"
+
 // Centre of De Soto, Missouri.
 const centreLat, centreLon = 38.1395, -90.5551
 
@@ -87,7 +90,7 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		password = base64.RawURLEncoding.EncodeToString(b)
 		res.GeneratedPassword = password
 	}
-	agency := &citdesk.Agency{Slug: Slug, Name: "De Soto Police Department", City: "De Soto", TimeZone: "America/Chicago", Lat: centreLat, Lon: centreLon, Policy: citdesk.DefaultPolicy()}
+	agency := &citdesk.Agency{Slug: Slug, Name: "De Soto Police Department", City: "De Soto", TimeZone: TimeZone, Lat: centreLat, Lon: centreLon, Policy: citdesk.DefaultPolicy()}
 	if err := citdesk.ValidatePassword(password, "", agency); err != nil {
 		return nil, fmt.Errorf("demo password: %s", citdesk.ErrorMessage(err))
 	}

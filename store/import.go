@@ -649,3 +649,52 @@ func (s historyService) SaveDispositionMap(ctx context.Context, source string, m
 		return tx.audit(ctx, actor, "dispositions.save", "disposition_map", 0, fmt.Sprintf("%s: %d dispositions", source, len(rows)))
 	})
 }
+
+// ImportStatusHistory adds past status changes in batched multi-row
+// INSERTs, checked first: a known status, a time before now, an officer of
+// the agency. officer_duty, the current state, is not touched.
+func (s historyService) ImportStatusHistory(ctx context.Context, changes []citdesk.StatusChange) (int, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ImportHistory)
+	if err != nil {
+		return 0, err
+	}
+	now := s.db.now()
+	for i := range changes {
+		c := &changes[i]
+		switch {
+		case !c.Status.Valid():
+			return 0, citdesk.FieldErrorf("status", "Status change %d: status must be one of off_duty, available, busy, dispatched, en_route, on_scene.", i+1)
+		case c.At.IsZero() || !c.At.Before(now):
+			return 0, citdesk.FieldErrorf("at", "Status change %d: the time must be in the past.", i+1)
+		case (c.Lat == nil) != (c.Lon == nil):
+			return 0, citdesk.FieldErrorf("lat", "Status change %d: give both lat and lon, or neither.", i+1)
+		}
+	}
+	done := 0
+	for lo := 0; lo < len(changes); lo += historyBatch {
+		batch := changes[lo:min(lo+historyBatch, len(changes))]
+		err := s.db.writeTx(ctx, func(tx *Tx) error {
+			officers, err := queryIDSet(ctx, tx, "agency officers", `SELECT id FROM officers WHERE agency_id = ?`, actor.AgencyID)
+			if err != nil {
+				return err
+			}
+			rows := make([][]any, 0, len(batch))
+			for i := range batch {
+				c := &batch[i]
+				if !officers[c.OfficerID] {
+					return citdesk.FieldErrorf("officer_id", "Status change %d: the officer is not on this agency's roster.", lo+i+1)
+				}
+				rows = append(rows, []any{actor.AgencyID, c.OfficerID, string(c.Status), nullFloat(c.Lat), nullFloat(c.Lon), micros(c.At), actor.UserID})
+			}
+			if err := insertRows(ctx, tx, `INSERT INTO status_changes (agency_id, officer_id, status, lat, lon, at, by_user_id) VALUES `, rows); err != nil {
+				return fmt.Errorf("insert status history: %w", err)
+			}
+			return tx.audit(ctx, actor, "officer.status.import", "officer", 0, fmt.Sprintf("%d past status changes", len(batch)))
+		})
+		if err != nil {
+			return done, err
+		}
+		done += len(batch)
+	}
+	return done, nil
+}

@@ -456,14 +456,15 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 	// position update keeps it.
 	var cur sql.NullString
 	var since int64
+	changed := false
 	err = tx.QueryRowContext(ctx, `SELECT status, since FROM officer_duty WHERE agency_id = ? AND officer_id = ?`, c.AgencyID, c.OfficerID).Scan(&cur, &since)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		since = micros(c.At)
+		since, changed = micros(c.At), true
 	case err != nil:
 		return fmt.Errorf("read duty: %w", err)
 	case cur.String != string(c.Status):
-		since = micros(c.At)
+		since, changed = micros(c.At), true
 	}
 	var posAt sql.NullInt64
 	if c.Lat != nil {
@@ -476,6 +477,12 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 		c.OfficerID, c.AgencyID, string(c.Status), since, nullFloat(c.Lat), nullFloat(c.Lon), posAt)
 	if err != nil {
 		return fmt.Errorf("update duty: %w", err)
+	}
+	if !changed {
+		// A position report that keeps the status (a car's location
+		// feed, the demo's refresher) is in the status history but is
+		// not an audit event: one a minute per car would bury the trail.
+		return nil
 	}
 	return tx.audit(ctx, actor, "officer.status", "officer", c.OfficerID, string(c.Status))
 }

@@ -72,3 +72,51 @@ func TestMetricsListener(t *testing.T) {
 		t.Errorf("anonymous GET /metrics on the main address: %d, want 401", res.StatusCode)
 	}
 }
+
+// TestUserPassword: an operator on the server resets a lost password from
+// the command line (the new one on stdin), under the same rules as every
+// password; the old password stops working, the user's sessions end, and
+// the reset is in the audit trail.
+func TestUserPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		c := newCLI(t, e)
+		c.ok("", "agency", "add", "desoto", "--name", "De Soto PD", "--city", "De Soto", "--timezone", "America/Chicago", "--mfa", "optional")
+		c.ok("a long test password\n", "user", "add", "--agency", "desoto", "--username", "jdoe", "--role", "dispatcher")
+		db := c.open()
+		ctx := context.Background()
+		_, _, secret, err := db.UserService().Authenticate(ctx, "jdoe", "a long test password", citdesk.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.run("De Soto\n", "user", "password", "--agency", "desoto", "--username", "jdoe"); err == nil {
+			t.Error("user password accepted the agency's city as a password")
+		}
+		if _, _, err := c.run("", "user", "password", "--agency", "desoto", "--username", "jdoe"); err == nil {
+			t.Error("user password accepted no password")
+		}
+		if _, _, err := c.run("another long password\n", "user", "password", "--agency", "desoto", "--username", "nobody"); err == nil {
+			t.Error("user password for an unknown user succeeded")
+		}
+		if _, _, err := db.UserService().FindSession(ctx, secret); err != nil {
+			t.Fatalf("a refused reset ended the session: %v", err)
+		}
+		out := c.ok("another long password\n", "user", "password", "--agency", "desoto", "--username", "JDoe")
+		if !strings.Contains(out, "jdoe") {
+			t.Errorf("user password printed %q", out)
+		}
+		if _, _, err := db.UserService().FindSession(ctx, secret); err == nil {
+			t.Error("the user's token still works after the reset")
+		}
+		if _, _, _, err := db.UserService().Authenticate(ctx, "jdoe", "a long test password", citdesk.SessionToken); err == nil {
+			t.Error("the old password still signs in")
+		}
+		u, _, _, err := db.UserService().Authenticate(ctx, "jdoe", "another long password", citdesk.SessionToken)
+		if err != nil {
+			t.Fatalf("the new password does not sign in: %v", err)
+		}
+		events, err := db.AuditService().ListAudit(citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(u.AgencyID)), citdesk.AuditFilter{Action: "user.password"})
+		if err != nil || len(events) != 1 || events[0].Actor != "operator" || strings.Contains(events[0].Detail, "another") {
+			t.Errorf("audit of the reset: %+v %v", events, err)
+		}
+	})
+}

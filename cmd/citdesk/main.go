@@ -42,6 +42,7 @@ Usage:
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] [--officer-badge B]   (password on stdin)
   citdesk user unlock --agency SLUG --username NAME
+  citdesk user password --agency SLUG --username NAME   (new password on stdin; ends their sessions)
   citdesk token issue --agency SLUG --username NAME [--ttl 1h]   (prints one bearer token)
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE

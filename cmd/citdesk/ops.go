@@ -141,8 +141,8 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "unlock") {
-		return errors.New("usage: citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] (password on stdin) | citdesk user unlock --agency SLUG --username NAME")
+	if len(args) == 0 || (args[0] != "add" && args[0] != "unlock" && args[0] != "password") {
+		return errors.New("usage: citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] (password on stdin) | citdesk user unlock --agency SLUG --username NAME | citdesk user password --agency SLUG --username NAME (new password on stdin)")
 	}
 	var slug, username, roleList, badge, display string
 	db, _, err := openData(ctx, "user "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
@@ -160,21 +160,34 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	if args[0] == "unlock" {
-		users, err := db.UserService().ListUsers(op)
+	switch args[0] {
+	case "unlock":
+		u, err := userNamed(op, db, slug, username)
 		if err != nil {
 			return err
 		}
-		for _, u := range users {
-			if u.Username == strings.ToLower(username) {
-				if err := db.UserService().UnlockUser(op, u.ID); err != nil {
-					return errors.New(citdesk.ErrorMessage(err))
-				}
-				fmt.Fprintf(stdout, "User %s unlocked.\n", u.Username)
-				return nil
-			}
+		if err := db.UserService().UnlockUser(op, u.ID); err != nil {
+			return errors.New(citdesk.ErrorMessage(err))
 		}
-		return fmt.Errorf("no user %q in agency %s", username, slug)
+		fmt.Fprintf(stdout, "User %s unlocked.\n", u.Username)
+		return nil
+	case "password":
+		// A lost password, the demo's included: the same rules as every
+		// password, audited as user.password by the operator, and every
+		// session and token of the user ends.
+		u, err := userNamed(op, db, slug, username)
+		if err != nil {
+			return err
+		}
+		password, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		if err := db.UserService().SetPassword(op, u.ID, password); err != nil {
+			return errors.New(citdesk.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "Password of %s changed; their sessions and tokens have ended.\n", u.Username)
+		return nil
 	}
 	roles, err := citdesk.ParseRoles(roleList)
 	if err != nil {
@@ -197,6 +210,20 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "User %s created with roles %s.\n", u.Username, roleList)
 	return nil
+}
+
+// userNamed returns the user of the operator's agency called username.
+func userNamed(op context.Context, db *store.DB, slug, username string) (*citdesk.User, error) {
+	users, err := db.UserService().ListUsers(op)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.Username == strings.ToLower(strings.TrimSpace(username)) {
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("no user %q in agency %s", username, slug)
 }
 
 // runToken issues one bearer token for a user, for an operator on the

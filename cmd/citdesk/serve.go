@@ -99,11 +99,29 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		// From the environment, never a flag: a flag's value is in the
 		// process list for every local user to read.
 		password := os.Getenv("CITDESK_DEMO_PASSWORD")
+		seededAt := db.Clock.Now()
 		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, password, db.Clock)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("demo: %w", err)
+		}
+		if res.Created {
+			// A year of invented history, so outcomes, the monthly
+			// report, the coverage map and the public page have
+			// something to show at once (about two seconds on SQLite).
+			start := time.Now()
+			loc, err := time.LoadLocation(demo.TimeZone)
+			if err != nil {
+				m.Close()
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+			hist, shifts, err := demo.SeedHistory(ctx, db.HistoryService(), db.OfficerService(), res.AgencyID, loc, seededAt)
+			if err != nil {
+				m.Close()
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+			log.Info("demo history written", "encounters", hist.Created, "persons", hist.Persons, "status_changes", shifts, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 		// The demo's cars report their positions every minute, as a real
 		// location feed would, so recommendations keep working.
