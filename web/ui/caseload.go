@@ -22,11 +22,11 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	agency, err := s.AgencyOf(r.Context())
+	today, loc, err := s.localDay(r.Context())
 	if err != nil {
 		return err
 	}
-	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()), Loc: agency.Location()}
+	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Loc: loc}
 	for _, ref := range list {
 		if ref.Status == citdesk.ReferralClosed {
 			v.Closed = append(v.Closed, ref)
@@ -68,12 +68,12 @@ func (s *caseloadPages) showReferral(w http.ResponseWriter, r *http.Request, sta
 	if err != nil {
 		return err
 	}
-	agency, err := s.AgencyOf(r.Context())
+	today, loc, err := s.localDay(r.Context())
 	if err != nil {
 		return err
 	}
-	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: citdesk.DateOf(s.Now(), agency.Location()),
-		Loc: agency.Location(), Error: errMsg, Notice: notice}
+	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today,
+		Loc: loc, Error: errMsg, Notice: notice}
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })
 	v.Closing = ref.Status.Outcome()
 	if v.Coordinator {

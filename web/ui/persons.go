@@ -59,9 +59,9 @@ func (s *personPages) showPerson(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
+	loc := agency.Location()
 	p := f.Person
-	v := personView{File: f, Loc: agency.Location(), Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice,
-		Today: citdesk.DateOf(s.Now(), agency.Location())}
+	v := personView{File: f, Loc: loc, Coordinator: a.HasRole(citdesk.RoleCoordinator), Error: errMsg, Notice: notice, Today: citdesk.DateOf(s.Now(), loc)}
 	v.CanEdit = a.HasRole(citdesk.RoleCoordinator, citdesk.RoleOfficer)
 	v.Sexes, v.Races, v.Housing = demographicOptions(citdesk.Sexes, p.Sex), demographicOptions(citdesk.RaceEthnicities, p.RaceEthnicity), demographicOptions(citdesk.HousingStatuses, p.Housing)
 	v.Aliases = strings.Join(p.Aliases, ", ")
@@ -163,11 +163,10 @@ func (s *personPages) newPlanPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	agency, err := s.AgencyOf(r.Context())
+	today, _, err := s.localDay(r.Context())
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), agency.Location())
 	c := &citdesk.CrisisPlan{PersonID: id, Address: p.Address, ConsentDate: today}
 	s.render(w, r, http.StatusOK, "plan_form", "New crisis plan", planFormView{Plan: c, Person: p, New: true})
 	return nil
@@ -242,11 +241,10 @@ func (s *personPages) showPlan(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	agency, err := s.AgencyOf(r.Context())
+	today, _, err := s.localDay(r.Context())
 	if err != nil {
 		return err
 	}
-	today := citdesk.DateOf(s.Now(), agency.Location())
 	s.render(w, r, status, "plan", "Crisis plan", planView{Plan: c, Current: c.Current(today), Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Notice: notice, Error: errMsg})
 	return nil
 }
@@ -331,10 +329,10 @@ func (s *personPages) revalidatePage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	agency, err := s.AgencyOf(r.Context())
+	today, _, err := s.localDay(r.Context())
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: citdesk.DateOf(s.Now(), agency.Location())})
+	s.render(w, r, http.StatusOK, "plans_revalidate", "Crisis plans to revalidate", revalidateView{Plans: plans, Today: today})
 	return nil
 }

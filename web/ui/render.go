@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -187,6 +188,17 @@ func walkBranch(walk func(parse.Node) error, b *parse.BranchNode) error {
 		return walk(b.ElseList)
 	}
 	return nil
+}
+
+// localDay is today's date and the time zone in the actor's agency: the
+// dates a page shows and compares are the agency's, not the server's.
+func (s *handler) localDay(ctx context.Context) (citdesk.Date, *time.Location, error) {
+	agency, err := s.AgencyOf(ctx)
+	if err != nil {
+		return citdesk.Date{}, nil, err
+	}
+	loc := agency.Location()
+	return citdesk.DateOf(s.Now(), loc), loc, nil
 }
 
 // render writes a page in the layout. The page is rendered into a buffer
