@@ -151,7 +151,7 @@ const (
 func (c *Core) SignIn(r *http.Request, username, password, kind string) (*citdesk.User, *citdesk.Session, string, error) {
 	addr := c.RemoteAddr(r)
 	addrKey := "signin-failures:" + addr
-	pairKey := "signin-failures:" + addr + "\x00" + strings.ToLower(strings.TrimSpace(username))
+	pairKey := "signin-failures:" + addr + "\x00" + throttleName(username)
 	now := c.Now()
 	throttle := citdesk.SignInThrottle{
 		Address: c.Limiters.Exhausted(addrKey, signinFailuresPerAddress, signinFailureWindow, now),
@@ -169,6 +169,10 @@ func (c *Core) SignIn(r *http.Request, username, password, kind string) (*citdes
 	return u, sess, secret, err
 }
 
+// throttleName is a username as the sign-in throttles key it: as typed at
+// sign-in, whatever the case and spacing.
+func throttleName(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+
 // ForgetSignInFailures clears this process's (address, username)
 // throttles for a user an admin has just unlocked or given a new password,
 // so the person the admin is helping can sign in at once. Other replicas
@@ -178,5 +182,5 @@ func (c *Core) ForgetSignInFailures(ctx context.Context, userID int64) {
 	if err != nil {
 		return // the unlock itself succeeded; the window ends on its own
 	}
-	c.Limiters.ForgetSuffix("\x00" + u.Username)
+	c.Limiters.ForgetSuffix("\x00" + throttleName(u.Username))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,15 +84,8 @@ func (p *passkeyUser) WebAuthnID() []byte {
 	return []byte("citdesk-user-" + strconv.FormatInt(p.u.ID, 10))
 }
 func (p *passkeyUser) WebAuthnName() string                       { return p.u.Username }
-func (p *passkeyUser) WebAuthnDisplayName() string                { return cmpOr(p.u.DisplayName, p.u.Username) }
+func (p *passkeyUser) WebAuthnDisplayName() string                { return cmp.Or(p.u.DisplayName, p.u.Username) }
 func (p *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return p.creds }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 // BeginPasskeyRegistration starts adding a passkey for the signed-in
 // actor and returns the options for navigator.credentials.create and the

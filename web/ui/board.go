@@ -234,6 +234,8 @@ func parseCallForm(r *http.Request) (callForm, *citdesk.Call, error) {
 	return f, c, nil
 }
 
+// optionalCoordinate reads a latitude or longitude that may be blank,
+// refusing what is not a finite number (NaN and Inf parse as floats).
 func optionalCoordinate(field, v string) (*float64, error) {
 	if v == "" {
 		return nil, nil
@@ -252,11 +254,6 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 // assignment card too) with status: 412 and 422 answers swap in as well.
 func (s *handler) renderFragment(w http.ResponseWriter, status int, name string, data any) {
 	s.writePartial(w, status, "board", name, data)
-}
-
-func requireDispatcher(r *http.Request) error {
-	_, err := citdesk.Require(r.Context(), citdesk.DispatchCalls)
-	return err
 }
 
 func coord(p *float64) string {
@@ -531,9 +528,6 @@ func selectedCall(r *http.Request) int64 {
 }
 
 func (s *boardPages) boardPage(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	v, err := s.boardData(r.Context(), selectedCall(r))
 	if err != nil {
 		return err
@@ -552,9 +546,6 @@ func (s *boardPages) boardOfficersPartial(w http.ResponseWriter, r *http.Request
 
 // boardListPartial answers htmx with one list of the board, no call selected.
 func (s *boardPages) boardListPartial(w http.ResponseWriter, r *http.Request, name string) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	v, err := s.boardData(r.Context(), 0)
 	if err != nil {
 		return err
@@ -566,9 +557,6 @@ func (s *boardPages) boardListPartial(w http.ResponseWriter, r *http.Request, na
 // boardPanelPartial answers htmx with the selected call's panel; a browser
 // without JavaScript following the link gets the whole board instead.
 func (s *boardPages) boardPanelPartial(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -622,9 +610,6 @@ func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int6
 }
 
 func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	f, c, err := parseCallForm(r)
 	if err == nil {
 		err = s.Svc.Calls.CreateCall(r.Context(), c)
@@ -657,9 +642,6 @@ func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *boardPages) boardAssign(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -678,9 +660,6 @@ func (s *boardPages) boardAssign(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
@@ -713,9 +692,6 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *boardPages) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
-	if err := requireDispatcher(r); err != nil {
-		return err
-	}
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err

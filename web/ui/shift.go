@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -121,14 +122,15 @@ func (s *shiftPages) renderMe(w http.ResponseWriter, r *http.Request, status int
 	return nil
 }
 
-// optionalFloat reads a form value that may be blank.
+// optionalFloat reads a position the phone sends, which may be blank. NaN
+// and Inf parse as floats but are no position (and pass a range check).
 func optionalFloat(field, v string) (*float64, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, citdesk.FieldErrorf(field, "%s must be a number.", field)
 	}
 	return &f, nil
