@@ -32,7 +32,9 @@ var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "lia
 // else must be refused: 401 or a redirect to sign-in
 // when anonymous, 403 or 404 when signed in. Allowed means not refused: a
 // request the test sends may still be invalid (422), stale (409, 412) or
-// redirect elsewhere, since the point is who gets past the door.
+// redirect elsewhere, since the point is who gets past the door; but where
+// the permission hangs on a tie to the record (validWrite), the test sends a
+// valid request and an allowed role must succeed.
 //
 // The world behind it: "ofc" was sent by "disp" to call C, wrote report R
 // from that assignment naming person P and referring P, submitted it; the
@@ -317,8 +319,12 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 // validWrite is a well-formed request to a route whose permission depends
 // on a tie to the record (the report's officer, the officer sent): the
 // door lets every officer in, so only a valid request shows whether the
-// store refuses one without the tie. The current versions are read first.
-func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, headers []string, ok bool) {
+// store refuses one without the tie. Each call prepares a record the
+// request can change (a fresh draft, an assignment with a status still
+// ahead of it, current versions), so a role the table allows must succeed,
+// not merely get past the door. want, when set, says what the record must
+// show afterwards.
+func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, headers []string, want func(t *testing.T) string, ok bool) {
 	t.Helper()
 	version := func(who, path, field string) int64 {
 		res := w.send(who, "GET", path, nil)
@@ -333,20 +339,101 @@ func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, header
 	id := func(kind string) string { return strconv.FormatInt(w.ids[kind], 10) }
 	switch pattern {
 	case "PUT /api/v1/officers/{id}/status":
-		return map[string]any{"status": "available"}, nil, true
-	case "PATCH /api/v1/assignments/{id}":
-		v := version("disp", "/api/v1/assignments/"+id("assignment"), "")
-		return map[string]any{"status": "en_route"}, []string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(v, 10))}, true
+		// A status is set by hand only while off any call: clear ofc's
+		// assignment first (the next assignment write sends ofc again).
+		w.clearAssignment(t)
+		return map[string]any{"status": "available"}, nil, nil, true
+	case "PATCH /api/v1/assignments/{id}", "POST /me/assignment/{id}/status", "POST /board/assignments/{id}/status":
+		a := w.movableAssignment(t)
+		next := map[citdesk.AssignmentStatus]citdesk.AssignmentStatus{citdesk.AssignDispatched: citdesk.AssignEnRoute, citdesk.AssignEnRoute: citdesk.AssignOnScene}[a.Status]
+		moved := func(t *testing.T) string {
+			var now citdesk.Assignment
+			w.json(t, "disp", "GET", "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10), nil, http.StatusOK, &now)
+			if now.Status != next {
+				return fmt.Sprintf("the assignment is %s, want %s", now.Status, next)
+			}
+			return ""
+		}
+		if pattern == "PATCH /api/v1/assignments/{id}" {
+			return map[string]any{"status": next}, []string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(a.Version, 10))}, moved, true
+		}
+		return url.Values{"status": {string(next)}, "version": {strconv.FormatInt(a.Version, 10)}, "call_id": {strconv.FormatInt(a.CallID, 10)}}, nil, moved, true
 	case "PUT /api/v1/encounters/{id}":
-		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), ""), "address": "12 Elm St"}, nil, true
+		d := w.freshDraft(t, false)
+		return map[string]any{"version": d.Version, "address": "14 Elm St", "occurred_at": d.OccurredAt}, nil, nil, true
 	case "POST /api/v1/encounters/{id}/submit":
-		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), "")}, nil, true
+		d := w.freshDraft(t, true)
+		return map[string]any{"version": d.Version}, nil, nil, true
 	case "PUT /api/v1/persons/{id}":
-		return map[string]any{"first_name": "Dana", "last_name": "Whitley", "version": version("coord", "/api/v1/persons/"+id("person"), "person")}, nil, true
-	case "POST /me/assignment/{id}/status":
-		return url.Values{"status": {"en_route"}, "version": {strconv.FormatInt(version("disp", "/api/v1/assignments/"+id("assignment"), ""), 10)}}, nil, true
+		return map[string]any{"first_name": "Dana", "last_name": "Whitley", "version": version("coord", "/api/v1/persons/"+id("person"), "person")}, nil, nil, true
 	}
-	return nil, nil, false
+	return nil, nil, nil, false
+}
+
+// movableAssignment returns ofc's assignment if a status is still ahead of
+// it (dispatched or en route); otherwise it clears that one and has the
+// dispatcher send ofc to a new call, and the world's "assignment" becomes
+// the new one.
+func (w *accessWorld) movableAssignment(t *testing.T) citdesk.Assignment {
+	t.Helper()
+	var a citdesk.Assignment
+	w.json(t, "disp", "GET", "/api/v1/assignments/"+strconv.FormatInt(w.ids["assignment"], 10), nil, http.StatusOK, &a)
+	if a.Status == citdesk.AssignDispatched || a.Status == citdesk.AssignEnRoute {
+		return a
+	}
+	w.clearAssignment(t)
+	return w.sendAgain(t)
+}
+
+// clearAssignment clears ofc's assignment if it is still active.
+func (w *accessWorld) clearAssignment(t *testing.T) {
+	t.Helper()
+	var a citdesk.Assignment
+	w.json(t, "disp", "GET", "/api/v1/assignments/"+strconv.FormatInt(w.ids["assignment"], 10), nil, http.StatusOK, &a)
+	if a.Status.Active() {
+		w.jsonWith(t, "disp", "PATCH", "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10), map[string]any{"status": citdesk.AssignCleared},
+			[]string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(a.Version, 10))}, http.StatusOK, nil)
+	}
+}
+
+// sendAgain has the dispatcher send ofc, now off any call, to a new call
+// at the crisis plan's address (so the ties the reading routes rely on
+// hold again), and makes them the world's "assignment" and "call".
+func (w *accessWorld) sendAgain(t *testing.T) citdesk.Assignment {
+	t.Helper()
+	w.json(t, "ofc", "PUT", fmt.Sprintf("/api/v1/officers/%d/status", w.ids["officer"]), map[string]any{"status": "available"}, http.StatusOK, nil)
+	var call citdesk.Call
+	w.json(t, "disp", "POST", "/api/v1/calls", map[string]any{"nature": "Welfare check", "address": "12 Elm St", "lat": 38.1397, "lon": -90.5551}, http.StatusCreated, &call)
+	var a citdesk.Assignment
+	w.json(t, "disp", "POST", fmt.Sprintf("/api/v1/calls/%d/assignments", call.ID), map[string]any{"officer_id": w.ids["officer"]}, http.StatusCreated, &a)
+	w.ids["assignment"], w.ids["call"] = a.ID, call.ID
+	return a
+}
+
+// keepSent sends ofc to a call again when a write left ofc off every call.
+func (w *accessWorld) keepSent(t *testing.T) {
+	t.Helper()
+	var a citdesk.Assignment
+	w.json(t, "disp", "GET", "/api/v1/assignments/"+strconv.FormatInt(w.ids["assignment"], 10), nil, http.StatusOK, &a)
+	if !a.Status.Active() {
+		w.sendAgain(t)
+	}
+}
+
+// freshDraft starts a new draft report as ofc, complete enough to submit
+// when asked, and the world's "draft" becomes it: the writes to a draft
+// each get one still open.
+func (w *accessWorld) freshDraft(t *testing.T, complete bool) citdesk.Encounter {
+	t.Helper()
+	var d citdesk.Encounter
+	w.json(t, "ofc", "POST", "/api/v1/encounters", map[string]any{"address": "14 Elm St"}, http.StatusCreated, &d)
+	if complete {
+		w.json(t, "ofc", "PUT", fmt.Sprintf("/api/v1/encounters/%d", d.ID), map[string]any{"version": d.Version, "address": "14 Elm St",
+			"contact_start": "welfare_check", "primary_problem": "mental_illness", "dispositions": []string{"resolved_on_scene"},
+			"on_scene_minutes": 20, "narrative": "He was calm when we left.", "occurred_at": d.OccurredAt}, http.StatusOK, &d)
+	}
+	w.ids["draft"] = d.ID
+	return d
 }
 
 // currentSession returns the id of who's current browser session.
@@ -383,7 +470,13 @@ func (w *accessWorld) signIn() {
 // the answer into out when out is not nil.
 func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any) response {
 	t.Helper()
-	res := w.send(who, method, path, body)
+	return w.jsonWith(t, who, method, path, body, nil, want, out)
+}
+
+// jsonWith is json with request headers, as name, value pairs.
+func (w *accessWorld) jsonWith(t *testing.T, who, method, path string, body any, headers []string, want int, out any) response {
+	t.Helper()
+	res := w.send(who, method, path, body, headers...)
 	if res.StatusCode != want {
 		t.Fatalf("%s %s as %s: %d, want %d: %s", method, path, who, res.StatusCode, want, res.Body)
 	}
@@ -433,6 +526,10 @@ func (w *accessWorld) send(who, method, path string, body any, headers ...string
 	return b.send(req)
 }
 
+// draftRoutes change a draft report: they act on the world's "draft"
+// (see freshDraft), not on the submitted report the reading routes use.
+var draftRoutes = map[string]bool{"PUT /api/v1/encounters/{id}": true, "POST /api/v1/encounters/{id}/submit": true}
+
 // concrete turns a route pattern into a request against the world's
 // records: the method and a path with each {id} filled in.
 func (w *accessWorld) concrete(pattern string) (method, path string) {
@@ -450,6 +547,8 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 		kind = "call"
 	case strings.Contains(path, "/assignment"):
 		kind = "assignment"
+	case draftRoutes[pattern]:
+		kind = "draft"
 	case strings.HasPrefix(path, "/api/v1/encounters/"), strings.HasPrefix(path, "/reports/"):
 		kind = "encounter"
 	case strings.HasPrefix(path, "/api/v1/persons/"), strings.HasPrefix(path, "/persons/"):
@@ -525,10 +624,10 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				w.signIn()
 				w.ids["session"] = w.currentSession(t, "ofc")
 			}
-			method, path := w.concrete(pattern)
 			var allowed []string
 			for _, who := range accessRoles {
-				body, headers, _ := w.validWrite(t, pattern)
+				body, headers, check, valid := w.validWrite(t, pattern)
+				method, path := w.concrete(pattern) // after validWrite, which may make a fresh record
 				res := w.send(who, method, path, body, headers...)
 				if res.StatusCode >= 500 {
 					t.Errorf("%s as %s: %d: %s", pattern, who, res.StatusCode, res.Body)
@@ -551,6 +650,20 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				wantOK := want == "all" || want == "signed-in" && who != "anon" || slices.Contains(strings.Fields(want), who)
 				if ok != wantOK {
 					t.Errorf("%s (%s %s) as %s: %d %s, want %s", pattern, method, path, who, res.StatusCode, res.Header.Get("Location"), map[bool]string{true: "allowed", false: "refused"}[wantOK])
+				}
+				if valid {
+					w.keepSent(t)
+				}
+				// A valid write by someone allowed must do what it asks:
+				// not merely pass the door and stop at a conflict.
+				if valid && wantOK {
+					if res.StatusCode/100 != 2 && res.StatusCode != http.StatusSeeOther {
+						t.Errorf("%s (%s %s) as %s, a valid write: %d, want success: %s", pattern, method, path, who, res.StatusCode, res.Body)
+					} else if check != nil {
+						if problem := check(t); problem != "" {
+							t.Errorf("%s (%s %s) as %s, a valid write: %s", pattern, method, path, who, problem)
+						}
+					}
 				}
 			}
 			fmt.Fprintf(&got, "\t%q: %q,\n", pattern, strings.Join(allowed, " "))
