@@ -49,6 +49,13 @@ func chromiumPath() string {
 // test's overall deadline; the browser is stopped when the test ends.
 func newChrome(t *testing.T) context.Context {
 	t.Helper()
+	return newChromeFor(t, browserTimeout)
+}
+
+// newChromeFor is newChrome with a deadline of its own, for a test that
+// plays a long story (a whole night shift) across several tabs.
+func newChromeFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CITDESK_REQUIRE_BROWSER") != "" {
@@ -81,7 +88,7 @@ func newChrome(t *testing.T) context.Context {
 	if err := chromedp.Do(browserCtx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", path, err)
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, browserTimeout)
+	ctx, cancel := context.WithTimeout(browserCtx, timeout)
 	t.Cleanup(cancel)
 	return ctx
 }
