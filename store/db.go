@@ -21,7 +21,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"citdesk"
 )
@@ -158,18 +158,22 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
 			pragmas.Add("_pragma", p)
 		}
-		w, err := sql.Open("sqlite", "file:"+dsn+"?"+pragmas.Encode()+"&_txlock=immediate")
+		// Each connection keeps the statements it has compiled
+		// (stmtcache.go), and the readers stay open: a reader closed and
+		// reopened would compile its statements, and read the schema, again.
+		w, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+dsn+"?"+pragmas.Encode()+"&mode=ro")
+		r, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&mode=ro")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
 		}
-		r.SetMaxOpenConns(8)
+		r.SetMaxOpenConns(sqliteReaders)
+		r.SetMaxIdleConns(sqliteReaders)
 		db.write, db.read = w, r
 	}
 	if err := db.write.PingContext(ctx); err != nil {
@@ -185,6 +189,19 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// sqliteReaders is the size of SQLite's reader pool, every one kept open.
+const sqliteReaders = 8
+
+// openSQLite opens an SQLite pool whose connections cache their compiled
+// statements.
+func openSQLite(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(stmtConnector{inner: c}), nil
 }
 
 // Close closes the database.
