@@ -113,7 +113,7 @@ func (rep *CoverageReport) Sentence() string {
 }
 
 // longDate writes a date as "Tue 10 Mar 2026".
-func longDate(d Date) string { return d.Time(time.UTC).Format("Mon 2 Jan 2006") }
+func longDate(d Date) string { return d.Time(time.UTC).Format("Mon Jan 2, 2006") }
 
 // SharePercent writes a share as a whole percentage, "78%".
 func SharePercent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }

@@ -31,11 +31,11 @@ func TestNewCoverageReport(t *testing.T) {
 		t.Fatalf("report = %+v, %v", rep, err)
 	}
 	rep.Count(nil, nil, citdesk.DefaultPolicy())
-	if rep.Cov.Total != 36*time.Hour || rep.Sentence() != "A CIT officer was on duty 0% of hours from Tue 10 Mar 2026 to Wed 11 Mar 2026, counted up to now (0 of 36 hours)." {
+	if rep.Cov.Total != 36*time.Hour || rep.Sentence() != "A CIT officer was on duty 0% of hours from Tue Mar 10, 2026 to Wed Mar 11, 2026, counted up to now (0 of 36 hours)." {
 		t.Errorf("coverage %+v: %s", rep.Cov, rep.Sentence())
 	}
 	rep, err = citdesk.NewCoverageReport(citdesk.NewDate(2026, 3, 12), citdesk.NewDate(2026, 3, 12), now, loc)
-	if err != nil || !rep.Empty() || rep.Sentence() != "No hours from Thu 12 Mar 2026 to Thu 12 Mar 2026, counted up to now have passed yet, so there is no coverage to show." {
+	if err != nil || !rep.Empty() || rep.Sentence() != "No hours from Thu Mar 12, 2026 to Thu Mar 12, 2026, counted up to now have passed yet, so there is no coverage to show." {
 		t.Errorf("future report = %+v, %v: %s", rep, err, rep.Sentence())
 	}
 }

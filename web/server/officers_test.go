@@ -427,7 +427,7 @@ func TestCoverageAPI(t *testing.T) {
 		if c := cov.Cells[time.Sunday][3]; c.Share != nil || c.TotalHours != 0 {
 			t.Errorf("Sunday is outside the range but has %+v", c)
 		}
-		if !strings.HasPrefix(cov.Sentence, "A CIT officer was on duty 4% of hours from Mon 2 Mar 2026 to Fri 6 Mar 2026") {
+		if !strings.HasPrefix(cov.Sentence, "A CIT officer was on duty 4% of hours from Mon Mar 2, 2026 to Fri Mar 6, 2026") {
 			t.Errorf("sentence %q", cov.Sentence)
 		}
 

@@ -242,7 +242,7 @@ func ratePoint(c outcomes.Cell, unit outcomes.Unit) *float64 {
 }
 
 func dateWords(d citdesk.Date) string {
-	return d.Time(time.UTC).Format("2 Jan 2006")
+	return d.Time(time.UTC).Format("Jan 2, 2006")
 }
 
 // rangeWords says a range in words.

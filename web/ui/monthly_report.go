@@ -88,7 +88,7 @@ func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
 	next := first.AddDate(0, 1, 0)
 	v := &monthlyView{AgencyName: agency.Name, Month: month,
 		MonthWords: first.Time(time.UTC).Format("January 2006"), PrevWords: prevFirst.Time(time.UTC).Format("January 2006"),
-		Generated: s.Now().In(agency.Location()).Format("2 January 2006 15:04 MST"), Reasons: cur.NoCITReasons,
+		Generated: s.Now().In(agency.Location()).Format("January 2, 2006 15:04 MST"), Reasons: cur.NoCITReasons,
 		Encounters: cur.Measures["encounters"].Count, PDFHref: "/outcomes/monthly.pdf?month=" + month,
 		DashboardHref: "/outcomes?from=" + first.String() + "&to=" + last.String(),
 		PrevMonthHref: "/outcomes/monthly?month=" + prevFirst.String()[:7], PrevMonthLabel: prevFirst.Time(time.UTC).Format("January 2006"),

@@ -49,7 +49,7 @@ func (s *handler) funcs() template.FuncMap {
 		"asset": s.Assets.URL,
 		"clock": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
 		"datetime": func(t time.Time, loc *time.Location) string {
-			return t.In(loc).Format("Mon 2 Jan 2006 15:04")
+			return t.In(loc).Format("Mon Jan 2, 2006 15:04")
 		},
 		"ago":     func(t time.Time) string { return ago(s.Now().Sub(t)) },
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
