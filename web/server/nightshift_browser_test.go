@@ -168,7 +168,11 @@ func TestBrowserNightShift(t *testing.T) {
 			t.Fatalf("after submitting, the report reads %q", got)
 		}
 
-		// The dispatcher closes the cleared call.
+		// The dispatcher opens the cleared call from the queue and closes it.
+		if err := chromedp.Do(board, waitJS(`document.querySelector("#board-calls li.call .cs-cleared") !== null`)); err != nil {
+			t.Fatalf("the queue does not show the call cleared: %v", err)
+		}
+		clickAndLoad(t, board, `#board-calls li.call:has(.cs-cleared) a.call-link`, "open the cleared call")
 		closeForm := `#board-panel form.close-call`
 		if err := chromedp.Do(board, waitJS(`document.querySelector("#board-panel .waiting-close") !== null`),
 			waitJS(`document.querySelector("`+closeForm+`")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`),
