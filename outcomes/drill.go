@@ -114,6 +114,18 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 	return rows, true
 }
 
+// CountsCalls reports whether measure id counts calls (citdesk's own, and
+// imported reports for history) rather than encounters: its drill-down
+// lists calls.
+func CountsCalls(id string) bool {
+	for m := range numEncounterMeasures {
+		if measureDefs[m].id == id {
+			return callMeasure(m)
+		}
+	}
+	return false
+}
+
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
