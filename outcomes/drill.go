@@ -126,6 +126,17 @@ func CountsCalls(id string) bool {
 	return false
 }
 
+// CountsReferrals reports whether measure id counts referrals to the
+// Mental Health Liaison rather than encounters or calls.
+func CountsReferrals(id string) bool {
+	for m := mReferrals; m < numMeasures; m++ {
+		if measureDefs[m].id == id {
+			return true
+		}
+	}
+	return false
+}
+
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
