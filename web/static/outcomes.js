@@ -71,7 +71,9 @@
       }
       var xs = c.months.map(monthSeconds);
       var parts = splitPartial(c.total, c.partial);
-      var series = [{}, { label: "All", stroke: colours.total, width: 2, points: { show: c.months.length < 40 } }];
+      // Whole periods have filled points; a period so far is hollow.
+      var dots = function (colour) { return { show: c.months.length < 40, fill: colour, stroke: colour }; };
+      var series = [{}, { label: "All", stroke: colours.total, width: 2, points: dots(colours.total) }];
       var cols = [xs, parts[0]];
       if (parts[1]) {
         series.push({ label: "All, so far", stroke: colours.total, width: 2, dash: [3, 4],
@@ -80,8 +82,8 @@
       }
       if (c.cit && c.non_cit) {
         // The split of a period so far is in the table, not drawn.
-        series.push({ label: "CIT-certified", stroke: colours.cit, width: 2, dash: [1, 0], points: { show: c.months.length < 40 } });
-        series.push({ label: "Not CIT certified", stroke: colours.non_cit, width: 2, dash: [6, 4], points: { show: c.months.length < 40 } });
+        series.push({ label: "CIT-certified", stroke: colours.cit, width: 2, dash: [1, 0], points: dots(colours.cit) });
+        series.push({ label: "Not CIT certified", stroke: colours.non_cit, width: 2, dash: [6, 4], points: dots(colours.non_cit) });
         cols.push(wholeOnly(c.cit, c.partial), wholeOnly(c.non_cit, c.partial));
       }
       var opts = {

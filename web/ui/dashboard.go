@@ -248,6 +248,26 @@ func (cs *chartSeries) addPoint(period string, partial bool, v *float64) {
 	}
 }
 
+// trim drops the periods before the first and after the last point drawn,
+// so a chart spans what it can show (on the public page, a suppressed
+// quarter has no point).
+func (cs *chartSeries) trim() {
+	lo, hi := 0, len(cs.Total)
+	for lo < hi && cs.Total[lo] == nil {
+		lo++
+	}
+	for hi > lo && cs.Total[hi-1] == nil {
+		hi--
+	}
+	cs.Months, cs.Total = cs.Months[lo:hi], cs.Total[lo:hi]
+	if cs.Partial != nil {
+		cs.Partial = cs.Partial[lo:hi]
+	}
+	if cs.CIT != nil {
+		cs.CIT, cs.NonCIT = cs.CIT[lo:hi], cs.NonCIT[lo:hi]
+	}
+}
+
 // dataSpan is the months of a report that hold records: charts and
 // monthly tables show these only (outcomes.Report.DataFirst, DataLast).
 type dataSpan struct{ first, last string }

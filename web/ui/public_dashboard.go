@@ -129,6 +129,7 @@ func publicMeasure(m outcomes.PublicMeasure, noEncounters map[string]bool) (publ
 	if plotted == 0 {
 		return mv, nil // every quarter suppressed: nothing to draw
 	}
+	cs.trim()
 	return mv, cs
 }
 
