@@ -227,6 +227,12 @@ func TestOutcomesShape(t *testing.T) {
 			if strings.Count(month.Body, "CIT-certified officer</td>") == 0 {
 				t.Error("the monthly report shows no split at all")
 			}
+			if cur := b.get("/outcomes/monthly?month=2026-03"); !strings.Contains(cur.Body, "March 2026 (so far)") {
+				t.Error("the monthly report of the month under way does not say so far")
+			}
+			if past := b.get("/outcomes/monthly?month=2026-02"); strings.Contains(past.Body, "so far") {
+				t.Error("the monthly report of a past month says so far")
+			}
 			if m := regexp.MustCompile(`(?s)CIT officer on scene when requested</th>.*?</tr>\s*(<tr class="split-row">)?`).FindStringSubmatch(month.Body); m == nil || m[1] != "" {
 				t.Errorf("the monthly report splits cit_on_scene: %v", m)
 			}

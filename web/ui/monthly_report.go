@@ -93,6 +93,9 @@ func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
 		DashboardHref: "/outcomes?from=" + first.String() + "&to=" + last.String(),
 		PrevMonthHref: "/outcomes/monthly?month=" + prevFirst.String()[:7], PrevMonthLabel: prevFirst.Time(time.UTC).Format("January 2006"),
 		NextMonthHref: "/outcomes/monthly?month=" + next.String()[:7], NextMonthLabel: next.Time(time.UTC).Format("January 2006")}
+	if bm := cur.Measures["encounters"].ByMonth; len(bm) == 1 && bm[0].Partial {
+		v.MonthWords += " (so far)" // the month is not over: its figures are partial
+	}
 	for _, sec := range outcomeSections {
 		ms := monthlySection{ID: sec.ID, Title: sec.Title, Promise: sec.Promise}
 		for _, id := range sec.Durations {
