@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"citdesk"
+	"citdesk/importer"
 	"citdesk/outcomes"
 	"citdesk/web"
 )
@@ -333,5 +335,52 @@ func TestOutcomesShape(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestSeattleOutcomesShape imports the Seattle crisis data (most of it in
+// May and June 2015, a few reports as late as 2018) and opens a 2015–2020
+// dashboard: the charts span the months with records, not six years, and
+// the public page reads no quarter as suppressed out of 0.
+func TestSeattleOutcomesShape(t *testing.T) {
+	path := seattleFile(t)
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		e.user("analyst", citdesk.RoleAnalyst)
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = importer.ImportSeattle(e.Op, e.DB.HistoryService(), f, nil, nil)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep outcomes.Report
+		e.do("GET", "/api/v1/outcomes?from=2015-01-01&to=2020-12-31", e.token("analyst"), nil).JSON(t, &rep)
+		if rep.DataFirst != "2015-05" || rep.DataLast >= "2020-01" {
+			t.Fatalf("Seattle's records span %s to %s", rep.DataFirst, rep.DataLast)
+		}
+		b := e.browser()
+		b.login("analyst")
+		res := b.get("/outcomes?from=2015-01-01&to=2020-12-31")
+		enc := outcomesChartData(t, res.Body)["encounters"]
+		if len(enc.Months) == 0 || enc.Months[0] != rep.DataFirst || enc.Months[len(enc.Months)-1] != rep.DataLast {
+			t.Errorf("the encounters chart spans %v, want %s to %s", enc.Months, rep.DataFirst, rep.DataLast)
+		}
+		if !strings.Contains(res.Body, `id="outcomes-span"`) {
+			t.Error("the page does not say the charts span the months with records")
+		}
+		pub := e.browser().get("/public/outcomes")
+		for _, r := range regexp.MustCompile(`(?s)<tr>\s*<th scope="row">[^<]*(?:<span[^>]*>[^<]*</span>)?</th><td>([^<]*)</td><td>([^<]*)</td>`).FindAllStringSubmatch(pub.Body, -1) {
+			if strings.TrimSpace(r[2]) == "0" {
+				t.Errorf("a public quarter reads %q out of 0", r[1])
+			}
+		}
+		if !strings.Contains(pub.Body, "No encounters") {
+			t.Error("the public page never says a quarter had no encounters")
+		}
+		if bad := shownSmallCounts(pub.Body); len(bad) > 0 {
+			t.Errorf("the public page shows counts from 1 to 10: %v", bad)
+		}
 	})
 }
