@@ -164,6 +164,22 @@ func TestOutcomesShape(t *testing.T) {
 			if !regexp.MustCompile(`2026-03(</a>)? <span class="so-far">\(so far\)</span>`).MatchString(article(t, res.Body, "diversions")) {
 				t.Error("the diversion table does not mark March 2026 as so far")
 			}
+			// A range cut inside months says where, not "so far".
+			res = b.get("/outcomes?from=2016-03-15&to=2016-06-20")
+			a := article(t, res.Body, "arrests")
+			for _, want := range []string{`2016-03 <span class="so-far">(from 15 Mar)</span>`, `2016-06 <span class="so-far">(to 20 Jun)</span>`} {
+				if !strings.Contains(a, want) {
+					t.Errorf("the arrests table lacks %s", want)
+				}
+			}
+			if strings.Contains(a, "so far") || strings.Contains(a, "2016-04 <span") {
+				t.Error("a past range is marked so far, or a whole month partial")
+			}
+			if c := outcomesChartData(t, res.Body)["arrests"]; len(c.Partial) != 4 || !c.Partial[0] || c.Partial[1] || c.Partial[2] || !c.Partial[3] {
+				t.Errorf("partial months %v, want the first and last", c.Partial)
+			}
+			res = b.get("/outcomes")
+			charts = outcomesChartData(t, res.Body)
 			// The default range starts on 12 March 2025: that month is cut
 			// short too, but nothing was recorded in it, so it is not drawn.
 			if c := charts["encounters"]; c.Months[0] != "2026-01" {

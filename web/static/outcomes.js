@@ -76,7 +76,7 @@
       var series = [{}, { label: "All", stroke: colours.total, width: 2, points: dots(colours.total) }];
       var cols = [xs, parts[0]];
       if (parts[1]) {
-        series.push({ label: "All, so far", stroke: colours.total, width: 2, dash: [3, 4],
+        series.push({ label: c.partial_label || "All, so far", stroke: colours.total, width: 2, dash: [3, 4],
           points: { show: true, size: 9, width: 2, fill: "#ffffff", stroke: colours.total } });
         cols.push(parts[1]);
       }

@@ -197,7 +197,9 @@ type measureView struct {
 type monthView struct {
 	Period, Total, CIT, NonCIT string
 	DrillHref                  string
-	Partial                    bool // the month so far (outcomes.PeriodCell.Partial)
+	// Part says how a partial month (outcomes.PeriodCell.Partial) is cut
+	// short: "so far", "from 12 Mar", "to 20 Jun"; "" for a whole month.
+	Part string
 }
 
 type durationView struct {
@@ -234,10 +236,18 @@ type chartSeries struct {
 	CIT     []*float64 `json:"cit,omitempty"`
 	NonCIT  []*float64 `json:"non_cit,omitempty"`
 	Partial []bool     `json:"partial,omitempty"`
+	// PartialLabel names the partial periods' series when they are not
+	// all "so far" (a range that starts or ends within a month).
+	PartialLabel string `json:"partial_label,omitempty"`
 }
 
-// addPoint appends one period to the chart.
-func (cs *chartSeries) addPoint(period string, partial bool, v *float64) {
+// addPoint appends one period to the chart; part is how a partial period
+// is cut short (partWords), "" for a whole one.
+func (cs *chartSeries) addPoint(period, part string, v *float64) {
+	partial := part != ""
+	if partial && part != "so far" {
+		cs.PartialLabel = "All, part of a month"
+	}
 	cs.Months = append(cs.Months, period)
 	cs.Total = append(cs.Total, v)
 	if partial && cs.Partial == nil {
@@ -274,6 +284,27 @@ type dataSpan struct{ first, last string }
 
 func (d dataSpan) has(period string) bool {
 	return d.first != "" && period >= d.first && period <= d.last
+}
+
+// partWords says how month period ("2016-03") is cut short when partial:
+// by the range's start ("from 12 Mar"), by its end before today ("to 20
+// Jun"), or by today ("so far"); "" when it is whole.
+func partWords(period string, partial bool, from, to, today citdesk.Date) string {
+	if !partial {
+		return ""
+	}
+	start, err := citdesk.ParseDate(period + "-01")
+	if err != nil {
+		return "so far"
+	}
+	end := start.AddDate(0, 1, -1)
+	switch {
+	case !from.IsZero() && from.After(start):
+		return "from " + from.Time(time.UTC).Format("2 Jan")
+	case !to.IsZero() && to.Before(end) && to.Before(today):
+		return "to " + to.Time(time.UTC).Format("2 Jan")
+	}
+	return "so far"
 }
 
 // monthWords writes "2016-03" as "March 2016".
@@ -359,7 +390,7 @@ func rangeWords(from, to citdesk.Date) string {
 }
 
 // buildOutcomesView lays the dashboard out.
-func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk.Date) outcomesView {
+func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to, today citdesk.Date) outcomesView {
 	rep := d.Report
 	v := outcomesView{Range: rangeWords(from, to), CanDrill: a.HasRole(citdesk.OutcomeDrillRoles...), CanReview: a.HasRole(citdesk.RoleCoordinator),
 		Reasons: reasonViews(rep.NoCITReasons), Encounters: thousands(rep.Measures["encounters"].Count), SpanNote: spanNote(&rep)}
@@ -419,11 +450,11 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 				if !span.has(pc.Period) {
 					continue
 				}
-				row := monthView{Period: pc.Period, Total: shortText(pc.Cell, m.Unit), Partial: pc.Partial}
+				row := monthView{Period: pc.Period, Total: shortText(pc.Cell, m.Unit), Part: partWords(pc.Period, pc.Partial, from, to, today)}
 				if mv.Drillable {
 					row.DrillHref = drillHref("&month=" + pc.Period)
 				}
-				cs.addPoint(pc.Period, pc.Partial, ratePoint(pc.Cell, m.Unit))
+				cs.addPoint(pc.Period, row.Part, ratePoint(pc.Cell, m.Unit))
 				if hasSplit && i < len(split.CIT) && split.CIT[i].Period == pc.Period {
 					row.CIT, row.NonCIT = shortText(split.CIT[i].Cell, m.Unit), shortText(split.NonCIT[i].Cell, m.Unit)
 					cs.CIT = append(cs.CIT, ratePoint(split.CIT[i].Cell, m.Unit))
@@ -456,13 +487,14 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 				if !span.has(pc.Period) {
 					continue
 				}
-				dv.Months = append(dv.Months, monthView{Period: pc.Period, Total: fmt.Sprintf("%s (%s)", minutesText(pc.MedianSeconds), thousands(pc.Count)), Partial: pc.Partial})
+				part := partWords(pc.Period, pc.Partial, from, to, today)
+				dv.Months = append(dv.Months, monthView{Period: pc.Period, Total: fmt.Sprintf("%s (%s)", minutesText(pc.MedianSeconds), thousands(pc.Count)), Part: part})
 				var point *float64
 				if pc.MedianSeconds.Defined() {
 					m := math.Round(float64(pc.MedianSeconds)/6) / 10
 					point = &m
 				}
-				cs.addPoint(pc.Period, pc.Partial, point)
+				cs.addPoint(pc.Period, part, point)
 			}
 			sv.DurationViews = append(sv.DurationViews, dv)
 			v.Charts.Charts = append(v.Charts.Charts, cs)
@@ -522,7 +554,7 @@ func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	view := buildOutcomesView(a, d, from, to)
+	view := buildOutcomesView(a, d, from, to, today)
 	view.From, view.To = from.String(), to.String()
 	if defaulted && from.IsZero() {
 		view.Note = "No encounters in the last twelve months: showing all time."

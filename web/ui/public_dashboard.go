@@ -107,7 +107,11 @@ func publicMeasure(m outcomes.PublicMeasure, noEncounters map[string]bool) (publ
 		if p != nil {
 			plotted++
 		}
-		cs.addPoint(q.Period, q.Partial, p)
+		part := ""
+		if q.Partial {
+			part = "so far" // the quarter under way (or, past 20 years of history, the first one shown)
+		}
+		cs.addPoint(q.Period, part, p)
 		if q.Empty {
 			words := emptyWords(m.ID, noEncounters[q.Period])
 			if n := len(mv.Rows); n > 0 && mv.Rows[n-1].Empty == words {
