@@ -236,8 +236,9 @@ type chartSeries struct {
 	CIT     []*float64 `json:"cit,omitempty"`
 	NonCIT  []*float64 `json:"non_cit,omitempty"`
 	Partial []bool     `json:"partial,omitempty"`
-	// PartialLabel names the partial periods' series when they are not
-	// all "so far" (a range that starts or ends within a month).
+	// PartialLabel names the partial periods' series when none of them is
+	// the month under way (a past range that starts or ends within a
+	// month); "" for outcomes.js's "All, so far".
 	PartialLabel string `json:"partial_label,omitempty"`
 }
 
@@ -245,7 +246,10 @@ type chartSeries struct {
 // is cut short (partWords), "" for a whole one.
 func (cs *chartSeries) addPoint(period, part string, v *float64) {
 	partial := part != ""
-	if partial && part != "so far" {
+	switch {
+	case part == "so far":
+		cs.PartialLabel = "" // outcomes.js's default, "All, so far", names the month under way
+	case partial && (cs.PartialLabel != "" || cs.Partial == nil):
 		cs.PartialLabel = "All, part of a month"
 	}
 	cs.Months = append(cs.Months, period)
