@@ -74,7 +74,7 @@ func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure 
 					out[i] = cell(j, q)
 					j++
 				} else {
-					out[i] = emptyCell(q.Period, def.unit)
+					out[i] = emptyCell(q.Period)
 				}
 				out[i].Partial = q.Partial
 			}
@@ -131,7 +131,7 @@ func sum(xs []int) int {
 }
 
 // emptyCell is a quarter with nothing recorded for the measure.
-func emptyCell(period string, unit Unit) PublicCell {
+func emptyCell(period string) PublicCell {
 	c := countCell(period, Value{})
 	c.Empty = true
 	return c

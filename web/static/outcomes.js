@@ -77,7 +77,10 @@
       var cols = [xs, parts[0]];
       if (parts[1]) {
         series.push({ label: c.partial_label || "All, so far", stroke: colours.total, width: 2, dash: [3, 4],
-          points: { show: true, size: 9, width: 2, fill: "#ffffff", stroke: colours.total } });
+          points: { show: true, size: 9, width: 2, fill: "#ffffff", stroke: colours.total,
+            // Only the partial periods are hollow; the whole period the
+            // dashed line starts from keeps its filled point.
+            filter: function () { return c.partial.map(function (p, i) { return p ? i : -1; }).filter(function (i) { return i >= 0; }); } } });
         cols.push(parts[1]);
       }
       if (c.cit && c.non_cit) {
