@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,11 @@ func TestOutcomesShape(t *testing.T) {
 				if !found {
 					t.Errorf("%s: the call nobody was sent to (#%d) is not listed as a call", id, callID)
 				}
+			}
+			// Listing the call is in the audit trail, as a call.
+			events, err := e.DB.AuditService().ListAudit(e.Op, citdesk.AuditFilter{Action: "outcomes.drilldown", ObjectType: "call", ObjectID: strconv.FormatInt(callID, 10), Limit: 100})
+			if err != nil || len(events) != 3 {
+				t.Errorf("audit events of the call's drill-downs: %d, %v; want 3", len(events), err)
 			}
 			res := e.do("GET", "/api/v1/outcomes/encounters?measure=cit_dispatched&format=csv", coord, nil)
 			if !strings.Contains(res.Body, fmt.Sprintf(",false,%d\n", callID)) && !strings.Contains(res.Body, fmt.Sprintf(",false,%d\r\n", callID)) {
