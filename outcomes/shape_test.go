@@ -279,3 +279,72 @@ func TestEmptySentences(t *testing.T) {
 		}
 	}
 }
+
+// TestBehindMatchesComputeWithCalls is TestBehindMatchesCompute with
+// citdesk's own calls among the records: a third of the reports are on
+// citdesk calls (their CIT answers unknown, the call counting instead),
+// and some calls have no report. For every drillable measure, group,
+// month and range, the drill-down lists the figure's denominator.
+func TestBehindMatchesComputeWithCalls(t *testing.T) {
+	loc := chicago(t)
+	encs := Synthesize(2000, 11, time.Date(2024, time.November, 1, 0, 0, 0, 0, loc), loc)
+	n := len(encs)
+	for i := 0; i < n; i += 3 {
+		e := &encs[i]
+		call := Encounter{ID: -int64(i + 1), Occurred: e.CallReceived, CallOnly: true, HandoverMinutes: -1,
+			CITRequested: e.CITRequested, CITDispatched: e.CITDispatched, CITArrived: e.CITArrived, NoCITReason: e.NoCITReason}
+		if call.Occurred.IsZero() {
+			call.Occurred = e.Occurred
+		}
+		encs = append(encs, call)
+		e.CITRequested, e.CITDispatched, e.CITArrived, e.NoCITReason = Unknown, Unknown, Unknown, ""
+		if i%9 == 0 {
+			encs = append(encs, Encounter{ID: -int64(100000 + i), Occurred: e.Occurred.Add(time.Hour), CallOnly: true, HandoverMinutes: -1,
+				CITRequested: Yes, CITDispatched: No, CITArrived: No, NoCITReason: "No CIT officer on duty"})
+		}
+	}
+	now := time.Date(2025, time.January, 20, 12, 0, 0, 0, loc)
+	for ri, p := range []Params{
+		{Location: loc, Now: now},
+		{Location: loc, Now: now, From: citdesk.NewDate(2024, time.December, 3), To: citdesk.NewDate(2025, time.January, 9)},
+	} {
+		rep := Compute(encs, nil, p)
+		for _, id := range DrillableIDs() {
+			meas := rep.Measures[id]
+			check := func(what string, want Cell, rows []DrillRow) {
+				t.Helper()
+				den := want.Denominator
+				if meas.Unit == UnitCount {
+					den = want.Count
+				}
+				counted, calls := 0, 0
+				for _, r := range rows {
+					if r.Counted {
+						counted++
+					}
+					if r.CallID != 0 {
+						calls++
+					}
+				}
+				if counted != want.Count || len(rows) != den {
+					t.Errorf("range %d %s %s: drill-down %d of %d, Compute %d of %d", ri, id, what, counted, len(rows), want.Count, den)
+				}
+				if CountsCalls(id) != (calls > 0) && what == "total" {
+					t.Errorf("range %d %s: %d call rows", ri, id, calls)
+				}
+			}
+			rows, _ := Behind(encs, p, id, GroupAll, "")
+			check("total", meas.Cell, rows)
+			if meas.CIT != nil {
+				rows, _ = Behind(encs, p, id, GroupCIT, "")
+				check("cit", *meas.CIT, rows)
+				rows, _ = Behind(encs, p, id, GroupNonCIT, "")
+				check("non_cit", *meas.NonCIT, rows)
+			}
+			for _, pc := range meas.ByMonth {
+				rows, _ = Behind(encs, p, id, GroupAll, pc.Period)
+				check("month "+pc.Period, pc.Cell, rows)
+			}
+		}
+	}
+}
