@@ -204,6 +204,12 @@ func TestOutcomesShape(t *testing.T) {
 					t.Errorf("%s: chart data for a measure with nothing recorded", id)
 				}
 			}
+			// No call asked for a CIT officer in 2010: the gap section
+			// claims nothing about them.
+			if none := b.get("/outcomes?from=2010-01-01&to=2010-12-31"); strings.Contains(none.Body, "Every call that asked for a CIT officer got one") ||
+				!strings.Contains(none.Body, "Nothing was recorded in this range.") {
+				t.Error("a range with no calls says every CIT-requested call got a CIT officer, or does not say it is empty")
+			}
 			if a := article(t, res.Body, "arrests"); !strings.Contains(a, "data-chart") {
 				t.Error("the arrests measure lost its chart")
 			}

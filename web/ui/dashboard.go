@@ -362,6 +362,9 @@ type outcomesView struct {
 	LastMonth  string // for the monthly report link
 	Encounters string // with thousands separators
 	SpanNote   string // the charts span fewer months than the range, and why
+	// CITRequestedCalls says some call asked for a CIT officer: without
+	// one, "every call that asked got one" would be true of nothing.
+	CITRequestedCalls bool
 }
 
 func ratePoint(c outcomes.Cell, unit outcomes.Unit) *float64 {
@@ -399,6 +402,7 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to, today 
 	v := outcomesView{Range: rangeWords(from, to), CanDrill: a.HasRole(citdesk.OutcomeDrillRoles...), CanReview: a.HasRole(citdesk.RoleCoordinator),
 		Reasons: reasonViews(rep.NoCITReasons), Encounters: thousands(rep.Measures["encounters"].Count), SpanNote: spanNote(&rep)}
 	span := dataSpan{rep.DataFirst, rep.DataLast}
+	v.CITRequestedCalls = rep.Measures["cit_dispatched"].Denominator > 0
 	q := url.Values{}
 	if !from.IsZero() {
 		q.Set("from", from.String())
