@@ -31,8 +31,9 @@ type Loader interface {
 	// (an error coded citdesk.ENOTFOUND when there is no such agency).
 	AgencyLocation(ctx context.Context, agencyID int64) (*time.Location, error)
 	// RecordDrilldown records in the audit trail that actor listed the
-	// encounters behind a figure, as detail says, one event per encounter
-	// listed: the list names records, so who looked must be known.
+	// records behind a figure, as detail says, one event per record
+	// listed: the list names records, so who looked must be known. An id
+	// is an encounter's, or minus a call's (a call row of a CIT measure).
 	RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error
 }
 
@@ -351,6 +352,9 @@ func (s *cachedService) Behind(ctx context.Context, from, to citdesk.Date, measu
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
+		if r.CallID != 0 {
+			ids[i] = -r.CallID
+		}
 	}
 	return rows, s.loader.RecordDrilldown(ctx, actor, detail, ids)
 }

@@ -87,6 +87,9 @@ type periods struct {
 	// skips the calendar arithmetic.
 	lo, hi int64 // [lo, hi) days
 	pn     int64
+	// The days the report covers, inclusive: a period reaching outside
+	// them is partial (cut short by the range, or not over yet).
+	fromDay, lastDay int64
 }
 
 func (ps *periods) number(day int64) int64 {
@@ -109,6 +112,15 @@ func (ps *periods) startDay(pn int64) int64 {
 		mn = pn * 3
 	}
 	return daysFromCivil(floorDiv(mn, 12), int(mn-floorDiv(mn, 12)*12)+1, 1)
+}
+
+// partial reports whether the i-th period reaches outside the days the
+// report covers: the range starts after it starts, or the range or today
+// ends before it does. Its figures are then "so far", not a whole
+// period's.
+func (ps *periods) partial(i int) bool {
+	pn := ps.first + int64(i)
+	return ps.startDay(pn) < ps.fromDay || ps.startDay(pn+1)-1 > ps.lastDay
 }
 
 func (ps *periods) label(i int) string {
@@ -241,12 +253,13 @@ type computation struct {
 	closed         bool  // both given: every period of the range is shown
 	fromDay, toDay int64 // inclusive, in day numbers
 	nowU           int64 // Params.Now in Unix seconds; "never" when zero
+	today          int64 // Params.Now's day number; the largest day when zero
 }
 
 // newTally returns an empty tally, with room for every period of a closed
 // range.
 func (c *computation) newTally() *tally {
-	ps := &periods{quarterly: c.quarterly, lo: 1, hi: 0}
+	ps := &periods{quarterly: c.quarterly, lo: 1, hi: 0, fromDay: c.fromDay, lastDay: min(c.toDay, c.today)}
 	t := &tally{ps: ps, cells: make([]pair, 3*numMeasures)}
 	if c.closed && c.fromDay <= c.toDay {
 		t.row(ps.number(c.fromDay), 0)
@@ -272,7 +285,7 @@ var parallelFrom = 50_000
 // changed or kept, and need not be in any order.
 func Compute(encs []Encounter, refs []Referral, p Params) Report {
 	c := &computation{loc: p.Location, quarterly: p.Quarterly, nowU: math.MaxInt64,
-		fromDay: math.MinInt64, toDay: math.MaxInt64}
+		fromDay: math.MinInt64, toDay: math.MaxInt64, today: math.MaxInt64}
 	if c.loc == nil {
 		c.loc = time.UTC
 	}
@@ -288,6 +301,7 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 	}
 	if !p.Now.IsZero() {
 		c.nowU = p.Now.Unix()
+		c.today = newLocalDays(c.loc).dayOfUnix(c.nowU)
 	}
 
 	workers := 1
@@ -406,6 +420,7 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 	for m, def := range measureDefs {
 		rep.Measures[def.id] = buildMeasure(m, acc, ps)
 	}
+	rep.DataFirst, rep.DataLast = dataSpan(acc, ps)
 	for d := range durations {
 		rep.Durations[durationDefs[d].id] = durations[d]
 	}
@@ -614,14 +629,14 @@ func buildMeasure(m int, acc []pair, ps *periods) Measure {
 		}
 		return newCell(int(a.num), int(a.den))
 	}
-	out := Measure{ID: def.id, Label: def.label, Unit: def.unit, Cell: cell(gTotal)}
+	out := Measure{ID: def.id, Label: def.label, Unit: def.unit, Cell: cell(gTotal), SplitMeaningful: def.splitMeans()}
 	if !def.noSplit {
 		cit, non := cell(gCIT), cell(gNonCIT)
 		out.CIT, out.NonCIT = &cit, &non
 	}
 	cells := make([]PeriodCell, ps.n)
 	for i := range cells {
-		cells[i] = PeriodCell{Period: ps.label(i), Cell: cell(gPeriod + i)}
+		cells[i] = PeriodCell{Period: ps.label(i), Partial: ps.partial(i), Cell: cell(gPeriod + i)}
 	}
 	if ps.quarterly {
 		out.ByQuarter = cells
@@ -630,6 +645,29 @@ func buildMeasure(m int, acc []pair, ps *periods) Measure {
 	}
 	out.Sentence = rateSentence(def, out.Cell)
 	return out
+}
+
+// dataSpan returns the labels of the first and last periods whose rows
+// hold any record ("" and "" when none does): every record adds to at
+// least one of its period's pairs (an encounter to encounters, a call to
+// cit_requested, a referral to referrals).
+func dataSpan(acc []pair, ps *periods) (first, last string) {
+	lo, hi := -1, -1
+	for i := range ps.n {
+		for _, a := range acc[(gPeriod+i)*numMeasures:][:numMeasures] {
+			if a.num != 0 || a.den != 0 {
+				if lo < 0 {
+					lo = i
+				}
+				hi = i
+				break
+			}
+		}
+	}
+	if lo < 0 {
+		return "", ""
+	}
+	return ps.label(lo), ps.label(hi)
 }
 
 // reasonCounts sorts the reasons, most frequent first, merging reasons that

@@ -8,7 +8,8 @@
 // difference the data cannot carry. It also suppresses small counts for the
 // public dashboard and invents realistic histories for demos.
 //
-// The package is pure: it takes plain values (Encounter, Referral) and
+// The package is pure: it takes plain values (Encounter, which is a report
+// or, for the CIT measures, one of citdesk's own calls; Referral) and
 // returns plain values (Report). It owns the translation from citdesk's
 // encounter vocabulary to those values (ForceLevelOf, InjuryOf, …) and the
 // in-memory snapshot of each agency's records behind Service
@@ -23,7 +24,12 @@
 // value: imported history often lacks injuries or dispositions) takes the
 // record out of the denominators that need it; unknown is never read as no.
 // "Per 100 encounters" counts each encounter once however many people were
-// hurt, so it is the percentage of encounters.
+// hurt, so it is the percentage of encounters. A month or quarter that the
+// range, or today, cuts short is marked Partial: its figures are the
+// period so far, which a chart draws as such rather than as a fall.
+// Report.DataFirst and DataLast name the first and last periods of the
+// range that hold any record, so a chart of a six-year range over one
+// year of history spans that year.
 //
 //   - encounters: the number of encounters (a count; no rate).
 //   - use_of_force: encounters with force physical or above (physical,
@@ -50,13 +56,23 @@
 //   - cit_officer: encounters whose reporting officer was CIT certified at
 //     the time, over encounters where that is known (no CIT split: it is the
 //     split).
-//   - cit_requested: calls where a CIT officer was requested, over calls with
-//     the request recorded; by month, the citizen-confidence trend.
+//   - cit_requested: calls where a CIT officer was requested, over calls
+//     with the request recorded; by month, the citizen-confidence trend.
+//     These three measures and the no-CIT reasons count calls, not
+//     reports: citdesk's own calls once settled (Encounter.CallOnly, dated
+//     when the call came in), whether or not a report was filed on them,
+//     plus imported history, whose reports carry the call's answers. A
+//     report on one of citdesk's own calls does not count again.
 //   - cit_dispatched: CIT-requested calls that got a CIT officer dispatched,
 //     over CIT-requested calls with dispatch recorded. The "if available"
 //     gap is the rest; Report.NoCITReasons gives its recorded reasons.
 //   - cit_on_scene: CIT-requested calls with a CIT officer on scene, over
 //     CIT-requested calls with arrival recorded.
+//
+// The CIT split of cit_requested, cit_dispatched and cit_on_scene is
+// computed but means nothing (SplitMeaningful), so pages do not show it.
+// Their drill-down (Behind) lists the calls and imported reports they
+// count, a call by its call id.
 //   - online_requests: encounters from the public online request form, over
 //     all encounters.
 //   - reports_submitted_24h: reports submitted by their deadline

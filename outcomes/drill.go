@@ -17,10 +17,15 @@ const (
 	GroupNonCIT = "non_cit" // the responding officer was not
 )
 
-// DrillRow is one encounter behind a figure: enough to find the report and
-// see why it counts, nothing that names or places a person.
+// DrillRow is one record behind a figure: enough to find the report (or,
+// for the CIT measures, the call) and see why it counts, nothing that
+// names or places a person.
 type DrillRow struct {
-	ID           int64    `json:"id"`
+	ID int64 `json:"id"` // the report; 0 for a call (CallID)
+	// CallID is set for a row that is one of citdesk's own calls, which
+	// the CIT measures count whether or not it has a report
+	// (Encounter.CallOnly); ID is then 0.
+	CallID       int64    `json:"call_id,omitempty"`
 	Date         string   `json:"date"`  // local date YYYY-MM-DD; "" when unknown
 	Month        string   `json:"month"` // YYYY-MM; "" when unknown
 	OfficerCIT   string   `json:"officer_cit"`
@@ -41,10 +46,12 @@ func DrillableIDs() []string {
 	return ids
 }
 
-// Behind returns the encounters in measure id's denominator (for a count
+// Behind returns the records in measure id's denominator (for a count
 // measure, the encounters counted) over the range of p, narrowed to one CIT
 // group (GroupAll, GroupCIT or GroupNonCIT) and, when month ("2025-03") is
-// not "", to one month, in the order of encs. ok is false when id is not a
+// not "", to one month, in the order of encs: reports, and for the CIT
+// measures (cit_requested, cit_dispatched, cit_on_scene) also the calls
+// they count (DrillRow.CallID), a call with no report included. ok is false when id is not a
 // drillable measure (see DrillableIDs). Rows counted in the measure have
 // Counted set, so the number of those is the figure's count and the number
 // of rows its denominator.
@@ -71,8 +78,8 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 	rows = []DrillRow{}
 	for i := range encs {
 		e := &encs[i]
-		if e.CallOnly {
-			continue // a call, not a report
+		if e.CallOnly && !callMeasure(m) {
+			continue // a call counts in the CIT measures only
 		}
 		var date string
 		if u := e.Occurred.Unix(); !e.Occurred.IsZero() && u >= minSupported && u < maxSupported {
@@ -96,12 +103,44 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 		if date != "" {
 			row.Month = date[:7]
 		}
+		if e.CallOnly {
+			row.ID, row.CallID = 0, -e.ID
+		}
 		if row.Dispositions == nil {
 			row.Dispositions = []string{}
 		}
 		rows = append(rows, row)
 	}
 	return rows, true
+}
+
+// CountsCalls reports whether measure id counts calls (citdesk's own, and
+// imported reports for history) rather than encounters: its drill-down
+// lists calls.
+func CountsCalls(id string) bool {
+	for m := range numEncounterMeasures {
+		if measureDefs[m].id == id {
+			return callMeasure(m)
+		}
+	}
+	return false
+}
+
+// CountsReferrals reports whether measure id counts referrals to the
+// Mental Health Liaison rather than encounters or calls.
+func CountsReferrals(id string) bool {
+	for m := mReferrals; m < numMeasures; m++ {
+		if measureDefs[m].id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// callMeasure reports whether measure m counts citdesk's own calls (the
+// part of Compute's pass that countCIT does).
+func callMeasure(m int) bool {
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and

@@ -172,7 +172,7 @@ func buildDurations(d int, parts [][]dsample, ps *periods, sc *scratch) Duration
 			st = histStats(sc.hist[0], over, len(seg))
 			sc.over[0] = over
 		}
-		cells[i] = DurationPeriod{Period: ps.label(i), DurationStats: st}
+		cells[i] = DurationPeriod{Period: ps.label(i), Partial: ps.partial(i), DurationStats: st}
 	}
 	if ps.quarterly {
 		out.ByQuarter = cells

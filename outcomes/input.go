@@ -150,7 +150,8 @@ func (s Dispositions) Names() []string {
 	return names
 }
 
-// Encounter is what the measures need of one CIT contact report: a compact
+// Encounter is what the measures need of one CIT contact report (or, with
+// CallOnly, of one of citdesk's own calls, for the CIT measures): a compact
 // value, so a million of them fit in memory and are read in one pass. The
 // store fills it from the encounter, its call and its assignment; the
 // importer fills what history has. Every field has an "unknown" value, and a
@@ -195,8 +196,10 @@ type Encounter struct {
 	// call came in), so a call nobody was sent to counts whether or not a
 	// report exists. Reports on such calls then leave their CIT fields
 	// unknown, so no call counts twice; imported history, which has no
-	// calls of citdesk's own, keeps counting from its reports. A drill-down
-	// lists reports, so it leaves call records out.
+	// calls of citdesk's own, keeps counting from its reports. The
+	// drill-down of those measures lists call records as calls
+	// (DrillRow.CallID), so it lists exactly what the figure counts; the
+	// other measures' drill-downs leave them out.
 	CallOnly bool
 }
 

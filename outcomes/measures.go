@@ -41,7 +41,30 @@ type measureDef struct {
 	den       string // the denominator as a plural noun phrase
 	num       string // what the counted ones did, as a predicate
 	one       string // for a count: the singular noun ("encounter")
-	noSplit   bool   // the CIT split means nothing (cit_officer is the split)
+	noSplit   bool   // no CIT split at all (cit_officer is the split)
+	// splitIdle marks a split that is computed (the API and CSV carry it)
+	// but says nothing about how CIT officers do, so no page shows it:
+	// the CIT request measures. A CIT officer on the call is what
+	// cit_dispatched and cit_on_scene count, so their CIT side is 100% and
+	// the other 0% by construction; cit_requested split by who responded
+	// measures the dispatcher's choice, not the officers.
+	splitIdle bool
+}
+
+// splitMeans reports whether the measure's CIT split means something.
+func (d measureDef) splitMeans() bool { return !d.noSplit && !d.splitIdle }
+
+// SplitMeaningful reports whether measure id's CIT split (CIT-certified
+// against other officers) says anything about how CIT officers do; pages
+// show the split only where it does. This is the one place that decides
+// (see measureDefs); false for an unknown id.
+func SplitMeaningful(id string) bool {
+	for _, d := range measureDefs {
+		if d.id == id {
+			return d.splitMeans()
+		}
+	}
+	return false
 }
 
 var measureDefs = [numMeasures]measureDef{
@@ -56,9 +79,9 @@ var measureDefs = [numMeasures]measureDef{
 	mEndingInCare:        {id: "ending_in_care", label: "Encounters ending in care", unit: UnitPercent, den: "encounters with a disposition recorded", num: "ended in care (transport, detention or a referral connected to care)"},
 	mVeterans:            {id: "veterans", label: "Encounters with veterans", unit: UnitPercent, den: "encounters with veteran status recorded", num: "were with a veteran"},
 	mCITOfficer:          {id: "cit_officer", label: "Encounters handled by a CIT-certified officer", unit: UnitPercent, den: "encounters with the officer's certification known", num: "were handled by a CIT-certified officer", noSplit: true},
-	mCITRequested:        {id: "cit_requested", label: "Calls where a CIT officer was requested", unit: UnitPercent, den: "calls with the request recorded", num: "asked for a CIT officer"},
-	mCITDispatched:       {id: "cit_dispatched", label: "CIT officer dispatched when requested", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer dispatched"},
-	mCITOnScene:          {id: "cit_on_scene", label: "CIT officer on scene when requested", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer on scene"},
+	mCITRequested:        {id: "cit_requested", label: "Calls where a CIT officer was requested", unit: UnitPercent, den: "calls with the request recorded", num: "asked for a CIT officer", splitIdle: true},
+	mCITDispatched:       {id: "cit_dispatched", label: "CIT officer dispatched when requested", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer dispatched", splitIdle: true},
+	mCITOnScene:          {id: "cit_on_scene", label: "CIT officer on scene when requested", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer on scene", splitIdle: true},
 	mOnlineRequests:      {id: "online_requests", label: "Encounters from online requests", unit: UnitPercent, den: "encounters", num: "came from the online request form"},
 	mReportsSubmitted24h: {id: "reports_submitted_24h", label: "Reports submitted within 24 hours", unit: UnitPercent, den: "reports due", num: "were submitted within 24 hours"},
 	mReportsApproved7d:   {id: "reports_approved_7d", label: "Reports approved within 7 days", unit: UnitPercent, den: "submitted reports", num: "were approved within 7 days of submission"},

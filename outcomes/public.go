@@ -7,12 +7,19 @@ import "math"
 // unless both the count and the denominator are shown, since a rate with
 // either would give the hidden one back.
 type PublicCell struct {
-	Period      string `json:"period"` // "2025-Q1", or "total"
-	Count       Value  `json:"count"`
-	Denominator Value  `json:"denominator"` // Shown 0 for a count measure
-	Rate        Float  `json:"rate"`
-	CILow       Float  `json:"ci_low"`
-	CIHigh      Float  `json:"ci_high"`
+	Period string `json:"period"` // "2025-Q1", or "total"
+	// Partial says the quarter is not over yet: its figures are so far.
+	Partial bool `json:"partial,omitempty"`
+	// Empty says nothing was recorded for the measure in the quarter (no
+	// encounters, or none with the measure's field recorded): its counts
+	// are shown as the zeros they are, never suppressed, since a zero
+	// names nobody and hiding it would read as a small count.
+	Empty       bool  `json:"empty,omitempty"`
+	Count       Value `json:"count"`
+	Denominator Value `json:"denominator"` // Shown 0 for a count measure
+	Rate        Float `json:"rate"`
+	CILow       Float `json:"ci_low"`
+	CIHigh      Float `json:"ci_high"`
 }
 
 // PublicMeasure is one measure on the public dashboard: by quarter and in
@@ -46,28 +53,54 @@ func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure 
 		for i, q := range meas.ByQuarter {
 			periods[i] = q.Period
 		}
-		if def.unit == UnitCount {
-			row := make([]int, len(meas.ByQuarter))
+		// Empty quarters stay out of the tables suppressed: their zeros
+		// add nothing to any total, so nothing hidden can be worked out
+		// from them, and they are published as empty.
+		var keep []int
+		for i, q := range meas.ByQuarter {
+			if (def.unit == UnitCount && q.Count > 0) || (def.unit != UnitCount && q.Denominator > 0) {
+				keep = append(keep, i)
+			}
+		}
+		kept := make([]string, len(keep))
+		for j, i := range keep {
+			kept[j] = periods[i]
+		}
+		quarters := func(cell func(j int, q PeriodCell) PublicCell) []PublicCell {
+			out := make([]PublicCell, len(periods))
+			j := 0
 			for i, q := range meas.ByQuarter {
-				row[i] = q.Count
+				if j < len(keep) && keep[j] == i {
+					out[i] = cell(j, q)
+					j++
+				} else {
+					out[i] = emptyCell(q.Period)
+				}
+				out[i].Partial = q.Partial
+			}
+			return out
+		}
+		if def.unit == UnitCount {
+			row := make([]int, len(keep))
+			for j, i := range keep {
+				row[j] = meas.ByQuarter[i].Count
 			}
 			if meas.Count != sum(row) {
 				// Undated records are in the total only: give them a column
 				// of their own so the total still adds up.
 				row = append(row, meas.Count-sum(row))
 			}
-			st := Suppress(Table{Rows: []string{def.id}, Cols: periods, Counts: [][]int{row}})
-			for i := range periods {
-				pm.Quarters = append(pm.Quarters, countCell(periods[i], st.Cells[0][i]))
-			}
+			st := Suppress(Table{Rows: []string{def.id}, Cols: kept, Counts: [][]int{row}})
+			pm.Quarters = quarters(func(j int, q PeriodCell) PublicCell { return countCell(q.Period, st.Cells[0][j]) })
 			pm.Total = countCell("total", st.RowTotals[0])
 			out = append(out, pm)
 			continue
 		}
-		counted := make([]int, len(meas.ByQuarter))
-		rest := make([]int, len(meas.ByQuarter))
-		for i, q := range meas.ByQuarter {
-			counted[i], rest[i] = q.Count, q.Denominator-q.Count
+		counted := make([]int, len(keep))
+		rest := make([]int, len(keep))
+		for j, i := range keep {
+			q := meas.ByQuarter[i]
+			counted[j], rest[j] = q.Count, q.Denominator-q.Count
 		}
 		people := m == mRepeat30 || m == mRepeat90 || m == mRepeat365
 		undated := !people && (meas.Count != sum(counted) || meas.Denominator-meas.Count != sum(rest))
@@ -75,10 +108,8 @@ func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure 
 			counted = append(counted, meas.Count-sum(counted))
 			rest = append(rest, meas.Denominator-meas.Count-sum(rest))
 		}
-		st := Suppress(Table{Rows: []string{"counted", "rest"}, Cols: periods, Counts: [][]int{counted, rest}})
-		for i := range periods {
-			pm.Quarters = append(pm.Quarters, rateCell(periods[i], st.Cells[0][i], st.ColTotals[i]))
-		}
+		st := Suppress(Table{Rows: []string{"counted", "rest"}, Cols: kept, Counts: [][]int{counted, rest}})
+		pm.Quarters = quarters(func(j int, q PeriodCell) PublicCell { return rateCell(q.Period, st.Cells[0][j], st.ColTotals[j]) })
 		if people {
 			tt := Suppress(Table{Rows: []string{"counted", "rest"}, Cols: []string{"total"},
 				Counts: [][]int{{meas.Count}, {meas.Denominator - meas.Count}}})
@@ -97,6 +128,13 @@ func sum(xs []int) int {
 		s += x
 	}
 	return s
+}
+
+// emptyCell is a quarter with nothing recorded for the measure.
+func emptyCell(period string) PublicCell {
+	c := countCell(period, Value{})
+	c.Empty = true
+	return c
 }
 
 func countCell(period string, v Value) PublicCell {

@@ -41,6 +41,10 @@ func newCell(k, n int) Cell {
 // PeriodCell is a Cell for one month ("2015-07") or quarter ("2015-Q3").
 type PeriodCell struct {
 	Period string `json:"period"`
+	// Partial says the period is cut short: the range starts after it
+	// starts, or the range or today ends before it ends. Its figures are
+	// the period so far, which a chart must not draw as a whole period.
+	Partial bool `json:"partial,omitempty"`
 	Cell
 }
 
@@ -55,9 +59,13 @@ type Measure struct {
 	Cell
 	ByMonth   []PeriodCell `json:"by_month,omitempty"`   // every month of the range, oldest first, when Params.Quarterly is false
 	ByQuarter []PeriodCell `json:"by_quarter,omitempty"` // every quarter of the range, when Params.Quarterly is true
-	CIT       *Cell        `json:"cit,omitempty"`        // responding officer CIT certified; nil when the split means nothing
+	CIT       *Cell        `json:"cit,omitempty"`        // responding officer CIT certified; nil for cit_officer, which is the split
 	NonCIT    *Cell        `json:"non_cit,omitempty"`    // responding officer not CIT certified
-	Sentence  string       `json:"sentence"`             // the figure in words, for the page and screen readers
+	// SplitMeaningful says whether the CIT split says anything about how
+	// CIT officers do (SplitMeaningful the function, which decides it
+	// once): pages show the split only when it does.
+	SplitMeaningful bool   `json:"split_meaningful"`
+	Sentence        string `json:"sentence"` // the figure in words, for the page and screen readers
 }
 
 // DurationStats is the median and 90th percentile of a set of durations,
@@ -72,7 +80,8 @@ type DurationStats struct {
 
 // DurationPeriod is a DurationStats for one month or quarter.
 type DurationPeriod struct {
-	Period string `json:"period"`
+	Period  string `json:"period"`
+	Partial bool   `json:"partial,omitempty"` // as PeriodCell's
 	DurationStats
 }
 
@@ -125,6 +134,11 @@ type Report struct {
 	// CIT officer was dispatched, most frequent first; their counts add up
 	// to the count of not dispatched in cit_dispatched.
 	NoCITReasons []ReasonCount `json:"no_cit_reasons"`
+	// DataFirst and DataLast are the first and last months (or quarters)
+	// of the range that hold any record, "" when none does: a chart spans
+	// these, not a range that is mostly empty.
+	DataFirst string `json:"data_first"`
+	DataLast  string `json:"data_last"`
 }
 
 // Params are the inputs of Compute besides the records.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // rateSentence says a measure's figure in words, as the design asks:
@@ -12,14 +13,14 @@ func rateSentence(def measureDef, c Cell) string {
 	if def.unit == UnitCount {
 		switch c.Count {
 		case 0:
-			return fmt.Sprintf("No %s in this period.", def.den)
+			return noneSentence(def.den)
 		case 1:
 			return fmt.Sprintf("1 %s.", def.one)
 		}
 		return fmt.Sprintf("%s %s.", thousands(c.Count), def.den)
 	}
 	if c.Denominator == 0 {
-		return fmt.Sprintf("No %s in this period.", def.den)
+		return noneSentence(def.den)
 	}
 	head := fmt.Sprintf("%s of %s %s %s", thousands(c.Count), thousands(c.Denominator), def.den, def.num)
 	if def.unit == UnitPer100 {
@@ -28,6 +29,16 @@ func rateSentence(def measureDef, c Cell) string {
 	}
 	return fmt.Sprintf("%s, %s%%, 95%% CI %s–%s%%.", head,
 		percent(float64(c.Rate)), percent(float64(c.CILow)), percent(float64(c.CIHigh)))
+}
+
+// noneSentence is the one line of a measure with nothing recorded in the
+// period: "No CIT-requested calls recorded in this period." ("No reports
+// due in this period." where the noun phrase already says which.)
+func noneSentence(den string) string {
+	if strings.Contains(den, "recorded") || strings.HasSuffix(den, " due") || strings.Contains(den, " due ") || strings.HasSuffix(den, " met") {
+		return fmt.Sprintf("No %s in this period.", den)
+	}
+	return fmt.Sprintf("No %s recorded in this period.", den)
 }
 
 // durationSentence says a duration measure in words: "Median 1.5 minutes

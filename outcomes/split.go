@@ -41,10 +41,12 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 		y, m, d := p.To.Time(time.UTC).Date()
 		toDay = dayOfDate(y, m, d)
 	}
-	nowU := int64(math.MaxInt64)
+	nowU, today := int64(math.MaxInt64), int64(math.MaxInt64)
 	if !p.Now.IsZero() {
 		nowU = p.Now.Unix()
+		today = newLocalDays(loc).dayOfUnix(nowU)
 	}
+	ps := &periods{fromDay: fromDay, lastDay: min(toDay, today)} // for partial, as Compute's
 
 	workers := 1
 	if len(encs) >= parallelFrom {
@@ -94,13 +96,15 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 				row = &splitRow{}
 			}
 			label := monthLabel(mn)
+			ps.first = mn
+			partial := ps.partial(0)
 			for side, dst := range []*[]PeriodCell{&s.CIT, &s.NonCIT} {
 				a := row[side][m]
 				den := int(a.den)
 				if def.unit == UnitCount {
 					den = -1
 				}
-				*dst = append(*dst, PeriodCell{Period: label, Cell: newCell(int(a.num), den)})
+				*dst = append(*dst, PeriodCell{Period: label, Partial: partial, Cell: newCell(int(a.num), den)})
 			}
 		}
 		out[def.id] = s

@@ -126,6 +126,10 @@ func (l outcomeLoader) AgencyLocation(ctx context.Context, agencyID int64) (*tim
 func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error {
 	read := newAuditRead(actor, "outcomes.drilldown")
 	for _, id := range encounterIDs {
+		if id < 0 { // a call behind a CIT measure
+			read.record("call", -id, detail)
+			continue
+		}
 		read.record("encounter", id, detail)
 	}
 	return l.db.writeTx(ctx, func(tx *Tx) error { return read.write(ctx, tx) })

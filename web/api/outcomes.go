@@ -38,9 +38,13 @@ func (s *figureAPI) apiOutcomeEncounters(w http.ResponseWriter, r *http.Request)
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		cw := web.StartCSV(w, "outcome-encounters-"+d.Measure+".csv")
-		cw.Write([]string{"id", "date", "month", "officer_cit", "dispositions", "counted"})
+		cw.Write([]string{"id", "date", "month", "officer_cit", "dispositions", "counted", "call_id"})
 		for _, row := range d.Encounters {
-			cw.Write([]string{strconv.FormatInt(row.ID, 10), row.Date, row.Month, row.OfficerCIT, strings.Join(row.Dispositions, ";"), strconv.FormatBool(row.Counted)})
+			callID := ""
+			if row.CallID != 0 {
+				callID = strconv.FormatInt(row.CallID, 10)
+			}
+			cw.Write([]string{strconv.FormatInt(row.ID, 10), row.Date, row.Month, row.OfficerCIT, strings.Join(row.Dispositions, ";"), strconv.FormatBool(row.Counted), callID})
 		}
 		cw.Flush()
 		return cw.Error()

@@ -1,7 +1,10 @@
 // citdesk outcomes dashboard: draws a chart per measure with uPlot from the
 // page's JSON data block (#outcomes-data), and again whenever htmx swaps in
 // the results for a new date range. Without JavaScript the page shows the
-// same figures as sentences and tables.
+// same figures as sentences and tables. The public page uses it too, with
+// quarters ("2025-Q3") instead of months. A period marked partial (the
+// current month, or one the range cuts) is drawn hollow on a dashed line
+// in a series of its own, labelled "so far", so it never reads as a fall.
 "use strict";
 (function () {
   var plots = [];
@@ -9,7 +12,32 @@
 
   function monthSeconds(m) {
     var p = m.split("-");
+    if (p[1].charAt(0) === "Q") return Date.UTC(+p[0], (+p[1].slice(1) - 1) * 3, 1) / 1000;
     return Date.UTC(+p[0], +p[1] - 1, 1) / 1000;
+  }
+
+  // splitPartial returns [whole, soFar]: the values of the whole periods
+  // (null at partial ones), and those of the partial periods joined to
+  // the whole period beside each, so the dashed line starts where the
+  // solid one stops.
+  function splitPartial(values, partial) {
+    var whole = values.slice(), soFar = values.map(function () { return null; });
+    if (!partial) return [whole, null];
+    var any = false;
+    values.forEach(function (v, i) {
+      if (!partial[i]) return;
+      any = true;
+      whole[i] = null;
+      soFar[i] = v;
+      if (i > 0 && !partial[i - 1]) soFar[i - 1] = values[i - 1];
+      if (i + 1 < values.length && !partial[i + 1]) soFar[i + 1] = values[i + 1];
+    });
+    return [whole, any ? soFar : null];
+  }
+
+  function wholeOnly(values, partial) {
+    if (!partial) return values;
+    return values.map(function (v, i) { return partial[i] ? null : v; });
   }
 
   function unitWord(unit) {
@@ -42,12 +70,24 @@
         return;
       }
       var xs = c.months.map(monthSeconds);
-      var series = [{}, { label: "All", stroke: colours.total, width: 2, points: { show: c.months.length < 40 } }];
-      var cols = [xs, c.total];
+      var parts = splitPartial(c.total, c.partial);
+      // Whole periods have filled points; a period so far is hollow.
+      var dots = function (colour) { return { show: c.months.length < 40, fill: colour, stroke: colour }; };
+      var series = [{}, { label: "All", stroke: colours.total, width: 2, points: dots(colours.total) }];
+      var cols = [xs, parts[0]];
+      if (parts[1]) {
+        series.push({ label: c.partial_label || "All, so far", stroke: colours.total, width: 2, dash: [3, 4],
+          points: { show: true, size: 9, width: 2, fill: "#ffffff", stroke: colours.total,
+            // Only the partial periods are hollow; the whole period the
+            // dashed line starts from keeps its filled point.
+            filter: function () { return c.partial.map(function (p, i) { return p ? i : -1; }).filter(function (i) { return i >= 0; }); } } });
+        cols.push(parts[1]);
+      }
       if (c.cit && c.non_cit) {
-        series.push({ label: "CIT-certified", stroke: colours.cit, width: 2, dash: [1, 0], points: { show: c.months.length < 40 } });
-        series.push({ label: "Not CIT certified", stroke: colours.non_cit, width: 2, dash: [6, 4], points: { show: c.months.length < 40 } });
-        cols.push(c.cit, c.non_cit);
+        // The split of a period so far is in the table, not drawn.
+        series.push({ label: "CIT-certified", stroke: colours.cit, width: 2, dash: [1, 0], points: dots(colours.cit) });
+        series.push({ label: "Not CIT certified", stroke: colours.non_cit, width: 2, dash: [6, 4], points: dots(colours.non_cit) });
+        cols.push(wholeOnly(c.cit, c.partial), wholeOnly(c.non_cit, c.partial));
       }
       var opts = {
         width: width(el),
@@ -59,6 +99,7 @@
       };
       plots.push(new uPlot(opts, cols, el));
       el.dataset.points = String(c.months.length);
+      el.dataset.partial = String((c.partial || []).filter(Boolean).length);
       el.dataset.range = data.range;
     });
     results.dataset.drawn = data.range;

@@ -119,6 +119,26 @@ func shortText(c outcomes.Cell, unit outcomes.Unit) string {
 	return fmt.Sprintf("%s%% (%s/%s)", percentText(float64(c.Rate)), thousands(c.Count), thousands(c.Denominator))
 }
 
+// signedThousands writes d with its sign and thousands separators: "+1,204".
+func signedThousands(d int) string {
+	if d > 0 {
+		return "+" + thousands(d)
+	}
+	return thousands(d)
+}
+
+// reasonView is a reason no CIT officer was sent, with its count written
+// for people.
+type reasonView struct{ Reason, Count string }
+
+func reasonViews(rs []outcomes.ReasonCount) []reasonView {
+	out := make([]reasonView, len(rs))
+	for i, rc := range rs {
+		out[i] = reasonView{Reason: rc.Reason, Count: thousands(rc.Count)}
+	}
+	return out
+}
+
 // changeText says how a figure moved from the previous period.
 func changeText(cur, prev outcomes.Cell, unit outcomes.Unit) string {
 	if unit == outcomes.UnitCount {
@@ -127,9 +147,9 @@ func changeText(cur, prev outcomes.Cell, unit outcomes.Unit) string {
 		case d == 0:
 			return "no change"
 		case prev.Count == 0:
-			return fmt.Sprintf("%+d", d)
+			return signedThousands(d)
 		}
-		return fmt.Sprintf("%+d (%+.0f%%)", d, 100*float64(d)/float64(prev.Count))
+		return fmt.Sprintf("%s (%+.0f%%)", signedThousands(d), 100*float64(d)/float64(prev.Count))
 	}
 	if !cur.Rate.Defined() || !prev.Rate.Defined() {
 		return "not comparable"
@@ -164,7 +184,11 @@ type measureView struct {
 	Prev                      *outcomes.Measure
 	PrevText, Change          string
 	Drillable                 bool
-	Months                    []monthView
+	DrillNoun                 string // what the drill-down lists: "encounters", or "calls"
+	// Empty says nothing was recorded for the measure in the range: the
+	// page shows its sentence alone, no chart or table.
+	Empty  bool
+	Months []monthView
 	// Links: the encounters behind the figure (all, CIT, non-CIT), and
 	// the measure's table as CSV.
 	DrillHref, CITHref, NonCITHref, CSVHref string
@@ -173,18 +197,23 @@ type measureView struct {
 type monthView struct {
 	Period, Total, CIT, NonCIT string
 	DrillHref                  string
+	// Part says how a partial month (outcomes.PeriodCell.Partial) is cut
+	// short: "so far", "from 12 Mar", "to 20 Jun"; "" for a whole month.
+	Part string
 }
 
 type durationView struct {
 	outcomes.Durations
 	Median, P90, CITText, NonCITText string
 	PrevText                         string
+	Empty                            bool // no times recorded in the range
 	Months                           []monthView
 }
 
 type meanView struct {
 	outcomes.Mean
 	Text, CITText, NonCITText string
+	Empty                     bool // no answers in the range
 }
 
 type sectionView struct {
@@ -194,16 +223,121 @@ type sectionView struct {
 	MeanViews     []meanView
 }
 
-// chartSeries is what outcomes.js draws for one chart: values by month,
-// rates as percentages, null where undefined.
+// chartSeries is what outcomes.js draws for one chart: values by month
+// (or quarter, on the public page), rates as percentages, null where
+// undefined. A period marked in Partial is the period so far: the chart
+// draws it hollow, on a dashed line, labelled "so far", never as a fall.
 type chartSeries struct {
-	ID     string     `json:"id"`
-	Label  string     `json:"label"`
-	Unit   string     `json:"unit"` // count, percent, per_100, minutes
-	Months []string   `json:"months"`
-	Total  []*float64 `json:"total"`
-	CIT    []*float64 `json:"cit,omitempty"`
-	NonCIT []*float64 `json:"non_cit,omitempty"`
+	ID      string     `json:"id"`
+	Label   string     `json:"label"`
+	Unit    string     `json:"unit"` // count, percent, per_100, minutes
+	Months  []string   `json:"months"`
+	Total   []*float64 `json:"total"`
+	CIT     []*float64 `json:"cit,omitempty"`
+	NonCIT  []*float64 `json:"non_cit,omitempty"`
+	Partial []bool     `json:"partial,omitempty"`
+	// PartialLabel names the partial periods' series when none of them is
+	// the month under way (a past range that starts or ends within a
+	// month); "" for outcomes.js's "All, so far".
+	PartialLabel string `json:"partial_label,omitempty"`
+}
+
+// addPoint appends one period to the chart; part is how a partial period
+// is cut short (partWords), "" for a whole one.
+func (cs *chartSeries) addPoint(period, part string, v *float64) {
+	partial := part != ""
+	switch {
+	case part == "so far":
+		cs.PartialLabel = "" // outcomes.js's default, "All, so far", names the month under way
+	case partial && (cs.PartialLabel != "" || cs.Partial == nil):
+		cs.PartialLabel = "All, part of a month"
+	}
+	cs.Months = append(cs.Months, period)
+	cs.Total = append(cs.Total, v)
+	if partial && cs.Partial == nil {
+		cs.Partial = make([]bool, len(cs.Months)-1, len(cs.Months))
+	}
+	if cs.Partial != nil {
+		cs.Partial = append(cs.Partial, partial)
+	}
+}
+
+// trim drops the periods before the first and after the last point drawn,
+// so a chart spans what it can show (on the public page, a suppressed
+// quarter has no point).
+func (cs *chartSeries) trim() {
+	lo, hi := 0, len(cs.Total)
+	for lo < hi && cs.Total[lo] == nil {
+		lo++
+	}
+	for hi > lo && cs.Total[hi-1] == nil {
+		hi--
+	}
+	cs.Months, cs.Total = cs.Months[lo:hi], cs.Total[lo:hi]
+	if cs.Partial != nil {
+		cs.Partial = cs.Partial[lo:hi]
+	}
+	if cs.CIT != nil {
+		cs.CIT, cs.NonCIT = cs.CIT[lo:hi], cs.NonCIT[lo:hi]
+	}
+}
+
+// dataSpan is the months of a report that hold records: charts and
+// monthly tables show these only (outcomes.Report.DataFirst, DataLast).
+type dataSpan struct{ first, last string }
+
+func (d dataSpan) has(period string) bool {
+	return d.first != "" && period >= d.first && period <= d.last
+}
+
+// partWords says how month period ("2016-03") is cut short when partial:
+// by the range's start ("from 12 Mar"), by its end before today ("to 20
+// Jun"), or by today ("so far"); "" when it is whole.
+func partWords(period string, partial bool, from, to, today citdesk.Date) string {
+	if !partial {
+		return ""
+	}
+	start, err := citdesk.ParseDate(period + "-01")
+	if err != nil {
+		return "so far"
+	}
+	end := start.AddDate(0, 1, -1)
+	switch {
+	case !from.IsZero() && from.After(start):
+		return "from " + from.Time(time.UTC).Format("Jan 2")
+	case !to.IsZero() && to.Before(end) && to.Before(today):
+		return "to " + to.Time(time.UTC).Format("Jan 2")
+	}
+	return "so far"
+}
+
+// monthWords writes "2016-03" as "March 2016".
+func monthWords(period string) string {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return period
+	}
+	return t.Format("January 2006")
+}
+
+// spanNote says so when the charts span fewer months than the range: the
+// range's months with records, not years of nothing around them.
+func spanNote(rep *outcomes.Report) string {
+	months := rep.Measures["encounters"].ByMonth
+	if len(months) == 0 {
+		return ""
+	}
+	if rep.DataFirst == "" {
+		return "Nothing was recorded in this range."
+	}
+	if months[0].Period == rep.DataFirst && months[len(months)-1].Period == rep.DataLast {
+		return ""
+	}
+	if rep.DataFirst == rep.DataLast {
+		return "Only " + monthWords(rep.DataFirst) + " has records in this range, so the charts and monthly tables show that month alone."
+	}
+	return "The charts and monthly tables run from " + monthWords(rep.DataFirst) + " to " + monthWords(rep.DataLast) +
+		", the months with records in this range; there are none before or after."
 }
 
 // chartData is the page's data block for outcomes.js.
@@ -221,12 +355,16 @@ type outcomesView struct {
 	Query      string            // from=…&to=… for links
 	CSV        map[string]string // table → the CSV download of it
 	Sections   []sectionView
-	Reasons    []outcomes.ReasonCount
+	Reasons    []reasonView
 	CanDrill   bool
 	CanReview  bool
 	Charts     chartData
 	LastMonth  string // for the monthly report link
-	Encounters int
+	Encounters string // with thousands separators
+	SpanNote   string // the charts span fewer months than the range, and why
+	// CITRequestedCalls says some call asked for a CIT officer: without
+	// one, "every call that asked got one" would be true of nothing.
+	CITRequestedCalls bool
 }
 
 func ratePoint(c outcomes.Cell, unit outcomes.Unit) *float64 {
@@ -259,10 +397,12 @@ func rangeWords(from, to citdesk.Date) string {
 }
 
 // buildOutcomesView lays the dashboard out.
-func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk.Date) outcomesView {
+func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to, today citdesk.Date) outcomesView {
 	rep := d.Report
 	v := outcomesView{Range: rangeWords(from, to), CanDrill: a.HasRole(citdesk.OutcomeDrillRoles...), CanReview: a.HasRole(citdesk.RoleCoordinator),
-		Reasons: rep.NoCITReasons, Encounters: rep.Measures["encounters"].Count}
+		Reasons: reasonViews(rep.NoCITReasons), Encounters: thousands(rep.Measures["encounters"].Count), SpanNote: spanNote(&rep)}
+	span := dataSpan{rep.DataFirst, rep.DataLast}
+	v.CITRequestedCalls = rep.Measures["cit_dispatched"].Denominator > 0
 	q := url.Values{}
 	if !from.IsZero() {
 		q.Set("from", from.String())
@@ -288,14 +428,23 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 		for _, id := range sec.Measures {
 			m := rep.Measures[id]
 			mv := measureView{Measure: m, Text: cellText(m.Cell, m.Unit), Drillable: v.CanDrill && slices.Contains(drillable, id),
-				CSVHref: "/outcomes.csv?table=measures&measure=" + id + "&" + v.Query}
+				CSVHref: "/outcomes.csv?table=measures&measure=" + id + "&" + v.Query,
+				Empty:   m.Unit == outcomes.UnitCount && m.Count == 0 || m.Unit != outcomes.UnitCount && m.Denominator == 0, DrillNoun: "encounters"}
+			if outcomes.CountsCalls(id) {
+				mv.DrillNoun = "calls"
+			}
+			if mv.Empty {
+				sv.MeasureViews = append(sv.MeasureViews, mv)
+				continue
+			}
+			splits := m.CIT != nil && m.SplitMeaningful
 			drillHref := func(extra string) string {
 				return "/outcomes/encounters?measure=" + id + "&" + v.Query + extra
 			}
 			if mv.Drillable {
 				mv.DrillHref, mv.CITHref, mv.NonCITHref = drillHref(""), drillHref("&group=cit"), drillHref("&group=non_cit")
 			}
-			if m.CIT != nil {
+			if splits {
 				mv.CITText, mv.NonCITText = cellText(*m.CIT, m.Unit), cellText(*m.NonCIT, m.Unit)
 			}
 			if d.Previous != nil {
@@ -303,14 +452,17 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 				mv.Prev, mv.PrevText, mv.Change = &pm, cellText(pm.Cell, pm.Unit), changeText(m.Cell, pm.Cell, m.Unit)
 			}
 			split, hasSplit := d.Split[id]
+			hasSplit = hasSplit && splits
 			cs := chartSeries{ID: id, Label: m.Label, Unit: string(m.Unit)}
 			for i, pc := range m.ByMonth {
-				row := monthView{Period: pc.Period, Total: shortText(pc.Cell, m.Unit)}
+				if !span.has(pc.Period) {
+					continue
+				}
+				row := monthView{Period: pc.Period, Total: shortText(pc.Cell, m.Unit), Part: partWords(pc.Period, pc.Partial, from, to, today)}
 				if mv.Drillable {
 					row.DrillHref = drillHref("&month=" + pc.Period)
 				}
-				cs.Months = append(cs.Months, pc.Period)
-				cs.Total = append(cs.Total, ratePoint(pc.Cell, m.Unit))
+				cs.addPoint(pc.Period, row.Part, ratePoint(pc.Cell, m.Unit))
 				if hasSplit && i < len(split.CIT) && split.CIT[i].Period == pc.Period {
 					row.CIT, row.NonCIT = shortText(split.CIT[i].Cell, m.Unit), shortText(split.NonCIT[i].Cell, m.Unit)
 					cs.CIT = append(cs.CIT, ratePoint(split.CIT[i].Cell, m.Unit))
@@ -325,7 +477,11 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 		}
 		for _, id := range sec.Durations {
 			du := rep.Durations[id]
-			dv := durationView{Durations: du, Median: minutesText(du.MedianSeconds), P90: minutesText(du.P90Seconds)}
+			dv := durationView{Durations: du, Median: minutesText(du.MedianSeconds), P90: minutesText(du.P90Seconds), Empty: du.Count == 0}
+			if dv.Empty {
+				sv.DurationViews = append(sv.DurationViews, dv)
+				continue
+			}
 			if du.CIT != nil {
 				dv.CITText = fmt.Sprintf("median %s, 90th percentile %s (%s)", minutesText(du.CIT.MedianSeconds), minutesText(du.CIT.P90Seconds), thousands(du.CIT.Count))
 				dv.NonCITText = fmt.Sprintf("median %s, 90th percentile %s (%s)", minutesText(du.NonCIT.MedianSeconds), minutesText(du.NonCIT.P90Seconds), thousands(du.NonCIT.Count))
@@ -336,14 +492,17 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 			}
 			cs := chartSeries{ID: id, Label: du.Label + " (median minutes)", Unit: "minutes"}
 			for _, pc := range du.ByMonth {
-				dv.Months = append(dv.Months, monthView{Period: pc.Period, Total: fmt.Sprintf("%s (%s)", minutesText(pc.MedianSeconds), thousands(pc.Count))})
-				cs.Months = append(cs.Months, pc.Period)
+				if !span.has(pc.Period) {
+					continue
+				}
+				part := partWords(pc.Period, pc.Partial, from, to, today)
+				dv.Months = append(dv.Months, monthView{Period: pc.Period, Total: fmt.Sprintf("%s (%s)", minutesText(pc.MedianSeconds), thousands(pc.Count)), Part: part})
+				var point *float64
 				if pc.MedianSeconds.Defined() {
 					m := math.Round(float64(pc.MedianSeconds)/6) / 10
-					cs.Total = append(cs.Total, &m)
-				} else {
-					cs.Total = append(cs.Total, nil)
+					point = &m
 				}
+				cs.addPoint(pc.Period, part, point)
 			}
 			sv.DurationViews = append(sv.DurationViews, dv)
 			v.Charts.Charts = append(v.Charts.Charts, cs)
@@ -356,8 +515,8 @@ func buildOutcomesView(a *citdesk.Actor, d *outcomes.Dashboard, from, to citdesk
 				}
 				return fmt.Sprintf("%.1f of 5 (%s answers)", float64(st.Mean), thousands(st.Count))
 			}
-			mv := meanView{Mean: mn, Text: mt(mn.MeanStats)}
-			if mn.CIT != nil {
+			mv := meanView{Mean: mn, Text: mt(mn.MeanStats), Empty: mn.Count == 0}
+			if mn.CIT != nil && !mv.Empty {
 				mv.CITText, mv.NonCITText = mt(*mn.CIT), mt(*mn.NonCIT)
 			}
 			sv.MeanViews = append(sv.MeanViews, mv)
@@ -403,7 +562,7 @@ func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	view := buildOutcomesView(a, d, from, to)
+	view := buildOutcomesView(a, d, from, to, today)
 	view.From, view.To = from.String(), to.String()
 	if defaulted && from.IsZero() {
 		view.Note = "No encounters in the last twelve months: showing all time."
@@ -444,6 +603,8 @@ type drillView struct {
 	*web.DrillResponse
 	Label, GroupLabel, Range string
 	CanReview                bool
+	CanDispatch              bool // a call row links to the board, else to the call's JSON
+	Calls                    bool // the measure counts calls (outcomes.CountsCalls)
 	CSVHref                  string
 }
 
@@ -455,7 +616,8 @@ func (s *dashboardPages) outcomeEncountersPage(w http.ResponseWriter, r *http.Re
 	}
 	d.Truncate()
 	a := web.SignedIn(r)
-	v := drillView{DrillResponse: d, Range: rangeWords(d.From, d.To), CanReview: a.HasRole(citdesk.RoleCoordinator)}
+	v := drillView{DrillResponse: d, Range: rangeWords(d.From, d.To), CanReview: a.HasRole(citdesk.RoleCoordinator),
+		CanDispatch: a.HasRole(citdesk.DispatchRoles...), Calls: outcomes.CountsCalls(d.Measure)}
 	q := r.URL.Query()
 	q.Set("format", "csv")
 	v.CSVHref = "/api/v1/outcomes/encounters?" + q.Encode()

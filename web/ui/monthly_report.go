@@ -36,8 +36,8 @@ type monthlyView struct {
 	PrevWords      string
 	Generated      string
 	Sections       []monthlySection
-	Reasons        []outcomes.ReasonCount
-	Encounters     int
+	Reasons        []reasonView
+	Encounters     string // with thousands separators
 	Error          string
 	PDFHref        string
 	DashboardHref  string
@@ -88,11 +88,14 @@ func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
 	next := first.AddDate(0, 1, 0)
 	v := &monthlyView{AgencyName: agency.Name, Month: month,
 		MonthWords: first.Time(time.UTC).Format("January 2006"), PrevWords: prevFirst.Time(time.UTC).Format("January 2006"),
-		Generated: s.Now().In(agency.Location()).Format("January 2, 2006 15:04 MST"), Reasons: cur.NoCITReasons,
-		Encounters: cur.Measures["encounters"].Count, PDFHref: "/outcomes/monthly.pdf?month=" + month,
+		Generated: s.Now().In(agency.Location()).Format("January 2, 2006 15:04 MST"), Reasons: reasonViews(cur.NoCITReasons),
+		Encounters: thousands(cur.Measures["encounters"].Count), PDFHref: "/outcomes/monthly.pdf?month=" + month,
 		DashboardHref: "/outcomes?from=" + first.String() + "&to=" + last.String(),
 		PrevMonthHref: "/outcomes/monthly?month=" + prevFirst.String()[:7], PrevMonthLabel: prevFirst.Time(time.UTC).Format("January 2006"),
 		NextMonthHref: "/outcomes/monthly?month=" + next.String()[:7], NextMonthLabel: next.Time(time.UTC).Format("January 2006")}
+	if bm := cur.Measures["encounters"].ByMonth; len(bm) == 1 && bm[0].Partial {
+		v.MonthWords += " (so far)" // the month is not over: its figures are partial
+	}
 	for _, sec := range outcomeSections {
 		ms := monthlySection{ID: sec.ID, Title: sec.Title, Promise: sec.Promise}
 		for _, id := range sec.Durations {
@@ -115,7 +118,7 @@ func (s *dashboardPages) monthlyReport(r *http.Request) (*monthlyView, error) {
 		for _, id := range sec.Measures {
 			c, p := cur.Measures[id], prev.Measures[id]
 			row := monthlyRow{Label: c.Label, This: cellText(c.Cell, c.Unit), Previous: cellText(p.Cell, p.Unit), Change: changeText(c.Cell, p.Cell, c.Unit)}
-			if c.CIT != nil {
+			if c.CIT != nil && c.SplitMeaningful {
 				row.CIT, row.NonCIT = cellText(*c.CIT, c.Unit), cellText(*c.NonCIT, c.Unit)
 			}
 			ms.Rows = append(ms.Rows, row)
@@ -240,7 +243,7 @@ func (s *dashboardPages) monthlyReportPDF(w http.ResponseWriter, r *http.Request
 		if sec.ID == "gap" && len(v.Reasons) > 0 {
 			var parts []string
 			for _, rc := range v.Reasons {
-				parts = append(parts, fmt.Sprintf("%s: %d", rc.Reason, rc.Count))
+				parts = append(parts, rc.Reason+": "+rc.Count)
 			}
 			pdf.SetFont("Helvetica", "", 7.5)
 			pdf.MultiCell(0, 3.6, tr("Why no CIT officer was sent: "+strings.Join(parts, "; ")+"."), "", "L", false)

@@ -66,6 +66,9 @@ func (s *handler) funcs() template.FuncMap {
 		},
 		"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"join": strings.Join,
+		// thousands writes a count with thousands separators, as every
+		// count on a page is written.
+		"thousands": thousands,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
