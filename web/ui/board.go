@@ -572,6 +572,13 @@ func (s *boardPages) boardPanelPartial(w http.ResponseWriter, r *http.Request) e
 // alone, with the status of err; to a plain form post a redirect to the
 // board on success, or the whole board with the error.
 func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string) error {
+	return s.answerPanelKeeping(w, r, id, actionErr, notice, nil)
+}
+
+// answerPanelKeeping is answerPanel; when the action failed, keep puts
+// back into the panel what the dispatcher had chosen in its form, so a
+// refused form comes back as they left it.
+func (s *boardPages) answerPanelKeeping(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string, keep func(*boardPanel)) error {
 	if actionErr == nil && !isHTMX(r) {
 		target := "/board"
 		if id != 0 {
@@ -598,6 +605,9 @@ func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int6
 	if actionErr != nil {
 		status = web.StatusFor(citdesk.ErrorCode(actionErr))
 		p.Error, p.Field = citdesk.ErrorMessage(actionErr), citdesk.ErrorField(actionErr)
+		if keep != nil {
+			keep(p)
+		}
 	}
 	p.Notice = notice
 	if v == nil {
@@ -688,7 +698,16 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 		http.Redirect(w, r, "/board", http.StatusSeeOther)
 		return nil
 	}
-	return s.answerPanel(w, r, id, err, "Call closed.")
+	// A refused close comes back with the dispatcher's answers, not the
+	// ones the call had before.
+	return s.answerPanelKeeping(w, r, id, err, "Call closed.", func(p *boardPanel) {
+		if mh := r.PostFormValue("mental_health"); mh == "yes" || mh == "no" || mh == "" {
+			p.MentalHealth = mh
+		}
+		if p.CloseNeedsReason {
+			p.CloseReason, p.CloseReasonText = c.NoCITReason, c.NoCITText
+		}
+	})
 }
 
 func (s *boardPages) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
