@@ -38,7 +38,7 @@ type street struct {
 	numbers     map[string]int32 // folded house number → address
 	addrs       []int32          // its addresses, lowest house number first
 	folded      []string         // the folded house number of each of addrs
-	lat, lon    float64 // its middle: the address nearest the mean of its addresses
+	lat, lon    float64          // its middle: the address nearest the mean of its addresses
 }
 
 // place is one city, town or locality.

@@ -137,7 +137,7 @@ func TestReverse(t *testing.T) {
 		{38.14201, -90.55511, "12 N Main St, De Soto", 3},
 		{38.1396, -90.5499, "300 Jefferson Ave, De Soto", 20},
 		{38.2000, -90.5600, "5 Main Street, Hillsboro", 4000}, // far from all: the nearest still
-		{10, 10, "", 1e8},                                      // very far: a plain scan finds it
+		{10, 10, "", 1e8}, // very far: a plain scan finds it
 	} {
 		m, ok := ix.Reverse(tc.lat, tc.lon)
 		if !ok || m.DistanceM == nil || *m.DistanceM > tc.maxM || tc.want != "" && m.Label != tc.want {
