@@ -35,6 +35,7 @@ type AddressIndex struct {
 type street struct {
 	name, place string
 	tokens      []string         // folded words of the street, then of the place
+	alias       []string         // other words that may match: the place's words run together ("desoto")
 	numbers     map[string]int32 // folded house number → address
 	addrs       []int32          // its addresses, lowest house number first
 	folded      []string         // the folded house number of each of addrs
@@ -45,6 +46,7 @@ type street struct {
 type place struct {
 	name     string
 	tokens   []string
+	alias    []string
 	lat, lon float64
 }
 
@@ -76,7 +78,7 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 		if !ok {
 			si = int32(len(ix.streets))
 			streetKey[sk] = si
-			ix.streets = append(ix.streets, &street{name: a.Street, place: a.Place, tokens: st, numbers: map[string]int32{}})
+			ix.streets = append(ix.streets, &street{name: a.Street, place: a.Place, tokens: st, alias: joined(pt), numbers: map[string]int32{}})
 		}
 		s := ix.streets[si]
 		s.addrs = append(s.addrs, int32(i))
@@ -90,7 +92,7 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 			if !ok {
 				pi = int32(len(ix.places))
 				placeKey[pk] = pi
-				ix.places = append(ix.places, &place{name: a.Place, tokens: pt})
+				ix.places = append(ix.places, &place{name: a.Place, tokens: pt, alias: joined(pt)})
 				placeSums[pi] = &sum{}
 			}
 			ps := placeSums[pi]
@@ -120,7 +122,7 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 			}
 		}
 		s.lat, s.lon = addrs[best].Lat, addrs[best].Lon
-		for _, t := range uniq(s.tokens) {
+		for _, t := range uniq(append(s.tokens, s.alias...)) {
 			ix.streetsByToken[t] = append(ix.streetsByToken[t], int32(si))
 			if !seen[t] {
 				seen[t] = true
@@ -131,7 +133,7 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 	for pi, p := range ix.places {
 		ps := placeSums[int32(pi)]
 		p.lat, p.lon = ps.lat/float64(ps.n), ps.lon/float64(ps.n)
-		for _, t := range uniq(p.tokens) {
+		for _, t := range uniq(append(p.tokens, p.alias...)) {
 			ix.placesByToken[t] = append(ix.placesByToken[t], int32(pi))
 			if !seen[t] {
 				seen[t] = true
@@ -145,6 +147,15 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 
 // Len is the number of addresses indexed.
 func (ix *AddressIndex) Len() int { return len(ix.addrs) }
+
+// joined is a name of several words run together, which people also
+// write ("De Soto" as "Desoto"); nil for a name of one word.
+func joined(ts []string) []string {
+	if len(ts) < 2 {
+		return nil
+	}
+	return []string{strings.Join(ts, "")}
+}
 
 func uniq(ts []string) []string {
 	out := slices.Clone(ts)
@@ -271,7 +282,7 @@ func (ix *AddressIndex) Search(q string, limit int) []citdesk.GeocodeMatch {
 	}
 	for _, si := range ix.candidates(words, ix.streetsByToken, len(ix.streets)) {
 		s := ix.streets[si]
-		score, ok := matchWords(words, s.tokens)
+		score, ok := matchWords(words, s.tokens, s.alias)
 		if !ok {
 			continue
 		}
@@ -302,7 +313,7 @@ func (ix *AddressIndex) Search(q string, limit int) []citdesk.GeocodeMatch {
 	if house == "" {
 		for _, pi := range ix.candidates(words, ix.placesByToken, len(ix.places)) {
 			p := ix.places[pi]
-			if score, ok := matchWords(words, p.tokens); ok {
+			if score, ok := matchWords(words, p.tokens, p.alias); ok {
 				out = append(out, candidate{score + 1, citdesk.GeocodeMatch{Label: p.name, Lat: p.lat, Lon: p.lon, Kind: citdesk.GeocodePlace}})
 			}
 		}
@@ -326,6 +337,17 @@ func (ix *AddressIndex) Search(q string, limit int) []citdesk.GeocodeMatch {
 		res = append(res, c.m)
 	}
 	return res
+}
+
+// aliasWords is how many of name's last words the alias runs together
+// (the place's words): matched through the alias, they cost nothing.
+func aliasWords(alias, name []string) int {
+	n, l := 0, 0
+	for i := len(name) - 1; i >= 0 && l < len(alias[0]); i-- {
+		l += len(name[i])
+		n++
+	}
+	return n
 }
 
 func streetLabel(s *street) string {
@@ -381,13 +403,18 @@ func (ix *AddressIndex) prefixList(w queryWord, byToken map[string][]int32) []in
 // false unless every query word matches. A full word scores 10, the word
 // being typed matched by its beginning 6; each word of the name left
 // unmatched costs 2; the first query word matching the name's first word
-// earns 3, words in the typed order 1 each.
-func matchWords(words []queryWord, name []string) (score float64, ok bool) {
-	used := make([]bool, len(name))
+// earns 3, words in the typed order 1 each. A word of alias may match a
+// query word too, and costs nothing when it does not.
+func matchWords(words []queryWord, name, alias []string) (score float64, ok bool) {
+	used := make([]bool, len(name)+len(alias))
+	all := name
+	if len(alias) > 0 {
+		all = append(slices.Clip(name), alias...)
+	}
 	last := -1
 	for i, w := range words {
 		at, best := -1, 0.0
-		for j, t := range name {
+		for j, t := range all {
 			var v float64
 			switch {
 			case t == w.full || t == w.raw:
@@ -417,8 +444,8 @@ func matchWords(words []queryWord, name []string) (score float64, ok bool) {
 		used[at] = true
 		score += math.Ceil(best)
 	}
-	for _, u := range used {
-		if !u {
+	for j, u := range used[:len(name)] {
+		if !u && !(len(alias) > 0 && used[len(name)] && j >= len(name)-aliasWords(alias, name)) {
 			score -= 2
 		}
 	}

@@ -66,6 +66,9 @@ func TestSearch(t *testing.T) {
 		{q: "main st", first: []string{"street: Main Street, Hillsboro", "street: N Main St, De Soto", "street: S Main St, De Soto"}},
 		{q: "hillsboro", first: []string{"place: Hillsboro", "street: Main Street, Hillsboro"}},
 		{q: "de soto", first: []string{"place: De Soto"}},
+		// A place of two words written as one.
+		{q: "desoto", first: []string{"place: De Soto"}},
+		{q: "12 s main st desoto", first: []string{"address: 12 S Main St, De Soto"}},
 		{q: "12 elm st", none: true},
 		{q: "12", none: true},
 		{q: "  ", none: true},
