@@ -27,7 +27,10 @@ type boardView struct {
 	// (Policy.EmergencyAlertAfter), for dispatch.js to alert live.
 	AlertAfter int
 	// Alerts counts the calls alerting as the page was drawn.
-	Alerts   int
+	Alerts int
+	// Metric: the agency measures in meters and kilometers, not feet and
+	// miles (dispatch.js says how far a map click is from an address).
+	Metric   bool
 	Officers []boardOfficer
 	Panel    *boardPanel
 	Form     callForm
@@ -364,7 +367,7 @@ func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView,
 func (s *boardPages) boardList(st *dispatch.State) *boardView {
 	loc := st.Agency.Location()
 	byCall := st.ActiveByCall()
-	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Map: boardMap{TileURL: s.Cfg.TileURL,
+	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Metric: st.Agency.Policy.Metric(), Map: boardMap{TileURL: s.Cfg.TileURL,
 		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
 	for _, c := range st.Open {
 		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID])
