@@ -125,28 +125,54 @@ func TestBrowserMapClickNamesAddress(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(spot), &xy) != nil {
 		t.Fatalf("no free point on the map: %q %v", spot, err)
 	}
-	if err := chromedp.Do(board, chromedp.MouseClickXY(xy[0], xy[1]),
-		waitJS(`document.getElementById("nc-location-note").textContent.includes("Nearest address")`)); err != nil {
-		note, _ := chromedp.Run(board, chromedp.Text(chromedp.ID("nc-location-note")))
-		t.Fatalf("the map click named no address (note %q): %v", note, err)
+	click := func(x, y float64) (lat, lon float64, latS, lonS, note string) {
+		t.Helper()
+		if _, err := chromedp.Run(board, chromedp.Evaluate[bool](`(() => { document.getElementById("nc-location-note").textContent = ""; return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(board, chromedp.MouseClickXY(x, y), waitJS(`document.getElementById("nc-location-note").textContent.includes("Nearest address")`)); err != nil {
+			note, _ := chromedp.Run(board, chromedp.Text(chromedp.ID("nc-location-note")))
+			t.Fatalf("the map click named no address (note %q): %v", note, err)
+		}
+		latS, _ = chromedp.Run(board, chromedp.Value(chromedp.CSS(`input[name=lat]`)))
+		lonS, _ = chromedp.Run(board, chromedp.Value(chromedp.CSS(`input[name=lon]`)))
+		if _, err := fmt.Sscan(latS+" "+lonS, &lat, &lon); err != nil {
+			t.Fatalf("the click filled lat %q lon %q", latS, lonS)
+		}
+		note, _ = chromedp.Run(board, chromedp.Text(chromedp.ID("nc-location-note")))
+		return lat, lon, latS, lonS, note
 	}
-	latS, _ := chromedp.Run(board, chromedp.Value(chromedp.CSS(`input[name=lat]`)))
-	lonS, _ := chromedp.Run(board, chromedp.Value(chromedp.CSS(`input[name=lon]`)))
-	var lat, lon float64
-	if _, err := fmt.Sscan(latS+" "+lonS, &lat, &lon); err != nil {
-		t.Fatalf("the click filled lat %q lon %q", latS, lonS)
-	}
+
+	// Far from every address: the nearest is named with its distance, and
+	// the Address field stays empty.
+	lat, lon, latS, lonS, note := click(xy[0], xy[1])
 	want, err := d.DB.Geocoder().Reverse(d.Op, d.Agency.ID, lat, lon)
 	if err != nil {
 		t.Fatal(err)
 	}
-	note, _ := chromedp.Run(board, chromedp.Text(chromedp.ID("nc-location-note")))
-	if !strings.Contains(note, "Map click: the new call's location is set to "+latS+", "+lonS) || !strings.Contains(note, "Nearest address: "+want.Label+", ") ||
-		!(strings.Contains(note, " ft away") || strings.Contains(note, " mi away")) {
-		t.Errorf("note %q, want the nearest address %q in feet or miles", note, want.Label)
+	if *want.DistanceM > 150 {
+		if !strings.Contains(note, "Map click: the new call's location is set to "+latS+", "+lonS) || !strings.Contains(note, "Nearest address: "+want.Label+", ") ||
+			!strings.Contains(note, "too far to be the call's address") {
+			t.Errorf("note %q, want the nearest address %q, too far", note, want.Label)
+		}
+		if v, _ := chromedp.Run(board, chromedp.Value(chromedp.ID("nc-address"))); v != "" {
+			t.Errorf("an address %v m away filled the Address field: %q", *want.DistanceM, v)
+		}
 	}
-	if v, _ := chromedp.Run(board, chromedp.Value(chromedp.ID("nc-address"))); v != want.Label {
-		t.Errorf("the empty Address field was filled with %q, want %q", v, want.Label)
+
+	// An address right there (added to the list now: the lookup reloads
+	// it): a click names it in feet and fills the empty Address field.
+	here := append(deSotoAddresses(), citdesk.Address{HouseNumber: "401", Street: "Boyd St", Place: "De Soto", Lat: lat + 0.0001, Lon: lon})
+	if _, err := d.DB.AddressService().ReplaceAddresses(d.Op, here); err != nil {
+		t.Fatal(err)
+	}
+	_, _, latS, lonS, note = click(xy[0], xy[1])
+	if !strings.Contains(note, "Map click: the new call's location is set to "+latS+", "+lonS) || !strings.Contains(note, "Nearest address: 401 Boyd St, De Soto, ") ||
+		!strings.Contains(note, " ft away") {
+		t.Errorf("note %q, want 401 Boyd St in feet", note)
+	}
+	if v, _ := chromedp.Run(board, chromedp.Value(chromedp.ID("nc-address"))); v != "401 Boyd St, De Soto" {
+		t.Errorf("the empty Address field was filled with %q, want 401 Boyd St, De Soto", v)
 	}
 	hint, _ := chromedp.Run(board, chromedp.Text(chromedp.ID("map-hint")))
 	if !strings.Contains(hint, "Click the map to set the new call's location") || !strings.Contains(hint, "names the nearest address") {
@@ -159,7 +185,7 @@ func TestBrowserMapClickNamesAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(board, chromedp.SendKeys(chromedp.ID("nc-address"), "behind the gas station"), chromedp.SendKeys(chromedp.ID("nc-address"), kb.Escape),
-		chromedp.MouseClickXY(xy[0]+5, xy[1]+5),
+		chromedp.MouseClickXY(xy[0]+2, xy[1]+2),
 		waitJS(`document.getElementById("nc-location-note").textContent.includes("keeps what you typed")`)); err != nil {
 		t.Fatalf("a second click: %v", err)
 	}

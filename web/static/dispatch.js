@@ -262,8 +262,14 @@
       var mine = ++reverseSeq;
       getJSON("/api/v1/geocode/reverse?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6)).then(function (m) {
         if (mine !== reverseSeq || !m || !m.label) return;
+        // The address goes in the Address field only when the click is
+        // at it (within about 500 ft) and the field is empty or was filled
+        // by an earlier click.
         var addr = document.getElementById("nc-address"), kept = "";
-        if (addr && (addr.value.trim() === "" || addr.dataset.filled === "auto")) {
+        if (addr && Number(m.distance_m) > NEAR_M) {
+          kept = " That is too far to be the call's address: type the address.";
+          if (addr.dataset.filled === "auto") { addr.value = ""; delete addr.dataset.filled; }
+        } else if (addr && (addr.value.trim() === "" || addr.dataset.filled === "auto")) {
           addr.value = m.label;
           addr.dataset.filled = "auto";
         } else if (addr) {
@@ -326,7 +332,7 @@
   // (aria-activedescendant, so focus stays in the field), Enter takes one,
   // Esc closes the list, Tab moves on. Taking a match fills the address
   // and the location. Without JavaScript the field is a plain text field.
-  var reverseSeq = 0;
+  var reverseSeq = 0, NEAR_M = 150;
   function setupLookup() {
     var input = document.getElementById("nc-address"), list = document.getElementById("nc-address-list");
     if (!input || !list || input.dataset.lookup) return;
