@@ -37,7 +37,6 @@ func (s *geocodeAPI) geocodeAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "private, max-age=60")
 	web.WriteJSON(w, http.StatusOK, matches)
 	return nil
 }

@@ -48,6 +48,9 @@ func TestBrowserAddressLookup(t *testing.T) {
 	if exp, _ := chromedp.Run(board, chromedp.Evaluate[string](input+`.getAttribute("aria-expanded")`)); exp != "true" {
 		t.Errorf("aria-expanded %q with the list open", exp)
 	}
+	if said, _ := chromedp.Run(board, chromedp.Evaluate[string](`document.getElementById("nc-address-status").textContent`)); !strings.Contains(said, "addresses found") {
+		t.Errorf("a screen reader is told %q about the matches", said)
+	}
 	screenshot(t, board, "lookup-matches")
 
 	// ↓ ↓ ↑ lands on the first match; the field keeps focus.

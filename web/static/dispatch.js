@@ -344,6 +344,7 @@
     var hint = document.getElementById("nc-address-hint");
     if (hint) { hint.hidden = false; input.setAttribute("aria-describedby", hint.id); }
     var matches = [], active = -1, seq = 0, timer = null, took = false;
+    var status = document.getElementById("nc-address-status"); // read to screen readers only
 
     function close() {
       list.hidden = true;
@@ -389,7 +390,7 @@
         matches = ms || [];
         active = -1;
         render();
-        say(matches.length ? matches.length + (matches.length === 1 ? " address found" : " addresses found") + ": ↓ to choose." : "No address found; type the coordinates or click the map.", !!es && es.readyState === 1);
+        if (status) status.textContent = matches.length ? matches.length + (matches.length === 1 ? " address found" : " addresses found") + ": ↓ to choose." : "No address found; type the coordinates or click the map.";
       }).catch(function () { matches = []; render(); });
     }
     function choose(i) {
