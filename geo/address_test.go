@@ -228,3 +228,25 @@ func BenchmarkNewAddressIndex(b *testing.B) {
 		NewAddressIndex(addrs)
 	}
 }
+
+// FuzzSearch checks that no query makes Search or Tokens panic, and that
+// Search keeps to its limit and returns only labelled matches.
+func FuzzSearch(f *testing.F) {
+	ix := NewAddressIndex(testAddresses())
+	for _, q := range []string{"12 main st", "  ", "1", "7 RUE ÉLISE", "desoto", "\x00", "ß", "12 12 12", "n s e w"} {
+		f.Add(q, 5)
+	}
+	f.Fuzz(func(t *testing.T, q string, limit int) {
+		limit = limit%60 - 5
+		Tokens(q)
+		ms := ix.Search(q, limit)
+		if len(ms) > max(limit, 0) {
+			t.Fatalf("Search(%q, %d) gave %d matches", q, limit, len(ms))
+		}
+		for _, m := range ms {
+			if m.Label == "" || m.Kind == "" {
+				t.Fatalf("Search(%q): a match without label or kind: %+v", q, m)
+			}
+		}
+	})
+}
