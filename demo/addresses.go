@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 
 	"citdesk"
 )
@@ -67,10 +68,13 @@ func Addresses() []citdesk.Address {
 					} else {
 						plat += off * 0.00013
 					}
-					out = append(out, citdesk.Address{HouseNumber: fmt.Sprint(number + side), Street: s.name, Place: "De Soto", Lat: plat, Lon: plon})
+					out = append(out, citdesk.Address{HouseNumber: fmt.Sprint(number + side), Street: s.name, Place: "De Soto", Lat: round6(plat), Lon: round6(plon)})
 				}
 			}
 		}
 	}
 	return out
 }
+
+// round6 rounds to six decimals (about 10 cm), as a surveyed list would be.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
