@@ -27,6 +27,9 @@ type Services struct {
 	Persons    citdesk.PersonService
 	Plans      citdesk.CrisisPlanService
 	Referrals  citdesk.ReferralService
+	// Addresses, when set, receives the invented address list the board's
+	// address lookup searches (Addresses).
+	Addresses citdesk.AddressService
 }
 
 // Result says what Seed did.
@@ -179,6 +182,11 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 	}
 	if err := seedEncounters(op, svc, officerIDs, now, today); err != nil {
 		return nil, err
+	}
+	if svc.Addresses != nil {
+		if _, err := svc.Addresses.ReplaceAddresses(op, Addresses()); err != nil {
+			return nil, fmt.Errorf("demo addresses: %w", err)
+		}
 	}
 	return res, nil
 }

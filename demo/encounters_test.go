@@ -16,11 +16,16 @@ func TestSeedEncounters(t *testing.T) {
 	db, clock := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 	res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
-		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, "demo password 123", clock)
+		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
+		Addresses: db.AddressService()}, "demo password 123", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(res.AgencyID))
+	// The board's address lookup has the invented address list.
+	if ms, err := db.Geocoder().Search(op, res.AgencyID, "12 main st", 5); err != nil || len(ms) < 2 || ms[0].Label != "12 N Main St, De Soto" {
+		t.Errorf("the demo's address lookup: %+v, %v", ms, err)
+	}
 	reports, err := db.EncounterService().ListEncounters(op, citdesk.EncounterFilter{})
 	if err != nil {
 		t.Fatal(err)

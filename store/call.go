@@ -169,11 +169,11 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	}
 	q := `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ?`
 	args := []any{actor.AgencyID}
-	order := ` ORDER BY received_at DESC, id DESC`
+	order, queue := ` ORDER BY received_at DESC, id DESC`, false
 	switch {
 	case f.Open:
 		q += ` AND status IN ('pending', 'dispatched', 'on_scene', 'cleared')`
-		order = ` ORDER BY received_at, id`
+		order, queue = queueOrder, true
 	case f.Status != "":
 		if !f.Status.Valid() {
 			return nil, citdesk.FieldErrorf("status", "Status must be open, pending, dispatched, on_scene, cleared or closed.")
@@ -181,7 +181,7 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 		q += ` AND status = ?`
 		args = append(args, string(f.Status))
 		if f.Status.Open() {
-			order = ` ORDER BY received_at, id`
+			order, queue = queueOrder, true
 		}
 	}
 	if f.Limit <= 0 {
@@ -194,6 +194,9 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 		if calls, err = tx.listCalls(ctx, q, args...); err != nil {
 			return err
 		}
+		if queue {
+			citdesk.SortQueue(calls) // the rule; queueOrder only picks the same first Limit rows
+		}
 		// Listed calls carry caller names, phones and notes: one audit
 		// event per call.
 		read := newAuditRead(actor, "call.list")
@@ -205,9 +208,15 @@ func (s callService) ListCalls(ctx context.Context, f citdesk.CallFilter) ([]*ci
 	return calls, err
 }
 
-// openCallsQuery lists an agency's open calls, longest waiting first, as
-// ListCalls with Open does.
-const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene', 'cleared') ORDER BY received_at, id LIMIT 1000`
+// queueOrder is citdesk.SortQueue's order in SQL (emergencies first, then
+// the longest waiting, then by id), so a LIMIT keeps the calls the queue
+// puts first; the rows read are sorted with SortQueue itself. Both engines
+// sort false before true (SQLite stores them as 0 and 1), hence DESC.
+const queueOrder = ` ORDER BY emergency DESC, received_at, id`
+
+// openCallsQuery lists an agency's open calls in queue order, as ListCalls
+// with Open does.
+const openCallsQuery = `SELECT ` + callColumns + ` FROM calls WHERE agency_id = ? AND status IN ('pending', 'dispatched', 'on_scene', 'cleared')` + queueOrder + ` LIMIT 1000`
 
 func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.Call, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)

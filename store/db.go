@@ -54,6 +54,9 @@ type DB struct {
 	auditKey     *citdesk.AuditKey
 	ephemeralKey []byte // FactorKey's stand-in when it is nil
 	keyOnce      sync.Once
+	// geocoder holds the in-memory address indexes (address.go).
+	geoOnce  sync.Once
+	geocoder *addressGeocoder
 }
 
 // Option configures Open.

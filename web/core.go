@@ -65,6 +65,10 @@ type Services struct {
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service
+	// Geocoder looks addresses up for the new-call form (the agency's own
+	// address list; OpenStreetMap with issue 13). Optional: without it
+	// the lookup answers 404.
+	Geocoder citdesk.Geocoder
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

@@ -15,13 +15,18 @@ import (
 )
 
 const importUsage = `usage: citdesk import --agency SLUG --format roster FILE
+       citdesk import addresses --agency SLUG FILE.csv
        citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
        citdesk import --agency SLUG --format csv --mapping MAPPING.json FILE`
 
-// runImportCommand is "citdesk import": the roster (ops.go), or history
+// runImportCommand is "citdesk import": the roster (ops.go), the agency's
+// address list ("import addresses", import_addresses.go), or history
 // for the outcome figures: the Seattle Police Department's crisis data, or
 // any agency's CSV export described by a column-mapping file.
 func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "addresses" {
+		return runImportAddresses(ctx, args[1:], stdout, stderr) // import_addresses.go
+	}
 	var slug, format, dispositions, mapping string
 	db, fs, err := openData(ctx, "import", reorder(args), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "agency", "", "agency slug")

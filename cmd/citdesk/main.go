@@ -47,6 +47,7 @@ Usage:
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
+  citdesk import addresses --agency SLUG FILE.csv   (the address list the board's lookup searches)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
   citdesk audit checkpoint [--agency SLUG]

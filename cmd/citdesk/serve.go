@@ -101,7 +101,8 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		password := os.Getenv("CITDESK_DEMO_PASSWORD")
 		seededAt := db.Clock.Now()
 		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
-			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, password, db.Clock)
+			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
+			Addresses: db.AddressService()}, password, db.Clock)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("demo: %w", err)
@@ -139,7 +140,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Outcomes: db.OutcomeService(),
+		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()

@@ -73,6 +73,11 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(citdesk.MoveAssignment, call.patchAssignmentAPI))
 	mux.HandleFunc("GET /api/v1/events", s.API(citdesk.FollowLiveBoard, s.Events))
 
+	// Address lookup for the new-call form: by address, and by a point on the map.
+	geocode := &geocodeAPI{s}
+	mux.HandleFunc("GET /api/v1/geocode", s.API(citdesk.DispatchCalls, geocode.geocodeAPI))
+	mux.HandleFunc("GET /api/v1/geocode/reverse", s.API(citdesk.DispatchCalls, geocode.reverseGeocodeAPI))
+
 	// Contact reports and their review.
 	mux.HandleFunc("POST /api/v1/encounters", s.API(citdesk.StartReport, encounter.apiStartEncounter))
 	mux.HandleFunc("GET /api/v1/encounters", s.API(citdesk.ListReports, encounter.apiListEncounters))

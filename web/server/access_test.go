@@ -104,6 +104,8 @@ var routeAccess = map[string]string{
 	"GET /api/v1/calls/{id}/assignments":     "admin disp coord",
 	"POST /api/v1/calls/{id}/assignments":    "admin disp",
 	"GET /api/v1/calls/{id}/crisis-plans":    "disp coord ofc",
+	"GET /api/v1/geocode":                    "admin disp",
+	"GET /api/v1/geocode/reverse":            "admin disp",
 	"GET /api/v1/assignments/{id}":           "admin disp coord ofc",
 	"PATCH /api/v1/assignments/{id}":         "admin disp ofc",
 	"GET /api/v1/events":                     "signed-in",

@@ -107,6 +107,8 @@
     var alert = f.querySelector(".alert"); if (alert) alert.remove();
     var d = f.querySelector("details"); if (d) d.open = false;
     if (pick) { pick.remove(); pick = null; }
+    note("");
+    var addr = document.getElementById("nc-address"); if (addr) delete addr.dataset.filled;
     refresh("board-calls");
     var n = f.querySelector("[name=nature]"); if (n) n.focus();
   });
@@ -249,21 +251,198 @@
       mapEl.classList.add("no-tiles");
     }
     points = L.layerGroup().addTo(map);
-    // A click on the map fills the new call's coordinates.
+    // A click on the map fills the new call's coordinates and names the
+    // nearest address on the agency's list.
     map.on("click", function (e) {
-      var f = document.getElementById("new-call");
-      if (!f) return;
-      var la = f.querySelector("[data-map-pick=lat]"), lo = f.querySelector("[data-map-pick=lon]");
-      if (!la || !lo) return;
-      la.value = e.latlng.lat.toFixed(6);
-      lo.value = e.latlng.lng.toFixed(6);
-      if (pick) pick.remove();
-      pick = L.circleMarker(e.latlng, { radius: 11, className: "pt-pick" }).addTo(map);
-      pick.bindTooltip(label("New call's location"));
-      say("Map click: the new call's location is set to " + la.value + ", " + lo.value + ".", !!es && es.readyState === 1);
+      var at = setLocation(e.latlng.lat, e.latlng.lng, false);
+      if (!at) return;
+      var text = "Map click: the new call's location is set to " + at + ".";
+      say(text, !!es && es.readyState === 1);
+      note(text);
+      var mine = ++reverseSeq;
+      getJSON("/api/v1/geocode/reverse?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6)).then(function (m) {
+        if (mine !== reverseSeq || !m || !m.label) return;
+        // The address goes in the Address field only when the click is
+        // at it (within about 500 ft) and the field is empty or was filled
+        // by an earlier click.
+        var addr = document.getElementById("nc-address"), kept = "";
+        if (addr && Number(m.distance_m) > NEAR_M) {
+          kept = " That is too far to be the call's address: type the address.";
+          if (addr.dataset.filled === "auto") { addr.value = ""; delete addr.dataset.filled; }
+        } else if (addr && (addr.value.trim() === "" || addr.dataset.filled === "auto")) {
+          addr.value = m.label;
+          addr.dataset.filled = "auto";
+        } else if (addr) {
+          kept = " The Address field keeps what you typed.";
+        }
+        note(text + " Nearest address: " + m.label + ", " + distance(m.distance_m) + " away." + kept);
+        if (pick) pick.setTooltipContent(label("New call's location, near " + m.label));
+      }).catch(function () { /* no address list: the coordinates stand */ });
     });
     drawPoints();
   }
+
+  // setLocation puts (lat, lon) in the new call's Latitude and Longitude
+  // and marks it on the map (centering it when pan); it returns the
+  // coordinates as written, or "" when there is no form.
+  function setLocation(lat, lon, pan) {
+    var f = document.getElementById("new-call");
+    if (!f) return "";
+    var la = f.querySelector("[data-map-pick=lat]"), lo = f.querySelector("[data-map-pick=lon]");
+    if (!la || !lo) return "";
+    la.value = Number(lat).toFixed(6);
+    lo.value = Number(lon).toFixed(6);
+    la.removeAttribute("aria-invalid");
+    lo.removeAttribute("aria-invalid");
+    if (map) {
+      if (pick) pick.remove();
+      pick = L.circleMarker([lat, lon], { radius: 11, className: "pt-pick" }).addTo(map);
+      pick.bindTooltip(label("New call's location"));
+      if (pan) map.panTo([lat, lon]);
+    }
+    return la.value + ", " + lo.value;
+  }
+
+  // note says under the coordinates where the location came from.
+  function note(text) {
+    var n = document.getElementById("nc-location-note");
+    if (n) n.textContent = text;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    });
+  }
+
+  // distance says how far in the agency's units (board data-units): feet
+  // and miles, or meters and kilometers (as the recommendations do).
+  function distance(m) {
+    m = Number(m) || 0;
+    if (board.dataset.units === "metric") {
+      return m < 995 ? Math.max(10, Math.round(m / 10) * 10) + " m" : (m / 1000).toFixed(1) + " km";
+    }
+    var ft = m / 0.3048;
+    return ft < 528 ? Math.max(50, Math.round(ft / 50) * 50) + " ft" : (m / 1609.344).toFixed(1) + " mi";
+  }
+
+  // ---- the address lookup: an ARIA 1.2 combobox on the Address field ----
+  // Typing asks GET /api/v1/geocode; ↓ and ↑ move through the matches
+  // (aria-activedescendant, so focus stays in the field), Enter takes one,
+  // Esc closes the list, Tab moves on. Taking a match fills the address
+  // and the location. Without JavaScript the field is a plain text field.
+  var reverseSeq = 0, NEAR_M = 150;
+  function setupLookup() {
+    var input = document.getElementById("nc-address"), list = document.getElementById("nc-address-list");
+    if (!input || !list || input.dataset.lookup) return;
+    input.dataset.lookup = "on";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    var hint = document.getElementById("nc-address-hint");
+    if (hint) { hint.hidden = false; input.setAttribute("aria-describedby", hint.id); }
+    var matches = [], active = -1, seq = 0, timer = null, took = false;
+    var status = document.getElementById("nc-address-status"); // read to screen readers only
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function render() {
+      list.textContent = "";
+      if (!matches.length) { close(); return; }
+      matches.forEach(function (m, i) {
+        var li = document.createElement("li");
+        li.id = "nc-address-opt-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+        li.dataset.kind = m.kind;
+        li.textContent = m.label;
+        if (m.kind !== "address") {
+          var k = document.createElement("span");
+          k.className = "muted";
+          k.textContent = m.kind === "street" ? " · street, no house number" : " · place";
+          li.appendChild(k);
+        }
+        // mousedown, not click: the field keeps focus.
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      if (active >= 0) {
+        input.setAttribute("aria-activedescendant", "nc-address-opt-" + active);
+        var el = document.getElementById("nc-address-opt-" + active);
+        if (el && el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+    function lookup() {
+      var q = input.value.trim(), mine = ++seq;
+      if (q.length < 2) { matches = []; render(); return; }
+      getJSON("/api/v1/geocode?limit=8&q=" + encodeURIComponent(q)).then(function (ms) {
+        if (mine !== seq || document.activeElement !== input) return; // a newer lookup, or the dispatcher moved on
+        matches = ms || [];
+        active = -1;
+        render();
+        if (status) status.textContent = matches.length ? matches.length + (matches.length === 1 ? " address found" : " addresses found") + ": ↓ to choose." : "No address found; type the coordinates or click the map.";
+      }).catch(function () { matches = []; render(); });
+    }
+    function choose(i) {
+      var m = matches[i];
+      if (!m) return;
+      close();
+      seq++; // an answer still on its way must not reopen the list
+      input.value = m.label;
+      input.dataset.filled = "lookup";
+      var at = setLocation(m.lat, m.lon, true);
+      note("From the address list: " + m.label + (m.kind === "street" ? " (the middle of the street: ask for the house number)" : m.kind === "place" ? " (the middle of the place: ask where exactly)" : "") + ", at " + at + ".");
+    }
+    input.addEventListener("input", function () {
+      delete input.dataset.filled;
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 120);
+    });
+    input.addEventListener("keydown", function (e) {
+      switch (e.key) {
+      case "ArrowDown":
+        e.preventDefault();
+        if (!matches.length) { lookup(); return; }
+        active = list.hidden ? 0 : (active + 1) % matches.length;
+        render();
+        break;
+      case "ArrowUp":
+        e.preventDefault();
+        if (!matches.length) return;
+        active = list.hidden || active <= 0 ? matches.length - 1 : active - 1;
+        render();
+        break;
+      case "Enter":
+        if (!list.hidden && active >= 0) { e.preventDefault(); took = true; choose(active); }
+        break;
+      case "Escape":
+        if (!list.hidden) { e.preventDefault(); close(); }
+        break;
+      case "Tab":
+        close();
+        break;
+      }
+    });
+    // The Enter that took a match must not also send the form: a keypress
+    // can arrive on its own (some input methods and automation send one).
+    input.addEventListener("keypress", function (e) {
+      if (e.key === "Enter" && took) e.preventDefault();
+    });
+    input.addEventListener("keyup", function (e) { if (e.key === "Enter") took = false; });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+  setupLookup();
+  document.body.addEventListener("htmx:afterSettle", setupLookup);
 
   function label(text) {
     var s = document.createElement("span");

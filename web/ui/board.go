@@ -27,7 +27,10 @@ type boardView struct {
 	// (Policy.EmergencyAlertAfter), for dispatch.js to alert live.
 	AlertAfter int
 	// Alerts counts the calls alerting as the page was drawn.
-	Alerts   int
+	Alerts int
+	// Metric: the agency measures in meters and kilometers, not feet and
+	// miles (dispatch.js says how far a map click is from an address).
+	Metric   bool
 	Officers []boardOfficer
 	Panel    *boardPanel
 	Form     callForm
@@ -364,7 +367,7 @@ func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView,
 func (s *boardPages) boardList(st *dispatch.State) *boardView {
 	loc := st.Agency.Location()
 	byCall := st.ActiveByCall()
-	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Map: boardMap{TileURL: s.Cfg.TileURL,
+	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Metric: st.Agency.Policy.Metric(), Map: boardMap{TileURL: s.Cfg.TileURL,
 		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
 	for _, c := range st.Open {
 		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID])
@@ -572,6 +575,13 @@ func (s *boardPages) boardPanelPartial(w http.ResponseWriter, r *http.Request) e
 // alone, with the status of err; to a plain form post a redirect to the
 // board on success, or the whole board with the error.
 func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string) error {
+	return s.answerPanelKeeping(w, r, id, actionErr, notice, nil)
+}
+
+// answerPanelKeeping is answerPanel; when the action failed, keep puts
+// back into the panel what the dispatcher had chosen in its form, so a
+// refused form comes back as they left it.
+func (s *boardPages) answerPanelKeeping(w http.ResponseWriter, r *http.Request, id int64, actionErr error, notice string, keep func(*boardPanel)) error {
 	if actionErr == nil && !isHTMX(r) {
 		target := "/board"
 		if id != 0 {
@@ -598,6 +608,9 @@ func (s *boardPages) answerPanel(w http.ResponseWriter, r *http.Request, id int6
 	if actionErr != nil {
 		status = web.StatusFor(citdesk.ErrorCode(actionErr))
 		p.Error, p.Field = citdesk.ErrorMessage(actionErr), citdesk.ErrorField(actionErr)
+		if keep != nil {
+			keep(p)
+		}
 	}
 	p.Notice = notice
 	if v == nil {
@@ -688,7 +701,16 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 		http.Redirect(w, r, "/board", http.StatusSeeOther)
 		return nil
 	}
-	return s.answerPanel(w, r, id, err, "Call closed.")
+	// A refused close comes back with the dispatcher's answers, not the
+	// ones the call had before.
+	return s.answerPanelKeeping(w, r, id, err, "Call closed.", func(p *boardPanel) {
+		if mh := r.PostFormValue("mental_health"); mh == "yes" || mh == "no" || mh == "" {
+			p.MentalHealth = mh
+		}
+		if p.CloseNeedsReason {
+			p.CloseReason, p.CloseReasonText = c.NoCITReason, c.NoCITText
+		}
+	})
 }
 
 func (s *boardPages) boardMoveAssignment(w http.ResponseWriter, r *http.Request) error {
