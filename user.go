@@ -203,6 +203,9 @@ type UserService interface {
 	// ListLiaisons lists the agency's active liaisons (id and names only),
 	// for a coordinator assigning referrals.
 	ListLiaisons(ctx context.Context) ([]*User, error)
+	// ListSupervisors lists the agency's active supervisors (id and names
+	// only), for a coordinator or admin naming an officer's supervisor.
+	ListSupervisors(ctx context.Context) ([]*User, error)
 	// SetPassword sets a user's password: the actor's own, or anyone's in
 	// the agency for an admin (a reset). Every session of that user ends.
 	SetPassword(ctx context.Context, userID int64, password string) error

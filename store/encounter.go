@@ -655,15 +655,17 @@ func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64
 		return nil, err
 	}
 	comment = strings.TrimSpace(comment)
-	if comment == "" {
-		return nil, citdesk.FieldErrorf("comment", "Say what the officer should fix.")
-	} else if len([]rune(comment)) > 2000 {
-		return nil, citdesk.FieldErrorf("comment", "The comment must be at most 2000 characters.")
-	}
 	var e *citdesk.Encounter
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		// The report first: someone who may not review it is told it is
+		// not found, not what is wrong with their comment.
 		if e, err = tx.loadForReview(ctx, actor, id, version, citdesk.EncounterReturned); err != nil {
 			return err
+		}
+		if comment == "" {
+			return citdesk.FieldErrorf("comment", "Say what the officer should fix.")
+		} else if len([]rune(comment)) > 2000 {
+			return citdesk.FieldErrorf("comment", "The comment must be at most 2000 characters.")
 		}
 		return tx.setEncounterStatus(ctx, actor, e, citdesk.EncounterReturned, citdesk.ReviewReturn, comment)
 	})

@@ -23,8 +23,9 @@ import (
 )
 
 // accessRoles are the people the route table speaks of: one of each role,
-// a second officer with no tie to anything, and nobody signed in.
-var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "liaison", "analyst"}
+// a second officer with no tie to anything, a second supervisor who
+// supervises only that second officer, and nobody signed in.
+var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "liaison", "analyst", "sup", "sup2"}
 
 // routeAccess says who may use one route, as a space-separated list of
 // accessRoles ("all" for everyone, anonymous included; "signed-in" for
@@ -37,7 +38,7 @@ var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "lia
 // The world behind it: "ofc" was sent by "disp" to call C, wrote report R
 // from that assignment naming person P and referring P, submitted it; the
 // referral went to "liaison"; P has a crisis plan at C's address; "ofc2"
-// has no tie to any of it.
+// has no tie to any of it. "sup" supervises "ofc"; "sup2" supervises "ofc2".
 var routeAccess = map[string]string{
 	// What belongs to neither audience.
 	"GET /healthz":         "all",
@@ -108,14 +109,14 @@ var routeAccess = map[string]string{
 
 	// API: reports.
 	"POST /api/v1/encounters":                  "ofc ofc2",
-	"GET /api/v1/encounters":                   "coord ofc ofc2",
-	"GET /api/v1/encounters/{id}":              "coord ofc liaison",
+	"GET /api/v1/encounters":                   "coord ofc ofc2 sup sup2",
+	"GET /api/v1/encounters/{id}":              "coord ofc liaison sup",
 	"PUT /api/v1/encounters/{id}":              "ofc",
 	"POST /api/v1/encounters/{id}/submit":      "ofc",
-	"POST /api/v1/encounters/{id}/return":      "coord",
-	"POST /api/v1/encounters/{id}/approve":     "coord",
+	"POST /api/v1/encounters/{id}/return":      "coord sup",
+	"POST /api/v1/encounters/{id}/approve":     "coord sup",
 	"POST /api/v1/encounters/{id}/corrections": "coord",
-	"GET /api/v1/encounters/{id}/history":      "coord ofc liaison",
+	"GET /api/v1/encounters/{id}/history":      "coord ofc liaison sup",
 
 	// API: persons and crisis plans.
 	"POST /api/v1/persons":                   "coord ofc ofc2",
@@ -167,19 +168,19 @@ var routeAccess = map[string]string{
 	"POST /roster/import":                 "admin coord",
 
 	// Pages: reports.
-	"GET /reports":                     "coord ofc ofc2",
+	"GET /reports":                     "coord ofc ofc2 sup sup2",
 	"POST /reports":                    "ofc ofc2",
 	"GET /reports/new":                 "ofc ofc2",
-	"GET /reports/{id}":                "coord ofc liaison",
-	"GET /reports/{id}/edit":           "coord ofc liaison",
+	"GET /reports/{id}":                "coord ofc liaison sup",
+	"GET /reports/{id}/edit":           "coord ofc liaison sup",
 	"POST /reports/{id}":               "ofc",
 	"POST /reports/{id}/autosave":      "ofc",
 	"POST /reports/{id}/person/search": "ofc",
 	"POST /reports/{id}/person":        "ofc",
-	"POST /reports/{id}/review":        "coord",
+	"POST /reports/{id}/review":        "coord sup",
 	"GET /reports/{id}/correct":        "coord",
 	"POST /reports/{id}/correct":       "coord",
-	"GET /review":                      "coord",
+	"GET /review":                      "coord sup sup2",
 
 	// Pages: persons and plans.
 	"GET /persons/repeat":         "coord liaison",
@@ -252,7 +253,8 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	e := newEnv(t, eng, web.Config{})
 	w := &accessWorld{env: e, browsers: map[string]*browser{}, ids: map[string]int64{}}
 	roles := map[string]citdesk.Role{"admin": citdesk.RoleAdmin, "disp": citdesk.RoleDispatcher, "ofc": citdesk.RoleOfficer, "ofc2": citdesk.RoleOfficer,
-		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst}
+		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst,
+		"sup": citdesk.RoleSupervisor, "sup2": citdesk.RoleSupervisor}
 	users := map[string]*citdesk.User{}
 	for _, name := range accessRoles[1:] {
 		users[name] = e.user(name, roles[name])
@@ -263,6 +265,10 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	w.signIn()
 	ofcID := *users["ofc"].OfficerID
 	w.ids["officer"], w.ids["user"] = ofcID, victim.ID
+	// Each officer's supervisor, named by the coordinator.
+	for ofc, sup := range map[string]string{"ofc": "sup", "ofc2": "sup2"} {
+		w.json(t, "coord", "PATCH", fmt.Sprintf("/api/v1/officers/%d", *users[ofc].OfficerID), map[string]any{"supervisor_user_id": users[sup].ID}, http.StatusOK, nil, "If-Match", `"1"`)
+	}
 	w.ids["session"] = w.currentSession(t, "ofc")
 
 	// The call, and ofc sent to it.
@@ -339,6 +345,10 @@ func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, header
 		return map[string]any{"status": "en_route"}, []string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(v, 10))}, true
 	case "PUT /api/v1/encounters/{id}":
 		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), ""), "address": "12 Elm St"}, nil, true
+	case "POST /api/v1/encounters/{id}/return", "POST /api/v1/encounters/{id}/approve":
+		// A stale version: whoever gets past the tie check is told it
+		// changed (412), so the report itself stays as it is.
+		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), "") + 1000, "comment": "Say more."}, nil, true
 	case "POST /api/v1/encounters/{id}/submit":
 		return map[string]any{"version": version("coord", "/api/v1/encounters/"+id("encounter"), "")}, nil, true
 	case "PUT /api/v1/persons/{id}":
@@ -381,9 +391,9 @@ func (w *accessWorld) signIn() {
 
 // json sends a JSON request as a same-origin browser session and decodes
 // the answer into out when out is not nil.
-func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any) response {
+func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any, headers ...string) response {
 	t.Helper()
-	res := w.send(who, method, path, body)
+	res := w.send(who, method, path, body, headers...)
 	if res.StatusCode != want {
 		t.Fatalf("%s %s as %s: %d, want %d: %s", method, path, who, res.StatusCode, want, res.Body)
 	}
