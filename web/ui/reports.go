@@ -611,7 +611,8 @@ func (s *reportPages) reviewReport(w http.ResponseWriter, r *http.Request) error
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	comment := r.PostFormValue("comment")
 	notice := "Approved."
-	if r.PostFormValue("action") == "return" {
+	action := r.PostFormValue("action")
+	if action == "return" {
 		_, err = s.Svc.Encounters.ReturnEncounter(r.Context(), id, version, comment)
 		notice = "Returned to the officer."
 	} else {
@@ -621,6 +622,20 @@ func (s *reportPages) reviewReport(w http.ResponseWriter, r *http.Request) error
 		return s.showReport(w, r, web.StatusFor(code), citdesk.ErrorMessage(err), "", comment)
 	} else if err != nil {
 		return err
+	}
+	if action == "approve_next" {
+		// Straight on to the next report waiting for this reviewer, or
+		// back to the queue when none is left.
+		next, err := s.nextToReview(r.Context(), web.SignedIn(r), id)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			http.Redirect(w, r, "/review?notice="+url.QueryEscape(noticeQueueEmpty), http.StatusSeeOther)
+			return nil
+		}
+		http.Redirect(w, r, "/reports/"+strconv.FormatInt(next.ID, 10)+"?notice="+url.QueryEscape(noticeApprovedNext), http.StatusSeeOther)
+		return nil
 	}
 	if r.PostFormValue("next") == "queue" {
 		http.Redirect(w, r, "/review?notice="+url.QueryEscape(notice), http.StatusSeeOther)
@@ -684,11 +699,68 @@ func (s *reportPages) correctReport(w http.ResponseWriter, r *http.Request) erro
 }
 
 type reviewQueueView struct {
-	Queue        []*citdesk.Encounter
+	Queue        []queueRow
 	Overdue      []*citdesk.Encounter
 	OfficerNames map[int64]string
 	Notice       string
 	Loc          *time.Location
+}
+
+// queueRow is one report waiting for review as the queue shows it: what a
+// reviewer weighs first, in words.
+type queueRow struct {
+	E            *citdesk.Encounter
+	Officer      string
+	CIT          []string // "CIT requested", "CIT officer on scene", or "No CIT request"
+	Dispositions []string
+	Force        string // "No force" or "Force used: …"
+	ForceUsed    bool
+}
+
+// newQueueRow describes report e, written by officer, for the queue.
+func newQueueRow(e *citdesk.Encounter, officer string, policy citdesk.Policy) queueRow {
+	row := queueRow{E: e, Officer: officer, Force: "No force"}
+	switch {
+	case e.CITRequested != nil && *e.CITRequested:
+		row.CIT = append(row.CIT, "CIT requested")
+		if e.CITArrived != nil && *e.CITArrived {
+			row.CIT = append(row.CIT, "CIT officer on scene")
+		} else {
+			row.CIT = append(row.CIT, "no CIT officer on scene")
+		}
+	case e.CITArrived != nil && *e.CITArrived:
+		row.CIT = append(row.CIT, "No CIT request", "CIT officer on scene")
+	default:
+		row.CIT = append(row.CIT, "No CIT request")
+	}
+	for _, d := range e.Dispositions {
+		row.Dispositions = append(row.Dispositions, d.Label(policy))
+	}
+	if e.Force != "" && e.Force != citdesk.ForceNone {
+		row.Force, row.ForceUsed = "Force used: "+e.Force.Label(), true
+	}
+	return row
+}
+
+// The notices of "Approve and open next".
+const (
+	noticeApprovedNext = "Approved. Here is the next report waiting for you."
+	noticeQueueEmpty   = "Approved. Nothing else is waiting for you: the queue is empty."
+)
+
+// nextToReview returns the oldest report other than done that waits for
+// a's review, or nil when none does.
+func (s *reportPages) nextToReview(ctx context.Context, a *citdesk.Actor, done int64) (*citdesk.Encounter, error) {
+	queue, err := s.Svc.Encounters.ListEncounters(ctx, citdesk.EncounterFilter{Status: citdesk.EncounterSubmitted})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range queue {
+		if e.ID != done && citdesk.CanReviewEncounter(a, e) {
+			return e, nil
+		}
+	}
+	return nil, nil
 }
 
 func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
@@ -708,7 +780,10 @@ func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: names,
-		Notice: queryNotice(r), Loc: agency.Location()})
+	v := reviewQueueView{Overdue: overdue, OfficerNames: names, Notice: queryNotice(r), Loc: agency.Location()}
+	for _, e := range queue {
+		v.Queue = append(v.Queue, newQueueRow(e, names[e.OfficerID], agency.Policy))
+	}
+	s.render(w, r, http.StatusOK, "review", "Review queue", v)
 	return nil
 }
