@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,7 +40,9 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 }
 
 type referralView struct {
-	Ref         *citdesk.Referral
+	Ref *citdesk.Referral
+	// PersonTel and CallerTel are tap-to-call links for Ref.Contact.
+	PersonTel, CallerTel template.URL
 	Notes       []*citdesk.ReferralNote
 	Next        []option
 	Closing     bool // the only move left is closing: show the survey
@@ -74,6 +77,12 @@ func (s *caseloadPages) showReferral(w http.ResponseWriter, r *http.Request, sta
 	}
 	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today,
 		Loc: loc, Error: errMsg, Notice: notice}
+	if c := ref.Contact; c != nil {
+		v.PersonTel = telLink(c.Phone)
+		if c.Caller != nil {
+			v.CallerTel = telLink(c.Caller.Phone)
+		}
+	}
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })
 	v.Closing = ref.Status.Outcome()
 	if v.Coordinator {

@@ -44,6 +44,7 @@ type reportForm struct {
 	Injuries       map[string][]option
 	Dispositions   []option
 	Facilities     []option
+	CallerFamily   []option // was the caller the person's family: yes, no, not known
 	Minutes        string
 	Handover       string
 	Error          string
@@ -130,6 +131,11 @@ func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk
 	}
 	f.Dispositions = options(citdesk.Dispositions, func(d citdesk.Disposition) string { return d.Label(agency.Policy) }, e.Has)
 	f.Facilities = options(citdesk.FacilityKinds, citdesk.FacilityKind.Label, func(v citdesk.FacilityKind) bool { return v == e.FacilityKind })
+	f.CallerFamily = []option{
+		{Value: "yes", Label: "Yes", On: e.CallerFamily != nil && *e.CallerFamily},
+		{Value: "no", Label: "No", On: e.CallerFamily != nil && !*e.CallerFamily},
+		{Value: "", Label: "Not known", On: e.CallerFamily == nil},
+	}
 	if e.OnSceneMinutes != nil {
 		f.Minutes = strconv.Itoa(*e.OnSceneMinutes)
 	}
@@ -197,6 +203,13 @@ func reportFormValues(f url.Values, e *citdesk.Encounter, loc *time.Location) er
 		return err
 	}
 	e.LiaisonCoResponded = f.Get("liaison_co_responded") != ""
+	switch f.Get("caller_family") {
+	case "yes", "no":
+		family := f.Get("caller_family") == "yes"
+		e.CallerFamily = &family
+	default:
+		e.CallerFamily = nil
+	}
 	e.Narrative = f.Get("narrative")
 	if v, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil {
 		e.Version = v
