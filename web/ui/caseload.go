@@ -43,15 +43,15 @@ type referralView struct {
 	Ref *citdesk.Referral
 	// PersonTel and CallerTel are tap-to-call links for Ref.Contact.
 	PersonTel, CallerTel template.URL
-	Notes       []*citdesk.ReferralNote
-	Next        []option
-	Closing     bool // the only move left is closing: show the survey
-	Liaisons    []option
-	Coordinator bool
-	Today       citdesk.Date
-	Loc         *time.Location
-	Error       string
-	Notice      string
+	Notes                []*citdesk.ReferralNote
+	Next                 []option
+	Closing              bool // the only move left is closing: show the survey
+	Liaisons             []option
+	Coordinator          bool
+	Today                citdesk.Date
+	Loc                  *time.Location
+	Error                string
+	Notice               string
 }
 
 func (s *caseloadPages) referralPage(w http.ResponseWriter, r *http.Request) error {
