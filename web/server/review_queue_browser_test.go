@@ -115,6 +115,9 @@ func TestReviewQueueAccess(t *testing.T) {
 		if strings.Contains(res.Body, link(w.cy)) {
 			t.Errorf("sgt's queue lists cy's report, which sgt2 reviews")
 		}
+		if strings.Contains(res.Body, `href="/plans/revalidate"`) {
+			t.Errorf("sgt's queue links to crisis plans, which only coordinators keep")
+		}
 		row := res.Body[a:b]
 		for _, want := range []string{"ann", "CIT requested", "CIT officer on scene", "Voluntary transport", "Force used: Physical (hands-on)"} {
 			if !strings.Contains(row, want) {

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"citdesk"
@@ -56,6 +58,46 @@ func TestOfficerSupervisorAPI(t *testing.T) {
 		}
 		if got := get()["supervisor_user_id"]; got != nil {
 			t.Errorf("after null supervisor_user_id = %v", got)
+		}
+	})
+}
+
+// TestRosterPageNamesSupervisor: on the roster officer page a coordinator
+// picks the officer's supervisor from the agency's supervisors; a user
+// who is not one is refused beside the field, and the page keeps the
+// choice.
+func TestRosterPageNamesSupervisor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		r := newRosterEnv(t, eng)
+		sgt := r.user("sgt", citdesk.RoleSupervisor)
+		plain := r.user("plain", citdesk.RoleAnalyst)
+		coord := r.browser()
+		coord.login("coord")
+		path := "/roster/officers/" + strconv.FormatInt(r.annID, 10)
+		res := coord.get(path)
+		if !strings.Contains(res.Body, `name="supervisor_user_id"`) || !strings.Contains(res.Body, `<option value="`+strconv.FormatInt(sgt.ID, 10)+`">sgt</option>`) {
+			t.Fatalf("the roster page offers no supervisor choice with sgt: %d", res.StatusCode)
+		}
+		if strings.Contains(res.Body, `<option value="`+strconv.FormatInt(plain.ID, 10)+`"`) {
+			t.Errorf("the roster page offers a user who is not a supervisor")
+		}
+		form := func(sup int64, version string) url.Values {
+			return url.Values{"badge": {"B-ann"}, "first_name": {"Test"}, "last_name": {"ann"}, "active": {"on"}, "version": {version},
+				"supervisor_user_id": {strconv.FormatInt(sup, 10)}}
+		}
+		res = coord.form(path, form(plain.ID, "1"))
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="edit-supervisor_user_id-error"`) {
+			t.Errorf("naming a non-supervisor: %d, want 422 with the error at the field", res.StatusCode)
+		}
+		if res = coord.form(path, form(sgt.ID, "1")); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("naming sgt: %d %s", res.StatusCode, res.Body)
+		}
+		o, err := r.DB.OfficerService().FindOfficerByID(r.Op, r.annID)
+		if err != nil || o.SupervisorUserID == nil || *o.SupervisorUserID != sgt.ID {
+			t.Fatalf("ann's supervisor = %v (%v), want sgt", o, err)
+		}
+		if res = coord.get(path); !strings.Contains(res.Body, `<option value="`+strconv.FormatInt(sgt.ID, 10)+`" selected>sgt</option>`) {
+			t.Errorf("the roster page does not show sgt chosen")
 		}
 	})
 }

@@ -717,6 +717,8 @@ type reviewQueueView struct {
 	OfficerNames map[int64]string
 	Notice       string
 	Loc          *time.Location
+	// CanRevalidate: the reviewer also keeps crisis plans (a coordinator).
+	CanRevalidate bool
 }
 
 // queueRow is one report waiting for review as the queue shows it: what a
@@ -793,7 +795,8 @@ func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	v := reviewQueueView{Overdue: overdue, OfficerNames: names, Notice: queryNotice(r), Loc: agency.Location()}
+	v := reviewQueueView{Overdue: overdue, OfficerNames: names, Notice: queryNotice(r), Loc: agency.Location(),
+		CanRevalidate: citdesk.MayEver(web.SignedIn(r), citdesk.ManagePlans)}
 	for _, e := range queue {
 		v.Queue = append(v.Queue, newQueueRow(e, names[e.OfficerID], agency.Policy))
 	}
