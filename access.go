@@ -78,6 +78,9 @@ type Object struct {
 	// ReviewedContact: the actor was sent to a call whose reviewed report
 	// names this person.
 	ReviewedContact bool
+	// SupervisorUserID is the user who supervises the record's officer
+	// (Officer.SupervisorUserID), 0 when none.
+	SupervisorUserID int64
 }
 
 // Permission is one line of the table: roles that may always (within their
@@ -99,11 +102,18 @@ type Permission struct {
 // ownOfficer: the record is the actor's own officer record, or their report.
 func ownOfficer(a *Actor, o Object) bool { return o.OfficerID != 0 && a.IsOfficer(o.OfficerID) }
 
+// supervises: the actor is a supervisor and the supervisor of the record's
+// officer.
+func supervises(a *Actor, o Object) bool {
+	return a.UserID != 0 && o.SupervisorUserID == a.UserID && a.HasRole(RoleSupervisor)
+}
+
 var (
-	officerRole = []Role{RoleOfficer}
-	liaisonRole = []Role{RoleLiaison}
-	adminRole   = []Role{RoleAdmin}
-	signedIn    = Roles
+	officerRole    = []Role{RoleOfficer}
+	supervisorRole = []Role{RoleSupervisor}
+	liaisonRole    = []Role{RoleLiaison}
+	adminRole      = []Role{RoleAdmin}
+	signedIn       = Roles
 )
 
 // permissions is the permission table.
@@ -137,11 +147,15 @@ var permissions = map[Action]Permission{
 	ReadCallPlans:   {Roles: []Role{RoleDispatcher, RoleCoordinator}, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call"},
 	FollowLiveBoard: {Roles: signedIn},
 
-	StartReport:   {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
-	ListReports:   {Roles: ReviewRoles, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "their own reports"},
-	ReadReport:    {Roles: ReviewRoles, Related: append(slicesOf(officerRole), RoleLiaison), Tie: func(a *Actor, o Object) bool { return ownOfficer(a, o) || o.ReferredToActor && a.HasRole(RoleLiaison) }, Why: "the report's officer, or the liaison it was referred to", Record: "encounter"},
-	EditReport:    {Related: officerRole, Tie: ownOfficer, Why: "the report's officer"},
-	ReviewReport:  {Roles: ReviewRoles},
+	StartReport: {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
+	ListReports: {Roles: ReviewRoles, Related: []Role{RoleOfficer, RoleSupervisor}, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil || a.HasRole(RoleSupervisor) }, Why: "their own reports; a supervisor's officers' reports"},
+	ReadReport: {Roles: ReviewRoles, Related: []Role{RoleOfficer, RoleLiaison, RoleSupervisor}, Tie: func(a *Actor, o Object) bool {
+		return ownOfficer(a, o) || o.ReferredToActor && a.HasRole(RoleLiaison) || supervises(a, o)
+	}, Why: "the report's officer, the liaison it was referred to, or the officer's supervisor", Record: "encounter"},
+	EditReport: {Related: officerRole, Tie: ownOfficer, Why: "the report's officer"},
+	// Coordinators review every report; a supervisor only those of the
+	// officers they supervise.
+	ReviewReport:  {Roles: ReviewRoles, Related: supervisorRole, Tie: supervises, Why: "the supervisor of the report's officer"},
 	CorrectReport: {Roles: ReviewRoles},
 
 	NamePerson:        {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer filing a report"},
@@ -164,8 +178,6 @@ var permissions = map[Action]Permission{
 func personTie(a *Actor, o Object) bool {
 	return o.ReferredToActor && a.HasRole(RoleLiaison) || o.ReviewedContact && a.OfficerID != nil
 }
-
-func slicesOf(r []Role) []Role { return append([]Role(nil), r...) }
 
 // Actions lists every action of the permission table.
 func Actions() []Action {

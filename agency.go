@@ -129,6 +129,11 @@ type Policy struct {
 	// Labels that are agency data, not code.
 	EmergencyDetentionLabel string `json:"emergency_detention_label"`
 	LiaisonProgram          string `json:"liaison_program"`
+
+	// ReferralContact: a referral shows the liaison the person's phone
+	// and address and, when the caller was family, the caller's contact
+	// (on by default; an agency stored before the setting existed gets it).
+	ReferralContact bool `json:"referral_contact"`
 }
 
 // DefaultPolicy returns the policy a new agency starts with.
@@ -154,6 +159,7 @@ func DefaultPolicy() Policy {
 		RepeatContactDays:       90,
 		EmergencyDetentionLabel: "Emergency detention",
 		LiaisonProgram:          "Mental Health Liaison",
+		ReferralContact:         true,
 	}
 }
 

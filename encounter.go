@@ -414,6 +414,10 @@ type Encounter struct {
 	HandoverMinutes    *int   `json:"handover_minutes"` // arrival at the facility until it accepts custody
 	LiaisonCoResponded bool   `json:"liaison_co_responded"`
 	Narrative          string `json:"narrative"` // never logged
+	// CallerFamily: the caller was the person's family, as the officer
+	// found; the liaison may then see the caller's contact from the call
+	// (see ReferralContact). Null when not said.
+	CallerFamily *bool `json:"caller_family"`
 
 	// From the call when the report starts from an assignment, or from
 	// imported history; null when unknown.
@@ -438,7 +442,15 @@ type Encounter struct {
 
 	// Overdue is set when read: still not submitted after DueAt.
 	Overdue bool `json:"overdue"`
+	// SupervisorUserID is set when read: the user who supervises the
+	// report's officer now (0 when none), the tie by which a supervisor
+	// reads and reviews it (access.go).
+	SupervisorUserID int64 `json:"-"`
 }
+
+// CallerIsFamily reports whether the report says the caller was the
+// person's family.
+func (e *Encounter) CallerIsFamily() bool { return e.CallerFamily != nil && *e.CallerFamily }
 
 // ReportDueAfter is how long after the call a report must be submitted.
 const ReportDueAfter = 24 * time.Hour

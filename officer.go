@@ -11,19 +11,22 @@ import (
 // CIT training; whether one is CIT certified is derived from training
 // records (see DeriveCITStatus), never typed in.
 type Officer struct {
-	ID        int64     `json:"id"`
-	AgencyID  int64     `json:"agency_id"`
-	Badge     string    `json:"badge"`
-	FirstName string    `json:"first_name"`
-	LastName  string    `json:"last_name"`
-	Rank      string    `json:"rank"`
-	CallSign  string    `json:"call_sign"`
-	Shift     string    `json:"shift"` // team or shift, e.g. "A days"
-	Phone     string    `json:"phone"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Version   int64     `json:"version"`
+	ID        int64  `json:"id"`
+	AgencyID  int64  `json:"agency_id"`
+	Badge     string `json:"badge"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Rank      string `json:"rank"`
+	CallSign  string `json:"call_sign"`
+	Shift     string `json:"shift"` // team or shift, e.g. "A days"
+	Phone     string `json:"phone"`
+	Active    bool   `json:"active"`
+	// SupervisorUserID is the user (with the supervisor role) who reviews
+	// this officer's reports; null when none, and coordinators review them.
+	SupervisorUserID *int64    `json:"supervisor_user_id"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	Version          int64     `json:"version"`
 
 	// Filled by the store when read.
 	CIT        *CITStanding `json:"cit,omitempty"`

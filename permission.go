@@ -26,7 +26,9 @@ var MeasureRoles = []Role{RoleCoordinator, RoleAdmin, RoleAnalyst}
 // (MeasureRoles), not officers' phones and whereabouts.
 var OfficerViewRoles = []Role{RoleDispatcher, RoleCoordinator, RoleAdmin}
 
-// ReviewRoles review contact reports: return, approve and correct them.
+// ReviewRoles review every contact report: return, approve and correct
+// them. A supervisor (RoleSupervisor) returns and approves only the reports
+// of the officers they supervise (the ReviewReport tie), and corrects none.
 var ReviewRoles = []Role{RoleCoordinator}
 
 // ReferralRoles work liaison referrals: the liaison (their own caseload)
@@ -39,18 +41,35 @@ func IsReportingOfficer(a *Actor, e *Encounter) bool {
 	return a.UserID == 0 || a.IsOfficer(e.OfficerID)
 }
 
+// encounterObject is report e as the permission table sees it: its
+// officer and that officer's supervisor (which the store read with it).
+func encounterObject(e *Encounter) Object {
+	return Object{OfficerID: e.OfficerID, SupervisorUserID: e.SupervisorUserID}
+}
+
 // CanReadEncounter reports whether a may read report e: the reporting
-// officer, a reviewer, an operator, or the liaison e's referral is assigned
-// to (referredToActor, which only the store can know).
+// officer, a reviewer, the officer's supervisor, an operator, or the
+// liaison e's referral is assigned to (referredToActor, which only the
+// store can know).
 func CanReadEncounter(a *Actor, e *Encounter, referredToActor bool) bool {
-	return Can(a, ReadReport, Object{OfficerID: e.OfficerID, ReferredToActor: referredToActor})
+	o := encounterObject(e)
+	o.ReferredToActor = referredToActor
+	return Can(a, ReadReport, o)
+}
+
+// SeesNamedPerson reports whether a, who may read report e but not the
+// record of the person it names, sees that person's name on it: the
+// reporting officer who named them, and a reviewer of e (a supervisor
+// deciding on the report must know whom it is about).
+func SeesNamedPerson(a *Actor, e *Encounter) bool {
+	return IsReportingOfficer(a, e) || Can(a, ReviewReport, encounterObject(e))
 }
 
 // CheckEditEncounter says why a may not change report e's contents now
 // (EFORBIDDEN: not the reporting officer; ECONFLICT: no longer a draft or
 // returned), or nil when a may.
 func CheckEditEncounter(a *Actor, e *Encounter) error {
-	if !Can(a, EditReport, Object{OfficerID: e.OfficerID}) {
+	if !Can(a, EditReport, encounterObject(e)) {
 		return Errorf(EFORBIDDEN, "Only the reporting officer changes a report; return it with a comment instead.")
 	}
 	if !e.Status.Editable() {
@@ -65,14 +84,14 @@ func CanEditEncounter(a *Actor, e *Encounter) bool { return CheckEditEncounter(a
 
 // CheckReviewEncounter says why a may not move report e to status to
 // (EncounterApproved or EncounterReturned) as its reviewer, or nil when a
-// may: a reviewer who is not the report's own officer, while it awaits
-// review.
+// may: a coordinator, or the supervisor of the report's officer, who is
+// not the report's own officer, while it awaits review.
 func CheckReviewEncounter(a *Actor, e *Encounter, to EncounterStatus) error {
-	if !Can(a, ReviewReport, Object{OfficerID: e.OfficerID}) {
+	if !Can(a, ReviewReport, encounterObject(e)) {
 		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
 	}
 	if a.IsOfficer(e.OfficerID) {
-		return Errorf(EFORBIDDEN, "Another coordinator must review your own report.")
+		return Errorf(EFORBIDDEN, "Another reviewer must review your own report.")
 	}
 	if !e.Status.CanMoveTo(to) {
 		return Errorf(ECONFLICT, "A %s report cannot be %s; only reports awaiting review can.", strings.ToLower(e.Status.Label()), to)
@@ -90,7 +109,7 @@ func CanReviewEncounter(a *Actor, e *Encounter) bool {
 // may: a reviewer, once the report is approved (before that its officer
 // edits it).
 func CheckCorrectEncounter(a *Actor, e *Encounter) error {
-	if !Can(a, CorrectReport, Object{OfficerID: e.OfficerID}) {
+	if !Can(a, CorrectReport, encounterObject(e)) {
 		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
 	}
 	if e.Status != EncounterApproved {

@@ -100,3 +100,51 @@ func TestNoCITReason(t *testing.T) {
 		})
 	}
 }
+
+// TestSupervisorPermissions: a supervisor reads, returns and approves the
+// reports of the officers they supervise and no one else's, and corrects
+// none; a supervisor role alone, or a supervisor tie alone, gives nothing.
+func TestSupervisorPermissions(t *testing.T) {
+	sup := &citdesk.Actor{UserID: 10, AgencyID: 1, Roles: []citdesk.Role{citdesk.RoleSupervisor}}
+	otherSup := &citdesk.Actor{UserID: 11, AgencyID: 1, Roles: []citdesk.Role{citdesk.RoleSupervisor}}
+	// A user named someone's supervisor who has since lost the role.
+	formerSup := &citdesk.Actor{UserID: 12, AgencyID: 1, Roles: []citdesk.Role{citdesk.RoleAnalyst}}
+	ownOfficer := int64(7)
+	supOfficer := &citdesk.Actor{UserID: 13, AgencyID: 1, Roles: []citdesk.Role{citdesk.RoleSupervisor, citdesk.RoleOfficer}, OfficerID: &ownOfficer}
+	report := func(s citdesk.EncounterStatus, supervisor int64) *citdesk.Encounter {
+		return &citdesk.Encounter{ID: 1, AgencyID: 1, OfficerID: 7, Status: s, SupervisorUserID: supervisor}
+	}
+	tests := []struct {
+		name                  string
+		a                     *citdesk.Actor
+		e                     *citdesk.Encounter
+		read, review, correct bool
+	}{
+		{"their officer's submitted report", sup, report(citdesk.EncounterSubmitted, 10), true, true, false},
+		{"their officer's approved report", sup, report(citdesk.EncounterApproved, 10), true, false, false},
+		{"another supervisor's officer", otherSup, report(citdesk.EncounterSubmitted, 10), false, false, false},
+		{"an officer with no supervisor", sup, report(citdesk.EncounterSubmitted, 0), false, false, false},
+		{"named supervisor without the role", formerSup, report(citdesk.EncounterSubmitted, 12), false, false, false},
+		{"their own report as its officer", supOfficer, report(citdesk.EncounterSubmitted, 13), true, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := citdesk.CanReadEncounter(tt.a, tt.e, false); got != tt.read {
+				t.Errorf("CanReadEncounter = %v, want %v", got, tt.read)
+			}
+			if got := citdesk.CanReviewEncounter(tt.a, tt.e); got != tt.review {
+				t.Errorf("CanReviewEncounter = %v, want %v", got, tt.review)
+			}
+			if got := citdesk.CanCorrectEncounter(tt.a, tt.e); got != tt.correct {
+				t.Errorf("CanCorrectEncounter = %v, want %v", got, tt.correct)
+			}
+		})
+	}
+	// At the door a supervisor may list and review (the store narrows it
+	// to their officers), and never correct.
+	for act, want := range map[citdesk.Action]bool{citdesk.ListReports: true, citdesk.ReviewReport: true, citdesk.ReadReport: true, citdesk.CorrectReport: false, citdesk.EditReport: false} {
+		if got := citdesk.MayEver(sup, act); got != want {
+			t.Errorf("MayEver(supervisor, %s) = %v, want %v", act, got, want)
+		}
+	}
+}

@@ -13,23 +13,25 @@ import (
 // Person is someone an officer met: the least identifying data that lets
 // repeat contacts be counted, and optional demographics for equity figures.
 type Person struct {
-	ID            int64     `json:"id"`
-	AgencyID      int64     `json:"agency_id"`
-	FirstName     string    `json:"first_name"`
-	LastName      string    `json:"last_name"`
-	DOB           Date      `json:"dob"` // zero when unknown
-	Aliases       []string  `json:"aliases"`
-	Sex           string    `json:"sex"`            // "", female, male, other
-	RaceEthnicity string    `json:"race_ethnicity"` // "" or one of RaceEthnicities
-	Veteran       *bool     `json:"veteran"`
-	Housing       string    `json:"housing"` // "", housed, unstably_housed, unhoused
-	Address       string    `json:"address"` // last known, for matching
-	Source        string    `json:"source"`
-	ExternalID    string    `json:"external_id,omitempty"`
-	CreatedBy     int64     `json:"created_by"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	Version       int64     `json:"version"`
+	ID            int64    `json:"id"`
+	AgencyID      int64    `json:"agency_id"`
+	FirstName     string   `json:"first_name"`
+	LastName      string   `json:"last_name"`
+	DOB           Date     `json:"dob"` // zero when unknown
+	Aliases       []string `json:"aliases"`
+	Sex           string   `json:"sex"`            // "", female, male, other
+	RaceEthnicity string   `json:"race_ethnicity"` // "" or one of RaceEthnicities
+	Veteran       *bool    `json:"veteran"`
+	Housing       string   `json:"housing"` // "", housed, unstably_housed, unhoused
+	Address       string   `json:"address"` // last known, for matching
+	// Phone is how the liaison reaches the person; empty when unknown.
+	Phone      string    `json:"phone"`
+	Source     string    `json:"source"`
+	ExternalID string    `json:"external_id,omitempty"`
+	CreatedBy  int64     `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Version    int64     `json:"version"`
 }
 
 // Name returns "First Last".
@@ -71,6 +73,7 @@ func DemographicLabel(v string) string {
 // Validate trims p's text and reports the first thing wrong, given today.
 func (p *Person) Validate(today Date) error {
 	p.FirstName, p.LastName, p.Address = strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName), strings.TrimSpace(p.Address)
+	p.Phone = strings.TrimSpace(p.Phone)
 	if p.Source == "" {
 		p.Source = SourceCitdesk
 	}
@@ -110,6 +113,11 @@ func (p *Person) Validate(today Date) error {
 		return FieldErrorf("address", "Address must be at most %d characters.", encMaxAddress)
 	case utf8.RuneCountInString(p.ExternalID) > encMaxExternalID:
 		return FieldErrorf("external_id", "external_id must be at most %d characters.", encMaxExternalID)
+	}
+	if p.Phone != "" {
+		if err := ValidatePhone("phone", p.Phone); err != nil {
+			return err
+		}
 	}
 	for _, a := range p.Aliases {
 		if utf8.RuneCountInString(a) > 160 {

@@ -124,6 +124,72 @@ type Referral struct {
 	// Filled when read.
 	PersonName string `json:"person_name"`
 	Liaison    string `json:"liaison"`
+	// Contact is how the liaison reaches the person, filled when one
+	// referral is read (FindReferralByID) and the agency's policy allows
+	// (Policy.ReferralContact); absent from lists.
+	Contact *ReferralContact `json:"contact,omitempty"`
+}
+
+// ReferralContact is how to reach a referral's person: their phone and
+// last known address and, when the report says the caller was family,
+// the caller's contact from the call. Every view of it is audited.
+type ReferralContact struct {
+	Phone   string         `json:"phone"`
+	Address string         `json:"address"`
+	Caller  *CallerContact `json:"caller"` // null unless the caller was family
+}
+
+// CallerContact is a call's caller as the call recorded them.
+type CallerContact struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Relationship string `json:"relationship"`
+}
+
+// PersonRead names what c discloses of the person, for the audit trail
+// ("phone, address"); "" when nothing.
+func (c *ReferralContact) PersonRead() string {
+	return namesOfSet(map[string]string{"phone": c.Phone, "address": c.Address}, "phone", "address")
+}
+
+// CallerRead names what c discloses of the caller ("caller name, caller
+// phone, relationship"); "" when nothing.
+func (c *ReferralContact) CallerRead() string {
+	if c.Caller == nil {
+		return ""
+	}
+	return namesOfSet(map[string]string{"caller name": c.Caller.Name, "caller phone": c.Caller.Phone, "relationship": c.Caller.Relationship},
+		"caller name", "caller phone", "relationship")
+}
+
+// namesOfSet joins the names, in order, whose values are not empty.
+func namesOfSet(values map[string]string, order ...string) string {
+	var out []string
+	for _, n := range order {
+		if values[n] != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// NewReferralContact is what a referral shows of how to reach its person
+// under policy p: nothing when the policy hides it; the person's phone and
+// address; the caller's contact only when the report says the caller was
+// family (callerFamily) and the caller left a name or phone. It returns
+// nil when there is nothing to show.
+func NewReferralContact(p Policy, phone, address string, callerFamily bool, caller CallerContact) *ReferralContact {
+	if !p.ReferralContact {
+		return nil
+	}
+	c := &ReferralContact{Phone: phone, Address: address}
+	if callerFamily && (caller.Name != "" || caller.Phone != "") {
+		c.Caller = &caller
+	}
+	if c.PersonRead() == "" && c.Caller == nil {
+		return nil
+	}
+	return c
 }
 
 // FollowUpOverdue reports whether the follow-up date has passed on an

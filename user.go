@@ -19,13 +19,15 @@ const (
 	RoleDispatcher  Role = "dispatcher"  // calls, recommendations, assignments, any officer's status
 	RoleOfficer     Role = "officer"     // own status, own assignments, own reports
 	RoleCoordinator Role = "coordinator" // roster, training, report review, crisis plans
+	RoleSupervisor  Role = "supervisor"  // a sergeant: reviews the reports of the officers they supervise
 	RoleLiaison     Role = "liaison"     // referrals made to them
 	RoleAnalyst     Role = "analyst"     // outcome figures
 	RoleMetrics     Role = "metrics"     // a monitoring system reading /metrics, nothing else
 )
 
-// Roles lists every role in display order.
-var Roles = []Role{RoleAdmin, RoleDispatcher, RoleOfficer, RoleCoordinator, RoleLiaison, RoleAnalyst, RoleMetrics}
+// Roles lists every role in display order: what an admin's user pages
+// offer and ParseRoles accepts.
+var Roles = []Role{RoleAdmin, RoleDispatcher, RoleOfficer, RoleSupervisor, RoleCoordinator, RoleLiaison, RoleAnalyst, RoleMetrics}
 
 // ParseRoles parses a comma-separated list of roles such as "dispatcher,officer".
 func ParseRoles(s string) ([]Role, error) {
@@ -201,6 +203,9 @@ type UserService interface {
 	// ListLiaisons lists the agency's active liaisons (id and names only),
 	// for a coordinator assigning referrals.
 	ListLiaisons(ctx context.Context) ([]*User, error)
+	// ListSupervisors lists the agency's active supervisors (id and names
+	// only), for a coordinator or admin naming an officer's supervisor.
+	ListSupervisors(ctx context.Context) ([]*User, error)
 	// SetPassword sets a user's password: the actor's own, or anyone's in
 	// the agency for an admin (a reset). Every session of that user ends.
 	SetPassword(ctx context.Context, userID int64, password string) error

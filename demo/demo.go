@@ -166,6 +166,7 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		{"coordinator", "CIT coordinator", []citdesk.Role{citdesk.RoleCoordinator}},
 		{"liaison", "Community Mental Health Liaison", []citdesk.Role{citdesk.RoleLiaison}},
 		{"analyst", "Crime analyst", []citdesk.Role{citdesk.RoleAnalyst}},
+		{"sergeant", "Sgt. Maria Santos (A days)", []citdesk.Role{citdesk.RoleSupervisor}},
 	} {
 		user := &citdesk.User{Username: u.name, DisplayName: u.display, Roles: u.roles}
 		if u.name == "officer" {
@@ -173,6 +174,11 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		}
 		if err := svc.Users.CreateUser(op, user, password); err != nil {
 			return nil, fmt.Errorf("user %s: %w", u.name, err)
+		}
+		if u.name == "sergeant" {
+			if err := superviseShift(op, svc.Officers, user.ID, "A days"); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if svc.Calls != nil {
@@ -189,6 +195,25 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		}
 	}
 	return res, nil
+}
+
+// superviseShift makes the supervisor userID the supervisor of every
+// officer of shift, so the sergeant reviews their reports.
+func superviseShift(op context.Context, officers citdesk.OfficerService, userID int64, shift string) error {
+	list, err := officers.ListOfficers(op, citdesk.OfficerFilter{})
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if o.Shift != shift {
+			continue
+		}
+		o.SupervisorUserID = &userID
+		if err := officers.UpdateOfficer(op, o); err != nil {
+			return fmt.Errorf("supervisor of %s: %w", o.LastName, err)
+		}
+	}
+	return nil
 }
 
 // seedCalls opens three invented calls so the board has something to show:

@@ -92,6 +92,10 @@ func seedEncounters(op context.Context, svc Services, officerIDs []int64, now ti
 	var people []*citdesk.Person
 	for _, d := range demoPeople {
 		p := &citdesk.Person{FirstName: d.first, LastName: d.last, DOB: d.dob, Address: d.address, Sex: d.sex, RaceEthnicity: d.race, Housing: d.housing}
+		if d.address != "" {
+			// An invented 555 number, so the liaison's referral shows one.
+			p.Phone = fmt.Sprintf("636-555-02%02d", len(people)+10)
+		}
 		if err := svc.Persons.CreatePerson(op, p); err != nil {
 			return fmt.Errorf("demo person %s: %w", d.last, err)
 		}

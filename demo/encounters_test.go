@@ -78,3 +78,55 @@ func TestSeedEncounters(t *testing.T) {
 		t.Errorf("open calls with a crisis plan on file = %v, %v", flags, err)
 	}
 }
+
+// TestSeedSergeant: the demo has a sergeant who supervises the A-days
+// officers and finds their submitted reports, and nobody else's, in the
+// review queue.
+func TestSeedSergeant(t *testing.T) {
+	db, clock := storetest.Open(t, storetest.SQLite)
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
+		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService()}, "demo password 123", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(res.AgencyID))
+	users, err := db.UserService().ListUsers(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sgt *citdesk.User
+	for _, u := range users {
+		if u.HasRole(citdesk.RoleSupervisor) {
+			sgt = u
+		}
+	}
+	if sgt == nil {
+		t.Fatal("the demo has no supervisor")
+	}
+	officers, err := db.OfficerService().ListOfficers(op, citdesk.OfficerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supervised := map[int64]bool{}
+	for _, o := range officers {
+		if o.SupervisorUserID != nil && *o.SupervisorUserID == sgt.ID {
+			supervised[o.ID] = true
+		}
+	}
+	if len(supervised) < 3 || len(supervised) == len(officers) {
+		t.Errorf("the sergeant supervises %d of %d officers, want a few", len(supervised), len(officers))
+	}
+	queue, err := db.EncounterService().ListEncounters(citdesk.NewContextWithActor(ctx, citdesk.ActorFor(sgt, "192.0.2.1")), citdesk.EncounterFilter{Status: citdesk.EncounterSubmitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queue) == 0 {
+		t.Errorf("the sergeant's review queue is empty")
+	}
+	for _, e := range queue {
+		if !supervised[e.OfficerID] {
+			t.Errorf("the sergeant's queue holds report #%d by officer %d, whom they do not supervise", e.ID, e.OfficerID)
+		}
+	}
+}

@@ -24,14 +24,15 @@ const encounterColumns = `id, agency_id, officer_id, officer_cit_certified, call
 	confirm_injury_without_force, dispositions, facility_kind, facility, arrest_offense, citation_offense,
 	on_scene_minutes, handover_minutes, liaison_co_responded, narrative,
 	cit_requested, cit_dispatched, cit_arrived, veteran, source, external_id,
-	status, return_comment, due_at, submitted_at, reviewed_at, reviewed_by, revision, created_by, created_at, updated_at, version`
+	status, return_comment, due_at, submitted_at, reviewed_at, reviewed_by, revision, created_by, created_at, updated_at, version,
+	caller_family, (SELECT s.supervisor_user_id FROM officers s WHERE s.id = encounters.officer_id)`
 
 func scanEncounter(row interface{ Scan(...any) error }) (*citdesk.Encounter, error) {
 	var e citdesk.Encounter
-	var callID, assignmentID, personID, onScene, handover, submitted, reviewed, reviewedBy sql.NullInt64
+	var callID, assignmentID, personID, onScene, handover, submitted, reviewed, reviewedBy, supervisor sql.NullInt64
 	var lat, lon sql.NullFloat64
 	var behaviors, deesc, disps, external sql.NullString
-	var citReq, citDisp, citArr, veteran sql.NullBool
+	var citReq, citDisp, citArr, veteran, callerFamily sql.NullBool
 	var occurred, due, created, updated int64
 	var contactStart, problem, weapons, force, injP, injO, injX, facKind, status string
 	if err := row.Scan(&e.ID, &e.AgencyID, &e.OfficerID, &e.OfficerCITCertified, &callID, &assignmentID, &personID,
@@ -40,9 +41,11 @@ func scanEncounter(row interface{ Scan(...any) error }) (*citdesk.Encounter, err
 		&e.ConfirmInjuryWithoutForce, &disps, &facKind, &e.Facility, &e.ArrestOffense, &e.CitationOffense,
 		&onScene, &handover, &e.LiaisonCoResponded, &e.Narrative,
 		&citReq, &citDisp, &citArr, &veteran, &e.Source, &external,
-		&status, &e.ReturnComment, &due, &submitted, &reviewed, &reviewedBy, &e.Revision, &e.CreatedBy, &created, &updated, &e.Version); err != nil {
+		&status, &e.ReturnComment, &due, &submitted, &reviewed, &reviewedBy, &e.Revision, &e.CreatedBy, &created, &updated, &e.Version,
+		&callerFamily, &supervisor); err != nil {
 		return nil, err
 	}
+	e.CallerFamily, e.SupervisorUserID = fromNullBool(callerFamily), supervisor.Int64
 	e.CallID, e.AssignmentID, e.PersonID, e.ReviewedBy = fromNullInt(callID), fromNullInt(assignmentID), fromNullInt(personID), fromNullInt(reviewedBy)
 	e.OccurredAt, e.DueAt, e.CreatedAt, e.UpdatedAt = fromMicros(occurred), fromMicros(due), fromMicros(created), fromMicros(updated)
 	e.SubmittedAt, e.ReviewedAt = fromNullMicros(submitted), fromNullMicros(reviewed)
@@ -218,15 +221,15 @@ func (s encounterService) StartEncounter(ctx context.Context, e *citdesk.Encount
 			confirm_injury_without_force, dispositions, facility_kind, facility, arrest_offense, citation_offense,
 			on_scene_minutes, handover_minutes, liaison_co_responded, narrative,
 			cit_requested, cit_dispatched, cit_arrived, veteran, source, external_id,
-			status, due_at, revision, created_by, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 1)`,
+			status, due_at, revision, created_by, created_at, updated_at, version, caller_family)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 1, ?)`,
 			e.AgencyID, e.OfficerID, e.OfficerCITCertified, nullInt(e.CallID), nullInt(e.AssignmentID), nullInt(e.PersonID),
 			micros(e.OccurredAt), e.Address, nullFloat(e.Lat), nullFloat(e.Lon), string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated,
 			string(e.Weapons), e.WeaponType, e.WeaponSecured, marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther),
 			e.ConfirmInjuryWithoutForce, marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
 			nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative,
 			nullBool(e.CITRequested), nullBool(e.CITDispatched), nullBool(e.CITArrived), nullBool(e.Veteran), e.Source, nullText(e.ExternalID),
-			string(e.Status), micros(e.DueAt), e.CreatedBy, micros(e.CreatedAt), micros(e.UpdatedAt))
+			string(e.Status), micros(e.DueAt), e.CreatedBy, micros(e.CreatedAt), micros(e.UpdatedAt), nullBool(e.CallerFamily))
 		if isUniqueViolation(err) {
 			if e.ExternalID != "" {
 				return citdesk.FieldErrorf("external_id", "A report with this external id from %s already exists.", e.Source)
@@ -357,7 +360,16 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 	switch {
 	// Analysts see aggregates only (the outcome figures), never the
 	// person-level reports behind them.
-	case actor.UserID == 0 || actor.HasRole(citdesk.RoleCoordinator):
+	case actor.UserID == 0 || actor.HasRole(citdesk.ReviewRoles...):
+	case actor.HasRole(citdesk.RoleSupervisor):
+		// Their officers' reports, and their own if they file any; the
+		// rows are checked against the rule (CanReadEncounter) below.
+		q += ` AND (officer_id IN (SELECT id FROM officers WHERE agency_id = ? AND supervisor_user_id = ?) OR officer_id = ?)`
+		own := int64(0)
+		if actor.OfficerID != nil {
+			own = *actor.OfficerID
+		}
+		args = append(args, actor.AgencyID, actor.UserID, own)
 	case actor.OfficerID != nil:
 		f.OfficerID = actor.OfficerID
 	default:
@@ -413,6 +425,9 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 			}
 			e.Narrative = "" // lists never carry narratives
 			e.Overdue = e.IsOverdue(tx.now)
+			if !citdesk.CanReadEncounter(actor, e, false) {
+				continue // the query above narrows; the rule decides
+			}
 			out = append(out, e)
 		}
 		rows.Close()
@@ -499,7 +514,7 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 	e.Status, e.ReturnComment, e.SubmittedAt, e.ReviewedAt, e.ReviewedBy = old.Status, old.ReturnComment, old.SubmittedAt, old.ReviewedAt, old.ReviewedBy
 	e.Revision, e.CreatedBy, e.CreatedAt, e.Source, e.ExternalID = old.Revision, old.CreatedBy, old.CreatedAt, old.Source, old.ExternalID
 	e.CITRequested, e.CITDispatched, e.CITArrived = old.CITRequested, old.CITDispatched, old.CITArrived
-	e.OfficerCITCertified, e.DueAt = old.OfficerCITCertified, old.DueAt
+	e.OfficerCITCertified, e.DueAt, e.SupervisorUserID = old.OfficerCITCertified, old.DueAt, old.SupervisorUserID
 	if !e.OccurredAt.Equal(old.OccurredAt) {
 		agency, err := tx.findAgency(ctx, "id = ?", old.AgencyID)
 		if err != nil {
@@ -516,14 +531,14 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 		contact_start = ?, behaviors = ?, primary_problem = ?, suicide_related = ?, weapons = ?, weapon_type = ?, weapon_secured = ?,
 		deescalation = ?, force_level = ?, injury_person = ?, injury_officer = ?, injury_other = ?, confirm_injury_without_force = ?,
 		dispositions = ?, facility_kind = ?, facility = ?, arrest_offense = ?, citation_offense = ?,
-		on_scene_minutes = ?, handover_minutes = ?, liaison_co_responded = ?, narrative = ?, veteran = ?,
+		on_scene_minutes = ?, handover_minutes = ?, liaison_co_responded = ?, narrative = ?, veteran = ?, caller_family = ?,
 		due_at = ?, updated_at = ?, version = version + 1
 		WHERE agency_id = ? AND id = ? AND version = ?`,
 		e.OfficerCITCertified, nullInt(e.PersonID), micros(e.OccurredAt), e.Address, nullFloat(e.Lat), nullFloat(e.Lon),
 		string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated, string(e.Weapons), e.WeaponType, e.WeaponSecured,
 		marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther), e.ConfirmInjuryWithoutForce,
 		marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
-		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, nullBool(e.Veteran),
+		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, nullBool(e.Veteran), nullBool(e.CallerFamily),
 		micros(e.DueAt), micros(tx.now), old.AgencyID, old.ID, old.Version)
 	if err != nil {
 		return fmt.Errorf("update encounter: %w", err)
@@ -616,6 +631,15 @@ func (tx *Tx) loadForReview(ctx context.Context, actor *citdesk.Actor, id, versi
 		return nil, err
 	}
 	if err := citdesk.CheckReviewEncounter(actor, e, to); err != nil {
+		// Someone who may not even read the report (another
+		// supervisor's officer's) is not told it exists.
+		if citdesk.ErrorCode(err) == citdesk.EFORBIDDEN {
+			if ok, rerr := tx.canReadEncounter(ctx, actor, e); rerr != nil {
+				return nil, rerr
+			} else if !ok {
+				return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
+			}
+		}
 		return nil, err
 	}
 	if e.Version != version {
@@ -631,15 +655,17 @@ func (s encounterService) ReturnEncounter(ctx context.Context, id, version int64
 		return nil, err
 	}
 	comment = strings.TrimSpace(comment)
-	if comment == "" {
-		return nil, citdesk.FieldErrorf("comment", "Say what the officer should fix.")
-	} else if len([]rune(comment)) > 2000 {
-		return nil, citdesk.FieldErrorf("comment", "The comment must be at most 2000 characters.")
-	}
 	var e *citdesk.Encounter
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		// The report first: someone who may not review it is told it is
+		// not found, not what is wrong with their comment.
 		if e, err = tx.loadForReview(ctx, actor, id, version, citdesk.EncounterReturned); err != nil {
 			return err
+		}
+		if comment == "" {
+			return citdesk.FieldErrorf("comment", "Say what the officer should fix.")
+		} else if len([]rune(comment)) > 2000 {
+			return citdesk.FieldErrorf("comment", "The comment must be at most 2000 characters.")
 		}
 		return tx.setEncounterStatus(ctx, actor, e, citdesk.EncounterReturned, citdesk.ReviewReturn, comment)
 	})

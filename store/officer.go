@@ -18,7 +18,7 @@ func (db *DB) OfficerService() citdesk.OfficerService { return officerService{db
 type officerService struct{ db *DB }
 
 const officerColumns = `o.id, o.agency_id, o.badge, o.first_name, o.last_name, o.rank, o.call_sign, o.shift, o.phone, o.active, o.created_at, o.updated_at, o.version,
-	d.status, d.since, d.lat, d.lon, d.position_at`
+	o.supervisor_user_id, d.status, d.since, d.lat, d.lon, d.position_at`
 
 const officerFrom = ` FROM officers o LEFT JOIN officer_duty d ON d.officer_id = o.id AND d.agency_id = o.agency_id`
 
@@ -26,13 +26,13 @@ func scanOfficer(row interface{ Scan(...any) error }) (*citdesk.Officer, error) 
 	var o citdesk.Officer
 	var created, updated int64
 	var status sql.NullString
-	var since, posAt sql.NullInt64
+	var since, posAt, supervisor sql.NullInt64
 	var lat, lon sql.NullFloat64
 	if err := row.Scan(&o.ID, &o.AgencyID, &o.Badge, &o.FirstName, &o.LastName, &o.Rank, &o.CallSign, &o.Shift, &o.Phone, &o.Active, &created, &updated, &o.Version,
-		&status, &since, &lat, &lon, &posAt); err != nil {
+		&supervisor, &status, &since, &lat, &lon, &posAt); err != nil {
 		return nil, err
 	}
-	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	o.CreatedAt, o.UpdatedAt, o.SupervisorUserID = fromMicros(created), fromMicros(updated), fromNullInt(supervisor)
 	o.Duty = &citdesk.DutyState{Status: citdesk.StatusOffDuty}
 	if status.Valid {
 		o.Duty = &citdesk.DutyState{Status: citdesk.DutyStatus(status.String), Since: fromMicros(since.Int64), Lat: fromNullFloat(lat), Lon: fromNullFloat(lon), PositionAt: fromNullMicros(posAt)}
@@ -113,11 +113,34 @@ func (s officerService) CreateOfficer(ctx context.Context, o *citdesk.Officer) e
 	return s.saveRoster(ctx, o, (*Tx).createOfficer)
 }
 
+// checkSupervisor reports whether userID (when set) may supervise
+// officers of the agency: an active user of it with the supervisor role.
+func checkSupervisor(ctx context.Context, tx *Tx, agencyID int64, userID *int64) error {
+	if userID == nil {
+		return nil
+	}
+	var roles string
+	var disabled bool
+	err := tx.QueryRowContext(ctx, `SELECT roles, disabled FROM users WHERE agency_id = ? AND id = ?`, agencyID, *userID).Scan(&roles, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return citdesk.FieldErrorf("supervisor_user_id", "No such user in your agency.")
+	} else if err != nil {
+		return err
+	}
+	if disabled || !hasRole(roles, citdesk.RoleSupervisor) {
+		return citdesk.FieldErrorf("supervisor_user_id", "That user is not an active supervisor; give them the supervisor role first.")
+	}
+	return nil
+}
+
 func (tx *Tx) createOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
+	if err := checkSupervisor(ctx, tx, actor.AgencyID, o.SupervisorUserID); err != nil {
+		return err
+	}
 	o.AgencyID, o.CreatedAt, o.UpdatedAt, o.Version = actor.AgencyID, tx.now, tx.now, 1
-	id, err := tx.insert(ctx, `INSERT INTO officers (agency_id, badge, first_name, last_name, rank, call_sign, shift, phone, active, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		o.AgencyID, o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, micros(o.CreatedAt), micros(o.UpdatedAt))
+	id, err := tx.insert(ctx, `INSERT INTO officers (agency_id, badge, first_name, last_name, rank, call_sign, shift, phone, active, supervisor_user_id, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		o.AgencyID, o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, nullInt(o.SupervisorUserID), micros(o.CreatedAt), micros(o.UpdatedAt))
 	if isUniqueViolation(err) {
 		return citdesk.FieldErrorf("badge", "Badge number %s is already on the roster.", o.Badge)
 	} else if err != nil {
@@ -218,9 +241,13 @@ func (s officerService) UpdateOfficer(ctx context.Context, o *citdesk.Officer) e
 }
 
 func (tx *Tx) updateOfficer(ctx context.Context, actor *citdesk.Actor, o *citdesk.Officer) error {
-	res, err := tx.ExecContext(ctx, `UPDATE officers SET badge = ?, first_name = ?, last_name = ?, rank = ?, call_sign = ?, shift = ?, phone = ?, active = ?, updated_at = ?, version = version + 1
+	if err := checkSupervisor(ctx, tx, actor.AgencyID, o.SupervisorUserID); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE officers SET badge = ?, first_name = ?, last_name = ?, rank = ?, call_sign = ?, shift = ?, phone = ?, active = ?,
+		supervisor_user_id = ?, updated_at = ?, version = version + 1
 		WHERE agency_id = ? AND id = ? AND version = ?`,
-		o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, micros(tx.now), actor.AgencyID, o.ID, o.Version)
+		o.Badge, o.FirstName, o.LastName, o.Rank, o.CallSign, o.Shift, o.Phone, o.Active, nullInt(o.SupervisorUserID), micros(tx.now), actor.AgencyID, o.ID, o.Version)
 	if isUniqueViolation(err) {
 		return citdesk.FieldErrorf("badge", "Badge number %s is already on the roster.", o.Badge)
 	} else if err != nil {
@@ -256,12 +283,14 @@ func (s officerService) UpsertOfficerByBadge(ctx context.Context, o *citdesk.Off
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		created, added = false, 0
 		var id, version int64
-		err := tx.QueryRowContext(ctx, `SELECT id, version FROM officers WHERE agency_id = ? AND badge = ?`, actor.AgencyID, o.Badge).Scan(&id, &version)
+		var supervisor sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT id, version, supervisor_user_id FROM officers WHERE agency_id = ? AND badge = ?`, actor.AgencyID, o.Badge).Scan(&id, &version, &supervisor)
 		if errors.Is(err, sql.ErrNoRows) {
 			created = true
 			err = tx.createOfficer(ctx, actor, o)
 		} else if err == nil {
-			o.ID, o.Version = id, version
+			// A roster import does not say who supervises whom: keep it.
+			o.ID, o.Version, o.SupervisorUserID = id, version, fromNullInt(supervisor)
 			err = tx.updateOfficer(ctx, actor, o)
 		}
 		if err != nil {

@@ -14,7 +14,7 @@ func (db *DB) PersonService() citdesk.PersonService { return personService{db} }
 
 type personService struct{ db *DB }
 
-const personColumns = `id, agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, source, external_id, created_by, created_at, updated_at, version`
+const personColumns = `id, agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, source, external_id, created_by, created_at, updated_at, version, phone`
 
 func scanPerson(row interface{ Scan(...any) error }) (*citdesk.Person, error) {
 	var p citdesk.Person
@@ -23,7 +23,7 @@ func scanPerson(row interface{ Scan(...any) error }) (*citdesk.Person, error) {
 	var external sql.NullString
 	var created, updated int64
 	if err := row.Scan(&p.ID, &p.AgencyID, &p.FirstName, &p.LastName, &dob, &aliases, &p.Sex, &p.RaceEthnicity, &veteran, &p.Housing, &p.Address,
-		&p.Source, &external, &p.CreatedBy, &created, &updated, &p.Version); err != nil {
+		&p.Source, &external, &p.CreatedBy, &created, &updated, &p.Version, &p.Phone); err != nil {
 		return nil, err
 	}
 	if dob != "" {
@@ -124,10 +124,10 @@ func (s personService) CreatePerson(ctx context.Context, p *citdesk.Person) erro
 			return err
 		}
 		p.AgencyID, p.CreatedBy, p.CreatedAt, p.UpdatedAt, p.Version = actor.AgencyID, actor.UserID, tx.now, tx.now, 1
-		p.ID, err = tx.insert(ctx, `INSERT INTO persons (agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, address_key, source, external_id, created_by, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		p.ID, err = tx.insert(ctx, `INSERT INTO persons (agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, address_key, source, external_id, created_by, created_at, updated_at, version, phone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 			p.AgencyID, p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing, p.Address, citdesk.AddressKey(p.Address),
-			p.Source, nullText(p.ExternalID), p.CreatedBy, micros(p.CreatedAt), micros(p.UpdatedAt))
+			p.Source, nullText(p.ExternalID), p.CreatedBy, micros(p.CreatedAt), micros(p.UpdatedAt), p.Phone)
 		if isUniqueViolation(err) {
 			return citdesk.FieldErrorf("external_id", "A person with this external id from %s already exists.", p.Source)
 		} else if err != nil {
@@ -163,9 +163,9 @@ func (s personService) UpdatePerson(ctx context.Context, p *citdesk.Person) erro
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE persons SET first_name = ?, last_name = ?, dob = ?, aliases = ?, sex = ?, race_ethnicity = ?, veteran = ?, housing = ?,
-			address = ?, address_key = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`,
+			address = ?, address_key = ?, phone = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`,
 			p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing,
-			p.Address, citdesk.AddressKey(p.Address), micros(tx.now), actor.AgencyID, p.ID, p.Version)
+			p.Address, citdesk.AddressKey(p.Address), p.Phone, micros(tx.now), actor.AgencyID, p.ID, p.Version)
 		if err != nil {
 			return fmt.Errorf("update person: %w", err)
 		}

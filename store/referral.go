@@ -202,12 +202,53 @@ func (s referralService) FindReferralByID(ctx context.Context, id int64) (*citde
 			denied = true
 			return tx.appendAudit(ctx, deniedEvent(actor, "referral.view", "referral", id))
 		}
-		return tx.audit(ctx, actor, "referral.view", "referral", id, "")
+		if err := tx.audit(ctx, actor, "referral.view", "referral", id, ""); err != nil {
+			return err
+		}
+		return readReferralContact(ctx, tx, actor, r)
 	})
 	if err == nil && denied {
 		return nil, errReferralNotFound
 	}
 	return r, err
+}
+
+// readReferralContact fills r.Contact as the agency's policy allows (the
+// rule is citdesk.NewReferralContact) and audits what it discloses: one
+// event on the person, one on the call when the family caller's contact
+// is shown, each naming the fields read.
+func readReferralContact(ctx context.Context, tx *Tx, actor *citdesk.Actor, r *citdesk.Referral) error {
+	agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
+	if err != nil || !agency.Policy.ReferralContact {
+		return err
+	}
+	var phone, address string
+	if err := tx.QueryRowContext(ctx, `SELECT phone, address FROM persons WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.PersonID).Scan(&phone, &address); err != nil {
+		return fmt.Errorf("referral contact: %w", err)
+	}
+	var family sql.NullBool
+	var callID sql.NullInt64
+	var name, callerPhone, relation sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT e.caller_family, c.id, c.caller_name, c.caller_phone, c.caller_relationship
+		FROM encounters e LEFT JOIN calls c ON c.agency_id = e.agency_id AND c.id = e.call_id
+		WHERE e.agency_id = ? AND e.id = ?`, actor.AgencyID, r.EncounterID).Scan(&family, &callID, &name, &callerPhone, &relation)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("referral caller: %w", err)
+	}
+	caller := citdesk.CallerContact{Name: name.String, Phone: callerPhone.String, Relationship: relation.String}
+	r.Contact = citdesk.NewReferralContact(agency.Policy, phone, address, family.Valid && family.Bool && callID.Valid, caller)
+	if r.Contact == nil {
+		return nil
+	}
+	if read := r.Contact.PersonRead(); read != "" {
+		if err := tx.audit(ctx, actor, "referral.contact.view", "person", r.PersonID, read); err != nil {
+			return err
+		}
+	}
+	if read := r.Contact.CallerRead(); read != "" {
+		return tx.audit(ctx, actor, "referral.contact.view", "call", callID.Int64, read)
+	}
+	return nil
 }
 
 func (tx *Tx) listReferrals(ctx context.Context, actor *citdesk.Actor, f citdesk.ReferralFilter) ([]*citdesk.Referral, error) {

@@ -58,9 +58,9 @@ func (s encounterService) FindReportFile(ctx context.Context, id int64) (*citdes
 				if err := tx.audit(ctx, actor, "person.view", "person", *e.PersonID, ""); err != nil {
 					return err
 				}
-			} else if citdesk.IsReportingOfficer(actor, e) {
+			} else if citdesk.SeesNamedPerson(actor, e) {
 				// The author named this person; naming grants nothing but
-				// the name they chose.
+				// the name they chose, which the report's reviewer sees too.
 				p, err := tx.findPerson(ctx, actor.AgencyID, *e.PersonID, false)
 				if err != nil {
 					return err

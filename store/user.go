@@ -172,7 +172,19 @@ func (s userService) ListUsers(ctx context.Context) ([]*citdesk.User, error) {
 // their id, username and display name: coordinators assign referrals to
 // them without the user-management rights ListUsers needs.
 func (s userService) ListLiaisons(ctx context.Context) ([]*citdesk.User, error) {
-	actor, err := citdesk.Require(ctx, citdesk.ListLiaisons)
+	return s.listRoleHolders(ctx, citdesk.ListLiaisons, citdesk.RoleLiaison)
+}
+
+// ListSupervisors lists the active supervisors of the actor's agency with
+// only their id, username and display name, for whoever keeps the roster.
+func (s userService) ListSupervisors(ctx context.Context) ([]*citdesk.User, error) {
+	return s.listRoleHolders(ctx, citdesk.ManageRoster, citdesk.RoleSupervisor)
+}
+
+// listRoleHolders lists the active users of the actor's agency holding
+// role, with id and names only, for an actor who may take act.
+func (s userService) listRoleHolders(ctx context.Context, act citdesk.Action, role citdesk.Role) ([]*citdesk.User, error) {
+	actor, err := citdesk.Require(ctx, act)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +201,8 @@ func (s userService) ListLiaisons(ctx context.Context) ([]*citdesk.User, error) 
 			if err := rows.Scan(&u.ID, &u.Username, &u.DisplayName, &roles); err != nil {
 				return err
 			}
-			if hasRole(roles, citdesk.RoleLiaison) {
-				u.Roles = []citdesk.Role{citdesk.RoleLiaison}
+			if hasRole(roles, role) {
+				u.Roles = []citdesk.Role{role}
 				out = append(out, u)
 			}
 		}

@@ -42,6 +42,7 @@ type encounterInput struct {
 	LiaisonCoResponded        bool                   `json:"liaison_co_responded"`
 	Narrative                 string                 `json:"narrative"`
 	Veteran                   *bool                  `json:"veteran"`
+	CallerFamily              *bool                  `json:"caller_family"`
 	Version                   int64                  `json:"version"`
 	Reason                    string                 `json:"reason,omitempty"` // corrections only
 }
@@ -58,6 +59,7 @@ func (in *encounterInput) apply(e *citdesk.Encounter) {
 	e.InjuryPerson, e.InjuryOfficer, e.InjuryOther, e.ConfirmInjuryWithoutForce = in.InjuryPerson, in.InjuryOfficer, in.InjuryOther, in.ConfirmInjuryWithoutForce
 	e.Dispositions, e.FacilityKind, e.Facility, e.ArrestOffense, e.CitationOffense = in.Dispositions, in.FacilityKind, in.Facility, in.ArrestOffense, in.CitationOffense
 	e.OnSceneMinutes, e.HandoverMinutes, e.LiaisonCoResponded, e.Narrative, e.Veteran = in.OnSceneMinutes, in.HandoverMinutes, in.LiaisonCoResponded, in.Narrative, in.Veteran
+	e.CallerFamily = in.CallerFamily
 	e.Version = in.Version
 }
 

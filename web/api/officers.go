@@ -55,6 +55,31 @@ type officerRequest struct {
 	Shift     *string `json:"shift"`
 	Phone     *string `json:"phone"`
 	Active    *bool   `json:"active"`
+	// SupervisorUserID: absent keeps the supervisor, null clears it.
+	SupervisorUserID optionalID `json:"supervisor_user_id"`
+}
+
+// optionalID is a JSON id that may be left out (Set false), null (Set,
+// Value nil) or a number.
+type optionalID struct {
+	Set   bool
+	Value *int64
+}
+
+// UnmarshalJSON implements json.Unmarshaler; encoding/json calls it for
+// null too, which is how null differs from a field left out.
+func (o *optionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	var v int64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return citdesk.FieldErrorf("supervisor_user_id", "Field \"supervisor_user_id\" must be a user id or null.")
+	}
+	o.Value = &v
+	return nil
 }
 
 // apply copies the fields present in req onto o.
@@ -73,6 +98,9 @@ func (req officerRequest) apply(o *citdesk.Officer) {
 	set(&o.Phone, req.Phone)
 	if req.Active != nil {
 		o.Active = *req.Active
+	}
+	if req.SupervisorUserID.Set {
+		o.SupervisorUserID = req.SupervisorUserID.Value
 	}
 }
 

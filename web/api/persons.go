@@ -18,12 +18,13 @@ type personInput struct {
 	Veteran       *bool        `json:"veteran"`
 	Housing       string       `json:"housing"`
 	Address       string       `json:"address"`
+	Phone         string       `json:"phone"`
 	Version       int64        `json:"version"`
 }
 
 func (in personInput) person() *citdesk.Person {
 	return &citdesk.Person{FirstName: in.FirstName, LastName: in.LastName, DOB: in.DOB, Aliases: in.Aliases, Sex: in.Sex,
-		RaceEthnicity: in.RaceEthnicity, Veteran: in.Veteran, Housing: in.Housing, Address: in.Address, Version: in.Version}
+		RaceEthnicity: in.RaceEthnicity, Veteran: in.Veteran, Housing: in.Housing, Address: in.Address, Phone: in.Phone, Version: in.Version}
 }
 
 func (s *personAPI) apiCreatePerson(w http.ResponseWriter, r *http.Request) error {

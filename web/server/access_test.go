@@ -23,8 +23,9 @@ import (
 )
 
 // accessRoles are the people the route table speaks of: one of each role,
-// a second officer with no tie to anything, and nobody signed in.
-var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "liaison", "analyst"}
+// a second officer with no tie to anything, a second supervisor who
+// supervises only that second officer, and nobody signed in.
+var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "liaison", "analyst", "sup", "sup2"}
 
 // routeAccess says who may use one route, as a space-separated list of
 // accessRoles ("all" for everyone, anonymous included; "signed-in" for
@@ -39,7 +40,7 @@ var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "lia
 // The world behind it: "ofc" was sent by "disp" to call C, wrote report R
 // from that assignment naming person P and referring P, submitted it; the
 // referral went to "liaison"; P has a crisis plan at C's address; "ofc2"
-// has no tie to any of it.
+// has no tie to any of it. "sup" supervises "ofc"; "sup2" supervises "ofc2".
 var routeAccess = map[string]string{
 	// What belongs to neither audience.
 	"GET /healthz":         "all",
@@ -112,14 +113,14 @@ var routeAccess = map[string]string{
 
 	// API: reports.
 	"POST /api/v1/encounters":                  "ofc ofc2",
-	"GET /api/v1/encounters":                   "coord ofc ofc2",
-	"GET /api/v1/encounters/{id}":              "coord ofc liaison",
+	"GET /api/v1/encounters":                   "coord ofc ofc2 sup sup2",
+	"GET /api/v1/encounters/{id}":              "coord ofc liaison sup",
 	"PUT /api/v1/encounters/{id}":              "ofc",
 	"POST /api/v1/encounters/{id}/submit":      "ofc",
-	"POST /api/v1/encounters/{id}/return":      "coord",
-	"POST /api/v1/encounters/{id}/approve":     "coord",
+	"POST /api/v1/encounters/{id}/return":      "coord sup",
+	"POST /api/v1/encounters/{id}/approve":     "coord sup",
 	"POST /api/v1/encounters/{id}/corrections": "coord",
-	"GET /api/v1/encounters/{id}/history":      "coord ofc liaison",
+	"GET /api/v1/encounters/{id}/history":      "coord ofc liaison sup",
 
 	// API: persons and crisis plans.
 	"POST /api/v1/persons":                   "coord ofc ofc2",
@@ -171,19 +172,19 @@ var routeAccess = map[string]string{
 	"POST /roster/import":                 "admin coord",
 
 	// Pages: reports.
-	"GET /reports":                     "coord ofc ofc2",
+	"GET /reports":                     "coord ofc ofc2 sup sup2",
 	"POST /reports":                    "ofc ofc2",
 	"GET /reports/new":                 "ofc ofc2",
-	"GET /reports/{id}":                "coord ofc liaison",
-	"GET /reports/{id}/edit":           "coord ofc liaison",
+	"GET /reports/{id}":                "coord ofc liaison sup",
+	"GET /reports/{id}/edit":           "coord ofc liaison sup",
 	"POST /reports/{id}":               "ofc",
 	"POST /reports/{id}/autosave":      "ofc",
 	"POST /reports/{id}/person/search": "ofc",
 	"POST /reports/{id}/person":        "ofc",
-	"POST /reports/{id}/review":        "coord",
+	"POST /reports/{id}/review":        "coord sup",
 	"GET /reports/{id}/correct":        "coord",
 	"POST /reports/{id}/correct":       "coord",
-	"GET /review":                      "coord",
+	"GET /review":                      "coord sup sup2",
 
 	// Pages: persons and plans.
 	"GET /persons/repeat":         "coord liaison",
@@ -256,7 +257,8 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	e := newEnv(t, eng, web.Config{})
 	w := &accessWorld{env: e, browsers: map[string]*browser{}, ids: map[string]int64{}}
 	roles := map[string]citdesk.Role{"admin": citdesk.RoleAdmin, "disp": citdesk.RoleDispatcher, "ofc": citdesk.RoleOfficer, "ofc2": citdesk.RoleOfficer,
-		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst}
+		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst,
+		"sup": citdesk.RoleSupervisor, "sup2": citdesk.RoleSupervisor}
 	users := map[string]*citdesk.User{}
 	for _, name := range accessRoles[1:] {
 		users[name] = e.user(name, roles[name])
@@ -267,6 +269,10 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	w.signIn()
 	ofcID := *users["ofc"].OfficerID
 	w.ids["officer"], w.ids["user"] = ofcID, victim.ID
+	// Each officer's supervisor, named by the coordinator.
+	for ofc, sup := range map[string]string{"ofc": "sup", "ofc2": "sup2"} {
+		w.json(t, "coord", "PATCH", fmt.Sprintf("/api/v1/officers/%d", *users[ofc].OfficerID), map[string]any{"supervisor_user_id": users[sup].ID}, http.StatusOK, nil, "If-Match", `"1"`)
+	}
 	w.ids["session"] = w.currentSession(t, "ofc")
 
 	// The call, and ofc sent to it.
@@ -363,6 +369,11 @@ func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, header
 	case "PUT /api/v1/encounters/{id}":
 		d := w.freshDraft(t, false)
 		return map[string]any{"version": d.Version, "address": "14 Elm St", "occurred_at": d.OccurredAt}, nil, nil, true
+	case "POST /api/v1/encounters/{id}/return", "POST /api/v1/encounters/{id}/approve":
+		// A fresh report of ofc's, submitted, for each reviewer to act on.
+		d := w.freshDraft(t, true)
+		w.json(t, "ofc", "POST", fmt.Sprintf("/api/v1/encounters/%d/submit", d.ID), map[string]any{"version": d.Version}, http.StatusOK, &d)
+		return map[string]any{"version": d.Version, "comment": "Say more."}, nil, nil, true
 	case "POST /api/v1/encounters/{id}/submit":
 		d := w.freshDraft(t, true)
 		return map[string]any{"version": d.Version}, nil, nil, true
@@ -393,8 +404,8 @@ func (w *accessWorld) clearAssignment(t *testing.T) {
 	var a citdesk.Assignment
 	w.json(t, "disp", "GET", "/api/v1/assignments/"+strconv.FormatInt(w.ids["assignment"], 10), nil, http.StatusOK, &a)
 	if a.Status.Active() {
-		w.jsonWith(t, "disp", "PATCH", "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10), map[string]any{"status": citdesk.AssignCleared},
-			[]string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(a.Version, 10))}, http.StatusOK, nil)
+		w.json(t, "disp", "PATCH", "/api/v1/assignments/"+strconv.FormatInt(a.ID, 10), map[string]any{"status": citdesk.AssignCleared}, http.StatusOK, nil,
+			"If-Match", fmt.Sprintf("%q", strconv.FormatInt(a.Version, 10)))
 	}
 }
 
@@ -470,13 +481,7 @@ func (w *accessWorld) signIn() {
 
 // json sends a JSON request as a same-origin browser session and decodes
 // the answer into out when out is not nil.
-func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any) response {
-	t.Helper()
-	return w.jsonWith(t, who, method, path, body, nil, want, out)
-}
-
-// jsonWith is json with request headers, as name, value pairs.
-func (w *accessWorld) jsonWith(t *testing.T, who, method, path string, body any, headers []string, want int, out any) response {
+func (w *accessWorld) json(t *testing.T, who, method, path string, body any, want int, out any, headers ...string) response {
 	t.Helper()
 	res := w.send(who, method, path, body, headers...)
 	if res.StatusCode != want {
@@ -528,9 +533,11 @@ func (w *accessWorld) send(who, method, path string, body any, headers ...string
 	return b.send(req)
 }
 
-// draftRoutes change a draft report: they act on the world's "draft"
-// (see freshDraft), not on the submitted report the reading routes use.
-var draftRoutes = map[string]bool{"PUT /api/v1/encounters/{id}": true, "POST /api/v1/encounters/{id}/submit": true}
+// draftRoutes change a fresh report: they act on the world's "draft" (see
+// freshDraft; submitted first for a review), not on the submitted report
+// the reading routes use.
+var draftRoutes = map[string]bool{"PUT /api/v1/encounters/{id}": true, "POST /api/v1/encounters/{id}/submit": true,
+	"POST /api/v1/encounters/{id}/return": true, "POST /api/v1/encounters/{id}/approve": true}
 
 // concrete turns a route pattern into a request against the world's
 // records: the method and a path with each {id} filled in.

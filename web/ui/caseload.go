@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,16 +40,18 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 }
 
 type referralView struct {
-	Ref         *citdesk.Referral
-	Notes       []*citdesk.ReferralNote
-	Next        []option
-	Closing     bool // the only move left is closing: show the survey
-	Liaisons    []option
-	Coordinator bool
-	Today       citdesk.Date
-	Loc         *time.Location
-	Error       string
-	Notice      string
+	Ref *citdesk.Referral
+	// PersonTel and CallerTel are tap-to-call links for Ref.Contact.
+	PersonTel, CallerTel template.URL
+	Notes                []*citdesk.ReferralNote
+	Next                 []option
+	Closing              bool // the only move left is closing: show the survey
+	Liaisons             []option
+	Coordinator          bool
+	Today                citdesk.Date
+	Loc                  *time.Location
+	Error                string
+	Notice               string
 }
 
 func (s *caseloadPages) referralPage(w http.ResponseWriter, r *http.Request) error {
@@ -74,6 +77,12 @@ func (s *caseloadPages) showReferral(w http.ResponseWriter, r *http.Request, sta
 	}
 	v := referralView{Ref: ref, Notes: notes, Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today,
 		Loc: loc, Error: errMsg, Notice: notice}
+	if c := ref.Contact; c != nil {
+		v.PersonTel = telLink(c.Phone)
+		if c.Caller != nil {
+			v.CallerTel = telLink(c.Caller.Phone)
+		}
+	}
 	v.Next = options(ref.Status.Next(), citdesk.ReferralStatus.Label, func(citdesk.ReferralStatus) bool { return false })
 	v.Closing = ref.Status.Outcome()
 	if v.Coordinator {

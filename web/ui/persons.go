@@ -95,7 +95,7 @@ func (s *personPages) savePerson(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	p := &citdesk.Person{ID: id, FirstName: f.Get("first_name"), LastName: f.Get("last_name"), Sex: f.Get("sex"), RaceEthnicity: f.Get("race_ethnicity"),
-		Housing: f.Get("housing"), Address: f.Get("address")}
+		Housing: f.Get("housing"), Address: f.Get("address"), Phone: f.Get("phone")}
 	p.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
 	for _, a := range strings.Split(f.Get("aliases"), ",") {
 		p.Aliases = append(p.Aliases, strings.TrimSpace(a))

@@ -278,7 +278,7 @@ func navFor(a *citdesk.Actor) []navItem {
 		nav = append(nav, navItem{"Roster", "/roster"}, navItem{"Coverage", "/roster/coverage"})
 	}
 	// Contact reports, review, repeat contacts and the liaison's caseload (issue 5).
-	if a.HasRole(citdesk.ReviewRoles...) {
+	if citdesk.MayEver(a, citdesk.ReviewReport) {
 		nav = append(nav, navItem{"Reports", "/reports"}, navItem{"Review queue", "/review"})
 	} else if a.OfficerID != nil {
 		nav = append(nav, navItem{"Reports", "/reports"})

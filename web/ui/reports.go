@@ -44,6 +44,7 @@ type reportForm struct {
 	Injuries       map[string][]option
 	Dispositions   []option
 	Facilities     []option
+	CallerFamily   []option // was the caller the person's family: yes, no, not known
 	Minutes        string
 	Handover       string
 	Error          string
@@ -130,6 +131,11 @@ func reportFormFor(e *citdesk.Encounter, agency *citdesk.Agency, person *citdesk
 	}
 	f.Dispositions = options(citdesk.Dispositions, func(d citdesk.Disposition) string { return d.Label(agency.Policy) }, e.Has)
 	f.Facilities = options(citdesk.FacilityKinds, citdesk.FacilityKind.Label, func(v citdesk.FacilityKind) bool { return v == e.FacilityKind })
+	f.CallerFamily = []option{
+		{Value: "yes", Label: "Yes", On: e.CallerFamily != nil && *e.CallerFamily},
+		{Value: "no", Label: "No", On: e.CallerFamily != nil && !*e.CallerFamily},
+		{Value: "", Label: "Not known", On: e.CallerFamily == nil},
+	}
 	if e.OnSceneMinutes != nil {
 		f.Minutes = strconv.Itoa(*e.OnSceneMinutes)
 	}
@@ -197,6 +203,13 @@ func reportFormValues(f url.Values, e *citdesk.Encounter, loc *time.Location) er
 		return err
 	}
 	e.LiaisonCoResponded = f.Get("liaison_co_responded") != ""
+	switch f.Get("caller_family") {
+	case "yes", "no":
+		family := f.Get("caller_family") == "yes"
+		e.CallerFamily = &family
+	default:
+		e.CallerFamily = nil
+	}
 	e.Narrative = f.Get("narrative")
 	if v, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil {
 		e.Version = v
@@ -611,7 +624,8 @@ func (s *reportPages) reviewReport(w http.ResponseWriter, r *http.Request) error
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	comment := r.PostFormValue("comment")
 	notice := "Approved."
-	if r.PostFormValue("action") == "return" {
+	action := r.PostFormValue("action")
+	if action == "return" {
 		_, err = s.Svc.Encounters.ReturnEncounter(r.Context(), id, version, comment)
 		notice = "Returned to the officer."
 	} else {
@@ -621,6 +635,20 @@ func (s *reportPages) reviewReport(w http.ResponseWriter, r *http.Request) error
 		return s.showReport(w, r, web.StatusFor(code), citdesk.ErrorMessage(err), "", comment)
 	} else if err != nil {
 		return err
+	}
+	if action == "approve_next" {
+		// Straight on to the next report waiting for this reviewer, or
+		// back to the queue when none is left.
+		next, err := s.nextToReview(r.Context(), web.SignedIn(r), id)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			http.Redirect(w, r, "/review?notice="+url.QueryEscape(noticeQueueEmpty), http.StatusSeeOther)
+			return nil
+		}
+		http.Redirect(w, r, "/reports/"+strconv.FormatInt(next.ID, 10)+"?notice="+url.QueryEscape(noticeApprovedNext), http.StatusSeeOther)
+		return nil
 	}
 	if r.PostFormValue("next") == "queue" {
 		http.Redirect(w, r, "/review?notice="+url.QueryEscape(notice), http.StatusSeeOther)
@@ -684,11 +712,70 @@ func (s *reportPages) correctReport(w http.ResponseWriter, r *http.Request) erro
 }
 
 type reviewQueueView struct {
-	Queue        []*citdesk.Encounter
+	Queue        []queueRow
 	Overdue      []*citdesk.Encounter
 	OfficerNames map[int64]string
 	Notice       string
 	Loc          *time.Location
+	// CanRevalidate: the reviewer also keeps crisis plans (a coordinator).
+	CanRevalidate bool
+}
+
+// queueRow is one report waiting for review as the queue shows it: what a
+// reviewer weighs first, in words.
+type queueRow struct {
+	E            *citdesk.Encounter
+	Officer      string
+	CIT          []string // "CIT requested", "CIT officer on scene", or "No CIT request"
+	Dispositions []string
+	Force        string // "No force" or "Force used: …"
+	ForceUsed    bool
+}
+
+// newQueueRow describes report e, written by officer, for the queue.
+func newQueueRow(e *citdesk.Encounter, officer string, policy citdesk.Policy) queueRow {
+	row := queueRow{E: e, Officer: officer, Force: "No force"}
+	switch {
+	case e.CITRequested != nil && *e.CITRequested:
+		row.CIT = append(row.CIT, "CIT requested")
+		if e.CITArrived != nil && *e.CITArrived {
+			row.CIT = append(row.CIT, "CIT officer on scene")
+		} else {
+			row.CIT = append(row.CIT, "no CIT officer on scene")
+		}
+	case e.CITArrived != nil && *e.CITArrived:
+		row.CIT = append(row.CIT, "No CIT request", "CIT officer on scene")
+	default:
+		row.CIT = append(row.CIT, "No CIT request")
+	}
+	for _, d := range e.Dispositions {
+		row.Dispositions = append(row.Dispositions, d.Label(policy))
+	}
+	if e.Force != "" && e.Force != citdesk.ForceNone {
+		row.Force, row.ForceUsed = "Force used: "+e.Force.Label(), true
+	}
+	return row
+}
+
+// The notices of "Approve and open next".
+const (
+	noticeApprovedNext = "Approved. Here is the next report waiting for you."
+	noticeQueueEmpty   = "Approved. Nothing else is waiting for you: the queue is empty."
+)
+
+// nextToReview returns the oldest report other than done that waits for
+// a's review, or nil when none does.
+func (s *reportPages) nextToReview(ctx context.Context, a *citdesk.Actor, done int64) (*citdesk.Encounter, error) {
+	queue, err := s.Svc.Encounters.ListEncounters(ctx, citdesk.EncounterFilter{Status: citdesk.EncounterSubmitted})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range queue {
+		if e.ID != done && citdesk.CanReviewEncounter(a, e) {
+			return e, nil
+		}
+	}
+	return nil, nil
 }
 
 func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) error {
@@ -708,7 +795,11 @@ func (s *reportPages) reviewQueuePage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "review", "Review queue", reviewQueueView{Queue: queue, Overdue: overdue, OfficerNames: names,
-		Notice: queryNotice(r), Loc: agency.Location()})
+	v := reviewQueueView{Overdue: overdue, OfficerNames: names, Notice: queryNotice(r), Loc: agency.Location(),
+		CanRevalidate: citdesk.MayEver(web.SignedIn(r), citdesk.ManagePlans)}
+	for _, e := range queue {
+		v.Queue = append(v.Queue, newQueueRow(e, names[e.OfficerID], agency.Policy))
+	}
+	s.render(w, r, http.StatusOK, "review", "Review queue", v)
 	return nil
 }

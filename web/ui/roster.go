@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +92,9 @@ type officerFormView struct {
 	New                    bool
 	Form                   formState
 	Fields                 []formField
+	// Supervisors are the choices of the edit form's supervisor field:
+	// none, then the agency's active supervisors.
+	Supervisors []selectOption
 }
 
 // newOfficerForm lays out the officer form posting to action with state f.
@@ -116,6 +121,9 @@ func officerFormValues(o *citdesk.Officer) formState {
 	f.Values["badge"], f.Values["first_name"], f.Values["last_name"] = o.Badge, o.FirstName, o.LastName
 	f.Values["rank"], f.Values["call_sign"], f.Values["shift"], f.Values["phone"] = o.Rank, o.CallSign, o.Shift, o.Phone
 	f.Values["version"] = strconv.FormatInt(o.Version, 10)
+	if o.SupervisorUserID != nil {
+		f.Values["supervisor_user_id"] = strconv.FormatInt(*o.SupervisorUserID, 10)
+	}
 	if o.Active {
 		f.Values["active"] = "on"
 	}
@@ -233,6 +241,16 @@ func (s *rosterPages) renderOfficer(w http.ResponseWriter, r *http.Request, stat
 	}
 	v := officerPageView{Officer: o, Loc: agency.Location(), Add: add, Notice: noticeText(r.URL.Query().Get("notice")),
 		Edit: newOfficerForm(fmt.Sprintf("/roster/officers/%d", o.ID), "Save roster details", "edit", false, edit)}
+	sups, err := s.Svc.Users.ListSupervisors(ctx)
+	if err != nil {
+		return err
+	}
+	chosen := edit.Values["supervisor_user_id"]
+	v.Edit.Supervisors = []selectOption{{Value: "", Label: "None (coordinators review the reports)", Selected: chosen == ""}}
+	for _, u := range sups {
+		id := strconv.FormatInt(u.ID, 10)
+		v.Edit.Supervisors = append(v.Edit.Supervisors, selectOption{Value: id, Label: cmp.Or(u.DisplayName, u.Username), Selected: chosen == id})
+	}
 	v.Today = citdesk.DateOf(s.Now(), v.Loc).String()
 	if v.Training, err = s.Svc.Officers.ListTraining(ctx, o.ID); err != nil {
 		return err
@@ -273,8 +291,20 @@ func (s *rosterPages) updateOfficerPage(w http.ResponseWriter, r *http.Request) 
 	changed := *o
 	officerFromForm(r, &changed, &edit)
 	changed.Active = edit.Values["active"] != ""
+	edit.Values["supervisor_user_id"] = r.PostFormValue("supervisor_user_id")
+	changed.SupervisorUserID = nil
+	var serr error
+	if v := edit.Values["supervisor_user_id"]; v != "" {
+		if id, err := strconv.ParseInt(v, 10, 64); err != nil {
+			serr = citdesk.FieldErrorf("supervisor_user_id", "Choose a supervisor from the list.")
+		} else {
+			changed.SupervisorUserID = &id
+		}
+	}
 	version, perr := strconv.ParseInt(edit.Values["version"], 10, 64)
 	switch {
+	case serr != nil:
+		err = serr
 	case perr != nil:
 		err = citdesk.Errorf(citdesk.EINVALID, "The form is missing the record's version; reload the page and try again.")
 	case version != o.Version:
@@ -283,7 +313,7 @@ func (s *rosterPages) updateOfficerPage(w http.ResponseWriter, r *http.Request) 
 		err = s.Svc.Officers.UpdateOfficer(r.Context(), &changed)
 	}
 	if err != nil {
-		status, err := edit.fail(err, officerFields...)
+		status, err := edit.fail(err, append(slices.Clone(officerFields), "supervisor_user_id")...)
 		if err != nil {
 			return err
 		}
