@@ -22,7 +22,7 @@ import (
 // suicide threat comes in and the dispatcher takes it on the board; the
 // nearest CIT officer is recommended and sent, and moves en route, on
 // scene and clear from a phone; the report is due on the phone and filed
-// there; the reviewer approves it from the queue; the liaison takes up the
+// there; the officer's sergeant approves it from the review queue; the liaison takes up the
 // referral; and the analyst's figures move. With CITDESK_SCREENSHOTS set,
 // each step leaves a screenshot there (.ci/run keeps them as artifacts).
 func TestBrowserNightShift(t *testing.T) {
@@ -33,7 +33,17 @@ func TestBrowserNightShift(t *testing.T) {
 		env.user("coord", citdesk.RoleCoordinator)
 		env.user("liaison", citdesk.RoleLiaison)
 		env.user("analyst", citdesk.RoleAnalyst)
+		sgt := env.user("sgt", citdesk.RoleSupervisor)
 		d.near = *env.user("near", citdesk.RoleOfficer).OfficerID
+		// The sergeant supervises the officer who will be sent.
+		o, err := env.DB.OfficerService().FindOfficerByID(env.Op, d.near)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.SupervisorUserID = &sgt.ID
+		if err := env.DB.OfficerService().UpdateOfficer(env.Op, o); err != nil {
+			t.Fatal(err)
+		}
 		d.far = *env.user("far", citdesk.RoleOfficer).OfficerID
 		d.onDuty(d.near, true, siteLat+0.005, siteLon)
 		d.onDuty(d.far, true, siteLat+0.05, siteLon)
@@ -181,17 +191,18 @@ func TestBrowserNightShift(t *testing.T) {
 			t.Fatalf("close the call: %v", err)
 		}
 
-		// The reviewer approves it from the queue.
+		// The officer's sergeant approves it from the review queue.
 		review := newTab(t, browser)
-		env.chromeLogin(t, review, "coord")
+		env.chromeLogin(t, review, "sgt")
 		if err := chromedp.Do(review, chromedp.Navigate(env.Server.URL+"/review"), chromedp.WaitVisible(chromedp.CSS(`a[href="`+reportPath+`"]`))); err != nil {
 			t.Fatalf("the review queue does not list the report: %v", err)
 		}
 		screenshot(t, review, "09-review-queue")
 		clickAndLoad(t, review, `a[href="`+reportPath+`"]`, "open the report")
-		clickAndLoad(t, review, `button[name=action][value=approve]`, "approve")
-		if got := textOf(t, review, "#report-status"); got != "Approved" {
-			t.Fatalf("after approval the report reads %q", got)
+		clickAndLoad(t, review, `button[name=action][value=approve_next]`, "approve and open next")
+		// Nothing else waits for this sergeant: back to the queue, which says so.
+		if loc := chromeLocation(t, review); loc.Path != "/review" {
+			t.Errorf("after approving the only report, the sergeant is on %s, want the queue", loc)
 		}
 		screenshot(t, review, "10-approved")
 
