@@ -221,11 +221,12 @@ type settings struct {
 	tie                  float64 // seconds
 	stale                time.Duration
 	est                  ETAEstimator
+	metric               bool // reasons give distances in km and m, not mi and ft
 }
 
 func resolve(p citdesk.Policy, o Options) settings {
 	d := citdesk.DefaultPolicy()
-	s := settings{limit: o.Limit, fallbackLimit: o.FallbackLimit, stale: p.StalePosition, est: o.ETA}
+	s := settings{limit: o.Limit, fallbackLimit: o.FallbackLimit, stale: p.StalePosition, est: o.ETA, metric: p.Metric()}
 	if s.limit <= 0 {
 		s.limit = DefaultLimit
 	}
@@ -370,7 +371,7 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 	ranked := rank(eligible.kept, t, s)
 
 	near, div := nonCIT.sorted(), divertible.sorted()
-	f := &formatter{now: now, tie: s.tie, located: located}
+	f := &formatter{now: now, tie: s.tie, located: located, metric: s.metric}
 	res := Result{
 		Officers: make([]Recommendation, len(ranked)),
 		Fallback: Fallback{

@@ -124,7 +124,7 @@ func TestEligibility(t *testing.T) {
 		}), "officers", "CIT certification expiring 2027-01-10"},
 		{"position exactly at the stale limit", with(cit(1, 120), func(u *Unit) {
 			u.PositionAt = testNow().Add(-limit)
-		}), "officers", "about 2 min away (1.2 km)"},
+		}), "officers", "about 2 min away (0.7 mi)"},
 		{"position just over the stale limit", with(cit(1, 120), func(u *Unit) {
 			u.PositionAt = testNow().Add(-limit - time.Second)
 		}), "unavailable_cit", "position 5 min 1 s old"},
@@ -247,15 +247,15 @@ func TestReasons(t *testing.T) {
 	}
 	res := recommendTest(target(), units, testOptions())
 	want := [][]string{
-		{"CIT certified", "about 4 min away (2.4 km)", "met this person before (no force, no arrest)", "2 calls today",
+		{"CIT certified", "about 4 min away (1.5 mi)", "met this person before (no force, no arrest)", "2 calls today",
 			"ranked above Ofc. Brook: met this person before; ETAs within 60 s"},
-		{"CIT certification expiring 2027-01-10", "about 5 min away (2.7 km)", "1 call today",
+		{"CIT certification expiring 2027-01-10", "about 5 min away (1.7 mi)", "1 call today",
 			"ranked above Ofc. Cole: fewer calls today (1 vs 3); ETAs within 60 s"},
-		{"CIT certified", "about 5 min away (2.9 km)", "3 calls today",
+		{"CIT certified", "about 5 min away (1.8 mi)", "3 calls today",
 			"ranked above Ofc. Dunn: nearer (about 5 min vs about 10 min)"},
-		{"CIT certified", "about 10 min away (6.0 km)", "no calls today",
-			"ranked above Ofc. Ellis: same ETA and workload; listed by officer id"},
-		{"CIT certified", "about 10 min away (6.0 km)", "no calls today"},
+		{"CIT certified", "about 10 min away (3.7 mi)", "no calls today",
+			"ranked above Ofc. Ellis: same ETA and workload: either will do"},
+		{"CIT certified", "about 10 min away (3.7 mi)", "no calls today"},
 	}
 	if len(res.Officers) != len(want) {
 		t.Fatalf("%d officers, want %d", len(res.Officers), len(want))
@@ -281,11 +281,16 @@ func TestPhrases(t *testing.T) {
 		{etaPhrase(59), "under 1 min"},
 		{etaPhrase(60), "about 1 min"},
 		{etaPhrase(359), "about 6 min"},
-		{distance(0), "0 m"},
-		{distance(854), "850 m"},
-		{distance(994), "990 m"},
-		{distance(995), "1.0 km"},
-		{distance(3249), "3.2 km"},
+		{distance(0, true), "0 m"},
+		{distance(854, true), "850 m"},
+		{distance(994, true), "990 m"},
+		{distance(995, true), "1.0 km"},
+		{distance(3249, true), "3.2 km"},
+		{distance(0, false), "50 ft"},
+		{distance(90, false), "300 ft"},
+		{distance(160, false), "500 ft"},
+		{distance(161, false), "0.1 mi"},
+		{distance(3249, false), "2.0 mi"},
 		{gap(100, 120), " (by 20 s)"},
 		{gap(100, 400), " (about 2 min vs about 7 min)"},
 		{age(45 * time.Second), "45 s"},
@@ -345,7 +350,7 @@ func TestFallback(t *testing.T) {
 		t.Errorf("divertible entry %+v", div)
 	}
 	wantReasons := []string{"CIT certified", "on scene at non-emergency call #42 (welfare check)",
-		"could be diverted: the call is not an emergency", "about 7 min away from last position (4.0 km)", "no calls today"}
+		"could be diverted: the call is not an emergency", "about 7 min away from last position (2.5 mi)", "no calls today"}
 	if !slices.Equal(div.Reasons, wantReasons) {
 		t.Errorf("divertible reasons\n got %q\nwant %q", div.Reasons, wantReasons)
 	}

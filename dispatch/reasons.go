@@ -15,6 +15,7 @@ type formatter struct {
 	now     time.Time
 	tie     float64 // tie window, seconds
 	located bool    // the call has a location
+	metric  bool    // distances in km and m; otherwise mi and ft
 }
 
 // base returns r's identity and estimates, without reasons.
@@ -96,7 +97,7 @@ func (f *formatter) travel(c *cand, fromLast bool) string {
 		if fromLast {
 			from = " from last position"
 		}
-		return etaPhrase(c.eta) + " away" + from + " (" + distance(c.dist) + ")"
+		return etaPhrase(c.eta) + " away" + from + " (" + distance(c.dist, f.metric) + ")"
 	case c.noRoute:
 		return "no route to the call"
 	case c.u.PositionAt.IsZero():
@@ -125,9 +126,9 @@ func (f *formatter) above(a, b *cand) string {
 	case a.eta != b.eta:
 		return "slightly nearer" + gap(a.eta, b.eta)
 	case f.located:
-		return "same ETA and workload; listed by officer id"
+		return "same ETA and workload: either will do"
 	}
-	return "same workload; listed by officer id"
+	return "same workload: either will do"
 }
 
 // message sums up the result in a sentence or a few.
@@ -236,8 +237,16 @@ func etaPhrase(seconds float64) string {
 	return "about " + strconv.Itoa(max(1, int(math.Round(seconds/60)))) + " min"
 }
 
-// distance formats metres as "850 m" or "3.2 km".
-func distance(m float64) string {
+// distance formats meters in the agency's units: "850 m" or "3.2 km"
+// (metric), "300 ft" or "2.0 mi" (imperial: feet under a tenth of a mile,
+// to the nearest 50).
+func distance(m float64, metric bool) string {
+	if !metric {
+		if ft := m / 0.3048; ft < 528 {
+			return strconv.Itoa(max(50, int(math.Round(ft/50))*50)) + " ft"
+		}
+		return strconv.FormatFloat(m/1609.344, 'f', 1, 64) + " mi"
+	}
 	if m < 995 {
 		return strconv.Itoa(int(math.Round(m/10))*10) + " m"
 	}
