@@ -82,7 +82,8 @@ func TestBoardQueue(t *testing.T) {
 
 		// Distances: miles and feet by default, meters and kilometers when
 		// the agency chooses metric.
-		distance := regexp.MustCompile(`class="rec-eta">[^<]*· [0-9.]+ (mi|ft|km|m)<`)
+		// Both the distance beside each officer and the one in the reasons.
+		distance := regexp.MustCompile(`(?:class="rec-eta">[^<]*· |away[a-z ]* \()[0-9.]+ (mi|ft|km|m)[<)]`)
 		units := func() map[string]bool {
 			got := map[string]bool{}
 			for _, m := range distance.FindAllStringSubmatch(b.get(fmt.Sprintf("/board?call=%d", older)).Body, -1) {
