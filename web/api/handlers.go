@@ -10,4 +10,5 @@ type (
 	personAPI    struct{ *handler } // persons, repeat contacts, crisis plans (persons.go)
 	referralAPI  struct{ *handler } // referrals to the liaison (referrals.go)
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
+	agencyAPI    struct{ *handler } // the agency's settings and policy (agency.go)
 )
