@@ -199,7 +199,7 @@ var PolicySettings = []PolicySetting{
 		Help: "Used to estimate travel when there is no road map.", field: func(p *Policy) any { return &p.RoadFactor }},
 	{Name: "speed_kmh", Section: "Dispatch", Label: "Average response speed (km/h)", Min: 5, Max: 200,
 		field: func(p *Policy) any { return &p.SpeedKMH }},
-	{Name: "units", Section: "Agency", Label: "Distances in", Choices: []string{UnitsImperial, UnitsMetric},
+	{Name: "units", Section: "Agency", Label: "Units of distance", Choices: []string{UnitsImperial, UnitsMetric},
 		Help: "imperial: miles and feet; metric: kilometers and meters.", field: func(p *Policy) any { return &p.Units }},
 
 	{Name: "refresher_hours", Section: "CIT certification", Label: "Refresher hours needed", Min: 0, Max: 200,

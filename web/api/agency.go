@@ -74,7 +74,7 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(req.Policy) > 0 && !bytes.Equal(req.Policy, []byte("null")) {
 		// The settings given replace the current ones; the rest stay.
-		p := cur.Policy
+		p := cur.Policy.Normalized()
 		dec := json.NewDecoder(bytes.NewReader(req.Policy))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&p); err != nil {
@@ -85,6 +85,19 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		set.Policy = &p
+		// Checked before the store's normalizing, which reads a stored 0
+		// as "the default": sent, it is out of range. The other fields
+		// are checked too (on a copy), so every wrong field is named.
+		if err := p.Validate(); err != nil {
+			all := citdesk.FieldErrors(policyFields(err))
+			scratch := *cur
+			for _, fp := range citdesk.FieldErrors(scratch.Apply(set)) {
+				if _, isPolicy := citdesk.PolicySettingNamed(fp.Field); !isPolicy {
+					all = append(all, fp)
+				}
+			}
+			return &citdesk.Error{Code: citdesk.EINVALID, Field: all[0].Field, Message: all[0].Message, Fields: all}
+		}
 	}
 	a, err := s.Svc.Agencies.UpdateSettings(r.Context(), cur.ID, set)
 	if err != nil {

@@ -82,14 +82,24 @@ func (s *adminPages) saveAgency(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(set.Units) == "" {
 		errs["units"] = "Choose miles and feet, or kilometers and meters."
 	}
+	agency, err := s.AgencyOf(r.Context())
+	if err != nil {
+		return err
+	}
 	if len(errs) == 0 {
-		agency, err := s.AgencyOf(r.Context())
-		if err != nil {
-			return err
-		}
 		_, err = s.Svc.Agencies.UpdateSettings(r.Context(), agency.ID, set)
 		if errs, err = fieldErrors(err); err != nil {
 			return err
+		}
+	} else {
+		// Check the rest too (on a copy; nothing is written), so every
+		// wrong field shows at once.
+		scratch := *agency
+		more, _ := fieldErrors(scratch.Apply(set))
+		for f, msg := range more {
+			if _, ok := errs[f]; !ok {
+				errs[f] = msg
+			}
 		}
 	}
 	if len(errs) > 0 {
