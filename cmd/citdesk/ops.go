@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +110,13 @@ func runAgencyPolicy(ctx context.Context, args []string, stdout, stderr io.Write
 			}
 			if err := set.Set(&p, value); err != nil {
 				problems = append(problems, name+": "+citdesk.ErrorMessage(err))
+			}
+		}
+		// Every setting is checked, those that parsed too, before the
+		// store's normalizing reads a 0 as "the default".
+		for _, fp := range citdesk.FieldErrors(p.Validate()) {
+			if !slices.ContainsFunc(problems, func(s string) bool { return strings.HasPrefix(s, fp.Field+": ") }) {
+				problems = append(problems, fp.Field+": "+fp.Message)
 			}
 		}
 		if len(problems) == 0 {
