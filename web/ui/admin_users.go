@@ -146,7 +146,7 @@ func (s *accountPages) setRoles(w http.ResponseWriter, r *http.Request) error {
 // LastSignIn says when u last signed in, in the agency's time zone.
 func (v usersView) LastSignIn(u *citdesk.User) string {
 	if u.LastSignIn == nil {
-		return "never"
+		return "none recorded"
 	}
 	return u.LastSignIn.In(v.Loc).Format("Mon 2 Jan 2006 15:04")
 }

@@ -29,7 +29,7 @@ type view struct {
 	// Admin is the nav's Admin section, for admins.
 	Admin []navItem
 	Path  string
-	Data   any
+	Data  any
 	// Dark pages are read for hours in a dim room (the dispatch board).
 	Dark bool
 	// Public pages speak for the department: its name, not citdesk's,
