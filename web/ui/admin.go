@@ -102,6 +102,15 @@ func (s *adminPages) saveAgency(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	// A stored policy setting out of its range (one saved before the
+	// ranges existed) is not on this form: say which, and where to fix it.
+	for f, msg := range errs {
+		switch f {
+		case "", "name", "non_emergency_phone", "address", "timezone", "units":
+		default:
+			errs[""] = strings.TrimSpace(errs[""] + " " + msg + " Fix it on the Policy page first.")
+		}
+	}
 	if len(errs) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "admin_agency", "Agency settings", agencyView{Values: set, Errors: errs, Zones: usZones})
 		return nil
