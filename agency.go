@@ -26,11 +26,31 @@ type Agency struct {
 }
 
 // AgencySettings are the parts of an agency its admin (or an operator)
-// changes after creating it; an empty Name keeps the current name.
+// changes after creating it; an empty Name, TimeZone or Units keeps the
+// current one, and a nil Policy keeps the current policy.
 type AgencySettings struct {
 	Name              string `json:"name"`
 	NonEmergencyPhone string `json:"non_emergency_phone"`
 	Address           string `json:"address"`
+	TimeZone          string `json:"timezone"`
+	// Units is the policy's Units, set with the agency's other settings.
+	Units string `json:"units"`
+	// Policy replaces the whole policy when not nil (after Units is
+	// applied to it); it must pass Policy.Validate.
+	Policy *Policy `json:"policy,omitempty"`
+}
+
+// ValidateTimeZone checks an IANA time zone name such as America/Chicago.
+// "Local" and "" are refused: they mean the server's zone or UTC, not
+// the agency's.
+func ValidateTimeZone(name string) error {
+	if name == "" {
+		return FieldErrorf("timezone", "Time zone is required.")
+	}
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+		return FieldErrorf("timezone", "Unknown time zone %q; use an IANA name such as America/Chicago.", name)
+	}
+	return nil
 }
 
 // Agency text limits.
@@ -74,13 +94,33 @@ func (a *Agency) validateContact() error {
 	return CheckTextFields(a)
 }
 
-// Apply changes a to settings s and checks the result.
+// Apply changes a to settings s and checks the result: every wrong
+// field is reported at once, and a is left unchanged when one is.
 func (a *Agency) Apply(s AgencySettings) error {
-	if s.Name != "" {
-		a.Name = strings.TrimSpace(s.Name)
+	next := *a
+	if name := strings.TrimSpace(s.Name); name != "" {
+		next.Name = name
 	}
-	a.NonEmergencyPhone, a.Address = strings.TrimSpace(s.NonEmergencyPhone), strings.TrimSpace(s.Address)
-	return a.validateContact()
+	next.NonEmergencyPhone, next.Address = strings.TrimSpace(s.NonEmergencyPhone), strings.TrimSpace(s.Address)
+	var c fieldChecks
+	if tz := strings.TrimSpace(s.TimeZone); tz != "" {
+		c.add(ValidateTimeZone(tz))
+		next.TimeZone = tz
+	}
+	if s.Policy != nil {
+		next.Policy = *s.Policy
+	}
+	next.Policy = next.Policy.Normalized()
+	if units := strings.TrimSpace(s.Units); units != "" {
+		next.Policy.Units = units
+	}
+	c.add(next.validateContact())
+	c.add(next.Policy.Validate())
+	if err := c.err(); err != nil {
+		return err
+	}
+	*a = next
+	return nil
 }
 
 // Policy holds the settings an agency may change. DefaultPolicy gives the
@@ -202,11 +242,8 @@ func (a *Agency) Validate() error {
 	if a.Name == "" {
 		return FieldErrorf("name", "Name is required.")
 	}
-	if a.TimeZone == "" {
-		return FieldErrorf("timezone", "Time zone is required.")
-	}
-	if _, err := time.LoadLocation(a.TimeZone); err != nil {
-		return FieldErrorf("timezone", "Unknown time zone %q; use an IANA name such as America/Chicago.", a.TimeZone)
+	if err := ValidateTimeZone(a.TimeZone); err != nil {
+		return err
 	}
 	if a.Lat < -90 || a.Lat > 90 {
 		return FieldErrorf("lat", "Latitude must be between -90 and 90.")
@@ -228,4 +265,30 @@ type AgencyService interface {
 	// UpdateSettings changes the agency's name, non-emergency number and
 	// address (admin of that agency after a step-up, or an operator).
 	UpdateSettings(ctx context.Context, agencyID int64, s AgencySettings) (*Agency, error)
+}
+
+// SettingsChanges says in words which of an agency's settings differ from
+// old to a, for the audit trail: "name; timezone America/Chicago→America/Denver".
+// The phone and address are named, not quoted.
+func SettingsChanges(old, a *Agency) string {
+	var parts []string
+	if old.Name != a.Name {
+		parts = append(parts, "name")
+	}
+	if old.NonEmergencyPhone != a.NonEmergencyPhone {
+		parts = append(parts, "non_emergency_phone")
+	}
+	if old.Address != a.Address {
+		parts = append(parts, "address")
+	}
+	if old.TimeZone != a.TimeZone {
+		parts = append(parts, "timezone "+old.TimeZone+"→"+a.TimeZone)
+	}
+	if old.Policy.Units != a.Policy.Units {
+		parts = append(parts, "units "+old.Policy.Units+"→"+a.Policy.Units)
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, "; ")
 }

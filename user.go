@@ -67,6 +67,9 @@ type User struct {
 	LockedUntil  *time.Time `json:"locked_until,omitempty"`
 	Disabled     bool       `json:"disabled"`
 	CreatedAt    time.Time  `json:"created_at"`
+	// LastSignIn is when the user last signed in with their password
+	// (and second factor); nil when they never have.
+	LastSignIn *time.Time `json:"last_signin_at,omitempty"`
 }
 
 // HasRole reports whether u holds any of roles.
@@ -217,6 +220,9 @@ type UserService interface {
 	SetUserDisabled(ctx context.Context, userID int64, disabled bool) error
 	// UnlockUser clears a lockout (admin only).
 	UnlockUser(ctx context.Context, userID int64) error
+	// SetUserRoles replaces a user's roles (admin only; CheckRoles and
+	// CheckRoleChange decide) and returns the user as changed.
+	SetUserRoles(ctx context.Context, userID int64, roles []Role) (*User, error)
 
 	// Authenticate checks a username and password, counts failures towards
 	// the lockout, records the attempt in the audit trail, and on success

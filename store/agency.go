@@ -119,21 +119,31 @@ func (s agencyService) UpdatePolicy(ctx context.Context, agencyID int64, p citde
 	if actor.AgencyID != agencyID {
 		return citdesk.Errorf(citdesk.ENOTFOUND, "Agency not found.")
 	}
+	p = p.Normalized()
+	if err := p.Validate(); err != nil {
+		return err
+	}
 	policy, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
+		old, err := tx.findAgency(ctx, "id = ?", agencyID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET policy = ? WHERE id = ?`, string(policy), agencyID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "agency.policy", "agency", agencyID, "")
+		return tx.audit(ctx, actor, "agency.policy", "agency", agencyID, citdesk.PolicyChanges(old.Policy, p))
 	})
 }
 
-// UpdateSettings changes the agency's name, non-emergency number and
-// address, which the public page shows (admin of that agency, or an
-// operator).
+// UpdateSettings changes the agency's name, non-emergency number,
+// address, time zone, units and (when set.Policy is not nil) policy, in
+// one transaction, checked as a whole by Agency.Apply (admin of that
+// agency, or an operator). The change is audited as agency.settings
+// naming what changed, and a policy change also as agency.policy.
 func (s agencyService) UpdateSettings(ctx context.Context, agencyID int64, set citdesk.AgencySettings) (*citdesk.Agency, error) {
 	actor, err := citdesk.Require(ctx, citdesk.ManageAgency)
 	if err != nil {
@@ -147,13 +157,25 @@ func (s agencyService) UpdateSettings(ctx context.Context, agencyID int64, set c
 		if a, err = tx.findAgency(ctx, "id = ?", agencyID); err != nil {
 			return err
 		}
+		old := *a
 		if err := a.Apply(set); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, non_emergency_phone = ?, address = ? WHERE id = ?`, a.Name, a.NonEmergencyPhone, a.Address, agencyID); err != nil {
+		policy, err := json.Marshal(a.Policy)
+		if err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "agency.settings", "agency", agencyID, "")
+		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, non_emergency_phone = ?, address = ?, timezone = ?, policy = ? WHERE id = ?`,
+			a.Name, a.NonEmergencyPhone, a.Address, a.TimeZone, string(policy), agencyID); err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, actor, "agency.settings", "agency", agencyID, citdesk.SettingsChanges(&old, a)); err != nil {
+			return err
+		}
+		if changes := citdesk.PolicyChanges(old.Policy, a.Policy); changes != "" && set.Policy != nil {
+			return tx.audit(ctx, actor, "agency.policy", "agency", agencyID, changes)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -780,7 +780,7 @@ func (s mfaService) CompleteSignIn(ctx context.Context, challenge, code string, 
 		if err := end(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, u.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_signin_at = ? WHERE id = ?`, micros(tx.now), u.ID); err != nil {
 			return err
 		}
 		sess, secret, err := tx.createSession(ctx, u, citdesk.SessionCookie, agency.Policy, remote)

@@ -20,16 +20,17 @@ func (db *DB) UserService() citdesk.UserService { return userService{db} }
 
 type userService struct{ db *DB }
 
-const userColumns = `id, agency_id, username, display_name, roles, officer_id, password_hash, failed_logins, locked_until, disabled, created_at`
+const userColumns = `id, agency_id, username, display_name, roles, officer_id, password_hash, failed_logins, locked_until, disabled, created_at, last_signin_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*citdesk.User, error) {
 	var u citdesk.User
 	var roles string
-	var officer, locked sql.NullInt64
+	var officer, locked, signedIn sql.NullInt64
 	var created int64
-	if err := row.Scan(&u.ID, &u.AgencyID, &u.Username, &u.DisplayName, &roles, &officer, &u.PasswordHash, &u.FailedLogins, &locked, &u.Disabled, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.AgencyID, &u.Username, &u.DisplayName, &roles, &officer, &u.PasswordHash, &u.FailedLogins, &locked, &u.Disabled, &created, &signedIn); err != nil {
 		return nil, err
 	}
+	u.LastSignIn = fromNullMicros(signedIn)
 	for _, r := range strings.Split(roles, ",") {
 		if r != "" {
 			u.Roles = append(u.Roles, citdesk.Role(r))
@@ -450,7 +451,7 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 				result = owed
 				break
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, u.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_signin_at = ? WHERE id = ?`, micros(tx.now), u.ID); err != nil {
 				return err
 			}
 			session, secret, err = tx.createSession(ctx, cur, kind, policy, remote)

@@ -62,6 +62,9 @@ type Services struct {
 	Referrals  citdesk.ReferralService
 	// Outcome figures, dashboards and the public dashboard (issue 6).
 	Outcomes outcomes.Service
+	// History holds each agency's disposition mappings, which the
+	// admin edits (issue 15).
+	History citdesk.HistoryService
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service

@@ -80,7 +80,9 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 			fmt.Fprintf(stdout, "Disposition mapping for %s saved from %s (%d dispositions).\n", importer.SeattleSource, dispositions, len(m))
 		}
 		if res.SeededMapping {
-			fmt.Fprintf(stdout, "Disposition mapping for %s: the default one, saved for %s; replace it with --dispositions FILE.\n", importer.SeattleSource, agency.Slug)
+			fmt.Fprintf(stdout, "Disposition mapping for %s: the default one, saved for %s; edit it at /admin/dispositions or replace it with --dispositions FILE.\n", importer.SeattleSource, agency.Slug)
+		} else if m == nil && res.Reports > 0 {
+			fmt.Fprintf(stdout, "Disposition mapping for %s: the one saved for %s (edit it at /admin/dispositions, or give --dispositions FILE).\n", importer.SeattleSource, agency.Slug)
 		}
 		report(stdout, agency.Slug, importer.SeattleSource, res, time.Since(start))
 		return nil

@@ -43,6 +43,10 @@ func TestImportHistoryCommands(t *testing.T) {
 			if got := summaryOf(t, out); got[1] != "0" || got[2] != "0" || got[3] != "982" {
 				t.Errorf("re-import: %v, want 0 new, 0 updated, 982 unchanged", got)
 			}
+			// Without a file, the mapping saved for the agency is used, and said so.
+			if !strings.Contains(out, "the one saved for desoto (edit it at /admin/dispositions") {
+				t.Errorf("re-import does not name the saved mapping:\n%s", out)
+			}
 
 			// An edited mapping that drops "Subject Arrested": the reports
 			// with it change (they lose the arrest) and it is reported.

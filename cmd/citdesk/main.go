@@ -40,6 +40,8 @@ Usage:
   citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
   citdesk migrate
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
+  citdesk agency set SLUG [--name NAME] [--non-emergency-phone P] [--address A] [--timezone TZ] [--units imperial|metric]
+  citdesk agency policy SLUG [SETTING=VALUE …]   (lists the policy with each range; changes settings)
   citdesk user add --agency SLUG --username NAME --role ROLE[,ROLE] [--officer-badge B]   (password on stdin)
   citdesk user unlock --agency SLUG --username NAME
   citdesk user password --agency SLUG --username NAME   (new password on stdin; ends their sessions)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,20 +82,87 @@ func reorder(args []string, boolFlags ...string) []string {
 	return append(flags, pos...)
 }
 
+// runAgencyPolicy is "citdesk agency policy SLUG [SETTING=VALUE …]": with
+// no settings it lists the agency's policy, each setting with its value and
+// allowed range; with some it changes them, checked by the same rules as
+// the admin's policy page (citdesk.PolicySettings), and audited.
+func runAgencyPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	db, fs, err := openData(ctx, "agency policy", reorder(args), stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.NArg() < 1 {
+		return errors.New("usage: citdesk agency policy SLUG [SETTING=VALUE …] (durations in the unit the list shows)")
+	}
+	op, a, err := operator(ctx, db, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	p := a.Policy.Normalized()
+	if fs.NArg() > 1 {
+		var problems []string
+		for _, arg := range fs.Args()[1:] {
+			name, value, ok := strings.Cut(arg, "=")
+			set, known := citdesk.PolicySettingNamed(name)
+			if !ok || !known {
+				return fmt.Errorf("%q: give SETTING=VALUE, where SETTING is one of those `citdesk agency policy %s` lists", arg, a.Slug)
+			}
+			if err := set.Set(&p, value); err != nil {
+				problems = append(problems, name+": "+citdesk.ErrorMessage(err))
+			}
+		}
+		// Every setting is checked, those that parsed too, before the
+		// store's normalizing reads a 0 as "the default".
+		for _, fp := range citdesk.FieldErrors(p.Validate()) {
+			if !slices.ContainsFunc(problems, func(s string) bool { return strings.HasPrefix(s, fp.Field+": ") }) {
+				problems = append(problems, fp.Field+": "+fp.Message)
+			}
+		}
+		if len(problems) == 0 {
+			err := db.AgencyService().UpdatePolicy(op, a.ID, p)
+			for _, fp := range citdesk.FieldErrors(err) {
+				problems = append(problems, fp.Field+": "+fp.Message)
+			}
+			if err != nil && len(problems) == 0 {
+				return errors.New(citdesk.ErrorMessage(err))
+			}
+		}
+		if len(problems) > 0 {
+			return errors.New("the policy was not changed:\n  " + strings.Join(problems, "\n  "))
+		}
+		fmt.Fprintf(stdout, "Policy of %s saved.\n", a.Slug)
+	}
+	for _, set := range citdesk.PolicySettings {
+		value := set.Value(p)
+		if set.UnitName != "" {
+			value += " " + set.UnitName
+		}
+		fmt.Fprintf(stdout, "%-26s %-24s (%s)\n", set.Name, value, set.Range())
+	}
+	return nil
+}
+
 func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N] [--mfa required|optional] [--non-emergency-phone PHONE] [--address ADDRESS] | citdesk agency set SLUG [--name NAME] [--non-emergency-phone PHONE] [--address ADDRESS]"
+	const usage = "usage: citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N] [--mfa required|optional] [--non-emergency-phone PHONE] [--address ADDRESS] | citdesk agency set SLUG [--name NAME] [--non-emergency-phone PHONE] [--address ADDRESS] [--timezone TZ] [--units imperial|metric] | citdesk agency policy SLUG [SETTING=VALUE …]"
+	if len(args) > 0 && args[0] == "policy" {
+		return runAgencyPolicy(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "set") {
 		return errors.New(usage)
 	}
-	var name, tz, city, mfa, phone, address string
+	var name, tz, city, mfa, phone, address, units string
 	var lat, lon float64
 	db, fs, err := openData(ctx, "agency "+args[0], reorder(args[1:]), stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the agency's name")
 		fs.StringVar(&phone, "non-emergency-phone", "", "the non-emergency number the public page gives")
 		fs.StringVar(&address, "address", "", "the department's address, shown on the public page")
+		fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
+		if args[0] == "set" {
+			fs.StringVar(&units, "units", "", "distances on the board: imperial (miles and feet) or metric")
+		}
 		if args[0] == "add" {
 			fs.StringVar(&mfa, "mfa", citdesk.MFARequired, "second factor policy: required (every user enrolls TOTP or a passkey) or optional")
-			fs.StringVar(&tz, "timezone", "", "IANA time zone, e.g. America/Chicago")
 			fs.StringVar(&city, "city", "", "the jurisdiction's city (passwords may not be it)")
 			fs.Float64Var(&lat, "lat", 0, "latitude of the jurisdiction's center")
 			fs.Float64Var(&lon, "lon", 0, "longitude of the jurisdiction's center")
@@ -113,7 +181,7 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		set := citdesk.AgencySettings{Name: name, NonEmergencyPhone: a.NonEmergencyPhone, Address: a.Address}
+		set := citdesk.AgencySettings{Name: name, NonEmergencyPhone: a.NonEmergencyPhone, Address: a.Address, TimeZone: tz, Units: units}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "non-emergency-phone":
@@ -125,7 +193,7 @@ func runAgency(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if a, err = db.AgencyService().UpdateSettings(op, a.ID, set); err != nil {
 			return errors.New(citdesk.ErrorMessage(err))
 		}
-		fmt.Fprintf(stdout, "Agency %s: %s · non-emergency %q · address %q.\n", a.Slug, a.Name, a.NonEmergencyPhone, a.Address)
+		fmt.Fprintf(stdout, "Agency %s: %s · non-emergency %q · address %q · %s · %s units.\n", a.Slug, a.Name, a.NonEmergencyPhone, a.Address, a.TimeZone, a.Policy.Units)
 		return nil
 	}
 	if mfa != citdesk.MFARequired && mfa != citdesk.MFAOptional {

@@ -261,3 +261,34 @@ func (s *accountAPI) resetPassword(w http.ResponseWriter, r *http.Request) error
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+type userPatch struct {
+	Roles []string `json:"roles"`
+}
+
+// patchUser changes a user's roles. Users carry no version, so there is
+// no If-Match: the roles sent replace the roles stored, whoever changed
+// them last.
+func (s *accountAPI) patchUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req userPatch
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Roles == nil {
+		return citdesk.FieldErrorf("roles", "Give the user's roles, e.g. {\"roles\": [\"dispatcher\"]}.")
+	}
+	roles := make([]citdesk.Role, len(req.Roles))
+	for i, name := range req.Roles {
+		roles[i] = citdesk.Role(name)
+	}
+	u, err := s.Svc.Users.SetUserRoles(r.Context(), id, roles)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, u)
+	return nil
+}

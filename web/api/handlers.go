@@ -11,4 +11,5 @@ type (
 	referralAPI  struct{ *handler } // referrals to the liaison (referrals.go)
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
 	geocodeAPI   struct{ *handler } // address lookup (geocode.go)
+	agencyAPI    struct{ *handler } // the agency's settings and policy (agency.go)
 )

@@ -24,6 +24,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	s := &handler{Core: c}
 	account, call, officer := &accountAPI{s}, &callAPI{s}, &officerAPI{s}
 	encounter, person, referral, figure := &encounterAPI{s}, &personAPI{s}, &referralAPI{s}, &figureAPI{s}
+	agency := &agencyAPI{s}
 
 	// The API's own description, and signing in for a token.
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
@@ -41,12 +42,17 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("DELETE /api/v1/me/sessions/{id}", s.API(citdesk.OwnAccount, account.endSession))
 	mux.HandleFunc("GET /api/v1/users", s.API(citdesk.ListUsers, account.listUsers))
 	mux.HandleFunc("POST /api/v1/users", s.API(citdesk.ManageUsers, account.createUser))
+	mux.HandleFunc("PATCH /api/v1/users/{id}", s.API(citdesk.ManageUsers, account.patchUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/unlock", s.API(citdesk.ManageUsers, account.unlockUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/mfa/reset", s.API(citdesk.ManageUsers, account.resetFactors))
 	mux.HandleFunc("POST /api/v1/users/{id}/disable", s.API(citdesk.ManageUsers, account.disableUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/enable", s.API(citdesk.ManageUsers, account.enableUser))
 	mux.HandleFunc("POST /api/v1/users/{id}/password", s.API(citdesk.ManageUsers, account.resetPassword))
 	mux.HandleFunc("GET /api/v1/audit", s.API(citdesk.ReadAudit, account.listAudit))
+	// The agency's settings and policy: anyone signed in reads them (as
+	// GET /api/v1/me shows them); the admin changes them.
+	mux.HandleFunc("GET /api/v1/agency", s.API(citdesk.OwnAccount, agency.getAgency))
+	mux.HandleFunc("PATCH /api/v1/agency", s.API(citdesk.ManageAgency, agency.patchAgency))
 
 	// Officers: roster, training, duty status, coverage.
 	mux.HandleFunc("GET /api/v1/officers", s.API(citdesk.ListOfficers, officer.listOfficersAPI))

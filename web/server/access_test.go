@@ -83,6 +83,10 @@ var routeAccess = map[string]string{
 	"POST /api/v1/users":                "admin",
 	"POST /api/v1/users/{id}/unlock":    "admin",
 	"GET /api/v1/audit":                 "admin",
+	// The admin's users and agency (issue 15).
+	"PATCH /api/v1/users/{id}": "admin",
+	"GET /api/v1/agency":       "signed-in",
+	"PATCH /api/v1/agency":     "admin",
 
 	// API: officers.
 	"GET /api/v1/officers":                     "admin disp coord",
@@ -227,6 +231,18 @@ var routeAccess = map[string]string{
 	"POST /admin/users/{id}/enable":          "admin",
 	"POST /admin/users/{id}/unlock":          "admin",
 	"POST /admin/users/{id}/password":        "admin",
+	// The admin's pages (issue 15); the disposition mapping is the history
+	// importer's, which coordinators run too.
+	"POST /admin/users":               "admin",
+	"POST /admin/users/{id}/roles":    "admin",
+	"GET /admin/agency":               "admin",
+	"POST /admin/agency":              "admin",
+	"GET /admin/policy":               "admin",
+	"POST /admin/policy":              "admin",
+	"GET /admin/dispositions":         "admin coord",
+	"POST /admin/dispositions":        "admin coord",
+	"GET /admin/dispositions.csv":     "admin coord",
+	"POST /admin/dispositions/import": "admin coord",
 
 	// Pages: outcomes and audit.
 	"GET /outcomes":             "admin coord analyst",

@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"time"
 
 	"citdesk"
 	"citdesk/web"
@@ -64,27 +63,6 @@ func (s *accountPages) endSession(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-type usersView struct {
-	Notice string
-	Error  string
-	Users  []*citdesk.User
-	Self   int64
-	Now    time.Time
-}
-
-func (s *accountPages) usersPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUsers(w, r, http.StatusOK, "")
-}
-
-func (s *accountPages) renderUsers(w http.ResponseWriter, r *http.Request, status int, problem string) error {
-	users, err := s.Svc.Users.ListUsers(r.Context())
-	if err != nil {
-		return err
-	}
-	s.render(w, r, status, "admin_users", "Users", usersView{Notice: queryNotice(r), Error: problem, Users: users, Self: web.SignedIn(r).UserID, Now: s.Now()})
-	return nil
-}
-
 func (s *accountPages) disableUser(w http.ResponseWriter, r *http.Request) error {
 	return s.userAction(w, r, "User disabled; their sessions and tokens have ended.", func(id int64) error {
 		return s.Svc.Users.SetUserDisabled(r.Context(), id, true)
@@ -132,7 +110,7 @@ func (s *accountPages) userAction(w http.ResponseWriter, r *http.Request, notice
 	}
 	err = change(id)
 	if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.ECONFLICT {
-		return s.renderUsers(w, r, web.StatusFor(code), citdesk.ErrorMessage(err))
+		return s.renderUsers(w, r, web.StatusFor(code), usersView{Error: citdesk.ErrorMessage(err), ErrorUser: id, ErrorField: citdesk.ErrorField(err)})
 	} else if err != nil {
 		return err
 	}

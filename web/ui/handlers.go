@@ -14,5 +14,6 @@ type (
 	caseloadPages  struct{ *handler } // the liaison's referrals (caseload.go)
 	dashboardPages struct{ *handler } // outcomes and the monthly report (dashboard.go, monthly_report.go)
 	auditPages     struct{ *handler } // the audit trail (audit.go)
-	accountPages   struct{ *handler } // own password and sessions; the admin's users (account.go)
+	accountPages   struct{ *handler } // own password and sessions; the admin's users (account.go, admin_users.go)
+	adminPages     struct{ *handler } // the agency's settings, policy and disposition mapping (admin.go)
 )

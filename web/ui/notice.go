@@ -18,6 +18,7 @@ var knownNotices = func() map[string]bool {
 		"Password changed; your other sessions have ended.", "Session ended.", "User disabled; their sessions and tokens have ended.",
 		"User enabled.", "User unlocked.", "Password reset; that user's sessions and tokens have ended.",
 		noticeApprovedNext, noticeQueueEmpty,
+		"Roles changed.", "Agency settings saved.", "Policy saved.", "Disposition mapping saved.",
 	} {
 		m[n] = true
 	}

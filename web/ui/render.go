@@ -26,8 +26,10 @@ type view struct {
 	Actor  *citdesk.Actor
 	Agency *citdesk.Agency
 	Nav    []navItem
-	Path   string
-	Data   any
+	// Admin is the nav's Admin section, for admins.
+	Admin []navItem
+	Path  string
+	Data  any
 	// Dark pages are read for hours in a dim room (the dispatch board).
 	Dark bool
 	// Public pages speak for the department: its name, not citdesk's,
@@ -224,7 +226,7 @@ func (s *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 			http.Error(w, "Internal error.", http.StatusInternalServerError)
 			return
 		}
-		v.Agency, v.Nav = agency, navFor(v.Actor)
+		v.Agency, v.Nav, v.Admin = agency, navFor(v.Actor), adminNavFor(v.Actor)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
@@ -293,14 +295,19 @@ func navFor(a *citdesk.Actor) []navItem {
 	if a.HasRole(citdesk.OutcomeRoles...) {
 		nav = append(nav, navItem{"Outcomes", "/outcomes"})
 	}
-	if a.HasRole(citdesk.RoleAdmin) {
-		nav = append(nav, navItem{"Audit", "/audit"})
-		nav = append(nav, navItem{"Users", "/admin/users"})
-	}
 	if a.UserID != 0 {
 		nav = append(nav, navItem{"My account", "/account"})
 	}
 	return nav
+}
+
+// adminNavFor lists the admin's pages, shown as the nav's Admin section.
+func adminNavFor(a *citdesk.Actor) []navItem {
+	if !a.HasRole(citdesk.RoleAdmin) {
+		return nil
+	}
+	return []navItem{{"Users", "/admin/users"}, {"Agency", "/admin/agency"}, {"Policy", "/admin/policy"},
+		{"Dispositions", "/admin/dispositions"}, {"Audit", "/audit"}}
 }
 
 type errorView struct {

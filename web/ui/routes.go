@@ -32,7 +32,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 	signin, mfa, public := &signinPages{s}, &mfaPages{s}, &publicPages{s}
 	board, shift := &boardPages{s}, &shiftPages{s}
 	roster, report, person, caseload := &rosterPages{s}, &reportPages{s}, &personPages{s}, &caseloadPages{s}
-	dashboard, audit, account := &dashboardPages{s}, &auditPages{s}, &accountPages{s}
+	dashboard, audit, account, admin := &dashboardPages{s}, &auditPages{s}, &accountPages{s}, &adminPages{s}
 
 	// Signing in, and the home page that leads to each role's work.
 	mux.HandleFunc("GET /{$}", s.home)
@@ -147,6 +147,20 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /admin/users/{id}/enable", s.page(citdesk.ManageUsers, account.enableUser))
 	mux.HandleFunc("POST /admin/users/{id}/unlock", s.page(citdesk.ManageUsers, account.unlockUser))
 	mux.HandleFunc("POST /admin/users/{id}/password", s.page(citdesk.ManageUsers, account.resetPassword))
+	mux.HandleFunc("POST /admin/users", s.page(citdesk.ManageUsers, account.createUser))
+	mux.HandleFunc("POST /admin/users/{id}/roles", s.page(citdesk.ManageUsers, account.setRoles))
+
+	// The admin's agency settings, policy and disposition mapping. The
+	// mapping is the history importer's, so it is behind the action that
+	// imports history (admins and coordinators), as the store checks it.
+	mux.HandleFunc("GET /admin/agency", s.page(citdesk.ManageAgency, admin.agencyPage))
+	mux.HandleFunc("POST /admin/agency", s.page(citdesk.ManageAgency, admin.saveAgency))
+	mux.HandleFunc("GET /admin/policy", s.page(citdesk.ManageAgency, admin.policyPage))
+	mux.HandleFunc("POST /admin/policy", s.page(citdesk.ManageAgency, admin.savePolicy))
+	mux.HandleFunc("GET /admin/dispositions", s.page(citdesk.ImportHistory, admin.dispositionsPage))
+	mux.HandleFunc("POST /admin/dispositions", s.page(citdesk.ImportHistory, admin.saveDispositions))
+	mux.HandleFunc("GET /admin/dispositions.csv", s.page(citdesk.ImportHistory, admin.exportDispositions))
+	mux.HandleFunc("POST /admin/dispositions/import", s.page(citdesk.ImportHistory, admin.importDispositions))
 
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
