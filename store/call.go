@@ -137,7 +137,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		if err != nil {
 			return err
 		}
-		if actor.HasRole(citdesk.CallReadRoles...) {
+		if citdesk.MayEver(actor, citdesk.ListCalls) {
 			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
 		if actor.OfficerID != nil {
@@ -476,7 +476,7 @@ func (s callService) FindAssignmentByID(ctx context.Context, id int64) (*citdesk
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(citdesk.CallReadRoles...) && !actor.IsOfficer(a.OfficerID) {
+	if !citdesk.MayEver(actor, citdesk.ListCalls) && !actor.IsOfficer(a.OfficerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	return a, nil
@@ -490,7 +490,7 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(citdesk.CallReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
+	if !citdesk.MayEver(actor, citdesk.ListCalls) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	var out []*citdesk.Assignment
@@ -572,7 +572,7 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		} else if err != nil {
 			return err
 		}
-		if !actor.HasRole(citdesk.DispatchRoles...) && !actor.IsOfficer(officerID) {
+		if !citdesk.MayEver(actor, citdesk.DispatchCalls) && !actor.IsOfficer(officerID) {
 			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
 		}
 		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {

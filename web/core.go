@@ -65,6 +65,9 @@ type Services struct {
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service
+	// ServiceAccounts holds the agency's machine users and signs their
+	// tokens in (issue 11).
+	ServiceAccounts citdesk.ServiceAccountService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

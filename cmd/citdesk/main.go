@@ -44,6 +44,8 @@ Usage:
   citdesk user unlock --agency SLUG --username NAME
   citdesk user password --agency SLUG --username NAME   (new password on stdin; ends their sessions)
   citdesk token issue --agency SLUG --username NAME [--ttl 1h]   (prints one bearer token)
+  citdesk service-account add --agency SLUG --name NAME --scopes a,b   (prints its token once)
+  citdesk service-account list|rotate|revoke --agency SLUG [--name NAME]
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
@@ -67,10 +69,12 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"migrate": runMigrate,
 	"agency":  runAgency,
 	"token":   runToken,
-	"import":  runImportCommand, // roster, seattle-crisis, csv (import_history.go)
-	"demo":    runDemo,
-	"audit":   runAudit,
-	"bench":   runBench,
+	// Service accounts for the CAD and AVL feed (issue 11).
+	"service-account": runServiceAccount,
+	"import":          runImportCommand, // roster, seattle-crisis, csv (import_history.go)
+	"demo":            runDemo,
+	"audit":           runAudit,
+	"bench":           runBench,
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -10,4 +10,6 @@ type (
 	personAPI    struct{ *handler } // persons, repeat contacts, crisis plans (persons.go)
 	referralAPI  struct{ *handler } // referrals to the liaison (referrals.go)
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
+
+	serviceAccountAPI struct{ *handler } // service accounts and their tokens (serviceaccounts.go)
 )

@@ -48,6 +48,14 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/users/{id}/password", s.API(citdesk.ManageUsers, account.resetPassword))
 	mux.HandleFunc("GET /api/v1/audit", s.API(citdesk.ReadAudit, account.listAudit))
 
+	// Service accounts: the CAD's and AVL feed's scoped tokens.
+	service := &serviceAccountAPI{s}
+	mux.HandleFunc("GET /api/v1/service-accounts", s.API(citdesk.ListServiceAccounts, service.list))
+	mux.HandleFunc("POST /api/v1/service-accounts", s.API(citdesk.ManageServiceAccounts, service.create))
+	mux.HandleFunc("DELETE /api/v1/service-accounts/{id}", s.API(citdesk.ManageServiceAccounts, service.revoke))
+	mux.HandleFunc("POST /api/v1/service-accounts/{id}/tokens", s.API(citdesk.ManageServiceAccounts, service.rotate))
+	mux.HandleFunc("DELETE /api/v1/service-accounts/{id}/tokens/{tokenid}", s.API(citdesk.ManageServiceAccounts, service.revokeToken))
+
 	// Officers: roster, training, duty status, coverage.
 	mux.HandleFunc("GET /api/v1/officers", s.API(citdesk.ListOfficers, officer.listOfficersAPI))
 	mux.HandleFunc("POST /api/v1/officers", s.API(citdesk.ManageRoster, officer.createOfficerAPI))

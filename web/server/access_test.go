@@ -80,6 +80,17 @@ var routeAccess = map[string]string{
 	"POST /api/v1/users":                "admin",
 	"POST /api/v1/users/{id}/unlock":    "admin",
 	"GET /api/v1/audit":                 "admin",
+	// Service accounts (issue 11).
+	"GET /api/v1/service-accounts":                              "admin",
+	"POST /api/v1/service-accounts":                             "admin",
+	"DELETE /api/v1/service-accounts/{id}":                      "admin",
+	"POST /api/v1/service-accounts/{id}/tokens":                 "admin",
+	"DELETE /api/v1/service-accounts/{id}/tokens/{tokenid}":     "admin",
+	"GET /admin/service-accounts":                               "admin",
+	"POST /admin/service-accounts":                              "admin",
+	"POST /admin/service-accounts/{id}/tokens":                  "admin",
+	"POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke": "admin",
+	"POST /admin/service-accounts/{id}/revoke":                  "admin",
 
 	// API: officers.
 	"GET /api/v1/officers":                     "admin disp coord",
@@ -273,6 +284,13 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	w.json(t, "disp", "POST", fmt.Sprintf("/api/v1/calls/%d/assignments", call.ID), map[string]any{"officer_id": ofcID}, http.StatusCreated, &a)
 	w.ids["call"], w.ids["assignment"] = call.ID, a.ID
 
+	// A service account with a token, for the admin's routes.
+	sa, _, err := e.DB.ServiceAccountService().CreateServiceAccount(e.Op, "cad", []citdesk.Scope{citdesk.ScopeCallsRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ids["service_account"], w.ids["service_token"] = sa.ID, sa.Tokens[0].ID
+
 	// The person with a crisis plan at the call's address.
 	var p citdesk.Person
 	w.json(t, "coord", "POST", "/api/v1/persons", map[string]any{"first_name": "Dana", "last_name": "Whitley", "dob": "1979-02-03", "address": "12 Elm St"}, http.StatusCreated, &p)
@@ -444,6 +462,8 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	switch {
 	case strings.Contains(path, "/sessions/"):
 		kind = "session"
+	case strings.Contains(path, "/service-accounts/"):
+		kind = "service_account"
 	case strings.HasPrefix(path, "/admin/users/"):
 		kind = "user"
 	case strings.HasPrefix(path, "/api/v1/calls/"), strings.HasPrefix(path, "/board/calls/"):
@@ -465,6 +485,7 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	}
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(w.ids[kind], 10))
 	path = strings.ReplaceAll(path, "{slug}", w.Agency.Slug)
+	path = strings.ReplaceAll(path, "{tokenid}", strconv.FormatInt(w.ids["service_token"], 10))
 	switch path {
 	case "/":
 		path = "/no-such-page"

@@ -15,4 +15,6 @@ type (
 	dashboardPages struct{ *handler } // outcomes and the monthly report (dashboard.go, monthly_report.go)
 	auditPages     struct{ *handler } // the audit trail (audit.go)
 	accountPages   struct{ *handler } // own password and sessions; the admin's users (account.go)
+
+	serviceAccountPages struct{ *handler } // the admin's service accounts and tokens (serviceaccounts.go)
 )

@@ -293,6 +293,7 @@ func navFor(a *citdesk.Actor) []navItem {
 	if a.HasRole(citdesk.RoleAdmin) {
 		nav = append(nav, navItem{"Audit", "/audit"})
 		nav = append(nav, navItem{"Users", "/admin/users"})
+		nav = append(nav, navItem{"Service accounts", "/admin/service-accounts"})
 	}
 	if a.UserID != 0 {
 		nav = append(nav, navItem{"My account", "/account"})

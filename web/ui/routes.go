@@ -148,6 +148,14 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /admin/users/{id}/unlock", s.page(citdesk.ManageUsers, account.unlockUser))
 	mux.HandleFunc("POST /admin/users/{id}/password", s.page(citdesk.ManageUsers, account.resetPassword))
 
+	// The admin's service accounts: the CAD's and AVL feed's tokens.
+	service := &serviceAccountPages{s}
+	mux.HandleFunc("GET /admin/service-accounts", s.page(citdesk.ListServiceAccounts, service.listPage))
+	mux.HandleFunc("POST /admin/service-accounts", s.page(citdesk.ManageServiceAccounts, service.create))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/tokens", s.page(citdesk.ManageServiceAccounts, service.rotate))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke", s.page(citdesk.ManageServiceAccounts, service.revokeToken))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/revoke", s.page(citdesk.ManageServiceAccounts, service.revoke))
+
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
 }

@@ -1,0 +1,29 @@
+-- Service accounts (issue 11, item 1): machine users of an agency (the
+-- county CAD, the AVL feed) with scopes instead of roles. Each is a users
+-- row (no roles, no password: it cannot sign in on a page or with a
+-- password) so the audit trail and every user_id column name it; this
+-- table holds its name and scopes, service_tokens its bearer tokens.
+CREATE TABLE service_accounts (
+	user_id BIGINT PRIMARY KEY REFERENCES users (id),
+	agency_id BIGINT NOT NULL REFERENCES agencies (id),
+	name TEXT NOT NULL,
+	scopes TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	revoked_at BIGINT,
+	UNIQUE (agency_id, name)
+);
+
+-- Tokens live apart from sessions: a CAD link is quiet for hours at night,
+-- so a person's idle timeout must not end it; rotation and revocation end
+-- one.
+CREATE TABLE service_tokens (
+	id @ID@,
+	agency_id BIGINT NOT NULL REFERENCES agencies (id),
+	account_id BIGINT NOT NULL REFERENCES service_accounts (user_id),
+	secret_hash TEXT NOT NULL UNIQUE,
+	hint TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	last_used_at BIGINT,
+	revoked_at BIGINT
+);
+CREATE INDEX service_tokens_account ON service_tokens (account_id);
