@@ -129,6 +129,20 @@ type Policy struct {
 	// Labels that are agency data, not code.
 	EmergencyDetentionLabel string `json:"emergency_detention_label"`
 	LiaisonProgram          string `json:"liaison_program"`
+
+	// EIDO says how calls that arrive from the CAD as EIDO documents are
+	// read for "CIT requested" and "mental health" (cad.go); nil means
+	// DefaultEIDORules (read it with EIDORules). A pointer keeps Policy
+	// comparable.
+	EIDO *EIDORules `json:"eido,omitempty"`
+}
+
+// EIDORules returns the agency's EIDO reading rules, or the defaults.
+func (p Policy) EIDORules() EIDORules {
+	if p.EIDO == nil {
+		return DefaultEIDORules()
+	}
+	return *p.EIDO
 }
 
 // DefaultPolicy returns the policy a new agency starts with.
