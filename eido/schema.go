@@ -199,3 +199,11 @@ func pointer(loc []string) string {
 	}
 	return b.String()
 }
+
+// Warm compiles the schema now, so the first document the CAD sends is not
+// kept waiting while 3 MB of schema is read; serve calls it at start-up,
+// in the background.
+func Warm() error {
+	_, err := compiled()
+	return err
+}

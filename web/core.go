@@ -68,6 +68,8 @@ type Services struct {
 	// ServiceAccounts holds the agency's machine users and signs their
 	// tokens in (issue 11).
 	ServiceAccounts citdesk.ServiceAccountService
+	// Incidents takes incidents from the CAD (EIDO in).
+	Incidents citdesk.IncidentService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

@@ -16,6 +16,7 @@ import (
 
 	"citdesk"
 	"citdesk/demo"
+	"citdesk/eido"
 	"citdesk/store"
 	"citdesk/web"
 	"citdesk/web/server"
@@ -139,7 +140,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Outcomes: db.OutcomeService(), ServiceAccounts: db.ServiceAccountService(),
+		Outcomes: db.OutcomeService(), ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
@@ -165,6 +166,12 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
+	go func() {
+		// The EIDO schema is compiled once; do it before the CAD's first call.
+		if err := eido.Warm(); err != nil {
+			m.Log.Error("EIDO schema", "err", err)
+		}
+	}()
 	errc := make(chan error, 2)
 	if c.metricsAddr != "" {
 		mln, err := net.Listen("tcp", c.metricsAddr)

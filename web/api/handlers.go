@@ -12,4 +12,5 @@ type (
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
 
 	serviceAccountAPI struct{ *handler } // service accounts and their tokens (serviceaccounts.go)
+	eidoAPI           struct{ *handler } // NENA EIDO in and out (eido.go)
 )

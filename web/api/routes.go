@@ -81,6 +81,11 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(citdesk.MoveAssignment, call.patchAssignmentAPI))
 	mux.HandleFunc("GET /api/v1/events", s.API(citdesk.FollowLiveBoard, s.Events))
 
+	// The county CAD: incidents in and calls out as NENA EIDO documents.
+	cad := &eidoAPI{s}
+	mux.HandleFunc("POST /api/v1/eido", s.API(citdesk.DispatchCalls, cad.receive))
+	mux.HandleFunc("GET /api/v1/calls/{id}/eido", s.API(citdesk.ReadCall, cad.export))
+
 	// Contact reports and their review.
 	mux.HandleFunc("POST /api/v1/encounters", s.API(citdesk.StartReport, encounter.apiStartEncounter))
 	mux.HandleFunc("GET /api/v1/encounters", s.API(citdesk.ListReports, encounter.apiListEncounters))

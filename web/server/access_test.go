@@ -116,6 +116,8 @@ var routeAccess = map[string]string{
 	"GET /api/v1/assignments/{id}":           "admin disp coord ofc",
 	"PATCH /api/v1/assignments/{id}":         "admin disp ofc",
 	"GET /api/v1/events":                     "signed-in",
+	"POST /api/v1/eido":                      "admin disp",
+	"GET /api/v1/calls/{id}/eido":            "admin disp coord ofc",
 
 	// API: reports.
 	"POST /api/v1/encounters":                  "ofc ofc2",

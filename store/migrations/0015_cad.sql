@@ -27,3 +27,16 @@ CREATE TABLE service_tokens (
 	revoked_at BIGINT
 );
 CREATE INDEX service_tokens_account ON service_tokens (account_id);
+
+-- EIDO in (issue 11, item 2): the CAD's incident id of each call an EIDO
+-- created, so the same incident sent again updates that call. The primary
+-- key is the arbiter when two sendings of a new incident race.
+CREATE TABLE cad_incidents (
+	agency_id BIGINT NOT NULL REFERENCES agencies (id),
+	incident_id TEXT NOT NULL,
+	call_id BIGINT NOT NULL REFERENCES calls (id),
+	first_received_at BIGINT NOT NULL,
+	last_received_at BIGINT NOT NULL,
+	PRIMARY KEY (agency_id, incident_id),
+	UNIQUE (agency_id, call_id)
+);
