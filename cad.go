@@ -156,4 +156,9 @@ type IncidentService interface {
 	// incident created, or "" for a call taken in citdesk. Call-read
 	// permission.
 	IncidentID(ctx context.Context, callID int64) (string, error)
+	// ExportIncidents calls fn with each call received in [from, to),
+	// oldest first, with its assignments and the CAD's incident id ("" for
+	// a call taken in citdesk). Each call read is audited (call.export).
+	// It returns how many calls there were. Every-call read permission.
+	ExportIncidents(ctx context.Context, from, to time.Time, fn func(c *Call, assignments []*Assignment, incidentID string) error) (int, error)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"citdesk"
 )
@@ -113,4 +114,67 @@ func (s incidents) IncidentID(ctx context.Context, callID int64) (string, error)
 		return nil
 	})
 	return id, err
+}
+
+// ExportIncidents reads a period's calls with their assignments and
+// incident ids in one transaction, auditing each call read, then hands
+// them to fn outside it.
+func (s incidents) ExportIncidents(ctx context.Context, from, to time.Time, fn func(*citdesk.Call, []*citdesk.Assignment, string) error) (int, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ListCalls)
+	if err != nil {
+		return 0, err
+	}
+	if !to.After(from) {
+		return 0, citdesk.FieldErrorf("to", "The end of the period must be after its start.")
+	}
+	type exported struct {
+		call        *citdesk.Call
+		assignments []*citdesk.Assignment
+		incidentID  string
+	}
+	var out []exported
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		calls, err := queryAll(ctx, tx, "export calls", func(row rowScanner) (*citdesk.Call, error) { return scanCall(row) },
+			`SELECT `+callColumns+` FROM calls WHERE agency_id = ? AND received_at >= ? AND received_at < ? ORDER BY received_at, id`,
+			actor.AgencyID, micros(from), micros(to))
+		if err != nil {
+			return err
+		}
+		ids := map[int64]string{}
+		rows, err := tx.QueryContext(ctx, `SELECT call_id, incident_id FROM cad_incidents WHERE agency_id = ?`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var inc string
+			if err := rows.Scan(&id, &inc); err != nil {
+				rows.Close()
+				return err
+			}
+			ids[id] = inc
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		read := newAuditRead(actor, "call.export")
+		for _, c := range calls {
+			as, err := tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
+			if err != nil {
+				return err
+			}
+			out = append(out, exported{c, as, ids[c.ID]})
+			read.record("call", c.ID, "eido")
+		}
+		return read.write(ctx, tx)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range out {
+		if err := fn(e.call, e.assignments, e.incidentID); err != nil {
+			return 0, err
+		}
+	}
+	return len(out), nil
 }

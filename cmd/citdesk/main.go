@@ -49,6 +49,7 @@ Usage:
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json FILE
+  citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (one EIDO per line)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
   citdesk audit checkpoint [--agency SLUG]
@@ -71,6 +72,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"token":   runToken,
 	// Service accounts for the CAD and AVL feed (issue 11).
 	"service-account": runServiceAccount,
+	"export":          runExport,        // EIDO (export.go)
 	"import":          runImportCommand, // roster, seattle-crisis, csv (import_history.go)
 	"demo":            runDemo,
 	"audit":           runAudit,
