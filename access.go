@@ -25,6 +25,7 @@ const (
 	// Service accounts (machine users: the CAD, the AVL feed) and their tokens.
 	ListServiceAccounts   Action = "service_accounts.list"
 	ManageServiceAccounts Action = "service_accounts.manage" // create, rotate and revoke
+	ManageWebhooks        Action = "webhooks.manage"         // webhook subscriptions, deliveries, replay
 
 	// Officers.
 	ListOfficers   Action = "officers.list"    // the roster with phones and live positions
@@ -131,6 +132,7 @@ var permissions = map[Action]Permission{
 	// sensitive as creating a user.
 	ListServiceAccounts:   {Roles: adminRole},
 	ManageServiceAccounts: {Roles: adminRole, StepUp: true},
+	ManageWebhooks:        {Roles: adminRole, Scope: ScopeWebhooksAdmin},
 
 	ListOfficers:   {Roles: OfficerViewRoles},
 	ReadOfficer:    {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own officer record"},

@@ -92,7 +92,12 @@ func (s callService) createCall(ctx context.Context, actor *citdesk.Actor, c *ci
 	if err := c.Validate(now); err != nil {
 		return err
 	}
-	if err := s.db.writeTx(ctx, func(tx *Tx) error { return insertCall(ctx, tx, actor, c) }); err != nil {
+	if err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := insertCall(ctx, tx, actor, c); err != nil {
+			return err
+		}
+		return enqueueCallEvent(ctx, tx, citdesk.HookCallCreated, c)
+	}); err != nil {
 		return err
 	}
 	s.db.publish(ctx, citdesk.EventCallCreated, actor.AgencyID, c.ID, c.Summary())
@@ -284,7 +289,10 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 			detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
 		}
 		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
-		return updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail))
+		if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
+			return err
+		}
+		return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
 	})
 	if err != nil {
 		return err
@@ -454,6 +462,9 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 			detail += " no_cit_reason=" + a.NoCITReason
 		}
 		if err := tx.audit(ctx, actor, "assignment.create", "assignment", a.ID, detail); err != nil {
+			return err
+		}
+		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentCreated, a, call, callMoved); err != nil {
 			return err
 		}
 		officer, err = tx.findOfficerDecorated(ctx, agency, officer.ID)
@@ -645,6 +656,9 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 			return err
 		}
 		if err := tx.audit(ctx, actor, "assignment.move", "assignment", a.ID, string(status)); err != nil {
+			return err
+		}
+		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentUpdated, a, call, callMoved); err != nil {
 			return err
 		}
 		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)

@@ -53,7 +53,7 @@ func (s incidents) ReceiveIncident(ctx context.Context, in *citdesk.Incident) (*
 					return err
 				}
 				call, created, changed = &c, true, true
-				return nil
+				return enqueueCallEvent(ctx, tx, citdesk.HookCallCreated, &c)
 			}
 			cur, err := tx.findCall(ctx, actor.AgencyID, callID, true)
 			if err != nil {
@@ -67,6 +67,9 @@ func (s incidents) ReceiveIncident(ctx context.Context, in *citdesk.Incident) (*
 					return err
 				}
 				if err := updateCallRow(ctx, tx, actor, cur, "from the CAD (EIDO)"); err != nil {
+					return err
+				}
+				if err := enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, cur); err != nil {
 					return err
 				}
 				changed = true

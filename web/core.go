@@ -70,6 +70,8 @@ type Services struct {
 	ServiceAccounts citdesk.ServiceAccountService
 	// Incidents takes incidents from the CAD (EIDO in).
 	Incidents citdesk.IncidentService
+	// Webhooks holds the agency's webhook subscriptions and deliveries.
+	Webhooks citdesk.WebhookService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

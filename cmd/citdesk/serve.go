@@ -20,6 +20,7 @@ import (
 	"citdesk/store"
 	"citdesk/web"
 	"citdesk/web/server"
+	"citdesk/webhook"
 )
 
 // Main is a running citdesk: the database, the event bus and the HTTP
@@ -140,7 +141,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Outcomes: db.OutcomeService(), ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(),
+		Outcomes: db.OutcomeService(), ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
@@ -166,6 +167,9 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
+	// The webhook outbox's sender: deliveries written with each change go
+	// out from every replica (each claims its own; see WebhookOutbox).
+	go (&webhook.Sender{Outbox: m.DB.WebhookOutbox(), Clock: m.DB.Clock, Log: m.Log}).Run(ctx)
 	go func() {
 		// The EIDO schema is compiled once; do it before the CAD's first call.
 		if err := eido.Warm(); err != nil {

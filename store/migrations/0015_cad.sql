@@ -40,3 +40,38 @@ CREATE TABLE cad_incidents (
 	PRIMARY KEY (agency_id, incident_id),
 	UNIQUE (agency_id, call_id)
 );
+
+-- Webhooks (issue 11, item 4): an agency's subscriptions, and the outbox
+-- of deliveries, written in the transaction of the change they report.
+-- The secret is sealed with the --mfa-key-file key (AES-GCM), as TOTP
+-- secrets are: the receiver's HMAC key must be readable to sign with.
+CREATE TABLE webhooks (
+	id @ID@,
+	agency_id BIGINT NOT NULL REFERENCES agencies (id),
+	url TEXT NOT NULL,
+	events TEXT NOT NULL,
+	secret TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	created_by BIGINT NOT NULL,
+	deleted_at BIGINT
+);
+CREATE INDEX webhooks_agency ON webhooks (agency_id);
+
+CREATE TABLE webhook_deliveries (
+	id @ID@,
+	agency_id BIGINT NOT NULL REFERENCES agencies (id),
+	webhook_id BIGINT NOT NULL REFERENCES webhooks (id),
+	event TEXT NOT NULL,
+	idempotency_key TEXT NOT NULL UNIQUE,
+	body TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at BIGINT,
+	claimed_until BIGINT,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	delivered_at BIGINT,
+	dead_at BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at);
+CREATE INDEX webhook_deliveries_agency ON webhook_deliveries (agency_id, id);

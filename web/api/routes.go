@@ -86,6 +86,14 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/eido", s.API(citdesk.DispatchCalls, cad.receive))
 	mux.HandleFunc("GET /api/v1/calls/{id}/eido", s.API(citdesk.ReadCall, cad.export))
 
+	// Webhooks to the CAD: subscriptions, deliveries, dead letters.
+	hooks := &webhookAPI{s}
+	mux.HandleFunc("POST /api/v1/webhooks", s.API(citdesk.ManageWebhooks, hooks.create))
+	mux.HandleFunc("GET /api/v1/webhooks", s.API(citdesk.ManageWebhooks, hooks.list))
+	mux.HandleFunc("DELETE /api/v1/webhooks/{id}", s.API(citdesk.ManageWebhooks, hooks.delete))
+	mux.HandleFunc("GET /api/v1/webhooks/deliveries", s.API(citdesk.ManageWebhooks, hooks.deliveries))
+	mux.HandleFunc("POST /api/v1/webhooks/deliveries/{id}/replay", s.API(citdesk.ManageWebhooks, hooks.replay))
+
 	// Contact reports and their review.
 	mux.HandleFunc("POST /api/v1/encounters", s.API(citdesk.StartReport, encounter.apiStartEncounter))
 	mux.HandleFunc("GET /api/v1/encounters", s.API(citdesk.ListReports, encounter.apiListEncounters))

@@ -293,6 +293,20 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	}
 	w.ids["service_account"], w.ids["service_token"] = sa.ID, sa.Tokens[0].ID
 
+	// A webhook, and a delivery to it (a call taken after it subscribed).
+	hook := &citdesk.Webhook{URL: "http://127.0.0.1:9/hook", Events: []string{citdesk.HookCallCreated}}
+	if err := e.DB.WebhookService().CreateWebhook(e.Op, hook, "a secret of sixteen+"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.CallService().CreateCall(e.Op, &citdesk.Call{Nature: "Welfare check", Address: "1 Oak St"}); err != nil {
+		t.Fatal(err)
+	}
+	deliveries, err := e.DB.WebhookService().ListDeliveries(e.Op, false, 1)
+	if err != nil || len(deliveries) != 1 {
+		t.Fatalf("the delivery: %v %v", deliveries, err)
+	}
+	w.ids["webhook"], w.ids["delivery"] = hook.ID, deliveries[0].ID
+
 	// The person with a crisis plan at the call's address.
 	var p citdesk.Person
 	w.json(t, "coord", "POST", "/api/v1/persons", map[string]any{"first_name": "Dana", "last_name": "Whitley", "dob": "1979-02-03", "address": "12 Elm St"}, http.StatusCreated, &p)
@@ -466,6 +480,10 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 		kind = "session"
 	case strings.Contains(path, "/service-accounts/"):
 		kind = "service_account"
+	case strings.Contains(path, "/webhooks/deliveries/"):
+		kind = "delivery"
+	case strings.Contains(path, "/webhooks/"):
+		kind = "webhook"
 	case strings.HasPrefix(path, "/admin/users/"):
 		kind = "user"
 	case strings.HasPrefix(path, "/api/v1/calls/"), strings.HasPrefix(path, "/board/calls/"):

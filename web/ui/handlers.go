@@ -17,4 +17,5 @@ type (
 	accountPages   struct{ *handler } // own password and sessions; the admin's users (account.go)
 
 	serviceAccountPages struct{ *handler } // the admin's service accounts and tokens (serviceaccounts.go)
+	webhookPages        struct{ *handler } // the admin's webhooks, deliveries and dead letters (webhooks.go)
 )

@@ -17,7 +17,7 @@ var knownNotices = func() map[string]bool {
 		"New person record created and linked.", "Approved.", "Returned to the officer.", "Photo saved.",
 		"Password changed; your other sessions have ended.", "Session ended.", "User disabled; their sessions and tokens have ended.",
 		"User enabled.", "User unlocked.", "Password reset; that user's sessions and tokens have ended.",
-		"Token revoked.", "Service account revoked; its tokens no longer work.",
+		"Token revoked.", "Service account revoked; its tokens no longer work.", "Webhook added.", "Webhook deleted.", "Delivery queued again.",
 	} {
 		m[n] = true
 	}

@@ -294,6 +294,7 @@ func navFor(a *citdesk.Actor) []navItem {
 		nav = append(nav, navItem{"Audit", "/audit"})
 		nav = append(nav, navItem{"Users", "/admin/users"})
 		nav = append(nav, navItem{"Service accounts", "/admin/service-accounts"})
+		nav = append(nav, navItem{"Webhooks", "/admin/webhooks"})
 	}
 	if a.UserID != 0 {
 		nav = append(nav, navItem{"My account", "/account"})

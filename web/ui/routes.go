@@ -156,6 +156,13 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke", s.page(citdesk.ManageServiceAccounts, service.revokeToken))
 	mux.HandleFunc("POST /admin/service-accounts/{id}/revoke", s.page(citdesk.ManageServiceAccounts, service.revoke))
 
+	// The admin's webhooks to the CAD: subscriptions, deliveries, dead letters.
+	hooks := &webhookPages{s}
+	mux.HandleFunc("GET /admin/webhooks", s.page(citdesk.ManageWebhooks, hooks.listPage))
+	mux.HandleFunc("POST /admin/webhooks", s.page(citdesk.ManageWebhooks, hooks.create))
+	mux.HandleFunc("POST /admin/webhooks/{id}/delete", s.page(citdesk.ManageWebhooks, hooks.delete))
+	mux.HandleFunc("POST /admin/webhooks/deliveries/{id}/replay", s.page(citdesk.ManageWebhooks, hooks.replay))
+
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
 }
