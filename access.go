@@ -33,6 +33,7 @@ const (
 	ManageRoster   Action = "roster.manage"    // officers, training records, roster imports
 	ReadTraining   Action = "training.read"    // an officer's training records
 	SetDutyStatus  Action = "officer.status"   // an officer's duty status
+	ReportPosition Action = "officer.position" // officers' positions from the AVL feed
 	ReadStatusLog  Action = "officer.statuses" // an officer's status history
 	ReadRosterFigs Action = "roster.figures"   // CIT coverage and the roster summary (aggregates)
 	ReadOwnShift   Action = "shift.read"       // the officer's own phone page
@@ -139,6 +140,7 @@ var permissions = map[Action]Permission{
 	ManageRoster:   {Roles: RosterRoles},
 	ReadTraining:   {Roles: RosterRoles, Related: officerRole, Tie: ownOfficer, Why: "their own training"},
 	SetDutyStatus:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own status", Scope: ScopePositionsWrite},
+	ReportPosition: {Roles: DispatchRoles, Scope: ScopePositionsWrite},
 	ReadStatusLog:  {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own history"},
 	ReadRosterFigs: {Roles: MeasureRoles},
 	// Anyone signed in may ask: the page explains to someone not on the

@@ -72,6 +72,8 @@ type Services struct {
 	Incidents citdesk.IncidentService
 	// Webhooks holds the agency's webhook subscriptions and deliveries.
 	Webhooks citdesk.WebhookService
+	// Positions takes the AVL feed.
+	Positions citdesk.PositionService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

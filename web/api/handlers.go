@@ -14,4 +14,5 @@ type (
 	serviceAccountAPI struct{ *handler } // service accounts and their tokens (serviceaccounts.go)
 	eidoAPI           struct{ *handler } // NENA EIDO in and out (eido.go)
 	webhookAPI        struct{ *handler } // webhook subscriptions and deliveries (webhooks.go)
+	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
 )

@@ -67,6 +67,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/officers/{id}/status-history", s.API(citdesk.ReadStatusLog, officer.statusHistoryAPI))
 	mux.HandleFunc("GET /api/v1/coverage", s.API(citdesk.ReadRosterFigs, officer.coverageAPI))
 	mux.HandleFunc("GET /api/v1/roster/summary", s.API(citdesk.ReadRosterFigs, officer.rosterSummaryAPI))
+	mux.HandleFunc("POST /api/v1/positions", s.API(citdesk.ReportPosition, (&positionAPI{s}).report))
 
 	// Calls, recommendations and assignments; the live event stream.
 	mux.HandleFunc("POST /api/v1/calls", s.API(citdesk.DispatchCalls, call.createCallAPI))

@@ -103,6 +103,7 @@ var routeAccess = map[string]string{
 	"GET /api/v1/officers/{id}/status-history": "admin disp coord ofc",
 	"GET /api/v1/coverage":                     "admin coord analyst",
 	"GET /api/v1/roster/summary":               "admin coord analyst",
+	"POST /api/v1/positions":                   "admin disp",
 
 	// API: calls and dispatch.
 	"POST /api/v1/calls":                     "admin disp",
