@@ -91,6 +91,15 @@ var routeAccess = map[string]string{
 	"POST /admin/service-accounts/{id}/tokens":                  "admin",
 	"POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke": "admin",
 	"POST /admin/service-accounts/{id}/revoke":                  "admin",
+	"POST /api/v1/webhooks":                                     "admin",
+	"GET /api/v1/webhooks":                                      "admin",
+	"DELETE /api/v1/webhooks/{id}":                              "admin",
+	"GET /api/v1/webhooks/deliveries":                           "admin",
+	"POST /api/v1/webhooks/deliveries/{id}/replay":              "admin",
+	"GET /admin/webhooks":                                       "admin",
+	"POST /admin/webhooks":                                      "admin",
+	"POST /admin/webhooks/{id}/delete":                          "admin",
+	"POST /admin/webhooks/deliveries/{id}/replay":               "admin",
 
 	// API: officers.
 	"GET /api/v1/officers":                     "admin disp coord",
