@@ -253,3 +253,49 @@ func TestWebhookOutboxRollback(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookSendersShareTheOutbox: two senders (two replicas) draining
+// one outbox at once deliver each delivery exactly once: on PostgreSQL
+// each claims with SKIP LOCKED, on SQLite the one writer serializes them.
+func TestWebhookSendersShareTheOutbox(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		e.user("admin", citdesk.RoleAdmin)
+		admin := e.token("admin")
+		rcv := newReceiver(t, hookSecret)
+		e.do("POST", "/api/v1/webhooks", admin, map[string]any{"url": rcv.URL, "events": []string{"call.created"}, "secret": hookSecret})
+		const calls = 30
+		for i := range calls {
+			e.do("POST", "/api/v1/calls", admin, map[string]any{"nature": fmt.Sprintf("Call %d", i), "address": "x"})
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			s := e.sender(citdesk.DefaultWebhookRetry)
+			s.Batch = 4
+			wg.Go(func() {
+				for {
+					n, err := s.RunOnce(context.Background())
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, d := range rcv.deliveries() {
+			seen[d.Key]++
+		}
+		if len(seen) != calls {
+			t.Errorf("%d distinct deliveries, want %d", len(seen), calls)
+		}
+		for k, n := range seen {
+			if n != 1 {
+				t.Errorf("delivery %s went out %d times", k, n)
+			}
+		}
+	})
+}
