@@ -48,7 +48,7 @@ Usage:
   citdesk service-account list|rotate|revoke --agency SLUG [--name NAME]
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
-  citdesk import --agency SLUG --format csv --mapping MAP.json FILE
+  citdesk import --agency SLUG --format csv --mapping MAP.json [--dry-run] FILE
   citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (one EIDO per line)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
