@@ -1,6 +1,9 @@
 package citdesk
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Action is something an actor does to one kind of record. Every route of
 // the API and the pages names one (web/api/routes.go, web/ui/routes.go),
@@ -19,6 +22,10 @@ const (
 	ManageAgency Action = "agency.manage"  // the agency's settings and policy
 	ReadAudit    Action = "audit.read"     // the audit trail and its verification
 	ReadMetrics  Action = "metrics.read"   // Prometheus metrics on the main listener
+	// Service accounts (machine users: the CAD, the AVL feed) and their tokens.
+	ListServiceAccounts   Action = "service_accounts.list"
+	ManageServiceAccounts Action = "service_accounts.manage" // create, rotate and revoke
+	ManageWebhooks        Action = "webhooks.manage"         // webhook subscriptions, deliveries, replay
 
 	// Officers.
 	ListOfficers   Action = "officers.list"    // the roster with phones and live positions
@@ -26,6 +33,7 @@ const (
 	ManageRoster   Action = "roster.manage"    // officers, training records, roster imports
 	ReadTraining   Action = "training.read"    // an officer's training records
 	SetDutyStatus  Action = "officer.status"   // an officer's duty status
+	ReportPosition Action = "officer.position" // officers' positions from the AVL feed
 	ReadStatusLog  Action = "officer.statuses" // an officer's status history
 	ReadRosterFigs Action = "roster.figures"   // CIT coverage and the roster summary (aggregates)
 	ReadOwnShift   Action = "shift.read"       // the officer's own phone page
@@ -97,6 +105,9 @@ type Permission struct {
 	// StepUp: the actor must have proved password and second factor within
 	// StepUpWindow (signing in counts) before taking the action.
 	StepUp bool
+	// Scope is the scope a service account needs for the action; an
+	// action without one is never a service account's.
+	Scope Scope
 }
 
 // ownOfficer: the record is the actor's own officer record, or their report.
@@ -127,23 +138,29 @@ var permissions = map[Action]Permission{
 	ListLiaisons: {Roles: []Role{RoleCoordinator, RoleAdmin}},
 	ManageAgency: {Roles: adminRole, StepUp: true},
 	ReadAudit:    {Roles: adminRole},
-	ReadMetrics:  {Roles: []Role{RoleMetrics}},
+	ReadMetrics:  {Roles: []Role{RoleMetrics}, Scope: ScopeMetrics},
+	// A token is a standing credential for a machine: issuing one is as
+	// sensitive as creating a user.
+	ListServiceAccounts:   {Roles: adminRole},
+	ManageServiceAccounts: {Roles: adminRole, StepUp: true},
+	ManageWebhooks:        {Roles: adminRole, Scope: ScopeWebhooksAdmin},
 
 	ListOfficers:   {Roles: OfficerViewRoles},
 	ReadOfficer:    {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own officer record"},
 	ManageRoster:   {Roles: RosterRoles},
 	ReadTraining:   {Roles: RosterRoles, Related: officerRole, Tie: ownOfficer, Why: "their own training"},
-	SetDutyStatus:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own status"},
+	SetDutyStatus:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own status", Scope: ScopePositionsWrite},
+	ReportPosition: {Roles: DispatchRoles, Scope: ScopePositionsWrite},
 	ReadStatusLog:  {Roles: OfficerViewRoles, Related: officerRole, Tie: ownOfficer, Why: "their own history"},
 	ReadRosterFigs: {Roles: MeasureRoles},
 	// Anyone signed in may ask: the page explains to someone not on the
 	// roster how to be linked to their officer record.
 	ReadOwnShift: {Roles: signedIn},
 
-	DispatchCalls:   {Roles: DispatchRoles},
-	ListCalls:       {Roles: CallReadRoles},
-	ReadCall:        {Roles: CallReadRoles, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call by a dispatcher"},
-	MoveAssignment:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own assignment"},
+	DispatchCalls:   {Roles: DispatchRoles, Scope: ScopeCallsWrite},
+	ListCalls:       {Roles: CallReadRoles, Scope: ScopeCallsRead},
+	ReadCall:        {Roles: CallReadRoles, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call by a dispatcher", Scope: ScopeCallsRead},
+	MoveAssignment:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own assignment", Scope: ScopeCallsWrite},
 	ReadCallPlans:   {Roles: []Role{RoleDispatcher, RoleCoordinator}, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call"},
 	FollowLiveBoard: {Roles: signedIn},
 
@@ -220,6 +237,9 @@ func may(a *Actor, act Action, tied func(Permission) bool) bool {
 	if !ok {
 		return false
 	}
+	if a.Service {
+		return p.Scope != "" && slices.Contains(a.Scopes, p.Scope)
+	}
 	if a.HasRole(p.Roles...) {
 		return true
 	}
@@ -234,7 +254,7 @@ func Require(ctx context.Context, act Action) (*Actor, error) {
 		return nil, err
 	}
 	if !MayEver(a, act) {
-		return nil, Errorf(EFORBIDDEN, "You are not allowed to do that.")
+		return nil, Refuse(a, act)
 	}
 	return a, nil
 }

@@ -14,6 +14,11 @@ type Actor struct {
 	OfficerID *int64 // the actor's own officer record, if any
 	Remote    string // where the request came from (IP address, or "cli")
 	SessionID int64  // the session or token the request came with; 0 at the command line
+	// Service: the actor is a service account, which may take only the
+	// actions whose scope (Permission.Scope) is among Scopes; roles and
+	// ties play no part.
+	Service bool
+	Scopes  []Scope
 }
 
 // HasRole reports whether the actor holds any of roles.

@@ -174,6 +174,19 @@ type Policy struct {
 	// and address and, when the caller was family, the caller's contact
 	// (on by default; an agency stored before the setting existed gets it).
 	ReferralContact bool `json:"referral_contact"`
+	// EIDO says how calls that arrive from the CAD as EIDO documents are
+	// read for "CIT requested" and "mental health" (cad.go); nil means
+	// DefaultEIDORules (read it with EIDORules). A pointer keeps Policy
+	// comparable.
+	EIDO *EIDORules `json:"eido,omitempty"`
+}
+
+// EIDORules returns the agency's EIDO reading rules, or the defaults.
+func (p Policy) EIDORules() EIDORules {
+	if p.EIDO == nil {
+		return DefaultEIDORules()
+	}
+	return *p.EIDO
 }
 
 // DefaultPolicy returns the policy a new agency starts with.

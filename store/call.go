@@ -92,34 +92,42 @@ func (s callService) createCall(ctx context.Context, actor *citdesk.Actor, c *ci
 	if err := c.Validate(now); err != nil {
 		return err
 	}
-	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if c.ReceivedAt.IsZero() {
-			c.ReceivedAt = tx.now
+	if err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := insertCall(ctx, tx, actor, c); err != nil {
+			return err
 		}
-		c.AgencyID, c.Status, c.ClosedAt, c.CreatedBy, c.UpdatedAt, c.Version = actor.AgencyID, citdesk.CallPending, nil, actor.UserID, tx.now, 1
-		c.ReceivedAt = c.ReceivedAt.UTC().Truncate(time.Microsecond)
-		id, err := tx.insert(ctx, `INSERT INTO calls (agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
-			risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)`,
-			c.AgencyID, micros(c.ReceivedAt), string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon),
-			c.CallerName, c.CallerPhone, c.CallerRelationship, c.SubjectDescription,
-			string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical),
-			c.CITRequested, c.Notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
-		if err != nil {
-			return fmt.Errorf("insert call: %w", err)
-		}
-		c.ID = id
-		detail := "source=" + string(c.Source)
-		if c.CITRequested {
-			detail += " cit_requested"
-		}
-		return tx.audit(ctx, actor, "call.create", "call", id, detail)
-	})
-	if err != nil {
+		return enqueueCallEvent(ctx, tx, citdesk.HookCallCreated, c)
+	}); err != nil {
 		return err
 	}
 	s.db.publish(ctx, citdesk.EventCallCreated, actor.AgencyID, c.ID, c.Summary())
 	return nil
+}
+
+// insertCall inserts validated call c as a new pending call of the
+// actor's agency in tx, and audits it.
+func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Call) error {
+	if c.ReceivedAt.IsZero() {
+		c.ReceivedAt = tx.now
+	}
+	c.AgencyID, c.Status, c.ClosedAt, c.CreatedBy, c.UpdatedAt, c.Version = actor.AgencyID, citdesk.CallPending, nil, actor.UserID, tx.now, 1
+	c.ReceivedAt = c.ReceivedAt.UTC().Truncate(time.Microsecond)
+	id, err := tx.insert(ctx, `INSERT INTO calls (agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
+		risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)`,
+		c.AgencyID, micros(c.ReceivedAt), string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon),
+		c.CallerName, c.CallerPhone, c.CallerRelationship, c.SubjectDescription,
+		string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical),
+		c.CITRequested, c.Notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
+	if err != nil {
+		return fmt.Errorf("insert call: %w", err)
+	}
+	c.ID = id
+	detail := "source=" + string(c.Source)
+	if c.CITRequested {
+		detail += " cit_requested"
+	}
+	return tx.audit(ctx, actor, "call.create", "call", id, detail)
 }
 
 // FindCallByID returns a call: to dispatchers, admins and coordinators, and
@@ -137,7 +145,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		if err != nil {
 			return err
 		}
-		if actor.HasRole(citdesk.CallReadRoles...) {
+		if citdesk.MayEver(actor, citdesk.ListCalls) {
 			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
 		if actor.OfficerID != nil {
@@ -290,28 +298,37 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 			detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
 		}
 		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
-		res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
-			subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
-			status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1
-			WHERE agency_id = ? AND id = ? AND version = ?`,
-			string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), c.CallerName, c.CallerPhone, c.CallerRelationship,
-			c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, c.Notes,
-			string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
-		if err != nil {
-			return fmt.Errorf("update call: %w", err)
+		if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
-		}
-		c.Version++
-		c.UpdatedAt = tx.now
-		return tx.audit(ctx, actor, "call.update", "call", c.ID, strings.TrimSpace(detail))
+		return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
 	})
 	if err != nil {
 		return err
 	}
 	s.db.publish(ctx, citdesk.EventCallUpdated, actor.AgencyID, c.ID, c.Summary())
 	return nil
+}
+
+// updateCallRow saves call c at c.Version in tx (EPRECONDITION when it
+// moved on), bumps its version and audits the change.
+func updateCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Call, detail string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
+		subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
+		status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1
+		WHERE agency_id = ? AND id = ? AND version = ?`,
+		string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), c.CallerName, c.CallerPhone, c.CallerRelationship,
+		c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, c.Notes,
+		string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
+	if err != nil {
+		return fmt.Errorf("update call: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+	}
+	c.Version++
+	c.UpdatedAt = tx.now
+	return tx.audit(ctx, actor, "call.update", "call", c.ID, detail)
 }
 
 // setCallStatus moves a call's status as its officers move, bumping its
@@ -456,6 +473,9 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		if err := tx.audit(ctx, actor, "assignment.create", "assignment", a.ID, detail); err != nil {
 			return err
 		}
+		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentCreated, a, call, callMoved); err != nil {
+			return err
+		}
 		officer, err = tx.findOfficerDecorated(ctx, agency, officer.ID)
 		return err
 	})
@@ -485,7 +505,7 @@ func (s callService) FindAssignmentByID(ctx context.Context, id int64) (*citdesk
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(citdesk.CallReadRoles...) && !actor.IsOfficer(a.OfficerID) {
+	if !citdesk.MayEver(actor, citdesk.ListCalls) && !actor.IsOfficer(a.OfficerID) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	return a, nil
@@ -499,7 +519,7 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 	if err != nil {
 		return nil, err
 	}
-	if !actor.HasRole(citdesk.CallReadRoles...) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
+	if !citdesk.MayEver(actor, citdesk.ListCalls) && (f.OfficerID == 0 || !actor.IsOfficer(f.OfficerID)) {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see your own assignments.")
 	}
 	var out []*citdesk.Assignment
@@ -581,7 +601,7 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		} else if err != nil {
 			return err
 		}
-		if !actor.HasRole(citdesk.DispatchRoles...) && !actor.IsOfficer(officerID) {
+		if !citdesk.MayEver(actor, citdesk.DispatchCalls) && !actor.IsOfficer(officerID) {
 			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
 		}
 		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {
@@ -645,6 +665,9 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 			return err
 		}
 		if err := tx.audit(ctx, actor, "assignment.move", "assignment", a.ID, string(status)); err != nil {
+			return err
+		}
+		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentUpdated, a, call, callMoved); err != nil {
 			return err
 		}
 		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)

@@ -244,8 +244,17 @@ func (s userService) setPassword(ctx context.Context, actor *citdesk.Actor, user
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE agency_id = ? AND id = ?`, hash, actor.AgencyID, userID); err != nil {
+		// A service account signs in with its tokens only: a password
+		// would let it sign in on a page.
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE agency_id = ? AND id = ?
+			AND id NOT IN (SELECT user_id FROM service_accounts)`, hash, actor.AgencyID, userID)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return citdesk.Errorf(citdesk.ECONFLICT, "A service account has no password; rotate its token instead.")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL`, micros(tx.now), userID, keep); err != nil {
 			return err

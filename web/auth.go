@@ -99,8 +99,8 @@ func (c *Core) API(act citdesk.Action, h func(w http.ResponseWriter, r *http.Req
 func (c *Core) Refusal(r *http.Request, act citdesk.Action) error {
 	p, _ := citdesk.PermissionFor(act)
 	id, err := PathID(r, "id")
-	if p.Record == "" || err != nil {
-		return citdesk.Errorf(citdesk.EFORBIDDEN, "You are not allowed to do that.")
+	if a := citdesk.ActorFromContext(r.Context()); p.Record == "" || err != nil || a != nil && a.Service {
+		return citdesk.Refuse(a, act)
 	}
 	if c.Svc.Audit != nil {
 		ev := &citdesk.AuditEvent{Action: p.Record + ".view", ObjectType: p.Record, ObjectID: strconv.FormatInt(id, 10), Outcome: citdesk.OutcomeDenied}

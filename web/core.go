@@ -72,6 +72,15 @@ type Services struct {
 	// address list; OpenStreetMap with issue 13). Optional: without it
 	// the lookup answers 404.
 	Geocoder citdesk.Geocoder
+	// ServiceAccounts holds the agency's machine users and signs their
+	// tokens in (issue 11).
+	ServiceAccounts citdesk.ServiceAccountService
+	// Incidents takes incidents from the CAD (EIDO in).
+	Incidents citdesk.IncidentService
+	// Webhooks holds the agency's webhook subscriptions and deliveries.
+	Webhooks citdesk.WebhookService
+	// Positions takes the AVL feed.
+	Positions citdesk.PositionService
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

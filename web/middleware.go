@@ -218,7 +218,23 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				c.Problem(w, r, citdesk.Errorf(citdesk.EUNAUTHORIZED, "Bearer tokens are accepted only by the API; sign in with a browser for pages."))
 				return
 			}
-			u, sess, err := c.Svc.Users.FindSession(ctx, strings.TrimSpace(token))
+			if token = strings.TrimSpace(token); strings.HasPrefix(token, citdesk.ServiceTokenPrefix) && c.Svc.ServiceAccounts != nil {
+				// A service account's token: its use is audited as it is
+				// checked, with what the request was for.
+				sa, tok, agency, err := c.Svc.ServiceAccounts.UseServiceToken(ctx, token, r.Method+" "+r.URL.Path)
+				if err != nil {
+					if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
+						w.Header().Set("WWW-Authenticate", `Bearer realm="citdesk", error="invalid_token"`)
+					}
+					c.Problem(w, r, err)
+					return
+				}
+				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ServiceActor(sa, tok.ID, remote))
+				ctx = withAgency(ctx, agency)
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return
+			}
+			u, sess, err := c.Svc.Users.FindSession(ctx, token)
 			if err == nil && sess.Kind != citdesk.SessionToken {
 				// A browser session's secret is not a token: its cookie
 				// is HttpOnly, so one sent as a bearer token was taken.
@@ -232,7 +248,7 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
-			ctx = withCredential(ctx, Credential{Secret: strings.TrimSpace(token), Kind: citdesk.SessionToken})
+			ctx = withCredential(ctx, Credential{Secret: token, Kind: citdesk.SessionToken})
 			ctx = withAgency(ctx, sess.Agency)
 		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
 			u, sess, err := c.Svc.Users.FindSession(ctx, cookie.Value)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,7 +18,7 @@ import (
 const importUsage = `usage: citdesk import --agency SLUG --format roster FILE
        citdesk import addresses --agency SLUG FILE.csv
        citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
-       citdesk import --agency SLUG --format csv --mapping MAPPING.json FILE`
+       citdesk import --agency SLUG --format csv --mapping MAPPING.json [--dry-run] FILE`
 
 // runImportCommand is "citdesk import": the roster (ops.go), the agency's
 // address list ("import addresses", import_addresses.go), or history
@@ -28,7 +29,9 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		return runImportAddresses(ctx, args[1:], stdout, stderr) // import_addresses.go
 	}
 	var slug, format, dispositions, mapping string
-	db, fs, err := openData(ctx, "import", reorder(args), stderr, func(fs *flag.FlagSet) {
+	var dryRun bool
+	db, fs, err := openData(ctx, "import", reorder(args, "dry-run"), stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dryRun, "dry-run", false, "csv: print how the first rows map and which would be rejected, and change nothing")
 		fs.StringVar(&slug, "agency", "", "agency slug")
 		fs.StringVar(&format, "format", "", "file format: roster, seattle-crisis or csv")
 		fs.StringVar(&dispositions, "dispositions", "", "seattle-crisis: a CSV mapping the file's dispositions to citdesk's, saved as the agency's mapping before the import")
@@ -55,11 +58,17 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	start := time.Now()
 	switch format {
 	case "roster":
+		if dryRun {
+			return errors.New("--dry-run is for --format csv")
+		}
 		if mapping != "" || dispositions != "" {
 			return errors.New("--mapping and --dispositions are for history imports, not --format roster")
 		}
 		return importRoster(op, db, agency, f, stdout)
 	case "seattle-crisis":
+		if dryRun {
+			return errors.New("--dry-run is for --format csv")
+		}
 		if mapping != "" {
 			return errors.New("--mapping is for --format csv; Seattle's dispositions are mapped with --dispositions")
 		}
@@ -98,6 +107,9 @@ func runImportCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		mf.Close()
 		if err != nil {
 			return userError(err)
+		}
+		if dryRun {
+			return dryRunMapped(stdout, f, m, agency.Location())
 		}
 		res, err := importer.ImportMapped(op, hs, f, m, agency.Location(), bar.update)
 		bar.done()
@@ -184,4 +196,37 @@ func (p *progress) done() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// dryRunRows is how many mapped rows a dry run shows.
+const dryRunRows = 5
+
+// dryRunMapped reads a CSV file with its mapping and prints what an import
+// would take from the first rows and which rows it would reject, touching
+// no database. The store may still refuse a row the reading accepts (an
+// inconsistent report); those show only on a real import.
+func dryRunMapped(w io.Writer, r io.Reader, m *importer.ColumnMapping, loc *time.Location) error {
+	recs, rejected, unmapped, err := importer.ParseMapped(r, m, loc)
+	if err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(w, "Dry run: nothing was imported. %d row(s) would be read from %s, %d rejected.\n", len(recs), m.Source, len(rejected))
+	for i, h := range recs {
+		if i == dryRunRows {
+			fmt.Fprintf(w, "… and %d more.\n", len(recs)-dryRunRows)
+			break
+		}
+		b, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "row %s: %s\n", h.ExternalID, b)
+	}
+	for _, e := range rejected {
+		fmt.Fprintln(w, "would reject:", e.Error())
+	}
+	for _, name := range importer.UnmappedNames(unmapped) {
+		fmt.Fprintf(w, "disposition not in the mapping: %q (%d)\n", name, unmapped[name])
+	}
+	return nil
 }

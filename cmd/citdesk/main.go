@@ -46,10 +46,13 @@ Usage:
   citdesk user unlock --agency SLUG --username NAME
   citdesk user password --agency SLUG --username NAME   (new password on stdin; ends their sessions)
   citdesk token issue --agency SLUG --username NAME [--ttl 1h]   (prints one bearer token)
+  citdesk service-account add --agency SLUG --name NAME --scopes a,b   (prints its token once)
+  citdesk service-account list|rotate|revoke --agency SLUG [--name NAME]
   citdesk import --agency SLUG --format roster FILE
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
-  citdesk import --agency SLUG --format csv --mapping MAP.json FILE
+  citdesk import --agency SLUG --format csv --mapping MAP.json [--dry-run] FILE
   citdesk import addresses --agency SLUG FILE.csv   (the address list the board's lookup searches)
+  citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (one EIDO per line)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
   citdesk audit checkpoint [--agency SLUG]
@@ -70,10 +73,13 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"migrate": runMigrate,
 	"agency":  runAgency,
 	"token":   runToken,
-	"import":  runImportCommand, // roster, seattle-crisis, csv (import_history.go)
-	"demo":    runDemo,
-	"audit":   runAudit,
-	"bench":   runBench,
+	// Service accounts for the CAD and AVL feed (issue 11).
+	"service-account": runServiceAccount,
+	"export":          runExport,        // EIDO (export.go)
+	"import":          runImportCommand, // roster, seattle-crisis, csv (import_history.go)
+	"demo":            runDemo,
+	"audit":           runAudit,
+	"bench":           runBench,
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -16,9 +16,11 @@ import (
 
 	"citdesk"
 	"citdesk/demo"
+	"citdesk/eido"
 	"citdesk/store"
 	"citdesk/web"
 	"citdesk/web/server"
+	"citdesk/webhook"
 )
 
 // Main is a running citdesk: the database, the event bus and the HTTP
@@ -141,6 +143,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
+		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
@@ -166,6 +169,15 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
+	// The webhook outbox's sender: deliveries written with each change go
+	// out from every replica (each claims its own; see WebhookOutbox).
+	go (&webhook.Sender{Outbox: m.DB.WebhookOutbox(), Clock: m.DB.Clock, Log: m.Log}).Run(ctx)
+	go func() {
+		// The EIDO schema is compiled once; do it before the CAD's first call.
+		if err := eido.Warm(); err != nil {
+			m.Log.Error("EIDO schema", "err", err)
+		}
+	}()
 	errc := make(chan error, 2)
 	if c.metricsAddr != "" {
 		mln, err := net.Listen("tcp", c.metricsAddr)

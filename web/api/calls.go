@@ -229,6 +229,13 @@ func (s *callAPI) recommendationsAPI(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if s.Svc.Webhooks != nil {
+		// Not a change, so no transaction of its own to share: the
+		// outbox row is written after the read.
+		if err := s.Svc.Webhooks.Notify(r.Context(), citdesk.HookRecommendationMade, map[string]any{"call_id": id, "recommendation": res}); err != nil {
+			return err
+		}
+	}
 	web.WriteJSON(w, http.StatusOK, res)
 	return nil
 }

@@ -12,4 +12,9 @@ type (
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
 	geocodeAPI   struct{ *handler } // address lookup (geocode.go)
 	agencyAPI    struct{ *handler } // the agency's settings and policy (agency.go)
+
+	serviceAccountAPI struct{ *handler } // service accounts and their tokens (serviceaccounts.go)
+	eidoAPI           struct{ *handler } // NENA EIDO in and out (eido.go)
+	webhookAPI        struct{ *handler } // webhook subscriptions and deliveries (webhooks.go)
+	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
 )

@@ -54,6 +54,14 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/agency", s.API(citdesk.OwnAccount, agency.getAgency))
 	mux.HandleFunc("PATCH /api/v1/agency", s.API(citdesk.ManageAgency, agency.patchAgency))
 
+	// Service accounts: the CAD's and AVL feed's scoped tokens.
+	service := &serviceAccountAPI{s}
+	mux.HandleFunc("GET /api/v1/service-accounts", s.API(citdesk.ListServiceAccounts, service.list))
+	mux.HandleFunc("POST /api/v1/service-accounts", s.API(citdesk.ManageServiceAccounts, service.create))
+	mux.HandleFunc("DELETE /api/v1/service-accounts/{id}", s.API(citdesk.ManageServiceAccounts, service.revoke))
+	mux.HandleFunc("POST /api/v1/service-accounts/{id}/tokens", s.API(citdesk.ManageServiceAccounts, service.rotate))
+	mux.HandleFunc("DELETE /api/v1/service-accounts/{id}/tokens/{tokenid}", s.API(citdesk.ManageServiceAccounts, service.revokeToken))
+
 	// Officers: roster, training, duty status, coverage.
 	mux.HandleFunc("GET /api/v1/officers", s.API(citdesk.ListOfficers, officer.listOfficersAPI))
 	mux.HandleFunc("POST /api/v1/officers", s.API(citdesk.ManageRoster, officer.createOfficerAPI))
@@ -65,6 +73,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/officers/{id}/status-history", s.API(citdesk.ReadStatusLog, officer.statusHistoryAPI))
 	mux.HandleFunc("GET /api/v1/coverage", s.API(citdesk.ReadRosterFigs, officer.coverageAPI))
 	mux.HandleFunc("GET /api/v1/roster/summary", s.API(citdesk.ReadRosterFigs, officer.rosterSummaryAPI))
+	mux.HandleFunc("POST /api/v1/positions", s.API(citdesk.ReportPosition, (&positionAPI{s}).report))
 
 	// Calls, recommendations and assignments; the live event stream.
 	mux.HandleFunc("POST /api/v1/calls", s.API(citdesk.DispatchCalls, call.createCallAPI))
@@ -83,6 +92,18 @@ func Routes(mux web.Mux, c *web.Core) {
 	geocode := &geocodeAPI{s}
 	mux.HandleFunc("GET /api/v1/geocode", s.API(citdesk.DispatchCalls, geocode.geocodeAPI))
 	mux.HandleFunc("GET /api/v1/geocode/reverse", s.API(citdesk.DispatchCalls, geocode.reverseGeocodeAPI))
+	// The county CAD: incidents in and calls out as NENA EIDO documents.
+	cad := &eidoAPI{s}
+	mux.HandleFunc("POST /api/v1/eido", s.API(citdesk.DispatchCalls, cad.receive))
+	mux.HandleFunc("GET /api/v1/calls/{id}/eido", s.API(citdesk.ReadCall, cad.export))
+
+	// Webhooks to the CAD: subscriptions, deliveries, dead letters.
+	hooks := &webhookAPI{s}
+	mux.HandleFunc("POST /api/v1/webhooks", s.API(citdesk.ManageWebhooks, hooks.create))
+	mux.HandleFunc("GET /api/v1/webhooks", s.API(citdesk.ManageWebhooks, hooks.list))
+	mux.HandleFunc("DELETE /api/v1/webhooks/{id}", s.API(citdesk.ManageWebhooks, hooks.delete))
+	mux.HandleFunc("GET /api/v1/webhooks/deliveries", s.API(citdesk.ManageWebhooks, hooks.deliveries))
+	mux.HandleFunc("POST /api/v1/webhooks/deliveries/{id}/replay", s.API(citdesk.ManageWebhooks, hooks.replay))
 
 	// Contact reports and their review.
 	mux.HandleFunc("POST /api/v1/encounters", s.API(citdesk.StartReport, encounter.apiStartEncounter))

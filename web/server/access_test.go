@@ -87,6 +87,26 @@ var routeAccess = map[string]string{
 	"PATCH /api/v1/users/{id}": "admin",
 	"GET /api/v1/agency":       "signed-in",
 	"PATCH /api/v1/agency":     "admin",
+	// Service accounts (issue 11).
+	"GET /api/v1/service-accounts":                              "admin",
+	"POST /api/v1/service-accounts":                             "admin",
+	"DELETE /api/v1/service-accounts/{id}":                      "admin",
+	"POST /api/v1/service-accounts/{id}/tokens":                 "admin",
+	"DELETE /api/v1/service-accounts/{id}/tokens/{tokenid}":     "admin",
+	"GET /admin/service-accounts":                               "admin",
+	"POST /admin/service-accounts":                              "admin",
+	"POST /admin/service-accounts/{id}/tokens":                  "admin",
+	"POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke": "admin",
+	"POST /admin/service-accounts/{id}/revoke":                  "admin",
+	"POST /api/v1/webhooks":                                     "admin",
+	"GET /api/v1/webhooks":                                      "admin",
+	"DELETE /api/v1/webhooks/{id}":                              "admin",
+	"GET /api/v1/webhooks/deliveries":                           "admin",
+	"POST /api/v1/webhooks/deliveries/{id}/replay":              "admin",
+	"GET /admin/webhooks":                                       "admin",
+	"POST /admin/webhooks":                                      "admin",
+	"POST /admin/webhooks/{id}/delete":                          "admin",
+	"POST /admin/webhooks/deliveries/{id}/replay":               "admin",
 
 	// API: officers.
 	"GET /api/v1/officers":                     "admin disp coord",
@@ -99,6 +119,7 @@ var routeAccess = map[string]string{
 	"GET /api/v1/officers/{id}/status-history": "admin disp coord ofc",
 	"GET /api/v1/coverage":                     "admin coord analyst",
 	"GET /api/v1/roster/summary":               "admin coord analyst",
+	"POST /api/v1/positions":                   "admin disp",
 
 	// API: calls and dispatch.
 	"POST /api/v1/calls":                     "admin disp",
@@ -114,6 +135,8 @@ var routeAccess = map[string]string{
 	"GET /api/v1/assignments/{id}":           "admin disp coord ofc",
 	"PATCH /api/v1/assignments/{id}":         "admin disp ofc",
 	"GET /api/v1/events":                     "signed-in",
+	"POST /api/v1/eido":                      "admin disp",
+	"GET /api/v1/calls/{id}/eido":            "admin disp coord ofc",
 
 	// API: reports.
 	"POST /api/v1/encounters":                  "ofc ofc2",
@@ -298,6 +321,27 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	var a citdesk.Assignment
 	w.json(t, "disp", "POST", fmt.Sprintf("/api/v1/calls/%d/assignments", call.ID), map[string]any{"officer_id": ofcID}, http.StatusCreated, &a)
 	w.ids["call"], w.ids["assignment"] = call.ID, a.ID
+
+	// A service account with a token, for the admin's routes.
+	sa, _, err := e.DB.ServiceAccountService().CreateServiceAccount(e.Op, "cad", []citdesk.Scope{citdesk.ScopeCallsRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ids["service_account"], w.ids["service_token"] = sa.ID, sa.Tokens[0].ID
+
+	// A webhook, and a delivery to it (a call taken after it subscribed).
+	hook := &citdesk.Webhook{URL: "http://127.0.0.1:9/hook", Events: []string{citdesk.HookCallCreated}}
+	if err := e.DB.WebhookService().CreateWebhook(e.Op, hook, "a secret of sixteen+"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.CallService().CreateCall(e.Op, &citdesk.Call{Nature: "Welfare check", Address: "1 Oak St"}); err != nil {
+		t.Fatal(err)
+	}
+	deliveries, err := e.DB.WebhookService().ListDeliveries(e.Op, false, 1)
+	if err != nil || len(deliveries) != 1 {
+		t.Fatalf("the delivery: %v %v", deliveries, err)
+	}
+	w.ids["webhook"], w.ids["delivery"] = hook.ID, deliveries[0].ID
 
 	// The person with a crisis plan at the call's address.
 	var p citdesk.Person
@@ -566,6 +610,12 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	switch {
 	case strings.Contains(path, "/sessions/"):
 		kind = "session"
+	case strings.Contains(path, "/service-accounts/"):
+		kind = "service_account"
+	case strings.Contains(path, "/webhooks/deliveries/"):
+		kind = "delivery"
+	case strings.Contains(path, "/webhooks/"):
+		kind = "webhook"
 	case strings.HasPrefix(path, "/admin/users/"):
 		kind = "user"
 	case strings.HasPrefix(path, "/api/v1/calls/"), strings.HasPrefix(path, "/board/calls/"):
@@ -589,6 +639,7 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	}
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(w.ids[kind], 10))
 	path = strings.ReplaceAll(path, "{slug}", w.Agency.Slug)
+	path = strings.ReplaceAll(path, "{tokenid}", strconv.FormatInt(w.ids["service_token"], 10))
 	switch path {
 	case "/":
 		path = "/no-such-page"

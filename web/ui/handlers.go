@@ -16,4 +16,7 @@ type (
 	auditPages     struct{ *handler } // the audit trail (audit.go)
 	accountPages   struct{ *handler } // own password and sessions; the admin's users (account.go, admin_users.go)
 	adminPages     struct{ *handler } // the agency's settings, policy and disposition mapping (admin.go)
+
+	serviceAccountPages struct{ *handler } // the admin's service accounts and tokens (serviceaccounts.go)
+	webhookPages        struct{ *handler } // the admin's webhooks, deliveries and dead letters (webhooks.go)
 )

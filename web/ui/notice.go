@@ -19,6 +19,7 @@ var knownNotices = func() map[string]bool {
 		"User enabled.", "User unlocked.", "Password reset; that user's sessions and tokens have ended.",
 		noticeApprovedNext, noticeQueueEmpty,
 		"Roles changed.", "Agency settings saved.", "Policy saved.", "Disposition mapping saved.",
+		"Token revoked.", "Service account revoked; its tokens no longer work.", "Webhook added.", "Webhook deleted.", "Delivery queued again.",
 	} {
 		m[n] = true
 	}

@@ -162,6 +162,21 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("GET /admin/dispositions.csv", s.page(citdesk.ImportHistory, admin.exportDispositions))
 	mux.HandleFunc("POST /admin/dispositions/import", s.page(citdesk.ImportHistory, admin.importDispositions))
 
+	// The admin's service accounts: the CAD's and AVL feed's tokens.
+	service := &serviceAccountPages{s}
+	mux.HandleFunc("GET /admin/service-accounts", s.page(citdesk.ListServiceAccounts, service.listPage))
+	mux.HandleFunc("POST /admin/service-accounts", s.page(citdesk.ManageServiceAccounts, service.create))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/tokens", s.page(citdesk.ManageServiceAccounts, service.rotate))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/tokens/{tokenid}/revoke", s.page(citdesk.ManageServiceAccounts, service.revokeToken))
+	mux.HandleFunc("POST /admin/service-accounts/{id}/revoke", s.page(citdesk.ManageServiceAccounts, service.revoke))
+
+	// The admin's webhooks to the CAD: subscriptions, deliveries, dead letters.
+	hooks := &webhookPages{s}
+	mux.HandleFunc("GET /admin/webhooks", s.page(citdesk.ManageWebhooks, hooks.listPage))
+	mux.HandleFunc("POST /admin/webhooks", s.page(citdesk.ManageWebhooks, hooks.create))
+	mux.HandleFunc("POST /admin/webhooks/{id}/delete", s.page(citdesk.ManageWebhooks, hooks.delete))
+	mux.HandleFunc("POST /admin/webhooks/deliveries/{id}/replay", s.page(citdesk.ManageWebhooks, hooks.replay))
+
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
 }

@@ -1,0 +1,394 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"citdesk"
+	"citdesk/eido"
+)
+
+// WebhookService returns the service of the agency's webhook subscriptions
+// and deliveries.
+func (db *DB) WebhookService() citdesk.WebhookService { return webhooks{db} }
+
+// WebhookOutbox returns the sender's side of the outbox.
+func (db *DB) WebhookOutbox() citdesk.WebhookOutbox { return webhooks{db} }
+
+type webhooks struct{ db *DB }
+
+// sealWebhookSecret encrypts a subscription's HMAC key with the factor key;
+// the webhook id is authenticated data, so a sealed secret copied to
+// another row does not open.
+func sealWebhookSecret(db *DB, id int64, secret []byte) (string, error) {
+	aead, err := db.factorAEAD()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return "v1:" + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, secret, []byte("webhook:"+strconv.FormatInt(id, 10)))), nil
+}
+
+func openWebhookSecret(db *DB, id int64, s string) ([]byte, error) {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "v1:"))
+	if err != nil || !strings.HasPrefix(s, "v1:") {
+		return nil, errors.New("malformed webhook secret")
+	}
+	aead, err := db.factorAEAD()
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) < aead.NonceSize() {
+		return nil, errors.New("malformed webhook secret")
+	}
+	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte("webhook:"+strconv.FormatInt(id, 10)))
+	if err != nil {
+		return nil, errors.New("webhook secret does not open with this key (was --mfa-key-file changed?)")
+	}
+	return secret, nil
+}
+
+// CreateWebhook adds a subscription of the actor's agency.
+func (s webhooks) CreateWebhook(ctx context.Context, w *citdesk.Webhook, secret string) error {
+	actor, err := citdesk.Require(ctx, citdesk.ManageWebhooks)
+	if err != nil {
+		return err
+	}
+	if err := citdesk.ValidateWebhook(w, secret); err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		w.AgencyID, w.CreatedAt = actor.AgencyID, tx.now
+		id, err := tx.insert(ctx, `INSERT INTO webhooks (agency_id, url, events, secret, created_at, created_by) VALUES (?, ?, ?, '', ?, ?)`,
+			actor.AgencyID, w.URL, strings.Join(w.Events, ","), micros(tx.now), actor.UserID)
+		if err != nil {
+			return fmt.Errorf("insert webhook: %w", err)
+		}
+		sealed, err := sealWebhookSecret(s.db, id, []byte(secret))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET secret = ? WHERE id = ?`, sealed, id); err != nil {
+			return err
+		}
+		w.ID = id
+		return tx.audit(ctx, actor, "webhook.create", "webhook", id, "events="+strings.Join(w.Events, ","))
+	})
+}
+
+func scanWebhook(row rowScanner) (*citdesk.Webhook, error) {
+	var w citdesk.Webhook
+	var events string
+	var created int64
+	if err := row.Scan(&w.ID, &w.AgencyID, &w.URL, &events, &created); err != nil {
+		return nil, err
+	}
+	w.Events, w.CreatedAt = strings.Split(events, ","), fromMicros(created)
+	return &w, nil
+}
+
+// ListWebhooks lists the agency's live subscriptions, newest first.
+func (s webhooks) ListWebhooks(ctx context.Context) ([]*citdesk.Webhook, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ManageWebhooks)
+	if err != nil {
+		return nil, err
+	}
+	var out []*citdesk.Webhook
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = queryAll(ctx, tx, "list webhooks", scanWebhook, `SELECT id, agency_id, url, events, created_at FROM webhooks
+			WHERE agency_id = ? AND deleted_at IS NULL ORDER BY id DESC`, actor.AgencyID)
+		return err
+	})
+	return out, err
+}
+
+// DeleteWebhook ends a subscription; its pending deliveries are dropped
+// (dead-lettered, so they stay visible).
+func (s webhooks) DeleteWebhook(ctx context.Context, id int64) error {
+	actor, err := citdesk.Require(ctx, citdesk.ManageWebhooks)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		// Deleting a deleted webhook again changes nothing and succeeds.
+		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET deleted_at = COALESCE(deleted_at, ?) WHERE agency_id = ? AND id = ?`, micros(tx.now), actor.AgencyID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "No such webhook.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = ?, last_error = 'subscription deleted'
+			WHERE webhook_id = ? AND delivered_at IS NULL AND dead_at IS NULL`, micros(tx.now), id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, "webhook.delete", "webhook", id, "")
+	})
+}
+
+const deliveryColumns = `d.id, d.webhook_id, w.url, d.event, d.idempotency_key, d.attempts, d.created_at, d.next_attempt_at, d.delivered_at, d.dead_at, d.last_status, d.last_error`
+
+func scanDelivery(row rowScanner) (*citdesk.WebhookDelivery, error) {
+	var d citdesk.WebhookDelivery
+	var created int64
+	var next, delivered, dead sql.NullInt64
+	if err := row.Scan(&d.ID, &d.WebhookID, &d.URL, &d.Event, &d.IdempotencyKey, &d.Attempts, &created, &next, &delivered, &dead, &d.LastStatus, &d.LastError); err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.DeliveredAt = fromMicros(created), fromNullMicros(delivered)
+	switch {
+	case delivered.Valid:
+		d.State = citdesk.DeliveryDelivered
+	case dead.Valid:
+		d.State = citdesk.DeliveryDead
+	default:
+		d.State, d.NextAttemptAt = citdesk.DeliveryPending, fromNullMicros(next)
+	}
+	return &d, nil
+}
+
+// ListDeliveries lists the agency's recent deliveries, newest first.
+func (s webhooks) ListDeliveries(ctx context.Context, deadOnly bool, limit int) ([]*citdesk.WebhookDelivery, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ManageWebhooks)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.agency_id = ?`
+	if deadOnly {
+		q += ` AND d.dead_at IS NOT NULL`
+	}
+	var out []*citdesk.WebhookDelivery
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = queryAll(ctx, tx, "list deliveries", scanDelivery, q+` ORDER BY d.id DESC LIMIT ?`, actor.AgencyID, limit)
+		return err
+	})
+	return out, err
+}
+
+// ReplayDelivery puts a dead or delivered delivery back in the queue, due
+// now, with its attempts reset.
+func (s webhooks) ReplayDelivery(ctx context.Context, id int64) error {
+	actor, err := citdesk.Require(ctx, citdesk.ManageWebhooks)
+	if err != nil {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		var deleted sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT w.deleted_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.agency_id = ? AND d.id = ?`,
+			actor.AgencyID, id).Scan(&deleted)
+		if errors.Is(err, sql.ErrNoRows) {
+			return citdesk.Errorf(citdesk.ENOTFOUND, "No such delivery.")
+		} else if err != nil {
+			return err
+		}
+		if deleted.Valid {
+			return citdesk.Errorf(citdesk.ECONFLICT, "This delivery's webhook was deleted; add the webhook again to receive new events.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = NULL, delivered_at = NULL, attempts = 0, next_attempt_at = ?, claimed_until = NULL, last_error = ''
+			WHERE id = ?`, micros(tx.now), id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, "webhook.replay", "webhook_delivery", id, "")
+	})
+}
+
+// Notify writes an event that is no change to the outbox.
+func (s webhooks) Notify(ctx context.Context, event string, data any) error {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	// Most reads have no subscriber: look before taking the writer.
+	var n int
+	if err := s.db.readTx(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL AND (events = ? OR events LIKE ? OR events LIKE ? OR events LIKE ?)`,
+			actor.AgencyID, event, event+",%", "%,"+event, "%,"+event+",%").Scan(&n)
+	}); err != nil || n == 0 {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		return enqueueWebhook(ctx, tx, actor.AgencyID, event, func() (any, error) { return data, nil })
+	})
+}
+
+// webhookBody is what a delivery posts.
+type webhookBody struct {
+	Event      string    `json:"event"`
+	Delivery   string    `json:"idempotency_key"`
+	OccurredAt time.Time `json:"occurred_at"`
+	Data       any       `json:"data"`
+}
+
+// enqueueWebhook writes a delivery of event to each of the agency's
+// subscriptions to it, in tx: the outbox row commits or rolls back with
+// the change it reports. data is built only when someone subscribes.
+func enqueueWebhook(ctx context.Context, tx *Tx, agencyID int64, event string, data func() (any, error)) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, agencyID)
+	if err != nil {
+		return err
+	}
+	var subs []int64
+	for rows.Next() {
+		var id int64
+		var events string
+		if err := rows.Scan(&id, &events); err != nil {
+			rows.Close()
+			return err
+		}
+		if slices.Contains(strings.Split(events, ","), event) {
+			subs = append(subs, id)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	payload, err := data()
+	if err != nil {
+		return err
+	}
+	for _, id := range subs {
+		k := make([]byte, 16)
+		if _, err := rand.Read(k); err != nil {
+			return err
+		}
+		key := hex.EncodeToString(k)
+		body, err := json.Marshal(webhookBody{Event: event, Delivery: key, OccurredAt: tx.now, Data: payload})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (agency_id, webhook_id, event, idempotency_key, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			agencyID, id, event, key, string(body), micros(tx.now), micros(tx.now)); err != nil {
+			return fmt.Errorf("enqueue webhook: %w", err)
+		}
+	}
+	return nil
+}
+
+// enqueueCallEvent writes a call event whose data is the call's EIDO, with
+// its assignments, read in tx so it is the state being committed.
+func enqueueCallEvent(ctx context.Context, tx *Tx, event string, c *citdesk.Call) error {
+	return enqueueWebhook(ctx, tx, c.AgencyID, event, func() (any, error) {
+		agency, err := tx.findAgency(ctx, "id = ?", c.AgencyID)
+		if err != nil {
+			return nil, err
+		}
+		as, err := tx.listAssignments(ctx, c.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
+		if err != nil {
+			return nil, err
+		}
+		var incidentID string
+		err = tx.QueryRowContext(ctx, `SELECT incident_id FROM cad_incidents WHERE agency_id = ? AND call_id = ?`, c.AgencyID, c.ID).Scan(&incidentID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return eido.Write(c, as, agency, incidentID), nil
+	})
+}
+
+// enqueueAssignmentEvent writes an assignment event, and call.updated too
+// when the assignment moved its call's status.
+func enqueueAssignmentEvent(ctx context.Context, tx *Tx, event string, a *citdesk.Assignment, call *citdesk.Call, callMoved bool) error {
+	if err := enqueueWebhook(ctx, tx, a.AgencyID, event, func() (any, error) { return a, nil }); err != nil {
+		return err
+	}
+	if callMoved {
+		return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, call)
+	}
+	return nil
+}
+
+// ClaimDeliveries leases due deliveries. On PostgreSQL, SKIP LOCKED lets
+// replicas claim side by side without taking the same row; SQLite has one
+// writer, so the lease alone decides.
+func (s webhooks) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*citdesk.OutgoingDelivery, error) {
+	lock := ""
+	if s.db.dialect.name == "postgres" {
+		lock = " FOR UPDATE OF d SKIP LOCKED"
+	}
+	var out []*citdesk.OutgoingDelivery
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, w.id, w.url, w.secret, d.event, d.idempotency_key, d.body, d.attempts
+			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+			WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?)
+			ORDER BY d.next_attempt_at, d.id LIMIT ?`+lock, micros(now), micros(now), limit)
+		if err != nil {
+			return err
+		}
+		type claimed struct {
+			d       citdesk.OutgoingDelivery
+			hookID  int64
+			secret  string
+			bodyStr string
+		}
+		var got []claimed
+		for rows.Next() {
+			var c claimed
+			if err := rows.Scan(&c.d.ID, &c.hookID, &c.d.URL, &c.secret, &c.d.Event, &c.d.IdempotencyKey, &c.bodyStr, &c.d.Attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			got = append(got, c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, c := range got {
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?`, micros(now.Add(lease)), c.d.ID); err != nil {
+				return err
+			}
+			secret, err := openWebhookSecret(s.db, c.hookID, c.secret)
+			if err != nil {
+				return err
+			}
+			d := c.d
+			d.Secret, d.Body, d.Attempts = secret, []byte(c.bodyStr), d.Attempts+1
+			out = append(out, &d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeliveryDone marks a delivery delivered.
+func (s webhooks) DeliveryDone(ctx context.Context, id int64, status int) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET delivered_at = ?, last_status = ?, last_error = '', claimed_until = NULL WHERE id = ?`, micros(tx.now), status, id)
+		return err
+	})
+}
+
+// DeliveryFailed records a failed try.
+func (s webhooks) DeliveryFailed(ctx context.Context, id int64, status int, reason string, retryAt time.Time, dead bool) error {
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if dead {
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = ?, last_status = ?, last_error = ?, claimed_until = NULL WHERE id = ?`, micros(tx.now), status, reason, id)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?, last_status = ?, last_error = ?, claimed_until = NULL WHERE id = ?`, micros(retryAt), status, reason, id)
+		return err
+	})
+}
