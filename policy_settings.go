@@ -103,6 +103,11 @@ func (s PolicySetting) Value(p Policy) string {
 		return strconv.FormatFloat(float64(*v)/float64(s.Unit), 'f', -1, 64)
 	case *string:
 		return *v
+	case *bool:
+		if *v {
+			return "yes"
+		}
+		return "no"
 	}
 	return ""
 }
@@ -116,6 +121,15 @@ func (s PolicySetting) Set(p *Policy, text string) error {
 	case *string:
 		*v = text
 		return nil
+	case *bool:
+		switch strings.ToLower(text) {
+		case "yes":
+			*v = true
+		case "no":
+			*v = false
+		default:
+			return FieldErrorf(s.Name, "%s must be %s.", s.Label, s.Range())
+		}
 	case *int:
 		n, err := strconv.Atoi(strings.ReplaceAll(text, ",", ""))
 		if err != nil {
@@ -142,6 +156,8 @@ func (s PolicySetting) Set(p *Policy, text string) error {
 func (s PolicySetting) check(p Policy) error {
 	var n float64
 	switch v := s.field(&p).(type) {
+	case *bool:
+		return nil // Set takes only yes or no
 	case *string:
 		if len(s.Choices) > 0 {
 			if !slices.Contains(s.Choices, *v) {
@@ -210,6 +226,10 @@ var PolicySettings = []PolicySetting{
 		field: func(p *Policy) any { return &p.GraceMonths }},
 	{Name: "expiring_days", Section: "CIT certification", Label: "Warn this many days before a certification lapses", Min: 1, Max: 365,
 		field: func(p *Policy) any { return &p.ExpiringDays }},
+
+	{Name: "referral_contact", Section: "Referrals", Label: "Show the liaison how to reach the person", Choices: []string{"yes", "no"},
+		Help: "yes: a referral shows the person's phone and address and, when the caller was family, the caller's contact; each view is audited.",
+		field: func(p *Policy) any { return &p.ReferralContact }},
 
 	{Name: "repeat_contact_min", Section: "Repeat contacts", Label: "Contacts that make a repeat contact", Min: 2, Max: 50,
 		field: func(p *Policy) any { return &p.RepeatContactMin }},

@@ -28,10 +28,12 @@ func TestPolicySettingsCoverPolicy(t *testing.T) {
 			t.Errorf("%s: writing back %q changed the policy (%v)", s.Name, s.Value(p), err)
 		}
 	}
-	// Every field of Policy is listed, so a new one gets its range.
+	// Every field of Policy is listed, so a new one gets its range; but
+	// the EIDO reading rules, which are word lists, not one value.
+	notSettings := map[string]bool{"eido": true}
 	pt := reflect.TypeOf(citdesk.Policy{})
 	for i := range pt.NumField() {
-		if name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ","); !seen[name] {
+		if name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ","); !seen[name] && !notSettings[name] {
 			t.Errorf("Policy.%s (%s) is not in PolicySettings", pt.Field(i).Name, name)
 		}
 	}

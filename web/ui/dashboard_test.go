@@ -26,7 +26,7 @@ func TestPartWords(t *testing.T) {
 		want     string
 	}{
 		{"2026-02", false, d("2025-03-11"), today, ""},
-		{"2025-03", true, d("2025-03-11"), today, "from 11 Mar"},
+		{"2025-03", true, d("2025-03-11"), today, "from Mar 11"},
 		{"2026-03", true, d("2025-03-11"), today, "so far"},
 		{"2026-03", true, citdesk.Date{}, citdesk.Date{}, "so far"},
 		{"2016-06", true, d("2016-03-15"), d("2016-06-20"), "to Jun 20"},
@@ -47,7 +47,7 @@ func TestChartPartialLabel(t *testing.T) {
 		want  string
 	}{
 		{[]string{"", "", ""}, ""},
-		{[]string{"from 11 Mar", "", "so far"}, ""},
+		{[]string{"from Mar 11", "", "so far"}, ""},
 		{[]string{"", "", "so far"}, ""},
 		{[]string{"from Mar 15", "", "to Jun 20"}, "All, part of a month"},
 		{[]string{"", "to Jun 20"}, "All, part of a month"},
