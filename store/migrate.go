@@ -137,8 +137,27 @@ func PendingMigrations(ctx context.Context, dsn string) ([]string, error) {
 	return pendingMigrations(ctx, db.read, db.dialect)
 }
 
+// migrateFile applies one migration in a transaction, unless it is
+// recorded already. On SQLite foreign keys are off while it runs, and
+// checked before it commits: that is SQLite's documented way to rebuild a
+// table other tables refer to (DROP TABLE with foreign keys on counts
+// every referring row as a violation, even once the new table is renamed
+// in its place, so the commit would fail; migration 0010 did on every
+// database with an assignment). PRAGMA foreign_keys is a no-op inside a
+// transaction, so it is set on the writer's one connection around it.
 func (db *DB) migrateFile(ctx context.Context, name string) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if db.dialect.name == "sqlite" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -155,6 +174,17 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	}
 	if _, err := tx.ExecContext(ctx, db.dialect.expand(string(body))); err != nil {
 		return err
+	}
+	if db.dialect.name == "sqlite" {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int64
+		err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fkid)
+		if err == nil {
+			return fmt.Errorf("after the migration a row of %s refers to a missing row of %s", table, parent)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.now().UnixMicro()); err != nil {
 		return err
