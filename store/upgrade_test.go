@@ -279,5 +279,3 @@ func mustExecRaw(t *testing.T, raw *sql.DB, q string, args ...any) {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
-
-
