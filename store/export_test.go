@@ -13,3 +13,7 @@ func MigrateTo(ctx context.Context, dsn string, k int) error {
 	defer db.Close()
 	return db.migrate(ctx, k)
 }
+
+// TestDSN returns the database's data source name, for tests that look
+// past the store.
+func (db *DB) TestDSN() string { return db.dsn }
