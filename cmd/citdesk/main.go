@@ -1,7 +1,7 @@
 // Command citdesk runs the Crisis Intervention Team desk: the web
 // application and API (serve), and the operator's commands (migrate,
-// agency, user, token, import, demo, audit, backup, restore, bench,
-// version). Flags may also be given as
+// agency, user, token, import, demo, audit, backup, restore, retention,
+// purge, person, bench, version). Flags may also be given as
 // CITDESK_* environment variables (--db as CITDESK_DB, and so on).
 package main
 
@@ -55,6 +55,10 @@ Usage:
   citdesk backup --to FILE [--backup-key-file FILE]   (SQLite; key also as $CITDESK_BACKUP_KEY)
   citdesk backup keygen --out FILE
   citdesk restore --from FILE --data DIR [--backup-key-file FILE]
+  citdesk retention show --agency SLUG
+  citdesk retention set --agency SLUG --kind calls|reports|persons|crisis_plans|sessions|audit --keep 7y|90d|forever
+  citdesk purge [--dry-run]
+  citdesk person export --agency SLUG --id N   (JSON, for a records request)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
@@ -67,16 +71,19 @@ variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
 // commands are the commands by name, but for "user", which reads stdin,
 // and "version" and "help".
 var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
-	"serve":   runServe,
-	"migrate": runMigrate,
-	"agency":  runAgency,
-	"token":   runToken,
-	"import":  runImportCommand, // roster, seattle-crisis, csv (import_history.go)
-	"demo":    runDemo,
-	"audit":   runAudit,
-	"bench":   runBench,
-	"backup":  runBackup,
-	"restore": runRestore,
+	"serve":     runServe,
+	"migrate":   runMigrate,
+	"agency":    runAgency,
+	"token":     runToken,
+	"import":    runImportCommand, // roster, seattle-crisis, csv (import_history.go)
+	"demo":      runDemo,
+	"audit":     runAudit,
+	"bench":     runBench,
+	"backup":    runBackup,
+	"restore":   runRestore,
+	"retention": runRetention,
+	"purge":     runPurge,
+	"person":    runPerson,
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

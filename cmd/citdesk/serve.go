@@ -52,6 +52,7 @@ type serveConfig struct {
 	backupKeep            int
 	backupDir             string
 	backupKeyFile         string
+	purgeAt               string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.backupKeep, "backup-keep", 30, "how many scheduled backups to keep (the newest)")
 	fs.StringVar(&c.backupDir, "backup-dir", "", "where scheduled backups go (default: backups in --data; better another disk)")
 	backupKeyFlag(fs, &c.backupKeyFile)
+	fs.StringVar(&c.purgeAt, "purge-at", "03:00", "time of day (UTC, HH:MM) of the nightly retention purge (see citdesk retention); \"off\" for none")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +92,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) (*Main, error) {
 	if c.backupEvery < 0 || (c.backupEvery > 0 && c.backupEvery < time.Second) {
 		return nil, errors.New("--backup-every must be at least 1s (or 0 for no scheduled backups)")
+	}
+	if _, err := time.Parse("15:04", c.purgeAt); err != nil && c.purgeAt != "off" {
+		return nil, fmt.Errorf("--purge-at %q: give a time of day as HH:MM (UTC), or off", c.purgeAt)
 	}
 	if c.backupKeep < 1 {
 		return nil, errors.New("--backup-keep must be at least 1")
@@ -198,6 +203,9 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.Log.Info("citdesk listening", "addr", ln.Addr().String(), "engine", m.DB.Engine(), "version", version)
+	if c.purgeAt != "off" {
+		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
+	}
 	if m.Backups != nil {
 		m.Log.Info("scheduled backups", "every", m.Backups.Every.String(), "keep", m.Backups.Keep, "dir", m.Backups.Dir)
 		go m.Backups.Run(ctx)
