@@ -141,6 +141,19 @@ func TestMigrateDryRun(t *testing.T) {
 		if out := c.ok("", "migrate", "--dry-run"); !strings.Contains(out, "no migration would run") {
 			t.Errorf("dry run on a migrated database: %q", out)
 		}
+
+		// A newer citdesk migrated it: this one refuses to start, saying why.
+		raw := storetest.Raw(t, c.dsn)
+		q := `INSERT INTO schema_migrations (name, applied_at) VALUES ('migrations/9999_next.sql', 0)`
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"serve"}, {"migrate"}, {"migrate", "--dry-run"}} {
+			_, _, err := c.run("", args...)
+			if err == nil || !strings.Contains(err.Error(), "newer than this citdesk") || !strings.Contains(err.Error(), "9999_next.sql") {
+				t.Errorf("citdesk %s on a newer database: %v", strings.Join(args, " "), err)
+			}
+		}
 	})
 }
 

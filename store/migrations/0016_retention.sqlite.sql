@@ -29,7 +29,7 @@ CREATE TABLE audit_seals (
 
 -- Audit events stay append-only, except that events a seal covers may be
 -- deleted (by the purge, in the seal's transaction).
-DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER IF EXISTS audit_events_no_delete;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 WHEN OLD.seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_seals)
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
