@@ -296,7 +296,26 @@ func (s auditService) verify(ctx context.Context, c *citdesk.AuditCheckpoint) (*
 		checked int64
 		atCheck string // the hash of the checkpoint's event, as found
 	)
-	err := s.db.eachAudit(ctx, 0, func(e *citdesk.AuditEvent) error {
+	// A retention purge removed the events up to its seal: the chain
+	// verifies from the newest seal, whose signature only the audit key
+	// makes (see Retention.sealAndPurgeAudit).
+	seal, err := s.db.newestSeal(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if seal != nil {
+		if !s.db.auditKey.CheckpointSigned(seal) {
+			return &citdesk.AuditBreak{Seq: seal.Seq, Reason: "the seal of the purged audit events does not verify with this audit key: it was forged or altered"}, 0, nil
+		}
+		v.Seq, v.Hash = seal.Seq, seal.Hash
+		if c != nil && c.Seq <= seal.Seq {
+			if c.Seq == seal.Seq && c.Hash != seal.Hash {
+				return &citdesk.AuditBreak{Seq: c.Seq, Reason: "the checkpoint's event was purged with a seal of another hash: the trail was rewritten before the purge"}, 0, nil
+			}
+			c = nil // its event was purged; the seal stands for it
+		}
+	}
+	err = s.db.eachAudit(ctx, v.Seq, func(e *citdesk.AuditEvent) error {
 		if br = v.Check([]*citdesk.AuditEvent{e}); br != nil {
 			return errBreak
 		}

@@ -10,11 +10,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,6 +133,23 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 }
 
 func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
+	db, err := connect(ctx, dsn, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, -1); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.keyAuditChain(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// connect opens the database's connections without migrating it.
+func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2, auditKey: o.auditKey}
 	if IsPostgres(dsn) {
 		db.dialect = postgresDialect
@@ -183,14 +198,6 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	if err := db.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.keyAuditChain(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
 	return db, nil
 }
 
@@ -234,68 +241,6 @@ func (db *DB) Ping(ctx context.Context) error {
 // value hashed or returned before it is written equals the value read back
 // (the audit chain hashes At).
 func (db *DB) now() time.Time { return db.Clock.Now().UTC().Truncate(time.Microsecond) }
-
-// migrate applies the embedded migrations not yet recorded, in order, each
-// in its own transaction. A migration file NNNN_name.sql serves both
-// engines; NNNN_name.sqlite.sql or NNNN_name.postgres.sql serves one.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	var mine []string
-	for _, n := range names {
-		base := strings.TrimSuffix(filepath.Base(n), ".sql")
-		switch {
-		case strings.HasSuffix(base, ".sqlite") && db.dialect.name != "sqlite":
-		case strings.HasSuffix(base, ".postgres") && db.dialect.name != "postgres":
-		default:
-			mine = append(mine, n)
-		}
-	}
-	slices.Sort(mine)
-	if db.dialect.name == "postgres" {
-		// Two replicas starting at once must not both migrate.
-		if _, err := db.write.ExecContext(ctx, `SELECT pg_advisory_lock(724311)`); err != nil {
-			return fmt.Errorf("lock for migrations: %w", err)
-		}
-		defer db.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(724311)`)
-	}
-	for _, name := range mine {
-		if err := db.migrateFile(ctx, name); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) migrateFile(ctx context.Context, name string) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
-		return err
-	} else if n > 0 {
-		return nil
-	}
-	body, err := fs.ReadFile(migrationFS, name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, db.dialect.expand(string(body))); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.now().UnixMicro()); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
 
 // Tx is a transaction that rewrites placeholders for its engine.
 type Tx struct {

@@ -1,6 +1,7 @@
 // Command citdesk runs the Crisis Intervention Team desk: the web
 // application and API (serve), and the operator's commands (migrate,
-// agency, user, token, import, demo, audit, bench, version). Flags may also be given as
+// agency, user, token, import, demo, audit, backup, restore, retention,
+// purge, person, bench, version). Flags may also be given as
 // CITDESK_* environment variables (--db as CITDESK_DB, and so on).
 package main
 
@@ -38,7 +39,7 @@ const usage = `citdesk — the Crisis Intervention Team desk
 
 Usage:
   citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
-  citdesk migrate
+  citdesk migrate [--dry-run]
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk agency set SLUG [--name NAME] [--non-emergency-phone P] [--address A] [--timezone TZ] [--units imperial|metric]
   citdesk agency policy SLUG [SETTING=VALUE …]   (lists the policy with each range; changes settings)
@@ -57,6 +58,13 @@ Usage:
   citdesk audit verify [--checkpoint FILE]
   citdesk audit checkpoint [--agency SLUG]
   citdesk audit export --format jsonl [--since SEQ]
+  citdesk backup --to FILE [--backup-key-file FILE]   (SQLite; key also as $CITDESK_BACKUP_KEY)
+  citdesk backup keygen --out FILE
+  citdesk restore --from FILE --data DIR [--backup-key-file FILE]
+  citdesk retention show --agency SLUG
+  citdesk retention set --agency SLUG --kind calls|reports|persons|crisis_plans|sessions|audit --keep 7y|90d|forever
+  citdesk purge [--dry-run]
+  citdesk person export --agency SLUG --id N   (JSON, for a records request)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
@@ -80,6 +88,11 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"demo":            runDemo,
 	"audit":           runAudit,
 	"bench":           runBench,
+	"backup":          runBackup,
+	"restore":         runRestore,
+	"retention":       runRetention,
+	"purge":           runPurge,
+	"person":          runPerson,
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

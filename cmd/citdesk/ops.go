@@ -36,13 +36,46 @@ func openData(ctx context.Context, name string, args []string, stderr io.Writer,
 	return db, fs, nil
 }
 
+// runMigrate is "citdesk migrate [--dry-run]": it applies the pending
+// migrations, or with --dry-run lists them and changes nothing.
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	db, _, err := openData(ctx, "migrate", args, stderr, nil)
+	var dry bool
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dataFlags
+	d.register(fs)
+	fs.BoolVar(&dry, "dry-run", false, "list the migrations that would run, and change nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New("usage: citdesk migrate [--dry-run]")
+	}
+	if dry {
+		pending, err := store.PendingMigrations(ctx, d.dsn())
+		if err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			fmt.Fprintln(stdout, "Database is up to date: no migration would run.")
+			return nil
+		}
+		fmt.Fprintf(stdout, "%d migrations would run, in this order:\n", len(pending))
+		for _, n := range pending {
+			fmt.Fprintln(stdout, "  "+strings.TrimPrefix(n, "migrations/"))
+		}
+		return nil
+	}
+	before, err := store.PendingMigrations(ctx, d.dsn())
+	if err != nil {
+		return err
+	}
+	db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(stdout, "Database is up to date (%s).\n", db.Engine())
+	fmt.Fprintf(stdout, "Database is up to date (%s); %d migrations applied now.\n", db.Engine(), len(before))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"citdesk"
+	"citdesk/backup"
 	"citdesk/demo"
 	"citdesk/eido"
 	"citdesk/store"
@@ -35,6 +37,8 @@ type Main struct {
 	// Metrics serves /metrics alone on --metrics-addr, when set.
 	Metrics   *http.Server
 	metricsLn net.Listener
+	// Backups, when set, makes scheduled backups (--backup-every).
+	Backups *backup.Schedule
 }
 
 type serveConfig struct {
@@ -46,6 +50,11 @@ type serveConfig struct {
 	maxBody               int64
 	tlsCert, tlsKey       string
 	mfaKeyFile            string
+	backupEvery           time.Duration
+	backupKeep            int
+	backupDir             string
+	backupKeyFile         string
+	purgeAt               string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,6 +73,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.publicAgency, "public-agency", "", "slug of the agency the public pages (/cit) are for (default: the only agency)")
 	fs.StringVar(&c.mfaKeyFile, "mfa-key-file", "", "file holding the key that encrypts TOTP secrets; made (0600) on first start (default: mfa.key in --data; every replica needs the same file)")
+	fs.DurationVar(&c.backupEvery, "backup-every", 0, "make an encrypted backup this often, e.g. 24h (SQLite only; 0: never)")
+	fs.IntVar(&c.backupKeep, "backup-keep", 30, "how many scheduled backups to keep (the newest)")
+	fs.StringVar(&c.backupDir, "backup-dir", "", "where scheduled backups go (default: backups in --data; better another disk)")
+	backupKeyFlag(fs, &c.backupKeyFile)
+	fs.StringVar(&c.purgeAt, "purge-at", "03:00", "time of day (UTC, HH:MM) of the nightly retention purge (see citdesk retention); \"off\" for none")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,11 +92,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // Open opens the database, seeds the demo when asked, and builds the server.
 func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer) (*Main, error) {
+	if c.backupEvery < 0 || (c.backupEvery > 0 && c.backupEvery < time.Second) {
+		return nil, errors.New("--backup-every must be at least 1s (or 0 for no scheduled backups)")
+	}
+	if _, err := time.Parse("15:04", c.purgeAt); err != nil && c.purgeAt != "off" {
+		return nil, fmt.Errorf("--purge-at %q: give a time of day as HH:MM (UTC), or off", c.purgeAt)
+	}
+	if c.backupKeep < 1 {
+		return nil, errors.New("--backup-keep must be at least 1")
+	}
+	var backupKey *backup.Key
+	if c.backupEvery > 0 {
+		if store.IsPostgres(c.dsn()) {
+			return nil, fmt.Errorf("--backup-every: %w", store.ErrBackupPostgres)
+		}
+		var err error
+		if backupKey, err = loadBackupKey(c.backupKeyFile); err != nil {
+			return nil, fmt.Errorf("--backup-every: %w", err)
+		}
+	}
 	db, err := c.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m := &Main{DB: db, Log: log}
+	if backupKey != nil {
+		dir := cmp.Or(c.backupDir, filepath.Join(c.data, "backups"))
+		m.Backups = &backup.Schedule{DB: db, Key: backupKey, Dir: dir, Every: c.backupEvery, Keep: c.backupKeep,
+			Opts: backup.Options{Version: version, TempDir: c.data}, Log: log}
+	}
 	keyFile := c.mfaKeyFile
 	if keyFile == "" {
 		keyFile = filepath.Join(c.data, "mfa.key")
@@ -178,6 +216,13 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 			m.Log.Error("EIDO schema", "err", err)
 		}
 	}()
+	if c.purgeAt != "off" {
+		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
+	}
+	if m.Backups != nil {
+		m.Log.Info("scheduled backups", "every", m.Backups.Every.String(), "keep", m.Backups.Keep, "dir", m.Backups.Dir)
+		go m.Backups.Run(ctx)
+	}
 	errc := make(chan error, 2)
 	if c.metricsAddr != "" {
 		mln, err := net.Listen("tcp", c.metricsAddr)

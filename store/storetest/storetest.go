@@ -152,6 +152,38 @@ func DSN(tb testing.TB, e Engine) string {
 	return withDatabase(base, name)
 }
 
+// EmptyDSN returns the data source name of a database on engine e with
+// no tables at all (not copied from the migrated template), dropped when
+// the test ends: for tests that build older schemas.
+func EmptyDSN(tb testing.TB, e Engine) string {
+	tb.Helper()
+	if e == SQLite {
+		return filepath.Join(tb.TempDir(), "citdesk.db")
+	}
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Skip("PostgreSQL tests need " + EnvPostgres)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	defer admin.Close()
+	name := "citdesk_e_" + randomHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	return withDatabase(base, name)
+}
+
 var (
 	templateOnce sync.Once
 	templateName string

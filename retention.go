@@ -1,0 +1,134 @@
+package citdesk
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RecordKind names a kind of record a retention schedule applies to.
+type RecordKind string
+
+// The kinds of record an agency keeps for a set time.
+const (
+	// KindCalls are closed calls (with their assignments), by when they
+	// were closed.
+	KindCalls RecordKind = "calls"
+	// KindReports are contact reports (with their review history,
+	// corrections and referrals), by when the contact happened.
+	KindReports RecordKind = "reports"
+	// KindPersons are persons with no contact (no report, crisis plan or
+	// referral) for the time kept, by their last contact or change.
+	KindPersons RecordKind = "persons"
+	// KindCrisisPlans are crisis plans (and their photos), by their expiry.
+	KindCrisisPlans RecordKind = "crisis_plans"
+	// KindSessions are ended or expired sign-in sessions and tokens.
+	KindSessions RecordKind = "sessions"
+	// KindAudit is the audit trail, by the time of each event; at least a
+	// year is kept.
+	KindAudit RecordKind = "audit"
+)
+
+// RecordKinds lists every kind, in the order purges run.
+var RecordKinds = []RecordKind{KindSessions, KindCrisisPlans, KindReports, KindCalls, KindPersons, KindAudit}
+
+// RetentionRule is how long an agency keeps one kind of record: Years and
+// Days after the record's date (calendar years, so leap days are kept).
+type RetentionRule struct {
+	Kind  RecordKind `json:"kind"`
+	Years int        `json:"years"`
+	Days  int        `json:"days"`
+}
+
+// ParseRetentionRule reads a kind and a period such as "7y", "90d" or
+// "1y30d", checking both.
+func ParseRetentionRule(kind, keep string) (RetentionRule, error) {
+	r := RetentionRule{Kind: RecordKind(strings.TrimSpace(kind))}
+	s := strings.ToLower(strings.TrimSpace(keep))
+	if s == "" {
+		return r, FieldErrorf("keep", "give how long to keep %s, e.g. 7y, 90d or 1y30d", kind)
+	}
+	seen := false
+	for s != "" {
+		i := strings.IndexFunc(s, func(c rune) bool { return c < '0' || c > '9' })
+		if i <= 0 || i > 5 {
+			return r, FieldErrorf("keep", "%q is not a period: write years and days as 7y, 90d or 1y30d", keep)
+		}
+		n, _ := strconv.Atoi(s[:i])
+		switch s[i] {
+		case 'y':
+			r.Years += n
+		case 'd':
+			r.Days += n
+		default:
+			return r, FieldErrorf("keep", "%q is not a period: write years and days as 7y, 90d or 1y30d", keep)
+		}
+		s, seen = s[i+1:], true
+	}
+	if !seen {
+		return r, FieldErrorf("keep", "%q is not a period", keep)
+	}
+	return r, r.Validate()
+}
+
+// Validate checks the rule: a known kind, a period of at least a day, and
+// at least a year for the audit trail.
+func (r RetentionRule) Validate() error {
+	known := false
+	for _, k := range RecordKinds {
+		known = known || k == r.Kind
+	}
+	if !known {
+		names := make([]string, len(RecordKinds))
+		for i, k := range RecordKinds {
+			names[i] = string(k)
+		}
+		return FieldErrorf("kind", "%q is not a kind of record; the kinds are %s", r.Kind, strings.Join(names, ", "))
+	}
+	if r.Years < 0 || r.Days < 0 || r.Years+r.Days == 0 || r.Years > 200 || r.Days > 100000 {
+		return FieldErrorf("keep", "keep %s for at least one day (and at most 200 years)", r.Kind)
+	}
+	if r.Kind == KindAudit && r.Years < 1 && r.Days < 366 {
+		return FieldErrorf("keep", "the audit trail is kept at least one year")
+	}
+	return nil
+}
+
+// Cutoff is the time before which records of the kind are due for purging
+// at now.
+func (r RetentionRule) Cutoff(now time.Time) time.Time {
+	return now.UTC().AddDate(-r.Years, 0, -r.Days)
+}
+
+// Period returns the rule's period as it is written: "7y", "90d", "1y30d".
+func (r RetentionRule) Period() string {
+	var b strings.Builder
+	if r.Years > 0 {
+		b.WriteString(strconv.Itoa(r.Years) + "y")
+	}
+	if r.Days > 0 {
+		b.WriteString(strconv.Itoa(r.Days) + "d")
+	}
+	return b.String()
+}
+
+// PurgeResult is what one purge of one kind did for one agency (or, for
+// the audit trail, for the whole citdesk: it is one chain).
+type PurgeResult struct {
+	Agency  string           `json:"agency"` // slug; "" for the audit trail
+	Kind    RecordKind       `json:"kind"`
+	Cutoff  time.Time        `json:"cutoff"`
+	Deleted map[string]int64 `json:"deleted"` // rows deleted, by table
+	// Detached counts reports kept while their purged person's link was
+	// removed from them.
+	Detached int64 `json:"detached,omitempty"`
+}
+
+// Total is the number of rows deleted.
+func (p *PurgeResult) Total() int64 {
+	var n int64
+	for _, v := range p.Deleted {
+		n += v
+	}
+	return n
+}
