@@ -228,7 +228,7 @@ var PolicySettings = []PolicySetting{
 		field: func(p *Policy) any { return &p.ExpiringDays }},
 
 	{Name: "referral_contact", Section: "Referrals", Label: "Show the liaison how to reach the person", Choices: []string{"yes", "no"},
-		Help: "yes: a referral shows the person's phone and address and, when the caller was family, the caller's contact; each view is audited.",
+		Help:  "yes: a referral shows the person's phone and address and, when the caller was family, the caller's contact; each view is audited.",
 		field: func(p *Policy) any { return &p.ReferralContact }},
 
 	{Name: "repeat_contact_min", Section: "Repeat contacts", Label: "Contacts that make a repeat contact", Min: 2, Max: 50,
