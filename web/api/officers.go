@@ -59,8 +59,9 @@ type officerRequest struct {
 	SupervisorUserID optionalID `json:"supervisor_user_id"`
 }
 
-// optionalID is a JSON id that may be left out (Set false), null (Set,
-// Value nil) or a number.
+// optionalID is the officer's supervisor_user_id in a PATCH: left out
+// (Set false), null (Set, Value nil) or a user id; its error names that
+// field.
 type optionalID struct {
 	Set   bool
 	Value *int64
