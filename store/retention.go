@@ -231,7 +231,7 @@ func purgeKind(ctx context.Context, tx *Tx, agencyID int64, slug string, rule ci
 
 func purgeDetail(res *citdesk.PurgeResult, rule citdesk.RetentionRule) string {
 	var parts []string
-	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "persons", "audit_events"} {
+	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "cad_incidents", "webhook_deliveries", "persons", "audit_events"} {
 		if n := res.Deleted[t]; n > 0 {
 			parts = append(parts, t+"="+strconv.FormatInt(n, 10))
 		}
@@ -282,6 +282,10 @@ func purgeSteps(kind citdesk.RecordKind) []purgeStep {
 	case citdesk.KindCalls:
 		return []purgeStep{
 			{table: "cad_incidents", sql: `DELETE FROM cad_incidents WHERE call_id IN ` + dueCalls},
+			// Webhook deliveries carry a copy of the call (an EIDO with the
+			// caller): they go by the calls' schedule once sent or given up
+			// on; a pending one still has to go out.
+			{table: "webhook_deliveries", sql: `DELETE FROM webhook_deliveries WHERE agency_id = ? AND created_at < ? AND (delivered_at IS NOT NULL OR dead_at IS NOT NULL)`},
 			{table: "assignments", sql: `DELETE FROM assignments WHERE call_id IN ` + dueCalls},
 			{table: "calls", sql: `DELETE FROM calls WHERE id IN ` + dueCalls},
 		}

@@ -45,9 +45,22 @@ func TestRetentionPurge(t *testing.T) {
 		closing.Status = citdesk.CallClosed
 		must(t, db.CallService().UpdateCall(r.dispatch, closing))
 		// It came from the county CAD as an EIDO incident.
-		if _, err := storetest.Raw(t, rawDSN(t, eng, db)).Exec(fmt.Sprintf(`INSERT INTO cad_incidents (agency_id, incident_id, call_id, first_received_at, last_received_at)
+		raw := storetest.Raw(t, rawDSN(t, eng, db))
+		if _, err := raw.Exec(fmt.Sprintf(`INSERT INTO cad_incidents (agency_id, incident_id, call_id, first_received_at, last_received_at)
 			VALUES (%d, 'urn:emergency:uid:incidentid:cad1:desoto', %d, 0, 0)`, agency.ID, oldCall.ID)); err != nil {
 			t.Fatal(err)
+		}
+		// Two deliveries of it went to the CAD's webhook: one delivered, one
+		// still pending (kept, as it has yet to go out, however old).
+		old := r.clock.Now().UnixMicro()
+		for _, q := range []string{
+			fmt.Sprintf(`INSERT INTO webhooks (id, agency_id, url, events, secret, created_at, created_by) VALUES (900, %d, 'https://cad.invalid/hook', 'call.created', 'sealed', %d, 1)`, agency.ID, old),
+			fmt.Sprintf(`INSERT INTO webhook_deliveries (agency_id, webhook_id, event, idempotency_key, body, created_at, delivered_at) VALUES (%d, 900, 'call.created', 'k-delivered', '{"caller":"Jo Caller"}', %d, %d)`, agency.ID, old, old),
+			fmt.Sprintf(`INSERT INTO webhook_deliveries (agency_id, webhook_id, event, idempotency_key, body, created_at) VALUES (%d, 900, 'call.created', 'k-pending', '{}', %d)`, agency.ID, old),
+		} {
+			if _, err := raw.Exec(q); err != nil {
+				t.Fatal(err)
+			}
 		}
 		referred := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "")
 		e1 := r.draft(t, r.officer)
@@ -113,7 +126,7 @@ func TestRetentionPurge(t *testing.T) {
 			byKind[res.Kind] = res
 		}
 		want := map[citdesk.RecordKind]map[string]int64{
-			citdesk.KindCalls:       {"calls": 1, "cad_incidents": 1},
+			citdesk.KindCalls:       {"calls": 1, "cad_incidents": 1, "webhook_deliveries": 1},
 			citdesk.KindReports:     {},
 			citdesk.KindPersons:     {"persons": 2}, // detached and planned; referred has a referral
 			citdesk.KindCrisisPlans: {"crisis_plans": 1},
@@ -189,7 +202,7 @@ func TestRetentionPurge(t *testing.T) {
 		}
 
 		// The trail stays append-only past the seal, and a forged seal is caught.
-		raw := storetest.Raw(t, rawDSN(t, eng, db))
+		raw = storetest.Raw(t, rawDSN(t, eng, db))
 		if _, err := raw.Exec(`DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)`); err == nil {
 			t.Error("deleting an unsealed audit event succeeded")
 		}
