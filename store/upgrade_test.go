@@ -65,6 +65,17 @@ var fixtures = []fixtureRow{
 	{"0009", "session_step_ups", "session_id, at", []any{1, fixtureT}},
 	{"0010", "calls", "id, agency_id, received_at, source, nature, status, no_cit_reason, no_cit_text, created_by, created_at, updated_at", []any{2, 1, fixtureT, "non_emergency", "noise", "cleared", "none_available", "all CIT officers busy", 1, fixtureT, fixtureT}},
 	{"0011", "agencies", "id, slug, name, timezone, policy, created_at, city, non_emergency_phone, address", []any{3, "upgrade3", "Third PD", "America/Chicago", `{}`, fixtureT, "Festus", "636-555-1234", "1 Police Plaza"}},
+	{"0012", "officers", "id, agency_id, badge, first_name, last_name, created_at, updated_at, supervisor_user_id", []any{2, 1, "102", "Bo", "Baker", fixtureT, fixtureT, 1}},
+	{"0012", "persons", "id, agency_id, first_name, last_name, address_key, created_by, created_at, updated_at, phone", []any{2, 1, "Lee", "Lane", "", 1, fixtureT, fixtureT, "636-555-0199"}},
+	{"0013", "users", "id, agency_id, username, display_name, roles, password_hash, created_at, last_signin_at", []any{2, 1, "sgt", "Sgt. Stone", "supervisor", "$argon2id$v=19$fixture", fixtureT, fixtureT + hour}},
+	{"0014", "addresses", "id, agency_id, house_number, street, place, lat, lon", []any{1, 1, "12", "N Main St", "De Soto", 38.1397, -90.5551}},
+	{"0014", "address_lists", "agency_id, version, address_count, imported_at", []any{1, 1, 1, fixtureT}},
+	{"0015", "users", "id, agency_id, username, display_name, roles, password_hash, created_at", []any{3, 1, "svc-cad", "county CAD", "", "", fixtureT}},
+	{"0015", "service_accounts", "user_id, agency_id, name, scopes, created_at", []any{3, 1, "cad", "calls:write,calls:read", fixtureT}},
+	{"0015", "service_tokens", "id, agency_id, account_id, secret_hash, hint, created_at, last_used_at", []any{1, 1, 3, "service-token-hash", "cdsa_ab", fixtureT, fixtureT + hour}},
+	{"0015", "cad_incidents", "agency_id, incident_id, call_id, first_received_at, last_received_at", []any{1, "urn:emergency:uid:incidentid:cad1:upgrade", 1, fixtureT, fixtureT}},
+	{"0015", "webhooks", "id, agency_id, url, events, secret, created_at, created_by", []any{1, 1, "https://cad.invalid/hook", "call.created", "sealed", fixtureT, 1}},
+	{"0015", "webhook_deliveries", "id, agency_id, webhook_id, event, idempotency_key, body, created_at, attempts, delivered_at", []any{1, 1, 1, "call.created", "key-1", `{"event":"call.created"}`, fixtureT, 1, fixtureT}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.
@@ -96,9 +107,12 @@ func buildAt(t *testing.T, e storetest.Engine, dsn string, k int) ([]fixtureRow,
 	if e == storetest.Postgres {
 		// Explicit ids leave the identity sequences behind; advance them
 		// as the rows' own inserts would have.
-		for _, table := range []string{"agencies", "officers", "users", "sessions", "calls", "persons", "encounters"} {
-			if slices.ContainsFunc(rows, func(f fixtureRow) bool { return f.table == table }) {
-				mustExecRaw(t, raw, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT MAX(id) FROM `+table+`))`)
+		// Every table whose rows were given an id has one.
+		seen := map[string]bool{}
+		for _, f := range rows {
+			if strings.HasPrefix(f.cols, "id,") && !seen[f.table] {
+				seen[f.table] = true
+				mustExecRaw(t, raw, `SELECT setval(pg_get_serial_sequence('`+f.table+`', 'id'), (SELECT MAX(id) FROM `+f.table+`))`)
 			}
 		}
 	}
