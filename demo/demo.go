@@ -37,7 +37,8 @@ type Result struct {
 	Created           bool // false when the agency already existed
 	AgencySlug        string
 	AgencyID          int64
-	GeneratedPassword string // set when no password was given
+	GeneratedPassword string   // set when no password was given
+	Usernames         []string // the demo users made, when Created
 }
 
 // Slug is the demo agency's slug.
@@ -175,6 +176,7 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 		if err := svc.Users.CreateUser(op, user, password); err != nil {
 			return nil, fmt.Errorf("user %s: %w", u.name, err)
 		}
+		res.Usernames = append(res.Usernames, u.name)
 		if u.name == "sergeant" {
 			if err := superviseShift(op, svc.Officers, user.ID, "A days"); err != nil {
 				return nil, err

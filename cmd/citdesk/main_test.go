@@ -397,7 +397,7 @@ func TestServe(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		c := newCLI(t, e)
 		s := startServe(t, append([]string{"--demo"}, c.data...)...)
-		if !strings.Contains(s.stdout.String(), `Demo agency "desoto" created`) {
+		if !strings.Contains(s.stdout.String(), `Demo agency "desoto" created with users admin, dispatcher, officer, coordinator, liaison, analyst, sergeant.`) {
 			t.Errorf("serve --demo stdout: %q", s.stdout)
 		}
 		if strings.Contains(s.stdout.String(), password) {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"citdesk"
@@ -168,7 +169,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		// location feed would, so recommendations keep working.
 		go demo.RefreshPositions(ctx, db.OfficerService(), res.AgencyID, time.Minute)
 		if res.Created {
-			fmt.Fprintf(stdout, "Demo agency %q created with users admin, dispatcher, officer, coordinator, liaison, analyst.\n", res.AgencySlug)
+			fmt.Fprintf(stdout, "Demo agency %q created with users %s.\n", res.AgencySlug, strings.Join(res.Usernames, ", "))
 			if res.GeneratedPassword != "" {
 				fmt.Fprintf(stdout, "Their password (shown once): %s\n", res.GeneratedPassword)
 			}
