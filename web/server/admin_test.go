@@ -216,11 +216,17 @@ func TestAdminUsersAPI(t *testing.T) {
 		if r := e.do("GET", "/api/v1/outcomes", amyTok, nil); r.StatusCode != http.StatusOK {
 			t.Errorf("amy as analyst: %d", r.StatusCode)
 		}
+		// Every role can be given, the supervisor's included, and the
+		// answer still matches the API document.
+		sam := e.user("sam", citdesk.RoleOfficer)
+		if r := patch(tok, sam.ID, map[string]any{"roles": []string{"officer", "supervisor"}}); r.StatusCode != http.StatusOK {
+			t.Errorf("make sam a supervisor too: %d %s", r.StatusCode, r.Body)
+		}
 		// Keeping one's admin role while adding others is fine.
 		if r := patch(tok, root.ID, map[string]any{"roles": []string{"admin", "dispatcher"}}); r.StatusCode != http.StatusOK {
 			t.Errorf("root adds a role: %d %s", r.StatusCode, r.Body)
 		}
-		if got := e.auditDetails(t, "user.roles"); len(got) != 2 || got[0] != "root: dispatcher → dispatcher,analyst" {
+		if got := e.auditDetails(t, "user.roles"); len(got) != 3 || got[0] != "root: dispatcher → dispatcher,analyst" || got[1] != "root: officer → officer,supervisor" {
 			t.Errorf("user.roles events: %v", got)
 		}
 		// The list shows the last sign-in.
