@@ -90,7 +90,9 @@ func WriteSeattle(w io.Writer, rows []SeattleExportRow, mapping map[string]strin
 		force := "-"
 		switch r.Force {
 		case "":
-		case citdesk.ForceNone:
+		case citdesk.ForceNone, citdesk.ForceVerbal:
+			// Words are not force in the measures (outcomes.ForceLevel);
+			// Seattle's indicator is force used or not.
 			force = "N"
 		default:
 			force = "Y"
