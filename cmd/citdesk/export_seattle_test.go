@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"citdesk"
 	"citdesk/importer"
@@ -130,3 +132,160 @@ func TestExportSeattleRoundTrip(t *testing.T) {
 }
 
 func cellString(k, n int) string { return strconv.Itoa(k) + "/" + strconv.Itoa(n) }
+
+// TestExportSeattleDeidentified: the Seattle-layout export carries no
+// person's name or date of birth, no narrative, no street address and no
+// citdesk officer id, and the export is one audit event with its count.
+func TestExportSeattleDeidentified(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		c := newCLI(t, e)
+		c.ok("", "agency", "add", "desoto", "--name", "De Soto PD", "--timezone", "America/Chicago")
+		c.ok("", "demo", "--agency", "desoto", "--encounters", "200", "--seed", "3")
+		// The demo writes no addresses or narratives: give two reports
+		// both, as a correction.
+		{
+			db := c.open()
+			op, _, err := operator(t.Context(), db, "desoto")
+			if err != nil {
+				t.Fatal(err)
+			}
+			encs, err := db.EncounterService().ListEncounters(op, citdesk.EncounterFilter{Status: citdesk.EncounterApproved})
+			if err != nil || len(encs) < 2 {
+				t.Fatalf("%d approved encounters: %v", len(encs), err)
+			}
+			corrected, last := 0, error(nil)
+			for _, enc := range encs {
+				if corrected == 2 {
+					break
+				}
+				enc.Address = []string{"1234 Boyd St", "77 Cherry Lane Apt 4"}[corrected]
+				enc.PrimaryProblem, enc.ContactStart, enc.ConfirmInjuryWithoutForce = "unknown", citdesk.StartWelfareCheck, true
+				if enc.OnSceneMinutes == nil {
+					mins := 30
+					enc.OnSceneMinutes = &mins
+				}
+				enc.Narrative = "Subject was pacing on the porch and said the neighbors were listening."
+				// Demo reports that lack other answers are not corrected.
+				if last = db.EncounterService().CorrectEncounter(op, enc, "add the place and narrative"); last == nil {
+					corrected++
+				}
+			}
+			// And a person a date of birth.
+			for _, enc := range encs {
+				if enc.PersonID == nil {
+					continue
+				}
+				p, err := db.PersonService().FindPersonByID(op, *enc.PersonID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.DOB = citdesk.NewDate(1984, time.March, 7)
+				if err := db.PersonService().UpdatePerson(op, p); err != nil {
+					t.Fatalf("update person %d: %v", p.ID, err)
+				}
+				break
+			}
+			if corrected < 2 {
+				t.Fatalf("%d reports corrected: %v", corrected, last)
+			}
+			db.Close()
+		}
+		stdout, stderr, err := c.run("", "export", "--format", "seattle-crisis", "--agency", "desoto", "--from", "2000-01-01", "--to", "2099-12-31")
+		if err != nil {
+			t.Fatalf("export: %v\n%s", err, stderr)
+		}
+		rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) < 100 || rows[0][0] != "template_id" || rows[0][13] != "officer_id" {
+			t.Fatalf("%d rows, header %v", len(rows), rows[0])
+		}
+		// Every cell, whole: a forbidden value must not be a cell, nor
+		// inside one.
+		cells := map[string]bool{}
+		for _, r := range rows {
+			for _, v := range r {
+				cells[v] = true
+			}
+		}
+		contains := func(s string) bool {
+			if cells[s] {
+				return true
+			}
+			return strings.Contains(stdout, s)
+		}
+
+		db := c.open()
+		defer db.Close()
+		op, _, err := operator(t.Context(), db, "desoto")
+		if err != nil {
+			t.Fatal(err)
+		}
+		encs, err := db.EncounterService().ListEncounters(op, citdesk.EncounterFilter{Status: citdesk.EncounterApproved})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names, dobs, narratives, addresses, officers int
+		seenPerson := map[int64]bool{}
+		for _, enc := range encs {
+			if enc.Address != "" {
+				addresses++
+				if contains(enc.Address) {
+					t.Errorf("encounter %d's address %q is in the export", enc.ID, enc.Address)
+				}
+			}
+			if n := strings.TrimSpace(enc.Narrative); len(n) >= 12 {
+				narratives++
+				if contains(n[:12]) {
+					t.Errorf("encounter %d's narrative is in the export", enc.ID)
+				}
+			}
+			officers++
+			if cells[strconv.FormatInt(enc.OfficerID, 10)] {
+				t.Errorf("officer id %d is a cell of the export", enc.OfficerID)
+			}
+			if enc.PersonID == nil || seenPerson[*enc.PersonID] {
+				continue
+			}
+			seenPerson[*enc.PersonID] = true
+			p, err := db.PersonService().FindPersonByID(op, *enc.PersonID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.LastName != "" {
+				names++
+				if contains(p.LastName) || (p.FirstName != "" && contains(p.FirstName)) {
+					t.Errorf("person %d's name %q is in the export", p.ID, p.Name())
+				}
+			}
+			if p.Address != "" {
+				addresses++
+				if contains(p.Address) {
+					t.Errorf("person %d's address %q is in the export", p.ID, p.Address)
+				}
+			}
+			if !p.DOB.IsZero() {
+				dobs++
+				if contains(p.DOB.String()) {
+					t.Errorf("person %d's date of birth %s is in the export", p.ID, p.DOB)
+				}
+			}
+		}
+		for _, s := range []string{"pacing on the porch", "Boyd St", "1234", "Cherry Lane", "1984-03-07", "03/07/1984"} {
+			if strings.Contains(stdout, s) {
+				t.Errorf("%q is in the export", s)
+			}
+		}
+		if names == 0 || addresses == 0 || officers == 0 || dobs == 0 {
+			t.Fatalf("the demo gave %d names, %d addresses, %d officers to look for: the test proves nothing", names, addresses, officers)
+		}
+		t.Logf("checked %d names, %d dates of birth, %d narratives, %d addresses", names, dobs, narratives, addresses)
+
+		out := c.ok("", "audit", "export", "--format", "jsonl", "--since", "1")
+		n := strings.Count(out, `"encounter.export_open_data"`)
+		if n != 1 || !strings.Contains(out, "encounter(s), seattle-crisis") {
+			t.Errorf("%d audit events for the export, want 1 with its count", n)
+		}
+	})
+}
