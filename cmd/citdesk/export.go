@@ -10,7 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -102,8 +104,15 @@ func exportSeattle(ctx context.Context, db *store.DB, agency *citdesk.Agency, fr
 	if err != nil {
 		return errors.New(citdesk.ErrorMessage(err))
 	}
+	words := importer.SeattleWords(mapping)
+	missing := map[citdesk.Disposition]int{}
 	rows := make([]importer.SeattleExportRow, len(encs))
 	for i, e := range encs {
+		for _, d := range e.Dispositions {
+			if _, ok := words[d]; !ok {
+				missing[d]++
+			}
+		}
 		officer := e.OfficerExtID
 		if officer == "" {
 			officer = strconv.FormatInt(e.OfficerID, 10)
@@ -124,6 +133,9 @@ func exportSeattle(ctx context.Context, db *store.DB, agency *citdesk.Agency, fr
 		return err
 	}
 	fmt.Fprintf(stderr, "%d encounter(s) written in the Seattle crisis data layout.\n", len(rows))
+	for _, d := range slices.Sorted(maps.Keys(missing)) {
+		fmt.Fprintf(stderr, "%d encounter(s) ended in %s, which the agency's Seattle disposition mapping has no word for: written as \"-\" (add a word at /admin/dispositions).\n", missing[d], d)
+	}
 	return nil
 }
 

@@ -194,6 +194,11 @@ func TestExportSeattleDeidentified(t *testing.T) {
 		if err != nil {
 			t.Fatalf("export: %v\n%s", err, stderr)
 		}
+		// The default mapping has no Seattle word for resolved_on_scene:
+		// said, not silently dropped.
+		if !strings.Contains(stderr, "resolved_on_scene, which the agency's Seattle disposition mapping has no word for") {
+			t.Errorf("no warning about dispositions without a Seattle word:\n%s", stderr)
+		}
 		rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
