@@ -3,18 +3,26 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
+	"time"
 
 	"citdesk"
 	"citdesk/eido"
+	"citdesk/importer"
+	"citdesk/store"
 )
 
-const exportUsage = "usage: citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]"
+const exportUsage = "usage: citdesk export --format eido|seattle-crisis --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]"
 
 // runExport writes a period's calls in a format other systems read: for
 // now NENA EIDO, one document per line (JSON Lines), each call with its
@@ -23,7 +31,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var slug, format, fromS, toS, out string
 	db, fs, err := openData(ctx, "export", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "agency", "", "agency slug")
-		fs.StringVar(&format, "format", "", "eido")
+		fs.StringVar(&format, "format", "", "eido or seattle-crisis")
 		fs.StringVar(&fromS, "from", "", "first day, YYYY-MM-DD, in the agency's time zone")
 		fs.StringVar(&toS, "to", "", "last day, YYYY-MM-DD, included")
 		fs.StringVar(&out, "out", "", "file to write (default: standard output)")
@@ -35,8 +43,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 0 || format == "" || fromS == "" || toS == "" {
 		return errors.New(exportUsage)
 	}
-	if format != "eido" {
-		return fmt.Errorf("unknown --format %q: eido is the one export format", format)
+	if format != "eido" && format != "seattle-crisis" {
+		return fmt.Errorf("unknown --format %q: the export formats are eido and seattle-crisis", format)
 	}
 	op, agency, err := operator(ctx, db, slug)
 	if err != nil {
@@ -60,6 +68,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		w = f
 	}
+	if format == "seattle-crisis" {
+		return exportSeattle(op, db, agency, from.Time(loc), to.AddDate(0, 0, 1).Time(loc), w, stderr)
+	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n, err := db.IncidentService().ExportIncidents(op, from.Time(loc), to.AddDate(0, 0, 1).Time(loc), func(c *citdesk.Call, as []*citdesk.Assignment, incidentID string) error {
@@ -73,4 +84,64 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stderr, "%d call(s) written as EIDO documents, one per line.\n", n)
 	return nil
+}
+
+// exportSeattle writes the agency's approved encounters of [from, to) in
+// the Seattle Police Department's public crisis data layout, de-identified
+// (importer.WriteSeattle): no person, no address, no narrative, officers
+// as pseudonyms. Dispositions go back to Seattle's words through the
+// agency's stored Seattle mapping (the default when it has none), the one
+// "citdesk import --format seattle-crisis" reads them with.
+func exportSeattle(ctx context.Context, db *store.DB, agency *citdesk.Agency, from, to time.Time, w, stderr io.Writer) error {
+	mapping, ok, err := db.HistoryService().DispositionMap(ctx, importer.SeattleSource)
+	if err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	if !ok {
+		mapping = importer.DefaultSeattleDispositions
+	}
+	encs, err := store.ExportOpenData(ctx, db, from, to)
+	if err != nil {
+		return errors.New(citdesk.ErrorMessage(err))
+	}
+	words := importer.SeattleWords(mapping)
+	missing := map[citdesk.Disposition]int{}
+	rows := make([]importer.SeattleExportRow, len(encs))
+	for i, e := range encs {
+		for _, d := range e.Dispositions {
+			if _, ok := words[d]; !ok {
+				missing[d]++
+			}
+		}
+		officer := e.OfficerExtID
+		if officer == "" {
+			officer = strconv.FormatInt(e.OfficerID, 10)
+		}
+		rows[i] = importer.SeattleExportRow{
+			TemplateID: agency.Slug + "-" + strconv.FormatInt(e.ID, 10),
+			Occurred:   e.Occurred, Reported: e.Reported,
+			OfficerID:  officerPseudonym(agency.Slug, officer),
+			OfficerCIT: e.OfficerCIT, Force: e.Force, Dispositions: e.Dispositions,
+			Veteran: e.Veteran, CITRequested: e.CITRequested, CITDispatched: e.CITDispatched, CITArrived: e.CITArrived,
+		}
+	}
+	bw := bufio.NewWriter(w)
+	if err := importer.WriteSeattle(bw, rows, mapping); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%d encounter(s) written in the Seattle crisis data layout.\n", len(rows))
+	for _, d := range slices.Sorted(maps.Keys(missing)) {
+		fmt.Fprintf(stderr, "%d encounter(s) ended in %s, which the agency's Seattle disposition mapping has no word for: written as \"-\" (add a word at /admin/dispositions).\n", missing[d], d)
+	}
+	return nil
+}
+
+// officerPseudonym is a stable stand-in for an officer in a public file:
+// the same officer gets the same pseudonym in every export of the agency.
+func officerPseudonym(agency, officer string) string {
+	sum := sha256.Sum256([]byte("citdesk open data\x00" + agency + "\x00" + officer))
+	return "P" + hex.EncodeToString(sum[:5])
 }
