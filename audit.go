@@ -83,6 +83,7 @@ const AuditKeySize = 32
 // for one purpose is never valid for the other.
 type AuditKey struct {
 	chain, sign []byte
+	pseudonym   []byte // keys the stand-ins of public files (Pseudonym)
 	id          string
 }
 
@@ -100,8 +101,22 @@ func NewAuditKey(secret []byte) (*AuditKey, error) {
 	return &AuditKey{
 		chain: derive("citdesk audit chain v1"),
 		sign:  derive("citdesk audit checkpoint v1"),
-		id:    hex.EncodeToString(derive("citdesk audit key id v1")[:8]),
+		// A key of its own, derived apart from the chain's and the
+		// checkpoints', for the stand-ins in published files.
+		pseudonym: derive("citdesk open data pseudonym v1"),
+		id:        hex.EncodeToString(derive("citdesk audit key id v1")[:8]),
 	}, nil
+}
+
+// Pseudonym returns a stable stand-in for value (an officer, a report) of
+// the given kind, for a file the agency publishes: the same value always
+// gets the same stand-in, and without the key nobody can get from the
+// stand-in back to the value by trying the few values there are (an
+// unkeyed hash of a small id can be reversed that way).
+func (k *AuditKey) Pseudonym(kind, value string) string {
+	m := hmac.New(sha256.New, k.pseudonym)
+	m.Write([]byte(kind + "\x00" + value))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // ID names the key without revealing it: a database remembers the ID of

@@ -101,3 +101,7 @@ func boolPtr(b sql.NullBool) *bool {
 	v := b.Bool
 	return &v
 }
+
+// Pseudonym is the audit key's stand-in for value in a published file
+// (citdesk.AuditKey.Pseudonym): stable for this database, keyed.
+func (db *DB) Pseudonym(kind, value string) string { return db.auditKey.Pseudonym(kind, value) }

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -118,9 +116,9 @@ func exportSeattle(ctx context.Context, db *store.DB, agency *citdesk.Agency, fr
 			officer = strconv.FormatInt(e.OfficerID, 10)
 		}
 		rows[i] = importer.SeattleExportRow{
-			TemplateID: agency.Slug + "-" + strconv.FormatInt(e.ID, 10),
+			TemplateID: "T" + db.Pseudonym("report", agency.Slug+"\x00"+strconv.FormatInt(e.ID, 10)),
 			Occurred:   e.Occurred, Reported: e.Reported,
-			OfficerID:  officerPseudonym(agency.Slug, officer),
+			OfficerID:  "P" + db.Pseudonym("officer", agency.Slug+"\x00"+officer),
 			OfficerCIT: e.OfficerCIT, Force: e.Force, Dispositions: e.Dispositions,
 			Veteran: e.Veteran, CITRequested: e.CITRequested, CITDispatched: e.CITDispatched, CITArrived: e.CITArrived,
 		}
@@ -137,11 +135,4 @@ func exportSeattle(ctx context.Context, db *store.DB, agency *citdesk.Agency, fr
 		fmt.Fprintf(stderr, "%d encounter(s) ended in %s, which the agency's Seattle disposition mapping has no word for: written as \"-\" (add a word at /admin/dispositions).\n", missing[d], d)
 	}
 	return nil
-}
-
-// officerPseudonym is a stable stand-in for an officer in a public file:
-// the same officer gets the same pseudonym in every export of the agency.
-func officerPseudonym(agency, officer string) string {
-	sum := sha256.Sum256([]byte("citdesk open data\x00" + agency + "\x00" + officer))
-	return "P" + hex.EncodeToString(sum[:5])
 }

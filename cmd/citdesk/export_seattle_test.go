@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"maps"
 	"os"
 	"path/filepath"
@@ -249,6 +251,16 @@ func TestExportSeattleDeidentified(t *testing.T) {
 			officers++
 			if cells[strconv.FormatInt(enc.OfficerID, 10)] {
 				t.Errorf("officer id %d is a cell of the export", enc.OfficerID)
+			}
+			// Stand-ins are keyed: hashing what anyone can guess (the
+			// agency's slug and a small id) must not give them back.
+			id := strconv.FormatInt(enc.OfficerID, 10)
+			guess := sha256.Sum256([]byte("citdesk open data\x00desoto\x00" + id))
+			if plain := sha256.Sum256([]byte("desoto" + id)); contains(hex.EncodeToString(guess[:5])) || contains(hex.EncodeToString(plain[:5])) {
+				t.Errorf("officer %d's pseudonym is an unkeyed hash of its id", enc.OfficerID)
+			}
+			if cells["desoto-"+strconv.FormatInt(enc.ID, 10)] {
+				t.Errorf("report %d's id is in the export's template_id", enc.ID)
 			}
 			if enc.PersonID == nil || seenPerson[*enc.PersonID] {
 				continue
