@@ -1,0 +1,66 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseMappedTimeParts(t *testing.T) {
+	m, err := LoadColumnMapping(strings.NewReader(`{"source": "open-data", "time_zone": "UTC",
+		"columns": {"external_id": "ID", "occurred_at": {"year": "Year", "month": "Month", "day": "Day", "hour": "Time"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "ID,Year,Month,Day,Time\n" +
+		"a,2023,7,14,13:05\n" +
+		"b,2023,Feb,,\n" +
+		"c,2023,september,,\n" +
+		"d,,,,\n" +
+		"e,2023,Smarch,,\n" +
+		"f,2023,2,30,\n" +
+		"g,20x3,,,\n" +
+		"h,2023,1,1,25\n"
+	recs, rowErrs, _, err := ParseMapped(strings.NewReader(csv), m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{
+		"a": time.Date(2023, 7, 14, 13, 5, 0, 0, time.UTC),
+		"b": time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC),
+		"c": time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC),
+		"d": {},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("got %d records, want %d: %v", len(recs), len(want), rowErrs)
+	}
+	for _, r := range recs {
+		if !r.OccurredAt.Equal(want[r.ExternalID]) {
+			t.Errorf("%s: occurred %v, want %v", r.ExternalID, r.OccurredAt, want[r.ExternalID])
+		}
+	}
+	for i, tc := range []struct {
+		line   int
+		column string
+	}{{6, "Month"}, {7, "Day"}, {8, "Year"}, {9, "Time"}} {
+		if i >= len(rowErrs) || rowErrs[i].Line != tc.line || rowErrs[i].Column != tc.column {
+			t.Errorf("rejection %d: %+v, want line %d column %s", i, rowErrAt(rowErrs, i), tc.line, tc.column)
+		}
+	}
+	for _, bad := range []string{
+		`{"source": "x", "columns": {"external_id": "ID", "occurred_at": {"month": "M"}}}`,
+		`{"source": "x", "columns": {"external_id": "ID", "occurred_at": {"year": "Y", "week": "W"}}}`,
+		`{"source": "x", "columns": {"external_id": "ID", "officer": {"year": "Y"}}}`,
+	} {
+		if _, err := LoadColumnMapping(strings.NewReader(bad)); err == nil {
+			t.Errorf("mapping %s accepted", bad)
+		}
+	}
+}
+
+func rowErrAt(errs []RowError, i int) any {
+	if i < len(errs) {
+		return errs[i]
+	}
+	return nil
+}
