@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,10 @@ type ColumnMapping struct {
 	// "hour"); year is required, a missing month or day is the first,
 	// a missing hour 00:00.
 	OccurredParts map[string]string `json:"-"`
+	// Flags maps a citdesk disposition to a yes/no column: yes adds the
+	// disposition; no and blank leave it out; any other value refuses
+	// the row.
+	Flags map[string]string `json:"flags"`
 }
 
 // timeParts are the keys a composite occurred_at may name.
@@ -144,6 +149,11 @@ func LoadColumnMapping(r io.Reader) (*ColumnMapping, error) {
 		}
 		if _, ok := outcomes.ParseDisposition(to); !ok {
 			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping maps disposition %q to %q, which is not a citdesk disposition; use one of %s, or \"\".", from, to, strings.Join(outcomes.DispositionNames(), ", "))
+		}
+	}
+	for disp := range m.Flags {
+		if _, ok := outcomes.ParseDisposition(disp); !ok {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping's flags name %q, which is not a citdesk disposition; use one of %s.", disp, strings.Join(outcomes.DispositionNames(), ", "))
 		}
 	}
 	for from, to := range m.Force {
@@ -239,6 +249,13 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts the %s of occurred_at in column %q, but the file has no such column.", part, col)
 		}
 		p.index["occurred_at."+part] = i
+	}
+	for disp, col := range m.Flags {
+		i, ok := byName[headerKey(col)]
+		if !ok {
+			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts the %s flag in column %q, but the file has no such column.", disp, col)
+		}
+		p.index["flag."+disp] = i
 	}
 
 	var recs []citdesk.HistoricalEncounter
@@ -405,6 +422,17 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 			if name != "" && !slices.Contains(h.Dispositions, citdesk.Disposition(name)) {
 				h.Dispositions = append(h.Dispositions, citdesk.Disposition(name))
 			}
+		}
+	}
+	for _, disp := range slices.Sorted(maps.Keys(p.m.Flags)) {
+		v := get("flag." + disp)
+		b, ok := p.yesNo(v)
+		if !ok {
+			return h, nil, &RowError{Line: line, Column: p.m.Flags[disp], Reason: fmt.Sprintf("%q is not a yes or no this mapping reads.", v)}
+		}
+		d, _ := outcomes.ParseDisposition(disp)
+		if b != nil && *b && !slices.Contains(h.Dispositions, citdesk.Disposition(d.String())) {
+			h.Dispositions = append(h.Dispositions, citdesk.Disposition(d.String()))
 		}
 	}
 	return h, unknown, nil

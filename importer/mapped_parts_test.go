@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +64,42 @@ func rowErrAt(errs []RowError, i int) any {
 		return errs[i]
 	}
 	return nil
+}
+
+func TestParseMappedFlags(t *testing.T) {
+	m, err := LoadColumnMapping(strings.NewReader(`{"source": "open-data",
+		"columns": {"external_id": "ID"}, "flags": {"emergency_detention": "Apprehension", "arrest": "Arrested"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "ID,Apprehension,Arrested\n" +
+		"a,Yes,n\n" +
+		"b,FALSE,1\n" +
+		"c,,\n" +
+		"d,maybe,no\n" +
+		"e,y,perhaps\n"
+	recs, rowErrs, _, err := ParseMapped(strings.NewReader(csv), m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "[emergency_detention]", "b": "[arrest]", "c": "[]"}
+	if len(recs) != len(want) {
+		t.Fatalf("got %d records, want %d: %v", len(recs), len(want), rowErrs)
+	}
+	for _, r := range recs {
+		if got := fmt.Sprint(r.Dispositions); got != want[r.ExternalID] {
+			t.Errorf("%s: dispositions %s, want %s", r.ExternalID, got, want[r.ExternalID])
+		}
+	}
+	for i, tc := range []struct {
+		line   int
+		column string
+	}{{5, "Apprehension"}, {6, "Arrested"}} {
+		if i >= len(rowErrs) || rowErrs[i].Line != tc.line || rowErrs[i].Column != tc.column {
+			t.Errorf("rejection %d: %+v, want line %d column %s", i, rowErrAt(rowErrs, i), tc.line, tc.column)
+		}
+	}
+	if _, err := LoadColumnMapping(strings.NewReader(`{"source": "x", "columns": {"external_id": "ID"}, "flags": {"jailed": "J"}}`)); err == nil {
+		t.Error("a flag naming no disposition was accepted")
+	}
 }
