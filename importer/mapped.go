@@ -43,6 +43,11 @@ import (
 // dispositions field holds one or more values (split on the separator),
 // each looked up in the map ("" maps to no citdesk disposition) or read as
 // a citdesk disposition name.
+//
+// An open-data file that splits the time gives columns.occurred_at as an
+// object, {"year": "Year", "month": "Month", "day": "Day", "hour": "Time"}
+// (see OccurredParts), and may give one yes/no column per disposition:
+// "flags": {"arrest": "Arrested"}.
 type ColumnMapping struct {
 	Source               string            `json:"source"`
 	Columns              map[string]string `json:"columns"`

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,29 @@ func TestParseMappedFlags(t *testing.T) {
 	}
 	if _, err := LoadColumnMapping(strings.NewReader(`{"source": "x", "columns": {"external_id": "ID"}, "flags": {"jailed": "J"}}`)); err == nil {
 		t.Error("a flag naming no disposition was accepted")
+	}
+}
+
+func TestOpenDataExample(t *testing.T) {
+	mf, err := os.Open("testdata/open-data.mapping.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mf.Close()
+	m, err := LoadColumnMapping(mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("testdata/open-data.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, rowErrs, _, err := ParseMapped(f, m, time.UTC)
+	if err != nil || len(rowErrs) != 0 || len(recs) != 3 {
+		t.Fatalf("records %v rejections %v err %v", recs, rowErrs, err)
+	}
+	if !recs[0].OccurredAt.Equal(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)) || fmt.Sprint(recs[1].Dispositions) != "[arrest]" {
+		t.Errorf("OD-1 %v, OD-2 %v", recs[0].OccurredAt, recs[1].Dispositions)
 	}
 }
