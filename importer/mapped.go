@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,6 +43,11 @@ import (
 // dispositions field holds one or more values (split on the separator),
 // each looked up in the map ("" maps to no citdesk disposition) or read as
 // a citdesk disposition name.
+//
+// An open-data file that splits the time gives columns.occurred_at as an
+// object, {"year": "Year", "month": "Month", "day": "Day", "hour": "Time"}
+// (see OccurredParts), and may give one yes/no column per disposition:
+// "flags": {"arrest": "Arrested"}.
 type ColumnMapping struct {
 	Source               string            `json:"source"`
 	Columns              map[string]string `json:"columns"`
@@ -53,6 +60,56 @@ type ColumnMapping struct {
 	Dispositions         map[string]string `json:"dispositions"`
 	Force                map[string]string `json:"force"`
 	Injuries             map[string]string `json:"injuries"`
+	// OccurredParts is set when columns.occurred_at is an object naming
+	// the columns of the parts of the time ("year", "month", "day",
+	// "hour"); year is required, a missing month or day is the first,
+	// a missing hour 00:00.
+	OccurredParts map[string]string `json:"-"`
+	// Flags maps a citdesk disposition to a yes/no column: yes adds the
+	// disposition; no and blank leave it out; any other value refuses
+	// the row.
+	Flags map[string]string `json:"flags"`
+}
+
+// timeParts are the keys a composite occurred_at may name.
+var timeParts = []string{"year", "month", "day", "hour"}
+
+// UnmarshalJSON reads a mapping whose columns.occurred_at may be a column
+// name or an object of time parts; unknown fields are refused.
+func (m *ColumnMapping) UnmarshalJSON(b []byte) error {
+	type plain ColumnMapping
+	var aux struct {
+		plain
+		Columns map[string]json.RawMessage `json:"columns"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&aux); err != nil {
+		return err
+	}
+	*m = ColumnMapping(aux.plain)
+	m.Columns = map[string]string{}
+	for field, raw := range aux.Columns {
+		var col string
+		if err := json.Unmarshal(raw, &col); err == nil {
+			m.Columns[field] = col
+			continue
+		}
+		var parts map[string]string
+		if field != "occurred_at" || json.Unmarshal(raw, &parts) != nil {
+			return fmt.Errorf("columns.%s must be a column name", field)
+		}
+		for k := range parts {
+			if !slices.Contains(timeParts, k) {
+				return fmt.Errorf("columns.occurred_at names part %q; use %s", k, strings.Join(timeParts, ", "))
+			}
+		}
+		if parts["year"] == "" {
+			return fmt.Errorf("columns.occurred_at must name the year column")
+		}
+		m.OccurredParts = parts
+	}
+	return nil
 }
 
 // MappedFields are the citdesk fields a ColumnMapping may name.
@@ -97,6 +154,11 @@ func LoadColumnMapping(r io.Reader) (*ColumnMapping, error) {
 		}
 		if _, ok := outcomes.ParseDisposition(to); !ok {
 			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping maps disposition %q to %q, which is not a citdesk disposition; use one of %s, or \"\".", from, to, strings.Join(outcomes.DispositionNames(), ", "))
+		}
+	}
+	for disp := range m.Flags {
+		if _, ok := outcomes.ParseDisposition(disp); !ok {
+			return nil, citdesk.Errorf(citdesk.EINVALID, "The column mapping's flags name %q, which is not a citdesk disposition; use one of %s.", disp, strings.Join(outcomes.DispositionNames(), ", "))
 		}
 	}
 	for from, to := range m.Force {
@@ -185,6 +247,20 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts %s in column %q, but the file has no such column.", field, col)
 		}
 		p.index[field] = i
+	}
+	for part, col := range m.OccurredParts {
+		i, ok := byName[headerKey(col)]
+		if !ok {
+			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts the %s of occurred_at in column %q, but the file has no such column.", part, col)
+		}
+		p.index["occurred_at."+part] = i
+	}
+	for disp, col := range m.Flags {
+		i, ok := byName[headerKey(col)]
+		if !ok {
+			return nil, nil, nil, citdesk.Errorf(citdesk.EINVALID, "The mapping puts the %s flag in column %q, but the file has no such column.", disp, col)
+		}
+		p.index["flag."+disp] = i
 	}
 
 	var recs []citdesk.HistoricalEncounter
@@ -282,6 +358,13 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 			return fail(t.field, "%q is not a date and time this mapping reads.", get(t.field))
 		}
 	}
+	if len(p.m.OccurredParts) > 0 {
+		t, part, ok := p.partsTime(get)
+		if !ok {
+			return h, nil, &RowError{Line: line, Column: p.m.OccurredParts[part], Reason: fmt.Sprintf("%q is not a %s this mapping reads.", get("occurred_at."+part), part)}
+		}
+		h.OccurredAt = t
+	}
 	h.OfficerExternalID, h.PersonExternalID = get("officer"), get("person")
 	for _, t := range []struct {
 		field string
@@ -346,6 +429,17 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 			}
 		}
 	}
+	for _, disp := range slices.Sorted(maps.Keys(p.m.Flags)) {
+		v := get("flag." + disp)
+		b, ok := p.yesNo(v)
+		if !ok {
+			return h, nil, &RowError{Line: line, Column: p.m.Flags[disp], Reason: fmt.Sprintf("%q is not a yes or no this mapping reads.", v)}
+		}
+		d, _ := outcomes.ParseDisposition(disp)
+		if b != nil && *b && !slices.Contains(h.Dispositions, citdesk.Disposition(d.String())) {
+			h.Dispositions = append(h.Dispositions, citdesk.Disposition(d.String()))
+		}
+	}
 	return h, unknown, nil
 }
 
@@ -357,6 +451,77 @@ func (p *mappedReader) time(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("not a time: %q", s)
 	}
 	return t, nil
+}
+
+// partsTime builds occurred_at from its part columns; on failure it
+// names the part. A blank year is an unknown time; a blank month or day
+// is the first, a blank hour 00:00.
+func (p *mappedReader) partsTime(get func(string) string) (time.Time, string, bool) {
+	year := get("occurred_at.year")
+	if year == "" {
+		return time.Time{}, "", true
+	}
+	y, err := strconv.Atoi(year)
+	if err != nil || y < 1901 || y > 9999 {
+		return time.Time{}, "year", false
+	}
+	month, day, hour, minute := 1, 1, 0, 0
+	if v := get("occurred_at.month"); v != "" {
+		if month = parseMonth(v); month == 0 {
+			return time.Time{}, "month", false
+		}
+	}
+	if v := get("occurred_at.day"); v != "" {
+		if day, err = strconv.Atoi(v); err != nil || day < 1 || day > 31 {
+			return time.Time{}, "day", false
+		}
+	}
+	if v := get("occurred_at.hour"); v != "" {
+		var ok bool
+		if hour, minute, ok = parseClock(v); !ok {
+			return time.Time{}, "hour", false
+		}
+	}
+	t := time.Date(y, time.Month(month), day, hour, minute, 0, 0, p.loc)
+	if t.Day() != day {
+		return time.Time{}, "day", false
+	}
+	return t, "", true
+}
+
+// parseMonth reads 1-12 or an English month name, full or abbreviated;
+// 0 means not a month.
+func parseMonth(s string) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n >= 1 && n <= 12 {
+			return n
+		}
+		return 0
+	}
+	k := strings.ToLower(strings.TrimSuffix(s, "."))
+	for m := time.January; m <= time.December; m++ {
+		name := strings.ToLower(m.String())
+		if k == name || (len(k) >= 3 && strings.HasPrefix(name, k)) {
+			return int(m)
+		}
+	}
+	return 0
+}
+
+// parseClock reads an hour (0-23), "15:04" or "1504".
+func parseClock(s string) (int, int, bool) {
+	h, m := s, "0"
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		h, m = s[:i], s[i+1:]
+	} else if len(s) == 4 {
+		h, m = s[:2], s[2:]
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, 0, false
+	}
+	return hh, mm, true
 }
 
 // yesNo reads a yes/no value; blank is unknown (nil).

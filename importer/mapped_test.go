@@ -103,18 +103,26 @@ func TestParseMappedMissingColumn(t *testing.T) {
 func FuzzParseMapped(f *testing.F) {
 	f.Add("Id,When,Outcome\n1,2024-01-02,arrest;citation\n1,2024-01-02,citation\n")
 	f.Add("Id\n\n\"x")
+	f.Add("Id,Year,Month,Day,Time\n1,2023,Feb,,\n2,2023,7,14,13:05\n3,,,,\n4,2023,2,30,\n")
 	m := &ColumnMapping{Source: "x", Columns: map[string]string{"external_id": "Id", "occurred_at": "When", "dispositions": "Outcome"}, DispositionSeparator: ";"}
+	parts := &ColumnMapping{Source: "x", Columns: map[string]string{"external_id": "Id"},
+		OccurredParts: map[string]string{"year": "Year", "month": "Month", "day": "Day", "hour": "Time"}}
 	f.Fuzz(func(t *testing.T, s string) {
-		recs, _, _, err := ParseMapped(strings.NewReader(s), m, time.UTC)
-		if err != nil {
-			return
-		}
-		seen := map[string]bool{}
-		for _, r := range recs {
-			if r.ExternalID == "" || seen[r.ExternalID] {
-				t.Fatalf("record id %q empty or repeated", r.ExternalID)
-			}
-			seen[r.ExternalID] = true
-		}
+		fuzzMapped(t, s, m)
+		fuzzMapped(t, s, parts)
 	})
+}
+
+func fuzzMapped(t *testing.T, s string, m *ColumnMapping) {
+	recs, _, _, err := ParseMapped(strings.NewReader(s), m, time.UTC)
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.ExternalID == "" || seen[r.ExternalID] {
+			t.Fatalf("record id %q empty or repeated", r.ExternalID)
+		}
+		seen[r.ExternalID] = true
+	}
 }

@@ -30,3 +30,23 @@ func TestImportCSVDryRun(t *testing.T) {
 		t.Error("--dry-run accepted for a roster")
 	}
 }
+
+// TestImportOpenDataCSV: an open-data file with the time split over
+// Year/Month/Day/Time columns and one yes/no column per outcome imports,
+// and its dry run shows the built times and the flags' dispositions.
+func TestImportOpenDataCSV(t *testing.T) {
+	c := newCLI(t, storetest.SQLite)
+	c.ok("", "agency", "add", "desoto", "--name", "De Soto PD", "--city", "De Soto", "--timezone", "America/Chicago")
+	file := filepath.Join("..", "..", "importer", "testdata", "open-data.csv")
+	mapping := filepath.Join("..", "..", "importer", "testdata", "open-data.mapping.json")
+	out := c.ok("", "import", "--agency", "desoto", "--format", "csv", "--mapping", mapping, "--dry-run", file)
+	for _, want := range []string{"3 row(s) would be read", "row OD-1: {", `2023-01-01T00:00:00-06:00`, `2023-02-14T13:05:00-06:00`, `"emergency_detention"`, `"arrest"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	out = c.ok("", "import", "--agency", "desoto", "--format", "csv", "--mapping", mapping, file)
+	if got := summaryOf(t, out); got[1] != "3" {
+		t.Errorf("import: %v, want 3 new\n%s", got, out)
+	}
+}
