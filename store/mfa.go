@@ -60,9 +60,10 @@ func (db *DB) factorAEAD() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// sealSecret encrypts a TOTP secret for one user: the user id is
-// authenticated data, so a ciphertext copied to another user's row fails.
-func (db *DB) sealSecret(userID int64, secret []byte) (string, error) {
+// seal encrypts secret with the factor key, bound to label ("totp:7",
+// "webhook:3") as authenticated data, so a sealed value copied to another
+// row does not open. TOTP secrets and webhook keys are sealed this way.
+func (db *DB) seal(label string, secret []byte) (string, error) {
 	aead, err := db.factorAEAD()
 	if err != nil {
 		return "", err
@@ -71,27 +72,36 @@ func (db *DB) sealSecret(userID int64, secret []byte) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	sealed := aead.Seal(nonce, nonce, secret, []byte("totp:"+strconv.FormatInt(userID, 10)))
-	return "v1:" + base64.RawStdEncoding.EncodeToString(sealed), nil
+	return "v1:" + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, secret, []byte(label))), nil
 }
 
-func (db *DB) openSecret(userID int64, s string) ([]byte, error) {
+// unseal opens what seal made for label; what names the secret in errors.
+func (db *DB) unseal(label, what, s string) ([]byte, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "v1:"))
 	if err != nil || !strings.HasPrefix(s, "v1:") {
-		return nil, errors.New("malformed TOTP secret")
+		return nil, errors.New("malformed " + what)
 	}
 	aead, err := db.factorAEAD()
 	if err != nil {
 		return nil, err
 	}
 	if len(raw) < aead.NonceSize() {
-		return nil, errors.New("malformed TOTP secret")
+		return nil, errors.New("malformed " + what)
 	}
-	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte("totp:"+strconv.FormatInt(userID, 10)))
+	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(label))
 	if err != nil {
-		return nil, errors.New("TOTP secret does not open with this MFA key (was --mfa-key-file changed?)")
+		return nil, errors.New(what + " does not open with this MFA key (was --mfa-key-file changed?)")
 	}
 	return secret, nil
+}
+
+// sealSecret encrypts a TOTP secret for one user.
+func (db *DB) sealSecret(userID int64, secret []byte) (string, error) {
+	return db.seal("totp:"+strconv.FormatInt(userID, 10), secret)
+}
+
+func (db *DB) openSecret(userID int64, s string) ([]byte, error) {
+	return db.unseal("totp:"+strconv.FormatInt(userID, 10), "TOTP secret", s)
 }
 
 func recoveryHash(code string) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,38 +26,14 @@ func (db *DB) WebhookOutbox() citdesk.WebhookOutbox { return webhooks{db} }
 
 type webhooks struct{ db *DB }
 
-// sealWebhookSecret encrypts a subscription's HMAC key with the factor key;
-// the webhook id is authenticated data, so a sealed secret copied to
-// another row does not open.
+// sealWebhookSecret seals a subscription's HMAC key (DB.seal), bound to
+// the webhook's id.
 func sealWebhookSecret(db *DB, id int64, secret []byte) (string, error) {
-	aead, err := db.factorAEAD()
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return "v1:" + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, secret, []byte("webhook:"+strconv.FormatInt(id, 10)))), nil
+	return db.seal("webhook:"+strconv.FormatInt(id, 10), secret)
 }
 
 func openWebhookSecret(db *DB, id int64, s string) ([]byte, error) {
-	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "v1:"))
-	if err != nil || !strings.HasPrefix(s, "v1:") {
-		return nil, errors.New("malformed webhook secret")
-	}
-	aead, err := db.factorAEAD()
-	if err != nil {
-		return nil, err
-	}
-	if len(raw) < aead.NonceSize() {
-		return nil, errors.New("malformed webhook secret")
-	}
-	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte("webhook:"+strconv.FormatInt(id, 10)))
-	if err != nil {
-		return nil, errors.New("webhook secret does not open with this key (was --mfa-key-file changed?)")
-	}
-	return secret, nil
+	return db.unseal("webhook:"+strconv.FormatInt(id, 10), "webhook secret", s)
 }
 
 // CreateWebhook adds a subscription of the actor's agency.
