@@ -94,8 +94,10 @@ func TestWebhookSurvivesKill9(t *testing.T) {
 	status = http.StatusOK
 	mu.Unlock()
 	startBinary(t, bin, data)
-	// The first retry waits 10 s after the failed try.
-	for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	// The first retry waits 10 s after the failed try; a delivery the
+	// killed server had claimed (mid-send) waits for its claim to lapse
+	// first, up to the sender's one-minute lease.
+	for deadline := time.Now().Add(time.Minute + 40*time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if _, g := seen(); g > 0 {
 			break
 		}
