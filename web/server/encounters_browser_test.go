@@ -40,9 +40,22 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(s)
 }
 
+// clickAndLoad clicks sel and waits for the page it loads.
+//
+// A live region (the assignment on My shift) may be swapped by the event
+// stream between finding the element and clicking it; Chromium then reports
+// the node gone before any input reaches the page, so the click is tried
+// again on the new element, a few times at most.
 func clickAndLoad(t *testing.T, ctx context.Context, sel, what string) {
 	t.Helper()
-	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	var err error
+	for try := 0; try < 5; try++ {
+		if _, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		t.Fatalf("%s (%s): %v", what, sel, err)
 	}
 }
