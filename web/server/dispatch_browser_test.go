@@ -71,7 +71,7 @@ func TestBrowserDispatch(t *testing.T) {
 	if err := chromedp.Do(board, waitJS(`document.querySelector("#board-panel ol.recs > li.rec:first-child form.assign")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`)); err != nil {
 		t.Fatalf("htmx did not take over the panel: %v", err)
 	}
-	if err := chromedp.Do(board, chromedp.Click(chromedp.CSS(`#board-panel ol.recs > li.rec:first-child form.assign button`)),
+	if err := chromedp.Do(board, liveClick(`#board-panel ol.recs > li.rec:first-child form.assign button`),
 		waitJS(`document.querySelector("#board-panel .assignments")?.textContent.includes("Test near")`),
 		waitJS(`document.querySelector("#board-calls .call-units")?.textContent.includes("Test near")`),
 		waitJS(`[...document.querySelectorAll("#board-officers li.officer")].some(li => li.dataset.officerId === "`+fmt.Sprint(d.near)+`" && li.querySelector(".st-dispatched"))`),
@@ -91,7 +91,7 @@ func TestBrowserDispatch(t *testing.T) {
 		t.Errorf("the assignment reads %q (%v)", text, err)
 	}
 	screenshot(t, phone, "assignment")
-	if err := chromedp.Do(phone, chromedp.Tap(chromedp.CSS(`#assignment button[value="on_scene"]`)),
+	if err := chromedp.Do(phone, liveTap(`#assignment button[value="on_scene"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#assignment [data-assignment-status="on_scene"]`))); err != nil {
 		t.Fatalf("tap On scene: %v", err)
 	}
@@ -112,7 +112,7 @@ func TestBrowserDispatch(t *testing.T) {
 
 	// The officer clears: the report stays due on the phone, and the call
 	// is cleared, waiting to be closed, on the board (issue 15).
-	if err := chromedp.Do(phone, chromedp.Tap(chromedp.CSS(`#assignment button[value="cleared"]`)),
+	if err := chromedp.Do(phone, liveTap(`#assignment button[value="cleared"]`),
 		waitJS(`document.querySelector("#assignment .report-due a")?.getAttribute("href") === "/reports/new?assignment_id=`+fmt.Sprint(as[0].ID)+`"`)); err != nil {
 		t.Fatalf("the phone does not show the report due after clearing: %v", err)
 	}

@@ -41,22 +41,37 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // clickAndLoad clicks sel and waits for the page it loads.
-//
-// A live region (the assignment on My shift) may be swapped by the event
-// stream between finding the element and clicking it; Chromium then reports
-// the node gone before any input reaches the page, so the click is tried
-// again on the new element, a few times at most.
 func clickAndLoad(t *testing.T, ctx context.Context, sel, what string) {
 	t.Helper()
-	var err error
-	for try := 0; try < 5; try++ {
-		if _, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err == nil || !strings.Contains(err.Error(), "Could not find node") {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if err != nil {
+	if _, err := chromedp.RunResponse(ctx, liveClick(sel)); err != nil {
 		t.Fatalf("%s (%s): %v", what, sel, err)
+	}
+}
+
+// liveClick clicks sel, which may sit in a live region (the dispatch board,
+// the assignment on My shift) that the event stream swaps between finding
+// the element and clicking it. Chromium then reports the node gone before
+// any input reaches the page, so the click is tried again on the new
+// element, a few times at most.
+func liveClick(sel string) chromedp.Action[chromedp.Void] {
+	return retryGone(chromedp.Click(chromedp.CSS(sel)))
+}
+
+// liveTap is liveClick with a touch, for the phone.
+func liveTap(sel string) chromedp.Action[chromedp.Void] {
+	return retryGone(chromedp.Tap(chromedp.CSS(sel)))
+}
+
+func retryGone(a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		var err error
+		for try := 0; try < 5; try++ {
+			if _, err = a(ctx, t); err == nil || !strings.Contains(err.Error(), "Could not find node") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		return chromedp.Void{}, err
 	}
 }
 

@@ -116,7 +116,7 @@ func TestBrowserNightShift(t *testing.T) {
 		screenshot(t, board, "03-recommendation")
 		if err := chromedp.Do(board,
 			waitJS(`document.querySelector("#board-panel ol.recs > li.rec:first-child form.assign")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`),
-			chromedp.Click(chromedp.CSS(`#board-panel ol.recs > li.rec:first-child form.assign button`)),
+			liveClick(`#board-panel ol.recs > li.rec:first-child form.assign button`),
 			waitJS(`document.querySelector("#board-panel .assignments")?.textContent.includes("Test near")`),
 		); err != nil {
 			t.Fatalf("send the officer: %v", err)
@@ -129,7 +129,7 @@ func TestBrowserNightShift(t *testing.T) {
 		}
 		screenshot(t, phone, "05-phone-assignment")
 		for _, step := range []string{"en_route", "on_scene"} {
-			if err := chromedp.Do(phone, chromedp.Tap(chromedp.CSS(`#assignment button[value="`+step+`"]`)),
+			if err := chromedp.Do(phone, liveTap(`#assignment button[value="`+step+`"]`),
 				chromedp.WaitVisible(chromedp.CSS(`#assignment [data-assignment-status="`+step+`"]`))); err != nil {
 				t.Fatalf("tap %s: %v", step, err)
 			}
@@ -138,7 +138,7 @@ func TestBrowserNightShift(t *testing.T) {
 			}
 		}
 		screenshot(t, board, "06-board-on-scene")
-		if err := chromedp.Do(phone, chromedp.Tap(chromedp.CSS(`#assignment button[value="cleared"]`)),
+		if err := chromedp.Do(phone, liveTap(`#assignment button[value="cleared"]`),
 			waitJS(`document.querySelector("#assignment .report-due a") !== null`)); err != nil {
 			t.Fatalf("clear: the report is not due on the phone: %v", err)
 		}
