@@ -135,7 +135,7 @@ func LoadDispositionMap(r io.Reader) (map[string]string, error) {
 		if len(row) < 2 {
 			return nil, citdesk.Errorf(citdesk.EINVALID, "Line %d of the disposition mapping needs two columns.", line)
 		}
-		from, to := strings.TrimSpace(strings.TrimPrefix(row[0], utf8BOM)), strings.TrimSpace(row[1])
+		from, to := fromSpreadsheetCell(strings.TrimSpace(strings.TrimPrefix(row[0], utf8BOM))), strings.TrimSpace(row[1])
 		if from == "" {
 			return nil, citdesk.Errorf(citdesk.EINVALID, "Line %d of the disposition mapping has no disposition to map.", line)
 		}
@@ -440,11 +440,11 @@ func parseSeattleRow(line int, rec []string, width int, index *[numSeattleColumn
 	rep.CallType = f[scCallType]
 	rep.InitialCallType = f[scInitialCallType]
 	rep.FinalCallType = f[scFinalCallType]
-	rep.OfficerID = f[scOfficerID]
-	rep.Precinct = f[scPrecinct]
-	rep.Sector = f[scSector]
-	rep.Beat = f[scBeat]
-	row.disposition = f[scDisposition]
+	rep.OfficerID = fromSpreadsheetCell(f[scOfficerID])
+	rep.Precinct = fromSpreadsheetCell(f[scPrecinct])
+	rep.Sector = fromSpreadsheetCell(f[scSector])
+	rep.Beat = fromSpreadsheetCell(f[scBeat])
+	row.disposition = fromSpreadsheetCell(f[scDisposition])
 	return row, nil
 }
 

@@ -107,7 +107,7 @@ func WriteSeattle(w io.Writer, rows []SeattleExportRow, mapping map[string]strin
 			disps = []string{"-"}
 		}
 		for _, d := range disps {
-			rec := []string{r.TemplateID, reportedDate, reportedTime, occurred, "-", "-", "-", d, force,
+			rec := []string{r.TemplateID, reportedDate, reportedTime, occurred, "-", "-", "-", dash(d), force,
 				yesNo(r.Veteran), yesNo(r.CITRequested), yesNo(r.CITDispatched), yesNo(r.CITArrived),
 				dash(r.OfficerID), "-", "-", "-", "-", yesNo(r.OfficerCIT),
 				dash(r.Precinct), dash(r.Sector), dash(r.Beat), "", "", ""}
@@ -130,9 +130,12 @@ func yesNo(b *bool) string {
 	return "N"
 }
 
+// dash writes a text cell, "-" when empty, guarded for spreadsheets (a
+// lone "-", Seattle's "none", is text to a spreadsheet too).
 func dash(s string) string {
-	if s == "" {
+	switch s {
+	case "", "-":
 		return "-"
 	}
-	return s
+	return spreadsheetCell(s)
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"maps"
@@ -394,13 +393,7 @@ func (s *adminPages) exportDispositions(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	cw.Write([]string{"agency disposition", "citdesk disposition"})
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		cw.Write([]string{k, m[k]})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := importer.WriteDispositionMap(&buf, m); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
