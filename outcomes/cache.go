@@ -35,6 +35,11 @@ type Loader interface {
 	// listed: the list names records, so who looked must be known. An id
 	// is an encounter's, or minus a call's (a call row of a CIT measure).
 	RecordDrilldown(ctx context.Context, actor *citdesk.Actor, detail string, encounterIDs []int64) error
+	// LoadCallPoints reads the positions of the agency's crisis calls
+	// (mental-health or CIT-requested, or reported on) received at or
+	// after from and before to (a zero time leaves that end open), and
+	// how many of them have no position.
+	LoadCallPoints(ctx context.Context, agencyID int64, from, to time.Time) (points []Point, unlocated int, err error)
 }
 
 // Records are an agency's encounters and referrals as a Loader read them,
@@ -81,7 +86,7 @@ type RowsChanged struct{ Rows, Versions int64 }
 // changed since the last read (cheap when nothing did) and putting only
 // those records in place.
 func NewCachedService(l Loader, clock citdesk.Clock, maxAge time.Duration) Service {
-	return &cachedService{loader: l, clock: clock, maxAge: maxAge, snaps: map[int64]*snapshot{}}
+	return &cachedService{loader: l, clock: clock, maxAge: maxAge, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{}}
 }
 
 // cachedService is NewCachedService's Service.
@@ -92,6 +97,16 @@ type cachedService struct {
 
 	mu    sync.Mutex
 	snaps map[int64]*snapshot
+
+	// The public maps by agency, kept for publicMaxAge (they are read
+	// from the calls, not the snapshot, so no change count covers them).
+	placesMu sync.Mutex
+	places   map[int64]publicPlaces
+}
+
+type publicPlaces struct {
+	at     time.Time
+	places PublicPlaces
 }
 
 // snapshot is one agency's records as the measures need them.
@@ -389,4 +404,62 @@ func (s *cachedService) Public(ctx context.Context, agencyID int64) ([]PublicMea
 	}
 	snap.mu.Unlock()
 	return pub, nil
+}
+
+// Places counts the actor's agency's crisis calls over from–to by grid
+// cell.
+func (s *cachedService) Places(ctx context.Context, from, to citdesk.Date, cellMeters int) (Places, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ReadOutcomes)
+	if err != nil {
+		return Places{}, err
+	}
+	p, err := s.params(ctx, actor.AgencyID, from, to)
+	if err != nil {
+		return Places{}, err
+	}
+	start, end := rangeTimes(p)
+	points, unlocated, err := s.loader.LoadCallPoints(ctx, actor.AgencyID, start, end)
+	if err != nil {
+		return Places{}, err
+	}
+	return CountPlaces(points, unlocated, cellMeters), nil
+}
+
+// PublicPlaces returns the agency's public map over the public dashboard's
+// range (at most citdesk.MaxOutcomeYears years back), suppressed; kept for
+// publicMaxAge, as the public figures are.
+func (s *cachedService) PublicPlaces(ctx context.Context, agencyID int64) (PublicPlaces, error) {
+	p, err := s.params(ctx, agencyID, citdesk.Date{}, citdesk.Date{})
+	if err != nil {
+		return PublicPlaces{}, err
+	}
+	s.placesMu.Lock()
+	kept, ok := s.places[agencyID]
+	s.placesMu.Unlock()
+	if ok && p.Now.Sub(kept.at) < publicMaxAge {
+		return kept.places, nil
+	}
+	p.From = citdesk.DateOf(p.Now, p.Location).AddDate(-citdesk.MaxOutcomeYears, 0, 0)
+	start, _ := rangeTimes(p)
+	points, unlocated, err := s.loader.LoadCallPoints(ctx, agencyID, start, time.Time{})
+	if err != nil {
+		return PublicPlaces{}, err
+	}
+	pub := PublishPlaces(CountPlaces(points, unlocated, PublicCellMeters))
+	s.placesMu.Lock()
+	s.places[agencyID] = publicPlaces{at: p.Now, places: pub}
+	s.placesMu.Unlock()
+	return pub, nil
+}
+
+// rangeTimes returns the instants p's dates span in the agency's zone: from
+// the start of From to the start of the day after To, zero for an open end.
+func rangeTimes(p Params) (start, end time.Time) {
+	if !p.From.IsZero() {
+		start = p.From.Time(p.Location)
+	}
+	if !p.To.IsZero() {
+		end = p.To.AddDate(0, 0, 1).Time(p.Location)
+	}
+	return start, end
 }

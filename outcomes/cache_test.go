@@ -25,6 +25,8 @@ type fakeLoader struct {
 	drills  []string                  // RecordDrilldown's details
 	failAll error                     // LoadAll's error, when set
 	reload  chan struct{}             // when set, LoadAll after the first waits on it
+	points  []outcomes.Point          // LoadCallPoints' answer, for any agency
+	asked   [][2]time.Time            // LoadCallPoints' ranges
 }
 
 func newFakeLoader() *fakeLoader {
@@ -122,6 +124,14 @@ func (l *fakeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor, 
 	defer l.mu.Unlock()
 	l.drills = append(l.drills, detail)
 	return nil
+}
+
+func (l *fakeLoader) LoadCallPoints(ctx context.Context, agency int64, from, to time.Time) ([]outcomes.Point, int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls["LoadCallPoints"]++
+	l.asked = append(l.asked, [2]time.Time{from, to})
+	return slices.Clone(l.points), 1, nil
 }
 
 var cacheNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -30,6 +30,14 @@ type Service interface {
 	// measure by quarter over all time, suppressed (see ComputePublic).
 	// It needs no sign-in and returns aggregates only, never a record.
 	Public(ctx context.Context, agencyID int64) ([]PublicMeasure, error)
+	// Places counts the actor's agency's crisis calls received over the
+	// local dates from to to (as Report reads them) by grid cell of about
+	// cellMeters (see CountPlaces). citdesk.OutcomeRoles only.
+	Places(ctx context.Context, from, to citdesk.Date, cellMeters int) (Places, error)
+	// PublicPlaces is the public map of agency agencyID: its crisis calls
+	// over the public dashboard's range by PublicCellMeters cells, small
+	// counts left off (see PublishPlaces). No sign-in; aggregates only.
+	PublicPlaces(ctx context.Context, agencyID int64) (PublicPlaces, error)
 }
 
 // Dashboard is what the dashboard page shows for a range.

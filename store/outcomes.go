@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -133,6 +134,49 @@ func (l outcomeLoader) RecordDrilldown(ctx context.Context, actor *citdesk.Actor
 		read.record("encounter", id, detail)
 	}
 	return l.db.writeTx(ctx, func(tx *Tx) error { return read.write(ctx, tx) })
+}
+
+// LoadCallPoints reads the positions of the agency's crisis calls received
+// in [from, to): a call is a crisis call when it was judged a mental-health
+// call, a CIT officer was asked for, or a report was written on it.
+func (l outcomeLoader) LoadCallPoints(ctx context.Context, agencyID int64, from, to time.Time) ([]outcomes.Point, int, error) {
+	q := `SELECT c.lat, c.lon FROM calls c
+	WHERE c.agency_id = ? AND c.received_at >= ? AND c.received_at < ?
+		AND (c.cit_requested OR c.mental_health
+			OR EXISTS (SELECT 1 FROM encounters e WHERE e.agency_id = c.agency_id AND e.call_id = c.id))`
+	end := int64(math.MaxInt64)
+	if !to.IsZero() {
+		end = micros(to)
+	}
+	start := int64(math.MinInt64)
+	if !from.IsZero() {
+		start = micros(from)
+	}
+	var (
+		points    []outcomes.Point
+		unlocated int
+	)
+	err := l.db.readTx(ctx, func(tx *Tx) error {
+		points, unlocated = nil, 0
+		rows, err := tx.QueryContext(ctx, q, agencyID, start, end)
+		if err != nil {
+			return fmt.Errorf("load call positions: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var lat, lon sql.NullFloat64
+			if err := rows.Scan(&lat, &lon); err != nil {
+				return fmt.Errorf("scan call position: %w", err)
+			}
+			if !lat.Valid || !lon.Valid {
+				unlocated++
+				continue
+			}
+			points = append(points, outcomes.Point{Lat: lat.Float64, Lon: lon.Float64})
+		}
+		return rows.Err()
+	})
+	return points, unlocated, err
 }
 
 // loadOutcomeChanges reads the encounters, calls and referrals changed at

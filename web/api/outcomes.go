@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"citdesk"
+	"citdesk/outcomes"
 	"citdesk/web"
 )
 
@@ -51,5 +53,29 @@ func (s *figureAPI) apiOutcomeEncounters(w http.ResponseWriter, r *http.Request)
 	}
 	d.Truncate()
 	web.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// apiOutcomePlaces answers GET /api/v1/outcomes/places: where the range's
+// crisis calls came from, by grid cell (cell_m metres, default 500).
+func (s *figureAPI) apiOutcomePlaces(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, to, err := web.OutcomeRange(q)
+	if err != nil {
+		return err
+	}
+	cell := outcomes.DefaultCellMeters
+	if v := q.Get("cell_m"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < outcomes.MinCellMeters || n > outcomes.MaxCellMeters {
+			return citdesk.FieldErrorf("cell_m", "cell_m must be a whole number of metres from %d to %d.", outcomes.MinCellMeters, outcomes.MaxCellMeters)
+		}
+		cell = n
+	}
+	p, err := s.Svc.Outcomes.Places(r.Context(), from, to, cell)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, p)
 	return nil
 }

@@ -140,6 +140,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	// Outcome figures and the encounters behind them.
 	mux.HandleFunc("GET /api/v1/outcomes", s.API(citdesk.ReadOutcomes, figure.apiOutcomes))
 	mux.HandleFunc("GET /api/v1/outcomes/encounters", s.API(citdesk.DrillOutcomes, figure.apiOutcomeEncounters))
+	mux.HandleFunc("GET /api/v1/outcomes/places", s.API(citdesk.ReadOutcomes, figure.apiOutcomePlaces))
 
 	mux.HandleFunc("/api/", s.apiNotFound)
 }

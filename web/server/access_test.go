@@ -173,6 +173,7 @@ var routeAccess = map[string]string{
 	// API: outcomes.
 	"GET /api/v1/outcomes":            "admin coord analyst",
 	"GET /api/v1/outcomes/encounters": "admin coord",
+	"GET /api/v1/outcomes/places":     "admin coord analyst",
 
 	// Pages: the board and the officer's phone.
 	"GET /board":                          "admin disp",

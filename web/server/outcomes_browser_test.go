@@ -21,6 +21,17 @@ func TestBrowserOutcomes(t *testing.T) {
 	e.user("analyst", citdesk.RoleAnalyst)
 	// About 19 months of history up to the test clock's date.
 	e.importHistory(t, "browser", outcomeHistory(600, e.Clock.Now().AddDate(0, -19, 0)))
+	// Today's crisis calls in four areas, 15, 12, 3 and 2 of them; the
+	// public map may show only the first two.
+	_, disp := storetest.User(t, e.DB, e.Op, "disp", citdesk.RoleDispatcher)
+	for n, lon := range map[int]float64{15: -90.555, 12: -90.520, 3: -90.590, 2: -90.625} {
+		for range n {
+			lat := 38.1395
+			if err := e.DB.CallService().CreateCall(disp, &citdesk.Call{Nature: "Suicide threat", Address: "1 Main St", Lat: &lat, Lon: &lon, CITRequested: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
 	browser := newChrome(t)
 	ctx := newTab(t, browser)
@@ -43,6 +54,14 @@ func TestBrowserOutcomes(t *testing.T) {
 		t.Errorf("the arrests chart's legend %q lacks the CIT split", legend)
 	}
 	screenshot(t, ctx, "dashboard")
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("places-map")), waitJS(`document.getElementById("places-map").dataset.drawn`)); err != nil {
+		t.Fatalf("the map of crisis calls: %v", err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll("#places-map path.place-cell").length + " " + Array.from(document.querySelectorAll("#places-table td")).map(c => c.textContent).join(",")`))
+	if err != nil || cells != "4 15,12,3,2" {
+		t.Errorf("staff map: cells and table %q (%v), want 4 areas, 15,12,3,2", cells, err)
+	}
+	screenshot(t, ctx, "dashboard-places")
 
 	// A mark on the window: a page load would wipe it.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.citdeskTestMark = true`)); err != nil {
@@ -95,6 +114,13 @@ func TestBrowserOutcomes(t *testing.T) {
 	}
 	if loc := chromeLocation(t, pub); loc.Path != "/public/outcomes" {
 		t.Errorf("the public page sent the browser to %s", loc)
+	}
+	if err := chromedp.Do(pub, chromedp.ScrollIntoView(chromedp.ID("places-map")), waitJS(`document.getElementById("places-map").dataset.drawn`)); err != nil {
+		t.Fatalf("the public map: %v", err)
+	}
+	pubCells, err := chromedp.Run(pub, chromedp.Evaluate[string](`document.querySelectorAll("#places-map path.place-cell").length + " " + Array.from(document.querySelectorAll("#places-table td")).map(c => c.textContent).join(",")`))
+	if err != nil || pubCells != "2 15,12" {
+		t.Errorf("public map: cells and table %q (%v), want the two areas of 11 or more", pubCells, err)
 	}
 	screenshot(t, pub, "public")
 }

@@ -122,3 +122,42 @@
   });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
 })();
+// ---- Where crisis calls come from (outcomes.Places; web/ui/places.go) ----
+// Draws each area of #places-data as a square on #places-map, darker for
+// more calls, with its count on hover and focus; the table beside it lists
+// the busiest areas for whoever cannot see the map.
+(function () {
+  var map = null;
+  function drawPlaces() {
+    var el = document.getElementById("places-map"), block = document.getElementById("places-data");
+    if (!el || !block || typeof L === "undefined" || el.dataset.drawn) return;
+    var data;
+    try { data = JSON.parse(block.textContent); } catch (err) { return; }
+    if (map) { map.remove(); map = null; }
+    el.textContent = "";
+    var tiles = el.dataset.tiles;
+    map = L.map(el, { attributionControl: !!tiles, scrollWheelZoom: false });
+    if (tiles) {
+      L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
+    } else {
+      el.classList.add("no-tiles");
+    }
+    var most = 1;
+    data.cells.forEach(function (c) { most = Math.max(most, c.n); });
+    var layer = L.featureGroup().addTo(map);
+    data.cells.forEach(function (c) {
+      var shade = 0.15 + 0.7 * (c.n / most);
+      L.rectangle([[c.b[0], c.b[1]], [c.b[2], c.b[3]]], { color: "#8a1c1c", weight: 1, fillColor: "#c0392b", fillOpacity: shade, className: "place-cell" })
+        .bindTooltip(c.w + ": " + c.n.toLocaleString("en-US") + (c.n === 1 ? " crisis call" : " crisis calls"))
+        .addTo(layer);
+    });
+    if (data.cells.length) {
+      map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 15 });
+    } else {
+      map.setView([parseFloat(el.dataset.lat) || 0, parseFloat(el.dataset.lon) || 0], 12);
+    }
+    el.dataset.drawn = "1";
+  }
+  document.addEventListener("htmx:afterSettle", drawPlaces);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawPlaces); else drawPlaces();
+})();

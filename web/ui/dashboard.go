@@ -365,6 +365,7 @@ type outcomesView struct {
 	// CITRequestedCalls says some call asked for a CIT officer: without
 	// one, "every call that asked got one" would be true of nothing.
 	CITRequestedCalls bool
+	Places            placesView
 }
 
 func ratePoint(c outcomes.Cell, unit outcomes.Unit) *float64 {
@@ -562,8 +563,17 @@ func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
+	places, err := s.Svc.Outcomes.Places(r.Context(), from, to, outcomes.DefaultCellMeters)
+	if err != nil {
+		return err
+	}
 	view := buildOutcomesView(a, d, from, to, today)
 	view.From, view.To = from.String(), to.String()
+	view.Places = newPlacesView(r.Context(), s.Svc.Geocoder, agency, s.Cfg.TileURL, places.CellMeters, places.Cells, false)
+	view.Places.Located = thousands(places.Located)
+	if places.Unlocated > 0 {
+		view.Places.Without = thousands(places.Unlocated)
+	}
 	if defaulted && from.IsZero() {
 		view.Note = "No encounters in the last twelve months: showing all time."
 	}

@@ -46,6 +46,7 @@ type publicOutcomesView struct {
 	Base       string // "" on /public/outcomes, "/a/{slug}" on an agency's own path
 	Sections   []publicSectionView
 	Charts     chartData
+	Places     placesView
 }
 
 // publicCell writes a published cell; the rate and interval only when both
@@ -175,6 +176,13 @@ func (s *publicPages) publicOutcomesPage(w http.ResponseWriter, r *http.Request)
 			v.Sections = append(v.Sections, ps)
 		}
 	}
+	places, err := s.Svc.Outcomes.PublicPlaces(r.Context(), agency.ID)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	v.Places = newPlacesView(r.Context(), nil, agency, s.Cfg.TileURL, places.CellMeters, places.Cells, true)
+	v.Places.Hidden = places.Hidden
 	s.render(w, r, http.StatusOK, "public_outcomes", "How the CIT program is doing", v)
 }
 
