@@ -2,6 +2,7 @@ package citdesk
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -34,6 +35,36 @@ func DefaultEIDORules() EIDORules {
 			"off his meds", "off her meds", "off their meds", "off medication", "bipolar", "schizophrenia", "schizophrenic", "psychosis", "psychotic",
 			"988", "behavioral health", "emotionally disturbed"},
 	}
+}
+
+// Clone returns r with lists of its own, so changing one (or decoding
+// JSON into it) does not change the rules r was copied from.
+func (r EIDORules) Clone() EIDORules {
+	for _, l := range r.lists() {
+		*l = slices.Clone(*l)
+	}
+	return r
+}
+
+func (r *EIDORules) lists() []*[]string {
+	return []*[]string{&r.CITTypes, &r.CITPhrases, &r.MentalHealthTypes, &r.MentalHealthPhrases}
+}
+
+// trimmed returns r with each word trimmed of surrounding space.
+func (r EIDORules) trimmed() EIDORules {
+	r = r.Clone()
+	for _, l := range r.lists() {
+		for i := range *l {
+			(*l)[i] = strings.TrimSpace((*l)[i])
+		}
+	}
+	return r
+}
+
+// equal reports whether r and o have the same words in the same order.
+func (r EIDORules) equal(o EIDORules) bool {
+	return slices.Equal(r.CITTypes, o.CITTypes) && slices.Equal(r.CITPhrases, o.CITPhrases) &&
+		slices.Equal(r.MentalHealthTypes, o.MentalHealthTypes) && slices.Equal(r.MentalHealthPhrases, o.MentalHealthPhrases)
 }
 
 // Read applies the rules to an incident's types and notes.
