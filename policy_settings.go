@@ -325,7 +325,9 @@ var PolicySettings = []PolicySetting{
 	{Name: "eido.mental_health_types", Section: "Calls from the CAD (EIDO)", Label: "Incident types of a mental-health call", MaxLen: 80, MaxWords: 50,
 		field: func(p *Policy) any { return eidoWords{p, func(r *EIDORules) *[]string { return &r.MentalHealthTypes }} }},
 	{Name: "eido.mental_health_phrases", Section: "Calls from the CAD (EIDO)", Label: "Words in the notes of a mental-health call", MaxLen: 80, MaxWords: 50,
-		field: func(p *Policy) any { return eidoWords{p, func(r *EIDORules) *[]string { return &r.MentalHealthPhrases }} }},
+		field: func(p *Policy) any {
+			return eidoWords{p, func(r *EIDORules) *[]string { return &r.MentalHealthPhrases }}
+		}},
 
 	{Name: "emergency_detention_label", Section: "Words", Label: "Emergency detention is called", MaxLen: 80,
 		Help: "In Missouri: 96-hour civil detention.", field: func(p *Policy) any { return &p.EmergencyDetentionLabel }},
