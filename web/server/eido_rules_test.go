@@ -127,6 +127,9 @@ func TestBrowserEIDORules(t *testing.T) {
 	if shown, err := chromedp.Run(admin, chromedp.Value(chromedp.CSS(mh))); err != nil || shown != "talking to the walls\npsychotic" {
 		t.Errorf("the saved words shown: %q (%v)", shown, err)
 	}
+	if err := chromedp.Do(admin, chromedp.ScrollIntoView(chromedp.CSS(cit))); err != nil {
+		t.Fatal(err)
+	}
 	screenshot(t, admin, "eido-rules-saved")
 	if got := e.auditDetails(t, "agency.policy"); len(got) != 1 || !strings.Contains(got[0], `eido.cit_phrases +"send the crisis team" +"CIT please"`) {
 		t.Errorf("agency.policy events: %v", got)
