@@ -2,6 +2,7 @@ package citdesk
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -34,6 +35,36 @@ func DefaultEIDORules() EIDORules {
 			"off his meds", "off her meds", "off their meds", "off medication", "bipolar", "schizophrenia", "schizophrenic", "psychosis", "psychotic",
 			"988", "behavioral health", "emotionally disturbed"},
 	}
+}
+
+// Clone returns r with lists of its own, so changing one (or decoding
+// JSON into it) does not change the rules r was copied from.
+func (r EIDORules) Clone() EIDORules {
+	for _, l := range r.lists() {
+		*l = slices.Clone(*l)
+	}
+	return r
+}
+
+func (r *EIDORules) lists() []*[]string {
+	return []*[]string{&r.CITTypes, &r.CITPhrases, &r.MentalHealthTypes, &r.MentalHealthPhrases}
+}
+
+// trimmed returns r with each word trimmed of surrounding space.
+func (r EIDORules) trimmed() EIDORules {
+	r = r.Clone()
+	for _, l := range r.lists() {
+		for i := range *l {
+			(*l)[i] = strings.TrimSpace((*l)[i])
+		}
+	}
+	return r
+}
+
+// equal reports whether r and o have the same words in the same order.
+func (r EIDORules) equal(o EIDORules) bool {
+	return slices.Equal(r.CITTypes, o.CITTypes) && slices.Equal(r.CITPhrases, o.CITPhrases) &&
+		slices.Equal(r.MentalHealthTypes, o.MentalHealthTypes) && slices.Equal(r.MentalHealthPhrases, o.MentalHealthPhrases)
 }
 
 // Read applies the rules to an incident's types and notes.
@@ -93,7 +124,9 @@ type Incident struct {
 	// sent back): the call it names.
 	CallID int64
 	// Call holds what the sender gives: received_at, source, emergency,
-	// nature, address, lat/lon, caller name and phone, notes.
+	// nature, address, lat/lon, caller name, phone and relationship, the
+	// subject's description, the risks it warns of (yes; the others
+	// blank), notes.
 	Call         Call
 	CITRequested bool
 	MentalHealth bool
@@ -115,10 +148,13 @@ func (in *Incident) NewCall() *Call {
 // Apply sets on c what a later sending of the incident may change, and
 // reports whether anything changed. The sender's fields replace citdesk's
 // when the sender gives them (a blank never erases what a dispatcher
-// typed); the time received and the source stay as first recorded; a
-// caller's request for CIT, once read, stays; the risk screening,
-// subject, relationship and mental-health judgement are citdesk's own.
-// So a document citdesk wrote for c, sent back, changes nothing.
+// typed), the caller's relationship and the subject's description too;
+// the time received and the source stay as first recorded; a caller's
+// request for CIT, once read, stays; a risk the sender warns of becomes
+// a yes, and one it does not name keeps citdesk's answer (a warning is
+// never cleared by a document that leaves it out); the mental-health
+// judgement is citdesk's own. So a document citdesk wrote for c, sent
+// back, changes nothing.
 func (in *Incident) Apply(c *Call) bool {
 	changed := false
 	set := func(dst *string, v string) {
@@ -131,6 +167,14 @@ func (in *Incident) Apply(c *Call) bool {
 	set(&c.CallerName, in.Call.CallerName)
 	set(&c.CallerPhone, in.Call.CallerPhone)
 	set(&c.Notes, in.Call.Notes)
+	set(&c.CallerRelationship, in.Call.CallerRelationship)
+	set(&c.SubjectDescription, in.Call.SubjectDescription)
+	for _, q := range []struct{ from, to *Risk }{{&in.Call.Risk.Weapons, &c.Risk.Weapons}, {&in.Call.Risk.Violence, &c.Risk.Violence},
+		{&in.Call.Risk.SuicideRisk, &c.Risk.SuicideRisk}, {&in.Call.Risk.Substances, &c.Risk.Substances}, {&in.Call.Risk.Medical, &c.Risk.Medical}} {
+		if *q.from == RiskYes && *q.to != RiskYes {
+			*q.to, changed = RiskYes, true
+		}
+	}
 	if in.Call.Lat != nil && in.Call.Lon != nil && (c.Lat == nil || c.Lon == nil || *c.Lat != *in.Call.Lat || *c.Lon != *in.Call.Lon) {
 		lat, lon := *in.Call.Lat, *in.Call.Lon
 		c.Lat, c.Lon, changed = &lat, &lon, true

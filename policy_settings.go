@@ -25,16 +25,21 @@ type PolicySetting struct {
 	Unit     time.Duration
 	UnitName string
 	// Min and Max bound a number (in Unit for a duration); MaxLen bounds
-	// text; Choices lists the allowed words of a choice.
+	// text, or each word of a list; MaxWords bounds a list of words;
+	// Choices lists the allowed words of a choice.
 	Min, Max float64
 	MaxLen   int
+	MaxWords int
 	Choices  []string
 	field    func(p *Policy) any // a pointer to the setting in p
 }
 
-// Kind says how the setting is typed: "number", "text" or "choice".
+// Kind says how the setting is typed: "number", "text", "choice" or
+// "words" (a list of words or phrases, one a line).
 func (s PolicySetting) Kind() string {
 	switch {
+	case s.MaxWords > 0:
+		return "words"
 	case len(s.Choices) > 0:
 		return "choice"
 	case s.MaxLen > 0:
@@ -59,6 +64,8 @@ func (s PolicySetting) Range() string {
 		return strings.Join(s.Choices, " or ")
 	case "text":
 		return fmt.Sprintf("1 to %d characters", s.MaxLen)
+	case "words":
+		return fmt.Sprintf("1 to %d words or phrases, one a line, each up to %d characters", s.MaxWords, s.MaxLen)
 	}
 	r := formatNumber(s.Min) + " to " + formatNumber(s.Max)
 	if s.UnitName != "" {
@@ -108,8 +115,34 @@ func (s PolicySetting) Value(p Policy) string {
 			return "yes"
 		}
 		return "no"
+	case eidoWords:
+		r := v.p.EIDORules()
+		return strings.Join(*v.list(&r), "\n")
 	}
 	return ""
+}
+
+// Default is the setting's value in a new agency's policy, as Value
+// writes it.
+func (s PolicySetting) Default() string { return s.Value(DefaultPolicy()) }
+
+// eidoWords is a word list of the agency's EIDO reading rules, which
+// Policy holds behind a pointer (nil: the defaults).
+type eidoWords struct {
+	p    *Policy
+	list func(r *EIDORules) *[]string
+}
+
+// splitWords reads a list typed one word or phrase a line (or separated
+// by commas, on the command line), leaving out blank lines.
+func splitWords(text string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+		if w = strings.TrimSpace(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Set parses text as the setting's value and stores it in p. It refuses
@@ -118,6 +151,16 @@ func (s PolicySetting) Value(p Policy) string {
 func (s PolicySetting) Set(p *Policy, text string) error {
 	text = strings.TrimSpace(text)
 	switch v := s.field(p).(type) {
+	case eidoWords:
+		// The rules are copied before a list changes, and left as they are
+		// (nil stays nil: the defaults) when it does not.
+		r := p.EIDORules()
+		if words := splitWords(text); !slices.Equal(words, *v.list(&r)) {
+			r = r.Clone()
+			*v.list(&r) = words
+			p.EIDO = &r
+		}
+		return nil
 	case *string:
 		*v = text
 		return nil
@@ -158,6 +201,9 @@ func (s PolicySetting) check(p Policy) error {
 	switch v := s.field(&p).(type) {
 	case *bool:
 		return nil // Set takes only yes or no
+	case eidoWords:
+		r := p.EIDORules()
+		return s.checkWords(*v.list(&r))
 	case *string:
 		if len(s.Choices) > 0 {
 			if !slices.Contains(s.Choices, *v) {
@@ -185,6 +231,40 @@ func (s PolicySetting) check(p Policy) error {
 			kind = "a whole number"
 		}
 		return FieldErrorf(s.Name, "%s must be %s from %s.", s.Label, kind, s.Range())
+	}
+	return nil
+}
+
+// checkWords reports what is wrong with a word list: none at all (an
+// empty list would silently stop the reading of every CIT request, so it
+// is refused), too many, a blank or too long word, one with a comma, a
+// tab or a line break (the form and the command line separate words with
+// commas and line breaks),
+// or one listed twice (any case: the rules match any case).
+func (s PolicySetting) checkWords(words []string) error {
+	if len(words) == 0 {
+		return FieldErrorf(s.Name, "%s: give at least one word or phrase.", s.Label)
+	}
+	if len(words) > s.MaxWords {
+		return FieldErrorf(s.Name, "%s: at most %d words or phrases, not %d.", s.Label, s.MaxWords, len(words))
+	}
+	seen := map[string]bool{}
+	for i, w := range words {
+		w = strings.TrimSpace(w)
+		switch {
+		case w == "":
+			return FieldErrorf(s.Name, "%s: word %d is empty.", s.Label, i+1)
+		case utf8.RuneCountInString(w) > s.MaxLen:
+			return FieldErrorf(s.Name, "%s: %q is longer than %d characters.", s.Label, w, s.MaxLen)
+		case strings.ContainsAny(w, ",\t\r\n"):
+			return FieldErrorf(s.Name, "%s: %q has a comma, a tab or a line break; give each word or phrase on a line of its own.", s.Label, w)
+		case seen[strings.ToLower(w)]:
+			return FieldErrorf(s.Name, "%s: %q is listed twice.", s.Label, w)
+		}
+		seen[strings.ToLower(w)] = true
+		if err := CheckText(s.Name, w); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -236,6 +316,19 @@ var PolicySettings = []PolicySetting{
 	{Name: "repeat_contact_days", Section: "Repeat contacts", Label: "…within (days)", Min: 1, Max: 3650,
 		field: func(p *Policy) any { return &p.RepeatContactDays }},
 
+	{Name: "eido.cit_types", Section: "Calls from the CAD (EIDO)", Label: "Incident types that ask for a CIT officer", MaxLen: 80, MaxWords: 50,
+		Help:  "Looked for, any case and as whole words, in the incident type, the call type and the registry type of a call the CAD sends.",
+		field: func(p *Policy) any { return eidoWords{p, func(r *EIDORules) *[]string { return &r.CITTypes }} }},
+	{Name: "eido.cit_phrases", Section: "Calls from the CAD (EIDO)", Label: "Words in the notes that ask for a CIT officer", MaxLen: 80, MaxWords: 50,
+		Help:  "Looked for, any case and as whole words, in the call's notes and comments.",
+		field: func(p *Policy) any { return eidoWords{p, func(r *EIDORules) *[]string { return &r.CITPhrases }} }},
+	{Name: "eido.mental_health_types", Section: "Calls from the CAD (EIDO)", Label: "Incident types of a mental-health call", MaxLen: 80, MaxWords: 50,
+		field: func(p *Policy) any { return eidoWords{p, func(r *EIDORules) *[]string { return &r.MentalHealthTypes }} }},
+	{Name: "eido.mental_health_phrases", Section: "Calls from the CAD (EIDO)", Label: "Words in the notes of a mental-health call", MaxLen: 80, MaxWords: 50,
+		field: func(p *Policy) any {
+			return eidoWords{p, func(r *EIDORules) *[]string { return &r.MentalHealthPhrases }}
+		}},
+
 	{Name: "emergency_detention_label", Section: "Words", Label: "Emergency detention is called", MaxLen: 80,
 		Help: "In Missouri: 96-hour civil detention.", field: func(p *Policy) any { return &p.EmergencyDetentionLabel }},
 	{Name: "liaison_program", Section: "Words", Label: "The liaison program is called", MaxLen: 80,
@@ -265,6 +358,18 @@ func (p Policy) Normalized() Policy {
 	if p.EmergencyAlert == 0 {
 		p.EmergencyAlert = DefaultPolicy().EmergencyAlert
 	}
+	if p.EIDO != nil {
+		// Words as the rules match them (trimmed), and rules equal to the
+		// defaults stored as none, so an agency that never changed them
+		// follows the defaults.
+		r := p.EIDO.trimmed()
+		switch {
+		case r.equal(DefaultEIDORules()):
+			p.EIDO = nil
+		case !r.equal(*p.EIDO):
+			p.EIDO = &r
+		}
+	}
 	return p
 }
 
@@ -291,6 +396,10 @@ func PolicyChanges(old, p Policy) string {
 			parts = append(parts, s.Name+" changed")
 			continue
 		}
+		if s.Kind() == "words" {
+			parts = append(parts, s.Name+" "+wordChanges(splitWords(a), splitWords(b)))
+			continue
+		}
 		part := s.Name + " " + a + "→" + b
 		if s.UnitName != "" {
 			part += " " + s.UnitName
@@ -298,4 +407,24 @@ func PolicyChanges(old, p Policy) string {
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// wordChanges says which words a list gained and lost:
+// `+"CIT team" −"CIT officer"`.
+func wordChanges(old, new []string) string {
+	var parts []string
+	for _, w := range new {
+		if !slices.Contains(old, w) {
+			parts = append(parts, "+"+strconv.Quote(w))
+		}
+	}
+	for _, w := range old {
+		if !slices.Contains(new, w) {
+			parts = append(parts, "−"+strconv.Quote(w))
+		}
+	}
+	if len(parts) == 0 {
+		return "reordered"
+	}
+	return strings.Join(parts, " ")
 }

@@ -1,6 +1,7 @@
 package citdesk_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,24 +18,113 @@ func TestPolicySettingsCoverPolicy(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatalf("the default policy is out of range: %v", err)
 	}
+	custom := citdesk.DefaultPolicy()
+	rules := citdesk.DefaultEIDORules()
+	rules.CITPhrases = []string{"CIT please", "crisis team"}
+	custom.EIDO = &rules
 	seen := map[string]bool{}
 	for _, s := range citdesk.PolicySettings {
 		if seen[s.Name] {
 			t.Errorf("%s listed twice", s.Name)
 		}
 		seen[s.Name] = true
-		q := p
-		if err := s.Set(&q, s.Value(p)); err != nil || q != p {
-			t.Errorf("%s: writing back %q changed the policy (%v)", s.Name, s.Value(p), err)
+		for _, p := range []citdesk.Policy{p, custom} {
+			q := p
+			if err := s.Set(&q, s.Value(p)); err != nil || q != p {
+				t.Errorf("%s: writing back %q changed the policy (%v)", s.Name, s.Value(p), err)
+			}
 		}
 	}
-	// Every field of Policy is listed, so a new one gets its range; but
-	// the EIDO reading rules, which are word lists, not one value.
-	notSettings := map[string]bool{"eido": true}
+	// Every field of Policy is listed, so a new one gets its range; the
+	// EIDO reading rules (a struct of word lists) list by list.
 	pt := reflect.TypeOf(citdesk.Policy{})
 	for i := range pt.NumField() {
-		if name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ","); !seen[name] && !notSettings[name] {
+		name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ",")
+		if name == "eido" {
+			rt := reflect.TypeOf(citdesk.EIDORules{})
+			for j := range rt.NumField() {
+				if list := "eido." + rt.Field(j).Tag.Get("json"); !seen[list] {
+					t.Errorf("EIDORules.%s (%s) is not in PolicySettings", rt.Field(j).Name, list)
+				}
+			}
+			continue
+		}
+		if !seen[name] {
 			t.Errorf("Policy.%s (%s) is not in PolicySettings", pt.Field(i).Name, name)
+		}
+	}
+}
+
+// TestPolicyEIDOWords: a word list is typed one a line, checked for empty,
+// oversized and duplicate words, changes only its own list, is audited
+// word by word, and a list set back to the defaults is stored as none.
+func TestPolicyEIDOWords(t *testing.T) {
+	s, ok := citdesk.PolicySettingNamed("eido.cit_phrases")
+	if !ok || s.Kind() != "words" {
+		t.Fatalf("eido.cit_phrases: %v %q", ok, s.Kind())
+	}
+	if !strings.Contains(s.Default(), "CIT requested\n") {
+		t.Errorf("Default() = %q", s.Default())
+	}
+	p := citdesk.DefaultPolicy()
+	if err := s.Set(&p, "CIT please\r\n\n  crisis team  \n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := p.EIDORules()
+	if strings.Join(r.CITPhrases, "|") != "CIT please|crisis team" || len(r.MentalHealthPhrases) != len(citdesk.DefaultEIDORules().MentalHealthPhrases) {
+		t.Errorf("rules after the change: %+v", r)
+	}
+	if d := citdesk.DefaultEIDORules(); d.CITPhrases[0] != "CIT requested" {
+		t.Errorf("the change reached the defaults: %q", d.CITPhrases)
+	}
+	if cit, _ := r.Read(nil, "Mother asks: CIT please."); !cit {
+		t.Error("a new phrase is not read")
+	}
+	if got := citdesk.PolicyChanges(citdesk.DefaultPolicy(), p); !strings.HasPrefix(got, `eido.cit_phrases +"CIT please" +"crisis team" −"CIT requested"`) {
+		t.Errorf("PolicyChanges: %q", got)
+	}
+	// Back to the defaults: stored as none.
+	if err := s.Set(&p, s.Default()); err != nil || p.Normalized().EIDO != nil {
+		t.Errorf("set back to the defaults: %v %+v", err, p.Normalized().EIDO)
+	}
+
+	long := strings.Repeat("x", 81)
+	var words []string
+	for i := range 51 {
+		words = append(words, fmt.Sprintf("word %d", i))
+	}
+	many := strings.Join(words, "\n")
+	for _, tc := range []struct{ value, msg string }{
+		{"", "at least one word"},
+		{" \n ", "at least one word"},
+		{"CIT\nsend CIT\ncit", `"cit" is listed twice`},
+		{"CIT\n" + long, "longer than 80 characters"},
+		{many, "at most 50"},
+		{"CIT\x00", ""},
+	} {
+		p := citdesk.DefaultPolicy()
+		err := s.Set(&p, tc.value)
+		if err == nil {
+			err = p.Validate()
+		}
+		if citdesk.ErrorField(err) != "eido.cit_phrases" || !strings.Contains(citdesk.ErrorMessage(err), tc.msg) {
+			t.Errorf("%q: %v, want eido.cit_phrases with %q", tc.value, err, tc.msg)
+		}
+	}
+	// From JSON (the API): an empty or spaced word, a comma.
+	for _, tc := range []struct {
+		words []string
+		msg   string
+	}{{[]string{"CIT", " "}, "word 2 is empty"}, {[]string{"CIT, please"}, "comma"}} {
+		p := citdesk.DefaultPolicy()
+		r := citdesk.DefaultEIDORules()
+		r.CITPhrases = tc.words
+		p.EIDO = &r
+		if err := p.Validate(); citdesk.ErrorField(err) != "eido.cit_phrases" || !strings.Contains(citdesk.ErrorMessage(err), tc.msg) {
+			t.Errorf("%q: %v", tc.words, err)
 		}
 	}
 }

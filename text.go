@@ -30,6 +30,12 @@ var multilineFields = map[string]bool{
 	"triggers":            true,
 	"contacts":            true,
 	"medications":         true,
+	// The policy page's word lists (one word or phrase a line); each
+	// word is single-line (PolicySetting.checkWords).
+	"eido.cit_types":             true,
+	"eido.cit_phrases":           true,
+	"eido.mental_health_types":   true,
+	"eido.mental_health_phrases": true,
 }
 
 // IsMultilineField reports whether the field named field (its JSON or form

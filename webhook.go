@@ -136,6 +136,11 @@ type WebhookService interface {
 	// Notify writes an event that is not a change (a recommendation was
 	// made) to the outbox of the actor's agency.
 	Notify(ctx context.Context, event string, data any) error
+	// NotifyOnce is Notify for an occurrence that may be reported many
+	// times: each subscription gets at most one delivery for the
+	// occurrence named once (such as "call 42"), however often it is
+	// reported, on any replica, before or after a restart.
+	NotifyOnce(ctx context.Context, event, once string, data any) error
 }
 
 // WebhookOutbox is the sender's side of the outbox. It needs no actor:

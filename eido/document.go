@@ -33,6 +33,7 @@ type Document struct {
 	AdditionalData     []AdditionalDataComp `json:"additionalDataComponent,omitempty"`
 	Locations          []LocationComponent  `json:"locationComponent,omitempty"`
 	Persons            []PersonComponent    `json:"personComponent,omitempty"`
+	Cautions           []CautionComponent   `json:"cautionComponent,omitempty"`
 }
 
 // IncidentComponent is general information about the incident.
@@ -141,11 +142,29 @@ type PersonComponent struct {
 	Roles       []string  `json:"personIncidentRoleRegistryText"`
 	CallIDs     []string  `json:"callIdentifier,omitempty"`
 	CallBackRef *Ref      `json:"callBackReference,omitempty"`
+	// NotesRefs are notes "further describing the person": citdesk writes
+	// the caller's relationship to the subject as one.
+	NotesRefs []Ref `json:"notesReference,omitempty"`
 }
 
-// NCPerson is the NIEM person, of which citdesk reads and writes the name.
+// NCPerson is the NIEM person, of which citdesk reads and writes the name
+// (of the caller) and the description (nc:PersonDescriptionText, of the
+// subject).
 type NCPerson struct {
-	Name []NCPersonName `json:"name,omitempty"`
+	Name        []NCPersonName `json:"name,omitempty"`
+	Description []NCText       `json:"description,omitempty"`
+}
+
+// CautionComponent raises attention to a circumstance that might threaten
+// the safety of people or property: citdesk writes each risk its call
+// screening answered yes as one.
+type CautionComponent struct {
+	Prologue
+	InternalText   string   `json:"cautionTypeInternalText"`
+	CommonRegistry string   `json:"cautionTypeCommonRegistryText"`
+	SubRegistry    []string `json:"cautionTypeCommonSubRegistryText,omitempty"`
+	Severity       string   `json:"cautionSeverity"` // highest, high, normal, low or lowest
+	Source         string   `json:"cautionSource,omitempty"`
 }
 
 // NCPersonName is a NIEM person name.

@@ -122,6 +122,9 @@ func ToIncident(d *Document, agency *citdesk.Agency) (*citdesk.Incident, error) 
 		}
 	}
 
+	// The caller's relationship, the subject, the cautions (people.go).
+	used := readPeople(d, caller, c)
+
 	// Notes and comments, oldest first.
 	notes := slices.Clone(d.Notes)
 	slices.SortStableFunc(notes, func(a, b NotesComponent) int {
@@ -134,6 +137,9 @@ func ToIncident(d *Document, agency *citdesk.Agency) (*citdesk.Incident, error) 
 	})
 	var lines []string
 	for _, n := range notes {
+		if used[n.ID] {
+			continue
+		}
 		if t := htmlText(n.Comments); t != "" {
 			lines = append(lines, t)
 		}

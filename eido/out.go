@@ -13,7 +13,9 @@ import (
 
 // Write returns the EIDO document of call c of agency with its
 // assignments: the incident, the call, its location (a PIDF-LO with the
-// address and the point), the caller and callback, the notes, and one
+// address and the point), the caller and callback, the caller's
+// relationship, the subject's description and the screened risks
+// (people.go), the notes, and one
 // emergency resource per officer sent with its unit state and a dispatch
 // component. incidentID is the CAD's id when the call came from it ("" for
 // a call taken in citdesk: OwnIncidentID). Read maps the document back to
@@ -73,6 +75,7 @@ func Write(c *citdesk.Call, assignments []*citdesk.Assignment, agency *citdesk.A
 		d.Notes = append(d.Notes, n)
 		inc.NotesRefs = []Ref{{n.ID}}
 	}
+	writePeople(d, c, inc, &call, part, func(id string) Prologue { return pro(id, updated) }, agencyID)
 
 	for _, a := range assignments {
 		unit := fmt.Sprintf("urn:citdesk:%s:officer%d", agency.Slug, a.OfficerID)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -202,6 +203,78 @@ func (s webhooks) Notify(ctx context.Context, event string, data any) error {
 	return s.db.writeTx(ctx, func(tx *Tx) error {
 		return enqueueWebhook(ctx, tx, actor.AgencyID, event, func() (any, error) { return data, nil })
 	})
+}
+
+// NotifyOnce writes event to the outbox of each subscription that has no
+// delivery for occurrence once yet. The delivery's idempotency key is
+// derived from the subscription, the event and once (onceKey), and the
+// key is unique in webhook_deliveries: two replicas reporting the same
+// occurrence at once insert one row, the other's insert doing nothing.
+// A report of an occurrence already delivered costs one read.
+func (s webhooks) NotifyOnce(ctx context.Context, event, once string, data any) error {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	type pending struct {
+		webhook int64
+		key     string
+	}
+	var todo []pending
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		var subs []pending
+		for rows.Next() {
+			var id int64
+			var events string
+			if err := rows.Scan(&id, &events); err != nil {
+				rows.Close()
+				return err
+			}
+			if slices.Contains(strings.Split(events, ","), event) {
+				subs = append(subs, pending{id, onceKey(actor.AgencyID, id, event, once)})
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, p := range subs {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE idempotency_key = ?`, p.key).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				todo = append(todo, p)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(todo) == 0 {
+		return err
+	}
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		for _, p := range todo {
+			body, err := json.Marshal(webhookBody{Event: event, Delivery: p.key, OccurredAt: tx.now, Data: data})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (agency_id, webhook_id, event, idempotency_key, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (idempotency_key) DO NOTHING`, actor.AgencyID, p.webhook, event, p.key, string(body), micros(tx.now), micros(tx.now)); err != nil {
+				return fmt.Errorf("enqueue webhook: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// onceKey is the idempotency key of subscription webhook's one delivery
+// of event for occurrence once: 32 hex digits, like a random key.
+func onceKey(agencyID, webhook int64, event, once string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("citdesk webhook once\x00%d\x00%d\x00%s\x00%s", agencyID, webhook, event, once)))
+	return hex.EncodeToString(sum[:16])
 }
 
 // webhookBody is what a delivery posts.

@@ -40,7 +40,18 @@ func TestAgencySetAndPolicy(t *testing.T) {
 		if !strings.Contains(out, "Policy of desoto saved.") || !strings.Contains(out, "90 seconds") {
 			t.Errorf("agency policy set: %q", out)
 		}
+		// The EIDO word lists: commas between words, checked like the page.
+		if _, _, err := c.run("", "agency", "policy", "desoto", "eido.cit_phrases=CIT please,cit PLEASE"); err == nil || !strings.Contains(err.Error(), `eido.cit_phrases: `) || !strings.Contains(err.Error(), "listed twice") {
+			t.Errorf("a word twice: %v", err)
+		}
+		out = c.ok("", "agency", "policy", "desoto", "eido.cit_phrases=CIT please, send the crisis team")
+		if !strings.Contains(out, "CIT please, send the crisis team") || !strings.Contains(out, "mental health, mental illness,") {
+			t.Errorf("agency policy with new words: %q", out)
+		}
 		out = c.ok("", "audit", "export", "--format", "jsonl")
+		if !strings.Contains(out, `eido.cit_phrases +\"CIT please\" +\"send the crisis team\"`) {
+			t.Errorf("the word change is not in the audit trail: %q", out)
+		}
 		if !strings.Contains(out, `"action":"agency.policy"`) || !strings.Contains(out, "lockout_attempts 5→4; emergency_alert 60→90 seconds") {
 			t.Errorf("the change is not in the audit trail: %q", out)
 		}

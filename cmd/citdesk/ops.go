@@ -126,7 +126,7 @@ func runAgencyPolicy(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer db.Close()
 	if fs.NArg() < 1 {
-		return errors.New("usage: citdesk agency policy SLUG [SETTING=VALUE …] (durations in the unit the list shows)")
+		return errors.New("usage: citdesk agency policy SLUG [SETTING=VALUE …] (durations in the unit the list shows; a word list's words separated by commas)")
 	}
 	op, a, err := operator(ctx, db, fs.Arg(0))
 	if err != nil {
@@ -168,6 +168,9 @@ func runAgencyPolicy(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	for _, set := range citdesk.PolicySettings {
 		value := set.Value(p)
+		if set.Kind() == "words" {
+			value = strings.ReplaceAll(value, "\n", ", ")
+		}
 		if set.UnitName != "" {
 			value += " " + set.UnitName
 		}

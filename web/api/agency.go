@@ -22,8 +22,18 @@ func (s *agencyAPI) getAgency(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, a)
+	web.WriteJSON(w, http.StatusOK, shown(a))
 	return nil
+}
+
+// shown is a as the API shows it: the EIDO reading rules in force, the
+// defaults when the agency has not changed them (they are stored as
+// none, so such an agency follows the defaults).
+func shown(a *citdesk.Agency) *citdesk.Agency {
+	out := *a
+	rules := a.Policy.EIDORules()
+	out.Policy.EIDO = &rules
+	return &out
 }
 
 // agencyPatch is the body of PATCH /api/v1/agency: every field optional,
@@ -75,6 +85,10 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Policy) > 0 && !bytes.Equal(req.Policy, []byte("null")) {
 		// The settings given replace the current ones; the rest stay.
 		p := cur.Policy.Normalized()
+		// The EIDO rules are decoded into a copy of those in force, so a
+		// body that gives one word list keeps the others.
+		rules := p.EIDORules().Clone()
+		p.EIDO = &rules
 		dec := json.NewDecoder(bytes.NewReader(req.Policy))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&p); err != nil {
@@ -106,7 +120,7 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 		}
 		return policyFields(err, "units")
 	}
-	web.WriteJSON(w, http.StatusOK, a)
+	web.WriteJSON(w, http.StatusOK, shown(a))
 	return nil
 }
 

@@ -106,6 +106,52 @@ func TestEIDOIn(t *testing.T) {
 	})
 }
 
+// TestEIDOPeopleIn: the CAD's subject, the caller's relationship and its
+// cautions are stored on the call it creates; a later sending that drops
+// a caution keeps the risk, and one that adds a caution and changes the
+// subject updates the call; the call's EIDO carries them back.
+func TestEIDOPeopleIn(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		cad := cadEnv(t, e)
+		pro := `"lastUpdateTimeStamp": "2021-04-30T14:50:00-04:00", "updatedByAgencyReference": {"$ref": "state.pa.us"}`
+		people := func(subject, cautions string) string {
+			doc := strings.Replace(eidoSample(t), `"callComponent": [{`, `"notesComponent": [{"$id": "n-rel", `+pro+`, "notesActionComments": "Relationship to the subject: brother"}],
+		"cautionComponent": [`+cautions+`],
+		"callComponent": [{`, 1)
+			return strings.Replace(doc, `"personComponent": [{`, `"personComponent": [{"$id": "p-subject", `+pro+`, "personIncidentRoleRegistryText": ["Subject"],
+			"ncPersonComponent": {"description": [{"value": "`+subject+`"}]}}, {"notesReference": [{"$ref": "n-rel"}], `, 1)
+		}
+		knife := `{"$id": "c1", ` + pro + `, "cautionTypeInternalText": "ARMED - KNIFE", "cautionTypeCommonRegistryText": "Officer Safety", "cautionSeverity": "high"}`
+		res := e.do("POST", "/api/v1/eido", cad, people("Male, 40s, barefoot", knife))
+		var c citdesk.Call
+		res.JSON(t, &c)
+		if res.StatusCode != http.StatusCreated || c.CallerRelationship != "brother" || c.SubjectDescription != "Male, 40s, barefoot" ||
+			c.Risk != (citdesk.RiskScreen{Weapons: citdesk.RiskYes, Violence: citdesk.RiskUnknown, SuicideRisk: citdesk.RiskUnknown, Substances: citdesk.RiskUnknown, Medical: citdesk.RiskUnknown}) ||
+			strings.Contains(c.Notes, "brother") {
+			t.Fatalf("the CAD's people: %d %+v", res.StatusCode, c)
+		}
+		// The knife dropped, a suicide warning added, the subject described anew.
+		suicidal := `{"$id": "c2", ` + pro + `, "cautionTypeInternalText": "Suicidal subject", "cautionTypeCommonRegistryText": "Officer Safety", "cautionSeverity": "high"}`
+		res = e.do("POST", "/api/v1/eido", cad, people("Male, 40s, now in a red car", suicidal))
+		var next citdesk.Call
+		res.JSON(t, &next)
+		if res.StatusCode != http.StatusOK || next.ID != c.ID || next.Version != c.Version+1 || next.Risk.Weapons != citdesk.RiskYes || next.Risk.SuicideRisk != citdesk.RiskYes ||
+			next.SubjectDescription != "Male, 40s, now in a red car" {
+			t.Errorf("the next sending: %d %+v", res.StatusCode, next)
+		}
+		res = e.do("GET", fmt.Sprintf("/api/v1/calls/%d/eido", c.ID), cad, nil)
+		if err := eido.Validate([]byte(res.Body)); err != nil {
+			t.Fatalf("EIDO out is not valid: %v %+v", err, err)
+		}
+		res = e.do("POST", "/api/v1/eido", cad, res.Body)
+		var back citdesk.Call
+		res.JSON(t, &back)
+		if res.StatusCode != http.StatusOK || back.Version != next.Version || back.Risk != next.Risk || back.CallerRelationship != "brother" || back.SubjectDescription != next.SubjectDescription {
+			t.Errorf("posting the call's EIDO back: %d %+v", res.StatusCode, back)
+		}
+	})
+}
+
 // TestEIDOOut: a call taken on citdesk, with an officer sent, reads as a
 // valid EIDO with the assignment and its unit state; posting it back
 // changes nothing; a call from the CAD keeps the CAD's incident id.
@@ -116,7 +162,9 @@ func TestEIDOOut(t *testing.T) {
 		ofc := e.user("ofc", citdesk.RoleOfficer)
 		disp := e.token("disp")
 		res := e.do("POST", "/api/v1/calls", disp, map[string]any{"nature": "Welfare check", "address": "12 Elm St, De Soto", "lat": 38.1397, "lon": -90.5551,
-			"caller_name": "Pat O'Neil", "caller_phone": "636-555-0100", "notes": "Son & mother.\nQuiet approach.", "cit_requested": true, "emergency": true})
+			"caller_name": "Pat O'Neil", "caller_phone": "636-555-0100", "notes": "Son & mother.\nQuiet approach.", "cit_requested": true, "emergency": true,
+			"caller_relationship": "mother", "subject_description": "Adult son, 30s, red jacket",
+			"risk": map[string]any{"weapons": "yes", "violence": "no", "suicide_risk": "yes", "substances": "unknown", "medical": "no"}})
 		var call citdesk.Call
 		res.JSON(t, &call)
 		e.do("PUT", fmt.Sprintf("/api/v1/officers/%d/status", *ofc.OfficerID), e.token("ofc"), map[string]any{"status": "available"})
@@ -135,7 +183,9 @@ func TestEIDOOut(t *testing.T) {
 		if err := eido.Validate([]byte(res.Body)); err != nil {
 			t.Fatalf("EIDO out is not valid: %v %+v", err, err)
 		}
-		for _, want := range []string{`"primaryUnitStatusRegistryText":"Dispatched"`, `"emergencyResourceName":"`, `"activeOnIncidentId":"` + eido.OwnIncidentID("desoto", call.ID) + `"`} {
+		for _, want := range []string{`"primaryUnitStatusRegistryText":"Dispatched"`, `"emergencyResourceName":"`, `"activeOnIncidentId":"` + eido.OwnIncidentID("desoto", call.ID) + `"`,
+			`"personIncidentRoleRegistryText":["Subject"]`, `"description":[{"value":"Adult son, 30s, red jacket"}]`, `Relationship to the subject: mother`,
+			`"cautionTypeInternalText":"Weapons"`, `"cautionTypeInternalText":"Suicide risk"`} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("EIDO out lacks %s: %s", want, res.Body)
 			}
@@ -148,7 +198,8 @@ func TestEIDOOut(t *testing.T) {
 		if res.StatusCode != http.StatusOK || back.ID != call.ID || back.Version != cur.Version || e.auditCount("call.update") != before {
 			t.Errorf("posting the EIDO back: %d call %d version %d (was %d); want 200, the same call, unchanged", res.StatusCode, back.ID, back.Version, cur.Version)
 		}
-		if back.Notes != call.Notes || back.Address != call.Address || back.CallerName != call.CallerName || *back.Lat != *call.Lat {
+		if back.Notes != call.Notes || back.Address != call.Address || back.CallerName != call.CallerName || *back.Lat != *call.Lat ||
+			back.CallerRelationship != "mother" || back.SubjectDescription != call.SubjectDescription || back.Risk != call.Risk {
 			t.Errorf("the call after posting its EIDO back: %+v", back)
 		}
 

@@ -122,6 +122,9 @@ func (s *adminPages) saveAgency(w http.ResponseWriter, r *http.Request) error {
 type policyField struct {
 	citdesk.PolicySetting
 	Value, Error string
+	// Defaults is a word list's default words, comma-separated, shown
+	// beside it so an admin sees what the agency started with.
+	Defaults string
 }
 
 type policySection struct {
@@ -148,7 +151,11 @@ func policySections(values func(citdesk.PolicySetting) string, errs map[string]s
 			out = append(out, policySection{Title: set.Section})
 		}
 		sec := &out[len(out)-1]
-		sec.Fields = append(sec.Fields, policyField{PolicySetting: set, Value: values(set), Error: errs[set.Name]})
+		f := policyField{PolicySetting: set, Value: values(set), Error: errs[set.Name]}
+		if set.Kind() == "words" {
+			f.Defaults = strings.ReplaceAll(set.Default(), "\n", ", ")
+		}
+		sec.Fields = append(sec.Fields, f)
 	}
 	return out
 }

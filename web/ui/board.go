@@ -359,8 +359,38 @@ func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView,
 	v := s.boardList(st)
 	if panel != nil {
 		v.Panel = s.panelView(st, panel)
+		s.announceRecommendation(ctx, panel)
 	}
 	return v, nil
+}
+
+// announceRecommendation tells the CAD (the recommendation.made webhook,
+// with the payload GET /api/v1/calls/{id}/recommendations sends: the call
+// and the ranking) when a board first shows a recommendation for an open
+// call, and never again for that call.
+//
+// The rule is once per call, not once per showing: the board redraws the
+// panel on every event that touches the call or an officer (the AVL feed
+// moves officers many times a minute), on every action, and on each
+// dispatcher's reload, and several dispatchers may have it open on
+// several replicas. Sending on each draw would send the CAD the same
+// recommendation again and again, and a re-ranking on each AVL position
+// would still be a flood; so the first showing is sent, keyed by the call
+// (WebhookService.NotifyOnce: one delivery per subscription however many
+// boards, replicas and restarts), and later showings are not. A CAD that
+// wants the ranking as it stands asks the API, which sends the event on
+// each request. A failure is logged, not shown: the dispatcher's board
+// must not fail because the outbox could not be written.
+func (s *boardPages) announceRecommendation(ctx context.Context, panel *dispatch.CallPanel) {
+	if s.Svc.Webhooks == nil || panel.Call == nil || panel.Call.Status == citdesk.CallClosed {
+		return
+	}
+	id := panel.Call.ID
+	err := s.Svc.Webhooks.NotifyOnce(ctx, citdesk.HookRecommendationMade, "board call "+strconv.FormatInt(id, 10),
+		map[string]any{"call_id": id, "recommendation": panel.Result})
+	if err != nil {
+		s.Log.Error("recommendation.made from the board", "call", id, "err", err)
+	}
 }
 
 // boardList describes the open calls and the officers on duty.
@@ -600,6 +630,7 @@ func (s *boardPages) answerPanelKeeping(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	p := s.panelView(st, panel)
+	s.announceRecommendation(r.Context(), panel)
 	var v *boardView
 	if !isHTMX(r) {
 		v = s.boardList(st)
