@@ -137,7 +137,11 @@ func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64)
 			continue
 		}
 		day := ld.dayOfUnix(u)
-		if day < fromDay || day > toDay {
+		if e.Precision >= PrecisionMonth {
+			if in, monthly := placeCoarse(day, e.Precision, fromDay, toDay); !in || !monthly {
+				continue // out of the range, or in no month
+			}
+		} else if day < fromDay || day > toDay {
 			continue
 		}
 		if day < lastLo || day >= lastHi {
