@@ -72,9 +72,9 @@ type HistoricalEncounter struct {
 	DispositionsPartial bool
 	DispositionsNo      []Disposition
 	Veteran             *bool
-	CITRequested  *bool
-	CITDispatched *bool
-	CITArrived    *bool
+	CITRequested        *bool
+	CITDispatched       *bool
+	CITArrived          *bool
 
 	HandoverMinutes *int
 
