@@ -265,3 +265,69 @@ func TestOutcomesPrecisionAndNegatives(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrectImportedKeepsPrecision: a supervisor's correction of an
+// imported record that leaves its time and dispositions alone keeps what
+// the import knew of them (the precision, the known negatives); a new
+// time is a whole timestamp, and a new list of dispositions the whole
+// answer.
+func TestCorrectImportedKeepsPrecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		r := newReportEnv(t, eng)
+		m, err := importer.LoadColumnMapping(strings.NewReader(openDataMapping))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := "Incident,Year,Month,Day,Time,Apprehension,Arrested,Subject\nC1,2024,Feb,,,yes,no,\n"
+		if res, err := importer.ImportMapped(r.op, r.db.HistoryService(), strings.NewReader(file), m, nil, nil); err != nil || res.Created != 1 {
+			t.Fatalf("import: %+v, %v", res, err)
+		}
+		svc := r.db.OutcomeService()
+		// state is the record as the figures see it.
+		state := func() string {
+			t.Helper()
+			rows, err := svc.Behind(r.coord, citdesk.Date{}, citdesk.Date{}, "encounters", outcomes.GroupAll, "")
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("drill-down: %+v, %v", rows, err)
+			}
+			return fmt.Sprintf("%s %s yes %v no %v", rows[0].Date, rows[0].Precision, rows[0].Dispositions, rows[0].DispositionsNo)
+		}
+		if got, want := state(), "2024-02-01 month yes [emergency_detention] no [arrest]"; got != want {
+			t.Fatalf("imported: %s, want %s", got, want)
+		}
+		rows, _ := svc.Behind(r.coord, citdesk.Date{}, citdesk.Date{}, "encounters", outcomes.GroupAll, "")
+		e, err := r.encounters.FindEncounterByID(r.coord, rows[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		correct := func(change func(*citdesk.Encounter), want string) {
+			t.Helper()
+			fix := *e
+			change(&fix)
+			if err := r.encounters.CorrectEncounter(r.coord, &fix, "filled in from the paper file"); err != nil {
+				t.Fatal(err)
+			}
+			if e, err = r.encounters.FindEncounterByID(r.coord, e.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got := state(); got != want {
+				t.Errorf("after the correction: %s, want %s", got, want)
+			}
+		}
+		// The narrative and the rest filled in; time and dispositions as imported.
+		correct(func(f *citdesk.Encounter) {
+			disps := f.Dispositions
+			complete(f)
+			f.Dispositions, f.FacilityKind, f.Facility = disps, citdesk.FacilityHospital, "Mercy Hospital Jefferson"
+			handover := 35
+			f.HandoverMinutes = &handover
+		}, "2024-02-01 month yes [emergency_detention] no [arrest]")
+		// The day and hour found: a whole timestamp.
+		correct(func(f *citdesk.Encounter) { f.OccurredAt = f.OccurredAt.Add(9*24*time.Hour + 15*time.Hour) },
+			"2024-02-10  yes [emergency_detention] no [arrest]")
+		// The dispositions rewritten: the list is the whole answer.
+		correct(func(f *citdesk.Encounter) {
+			f.Dispositions = []citdesk.Disposition{citdesk.DispEmergencyDetention, citdesk.DispResourcesOffered}
+		}, "2024-02-10  yes [resources_offered emergency_detention] no []")
+	})
+}
