@@ -70,6 +70,9 @@ func TestOutcomesPrecisionAPI(t *testing.T) {
 
 		b := r.browser()
 		b.login("coord")
+		if dash := b.get("/outcomes?range=all"); dash.StatusCode != http.StatusOK || !strings.Contains(dash.Body, "2 encounters left out: their dates are known only to the month or year.") {
+			t.Errorf("the dashboard (%d) does not say what repeat contacts left out", dash.StatusCode)
+		}
 		page := b.get("/outcomes/encounters?measure=arrests")
 		for _, want := range []string{`2024-02-01 <span class="muted">(month only)</span>`, `<span class="muted"> · not: arrest; others unknown</span>`} {
 			if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, want) {
