@@ -5,9 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	"citdesk"
 	"citdesk/importer"
 	"citdesk/outcomes"
 	"citdesk/store/storetest"
+	"citdesk/web"
 )
 
 // precisionCSV is an open-data file: the time in parts, some rows known
@@ -80,4 +84,50 @@ func TestOutcomesPrecisionAPI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBrowserOutcomesPrecision: in a browser, the dashboard says how many
+// records a figure left out for precision, and the drill-down shows a
+// month-only date and the known negatives.
+func TestBrowserOutcomesPrecision(t *testing.T) {
+	e := newEnv(t, storetest.SQLite, web.Config{})
+	e.user("coord", citdesk.RoleCoordinator)
+	m, err := importer.LoadColumnMapping(strings.NewReader(precisionMapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := importer.ImportMapped(e.Op, e.DB.HistoryService(), strings.NewReader(precisionCSV), m, nil, nil); err != nil || res.Created != 4 {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	browser := newChrome(t)
+	ctx := newTab(t, browser)
+	e.chromeLogin(t, ctx, "coord")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.Server.URL+"/outcomes?range=all"),
+		chromedp.WaitVisible(chromedp.CSS(`#outcomes-results`)),
+	); err != nil {
+		t.Fatalf("open the dashboard: %v", err)
+	}
+	sentences, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("p.sentence")).map(p => p.textContent).join("\n")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sentences, "2 encounters left out: their dates are known only to the month or year.") {
+		t.Errorf("the dashboard's sentences do not say what repeat contacts left out:\n%s", sentences)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.Server.URL+"/outcomes/encounters?measure=arrests"),
+		chromedp.WaitVisible(chromedp.CSS(`table.drill tbody tr`)),
+	); err != nil {
+		t.Fatalf("open the drill-down: %v", err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.drill tbody tr")).map(r => Array.from(r.cells).slice(1, 4).map(c => c.textContent.trim()).join(" | ")).join("\n")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2024-01-05 | unknown | emergency_detention · not: arrest; others unknown\n2024-02-01 (month only) | unknown | arrest · not: emergency_detention; others unknown"
+	if rows != want {
+		t.Errorf("drill-down rows:\n%s\nwant:\n%s", rows, want)
+	}
+	screenshot(t, ctx, "outcomes-precision-drilldown")
 }
