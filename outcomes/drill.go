@@ -209,20 +209,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 	case mOnlineRequests:
 		return true, e.OnlineRequest
 	case mReportsSubmitted24h:
-		var due int64
-		switch {
-		case !e.ReportDue.IsZero():
-			due = e.ReportDue.Unix()
-		case dated:
-			due = e.Occurred.Unix() + int64(reportDeadline/time.Second)
-		default:
-			return false, false
-		}
-		submitted := !e.Submitted.IsZero()
 		if e.coarserThanHour() {
-			return false, false // Cell.Imprecise counts it
+			return false, false // Cell.Imprecise counts it (submittedOnTime)
 		}
-		return submitted || nowU >= due, submitted && e.Submitted.Unix() <= due
+		return submittedOnTime(e, dated, nowU)
 	case mReportsApproved7d:
 		if e.Submitted.IsZero() {
 			return false, false
@@ -232,4 +222,21 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		return approved || nowU >= approvalDue, approved && e.Approved.Unix() <= approvalDue
 	}
 	return false, false
+}
+
+// submittedOnTime says whether e's report is due (its deadline has passed
+// or it was submitted) and whether it was submitted by the deadline,
+// whatever the precision of its time.
+func submittedOnTime(e *Encounter, dated bool, nowU int64) (due, onTime bool) {
+	var deadline int64
+	switch {
+	case !e.ReportDue.IsZero():
+		deadline = e.ReportDue.Unix()
+	case dated:
+		deadline = e.Occurred.Unix() + int64(reportDeadline/time.Second)
+	default:
+		return false, false
+	}
+	submitted := !e.Submitted.IsZero()
+	return submitted || nowU >= deadline, submitted && e.Submitted.Unix() <= deadline
 }

@@ -69,12 +69,15 @@ func TestSplitByMonthCoarse(t *testing.T) {
 	split := SplitByMonth(encs, p)
 	for id, s := range split {
 		meas := rep.Measures[id]
-		num, den := 0, 0
+		num, den, imprecise := 0, 0, 0
 		for _, c := range s.CIT {
-			num, den = num+c.Count, den+c.Denominator
+			num, den, imprecise = num+c.Count, den+c.Denominator, imprecise+c.Imprecise
 		}
-		if num != meas.CIT.Count || den != meas.CIT.Denominator {
-			t.Errorf("%s cit: months add up to %d of %d, Compute %d of %d", id, num, den, meas.CIT.Count, meas.CIT.Denominator)
+		if num != meas.CIT.Count || den != meas.CIT.Denominator || imprecise != meas.CIT.Imprecise {
+			t.Errorf("%s cit: months add up to %d of %d (%d imprecise), Compute %d of %d (%d)", id, num, den, imprecise, meas.CIT.Count, meas.CIT.Denominator, meas.CIT.Imprecise)
+		}
+		if id == "reports_submitted_24h" && imprecise == 0 {
+			t.Error("no report left out of the 24-hour deadline for precision: the test data has none")
 		}
 	}
 }
