@@ -2,6 +2,7 @@ package citdesk
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -43,6 +44,11 @@ type HistoricalEncounter struct {
 	Line       int // the line of the source file it came from, for errors
 
 	OccurredAt time.Time // zero when unknown (undated history)
+	// OccurredPrecision is how much of OccurredAt the source gave: an
+	// open-data file that gives only the year and month is stored at the
+	// first of the month with PrecisionMonth, and the figures that need
+	// the day leave it out. "" is PrecisionFull.
+	OccurredPrecision TimePrecision
 	// ReportedAt is when the report was written, if known. For imported
 	// history it is stored as the submission time.
 	ReportedAt time.Time
@@ -57,10 +63,18 @@ type HistoricalEncounter struct {
 	InjuryPerson  InjuryLevel // "" unknown
 	InjuryOfficer InjuryLevel // "" unknown
 	Dispositions  []Disposition
-	Veteran       *bool
-	CITRequested  *bool
-	CITDispatched *bool
-	CITArrived    *bool
+	// DispositionsPartial says the source answers only some dispositions,
+	// one yes/no column each (an open-data file's flags): Dispositions are
+	// those answered yes, DispositionsNo those answered no (known
+	// negatives, which count in the denominators), and every other
+	// disposition is unknown. Otherwise Dispositions is the whole answer:
+	// each one not listed did not happen (when any is listed).
+	DispositionsPartial bool
+	DispositionsNo      []Disposition
+	Veteran             *bool
+	CITRequested        *bool
+	CITDispatched       *bool
+	CITArrived          *bool
 
 	HandoverMinutes *int
 
@@ -82,6 +96,26 @@ type HistoricalEncounter struct {
 	Call     *HistoricalCall     // the call behind it, when the source has one
 	Referral *HistoricalReferral // its referral to the liaison, when it had one
 }
+
+// TimePrecision is how precisely a time is known: the finest part of the
+// date and time the source gave.
+type TimePrecision string
+
+// The precisions of a time, coarsest first.
+const (
+	PrecisionYear   TimePrecision = "year"
+	PrecisionMonth  TimePrecision = "month"
+	PrecisionDay    TimePrecision = "day"
+	PrecisionHour   TimePrecision = "hour"
+	PrecisionMinute TimePrecision = "minute"
+	PrecisionFull   TimePrecision = "full" // a whole timestamp: citdesk's own records
+)
+
+// TimePrecisions lists every precision, coarsest first.
+var TimePrecisions = []TimePrecision{PrecisionYear, PrecisionMonth, PrecisionDay, PrecisionHour, PrecisionMinute, PrecisionFull}
+
+// Valid reports whether p is one of TimePrecisions ("" is not).
+func (p TimePrecision) Valid() bool { return slices.Contains(TimePrecisions, p) }
 
 // HistoricalCall is the call behind a historical encounter, with the times
 // the response-time measures need. It is stored as a closed call with one

@@ -286,26 +286,47 @@ func ParseMapped(r io.Reader, m *ColumnMapping, loc *time.Location) ([]citdesk.H
 		first := &recs[i]
 		a, b := *first, h
 		a.Dispositions, b.Dispositions, a.Line, b.Line = nil, nil, 0, 0
+		a.DispositionsNo, b.DispositionsNo, a.DispositionsPartial, b.DispositionsPartial = nil, nil, false, false
 		if fmt.Sprint(flatten(a)) != fmt.Sprint(flatten(b)) {
 			rowErrs = append(rowErrs, RowError{Line: line, Reason: fmt.Sprintf("Record %s is already on line %d with different values; this row is left out.", h.ExternalID, first.Line)})
 			return nil
 		}
-		for _, d := range h.Dispositions {
-			if !slices.Contains(first.Dispositions, d) {
-				first.Dispositions = append(first.Dispositions, d)
-			}
-		}
+		mergeDispositions(first, &h)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	for i := range recs {
-		slices.SortFunc(recs[i].Dispositions, func(a, b citdesk.Disposition) int {
-			return slices.Index(citdesk.Dispositions, a) - slices.Index(citdesk.Dispositions, b)
-		})
+		for _, ds := range [][]citdesk.Disposition{recs[i].Dispositions, recs[i].DispositionsNo} {
+			slices.SortFunc(ds, func(a, b citdesk.Disposition) int {
+				return slices.Index(citdesk.Dispositions, a) - slices.Index(citdesk.Dispositions, b)
+			})
+		}
 	}
 	return recs, rowErrs, unmapped, nil
+}
+
+// mergeDispositions adds the dispositions of h, another row of rec's
+// record, to rec: a yes from either row is a yes; a record stays partial
+// (see HistoricalEncounter.DispositionsPartial) only while both rows are,
+// and then a no holds only where no row says yes.
+func mergeDispositions(rec, h *citdesk.HistoricalEncounter) {
+	for _, d := range h.Dispositions {
+		if !slices.Contains(rec.Dispositions, d) {
+			rec.Dispositions = append(rec.Dispositions, d)
+		}
+	}
+	if !rec.DispositionsPartial || !h.DispositionsPartial {
+		rec.DispositionsPartial, rec.DispositionsNo = false, nil
+		return
+	}
+	for _, d := range h.DispositionsNo {
+		if !slices.Contains(rec.DispositionsNo, d) {
+			rec.DispositionsNo = append(rec.DispositionsNo, d)
+		}
+	}
+	rec.DispositionsNo = slices.DeleteFunc(rec.DispositionsNo, func(d citdesk.Disposition) bool { return slices.Contains(rec.Dispositions, d) })
 }
 
 // flatten makes a record comparable: pointers become their values.
@@ -358,12 +379,17 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 			return fail(t.field, "%q is not a date and time this mapping reads.", get(t.field))
 		}
 	}
+	if !h.OccurredAt.IsZero() {
+		if layout := p.layoutOf(get("occurred_at")); layout != "" {
+			h.OccurredPrecision = layoutPrecision(layout)
+		}
+	}
 	if len(p.m.OccurredParts) > 0 {
-		t, part, ok := p.partsTime(get)
+		t, prec, part, ok := p.partsTime(get)
 		if !ok {
 			return h, nil, &RowError{Line: line, Column: p.m.OccurredParts[part], Reason: fmt.Sprintf("%q is not a %s this mapping reads.", get("occurred_at."+part), part)}
 		}
-		h.OccurredAt = t
+		h.OccurredAt, h.OccurredPrecision = t, prec
 	}
 	h.OfficerExternalID, h.PersonExternalID = get("officer"), get("person")
 	for _, t := range []struct {
@@ -429,18 +455,72 @@ func (p *mappedReader) row(line int, rec []string) (citdesk.HistoricalEncounter,
 			}
 		}
 	}
+	// Flag columns answer one disposition each. Without a list of
+	// dispositions (no column, or blank in this row) the record answers
+	// only those: a "no" is a known negative, a blank unknown. With a
+	// list, the list is the whole answer and a flag's yes adds to it.
+	partial := len(p.m.Flags) > 0 && get("dispositions") == ""
 	for _, disp := range slices.Sorted(maps.Keys(p.m.Flags)) {
 		v := get("flag." + disp)
 		b, ok := p.yesNo(v)
 		if !ok {
 			return h, nil, &RowError{Line: line, Column: p.m.Flags[disp], Reason: fmt.Sprintf("%q is not a yes or no this mapping reads.", v)}
 		}
-		d, _ := outcomes.ParseDisposition(disp)
-		if b != nil && *b && !slices.Contains(h.Dispositions, citdesk.Disposition(d.String())) {
-			h.Dispositions = append(h.Dispositions, citdesk.Disposition(d.String()))
+		pd, _ := outcomes.ParseDisposition(disp)
+		d := citdesk.Disposition(pd.String())
+		switch {
+		case b == nil:
+		case *b && !slices.Contains(h.Dispositions, d):
+			h.Dispositions = append(h.Dispositions, d)
+		case !*b && partial:
+			h.DispositionsNo = append(h.DispositionsNo, d)
+		}
+	}
+	if partial {
+		h.DispositionsPartial = true
+		if h.DispositionsNo == nil {
+			h.DispositionsNo = []citdesk.Disposition{}
 		}
 	}
 	return h, unknown, nil
+}
+
+// layoutOf returns the first of the mapping's layouts that reads s, or "".
+func (p *mappedReader) layoutOf(s string) string {
+	for _, layout := range p.layouts {
+		if _, err := time.ParseInLocation(layout, s, p.loc); err == nil {
+			return layout
+		}
+	}
+	return ""
+}
+
+// layoutPrecision returns how precise a time read with layout is: a
+// layout without the hour gives the day only (a date column), one without
+// the month the year only.
+func layoutPrecision(layout string) citdesk.TimePrecision {
+	layout = strings.NewReplacer("2006", "", "Z07:00", "", "-07:00", "", "-0700", "", "Z0700", "").Replace(layout)
+	hasAny := func(tokens ...string) bool {
+		for _, t := range tokens {
+			if strings.Contains(layout, t) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case hasAny("05"):
+		return citdesk.PrecisionFull
+	case hasAny("04"):
+		return citdesk.PrecisionMinute
+	case hasAny("15", "03", "3"):
+		return citdesk.PrecisionHour
+	case hasAny("02", "_2", "2"):
+		return citdesk.PrecisionDay
+	case hasAny("01", "Jan", "1"):
+		return citdesk.PrecisionMonth
+	}
+	return citdesk.PrecisionYear
 }
 
 // time reads a time in one of the mapping's layouts; blank is unknown, as
@@ -453,40 +533,53 @@ func (p *mappedReader) time(s string) (time.Time, error) {
 	return t, nil
 }
 
-// partsTime builds occurred_at from its part columns; on failure it
-// names the part. A blank year is an unknown time; a blank month or day
-// is the first, a blank hour 00:00.
-func (p *mappedReader) partsTime(get func(string) string) (time.Time, string, bool) {
+// partsTime builds occurred_at from its part columns, with its precision:
+// the finest part given, down to the first blank (a day without its
+// month says nothing). On failure it names the part. A blank year is an
+// unknown time; a blank month or day is the first, a blank hour 00:00.
+func (p *mappedReader) partsTime(get func(string) string) (time.Time, citdesk.TimePrecision, string, bool) {
 	year := get("occurred_at.year")
 	if year == "" {
-		return time.Time{}, "", true
+		return time.Time{}, "", "", true
 	}
 	y, err := strconv.Atoi(year)
 	if err != nil || y < 1901 || y > 9999 {
-		return time.Time{}, "year", false
+		return time.Time{}, "", "year", false
 	}
 	month, day, hour, minute := 1, 1, 0, 0
+	prec := citdesk.PrecisionYear
 	if v := get("occurred_at.month"); v != "" {
 		if month = parseMonth(v); month == 0 {
-			return time.Time{}, "month", false
+			return time.Time{}, "", "month", false
 		}
+		prec = citdesk.PrecisionMonth
 	}
 	if v := get("occurred_at.day"); v != "" {
 		if day, err = strconv.Atoi(v); err != nil || day < 1 || day > 31 {
-			return time.Time{}, "day", false
+			return time.Time{}, "", "day", false
+		}
+		if prec == citdesk.PrecisionMonth {
+			prec = citdesk.PrecisionDay
 		}
 	}
 	if v := get("occurred_at.hour"); v != "" {
 		var ok bool
-		if hour, minute, ok = parseClock(v); !ok {
-			return time.Time{}, "hour", false
+		var withMinutes bool
+		if hour, minute, withMinutes, ok = parseClock(v); !ok {
+			return time.Time{}, "", "hour", false
+		}
+		if prec == citdesk.PrecisionDay {
+			prec = citdesk.PrecisionHour
+			if withMinutes {
+				prec = citdesk.PrecisionMinute
+			}
 		}
 	}
 	t := time.Date(y, time.Month(month), day, hour, minute, 0, 0, p.loc)
 	if t.Day() != day {
-		return time.Time{}, "day", false
+		return time.Time{}, "", "day", false
 	}
-	return t, "", true
+	return t, prec, "", true
 }
 
 // parseMonth reads 1-12 or an English month name, full or abbreviated;
@@ -508,20 +601,21 @@ func parseMonth(s string) int {
 	return 0
 }
 
-// parseClock reads an hour (0-23), "15:04" or "1504".
-func parseClock(s string) (int, int, bool) {
+// parseClock reads an hour (0-23), "15:04" or "1504"; withMinutes says
+// the minutes were given.
+func parseClock(s string) (hh, mm int, withMinutes, ok bool) {
 	h, m := s, "0"
 	if i := strings.IndexByte(s, ':'); i >= 0 {
-		h, m = s[:i], s[i+1:]
+		h, m, withMinutes = s[:i], s[i+1:], true
 	} else if len(s) == 4 {
-		h, m = s[:2], s[2:]
+		h, m, withMinutes = s[:2], s[2:], true
 	}
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
 	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
-	return hh, mm, true
+	return hh, mm, withMinutes, true
 }
 
 // yesNo reads a yes/no value; blank is unknown (nil).

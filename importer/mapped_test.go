@@ -105,8 +105,10 @@ func FuzzParseMapped(f *testing.F) {
 	f.Add("Id\n\n\"x")
 	f.Add("Id,Year,Month,Day,Time\n1,2023,Feb,,\n2,2023,7,14,13:05\n3,,,,\n4,2023,2,30,\n")
 	m := &ColumnMapping{Source: "x", Columns: map[string]string{"external_id": "Id", "occurred_at": "When", "dispositions": "Outcome"}, DispositionSeparator: ";"}
+	f.Add("Id,Year,Month,Day,Time,Apprehension,Arrested\n1,2023,Jan,,,yes,no\n1,2023,Jan,,,,yes\n2,2023,,,,N,\n")
 	parts := &ColumnMapping{Source: "x", Columns: map[string]string{"external_id": "Id"},
-		OccurredParts: map[string]string{"year": "Year", "month": "Month", "day": "Day", "hour": "Time"}}
+		OccurredParts: map[string]string{"year": "Year", "month": "Month", "day": "Day", "hour": "Time"},
+		Flags:         map[string]string{"emergency_detention": "Apprehension", "arrest": "Arrested"}}
 	f.Fuzz(func(t *testing.T, s string) {
 		fuzzMapped(t, s, m)
 		fuzzMapped(t, s, parts)
@@ -124,5 +126,16 @@ func fuzzMapped(t *testing.T, s string, m *ColumnMapping) {
 			t.Fatalf("record id %q empty or repeated", r.ExternalID)
 		}
 		seen[r.ExternalID] = true
+		// A time has a precision, and none without a time; a disposition
+		// is answered yes or no, never both; only a partial answer has
+		// known negatives.
+		if r.OccurredAt.IsZero() != (r.OccurredPrecision == "") || r.OccurredPrecision != "" && !r.OccurredPrecision.Valid() {
+			t.Fatalf("record %q: time %v with precision %q", r.ExternalID, r.OccurredAt, r.OccurredPrecision)
+		}
+		for _, d := range r.DispositionsNo {
+			if !r.DispositionsPartial || slices.Contains(r.Dispositions, d) {
+				t.Fatalf("record %q: %s answered no in %+v", r.ExternalID, d, r)
+			}
+		}
 	}
 }

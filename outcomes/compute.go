@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -10,8 +11,10 @@ import (
 	"time"
 )
 
-// pair is a numerator and a denominator being summed.
-type pair struct{ num, den int32 }
+// pair is a numerator and a denominator being summed, with the records
+// left out of the denominator because their time is too coarse for the
+// measure (imprecise).
+type pair struct{ num, den, imprecise int32 }
 
 // Accumulator groups: the total, the two sides of the CIT split, then one
 // per period.
@@ -238,6 +241,7 @@ func (t *tally) groups() []pair {
 				for m := range a {
 					a[m].num += src[m].num
 					a[m].den += src[m].den
+					a[m].imprecise += src[m].imprecise
 				}
 			}
 		}
@@ -336,6 +340,7 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 				for m := range dst {
 					dst[m].num += src[m].num
 					dst[m].den += src[m].den
+					dst[m].imprecise += src[m].imprecise
 				}
 			}
 		}
@@ -477,14 +482,23 @@ func (c *computation) pass(encs []Encounter) *partial {
 		}
 		if dated {
 			day = ld.dayOfUnix(occurred)
-			if day < fromDay || day > toDay {
+			monthly := true
+			if e.Precision >= PrecisionMonth {
+				var in bool
+				if in, monthly = placeCoarse(day, e.Precision, fromDay, toDay); !in {
+					continue
+				}
+			} else if day < fromDay || day > toDay {
 				continue
 			}
-			pn = ps.number(day)
+			if monthly {
+				pn = ps.number(day)
+			}
 		} else if ranged {
 			continue
 		}
-		r := (*[numEncounterMeasures]pair)(t.row(pn, citColumn(e.OfficerCIT)))
+		row := t.row(pn, citColumn(e.OfficerCIT))
+		r := (*[numEncounterMeasures]pair)(row)
 		if e.CallOnly {
 			countCIT(r, e, reasons)
 			continue
@@ -508,18 +522,20 @@ func (c *computation) pass(encs []Encounter) *partial {
 			r[mDeaths].den++
 			r[mDeaths].num += b32(death)
 		}
-		if ds := e.Dispositions; ds != 0 {
-			r[mArrests].den++
-			r[mArrests].num += b32(ds.Has(Arrest))
-			r[mEmergencyDetentions].den++
-			r[mEmergencyDetentions].num += b32(ds.Has(EmergencyDetention))
-			r[mDiversions].den++
-			r[mDiversions].num += b32(ds&divertedTo != 0 && ds&notDiversion == 0)
-			r[mEndingInCare].den++
-			r[mEndingInCare].num += b32(ds&inCare != 0 || e.ReferralConnected)
-		} else if e.ReferralConnected {
-			r[mEndingInCare].den++
-			r[mEndingInCare].num++
+		if e.Dispositions != 0 || e.DispositionsKnown != 0 || e.ReferralConnected {
+			// A known negative (an open-data "no") is in the denominator;
+			// an unanswered disposition is not.
+			ds, known := e.Dispositions, e.known()
+			for _, a := range [...]struct {
+				m int
+				t Tri
+			}{{mArrests, answer(ds, known, arrestSet)}, {mEmergencyDetentions, answer(ds, known, detentionSet)},
+				{mDiversions, e.diversion()}, {mEndingInCare, e.endedInCare()}} {
+				if a.t != Unknown {
+					r[a.m].den++
+					r[a.m].num += b32(a.t == Yes)
+				}
+			}
 		}
 		if e.Veteran != Unknown {
 			r[mVeterans].den++
@@ -545,7 +561,9 @@ func (c *computation) pass(encs []Encounter) *partial {
 		if submitted {
 			sub = e.Submitted.Unix()
 		}
-		if hasDue && (submitted || nowU >= due) {
+		if hasDue && (submitted || nowU >= due) && e.coarserThanHour() {
+			r[mReportsSubmitted24h].imprecise++
+		} else if hasDue && (submitted || nowU >= due) {
 			r[mReportsSubmitted24h].den++
 			r[mReportsSubmitted24h].num += b32(submitted && sub <= due)
 		}
@@ -573,7 +591,14 @@ func (c *computation) pass(encs []Encounter) *partial {
 			durs[dHandover] = append(durs[dHandover], dsample{int32(min(int64(e.HandoverMinutes)*60, math.MaxInt32)), key})
 		}
 		if e.PersonKey != 0 && dated {
-			reps = append(reps, rsample{e.PersonKey, int32(day), key})
+			if e.coarserThanDay() {
+				// Repeat contacts count days between encounters.
+				for m := mRepeat30; m <= mRepeat365; m++ {
+					row[m].imprecise++
+				}
+			} else {
+				reps = append(reps, rsample{e.PersonKey, int32(day), key})
+			}
 		}
 	}
 	pt.sc.reps = reps
@@ -597,7 +622,26 @@ var (
 	notDiversion = DispositionsOf(Arrest, Citation, EmergencyDetention)
 	// inCare are the endings that put the person in a place of care.
 	inCare = DispositionsOf(VoluntaryTransport, EmergencyDetention)
+	// arrestSet and detentionSet hold the one disposition of their measure.
+	arrestSet    = DispositionsOf(Arrest)
+	detentionSet = DispositionsOf(EmergencyDetention)
 )
+
+// placeCoarse says whether a record known only to the month or year of
+// day (prec PrecisionMonth or PrecisionYear) is in the range [fromDay,
+// toDay]: only when the whole month or year is, since the record may lie
+// anywhere in it. A record known to the year belongs to no month.
+func placeCoarse(day int64, prec Precision, fromDay, toDay int64) (in, monthly bool) {
+	var lo, hi int64
+	if prec >= PrecisionYear {
+		y, _, _ := civilFromDays(day)
+		lo, hi = daysFromCivil(y, 1, 1), daysFromCivil(y+1, 1, 1)-1
+	} else {
+		mn := monthOfDay(day)
+		lo, hi = monthStart(mn), monthStart(mn+1)-1
+	}
+	return lo >= fromDay && hi <= toDay, prec < PrecisionYear
+}
 
 func b32(b bool) int32 {
 	if b {
@@ -624,10 +668,14 @@ func buildMeasure(m int, acc []pair, ps *periods) Measure {
 	def := measureDefs[m]
 	cell := func(g int) Cell {
 		a := acc[g*numMeasures+m]
+		var c Cell
 		if def.unit == UnitCount {
-			return newCell(int(a.num), -1)
+			c = newCell(int(a.num), -1)
+		} else {
+			c = newCell(int(a.num), int(a.den))
 		}
-		return newCell(int(a.num), int(a.den))
+		c.Imprecise = int(a.imprecise)
+		return c
 	}
 	out := Measure{ID: def.id, Label: def.label, Unit: def.unit, Cell: cell(gTotal), SplitMeaningful: def.splitMeans()}
 	if !def.noSplit {
@@ -643,8 +691,21 @@ func buildMeasure(m int, acc []pair, ps *periods) Measure {
 	} else {
 		out.ByMonth = cells
 	}
-	out.Sentence = rateSentence(def, out.Cell)
+	out.Sentence = rateSentence(def, out.Cell) + impreciseSentence(m, out.Imprecise)
 	return out
+}
+
+// impreciseSentence says how many records measure m left out because
+// their time is too coarse for it; "" when none.
+func impreciseSentence(m, n int) string {
+	if n == 0 {
+		return ""
+	}
+	coarse := "month or year" // repeat contacts need the day
+	if m == mReportsSubmitted24h {
+		coarse = "day, month or year"
+	}
+	return fmt.Sprintf(" %s left out: %s known only to the %s.", plural(n, "1 encounter", thousands(n)+" encounters"), plural(n, "its date is", "their dates are"), coarse)
 }
 
 // dataSpan returns the labels of the first and last periods whose rows

@@ -31,6 +31,19 @@
 // range that hold any record, so a chart of a six-year range over one
 // year of history spans that year.
 //
+// A record's time may be known only to the day, month or year (imported
+// open data: Encounter.Precision). It counts in its month (a year-only
+// record in no month, only in the totals), and is in a range only when
+// its whole month or year is. The figures that need more leave it out
+// and count it in Cell.Imprecise, which the measure's sentence repeats:
+// repeat contacts need the day, the 24-hour report deadline the hour.
+//
+// Dispositions: citdesk's own reports answer every one (each not listed
+// did not happen). A record that answers only some, one yes/no column
+// each (Encounter.DispositionsKnown), counts in a disposition measure
+// when its answers decide it: a "no" is a known negative and is in the
+// denominator, an unanswered disposition is unknown and is not.
+//
 //   - encounters: the number of encounters (a count; no rate).
 //   - use_of_force: encounters with force physical or above (physical,
 //     less-lethal, lethal; verbal commands are not force) per 100 encounters
@@ -41,7 +54,8 @@
 //   - deaths: encounters in which the person or an officer died, per 100
 //     encounters with both injury fields recorded (or a death recorded).
 //   - arrests: encounters with an arrest among their dispositions, per 100
-//     encounters with at least one disposition.
+//     encounters with at least one disposition (or, answering only some,
+//     whose arrest is answered yes or no).
 //   - emergency_detentions: the same for emergency (civil) detention.
 //   - diversions: encounters with at least one of resolved on scene,
 //     referred to the liaison, voluntary transport or resources offered, and

@@ -30,6 +30,14 @@ type DrillRow struct {
 	Month        string   `json:"month"` // YYYY-MM; "" when unknown
 	OfficerCIT   string   `json:"officer_cit"`
 	Dispositions []string `json:"dispositions"`
+	// DispositionsNo, present on a record that answers only some
+	// dispositions (an open-data file's yes/no columns), lists those it
+	// answers no; any disposition in neither list is unknown.
+	DispositionsNo []string `json:"dispositions_no,omitempty"`
+	// Precision is present when the date is known only to the day,
+	// month or year ("day", "month", "year"); Date is then the first day
+	// of that period.
+	Precision string `json:"precision,omitempty"`
 	// Counted says the encounter is in the measure's count (the
 	// numerator); the others are in its denominator only.
 	Counted bool `json:"counted"`
@@ -81,16 +89,27 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 		if e.CallOnly && !callMeasure(m) {
 			continue // a call counts in the CIT measures only
 		}
-		var date string
+		var date, first, last string
 		if u := e.Occurred.Unix(); !e.Occurred.IsZero() && u >= minSupported && u < maxSupported {
-			date = e.Occurred.In(loc).Format(time.DateOnly)
+			local := e.Occurred.In(loc)
+			date, first, last = local.Format(time.DateOnly), local.Format(time.DateOnly), local.Format(time.DateOnly)
+			switch {
+			case e.Precision == PrecisionMonth:
+				first, last = local.Format("2006-01")+"-01", local.AddDate(0, 1, -local.Day()).Format(time.DateOnly)
+			case e.Precision >= PrecisionYear:
+				first, last = local.Format("2006")+"-01-01", local.Format("2006")+"-12-31"
+			}
+		}
+		recMonth := ""
+		if date != "" && e.Precision < PrecisionYear {
+			recMonth = date[:7] // a record known to the year belongs to no month
 		}
 		switch {
 		case date == "" && (ranged || month != ""):
 			continue
-		case date != "" && from != "" && date < from, date != "" && to != "" && date > to:
-			continue
-		case month != "" && date[:7] != month:
+		case date != "" && from != "" && first < from, date != "" && to != "" && last > to:
+			continue // a record known to the month or year: all of it must be in the range
+		case month != "" && recMonth != month:
 			continue
 		case group == GroupCIT && e.OfficerCIT != Yes, group == GroupNonCIT && e.OfficerCIT != No:
 			continue
@@ -99,9 +118,15 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 		if !inDen {
 			continue
 		}
-		row := DrillRow{ID: e.ID, Date: date, OfficerCIT: e.OfficerCIT.String(), Dispositions: e.Dispositions.Names(), Counted: counted}
-		if date != "" {
-			row.Month = date[:7]
+		row := DrillRow{ID: e.ID, Date: date, Month: recMonth, OfficerCIT: e.OfficerCIT.String(), Dispositions: e.Dispositions.Names(), Counted: counted}
+		if date != "" && e.Precision >= PrecisionDay {
+			row.Precision = precisionNames[e.Precision]
+		}
+		if known := e.known(); known != 0 && known != allDispositions {
+			row.DispositionsNo = (known &^ e.Dispositions).Names()
+			if row.DispositionsNo == nil {
+				row.DispositionsNo = []string{}
+			}
 		}
 		if e.CallOnly {
 			row.ID, row.CallID = 0, -e.ID
@@ -160,13 +185,17 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		death := e.PersonInjury == InjuryFatal || e.OfficerInjury == InjuryFatal
 		return death || (e.PersonInjury != InjuryUnknown && e.OfficerInjury != InjuryUnknown), death
 	case mArrests:
-		return ds != 0, ds.Has(Arrest)
+		t := answer(ds, e.known(), arrestSet)
+		return t != Unknown, t == Yes
 	case mEmergencyDetentions:
-		return ds != 0, ds.Has(EmergencyDetention)
+		t := answer(ds, e.known(), detentionSet)
+		return t != Unknown, t == Yes
 	case mDiversions:
-		return ds != 0, ds&divertedTo != 0 && ds&notDiversion == 0
+		t := e.diversion()
+		return t != Unknown, t == Yes
 	case mEndingInCare:
-		return ds != 0 || e.ReferralConnected, ds&inCare != 0 || e.ReferralConnected
+		t := e.endedInCare()
+		return t != Unknown, t == Yes
 	case mVeterans:
 		return e.Veteran != Unknown, e.Veteran == Yes
 	case mCITOfficer:
@@ -180,17 +209,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 	case mOnlineRequests:
 		return true, e.OnlineRequest
 	case mReportsSubmitted24h:
-		var due int64
-		switch {
-		case !e.ReportDue.IsZero():
-			due = e.ReportDue.Unix()
-		case dated:
-			due = e.Occurred.Unix() + int64(reportDeadline/time.Second)
-		default:
-			return false, false
+		if e.coarserThanHour() {
+			return false, false // Cell.Imprecise counts it (submittedOnTime)
 		}
-		submitted := !e.Submitted.IsZero()
-		return submitted || nowU >= due, submitted && e.Submitted.Unix() <= due
+		return submittedOnTime(e, dated, nowU)
 	case mReportsApproved7d:
 		if e.Submitted.IsZero() {
 			return false, false
@@ -200,4 +222,21 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		return approved || nowU >= approvalDue, approved && e.Approved.Unix() <= approvalDue
 	}
 	return false, false
+}
+
+// submittedOnTime says whether e's report is due (its deadline has passed
+// or it was submitted) and whether it was submitted by the deadline,
+// whatever the precision of its time.
+func submittedOnTime(e *Encounter, dated bool, nowU int64) (due, onTime bool) {
+	var deadline int64
+	switch {
+	case !e.ReportDue.IsZero():
+		deadline = e.ReportDue.Unix()
+	case dated:
+		deadline = e.Occurred.Unix() + int64(reportDeadline/time.Second)
+	default:
+		return false, false
+	}
+	submitted := !e.Submitted.IsZero()
+	return submitted || nowU >= deadline, submitted && e.Submitted.Unix() <= deadline
 }

@@ -27,6 +27,19 @@ func TestBehindMatchesCompute(t *testing.T) {
 		{Location: loc, Now: now, From: citdesk.NewDate(2024, time.December, 3), To: citdesk.NewDate(2025, time.January, 9)},
 		{Location: loc, Now: now, From: citdesk.NewDate(2024, time.December, 20)},
 	}
+	behindMatches(t, encs, ranges)
+	for _, bad := range [][2]string{{"repeat_contacts_90d", ""}, {"referrals", ""}, {"nonsense", ""}, {"arrests", "maybe"}} {
+		if _, ok := Behind(encs, ranges[0], bad[0], bad[1], ""); ok {
+			t.Errorf("Behind(%q, group %q) ok, want not drillable", bad[0], bad[1])
+		}
+	}
+}
+
+// behindMatches checks that Behind lists, for every drillable measure,
+// group and month of Compute's report over each range, the rows of the
+// figure's denominator with its count marked Counted.
+func behindMatches(t *testing.T, encs []Encounter, ranges []Params) {
+	t.Helper()
 	count := func(rows []DrillRow) (counted int) {
 		for _, r := range rows {
 			if r.Counted {
@@ -69,11 +82,6 @@ func TestBehindMatchesCompute(t *testing.T) {
 					}
 				}
 			}
-		}
-	}
-	for _, bad := range [][2]string{{"repeat_contacts_90d", ""}, {"referrals", ""}, {"nonsense", ""}, {"arrests", "maybe"}} {
-		if _, ok := Behind(encs, ranges[0], bad[0], bad[1], ""); ok {
-			t.Errorf("Behind(%q, group %q) ok, want not drillable", bad[0], bad[1])
 		}
 	}
 }

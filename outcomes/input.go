@@ -150,6 +150,34 @@ func (s Dispositions) Names() []string {
 	return names
 }
 
+// allDispositions holds every disposition.
+const allDispositions = Dispositions(1<<numDispositions - 1)
+
+// Precision is how precisely a record's time is known: the finest part of
+// the date and time its source gave. The zero value is a whole timestamp.
+type Precision uint8
+
+// The precisions, finest first.
+const (
+	PrecisionFull Precision = iota
+	PrecisionMinute
+	PrecisionHour
+	PrecisionDay
+	PrecisionMonth
+	PrecisionYear
+)
+
+// precisionNames are the names of the precisions, as citdesk stores them.
+var precisionNames = [...]string{PrecisionFull: "full", PrecisionMinute: "minute", PrecisionHour: "hour", PrecisionDay: "day", PrecisionMonth: "month", PrecisionYear: "year"}
+
+// String returns the precision's name, such as "month".
+func (p Precision) String() string {
+	if int(p) < len(precisionNames) {
+		return precisionNames[p]
+	}
+	return "full"
+}
+
 // Encounter is what the measures need of one CIT contact report (or, with
 // CallOnly, of one of citdesk's own calls, for the CIT measures): a compact
 // value, so a million of them fit in memory and are read in one pass. The
@@ -161,13 +189,25 @@ type Encounter struct {
 	ID        int64
 	PersonKey int64     // the person met; 0 when unknown (no repeat-contact counting)
 	Occurred  time.Time // when contact began; zero when unknown (imported history)
+	// Precision is how much of Occurred is known; the zero value is a
+	// whole timestamp. A record known to the month or year counts in the
+	// monthly and yearly figures and is left out of those that need the
+	// day (repeat contacts) or the hour (the 24-hour report deadline).
+	Precision Precision
 
 	OfficerCIT    Tri // the reporting officer was CIT certified at the time
 	Force         ForceLevel
 	PersonInjury  Injury
 	OfficerInjury Injury
 	Dispositions  Dispositions
-	Veteran       Tri // the person is a veteran
+	// DispositionsKnown, when not empty, is the set of dispositions whose
+	// yes or no is known, for a record that answers only some (an
+	// open-data file's yes/no columns): those in it and not in
+	// Dispositions are known negatives, and the rest are unknown. Empty
+	// means Dispositions is the whole answer: every disposition is known
+	// when it holds any (citdesk's own reports), none when it is empty.
+	DispositionsKnown Dispositions
+	Veteran           Tri // the person is a veteran
 
 	CITRequested  Tri    // the caller or dispatcher asked for a CIT officer
 	CITDispatched Tri    // a CIT officer was dispatched
@@ -220,3 +260,60 @@ type Referral struct {
 	OfficerCIT   Tri       // the referring encounter's officer was CIT certified
 	Survey       *Survey   // nil when no survey was recorded
 }
+
+// known returns the dispositions whose answer e knows (see
+// DispositionsKnown).
+func (e *Encounter) known() Dispositions {
+	switch {
+	case e.DispositionsKnown != 0:
+		return e.DispositionsKnown | e.Dispositions
+	case e.Dispositions != 0:
+		return allDispositions
+	}
+	return 0
+}
+
+// answer returns whether e ended in every disposition of set (Yes when
+// any of them happened, No when all are known not to have, else Unknown).
+func answer(ds, known, set Dispositions) Tri {
+	switch {
+	case ds&set != 0:
+		return Yes
+	case known&set == set:
+		return No
+	}
+	return Unknown
+}
+
+// diversion returns whether e was a diversion (see the package
+// documentation): No when it ended in arrest, citation or detention, or is
+// known to have ended in none of the diversion endings; Yes when it ended
+// in one of them and is known to have ended in none of the others.
+func (e *Encounter) diversion() Tri {
+	ds, known := e.Dispositions, e.known()
+	switch {
+	case ds&notDiversion != 0:
+		return No
+	case ds&divertedTo == 0 && known&divertedTo == divertedTo:
+		return No
+	case ds&divertedTo != 0 && known&notDiversion == notDiversion:
+		return Yes
+	}
+	return Unknown
+}
+
+// endedInCare returns whether e ended in care: transport or detention, or
+// a referral connected to care.
+func (e *Encounter) endedInCare() Tri {
+	if e.ReferralConnected {
+		return Yes
+	}
+	return answer(e.Dispositions, e.known(), inCare)
+}
+
+// coarserThanDay reports whether e's time is too coarse for a figure by day.
+func (e *Encounter) coarserThanDay() bool { return e.Precision > PrecisionDay }
+
+// coarserThanHour reports whether e's time is too coarse for a deadline in
+// hours.
+func (e *Encounter) coarserThanHour() bool { return e.Precision > PrecisionHour }

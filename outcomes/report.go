@@ -26,6 +26,11 @@ type Cell struct {
 	Rate        Float `json:"rate"`
 	CILow       Float `json:"ci_low"`
 	CIHigh      Float `json:"ci_high"`
+	// Imprecise counts the records left out of the denominator because
+	// their time is too coarse for the measure: known only to the month or
+	// year for repeat contacts (days between encounters), only to the day
+	// or coarser for the 24-hour report deadline. Left out of JSON when 0.
+	Imprecise int `json:"imprecise,omitempty"`
 }
 
 // newCell returns k of n with its rate and interval; n < 0 makes a count.

@@ -71,6 +71,7 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 				for m := range dst[side] {
 					dst[side][m].num += src[side][m].num
 					dst[side][m].den += src[side][m].den
+					dst[side][m].imprecise += src[side][m].imprecise
 				}
 			}
 		}
@@ -104,7 +105,9 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 				if def.unit == UnitCount {
 					den = -1
 				}
-				*dst = append(*dst, PeriodCell{Period: label, Partial: partial, Cell: newCell(int(a.num), den)})
+				c := newCell(int(a.num), den)
+				c.Imprecise = int(a.imprecise)
+				*dst = append(*dst, PeriodCell{Period: label, Partial: partial, Cell: c})
 			}
 		}
 		out[def.id] = s
@@ -137,7 +140,11 @@ func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64)
 			continue
 		}
 		day := ld.dayOfUnix(u)
-		if day < fromDay || day > toDay {
+		if e.Precision >= PrecisionMonth {
+			if in, monthly := placeCoarse(day, e.Precision, fromDay, toDay); !in || !monthly {
+				continue // out of the range, or in no month
+			}
+		} else if day < fromDay || day > toDay {
 			continue
 		}
 		if day < lastLo || day >= lastHi {
@@ -154,6 +161,11 @@ func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64)
 			if inDen {
 				r[m].den++
 				r[m].num += b32(counted)
+			}
+		}
+		if e.coarserThanHour() {
+			if due, _ := submittedOnTime(e, true, nowU); due {
+				r[mReportsSubmitted24h].imprecise++
 			}
 		}
 	}

@@ -28,6 +28,25 @@ func (t Tri) Ptr() *bool {
 	return &b
 }
 
+// PrecisionOf returns the precision of a citdesk time precision; ""
+// and anything unrecognized are PrecisionFull, as every record citdesk
+// writes itself is.
+func PrecisionOf(p citdesk.TimePrecision) Precision {
+	switch p {
+	case citdesk.PrecisionYear:
+		return PrecisionYear
+	case citdesk.PrecisionMonth:
+		return PrecisionMonth
+	case citdesk.PrecisionDay:
+		return PrecisionDay
+	case citdesk.PrecisionHour:
+		return PrecisionHour
+	case citdesk.PrecisionMinute:
+		return PrecisionMinute
+	}
+	return PrecisionFull
+}
+
 // ForceLevelOf returns the level of a citdesk force level; "" (history that
 // did not record it) and anything unrecognized are ForceUnknown, never
 // ForceNone.

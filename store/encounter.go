@@ -532,14 +532,21 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 		deescalation = ?, force_level = ?, injury_person = ?, injury_officer = ?, injury_other = ?, confirm_injury_without_force = ?,
 		dispositions = ?, facility_kind = ?, facility = ?, arrest_offense = ?, citation_offense = ?,
 		on_scene_minutes = ?, handover_minutes = ?, liaison_co_responded = ?, narrative = ?, veteran = ?, caller_family = ?,
-		due_at = ?, updated_at = ?, version = version + 1
+		due_at = ?, updated_at = ?, version = version + 1,
+		occurred_precision = CASE WHEN occurred_at = ? THEN occurred_precision ELSE 'full' END,
+		dispositions_no = CASE WHEN dispositions = ? THEN dispositions_no END
 		WHERE agency_id = ? AND id = ? AND version = ?`,
 		e.OfficerCITCertified, nullInt(e.PersonID), micros(e.OccurredAt), e.Address, nullFloat(e.Lat), nullFloat(e.Lon),
 		string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated, string(e.Weapons), e.WeaponType, e.WeaponSecured,
 		marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther), e.ConfirmInjuryWithoutForce,
 		marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
 		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, nullBool(e.Veteran), nullBool(e.CallerFamily),
-		micros(e.DueAt), micros(tx.now), old.AgencyID, old.ID, old.Version)
+		micros(e.DueAt), micros(tx.now),
+		// An imported time edited is a whole timestamp, and an edited list of
+		// dispositions the whole answer; left alone, they keep what the
+		// import knew (SET reads the row's old values).
+		micros(e.OccurredAt), marshalSet(e.Dispositions),
+		old.AgencyID, old.ID, old.Version)
 	if err != nil {
 		return fmt.Errorf("update encounter: %w", err)
 	}

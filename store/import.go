@@ -113,6 +113,10 @@ func checkHistorical(r *citdesk.HistoricalEncounter, now time.Time) string {
 		return "An injury level is not one of none, minor, serious, fatal."
 	case r.HandoverMinutes != nil && (*r.HandoverMinutes < 0 || *r.HandoverMinutes > 1440):
 		return "The hand-over time must be 0 to 1440 minutes."
+	case r.OccurredPrecision != "" && !r.OccurredPrecision.Valid():
+		return fmt.Sprintf("%q is not a precision of a time.", r.OccurredPrecision)
+	case len(r.DispositionsNo) > 0 && !r.DispositionsPartial:
+		return "Dispositions known not to have happened need a record that answers only some dispositions."
 	case r.Status != "" && !r.Status.Valid():
 		return fmt.Sprintf("%q is not a report status.", r.Status)
 	case r.Referral != nil && r.PersonExternalID == "":
@@ -130,7 +134,36 @@ func checkHistorical(r *citdesk.HistoricalEncounter, now time.Time) string {
 			return fmt.Sprintf("%q appears twice.", d)
 		}
 	}
+	for i, d := range r.DispositionsNo {
+		if !slices.Contains(citdesk.Dispositions, d) {
+			return fmt.Sprintf("%q is not a citdesk disposition.", d)
+		}
+		if slices.Contains(r.DispositionsNo[:i], d) || slices.Contains(r.Dispositions, d) {
+			return fmt.Sprintf("%q is answered twice.", d)
+		}
+	}
 	return ""
+}
+
+// historyPrecision returns the precision stored for r's time.
+func historyPrecision(r *citdesk.HistoricalEncounter) string {
+	if r.OccurredPrecision == "" {
+		return string(citdesk.PrecisionFull)
+	}
+	return string(r.OccurredPrecision)
+}
+
+// historyNegatives returns the dispositions_no value of r: NULL when its
+// dispositions are the whole answer.
+func historyNegatives(r *citdesk.HistoricalEncounter) sql.NullString {
+	if !r.DispositionsPartial {
+		return sql.NullString{}
+	}
+	no := r.DispositionsNo
+	if no == nil {
+		no = []citdesk.Disposition{}
+	}
+	return sql.NullString{String: marshalSet(no), Valid: true}
 }
 
 // historyHash fingerprints what a record stores on its encounter, so a
@@ -157,6 +190,11 @@ func historyHash(r *citdesk.HistoricalEncounter) string {
 		r.OccurredAt.UnixMicro(), r.ReportedAt.UnixMicro(), r.OfficerID, r.OfficerExternalID, optB(r.OfficerCIT),
 		r.Force, r.InjuryPerson, r.InjuryOfficer, r.Dispositions, optB(r.Veteran), optB(r.CITRequested), optB(r.CITDispatched), optB(r.CITArrived),
 		hm, r.PersonExternalID, r.Status, optT(r.SubmittedAt), optT(r.ApprovedAt))
+	if r.OccurredPrecision != "" && r.OccurredPrecision != citdesk.PrecisionFull || r.DispositionsPartial {
+		// Only then, so the hash of every record imported before these
+		// existed is unchanged and a re-import finds it unchanged.
+		fmt.Fprintf(h, "|%s|%s", historyPrecision(r), historyNegatives(r).String)
+	}
 	sum := h.Sum(nil)
 	return hex.EncodeToString(sum[:16])
 }
@@ -332,7 +370,7 @@ func historyPersons(ctx context.Context, tx *Tx, agencyID int64, source string, 
 const historyColumns = `officer_id, officer_cit_certified, officer_cit_known, person_id, occurred_at, occurred_known, contact_start,
 	weapons, force_level, injury_person, injury_officer, injury_other, dispositions, handover_minutes,
 	cit_requested, cit_dispatched, cit_arrived, veteran, external_officer, import_hash,
-	status, due_at, submitted_at, reviewed_at, updated_at`
+	status, due_at, submitted_at, reviewed_at, updated_at, occurred_precision, dispositions_no`
 
 // historyValues returns the values of historyColumns for r.
 func historyValues(r *citdesk.HistoricalEncounter, persons map[string]int64, historyOfficer int64, now time.Time) []any {
@@ -375,7 +413,7 @@ func historyValues(r *citdesk.HistoricalEncounter, persons map[string]int64, his
 	return []any{officer, r.OfficerCIT != nil && *r.OfficerCIT, r.OfficerCIT != nil, person, occurredMicros, occurredKnown, start,
 		"", string(r.Force), string(r.InjuryPerson), string(r.InjuryOfficer), "", marshalSet(disps), nullMinutes(r.HandoverMinutes),
 		nullBool(r.CITRequested), nullBool(r.CITDispatched), nullBool(r.CITArrived), nullBool(r.Veteran), nullText(r.OfficerExternalID), historyHash(r),
-		string(status), micros(due), nullMicros(submitted), nullMicros(r.ApprovedAt), micros(now)}
+		string(status), micros(due), nullMicros(submitted), nullMicros(r.ApprovedAt), micros(now), historyPrecision(r), historyNegatives(r)}
 }
 
 // updateHistorical rewrites the encounter-level values of a record imported

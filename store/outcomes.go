@@ -272,7 +272,7 @@ const outcomeEncounterQuery = `SELECT e.id, e.person_id, e.occurred_at, e.occurr
 	(SELECT MIN(a.on_scene_at + 0) FROM assignments a WHERE a.agency_id = e.agency_id AND a.call_id = e.call_id),
 	CASE WHEN e.cit_requested AND NOT e.cit_dispatched THEN
 		(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = e.agency_id AND a.call_id = e.call_id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1) END,
-	r.status, r.outcome, e.source = 'citdesk' AND c.id IS NOT NULL
+	r.status, r.outcome, e.source = 'citdesk' AND c.id IS NOT NULL, e.occurred_precision, e.dispositions_no
 FROM encounters e
 LEFT JOIN persons p ON p.agency_id = e.agency_id AND p.id = e.person_id
 LEFT JOIN calls c ON c.agency_id = e.agency_id AND c.id = e.call_id
@@ -304,6 +304,8 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		veteran, requested, sent, arrived        sql.NullBool
 		callSource, noCIT, refStatus, refOutcome sql.NullString
 		ownCall                                  sql.NullBool
+		precision                                string
+		dispsNo                                  sql.NullString
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &person, &occurred, &occurredKnown, &cit, &citKnown,
@@ -311,7 +313,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 			&requested, &sent, &arrived, &handover,
 			&status, &due, &submitted, &reviewed,
 			&received, &callSource, &dispatched, &onScene, &noCIT,
-			&refStatus, &refOutcome, &ownCall); err != nil {
+			&refStatus, &refOutcome, &ownCall, &precision, &dispsNo); err != nil {
 			return nil, nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
 		}
 		e := outcomes.Encounter{
@@ -333,6 +335,11 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		}
 		if occurredKnown {
 			e.Occurred = fromMicros(occurred)
+			e.Precision = outcomes.PrecisionOf(citdesk.TimePrecision(precision))
+		}
+		if dispsNo.Valid {
+			// Only some dispositions answered: those listed, and these no.
+			e.DispositionsKnown = e.Dispositions | outcomeDispositions(dispsNo.String)
 		}
 		if ownCall.Bool {
 			// The call itself counts in the CIT measures (loadOutcomeCalls).

@@ -76,6 +76,8 @@ var fixtures = []fixtureRow{
 	{"0015", "cad_incidents", "agency_id, incident_id, call_id, first_received_at, last_received_at", []any{1, "urn:emergency:uid:incidentid:cad1:upgrade", 1, fixtureT, fixtureT}},
 	{"0015", "webhooks", "id, agency_id, url, events, secret, created_at, created_by", []any{1, 1, "https://cad.invalid/hook", "call.created", "sealed", fixtureT, 1}},
 	{"0015", "webhook_deliveries", "id, agency_id, webhook_id, event, idempotency_key, body, created_at, attempts, delivered_at", []any{1, 1, 1, "call.created", "key-1", `{"event":"call.created"}`, fixtureT, 1, fixtureT}},
+	{"0017", "encounters", "id, agency_id, officer_id, officer_cit_certified, occurred_at, dispositions, narrative, source, external_id, status, due_at, created_by, created_at, updated_at, occurred_known, officer_cit_known, import_hash, occurred_precision, dispositions_no",
+		[]any{3, 1, 1, false, fixtureT, `["emergency_detention"]`, "", "open-data", "OD-1", "approved", 0, 1, fixtureT, fixtureT, true, false, "h-od", "month", `["arrest"]`}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.
@@ -190,6 +192,18 @@ func TestUpgradeFromEverySchema(t *testing.T) {
 					var hash, chain string
 					if err := raw.QueryRow(rebind(e, `SELECT hash, chain FROM audit_events WHERE seq = ?`), ev.Seq).Scan(&hash, &chain); err != nil || hash != ev.Hash || chain != ev.Chain {
 						t.Errorf("audit event %d after the upgrade: %s %s, %v", ev.Seq, chain, hash, err)
+					}
+				}
+				// Every report written before 0017 has a whole timestamp and
+				// its list of dispositions as the whole answer.
+				for _, f := range rows {
+					if f.table != "encounters" || f.since >= "0017" {
+						continue
+					}
+					var prec string
+					var no sql.NullString
+					if err := raw.QueryRow(rebind(e, `SELECT occurred_precision, dispositions_no FROM encounters WHERE id = ?`), f.vals[0]).Scan(&prec, &no); err != nil || prec != "full" || no.Valid {
+						t.Errorf("encounter %v after the upgrade: precision %q, dispositions_no %v, %v", f.vals[0], prec, no, err)
 					}
 				}
 				br, n, err := db.AuditService().VerifyAudit(ctx)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"citdesk"
 	"citdesk/store/storetest"
 )
 
@@ -40,7 +42,12 @@ func TestImportOpenDataCSV(t *testing.T) {
 	file := filepath.Join("..", "..", "importer", "testdata", "open-data.csv")
 	mapping := filepath.Join("..", "..", "importer", "testdata", "open-data.mapping.json")
 	out := c.ok("", "import", "--agency", "desoto", "--format", "csv", "--mapping", mapping, "--dry-run", file)
-	for _, want := range []string{"3 row(s) would be read", "row OD-1: {", `2023-01-01T00:00:00-06:00`, `2023-02-14T13:05:00-06:00`, `"emergency_detention"`, `"arrest"`} {
+	for _, want := range []string{"3 row(s) would be read", "row OD-1: {", `2023-01-01T00:00:00-06:00`, `2023-02-14T13:05:00-06:00`, `"emergency_detention"`, `"arrest"`,
+		// Per row, the precision of the time and the known negatives.
+		"row OD-1: time known to the month (left out of the figures by day); yes: emergency_detention; no (known negative): arrest; any other disposition unknown\n",
+		"row OD-2: time known to the minute; yes: arrest; no (known negative): emergency_detention; any other disposition unknown\n",
+		"row OD-3: time known to the month (left out of the figures by day); yes: none; no (known negative): none; any other disposition unknown\n",
+		`"OccurredPrecision":"month"`, `"DispositionsNo":["arrest"]`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out)
 		}
@@ -48,5 +55,40 @@ func TestImportOpenDataCSV(t *testing.T) {
 	out = c.ok("", "import", "--agency", "desoto", "--format", "csv", "--mapping", mapping, file)
 	if got := summaryOf(t, out); got[1] != "3" {
 		t.Errorf("import: %v, want 3 new\n%s", got, out)
+	}
+
+	// Stored: each record's precision and its known negatives.
+	raw := storetest.Raw(t, c.dsn)
+	rows, err := raw.Query(`SELECT external_id, occurred_precision, dispositions, COALESCE(dispositions_no, 'NULL') FROM encounters WHERE source = 'open-data-crisis' ORDER BY external_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id, prec, yes, no string
+		if err := rows.Scan(&id, &prec, &yes, &no); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Join([]string{id, prec, yes, no}, " "))
+	}
+	want := []string{`OD-1 month ["emergency_detention"] ["arrest"]`, `OD-2 minute ["arrest"] ["emergency_detention"]`, `OD-3 month [] []`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stored:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The figures: OD-3 answers neither outcome, so it is in neither
+	// denominator; each "no" is.
+	op := citdesk.NewContextWithActor(context.Background(), citdesk.OperatorActor(1))
+	db := c.open()
+	_, analyst := storetest.User(t, db, op, "analyst", citdesk.RoleAnalyst)
+	rep, err := db.OutcomeService().Report(analyst, citdesk.Date{}, citdesk.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][2]int{"encounters": {3, 0}, "arrests": {1, 2}, "emergency_detentions": {1, 2}} {
+		if m := rep.Measures[id]; m.Count != want[0] || m.Denominator != want[1] {
+			t.Errorf("%s = %d of %d, want %d of %d", id, m.Count, m.Denominator, want[0], want[1])
+		}
 	}
 }

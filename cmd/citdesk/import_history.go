@@ -198,6 +198,46 @@ func (p *progress) done() {
 	}
 }
 
+// dryRunSummary says in words what the figures will make of a record's
+// time and dispositions: how precise the time is (a time known to the
+// month is left out of the figures by day), and which dispositions are
+// yes, which no (known negatives, in the denominators) and which unknown.
+func dryRunSummary(h *citdesk.HistoricalEncounter) string {
+	names := func(ds []citdesk.Disposition) string {
+		if len(ds) == 0 {
+			return "none"
+		}
+		out := make([]string, len(ds))
+		for i, d := range ds {
+			out[i] = string(d)
+		}
+		return strings.Join(out, ", ")
+	}
+	when := "time unknown"
+	if !h.OccurredAt.IsZero() {
+		prec := h.OccurredPrecision
+		if prec == "" {
+			prec = citdesk.PrecisionFull
+		}
+		when = "time known to the " + string(prec)
+		switch prec {
+		case citdesk.PrecisionFull:
+			when = "time known in full"
+		case citdesk.PrecisionYear, citdesk.PrecisionMonth:
+			when += " (left out of the figures by day)"
+		case citdesk.PrecisionDay:
+			when += " (left out of the 24-hour report deadline)"
+		}
+	}
+	switch {
+	case h.DispositionsPartial:
+		return fmt.Sprintf("%s; yes: %s; no (known negative): %s; any other disposition unknown", when, names(h.Dispositions), names(h.DispositionsNo))
+	case len(h.Dispositions) == 0:
+		return when + "; dispositions unknown"
+	}
+	return fmt.Sprintf("%s; dispositions: %s (every other one no)", when, names(h.Dispositions))
+}
+
 // dryRunRows is how many mapped rows a dry run shows.
 const dryRunRows = 5
 
@@ -220,6 +260,7 @@ func dryRunMapped(w io.Writer, r io.Reader, m *importer.ColumnMapping, loc *time
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "row %s: %s\n", h.ExternalID, dryRunSummary(&h))
 		fmt.Fprintf(w, "row %s: %s\n", h.ExternalID, b)
 	}
 	for _, e := range rejected {

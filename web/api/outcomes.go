@@ -40,13 +40,14 @@ func (s *figureAPI) apiOutcomeEncounters(w http.ResponseWriter, r *http.Request)
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		cw := web.StartCSV(w, "outcome-encounters-"+d.Measure+".csv")
-		cw.Write([]string{"id", "date", "month", "officer_cit", "dispositions", "counted", "call_id"})
+		cw.Write([]string{"id", "date", "month", "officer_cit", "dispositions", "counted", "call_id", "dispositions_no", "precision"})
 		for _, row := range d.Encounters {
 			callID := ""
 			if row.CallID != 0 {
 				callID = strconv.FormatInt(row.CallID, 10)
 			}
-			cw.Write([]string{strconv.FormatInt(row.ID, 10), row.Date, row.Month, row.OfficerCIT, strings.Join(row.Dispositions, ";"), strconv.FormatBool(row.Counted), callID})
+			cw.Write([]string{strconv.FormatInt(row.ID, 10), row.Date, row.Month, row.OfficerCIT, strings.Join(row.Dispositions, ";"), strconv.FormatBool(row.Counted), callID,
+				strings.Join(row.DispositionsNo, ";"), row.Precision})
 		}
 		cw.Flush()
 		return cw.Error()

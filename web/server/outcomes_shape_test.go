@@ -292,7 +292,8 @@ func TestOutcomesShape(t *testing.T) {
 				t.Errorf("audit events of the call's drill-downs: %d, %v; want 3", len(events), err)
 			}
 			res := e.do("GET", "/api/v1/outcomes/encounters?measure=cit_dispatched&format=csv", coord, nil)
-			if !strings.Contains(res.Body, fmt.Sprintf(",false,%d\n", callID)) && !strings.Contains(res.Body, fmt.Sprintf(",false,%d\r\n", callID)) {
+			// (call_id, then a call's empty dispositions_no and precision.)
+			if !strings.Contains(res.Body, fmt.Sprintf(",false,%d,,\n", callID)) && !strings.Contains(res.Body, fmt.Sprintf(",false,%d,,\r\n", callID)) {
 				t.Errorf("the CSV lacks the call:\n%s", res.Body)
 			}
 			cb := e.browser()
