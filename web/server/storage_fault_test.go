@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"citdesk"
 	"citdesk/store/storetest"
@@ -349,4 +353,51 @@ func (p *tcpProxy) restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = false
+}
+
+// TestBrowserStorageBanner: the dispatch board says in a banner that
+// writes are failing, with the cause, while the disk is full, and takes
+// the banner down by itself when space is freed.
+func TestBrowserStorageBanner(t *testing.T) {
+	dir := mountSmallFS(t, "8m")
+	db, clock := storetest.OpenDSN(t, filepath.Join(dir, "citdesk.db"))
+	e := newEnvForDB(t, db, clock, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.user("disp", citdesk.RoleDispatcher)
+	tok := e.token("disp")
+	board := newChrome(t)
+	e.chromeLogin(t, board, "disp")
+	if err := chromedp.Do(board, chromedp.Navigate(e.Server.URL+"/board"), chromedp.WaitReady(chromedp.ID("board"))); err != nil {
+		t.Fatalf("open the board: %v", err)
+	}
+	if hidden, err := chromedp.Run(board, chromedp.Evaluate[bool](`document.getElementById("board-storage").hidden`)); err != nil || !hidden {
+		t.Fatalf("storage banner before the fault: hidden=%v %v, want hidden", hidden, err)
+	}
+
+	filler := filepath.Join(dir, "filler")
+	fillDisk(t, filler)
+	if res := e.do("POST", "/api/v1/calls", tok, map[string]any{"nature": "Welfare check", "address": "12 Elm St"}); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("create call on a full disk: %d %s", res.StatusCode, res.Body)
+	}
+	wait, cancel := context.WithTimeout(board, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wait, chromedp.WaitVisible(chromedp.ID("board-storage"))); err != nil {
+		t.Fatalf("storage banner during the fault: %v", err)
+	}
+	text, err := chromedp.Run(board, chromedp.Text(chromedp.ID("board-storage")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Writes are failing: the database's disk is full") {
+		t.Errorf("storage banner says %q", text)
+	}
+	screenshot(t, board, "storage-banner")
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	wait2, cancel2 := context.WithTimeout(board, 20*time.Second)
+	defer cancel2()
+	if err := chromedp.Do(wait2, chromedp.WaitNotVisible(chromedp.ID("board-storage"))); err != nil {
+		t.Fatalf("storage banner after space was freed: %v", err)
+	}
 }
