@@ -205,6 +205,21 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 // a "retention.purge" event with the counts, when anything was due.
 func purgeKind(ctx context.Context, tx *Tx, agencyID int64, slug string, rule citdesk.RetentionRule, now time.Time) (*citdesk.PurgeResult, error) {
 	cutoff := rule.Cutoff(now)
+	if rule.Kind == citdesk.KindCrisisPlans {
+		// A plan's expiry is a date in the agency's time zone: the days
+		// are counted on its calendar (across a change to or from
+		// daylight saving time a day is not 24 hours) and the cutoff's
+		// date is taken there, not in UTC (purgeArgs).
+		var tz string
+		if err := tx.QueryRowContext(ctx, `SELECT timezone FROM agencies WHERE id = ?`, agencyID).Scan(&tz); err != nil {
+			return nil, fmt.Errorf("purge %s of %s: agency time zone: %w", rule.Kind, slug, err)
+		}
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("purge %s of %s: agency time zone %q: %w", rule.Kind, slug, tz, err)
+		}
+		cutoff = now.In(loc).AddDate(-rule.Years, 0, -rule.Days)
+	}
 	res := &citdesk.PurgeResult{Agency: slug, Kind: rule.Kind, Cutoff: cutoff, Deleted: map[string]int64{}}
 	for _, st := range purgeSteps(rule.Kind) {
 		sr, err := tx.ExecContext(ctx, st.sql, purgeArgs(rule.Kind, agencyID, cutoff, tx.now, st)...)
@@ -309,6 +324,7 @@ func purgeArgs(kind citdesk.RecordKind, agencyID int64, cutoff, now time.Time, s
 		}
 		return []any{agencyID, c, c}
 	case citdesk.KindCrisisPlans:
+		// cutoff is in the agency's zone (purgeKind): its date there.
 		return []any{agencyID, cutoff.Format(time.DateOnly)}
 	case citdesk.KindReports:
 		if st.table == "referral_notes" || st.table == "referrals" {
