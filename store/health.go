@@ -157,6 +157,9 @@ func (db *DB) Ready(ctx context.Context) error {
 		return nil
 	}
 	err := db.writeTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM storage_probe WHERE id = 1`); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO storage_probe (id, filler) VALUES (1, ?)`, make([]byte, probeSize)); err != nil {
 			return err
 		}
