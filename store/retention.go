@@ -260,9 +260,13 @@ func purgeDetail(res *citdesk.PurgeResult, rule citdesk.RetentionRule) string {
 // Each kind's purge, children before parents. "?c" in a condition is the
 // cutoff; the arguments are filled by purgeArgs.
 const (
-	dueSessions  = `(SELECT id FROM sessions WHERE agency_id = ? AND (expires_at < ? OR ended_at < ?))`
-	duePlans     = `(SELECT id FROM crisis_plans WHERE agency_id = ? AND expires_on < ?)`
-	dueReports   = `(SELECT id FROM encounters WHERE agency_id = ? AND (CASE WHEN occurred_known THEN occurred_at ELSE created_at END) < ?)`
+	dueSessions = `(SELECT id FROM sessions WHERE agency_id = ? AND (expires_at < ? OR ended_at < ?))`
+	// A legal hold on a person (legal_holds) keeps their plans, reports
+	// and record whatever the schedules say.
+	duePlans = `(SELECT id FROM crisis_plans WHERE agency_id = ? AND expires_on < ?
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = crisis_plans.agency_id AND h.person_id = crisis_plans.person_id))`
+	dueReports = `(SELECT id FROM encounters WHERE agency_id = ? AND (CASE WHEN occurred_known THEN occurred_at ELSE created_at END) < ?
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = encounters.agency_id AND h.person_id = encounters.person_id))`
 	dueReferrals = `(SELECT id FROM referrals WHERE agency_id = ? AND encounter_id IN ` + dueReports + `)`
 	dueCalls     = `(SELECT id FROM calls WHERE agency_id = ? AND status = 'closed' AND closed_at < ?)`
 	// A person is due when nothing of theirs is left but reports older
@@ -270,7 +274,8 @@ const (
 	duePersons = `(SELECT id FROM persons WHERE agency_id = ? AND updated_at < ?
 		AND NOT EXISTS (SELECT 1 FROM encounters e WHERE e.agency_id = persons.agency_id AND e.person_id = persons.id AND (CASE WHEN e.occurred_known THEN e.occurred_at ELSE e.created_at END) >= ?)
 		AND NOT EXISTS (SELECT 1 FROM crisis_plans c WHERE c.agency_id = persons.agency_id AND c.person_id = persons.id)
-		AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.agency_id = persons.agency_id AND f.person_id = persons.id))`
+		AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.agency_id = persons.agency_id AND f.person_id = persons.id)
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = persons.agency_id AND h.person_id = persons.id))`
 )
 
 func purgeSteps(kind citdesk.RecordKind) []purgeStep {
