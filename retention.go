@@ -1,6 +1,7 @@
 package citdesk
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -193,4 +194,11 @@ type ErasureResult struct {
 	PersonID int64            `json:"person_id"`
 	Deleted  map[string]int64 `json:"deleted"`
 	Detached int64            `json:"reports_deidentified"`
+}
+
+// ErasureService erases a person's record of the actor's agency at a
+// records request, where policy allows (ErasureCheck), in one transaction
+// with one audit event that records the counts, never the content.
+type ErasureService interface {
+	ErasePerson(ctx context.Context, personID int64) (*ErasureResult, error)
 }

@@ -87,6 +87,20 @@ func (r *Retention) ErasePerson(ctx context.Context, agencyID, personID int64) (
 	return res, nil
 }
 
+// ErasureService returns the erasure service for the admin API: ErasePerson
+// for the agency of the actor in ctx, who must be allowed ErasePerson.
+func (db *DB) ErasureService() citdesk.ErasureService { return erasureService{db} }
+
+type erasureService struct{ db *DB }
+
+func (s erasureService) ErasePerson(ctx context.Context, personID int64) (*citdesk.ErasureResult, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ErasePerson)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Retention().ErasePerson(ctx, actor.AgencyID, personID)
+}
+
 // erasureCheck reads what citdesk.ErasureCheck decides on.
 func erasureCheck(ctx context.Context, tx *Tx, agencyID, personID int64) (citdesk.ErasureCheck, error) {
 	var c citdesk.ErasureCheck

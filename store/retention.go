@@ -15,7 +15,8 @@ import (
 // Retention keeps records for as long as each agency's schedules say and
 // no longer: it stores the schedules, purges what is due, and exports a
 // person's record for a records request. It is the operator's, from the
-// command line and serve's nightly purge; no page or API route reaches it.
+// command line and serve's nightly purge; of it only ErasePerson is also
+// an admin's, through the API (ErasureService).
 type Retention struct{ db *DB }
 
 // Retention returns the retention service.

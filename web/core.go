@@ -82,6 +82,9 @@ type Services struct {
 	Webhooks citdesk.WebhookService
 	// Positions takes the AVL feed.
 	Positions citdesk.PositionService
+	// Erasure erases a person's record at a records request (the admin
+	// API; the operator's command line calls the store directly).
+	Erasure citdesk.ErasureService
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error
