@@ -79,6 +79,7 @@ var fixtures = []fixtureRow{
 	{"0016", "retention_schedules", "agency_id, kind, years, days, updated_by, updated_at", []any{1, "crisis_plans", 0, 30, "operator", fixtureT}},
 	{"0016", "retention_schedules", "agency_id, kind, years, days, updated_by, updated_at", []any{1, "audit", 7, 0, "operator", fixtureT}},
 	{"0019", "storage_probe", "id, filler", []any{7, []byte{0x00, 0x01}}},
+	{"0019", "legal_holds", "agency_id, person_id, reason, set_by, set_at", []any{1, 2, "subpoena 2026-114", "operator", fixtureT}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.
