@@ -58,6 +58,7 @@ const (
 	NamePerson        Action = "person.name"    // create a person record or match one to name on a report
 	ReadPerson        Action = "person.read"    // a person's record, contacts and history
 	UpdatePerson      Action = "person.update"  // change a person's record
+	ErasePerson       Action = "person.erase"   // erase a person's record at a records request, where policy allows (ErasureCheck)
 	ReadRepeatContact Action = "persons.repeat" // people with repeated contacts
 	ManagePlans       Action = "plans.manage"   // create, change, renew crisis plans; photos; revalidation
 	ReadPlan          Action = "plan.read"      // one crisis plan
@@ -175,9 +176,12 @@ var permissions = map[Action]Permission{
 	ReviewReport:  {Roles: ReviewRoles, Related: supervisorRole, Tie: supervises, Why: "the supervisor of the report's officer"},
 	CorrectReport: {Roles: ReviewRoles},
 
-	NamePerson:        {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer filing a report"},
-	ReadPerson:        {Roles: []Role{RoleCoordinator}, Related: []Role{RoleLiaison, RoleOfficer}, Tie: personTie, Why: "referred to the liaison; or named on the reviewed report of a call the officer was sent to", Record: "person"},
-	UpdatePerson:      {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: personTie, Why: "an officer who may read the person"},
+	NamePerson:   {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer filing a report"},
+	ReadPerson:   {Roles: []Role{RoleCoordinator}, Related: []Role{RoleLiaison, RoleOfficer}, Tie: personTie, Why: "referred to the liaison; or named on the reviewed report of a call the officer was sent to", Record: "person"},
+	UpdatePerson: {Roles: []Role{RoleCoordinator}, Related: officerRole, Tie: personTie, Why: "an officer who may read the person"},
+	// Erasing a record is for the admin who answers records requests, and
+	// is irreversible: password and second factor again first.
+	ErasePerson:       {Roles: adminRole, StepUp: true},
 	ReadRepeatContact: {Roles: ReferralRoles},
 	ManagePlans:       {Roles: []Role{RoleCoordinator}},
 	ReadPlan:          {Roles: []Role{RoleCoordinator}, Related: []Role{RoleDispatcher, RoleOfficer, RoleLiaison}, Tie: func(a *Actor, o Object) bool { return o.SentToCall || o.ReferredToActor && a.HasRole(RoleLiaison) }, Why: "a dispatcher or officer on a matching open call; the liaison the person is referred to", Record: "crisis_plan"},

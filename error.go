@@ -8,6 +8,7 @@ package citdesk
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The web layer maps each one to an HTTP status.
@@ -22,6 +23,7 @@ const (
 	ETOOLARGE     = "too_large"           // the request body is over the limit
 	ERATELIMIT    = "rate_limited"        // too many requests from one place
 	EINTERNAL     = "internal"            // a bug or an outage; the message is generic
+	EUNAVAILABLE  = "storage_unavailable" // the database refuses writes (disk full, unreachable); try again later
 
 	// Second factor (mfa.go). The password was right, but more is needed.
 	EMFAREQUIRED = "mfa_required"           // send the second factor (otp) as well
@@ -161,3 +163,14 @@ func (c *fieldChecks) err() error {
 	first := c.list[0]
 	return &Error{Code: EINVALID, Field: first.Field, Message: first.Message, Fields: c.list}
 }
+
+// StorageFault is why the database refuses writes, as a readiness check
+// reports it: a cause safe to show anyone (the disk is full, the database
+// cannot be reached) and when it was first seen.
+type StorageFault struct {
+	Cause string
+	Since time.Time
+}
+
+// Error implements the error interface.
+func (f *StorageFault) Error() string { return "storage unavailable: " + f.Cause }

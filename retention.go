@@ -1,6 +1,7 @@
 package citdesk
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -131,4 +132,73 @@ func (p *PurgeResult) Total() int64 {
 		n += v
 	}
 	return n
+}
+
+// ErasureCheck is what decides whether a person's record may be erased at
+// a records request: the legal hold on it, if any, and the reports the
+// person is on, against the agency's schedule for reports. Reports are the
+// agency's records, kept for their retention period whoever asks; a
+// person's record is erased only once nothing kept still needs it.
+type ErasureCheck struct {
+	// Hold is the reason of the legal hold on the person; "" when none.
+	Hold string
+	// ReportsRule is the agency's schedule for reports; nil when reports
+	// are kept for ever.
+	ReportsRule *RetentionRule
+	// Reports are the dates of the reports the person is on.
+	Reports []time.Time
+}
+
+// Check reports why the person may not be erased at now (ECONFLICT, saying
+// what to do), or nil: the person may be erased.
+func (c ErasureCheck) Check(now time.Time) error {
+	if c.Hold != "" {
+		return Errorf(ECONFLICT, "The person is under a legal hold (%s): release it first (citdesk person release).", c.Hold)
+	}
+	if len(c.Reports) == 0 {
+		return nil
+	}
+	if c.ReportsRule == nil {
+		return Errorf(ECONFLICT, "The person is on %d %s, which the agency keeps for ever (no retention schedule for reports): they cannot be erased.", len(c.Reports), plural(len(c.Reports), "report", "reports"))
+	}
+	cutoff := c.ReportsRule.Cutoff(now)
+	var kept int
+	var newest time.Time
+	for _, at := range c.Reports {
+		if !at.Before(cutoff) {
+			kept++
+		}
+		if at.After(newest) {
+			newest = at
+		}
+	}
+	if kept > 0 {
+		until := newest.UTC().AddDate(c.ReportsRule.Years, 0, c.ReportsRule.Days)
+		return Errorf(ECONFLICT, "The person is on %d %s still inside its retention period (%s): they can be erased from %s.", kept, plural(kept, "report", "reports"), c.ReportsRule.Period(), until.Format(time.DateOnly))
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ErasureResult is what erasing one person's record did: rows deleted by
+// table, and the reports kept without the person (de-identified: the link,
+// narrative, place and correction history blanked, the coded fields kept
+// for the outcome figures).
+type ErasureResult struct {
+	PersonID int64            `json:"person_id"`
+	Deleted  map[string]int64 `json:"deleted"`
+	Detached int64            `json:"reports_deidentified"`
+}
+
+// ErasureService erases a person's record of the actor's agency at a
+// records request, where policy allows (ErasureCheck), in one transaction
+// with one audit event that records the counts, never the content.
+type ErasureService interface {
+	ErasePerson(ctx context.Context, personID int64) (*ErasureResult, error)
 }

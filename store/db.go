@@ -48,6 +48,8 @@ type DB struct {
 	Events citdesk.EventService
 
 	stats txCounters
+	// health remembers a storage failure until a write commits (health.go).
+	health storageHealth
 	// auditKey chains audit events; it never enters the database.
 	auditKey     *citdesk.AuditKey
 	ephemeralKey []byte // FactorKey's stand-in when it is nil
@@ -255,17 +257,18 @@ type Tx struct {
 func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return db.storageError(fmt.Errorf("begin: %w", err), true)
 	}
 	db.stats.writes.Add(1)
 	tx := &Tx{Tx: sqltx, db: db, now: db.now()}
 	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return db.storageError(err, true)
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.storageError(fmt.Errorf("commit: %w", err), true)
 	}
+	db.health.committed(db.Clock.Now())
 	db.stats.audits.Add(tx.audits)
 	return nil
 }
@@ -274,11 +277,11 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqltx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return db.storageError(fmt.Errorf("begin: %w", err), false)
 	}
 	db.stats.reads.Add(1)
 	defer sqltx.Rollback()
-	return fn(&Tx{Tx: sqltx, db: db, now: db.now()})
+	return db.storageError(fn(&Tx{Tx: sqltx, db: db, now: db.now()}), false)
 }
 
 // ExecContext runs a statement written with ? placeholders.

@@ -15,7 +15,8 @@ import (
 // Retention keeps records for as long as each agency's schedules say and
 // no longer: it stores the schedules, purges what is due, and exports a
 // person's record for a records request. It is the operator's, from the
-// command line and serve's nightly purge; no page or API route reaches it.
+// command line and serve's nightly purge; of it only ErasePerson is also
+// an admin's, through the API (ErasureService).
 type Retention struct{ db *DB }
 
 // Retention returns the retention service.
@@ -205,6 +206,21 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 // a "retention.purge" event with the counts, when anything was due.
 func purgeKind(ctx context.Context, tx *Tx, agencyID int64, slug string, rule citdesk.RetentionRule, now time.Time) (*citdesk.PurgeResult, error) {
 	cutoff := rule.Cutoff(now)
+	if rule.Kind == citdesk.KindCrisisPlans {
+		// A plan's expiry is a date in the agency's time zone: the days
+		// are counted on its calendar (across a change to or from
+		// daylight saving time a day is not 24 hours) and the cutoff's
+		// date is taken there, not in UTC (purgeArgs).
+		var tz string
+		if err := tx.QueryRowContext(ctx, `SELECT timezone FROM agencies WHERE id = ?`, agencyID).Scan(&tz); err != nil {
+			return nil, fmt.Errorf("purge %s of %s: agency time zone: %w", rule.Kind, slug, err)
+		}
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("purge %s of %s: agency time zone %q: %w", rule.Kind, slug, tz, err)
+		}
+		cutoff = now.In(loc).AddDate(-rule.Years, 0, -rule.Days)
+	}
 	res := &citdesk.PurgeResult{Agency: slug, Kind: rule.Kind, Cutoff: cutoff, Deleted: map[string]int64{}}
 	for _, st := range purgeSteps(rule.Kind) {
 		sr, err := tx.ExecContext(ctx, st.sql, purgeArgs(rule.Kind, agencyID, cutoff, tx.now, st)...)
@@ -245,9 +261,13 @@ func purgeDetail(res *citdesk.PurgeResult, rule citdesk.RetentionRule) string {
 // Each kind's purge, children before parents. "?c" in a condition is the
 // cutoff; the arguments are filled by purgeArgs.
 const (
-	dueSessions  = `(SELECT id FROM sessions WHERE agency_id = ? AND (expires_at < ? OR ended_at < ?))`
-	duePlans     = `(SELECT id FROM crisis_plans WHERE agency_id = ? AND expires_on < ?)`
-	dueReports   = `(SELECT id FROM encounters WHERE agency_id = ? AND (CASE WHEN occurred_known THEN occurred_at ELSE created_at END) < ?)`
+	dueSessions = `(SELECT id FROM sessions WHERE agency_id = ? AND (expires_at < ? OR ended_at < ?))`
+	// A legal hold on a person (legal_holds) keeps their plans, reports
+	// and record whatever the schedules say.
+	duePlans = `(SELECT id FROM crisis_plans WHERE agency_id = ? AND expires_on < ?
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = crisis_plans.agency_id AND h.person_id = crisis_plans.person_id))`
+	dueReports = `(SELECT id FROM encounters WHERE agency_id = ? AND (CASE WHEN occurred_known THEN occurred_at ELSE created_at END) < ?
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = encounters.agency_id AND h.person_id = encounters.person_id))`
 	dueReferrals = `(SELECT id FROM referrals WHERE agency_id = ? AND encounter_id IN ` + dueReports + `)`
 	dueCalls     = `(SELECT id FROM calls WHERE agency_id = ? AND status = 'closed' AND closed_at < ?)`
 	// A person is due when nothing of theirs is left but reports older
@@ -255,7 +275,8 @@ const (
 	duePersons = `(SELECT id FROM persons WHERE agency_id = ? AND updated_at < ?
 		AND NOT EXISTS (SELECT 1 FROM encounters e WHERE e.agency_id = persons.agency_id AND e.person_id = persons.id AND (CASE WHEN e.occurred_known THEN e.occurred_at ELSE e.created_at END) >= ?)
 		AND NOT EXISTS (SELECT 1 FROM crisis_plans c WHERE c.agency_id = persons.agency_id AND c.person_id = persons.id)
-		AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.agency_id = persons.agency_id AND f.person_id = persons.id))`
+		AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.agency_id = persons.agency_id AND f.person_id = persons.id)
+		AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.agency_id = persons.agency_id AND h.person_id = persons.id))`
 )
 
 func purgeSteps(kind citdesk.RecordKind) []purgeStep {
@@ -309,6 +330,7 @@ func purgeArgs(kind citdesk.RecordKind, agencyID int64, cutoff, now time.Time, s
 		}
 		return []any{agencyID, c, c}
 	case citdesk.KindCrisisPlans:
+		// cutoff is in the agency's zone (purgeKind): its date there.
 		return []any{agencyID, cutoff.Format(time.DateOnly)}
 	case citdesk.KindReports:
 		if st.table == "referral_notes" || st.table == "referrals" {

@@ -276,3 +276,41 @@ func rawDSN(t *testing.T, _ storetest.Engine, db *store.DB) string {
 	t.Helper()
 	return db.TestDSN()
 }
+
+// TestCrisisPlanPurgeLocalMidnight: a crisis plan's expiry is a date in
+// the agency's time zone, so "30 days after expiry" ends at midnight
+// there, not at midnight UTC: the purge keeps a plan at 23:30 in Chicago
+// on the last day, though it is already the next day in UTC, and takes it
+// at 00:30. The five days span the change to daylight saving time (8
+// March), so they are counted on the agency's calendar, not as 120 hours.
+func TestCrisisPlanPurgeLocalMidnight(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		ctx := context.Background()
+		r := newReportEnv(t, eng)
+		db, ret := r.db, r.db.Retention()
+		agency, err := db.AgencyService().FindAgencyBySlug(ctx, "desoto")
+		must(t, err)
+		p := r.person(t, r.coord, "Pat", "Plan", citdesk.Date{}, "")
+		plan := &citdesk.CrisisPlan{PersonID: p.ID, WhatHelps: "quiet", ConsentDate: citdesk.NewDate(2026, 3, 1), ExpiresOn: citdesk.NewDate(2026, 3, 5), ConsentedBy: "self"}
+		must(t, r.plans.CreateCrisisPlan(r.coord, plan))
+		rule, err := citdesk.ParseRetentionRule("crisis_plans", "5d")
+		must(t, err)
+		must(t, ret.SetSchedule(r.op, agency.ID, rule))
+
+		// 2026-03-10 23:30 in Chicago (CDT, UTC-5) is 2026-03-11 04:30 UTC:
+		// five days after the plan's last day are not over yet.
+		r.clock.Set(time.Date(2026, 3, 11, 4, 30, 0, 0, time.UTC))
+		_, err = ret.Purge(ctx, false)
+		must(t, err)
+		if n := tableCount(t, eng, db, "crisis_plans"); n != 1 {
+			t.Fatalf("at 23:30 local on the last day: %d crisis plans, want 1 (purged by the UTC date)", n)
+		}
+		// An hour later it is the next day in Chicago too.
+		r.clock.Set(time.Date(2026, 3, 11, 5, 30, 0, 0, time.UTC))
+		_, err = ret.Purge(ctx, false)
+		must(t, err)
+		if n := tableCount(t, eng, db, "crisis_plans"); n != 0 {
+			t.Errorf("at 00:30 local the day after: %d crisis plans, want 0", n)
+		}
+	})
+}

@@ -76,8 +76,12 @@ var fixtures = []fixtureRow{
 	{"0015", "cad_incidents", "agency_id, incident_id, call_id, first_received_at, last_received_at", []any{1, "urn:emergency:uid:incidentid:cad1:upgrade", 1, fixtureT, fixtureT}},
 	{"0015", "webhooks", "id, agency_id, url, events, secret, created_at, created_by", []any{1, 1, "https://cad.invalid/hook", "call.created", "sealed", fixtureT, 1}},
 	{"0015", "webhook_deliveries", "id, agency_id, webhook_id, event, idempotency_key, body, created_at, attempts, delivered_at", []any{1, 1, 1, "call.created", "key-1", `{"event":"call.created"}`, fixtureT, 1, fixtureT}},
+	{"0016", "retention_schedules", "agency_id, kind, years, days, updated_by, updated_at", []any{1, "crisis_plans", 0, 30, "operator", fixtureT}},
+	{"0016", "retention_schedules", "agency_id, kind, years, days, updated_by, updated_at", []any{1, "audit", 7, 0, "operator", fixtureT}},
 	{"0017", "encounters", "id, agency_id, officer_id, officer_cit_certified, occurred_at, dispositions, narrative, source, external_id, status, due_at, created_by, created_at, updated_at, occurred_known, officer_cit_known, import_hash, occurred_precision, dispositions_no",
 		[]any{3, 1, 1, false, fixtureT, `["emergency_detention"]`, "", "open-data", "OD-1", "approved", 0, 1, fixtureT, fixtureT, true, false, "h-od", "month", `["arrest"]`}},
+	{"0019", "storage_probe", "id, filler", []any{7, []byte{0x00, 0x01}}},
+	{"0019", "legal_holds", "agency_id, person_id, reason, set_by, set_at", []any{1, 2, "subpoena 2026-114", "operator", fixtureT}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.
@@ -223,6 +227,16 @@ func TestUpgradeFromEverySchema(t *testing.T) {
 					if err != nil || c.Nature != "welfare check" || c.CallerName != "Jo Caller" {
 						t.Errorf("old call after the upgrade: %+v, %v", c, err)
 					}
+				}
+				if migrationNumber(all[k-1]) >= "0016" {
+					rules, err := db.Retention().Schedules(ctx, a.ID)
+					if err != nil || len(rules) != 2 || rules[0].Kind != citdesk.KindCrisisPlans || rules[0].Days != 30 || rules[1].Kind != citdesk.KindAudit || rules[1].Years != 7 {
+						t.Errorf("retention schedules after the upgrade: %+v, %v", rules, err)
+					}
+				}
+				// The readiness probe writes beside the old rows.
+				if err := db.Ready(ctx); err != nil {
+					t.Errorf("readiness after the upgrade: %v", err)
 				}
 				c := &citdesk.Call{Nature: "new call after the upgrade", Address: "2 Main St"}
 				if err := db.CallService().CreateCall(disp, c); err != nil {

@@ -577,10 +577,17 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ?`, micros(tx.now), sess.ID)
 			return err
 		})
-		if err != nil {
+		switch {
+		case citdesk.ErrorCode(err) == citdesk.EUNAVAILABLE:
+			// The storage refuses writes (disk full, database failing
+			// over): the session was valid when read, so the request goes
+			// on and may still be answered from reads; the touch waits
+			// for the next request after the storage recovers.
+		case err != nil:
 			return nil, nil, fmt.Errorf("touch session: %w", err)
+		default:
+			sess.LastSeen = now
 		}
-		sess.LastSeen = now
 	}
 	return u, &sess, nil
 }

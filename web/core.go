@@ -7,6 +7,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -81,7 +82,11 @@ type Services struct {
 	Webhooks citdesk.WebhookService
 	// Positions takes the AVL feed.
 	Positions citdesk.PositionService
-	// Ping checks the database for /readyz.
+	// Erasure erases a person's record at a records request (the admin
+	// API; the operator's command line calls the store directly).
+	Erasure citdesk.ErasureService
+	// Ping checks the database for /readyz: that it answers and takes
+	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error
 }
 
@@ -161,7 +166,17 @@ func (c *Core) readyz(w http.ResponseWriter, r *http.Request) {
 	if c.Svc.Ping != nil {
 		if err := c.Svc.Ping(r.Context()); err != nil {
 			c.Log.Warn("readiness check failed", "err", err)
-			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			// The cause is one of the store's safe sentences (the disk is
+			// full, the database cannot be reached), never the driver's
+			// text: /readyz answers without sign-in.
+			body := map[string]string{"status": "unavailable", "code": citdesk.EUNAVAILABLE, "reason": "the database cannot be reached"}
+			var fault *citdesk.StorageFault
+			if errors.As(err, &fault) {
+				body["reason"] = fault.Cause
+				body["since"] = fault.Since.UTC().Format(time.RFC3339)
+			}
+			w.Header().Set("Retry-After", RetryAfter)
+			WriteJSON(w, http.StatusServiceUnavailable, body)
 			return
 		}
 	}

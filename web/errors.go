@@ -26,7 +26,12 @@ var statuses = map[string]int{
 	citdesk.EPRECONDITION: http.StatusPreconditionFailed,
 	citdesk.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	citdesk.ERATELIMIT:    http.StatusTooManyRequests,
+	citdesk.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
+
+// RetryAfter is what a 503 for storage that refuses writes tells a client
+// to wait, in seconds: /readyz says when the cause has gone.
+const RetryAfter = "30"
 
 // StatusFor maps citdesk error codes to HTTP statuses.
 func StatusFor(code string) int {
@@ -54,8 +59,12 @@ type Problem struct {
 func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	code := citdesk.ErrorCode(err)
 	status := StatusFor(code)
-	if code == citdesk.EINTERNAL {
+	switch code {
+	case citdesk.EINTERNAL:
 		c.Log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
+	case citdesk.EUNAVAILABLE:
+		c.Log.Warn("storage unavailable", "method", r.Method, "route", r.Pattern, "err", err)
+		w.Header().Set("Retry-After", RetryAfter)
 	}
 	p := Problem{
 		Type:   "https://citdesk.invalid/problems/" + code,

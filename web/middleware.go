@@ -265,7 +265,9 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 				c.ClearSessionCookie(w, r)
 			} else {
-				c.Problem(w, r, err)
+				// A page gets a page (the database cannot be reached: 503
+				// with the cause), the API problem+json.
+				c.refuseInput(w, r, err)
 				return
 			}
 		}

@@ -64,7 +64,9 @@ Usage:
   citdesk retention show --agency SLUG
   citdesk retention set --agency SLUG --kind calls|reports|persons|crisis_plans|sessions|audit --keep 7y|90d|forever
   citdesk purge [--dry-run]
-  citdesk person export --agency SLUG --id N   (JSON, for a records request)
+  citdesk person export --agency SLUG --person N   (JSON, for a records request)
+  citdesk person erase --agency SLUG --person N    (where policy allows: no legal hold, no report inside its retention)
+  citdesk person hold --agency SLUG --person N --reason TEXT | citdesk person release --agency SLUG --person N
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 

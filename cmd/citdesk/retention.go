@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,31 +153,74 @@ func nextPurge(now time.Time, hhmm string) time.Time {
 	return next
 }
 
-// runPerson is "citdesk person export --agency SLUG --id N": everything
-// held about one person, as JSON, for a records request.
+// personUsage lists the person sub-commands: a records request (export,
+// erase) and legal holds.
+const personUsage = `usage: citdesk person export --agency SLUG --person N
+       citdesk person erase --agency SLUG --person N
+       citdesk person hold --agency SLUG --person N --reason TEXT
+       citdesk person release --agency SLUG --person N`
+
+// runPerson is "citdesk person export|erase|hold|release": everything
+// held about one person as JSON for a records request, erasing it where
+// policy allows, and legal holds that keep it whatever the schedules say.
 func runPerson(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: citdesk person export --agency SLUG --id N"
-	if len(args) == 0 || args[0] != "export" {
-		return errors.New(usage)
+	if len(args) == 0 || !slices.Contains([]string{"export", "erase", "hold", "release"}, args[0]) {
+		return errors.New(personUsage)
 	}
-	var slug string
+	verb := args[0]
+	var slug, reason string
 	var id int64
-	db, fs, err := openData(ctx, "person export", args[1:], stderr, func(fs *flag.FlagSet) {
+	db, fs, err := openData(ctx, "person "+verb, args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "agency", "", "agency slug")
-		fs.Int64Var(&id, "id", 0, "the person's id")
+		fs.Int64Var(&id, "person", 0, "the person's id")
+		fs.Int64Var(&id, "id", 0, "the person's id (the same as --person)")
+		if verb == "hold" {
+			fs.StringVar(&reason, "reason", "", "why the record is held (a case or request number)")
+		}
 	})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if fs.NArg() != 0 || id <= 0 {
-		return errors.New(usage)
+		return errors.New(personUsage)
 	}
 	op, a, err := operator(ctx, db, slug)
 	if err != nil {
 		return err
 	}
-	rec, err := db.Retention().ExportPerson(op, a.ID, id)
+	ret := db.Retention()
+	switch verb {
+	case "erase":
+		res, err := ret.ErasePerson(op, a.ID, id)
+		if err != nil {
+			return errors.New(citdesk.ErrorMessage(err))
+		}
+		var parts []string
+		for _, t := range []string{"persons", "crisis_plans", "crisis_plan_photos", "referrals", "referral_notes", "encounter_versions"} {
+			if n := res.Deleted[t]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, t))
+			}
+		}
+		fmt.Fprintf(stdout, "Erased person %d of %s: deleted %s; %d reports kept de-identified (no person, narrative or place).\n", id, a.Slug, strings.Join(parts, ", "), res.Detached)
+		return nil
+	case "hold":
+		if err := ret.SetLegalHold(op, a.ID, id, reason); err != nil {
+			if f := citdesk.ErrorField(err); f != "" {
+				return fmt.Errorf("--%s: %s", f, citdesk.ErrorMessage(err))
+			}
+			return errors.New(citdesk.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "Person %d of %s is under a legal hold: neither the purge nor an erasure touches their record until it is released.\n", id, a.Slug)
+		return nil
+	case "release":
+		if err := ret.ReleaseLegalHold(op, a.ID, id); err != nil {
+			return errors.New(citdesk.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "Legal hold on person %d of %s released.\n", id, a.Slug)
+		return nil
+	}
+	rec, err := ret.ExportPerson(op, a.ID, id)
 	if err != nil {
 		return errors.New(citdesk.ErrorMessage(err))
 	}

@@ -65,6 +65,28 @@ func TestRetentionCLI(t *testing.T) {
 		if _, _, err := c.run("", "person", "export", "--agency", "desoto", "--id", "99999"); err == nil || !strings.Contains(err.Error(), "No person 99999") {
 			t.Errorf("export of a missing person: %v", err)
 		}
+
+		// Erasure: refused under a legal hold, done once it is released.
+		pid := strconv.FormatInt(p.ID, 10)
+		if _, _, err := c.run("", "person", "hold", "--agency", "desoto", "--person", pid); err == nil || !strings.Contains(err.Error(), "--reason") {
+			t.Errorf("hold without a reason: %v", err)
+		}
+		if out := c.ok("", "person", "hold", "--agency", "desoto", "--person", pid, "--reason", "subpoena 2026-114"); !strings.Contains(out, "under a legal hold") {
+			t.Errorf("person hold: %q", out)
+		}
+		if _, _, err := c.run("", "person", "erase", "--agency", "desoto", "--person", pid); err == nil || !strings.Contains(err.Error(), "legal hold (subpoena 2026-114)") {
+			t.Errorf("erase under a legal hold: %v", err)
+		}
+		c.ok("", "person", "release", "--agency", "desoto", "--person", pid)
+		if out := c.ok("", "person", "erase", "--agency", "desoto", "--person", pid); !strings.Contains(out, "Erased person "+pid+" of desoto: deleted 1 persons") {
+			t.Errorf("person erase: %q", out)
+		}
+		if _, _, err := c.run("", "person", "export", "--agency", "desoto", "--person", pid); err == nil || !strings.Contains(err.Error(), "No person "+pid) {
+			t.Errorf("export after the erasure: %v", err)
+		}
+		if _, _, err := c.run("", "person", "forget", "--agency", "desoto", "--person", pid); err == nil || !strings.Contains(err.Error(), "citdesk person erase") {
+			t.Errorf("unknown person sub-command: %v", err)
+		}
 	})
 }
 

@@ -179,7 +179,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		TrustProxy: c.trustProxy, TLS: c.tlsCert != "", MaxBody: c.maxBody, TileURL: c.tiles, Version: version, PublicAgency: c.publicAgency,
 	}, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
-		Audit: db.AuditService(), Events: m.Events, Ping: db.Ping, Dispatch: db.DispatchService(),
+		Audit: db.AuditService(), Events: m.Events, Ping: db.Ready, Erasure: db.ErasureService(), Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),

@@ -120,6 +120,21 @@ func Open(tb testing.TB, e Engine) (*store.DB, *citdesk.FakeClock) {
 	return db, clock
 }
 
+// OpenDSN is Open on a database the test chose (on a filesystem of its
+// own, through a proxy it controls), closed when the test ends.
+func OpenDSN(tb testing.TB, dsn string) (*store.DB, *citdesk.FakeClock) {
+	tb.Helper()
+	db, err := store.Open(context.Background(), dsn, KeyOption())
+	if err != nil {
+		tb.Fatalf("open %s: %v", dsn, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	clock := citdesk.NewFakeClock(Epoch)
+	db.Clock = clock
+	db.Argon2 = store.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+	return db, clock
+}
+
 // DSN returns the data source name of a fresh, empty database on engine e,
 // dropped when the test ends.
 func DSN(tb testing.TB, e Engine) string {

@@ -105,6 +105,22 @@ func (s *personAPI) apiUpdatePerson(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// apiErasePerson erases a person's record where policy allows: 409 with
+// the reason (a legal hold, a report inside its retention period) when
+// it does not.
+func (s *personAPI) apiErasePerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.Svc.Erasure.ErasePerson(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
 func (s *personAPI) apiRepeatContacts(w http.ResponseWriter, r *http.Request) error {
 	agency, err := s.AgencyOf(r.Context())
 	if err != nil {

@@ -121,6 +121,7 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/persons/match", s.API(citdesk.NamePerson, person.apiMatchPersons))
 	mux.HandleFunc("GET /api/v1/persons/{id}", s.API(citdesk.ReadPerson, person.apiGetPerson))
 	mux.HandleFunc("PUT /api/v1/persons/{id}", s.API(citdesk.UpdatePerson, person.apiUpdatePerson))
+	mux.HandleFunc("DELETE /api/v1/persons/{id}", s.API(citdesk.ErasePerson, person.apiErasePerson))
 	mux.HandleFunc("GET /api/v1/repeat-contacts", s.API(citdesk.ReadRepeatContact, person.apiRepeatContacts))
 	mux.HandleFunc("POST /api/v1/persons/{id}/crisis-plans", s.API(citdesk.ManagePlans, person.apiCreatePlan))
 	mux.HandleFunc("GET /api/v1/persons/{id}/crisis-plans", s.API(citdesk.ManagePlans, person.apiListPlans))

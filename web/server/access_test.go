@@ -154,6 +154,7 @@ var routeAccess = map[string]string{
 	"POST /api/v1/persons/match":             "coord ofc ofc2",
 	"GET /api/v1/persons/{id}":               "coord liaison",
 	"PUT /api/v1/persons/{id}":               "coord",
+	"DELETE /api/v1/persons/{id}":            "admin",
 	"GET /api/v1/repeat-contacts":            "coord liaison",
 	"POST /api/v1/persons/{id}/crisis-plans": "coord",
 	"GET /api/v1/persons/{id}/crisis-plans":  "coord",

@@ -378,7 +378,7 @@ func TestEventsAcrossReplicas(t *testing.T) {
 		db.Events = bus
 		srv, err := server.New(web.Config{}, web.Services{
 			Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
-			Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
+			Audit: db.AuditService(), Events: bus, Ping: db.Ready, Dispatch: db.DispatchService(),
 		}, clock, quiet)
 		if err != nil {
 			t.Fatal(err)

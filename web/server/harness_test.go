@@ -54,6 +54,13 @@ func eachEnv(t *testing.T, cfg web.Config, test func(t *testing.T, e *env)) {
 func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.Logger) *env {
 	t.Helper()
 	db, clock := storetest.Open(t, e)
+	return newEnvForDB(t, db, clock, cfg, log)
+}
+
+// newEnvForDB is newEnvWithLog on a database the test opened itself (on a
+// small filesystem, through a proxy it can cut).
+func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.Config, log *slog.Logger) *env {
+	t.Helper()
 	bus, err := store.NewEventBus(context.Background(), db, log)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +69,7 @@ func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.L
 	agency, op := storetest.Agency(t, db, "desoto")
 	srv, err := server.New(cfg, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
-		Audit: db.AuditService(), Events: bus, Ping: db.Ping, Dispatch: db.DispatchService(),
+		Audit: db.AuditService(), Events: bus, Ping: db.Ready, Erasure: db.ErasureService(), Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),

@@ -46,12 +46,13 @@
 
 // ---- Dispatch: error answers and the live assignment on My shift (dispatch_*.go) ----
 (function () {
-  // htmx leaves 4xx answers unswapped. Forms marked data-swap-errors answer
-  // a conflict (409), a stale version (412) or bad input (422) with the
-  // part to show, message included, so swap it.
+  // htmx leaves 4xx and 5xx answers unswapped. Forms marked
+  // data-swap-errors answer a conflict (409), a stale version (412), bad
+  // input (422) or storage refusing writes (503) with the part to show,
+  // message included, so swap it.
   document.addEventListener("htmx:beforeSwap", function (e) {
     var s = e.detail.xhr.status;
-    if ((s === 409 || s === 412 || s === 422) && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("[data-swap-errors]")) {
+    if ((s === 409 || s === 412 || s === 422 || s === 503) && e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("[data-swap-errors]")) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
     }

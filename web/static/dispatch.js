@@ -79,6 +79,34 @@
   }
   connect();
 
+  // ---- storage that refuses writes ----
+  // /readyz answers 503 with the cause while the database refuses writes
+  // (disk full, unreachable); the banner says so until it answers 200. It
+  // is asked every 10 s, at once when the event stream drops, and after
+  // any answer of 503.
+  var storage = board.querySelector("[data-storage-banner]");
+  var storageTimer = null;
+  function checkStorage() {
+    clearTimeout(storageTimer);
+    storageTimer = setTimeout(checkStorage, 10000);
+    if (!storage || typeof fetch === "undefined") return;
+    fetch("/readyz", { cache: "no-store" }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    }).then(function (res) {
+      if (res.ok) { storage.hidden = true; return; }
+      storage.querySelector("[data-storage-reason]").textContent = res.body.reason || "the database cannot be reached";
+      storage.hidden = false;
+    }).catch(function () {
+      storage.querySelector("[data-storage-reason]").textContent = "citdesk cannot be reached";
+      storage.hidden = false;
+    });
+  }
+  checkStorage();
+  if (es) es.addEventListener("error", checkStorage);
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 503) checkStorage();
+  });
+
   // ---- after each swap ----
   function markSelected() {
     var p = panel();

@@ -659,23 +659,30 @@ func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) err
 		err = s.Svc.Calls.CreateCall(r.Context(), c)
 	}
 	if err != nil {
+		// Bad input, or storage that refuses writes (disk full, database
+		// failing over): the form comes back as typed with the message,
+		// so the call-taker loses nothing and can send it again.
 		code := citdesk.ErrorCode(err)
-		if code != citdesk.EINVALID {
+		if code != citdesk.EINVALID && code != citdesk.EUNAVAILABLE {
 			return err
+		}
+		status := web.StatusFor(code)
+		if code == citdesk.EUNAVAILABLE {
+			w.Header().Set("Retry-After", web.RetryAfter)
 		}
 		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 		if isHTMX(r) {
 			w.Header().Set("HX-Retarget", "#new-call")
 			w.Header().Set("HX-Reswap", "outerHTML")
-			s.renderFragment(w, http.StatusUnprocessableEntity, "board-newcall", f)
+			s.renderFragment(w, status, "board-newcall", f)
 			return nil
 		}
 		v, lerr := s.boardData(r.Context(), 0)
 		if lerr != nil {
-			return lerr
+			return err
 		}
 		v.Form = f
-		s.render(w, r, http.StatusUnprocessableEntity, "board", "Dispatch board", v)
+		s.render(w, r, status, "board", "Dispatch board", v)
 		return nil
 	}
 	if isHTMX(r) {

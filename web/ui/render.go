@@ -319,8 +319,12 @@ type errorView struct {
 func (s *handler) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	code := citdesk.ErrorCode(err)
 	status := web.StatusFor(code)
-	if code == citdesk.EINTERNAL {
+	switch code {
+	case citdesk.EINTERNAL:
 		s.Log.Error("internal error", "method", r.Method, "route", r.Pattern, "err", err)
+	case citdesk.EUNAVAILABLE:
+		s.Log.Warn("storage unavailable", "method", r.Method, "route", r.Pattern, "err", err)
+		w.Header().Set("Retry-After", web.RetryAfter)
 	}
 	s.render(w, r, status, "error", http.StatusText(status), errorView{Status: status, Message: citdesk.ErrorMessage(err)})
 }
