@@ -50,6 +50,7 @@ type DB struct {
 	stats txCounters
 	// auditKey chains audit events; it never enters the database.
 	auditKey     *citdesk.AuditKey
+	fields       *fieldKeys // the data keys sensitive fields are sealed with (fieldkeys.go)
 	ephemeralKey []byte // FactorKey's stand-in when it is nil
 	keyOnce      sync.Once
 	// geocoder holds the in-memory address indexes (address.go).
@@ -62,6 +63,7 @@ type Option func(*openOptions)
 
 type openOptions struct {
 	auditKey *citdesk.AuditKey
+	fieldKey *FieldKey
 }
 
 // WithAuditKey chains the database's audit events with k (see
@@ -104,7 +106,9 @@ func IsPostgres(dsn string) bool {
 // Open opens the database named by dsn — a postgres:// URL, or the path of
 // an SQLite file (created with its directory when missing) — applies any
 // pending migrations, and checks that the audit chain is written with the
-// audit key given (see WithAuditKey).
+// audit key given (see WithAuditKey) and that the field key given opens
+// its data keys (see WithFieldKey), then seals what an older citdesk left
+// in plaintext in the fields now encrypted.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	var o openOptions
 	for _, opt := range opts {
@@ -125,9 +129,24 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		}
 		o.auditKey = k
 	}
+	var createdFieldKey string
+	if o.fieldKey == nil {
+		if IsPostgres(dsn) {
+			return nil, errors.New("a PostgreSQL database needs a field key (--field-key-file or CITDESK_FIELD_KEY)")
+		}
+		path := filepath.Join(filepath.Dir(dsn), FieldKeyFile)
+		k, created, err := LoadFieldKey(path)
+		if err != nil {
+			return nil, errors.Join(err, removeIf(createdKey))
+		}
+		if created {
+			createdFieldKey = path
+		}
+		o.fieldKey = k
+	}
 	db, err := open(ctx, dsn, o)
-	if err != nil && createdKey != "" {
-		err = errors.Join(err, os.Remove(createdKey))
+	if err != nil {
+		err = errors.Join(err, removeIf(createdKey), removeIf(createdFieldKey))
 	}
 	return db, err
 }
@@ -145,7 +164,24 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.loadFieldKeys(ctx, o.fieldKey); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.sealPlaintext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("encrypt the fields an older citdesk wrote: %w", err)
+	}
 	return db, nil
+}
+
+// removeIf removes the key file at path, made by this Open, when the
+// database refused it; "" is nothing to remove.
+func removeIf(path string) error {
+	if path == "" {
+		return nil
+	}
+	return os.Remove(path)
 }
 
 // connect opens the database's connections without migrating it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -182,7 +183,7 @@ func TestUpgradeFromEverySchema(t *testing.T) {
 				}
 				raw := storetest.Raw(t, dsn)
 				for _, f := range rows {
-					if n := countMatching(t, e, raw, f); n != 1 {
+					if n := countMatching(t, e, raw, db, f); n != 1 {
 						t.Errorf("%s row %v written at %s: %d rows match after the upgrade", f.table, f.vals[:2], f.since, n)
 					}
 				}
@@ -249,13 +250,24 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 // countMatching counts the rows of f's table whose every column of f
-// equals f's value (NULL for nil).
-func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, f fixtureRow) int {
+// equals f's value (NULL for nil). A column sealed at rest must hold
+// ciphertext that opens to f's value, never the value itself, and an
+// address_key the keyed hash of f's address.
+func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, db *store.DB, f fixtureRow) int {
 	t.Helper()
-	var conds []string
-	var args []any
+	sealed := store.SealedColumns()[f.table]
+	var conds, checked []string
+	var args, want []any
+	var address string
 	for i, c := range strings.Split(f.cols, ",") {
 		c = strings.TrimSpace(c)
+		if c == "address" {
+			address, _ = f.vals[i].(string)
+		}
+		if slices.Contains(sealed, c) || (c == "address_key" && sealed != nil) {
+			checked, want = append(checked, c), append(want, f.vals[i])
+			continue
+		}
 		if f.vals[i] == nil {
 			conds = append(conds, c+" IS NULL")
 			continue
@@ -263,11 +275,69 @@ func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, f fixtureRow) 
 		conds = append(conds, c+" = ?")
 		args = append(args, f.vals[i])
 	}
-	var n int
-	if err := raw.QueryRow(rebind(e, `SELECT COUNT(*) FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...).Scan(&n); err != nil {
+	if len(checked) == 0 {
+		var n int
+		if err := raw.QueryRow(rebind(e, `SELECT COUNT(*) FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", f.table, err)
+		}
+		return n
+	}
+	rows, err := raw.Query(rebind(e, `SELECT `+strings.Join(checked, ", ")+` FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...)
+	if err != nil {
 		t.Fatalf("%s: %v", f.table, err)
 	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		got := make([]any, len(checked))
+		ptrs := make([]any, len(checked))
+		for i := range got {
+			ptrs[i] = &got[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", f.table, err)
+		}
+		match := true
+		for i, c := range checked {
+			if c == "address_key" {
+				if key := asString(got[i]); key != db.AddressKeyOf(address) || (address != "" && key == want[i]) {
+					t.Errorf("%s.address_key after the upgrade is %q, not the keyed hash of the address", f.table, key)
+					match = false
+				}
+				continue
+			}
+			if w := asString(want[i]); w != "" && asString(got[i]) == w {
+				t.Errorf("%s.%s holds its value in plaintext after the upgrade", f.table, c)
+				match = false
+				continue
+			}
+			plain, err := db.OpenSealed(f.table, c, got[i])
+			if err != nil || asString(plain) != asString(want[i]) {
+				t.Errorf("%s.%s after the upgrade opens to %q, %v; want %q", f.table, c, asString(plain), err, asString(want[i]))
+				match = false
+			}
+		}
+		if match {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return n
+}
+
+// asString returns a text or byte value as a string ("" for nil).
+func asString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 func rebind(e storetest.Engine, q string) string {
