@@ -26,7 +26,7 @@ func (k *fieldKeys) scanPlan(row rowScanner) (*citdesk.CrisisPlan, error) {
 	var created, updated int64
 	if err := row.Scan(&c.ID, &c.AgencyID, &c.PersonID, k.text(colPlanAddress, &c.Address), k.text(colPlanHelps, &c.WhatHelps), k.text(colPlanAvoid, &c.WhatToAvoid),
 		k.text(colPlanTriggers, &c.Triggers), k.text(colPlanMedications, &c.Medications), k.text(colPlanContacts, &c.Contacts), k.text(colPlanFacility, &c.PreferredFacility),
-		&consent, &c.ConsentedBy, &expires, &c.CreatedBy, &created, &updated, &c.Version); err != nil {
+		&consent, k.text(colPlanConsentedBy, &c.ConsentedBy), &expires, &c.CreatedBy, &created, &updated, &c.Version); err != nil {
 		return nil, err
 	}
 	var err error
@@ -204,7 +204,7 @@ func (s crisisPlanService) CreateCrisisPlan(ctx context.Context, c *citdesk.Cris
 		if err != nil {
 			return err
 		}
-		args := append(append([]any{c.AgencyID, c.PersonID}, sealed...), c.ConsentDate.String(), c.ConsentedBy, c.ExpiresOn.String(), c.CreatedBy, micros(c.CreatedAt), micros(c.UpdatedAt))
+		args := append(append([]any{c.AgencyID, c.PersonID}, sealed[:8:8]...), c.ConsentDate.String(), sealed[8], c.ExpiresOn.String(), c.CreatedBy, micros(c.CreatedAt), micros(c.UpdatedAt))
 		c.ID, err = tx.insert(ctx, `INSERT INTO crisis_plans (agency_id, person_id, address, address_key, what_helps, what_to_avoid, triggers, medications, contacts, preferred_facility,
 			consent_date, consented_by, expires_on, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, args...)
 		if err != nil {
@@ -249,12 +249,13 @@ func (s crisisPlanService) UpdateCrisisPlan(ctx context.Context, c *citdesk.Cris
 	})
 }
 
-// sealPlan returns plan c's address, its keyed hash and its sealed text,
-// in planColumns' order.
+// sealPlan returns plan c's address, its keyed hash and its sealed text
+// (in planColumns' order), then who consented, sealed.
 func (k *fieldKeys) sealPlan(c *citdesk.CrisisPlan) ([]any, error) {
 	seal := k.sealer()
 	out := []any{seal.text(colPlanAddress, c.Address), k.addressKey(c.Address), seal.text(colPlanHelps, c.WhatHelps), seal.text(colPlanAvoid, c.WhatToAvoid),
-		seal.text(colPlanTriggers, c.Triggers), seal.text(colPlanMedications, c.Medications), seal.text(colPlanContacts, c.Contacts), seal.text(colPlanFacility, c.PreferredFacility)}
+		seal.text(colPlanTriggers, c.Triggers), seal.text(colPlanMedications, c.Medications), seal.text(colPlanContacts, c.Contacts), seal.text(colPlanFacility, c.PreferredFacility),
+		seal.text(colPlanConsentedBy, c.ConsentedBy)}
 	return out, seal.err
 }
 
@@ -263,7 +264,7 @@ func savePlan(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
 	if err != nil {
 		return err
 	}
-	args := append(sealed, c.ConsentDate.String(), c.ConsentedBy, c.ExpiresOn.String(), micros(tx.now), c.AgencyID, c.ID, c.Version)
+	args := append(sealed[:8:8], c.ConsentDate.String(), sealed[8], c.ExpiresOn.String(), micros(tx.now), c.AgencyID, c.ID, c.Version)
 	res, err := tx.ExecContext(ctx, `UPDATE crisis_plans SET address = ?, address_key = ?, what_helps = ?, what_to_avoid = ?, triggers = ?, medications = ?, contacts = ?,
 		preferred_facility = ?, consent_date = ?, consented_by = ?, expires_on = ?, updated_at = ?, version = version + 1
 		WHERE agency_id = ? AND id = ? AND version = ?`, args...)

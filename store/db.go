@@ -51,7 +51,7 @@ type DB struct {
 	// auditKey chains audit events; it never enters the database.
 	auditKey     *citdesk.AuditKey
 	fields       *fieldKeys // the data keys sensitive fields are sealed with (fieldkeys.go)
-	ephemeralKey []byte // FactorKey's stand-in when it is nil
+	ephemeralKey []byte     // FactorKey's stand-in when it is nil
 	keyOnce      sync.Once
 	// geocoder holds the in-memory address indexes (address.go).
 	geoOnce  sync.Once

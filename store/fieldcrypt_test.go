@@ -23,7 +23,7 @@ import (
 // The values the at-rest tests write: each is looked for, case-folded, in
 // every column of every table afterwards.
 var atRestSecrets = []string{"Marguerite", "Quillfeather", "Daisyquill", "636-555-0142", "Juniper", "Rosalind", "636-555-0199", "lithium",
-	"zephyrine", "marigold", "clozapine", "636-555-0177", "Comtrea", "photo-secret-pixels", "bridgewater"}
+	"zephyrine", "marigold", "clozapine", "636-555-0177", "Comtrea", "photo-secret-pixels", "bridgewater", "Consentwell"}
 
 // TestSealedFieldsAtRest writes every kind of sealed field through the
 // services, reads each back equal, finds the person by name (with typos,
@@ -50,7 +50,7 @@ func TestSealedFieldsAtRest(t *testing.T) {
 		must(t, r.encounters.CorrectEncounter(r.coord, &corrected, "wrong place name"))
 		today := citdesk.DateOf(r.clock.Now(), time.UTC).AddDate(0, 0, -1)
 		plan := &citdesk.CrisisPlan{PersonID: p.ID, WhatHelps: "Hum softly; marigold tea.", WhatToAvoid: "Flashing lights", Triggers: "Loud radios",
-			Medications: "clozapine 200 mg", Contacts: "Aunt 636-555-0177", PreferredFacility: "Comtrea", ConsentDate: today, ConsentedBy: "self"}
+			Medications: "clozapine 200 mg", Contacts: "Aunt 636-555-0177", PreferredFacility: "Comtrea", ConsentDate: today, ConsentedBy: "Bea Consentwell (aunt)"}
 		must(t, r.plans.CreateCrisisPlan(r.coord, plan))
 		photo := []byte("\xff\xd8\xff photo-secret-pixels \xff\xd9")
 		must(t, r.plans.SetPlanPhoto(r.coord, plan.ID, photo))
@@ -79,7 +79,7 @@ func TestSealedFieldsAtRest(t *testing.T) {
 		gotPlan, err := r.plans.FindCrisisPlanByID(r.coord, plan.ID)
 		must(t, err)
 		if gotPlan.WhatHelps != plan.WhatHelps || gotPlan.WhatToAvoid != plan.WhatToAvoid || gotPlan.Triggers != plan.Triggers || gotPlan.Medications != plan.Medications ||
-			gotPlan.Contacts != plan.Contacts || gotPlan.PreferredFacility != plan.PreferredFacility || gotPlan.Address != p.Address || gotPlan.PersonName != "Marguerite Quillfeather" {
+			gotPlan.Contacts != plan.Contacts || gotPlan.PreferredFacility != plan.PreferredFacility || gotPlan.ConsentedBy != plan.ConsentedBy || gotPlan.Address != p.Address || gotPlan.PersonName != "Marguerite Quillfeather" {
 			t.Errorf("plan read back %+v", gotPlan)
 		}
 		gotPhoto, err := r.plans.PlanPhoto(r.coord, plan.ID)

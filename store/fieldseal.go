@@ -34,6 +34,7 @@ const (
 	colPlanMedications  = "crisis_plans.medications"
 	colPlanContacts     = "crisis_plans.contacts"
 	colPlanFacility     = "crisis_plans.preferred_facility"
+	colPlanConsentedBy  = "crisis_plans.consented_by"
 	colPlanPhoto        = "crisis_plan_photos.data"
 	// colAddressKey labels the keyed hash of a normalized address; persons
 	// and crisis plans share it, so one address matches across both.
@@ -56,7 +57,7 @@ var sealedTables = []sealedTable{
 	{table: "calls", key: "id", text: []string{"caller_name", "caller_phone", "notes"}},
 	{table: "encounters", key: "id", text: []string{"narrative"}},
 	{table: "encounter_versions", key: "id", text: []string{"data"}},
-	{table: "crisis_plans", key: "id", text: []string{"address", "what_helps", "what_to_avoid", "triggers", "medications", "contacts", "preferred_facility"}, addressKey: true},
+	{table: "crisis_plans", key: "id", text: []string{"address", "what_helps", "what_to_avoid", "triggers", "medications", "contacts", "preferred_facility", "consented_by"}, addressKey: true},
 	{table: "crisis_plan_photos", key: "plan_id", bytes: "data"},
 }
 

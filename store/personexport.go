@@ -55,7 +55,7 @@ func (r *Retention) ExportPerson(ctx context.Context, agencyID, personID int64) 
 			sql  string
 			args []any
 		}{
-			{&rec.CrisisPlans, `SELECT p.*, (SELECT LENGTH(data) - `+strconv.Itoa(sealedBytesOverhead)+` FROM crisis_plan_photos f WHERE f.plan_id = p.id) AS photo_bytes FROM crisis_plans p WHERE p.agency_id = ? AND p.person_id = ? ORDER BY p.id`, []any{agencyID, personID}},
+			{&rec.CrisisPlans, `SELECT p.*, (SELECT LENGTH(data) - ` + strconv.Itoa(sealedBytesOverhead) + ` FROM crisis_plan_photos f WHERE f.plan_id = p.id) AS photo_bytes FROM crisis_plans p WHERE p.agency_id = ? AND p.person_id = ? ORDER BY p.id`, []any{agencyID, personID}},
 			{&rec.Reports, `SELECT * FROM encounters WHERE agency_id = ? AND person_id = ? ORDER BY id`, []any{agencyID, personID}},
 			{&rec.ReportReview, `SELECT * FROM encounter_reviews WHERE agency_id = ? AND encounter_id IN (` + reports + `) ORDER BY id`, []any{agencyID, agencyID, personID}},
 			{&rec.Corrections, `SELECT * FROM encounter_versions WHERE agency_id = ? AND encounter_id IN (` + reports + `) ORDER BY id`, []any{agencyID, agencyID, personID}},
