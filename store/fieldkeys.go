@@ -131,7 +131,11 @@ func WithKeys(audit *citdesk.AuditKey, field *FieldKey) Option {
 // is not the one the database's data keys are wrapped with.
 var ErrWrongFieldKey = errors.New("wrong field key")
 
-// newAEAD returns AES-256-GCM under key.
+// newAEAD returns AES-256-GCM under key, its 96-bit nonces drawn at
+// random inside the Go Cryptographic Module: the form FIPS 140-3 approves
+// (IG C.H, scenario 2), so sealing works in GODEBUG=fips140=only mode. A
+// sealed value is the nonce, the ciphertext and the tag, as cipher.NewGCM
+// with a random nonce wrote them, so values sealed before still open.
 func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != 32 {
 		return nil, errors.New("an AES-256 key is 32 bytes")
@@ -140,25 +144,22 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cipher.NewGCM(block)
+	return cipher.NewGCMWithRandomNonce(block)
 }
 
-// sealAEAD encrypts plain under aead with a random nonce, bound to label as
-// authenticated data; the result is the nonce and the ciphertext.
+// sealAEAD encrypts plain under aead (newAEAD: a fresh random nonce each
+// time), bound to label as authenticated data; the result is the nonce,
+// the ciphertext and the tag.
 func sealAEAD(aead cipher.AEAD, label string, plain []byte) ([]byte, error) {
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return aead.Seal(nonce, nonce, plain, []byte(label)), nil
+	return aead.Seal(make([]byte, 0, len(plain)+aead.Overhead()), nil, plain, []byte(label)), nil
 }
 
 // openAEAD opens what sealAEAD made for label.
 func openAEAD(aead cipher.AEAD, label string, sealed []byte) ([]byte, error) {
-	if len(sealed) < aead.NonceSize()+aead.Overhead() {
+	if len(sealed) < aead.Overhead() {
 		return nil, errors.New("too short")
 	}
-	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(label))
+	return aead.Open(nil, nil, sealed, []byte(label))
 }
 
 // A sealed text field is textPrefix, the data key's id, ':' and the nonce

@@ -95,3 +95,16 @@ func TestKeysRotate(t *testing.T) {
 		}
 	})
 }
+
+// TestVersionFIPS: a citdesk built with GOFIPS140 (CI sets
+// CITDESK_REQUIRE_FIPS to the module version it builds with) says so.
+func TestVersionFIPS(t *testing.T) {
+	want := os.Getenv("CITDESK_REQUIRE_FIPS")
+	if want == "" {
+		t.Skip("set CITDESK_REQUIRE_FIPS=v1.0.0 with GOFIPS140=v1.0.0 to check the FIPS build")
+	}
+	c := &cli{t: t}
+	if out, _, err := c.runRaw("", "version"); err != nil || !strings.Contains(out, "FIPS 140-3 mode, Go Cryptographic Module "+want) {
+		t.Errorf("citdesk version in a FIPS build: %q, %v", out, err)
+	}
+}

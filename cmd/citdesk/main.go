@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/fips140"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,6 +113,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		return runUser(ctx, rest, stdin, stdout, stderr) // the password comes on stdin
 	case "version", "--version", "-v":
+		if fips140.Enabled() {
+			// Built with GOFIPS140 (or run with GODEBUG=fips140=on).
+			fmt.Fprintln(stdout, "citdesk", version, "(FIPS 140-3 mode, Go Cryptographic Module "+fips140.Version()+")")
+			return nil
+		}
 		fmt.Fprintln(stdout, "citdesk", version)
 		return nil
 	case "help", "-h", "--help":
