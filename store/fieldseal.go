@@ -258,6 +258,11 @@ func (db *DB) RotateFieldKeys(ctx context.Context, next *FieldKey) (newDataKey i
 			return err
 		}
 		for _, r := range rows {
+			if r.prevK != "" {
+				// Re-wrapping now would drop the wrapping that servers on
+				// the key before the last one still use.
+				return fmt.Errorf("the last rotation is not finished (data key %d is still wrapped with field key %s too): once every server runs with field key %s, run `citdesk keys rotate --finish`, then rotate again", r.id, r.prevK, r.kekID)
+			}
 			wrapped := r.wrapped
 			if r.kekID != prev.ID() {
 				if r.prevK != prev.ID() {

@@ -15,7 +15,7 @@ import (
 	"citdesk/store"
 )
 
-const keysUsage = "usage: citdesk keys status | citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish   (with --field-key-file or $CITDESK_FIELD_KEY naming the key in use)"
+const keysUsage = "usage: citdesk keys status | citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish | citdesk keys reencrypt   (with --field-key-file or $CITDESK_FIELD_KEY naming the key in use)"
 
 // runKeys is "citdesk keys …": the field encryption keys (issue 14).
 //
@@ -27,6 +27,8 @@ const keysUsage = "usage: citdesk keys status | citdesk keys rotate --new-key-fi
 //	                                     fields in batches while citdesk serves
 //	keys rotate --finish                 once every server runs with the new
 //	                                     key: the old key opens nothing more
+//	keys reencrypt                       moves what is still sealed with an
+//	                                     older data key to the current one
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(keysUsage)
@@ -40,7 +42,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if args[0] == "rotate" {
 		fs.StringVar(&newKeyFile, "new-key-file", "", "where to write the new field key (must not exist; mode 0600)")
 		fs.BoolVar(&finish, "finish", false, "drop the data keys' wrapping under the key before the last rotation (run with the new key, once every server uses it)")
-		fs.BoolVar(&noReencrypt, "no-reencrypt", false, "only re-wrap the keys; leave the fields under their data keys (run `keys rotate` again later to re-encrypt)")
+		fs.BoolVar(&noReencrypt, "no-reencrypt", false, "only re-wrap the keys; leave the fields under their data keys (`citdesk keys reencrypt` moves them later)")
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -83,6 +85,23 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	case args[0] == "rotate":
 		return rotateKeys(ctx, d, newKeyFile, !noReencrypt, stdout)
+	case args[0] == "reencrypt":
+		db, err := d.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		start := time.Now()
+		n, err := db.ReencryptFields(ctx)
+		if err != nil {
+			return err
+		}
+		st, err := db.FieldKeys(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Re-encrypted %d rows with data key %d in %s.\n", n, st.CurrentKey, time.Since(start).Round(time.Millisecond))
+		return nil
 	}
 	return errors.New(keysUsage)
 }
@@ -120,14 +139,14 @@ func rotateKeys(ctx context.Context, d dataFlags, newKeyFile string, reencrypt b
 	if reencrypt {
 		start := time.Now()
 		if n, err = db.ReencryptFields(ctx); err != nil {
-			return fmt.Errorf("re-encrypt (the rotation itself is done; run `citdesk keys rotate` again later to finish re-encrypting): %w", err)
+			return fmt.Errorf("re-encrypt (the rotation itself is done; run `citdesk keys reencrypt` to finish re-encrypting): %w", err)
 		}
 		fmt.Fprintf(stdout, "Re-encrypted %d rows with data key %d in %s.\n", n, id, time.Since(start).Round(time.Millisecond))
 	}
 	if err := recordKeyEvent(ctx, db, "keys.rotate", strconv.FormatInt(id, 10), fmt.Sprintf("field key %s; %d rows re-encrypted", next.ID(), n)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Next: put %s where the servers read their field key (or its base64 in $%s), restart them one at a time (until then they keep working with the old key), then run `citdesk keys rotate --finish --field-key-file %s`.\n", newKeyFile, fieldKeyEnv, newKeyFile)
+	fmt.Fprintf(stdout, "Next: put %s where the servers read their field key (or its base64 in $%s), restart them one at a time (until then they keep working with the old key), then run `citdesk keys reencrypt` and `citdesk keys rotate --finish`, both with --field-key-file %s.\n", newKeyFile, fieldKeyEnv, newKeyFile)
 	return nil
 }
 

@@ -78,6 +78,18 @@ func TestKeysRotate(t *testing.T) {
 		}
 		os.Unsetenv("CITDESK_FIELD_KEY")
 
+		// A second rotation before the first is finished would strand the
+		// servers still on the first key: refused, and its key file removed.
+		third := filepath.Join(t.TempDir(), "field-3.key")
+		if _, _, err := c2.run("", "keys", "rotate", "--new-key-file", third); err == nil || !strings.Contains(err.Error(), "not finished") {
+			t.Errorf("rotate before the last rotation is finished: %v", err)
+		}
+		if _, err := os.Stat(third); !os.IsNotExist(err) {
+			t.Errorf("a refused rotation left its key file: %v", err)
+		}
+		if out := c2.ok("", "keys", "reencrypt"); !strings.Contains(out, "Re-encrypted") {
+			t.Errorf("keys reencrypt: %q", out)
+		}
 		c2.ok("", "keys", "rotate", "--finish")
 		if _, _, err := c.run("", "keys", "status"); err == nil || !strings.Contains(err.Error(), "wrong field key") || !strings.Contains(err.Error(), next.ID()) {
 			t.Errorf("the old key after --finish: %v", err)
@@ -90,7 +102,15 @@ func TestKeysRotate(t *testing.T) {
 		if got, err := db.PersonService().FindPersonByID(op, p.ID); err != nil || got.LastName != "Rotateson" {
 			t.Errorf("the person under the new key: %+v, %v", got, err)
 		}
-		if out := c2.ok("", "audit", "verify"); !strings.Contains(out, "intact") {
+		c3 := &cli{t: t, data: append([]string{}, c2.data...), dsn: c.dsn}
+		c3.data[5] = third
+		if out := c2.ok("", "keys", "rotate", "--new-key-file", third); !strings.Contains(out, "Rotated") {
+			t.Errorf("a rotation after --finish: %q", out)
+		}
+		if got, err := db.PersonService().FindPersonByID(op, p.ID); err != nil || got.LastName != "Rotateson" {
+			t.Errorf("after a second rotation, a server on the key before: %+v, %v", got, err)
+		}
+		if out := c3.ok("", "audit", "verify"); !strings.Contains(out, "intact") {
 			t.Errorf("audit after the rotation: %q", out)
 		}
 	})

@@ -68,6 +68,7 @@ Usage:
   citdesk person export --agency SLUG --id N   (JSON, for a records request)
   citdesk keys status
   citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish
+  citdesk keys reencrypt   (what is still sealed with an older data key, to the current one)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
