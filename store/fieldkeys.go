@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,7 @@ func LoadFieldKey(path string) (key *FieldKey, created bool, err error) {
 // overwrites a file.
 func WriteFieldKey(path string, k *FieldKey) error {
 	err := writeKeyFile(path, "field key", k.secret)
-	if err != nil && strings.Contains(err.Error(), "exists") {
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s exists already: a field key is never overwritten (move it away first)", path)
 	}
 	return err
