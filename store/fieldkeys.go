@@ -184,9 +184,7 @@ type fieldKeys struct {
 	mu      sync.RWMutex
 	kek     *FieldKey
 	data    map[int64]cipher.AEAD
-	raw     map[int64][]byte // unwrapped keys, for re-wrapping at rotation
 	current int64
-	indexID int64
 	index   []byte
 }
 
@@ -300,8 +298,8 @@ func (db *DB) makeFirstFieldKeys(ctx context.Context, kek *FieldKey) error {
 // install unwraps rows into the ring, with its key-encryption key or, for
 // a process started before the last rotation, the previous one.
 func (k *fieldKeys) install(rows []fieldKeyRow) error {
-	data, raw := map[int64]cipher.AEAD{}, map[int64][]byte{}
-	var current, indexID int64
+	data := map[int64]cipher.AEAD{}
+	var current int64
 	var index []byte
 	for _, r := range rows {
 		wrapped := r.wrapped
@@ -316,9 +314,8 @@ func (k *fieldKeys) install(rows []fieldKeyRow) error {
 		if err != nil {
 			return err
 		}
-		raw[r.id] = key
 		if r.purpose == "index" {
-			indexID, index = r.id, key
+			index = key
 			continue
 		}
 		if data[r.id], err = newAEAD(key); err != nil {
@@ -332,7 +329,7 @@ func (k *fieldKeys) install(rows []fieldKeyRow) error {
 		return errors.New("field_keys has no index key or no current data key")
 	}
 	k.mu.Lock()
-	k.data, k.raw, k.current, k.indexID, k.index = data, raw, current, indexID, index
+	k.data, k.current, k.index = data, current, index
 	k.mu.Unlock()
 	return nil
 }
