@@ -125,5 +125,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "The backup was made by an older citdesk; %d migrations were applied.\n", len(res.Migrated))
 	}
 	fmt.Fprintln(stdout, "Put the mfa.key the server used beside it (or give --mfa-key-file), or authenticator apps will not work.")
+	where := d.fieldKeyFile()
+	if _, ok := os.LookupEnv(fieldKeyEnv); ok && d.fieldKey == "" {
+		where = "$" + fieldKeyEnv
+	}
+	fmt.Fprintf(stdout, "Start citdesk with the field key the restore used (%s): without it the encrypted fields cannot be read.\n", where)
 	return nil
 }

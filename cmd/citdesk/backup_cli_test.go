@@ -81,7 +81,7 @@ func TestBackupRestoreCLI(t *testing.T) {
 		}
 		t.Setenv("CITDESK_BACKUP_KEY", base64Of(t, keyFile))
 		out, err := restore(dir)
-		if err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "integrity check ok") {
+		if err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "integrity check ok") || !strings.Contains(out, "field key the restore used ("+fieldKey+")") {
 			t.Fatalf("restore: %v\n%s", err, out)
 		}
 		if _, err := restore(dir); err == nil || !strings.Contains(err.Error(), "not empty") {
