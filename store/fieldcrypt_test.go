@@ -88,6 +88,22 @@ func TestSealedFieldsAtRest(t *testing.T) {
 			t.Errorf("photo read back %q", gotPhoto)
 		}
 
+		// The records-request export opens the sealed fields and leaves
+		// out the keyed hash.
+		agency, err := r.db.AgencyService().FindAgencyBySlug(context.Background(), "desoto")
+		must(t, err)
+		rec, err := r.db.Retention().ExportPerson(r.op, agency.ID, p.ID)
+		must(t, err)
+		if rec.Person["last_name"] != "Quillfeather" || rec.Person["phone"] != p.Phone || rec.Person["aliases"] != `["Daisyquill"]` || rec.Person["address_key"] != nil {
+			t.Errorf("exported person: %v", rec.Person)
+		}
+		if len(rec.CrisisPlans) != 1 || rec.CrisisPlans[0]["medications"] != plan.Medications || fmt.Sprint(rec.CrisisPlans[0]["photo_bytes"]) != fmt.Sprint(len(photo)) {
+			t.Errorf("exported plans: %v", rec.CrisisPlans)
+		}
+		if len(rec.Corrections) != 1 || !strings.Contains(fmt.Sprint(rec.Corrections[0]["data"]), "zephyrine") || len(rec.Reports) != 1 || rec.Reports[0]["narrative"] != corrected.Narrative {
+			t.Errorf("exported reports %v, corrections %v", rec.Reports, rec.Corrections)
+		}
+
 		// Person search by name keeps working: exact, with typos, swapped,
 		// by alias; an officer sees the name only.
 		for _, q := range []citdesk.PersonQuery{
