@@ -108,7 +108,7 @@ func TestRestoreDrill(t *testing.T) {
 
 	dataDir := filepath.Join(t.TempDir(), "restored")
 	auditKey := storetest.AuditKeyFile(t)
-	res, err := backup.Restore(ctx, file, dataDir, key, auditKey)
+	res, err := backup.Restore(ctx, file, dataDir, key, auditKey, storetest.FieldKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestRestoreRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
-			_, err := backup.Restore(ctx, tc.file, dir, tc.key, auditKey)
+			_, err := backup.Restore(ctx, tc.file, dir, tc.key, auditKey, storetest.FieldKey())
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("restore: %v, want %v saying %q", err, tc.want, tc.msg)
 			}
@@ -354,7 +354,7 @@ func TestRestoreRefusals(t *testing.T) {
 	t.Run("not empty", func(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "citdesk.db"), []byte("old"), 0o600)
-		if _, err := backup.Restore(ctx, file, dir, key, auditKey); err == nil || !strings.Contains(err.Error(), "not empty") {
+		if _, err := backup.Restore(ctx, file, dir, key, auditKey, storetest.FieldKey()); err == nil || !strings.Contains(err.Error(), "not empty") {
 			t.Errorf("restore over a database: %v", err)
 		}
 		if b, _ := os.ReadFile(filepath.Join(dir, "citdesk.db")); string(b) != "old" {
@@ -365,16 +365,32 @@ func TestRestoreRefusals(t *testing.T) {
 		wrong := filepath.Join(t.TempDir(), "audit.key")
 		os.WriteFile(wrong, []byte(strings.Repeat("k", 32)), 0o600)
 		dir := filepath.Join(t.TempDir(), "data")
-		if _, err := backup.Restore(ctx, file, dir, key, wrong); err == nil || !strings.Contains(err.Error(), "audit key") {
+		if _, err := backup.Restore(ctx, file, dir, key, wrong, storetest.FieldKey()); err == nil || !strings.Contains(err.Error(), "audit key") {
 			t.Errorf("restore with another audit key: %v", err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "citdesk.db")); !os.IsNotExist(err) {
 			t.Error("a refused restore left a database")
 		}
 	})
+	t.Run("wrong field key", func(t *testing.T) {
+		wrong, err := store.NewFieldKey([]byte(strings.Repeat("f", 32)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "data")
+		if _, err := backup.Restore(ctx, file, dir, key, auditKey, wrong); !errors.Is(err, store.ErrWrongFieldKey) || !strings.Contains(err.Error(), "field key") {
+			t.Errorf("restore with another field key: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "citdesk.db")); !os.IsNotExist(err) {
+			t.Error("a refused restore left a database")
+		}
+		if _, err := backup.Restore(ctx, file, dir, key, auditKey, nil); err == nil || !strings.Contains(err.Error(), "never holds it") {
+			t.Errorf("restore without a field key: %v", err)
+		}
+	})
 	t.Run("no audit key", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")
-		if _, err := backup.Restore(ctx, file, dir, key, filepath.Join(dir, "audit.key")); err == nil || !strings.Contains(err.Error(), "audit.key you keep apart") {
+		if _, err := backup.Restore(ctx, file, dir, key, filepath.Join(dir, "audit.key"), storetest.FieldKey()); err == nil || !strings.Contains(err.Error(), "audit.key you keep apart") {
 			t.Errorf("restore without the audit key: %v", err)
 		}
 	})

@@ -117,11 +117,16 @@ type Restored struct {
 // foreign key checks, compares every table's row count with the manifest,
 // applies migrations when the backup is older than this citdesk (and
 // refuses one from a newer citdesk), and verifies the whole audit chain
-// with the audit key at auditKeyPath. Only then does the database appear
-// in dataDir as citdesk.db; on any refusal dataDir is left as it was.
-func Restore(ctx context.Context, from, dataDir string, k *Key, auditKeyPath string) (*Restored, error) {
+// with the audit key at auditKeyPath; the database's encrypted fields
+// must open with fieldKey (the backup holds them encrypted, and never the
+// key). Only then does the database appear in dataDir as citdesk.db; on
+// any refusal dataDir is left as it was.
+func Restore(ctx context.Context, from, dataDir string, k *Key, auditKeyPath string, fieldKey *store.FieldKey) (*Restored, error) {
 	if err := checkEmpty(dataDir); err != nil {
 		return nil, err
+	}
+	if fieldKey == nil {
+		return nil, errors.New("the field key the database's encrypted fields are under is needed (--field-key-file or CITDESK_FIELD_KEY): a backup never holds it")
 	}
 	if _, err := os.Stat(auditKeyPath); err != nil {
 		return nil, fmt.Errorf("the audit key the trail was chained with is needed to verify it (%v): put the audit.key you keep apart from the backups at %s, or give --audit-key-file", err, auditKeyPath)
@@ -167,7 +172,7 @@ func Restore(ctx context.Context, from, dataDir string, k *Key, auditKeyPath str
 	if res.Migrated, err = store.PendingMigrations(ctx, dbPath); err != nil {
 		return nil, fmt.Errorf("refused %s: %w", from, err)
 	}
-	db, err := store.Open(ctx, dbPath, store.WithAuditKey(auditKey))
+	db, err := store.Open(ctx, dbPath, store.WithKeys(auditKey, fieldKey))
 	if err != nil {
 		return nil, fmt.Errorf("refused %s: %w", from, err)
 	}

@@ -21,53 +21,76 @@ const AuditKeyFile = "audit.key"
 // citdesk.AuditKeySize bytes: such a key cannot be trusted to be secret,
 // or is not the key the chain was written with.
 func LoadAuditKey(path string) (key *citdesk.AuditKey, created bool, err error) {
-	fi, err := os.Lstat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return createAuditKey(path)
-	case err != nil:
-		return nil, false, fmt.Errorf("audit key: %w", err)
-	case !fi.Mode().IsRegular():
-		return nil, false, fmt.Errorf("audit key %s is not a regular file", path)
-	case fi.Mode().Perm()&0o077 != 0:
-		return nil, false, fmt.Errorf("audit key %s has mode %04o: only its owner may read it (chmod 600 %s)", path, fi.Mode().Perm(), path)
-	case fi.Size() != citdesk.AuditKeySize:
-		return nil, false, fmt.Errorf("audit key %s is %d bytes, not %d: it is not an audit key", path, fi.Size(), citdesk.AuditKeySize)
-	}
-	secret, err := os.ReadFile(path)
+	secret, created, err := loadKeyFile(path, "audit key", citdesk.AuditKeySize)
 	if err != nil {
-		return nil, false, fmt.Errorf("audit key: %w", err)
+		return nil, false, err
 	}
 	key, err = citdesk.NewAuditKey(secret)
 	if err != nil {
 		return nil, false, fmt.Errorf("audit key %s: %w", path, err)
 	}
-	return key, false, nil
+	return key, created, nil
 }
 
-func createAuditKey(path string) (*citdesk.AuditKey, bool, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("audit key directory: %w", err)
+// loadKeyFile reads the size-byte secret at path, or makes one there (mode
+// 0600, its directory 0700) when no file exists, reporting whether it did.
+// what ("audit key", "field key") names the key in errors. A file others
+// may read or write, or of another size, is refused.
+func loadKeyFile(path, what string, size int) (secret []byte, created bool, err error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return createKeyFile(path, what, size)
+	case err != nil:
+		return nil, false, fmt.Errorf("%s: %w", what, err)
+	case !fi.Mode().IsRegular():
+		return nil, false, fmt.Errorf("%s %s is not a regular file", what, path)
+	case fi.Mode().Perm()&0o077 != 0:
+		return nil, false, fmt.Errorf("%s %s has mode %04o: only its owner may read it (chmod 600 %s)", what, path, fi.Mode().Perm(), path)
+	case fi.Size() != int64(size):
+		return nil, false, fmt.Errorf("%s %s is %d bytes, not %d: it is not a citdesk %s", what, path, fi.Size(), size, what)
 	}
-	secret := make([]byte, citdesk.AuditKeySize)
+	secret, err = os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", what, err)
+	}
+	return secret, false, nil
+}
+
+func createKeyFile(path, what string, size int) ([]byte, bool, error) {
+	secret := make([]byte, size)
 	if _, err := rand.Read(secret); err != nil {
-		return nil, false, fmt.Errorf("audit key: %w", err)
+		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
-	// O_EXCL: two processes starting at once cannot both make a key.
+	err := writeKeyFile(path, what, secret)
+	if errors.Is(err, fs.ErrExist) {
+		// O_EXCL: two processes starting at once cannot both make a key.
+		s, _, err := loadKeyFile(path, what, size)
+		return s, false, err
+	} else if err != nil {
+		return nil, false, err
+	}
+	return secret, true, nil
+}
+
+// writeKeyFile writes secret to a new file at path (mode 0600, its
+// directory 0700); an existing file is never overwritten (fs.ErrExist).
+func writeKeyFile(path, what string, secret []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("%s directory: %w", what, err)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		k, _, err := LoadAuditKey(path)
-		return k, false, err
+		return err
 	} else if err != nil {
-		return nil, false, fmt.Errorf("create audit key: %w", err)
+		return fmt.Errorf("create %s: %w", what, err)
 	}
 	_, werr := f.Write(secret)
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		// A half-written key must not be taken for the key next start.
-		return nil, false, fmt.Errorf("write audit key: %w", errors.Join(err, os.Remove(path)))
+		return fmt.Errorf("write %s: %w", what, errors.Join(err, os.Remove(path)))
 	}
-	key, err := citdesk.NewAuditKey(secret)
-	return key, true, err
+	return nil
 }

@@ -20,7 +20,8 @@ type callService struct{ db *DB }
 const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
 	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, no_cit_reason, no_cit_text, closed_at, created_by, updated_at, version`
 
-func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
+// scanCall reads a row of callColumns, opening the sealed fields.
+func (k *fieldKeys) scanCall(row rowScanner) (*citdesk.Call, error) {
 	var c citdesk.Call
 	var received, updated int64
 	var source, status, rw, rv, rs, rsub, rm string
@@ -28,8 +29,8 @@ func scanCall(row interface{ Scan(...any) error }) (*citdesk.Call, error) {
 	var mh sql.NullBool
 	var closed sql.NullInt64
 	if err := row.Scan(&c.ID, &c.AgencyID, &received, &source, &c.Emergency, &c.Nature, &c.Address, &lat, &lon,
-		&c.CallerName, &c.CallerPhone, &c.CallerRelationship, &c.SubjectDescription,
-		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, &c.Notes, &status, &mh, &c.NoCITReason, &c.NoCITText, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
+		k.text(colCallerName, &c.CallerName), k.text(colCallerPhone, &c.CallerPhone), &c.CallerRelationship, &c.SubjectDescription,
+		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, k.text(colCallNotes, &c.Notes), &status, &mh, &c.NoCITReason, &c.NoCITText, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
 		return nil, err
 	}
 	c.ReceivedAt, c.UpdatedAt = fromMicros(received), fromMicros(updated)
@@ -47,7 +48,7 @@ func (tx *Tx) findCall(ctx context.Context, agencyID, id int64, lock bool) (*cit
 	if lock {
 		q += tx.db.dialect.forUpdate
 	}
-	c, err := scanCall(tx.QueryRowContext(ctx, q, agencyID, id))
+	c, err := tx.db.fields.scanCall(tx.QueryRowContext(ctx, q, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Call not found.")
 	} else if err != nil {
@@ -112,13 +113,18 @@ func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Ca
 	}
 	c.AgencyID, c.Status, c.ClosedAt, c.CreatedBy, c.UpdatedAt, c.Version = actor.AgencyID, citdesk.CallPending, nil, actor.UserID, tx.now, 1
 	c.ReceivedAt = c.ReceivedAt.UTC().Truncate(time.Microsecond)
+	seal := tx.db.fields.sealer()
+	callerName, callerPhone, notes := seal.text(colCallerName, c.CallerName), seal.text(colCallerPhone, c.CallerPhone), seal.text(colCallNotes, c.Notes)
+	if seal.err != nil {
+		return seal.err
+	}
 	id, err := tx.insert(ctx, `INSERT INTO calls (agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
 		risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)`,
 		c.AgencyID, micros(c.ReceivedAt), string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon),
-		c.CallerName, c.CallerPhone, c.CallerRelationship, c.SubjectDescription,
+		callerName, callerPhone, c.CallerRelationship, c.SubjectDescription,
 		string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical),
-		c.CITRequested, c.Notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
+		c.CITRequested, notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
 	if err != nil {
 		return fmt.Errorf("insert call: %w", err)
 	}
@@ -234,7 +240,7 @@ func (tx *Tx) listCalls(ctx context.Context, q string, args ...any) ([]*citdesk.
 	defer rows.Close()
 	var calls []*citdesk.Call
 	for rows.Next() {
-		c, err := scanCall(rows)
+		c, err := tx.db.fields.scanCall(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -313,12 +319,17 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 // updateCallRow saves call c at c.Version in tx (EPRECONDITION when it
 // moved on), bumps its version and audits the change.
 func updateCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Call, detail string) error {
+	seal := tx.db.fields.sealer()
+	callerName, callerPhone, notes := seal.text(colCallerName, c.CallerName), seal.text(colCallerPhone, c.CallerPhone), seal.text(colCallNotes, c.Notes)
+	if seal.err != nil {
+		return seal.err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
 		subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
 		status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1
 		WHERE agency_id = ? AND id = ? AND version = ?`,
-		string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), c.CallerName, c.CallerPhone, c.CallerRelationship,
-		c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, c.Notes,
+		string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), callerName, callerPhone, c.CallerRelationship,
+		c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, notes,
 		string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update call: %w", err)

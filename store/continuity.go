@@ -36,7 +36,7 @@ func (s encounterService) PriorContactOfficers(ctx context.Context, callID int64
 // priorContactOfficers lists the officers who met someone known at address
 // in an encounter that ended without force or arrest.
 func (tx *Tx) priorContactOfficers(ctx context.Context, agencyID int64, address string) ([]int64, error) {
-	key := citdesk.AddressKey(address)
+	key := tx.db.fields.addressKey(address)
 	if key == "" {
 		return nil, nil
 	}

@@ -19,12 +19,14 @@ type crisisPlanService struct{ db *DB }
 const planColumns = `id, agency_id, person_id, address, what_helps, what_to_avoid, triggers, medications, contacts, preferred_facility,
 	consent_date, consented_by, expires_on, created_by, created_at, updated_at, version`
 
-func scanPlan(row interface{ Scan(...any) error }) (*citdesk.CrisisPlan, error) {
+// scanPlan reads a row of planColumns, opening the sealed fields.
+func (k *fieldKeys) scanPlan(row rowScanner) (*citdesk.CrisisPlan, error) {
 	var c citdesk.CrisisPlan
 	var consent, expires string
 	var created, updated int64
-	if err := row.Scan(&c.ID, &c.AgencyID, &c.PersonID, &c.Address, &c.WhatHelps, &c.WhatToAvoid, &c.Triggers, &c.Medications, &c.Contacts, &c.PreferredFacility,
-		&consent, &c.ConsentedBy, &expires, &c.CreatedBy, &created, &updated, &c.Version); err != nil {
+	if err := row.Scan(&c.ID, &c.AgencyID, &c.PersonID, k.text(colPlanAddress, &c.Address), k.text(colPlanHelps, &c.WhatHelps), k.text(colPlanAvoid, &c.WhatToAvoid),
+		k.text(colPlanTriggers, &c.Triggers), k.text(colPlanMedications, &c.Medications), k.text(colPlanContacts, &c.Contacts), k.text(colPlanFacility, &c.PreferredFacility),
+		&consent, k.text(colPlanConsentedBy, &c.ConsentedBy), &expires, &c.CreatedBy, &created, &updated, &c.Version); err != nil {
 		return nil, err
 	}
 	var err error
@@ -39,7 +41,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*citdesk.CrisisPlan, error) 
 }
 
 func listPlans(ctx context.Context, tx *Tx, where string, args ...any) ([]*citdesk.CrisisPlan, error) {
-	return queryAll(ctx, tx, "list crisis plans", scanPlan, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
+	return queryAll(ctx, tx, "list crisis plans", tx.db.fields.scanPlan, `SELECT `+planColumns+` FROM crisis_plans WHERE `+where, args...)
 }
 
 func findPlan(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*citdesk.CrisisPlan, error) {
@@ -47,7 +49,7 @@ func findPlan(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*citd
 	if lock {
 		q += tx.db.dialect.forUpdate
 	}
-	c, err := scanPlan(tx.QueryRowContext(ctx, q, agencyID, id))
+	c, err := tx.db.fields.scanPlan(tx.QueryRowContext(ctx, q, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errPlanNotFound
 	} else if err != nil {
@@ -61,7 +63,8 @@ var errPlanNotFound = citdesk.Errorf(citdesk.ENOTFOUND, "Crisis plan not found."
 // fillPlanPerson sets the plan's person name for display.
 func fillPlanPerson(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
 	var first, last string
-	if err := tx.QueryRowContext(ctx, `SELECT first_name, last_name FROM persons WHERE agency_id = ? AND id = ?`, c.AgencyID, c.PersonID).Scan(&first, &last); err != nil {
+	k := tx.db.fields
+	if err := tx.QueryRowContext(ctx, `SELECT first_name, last_name FROM persons WHERE agency_id = ? AND id = ?`, c.AgencyID, c.PersonID).Scan(k.text(colPersonFirst, &first), k.text(colPersonLast, &last)); err != nil {
 		return fmt.Errorf("plan person: %w", err)
 	}
 	c.PersonName = (&citdesk.Person{FirstName: first, LastName: last}).Name()
@@ -197,10 +200,13 @@ func (s crisisPlanService) CreateCrisisPlan(ctx context.Context, c *citdesk.Cris
 			return err
 		}
 		c.AgencyID, c.CreatedBy, c.CreatedAt, c.UpdatedAt, c.Version = actor.AgencyID, actor.UserID, tx.now, tx.now, 1
+		sealed, err := tx.db.fields.sealPlan(c)
+		if err != nil {
+			return err
+		}
+		args := append(append([]any{c.AgencyID, c.PersonID}, sealed[:8:8]...), c.ConsentDate.String(), sealed[8], c.ExpiresOn.String(), c.CreatedBy, micros(c.CreatedAt), micros(c.UpdatedAt))
 		c.ID, err = tx.insert(ctx, `INSERT INTO crisis_plans (agency_id, person_id, address, address_key, what_helps, what_to_avoid, triggers, medications, contacts, preferred_facility,
-			consent_date, consented_by, expires_on, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			c.AgencyID, c.PersonID, c.Address, citdesk.AddressKey(c.Address), c.WhatHelps, c.WhatToAvoid, c.Triggers, c.Medications, c.Contacts, c.PreferredFacility,
-			c.ConsentDate.String(), c.ConsentedBy, c.ExpiresOn.String(), c.CreatedBy, micros(c.CreatedAt), micros(c.UpdatedAt))
+			consent_date, consented_by, expires_on, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, args...)
 		if err != nil {
 			return fmt.Errorf("insert crisis plan: %w", err)
 		}
@@ -243,12 +249,25 @@ func (s crisisPlanService) UpdateCrisisPlan(ctx context.Context, c *citdesk.Cris
 	})
 }
 
+// sealPlan returns plan c's address, its keyed hash and its sealed text
+// (in planColumns' order), then who consented, sealed.
+func (k *fieldKeys) sealPlan(c *citdesk.CrisisPlan) ([]any, error) {
+	seal := k.sealer()
+	out := []any{seal.text(colPlanAddress, c.Address), k.addressKey(c.Address), seal.text(colPlanHelps, c.WhatHelps), seal.text(colPlanAvoid, c.WhatToAvoid),
+		seal.text(colPlanTriggers, c.Triggers), seal.text(colPlanMedications, c.Medications), seal.text(colPlanContacts, c.Contacts), seal.text(colPlanFacility, c.PreferredFacility),
+		seal.text(colPlanConsentedBy, c.ConsentedBy)}
+	return out, seal.err
+}
+
 func savePlan(ctx context.Context, tx *Tx, c *citdesk.CrisisPlan) error {
+	sealed, err := tx.db.fields.sealPlan(c)
+	if err != nil {
+		return err
+	}
+	args := append(sealed[:8:8], c.ConsentDate.String(), sealed[8], c.ExpiresOn.String(), micros(tx.now), c.AgencyID, c.ID, c.Version)
 	res, err := tx.ExecContext(ctx, `UPDATE crisis_plans SET address = ?, address_key = ?, what_helps = ?, what_to_avoid = ?, triggers = ?, medications = ?, contacts = ?,
 		preferred_facility = ?, consent_date = ?, consented_by = ?, expires_on = ?, updated_at = ?, version = version + 1
-		WHERE agency_id = ? AND id = ? AND version = ?`,
-		c.Address, citdesk.AddressKey(c.Address), c.WhatHelps, c.WhatToAvoid, c.Triggers, c.Medications, c.Contacts,
-		c.PreferredFacility, c.ConsentDate.String(), c.ConsentedBy, c.ExpiresOn.String(), micros(tx.now), c.AgencyID, c.ID, c.Version)
+		WHERE agency_id = ? AND id = ? AND version = ?`, args...)
 	if err != nil {
 		return fmt.Errorf("update crisis plan: %w", err)
 	}

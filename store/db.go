@@ -52,7 +52,8 @@ type DB struct {
 	health storageHealth
 	// auditKey chains audit events; it never enters the database.
 	auditKey     *citdesk.AuditKey
-	ephemeralKey []byte // FactorKey's stand-in when it is nil
+	fields       *fieldKeys // the data keys sensitive fields are sealed with (fieldkeys.go)
+	ephemeralKey []byte     // FactorKey's stand-in when it is nil
 	keyOnce      sync.Once
 	// geocoder holds the in-memory address indexes (address.go).
 	geoOnce  sync.Once
@@ -64,6 +65,7 @@ type Option func(*openOptions)
 
 type openOptions struct {
 	auditKey *citdesk.AuditKey
+	fieldKey *FieldKey
 }
 
 // WithAuditKey chains the database's audit events with k (see
@@ -106,7 +108,9 @@ func IsPostgres(dsn string) bool {
 // Open opens the database named by dsn — a postgres:// URL, or the path of
 // an SQLite file (created with its directory when missing) — applies any
 // pending migrations, and checks that the audit chain is written with the
-// audit key given (see WithAuditKey).
+// audit key given (see WithAuditKey) and that the field key given opens
+// its data keys (see WithFieldKey), then seals what an older citdesk left
+// in plaintext in the fields now encrypted.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	var o openOptions
 	for _, opt := range opts {
@@ -127,9 +131,24 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		}
 		o.auditKey = k
 	}
+	var createdFieldKey string
+	if o.fieldKey == nil {
+		if IsPostgres(dsn) {
+			return nil, errors.New("a PostgreSQL database needs a field key (--field-key-file or CITDESK_FIELD_KEY)")
+		}
+		path := filepath.Join(filepath.Dir(dsn), FieldKeyFile)
+		k, created, err := LoadFieldKey(path)
+		if err != nil {
+			return nil, errors.Join(err, removeIf(createdKey))
+		}
+		if created {
+			createdFieldKey = path
+		}
+		o.fieldKey = k
+	}
 	db, err := open(ctx, dsn, o)
-	if err != nil && createdKey != "" {
-		err = errors.Join(err, os.Remove(createdKey))
+	if err != nil {
+		err = errors.Join(err, removeIf(createdKey), removeIf(createdFieldKey))
 	}
 	return db, err
 }
@@ -147,7 +166,24 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.loadFieldKeys(ctx, o.fieldKey); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.sealPlaintext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("encrypt the fields an older citdesk wrote: %w", err)
+	}
 	return db, nil
+}
+
+// removeIf removes the key file at path, made by this Open, when the
+// database refused it; "" is nothing to remove.
+func removeIf(path string) error {
+	if path == "" {
+		return nil
+	}
+	return os.Remove(path)
 }
 
 // connect opens the database's connections without migrating it.

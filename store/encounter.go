@@ -27,7 +27,8 @@ const encounterColumns = `id, agency_id, officer_id, officer_cit_certified, call
 	status, return_comment, due_at, submitted_at, reviewed_at, reviewed_by, revision, created_by, created_at, updated_at, version,
 	caller_family, (SELECT s.supervisor_user_id FROM officers s WHERE s.id = encounters.officer_id)`
 
-func scanEncounter(row interface{ Scan(...any) error }) (*citdesk.Encounter, error) {
+// scanEncounter reads a row of encounterColumns, opening the narrative.
+func (k *fieldKeys) scanEncounter(row rowScanner) (*citdesk.Encounter, error) {
 	var e citdesk.Encounter
 	var callID, assignmentID, personID, onScene, handover, submitted, reviewed, reviewedBy, supervisor sql.NullInt64
 	var lat, lon sql.NullFloat64
@@ -39,7 +40,7 @@ func scanEncounter(row interface{ Scan(...any) error }) (*citdesk.Encounter, err
 		&occurred, &e.Address, &lat, &lon, &contactStart, &behaviors, &problem, &e.SuicideRelated,
 		&weapons, &e.WeaponType, &e.WeaponSecured, &deesc, &force, &injP, &injO, &injX,
 		&e.ConfirmInjuryWithoutForce, &disps, &facKind, &e.Facility, &e.ArrestOffense, &e.CitationOffense,
-		&onScene, &handover, &e.LiaisonCoResponded, &e.Narrative,
+		&onScene, &handover, &e.LiaisonCoResponded, k.text(colNarrative, &e.Narrative),
 		&citReq, &citDisp, &citArr, &veteran, &e.Source, &external,
 		&status, &e.ReturnComment, &due, &submitted, &reviewed, &reviewedBy, &e.Revision, &e.CreatedBy, &created, &updated, &e.Version,
 		&callerFamily, &supervisor); err != nil {
@@ -92,7 +93,7 @@ func (tx *Tx) findEncounter(ctx context.Context, agencyID, id int64, lock bool) 
 	if lock {
 		q += tx.db.dialect.forUpdate
 	}
-	e, err := scanEncounter(tx.QueryRowContext(ctx, q, agencyID, id))
+	e, err := tx.db.fields.scanEncounter(tx.QueryRowContext(ctx, q, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Report not found.")
 	} else if err != nil {
@@ -215,6 +216,10 @@ func (s encounterService) StartEncounter(ctx context.Context, e *citdesk.Encount
 		}
 		e.AgencyID, e.Status, e.Revision, e.Version = actor.AgencyID, citdesk.EncounterDraft, 1, 1
 		e.DueAt, e.CreatedBy, e.CreatedAt, e.UpdatedAt = due.Add(citdesk.ReportDueAfter), actor.UserID, tx.now, tx.now
+		narrative, err := tx.db.fields.sealText(colNarrative, e.Narrative)
+		if err != nil {
+			return fmt.Errorf("encrypt narrative: %w", err)
+		}
 		e.ID, err = tx.insert(ctx, `INSERT INTO encounters (agency_id, officer_id, officer_cit_certified, call_id, assignment_id, person_id,
 			occurred_at, address, lat, lon, contact_start, behaviors, primary_problem, suicide_related,
 			weapons, weapon_type, weapon_secured, deescalation, force_level, injury_person, injury_officer, injury_other,
@@ -227,7 +232,7 @@ func (s encounterService) StartEncounter(ctx context.Context, e *citdesk.Encount
 			micros(e.OccurredAt), e.Address, nullFloat(e.Lat), nullFloat(e.Lon), string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated,
 			string(e.Weapons), e.WeaponType, e.WeaponSecured, marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther),
 			e.ConfirmInjuryWithoutForce, marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
-			nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative,
+			nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, narrative,
 			nullBool(e.CITRequested), nullBool(e.CITDispatched), nullBool(e.CITArrived), nullBool(e.Veteran), e.Source, nullText(e.ExternalID),
 			string(e.Status), micros(e.DueAt), e.CreatedBy, micros(e.CreatedAt), micros(e.UpdatedAt), nullBool(e.CallerFamily))
 		if isUniqueViolation(err) {
@@ -418,7 +423,7 @@ func (s encounterService) ListEncounters(ctx context.Context, f citdesk.Encounte
 			return err
 		}
 		for rows.Next() {
-			e, err := scanEncounter(rows)
+			e, err := tx.db.fields.scanEncounter(rows)
 			if err != nil {
 				rows.Close()
 				return err
@@ -527,6 +532,10 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 			e.DueAt = e.OccurredAt.Add(citdesk.ReportDueAfter)
 		}
 	}
+	narrative, err := tx.db.fields.sealText(colNarrative, e.Narrative)
+	if err != nil {
+		return fmt.Errorf("encrypt narrative: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE encounters SET officer_cit_certified = ?, person_id = ?, occurred_at = ?, address = ?, lat = ?, lon = ?,
 		contact_start = ?, behaviors = ?, primary_problem = ?, suicide_related = ?, weapons = ?, weapon_type = ?, weapon_secured = ?,
 		deescalation = ?, force_level = ?, injury_person = ?, injury_officer = ?, injury_other = ?, confirm_injury_without_force = ?,
@@ -540,7 +549,7 @@ func (tx *Tx) saveEncounter(ctx context.Context, old, e *citdesk.Encounter) erro
 		string(e.ContactStart), marshalSet(e.Behaviors), string(e.PrimaryProblem), e.SuicideRelated, string(e.Weapons), e.WeaponType, e.WeaponSecured,
 		marshalSet(e.DeEscalation), string(e.Force), string(e.InjuryPerson), string(e.InjuryOfficer), string(e.InjuryOther), e.ConfirmInjuryWithoutForce,
 		marshalSet(e.Dispositions), string(e.FacilityKind), e.Facility, e.ArrestOffense, e.CitationOffense,
-		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, e.Narrative, nullBool(e.Veteran), nullBool(e.CallerFamily),
+		nullMinutes(e.OnSceneMinutes), nullMinutes(e.HandoverMinutes), e.LiaisonCoResponded, narrative, nullBool(e.Veteran), nullBool(e.CallerFamily),
 		micros(e.DueAt), micros(tx.now),
 		// An imported time edited is a whole timestamp, and an edited list of
 		// dispositions the whole answer; left alone, they keep what the
@@ -729,8 +738,13 @@ func (s encounterService) CorrectEncounter(ctx context.Context, e *citdesk.Encou
 		if err != nil {
 			return err
 		}
+		// The earlier version holds the narrative: sealed whole.
+		sealed, err := tx.db.fields.sealText(colEncounterVersion, string(data))
+		if err != nil {
+			return fmt.Errorf("encrypt encounter version: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO encounter_versions (agency_id, encounter_id, revision, by_user_id, by_name, reason, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			actor.AgencyID, old.ID, old.Revision, actor.UserID, actor.Username, reason, string(data), micros(tx.now)); err != nil {
+			actor.AgencyID, old.ID, old.Revision, actor.UserID, actor.Username, reason, sealed, micros(tx.now)); err != nil {
 			return fmt.Errorf("insert encounter version: %w", err)
 		}
 		if err := tx.saveEncounter(ctx, old, e); err != nil {
@@ -808,7 +822,7 @@ func (tx *Tx) encounterVersions(ctx context.Context, agencyID, id int64) ([]*cit
 		var v citdesk.EncounterVersion
 		var data string
 		var at int64
-		if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, &data, &at); err != nil {
+		if err := rows.Scan(&v.ID, &v.EncounterID, &v.Revision, &v.ByUserID, &v.By, &v.Reason, tx.db.fields.text(colEncounterVersion, &data), &at); err != nil {
 			return nil, err
 		}
 		v.At = fromMicros(at)

@@ -45,3 +45,49 @@ func (db *DB) CreateCallThenFail(ctx context.Context, fail bool) error {
 		return nil
 	})
 }
+
+// SealedColumns lists, by table, the columns sealed at rest (text and
+// binary), for tests that look at raw rows.
+func SealedColumns() map[string][]string {
+	out := map[string][]string{}
+	for _, t := range sealedTables {
+		out[t.table] = append(out[t.table], t.text...)
+		if t.bytes != "" {
+			out[t.table] = append(out[t.table], t.bytes)
+		}
+	}
+	return out
+}
+
+// OpenSealed opens a raw value of a sealed column (string or []byte).
+func (db *DB) OpenSealed(table, col string, raw any) (any, error) {
+	switch v := raw.(type) {
+	case string:
+		return db.fields.openText(table+"."+col, v)
+	case []byte:
+		if _, ok := bytesKeyID(v); ok {
+			return db.fields.openBytes(table+"."+col, v)
+		}
+		return db.fields.openText(table+"."+col, string(v))
+	}
+	return nil, nil
+}
+
+// AddressKeyOf returns the keyed hash an address is matched by.
+func (db *DB) AddressKeyOf(address string) string { return db.fields.addressKey(address) }
+
+// DataKeyOf returns the data key a raw sealed value names (0: not sealed).
+func DataKeyOf(raw any) int64 {
+	switch v := raw.(type) {
+	case string:
+		id, _, _ := textKeyID(v)
+		return id
+	case []byte:
+		if id, ok := bytesKeyID(v); ok {
+			return id
+		}
+		id, _, _ := textKeyID(string(v))
+		return id
+	}
+	return 0
+}

@@ -355,10 +355,14 @@ func historyPersons(ctx context.Context, tx *Tx, agencyID int64, source string, 
 		if fn == "" && ln == "" {
 			ln = source + " #" + n // no name in the source: the record says where it came from
 		}
-		rows[i] = []any{ids[i], agencyID, fn, ln, source, n, 0, micros(tx.now), micros(tx.now)}
+		seal := tx.db.fields.sealer()
+		rows[i] = []any{ids[i], agencyID, seal.text(colPersonFirst, fn), seal.text(colPersonLast, ln), seal.text(colPersonAliases, "[]"), source, n, 0, micros(tx.now), micros(tx.now)}
+		if seal.err != nil {
+			return nil, 0, seal.err
+		}
 		persons[n] = ids[i]
 	}
-	err = insertRows(ctx, tx, `INSERT INTO persons (id, agency_id, first_name, last_name, source, external_id, created_by, created_at, updated_at) VALUES `, rows)
+	err = insertRows(ctx, tx, `INSERT INTO persons (id, agency_id, first_name, last_name, aliases, source, external_id, created_by, created_at, updated_at) VALUES `, rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("insert imported persons: %w", err)
 	}

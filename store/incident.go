@@ -137,7 +137,7 @@ func (s incidents) ExportIncidents(ctx context.Context, from, to time.Time, fn f
 	}
 	var out []exported
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		calls, err := queryAll(ctx, tx, "export calls", func(row rowScanner) (*citdesk.Call, error) { return scanCall(row) },
+		calls, err := queryAll(ctx, tx, "export calls", tx.db.fields.scanCall,
 			`SELECT `+callColumns+` FROM calls WHERE agency_id = ? AND received_at >= ? AND received_at < ? ORDER BY received_at, id`,
 			actor.AgencyID, micros(from), micros(to))
 		if err != nil {

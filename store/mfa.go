@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,26 +52,23 @@ func (db *DB) factorAEAD() (cipher.AEAD, error) {
 	if len(key) != 32 {
 		return nil, errors.New("the MFA key must be 32 bytes")
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return newAEAD(key)
 }
 
 // seal encrypts secret with the factor key, bound to label ("totp:7",
 // "webhook:3") as authenticated data, so a sealed value copied to another
-// row does not open. TOTP secrets and webhook keys are sealed this way.
+// row does not open. TOTP secrets and webhook keys are sealed this way;
+// sealAEAD (fieldkeys.go) is the one seal every encrypted value uses.
 func (db *DB) seal(label string, secret []byte) (string, error) {
 	aead, err := db.factorAEAD()
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	sealed, err := sealAEAD(aead, label, secret)
+	if err != nil {
 		return "", err
 	}
-	return "v1:" + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, secret, []byte(label))), nil
+	return "v1:" + base64.RawStdEncoding.EncodeToString(sealed), nil
 }
 
 // unseal opens what seal made for label; what names the secret in errors.
@@ -85,10 +81,7 @@ func (db *DB) unseal(label, what, s string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) < aead.NonceSize() {
-		return nil, errors.New("malformed " + what)
-	}
-	secret, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(label))
+	secret, err := openAEAD(aead, label, raw)
 	if err != nil {
 		return nil, errors.New(what + " does not open with this MFA key (was --mfa-key-file changed?)")
 	}

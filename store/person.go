@@ -16,14 +16,16 @@ type personService struct{ db *DB }
 
 const personColumns = `id, agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, source, external_id, created_by, created_at, updated_at, version, phone`
 
-func scanPerson(row interface{ Scan(...any) error }) (*citdesk.Person, error) {
+// scanPerson reads a row of personColumns, opening the sealed fields.
+func (k *fieldKeys) scanPerson(row rowScanner) (*citdesk.Person, error) {
 	var p citdesk.Person
 	var dob, aliases string
 	var veteran sql.NullBool
 	var external sql.NullString
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.AgencyID, &p.FirstName, &p.LastName, &dob, &aliases, &p.Sex, &p.RaceEthnicity, &veteran, &p.Housing, &p.Address,
-		&p.Source, &external, &p.CreatedBy, &created, &updated, &p.Version, &p.Phone); err != nil {
+	if err := row.Scan(&p.ID, &p.AgencyID, k.text(colPersonFirst, &p.FirstName), k.text(colPersonLast, &p.LastName), &dob, k.text(colPersonAliases, &aliases),
+		&p.Sex, &p.RaceEthnicity, &veteran, &p.Housing, k.text(colPersonAddress, &p.Address),
+		&p.Source, &external, &p.CreatedBy, &created, &updated, &p.Version, k.text(colPersonPhone, &p.Phone)); err != nil {
 		return nil, err
 	}
 	if dob != "" {
@@ -46,7 +48,7 @@ func (tx *Tx) findPerson(ctx context.Context, agencyID, id int64, lock bool) (*c
 	if lock {
 		q += tx.db.dialect.forUpdate
 	}
-	p, err := scanPerson(tx.QueryRowContext(ctx, q, agencyID, id))
+	p, err := tx.db.fields.scanPerson(tx.QueryRowContext(ctx, q, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "Person not found.")
 	} else if err != nil {
@@ -56,7 +58,7 @@ func (tx *Tx) findPerson(ctx context.Context, agencyID, id int64, lock bool) (*c
 }
 
 func (tx *Tx) listPersons(ctx context.Context, where string, args ...any) ([]*citdesk.Person, error) {
-	return queryAll(ctx, tx, "list persons", scanPerson, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
+	return queryAll(ctx, tx, "list persons", tx.db.fields.scanPerson, `SELECT `+personColumns+` FROM persons WHERE `+where, args...)
 }
 
 // canSeePerson reports whether the actor has a reason to see a person: a
@@ -124,10 +126,16 @@ func (s personService) CreatePerson(ctx context.Context, p *citdesk.Person) erro
 			return err
 		}
 		p.AgencyID, p.CreatedBy, p.CreatedAt, p.UpdatedAt, p.Version = actor.AgencyID, actor.UserID, tx.now, tx.now, 1
+		k := tx.db.fields
+		seal := k.sealer()
+		args := []any{p.AgencyID, seal.text(colPersonFirst, p.FirstName), seal.text(colPersonLast, p.LastName), p.DOB.String(), seal.text(colPersonAliases, marshalSet(p.Aliases)),
+			p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing, seal.text(colPersonAddress, p.Address), k.addressKey(p.Address),
+			p.Source, nullText(p.ExternalID), p.CreatedBy, micros(p.CreatedAt), micros(p.UpdatedAt), seal.text(colPersonPhone, p.Phone)}
+		if seal.err != nil {
+			return seal.err
+		}
 		p.ID, err = tx.insert(ctx, `INSERT INTO persons (agency_id, first_name, last_name, dob, aliases, sex, race_ethnicity, veteran, housing, address, address_key, source, external_id, created_by, created_at, updated_at, version, phone)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			p.AgencyID, p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing, p.Address, citdesk.AddressKey(p.Address),
-			p.Source, nullText(p.ExternalID), p.CreatedBy, micros(p.CreatedAt), micros(p.UpdatedAt), p.Phone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, args...)
 		if isUniqueViolation(err) {
 			return citdesk.FieldErrorf("external_id", "A person with this external id from %s already exists.", p.Source)
 		} else if err != nil {
@@ -162,10 +170,16 @@ func (s personService) UpdatePerson(ctx context.Context, p *citdesk.Person) erro
 		if err := p.Validate(citdesk.DateOf(tx.now, agency.Location())); err != nil {
 			return err
 		}
+		k := tx.db.fields
+		seal := k.sealer()
+		args := []any{seal.text(colPersonFirst, p.FirstName), seal.text(colPersonLast, p.LastName), p.DOB.String(), seal.text(colPersonAliases, marshalSet(p.Aliases)),
+			p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing,
+			seal.text(colPersonAddress, p.Address), k.addressKey(p.Address), seal.text(colPersonPhone, p.Phone), micros(tx.now), actor.AgencyID, p.ID, p.Version}
+		if seal.err != nil {
+			return seal.err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE persons SET first_name = ?, last_name = ?, dob = ?, aliases = ?, sex = ?, race_ethnicity = ?, veteran = ?, housing = ?,
-			address = ?, address_key = ?, phone = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`,
-			p.FirstName, p.LastName, p.DOB.String(), marshalSet(p.Aliases), p.Sex, p.RaceEthnicity, nullBool(p.Veteran), p.Housing,
-			p.Address, citdesk.AddressKey(p.Address), p.Phone, micros(tx.now), actor.AgencyID, p.ID, p.Version)
+			address = ?, address_key = ?, phone = ?, updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`, args...)
 		if err != nil {
 			return fmt.Errorf("update person: %w", err)
 		}

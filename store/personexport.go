@@ -55,7 +55,7 @@ func (r *Retention) ExportPerson(ctx context.Context, agencyID, personID int64) 
 			sql  string
 			args []any
 		}{
-			{&rec.CrisisPlans, `SELECT p.*, (SELECT LENGTH(data) FROM crisis_plan_photos f WHERE f.plan_id = p.id) AS photo_bytes FROM crisis_plans p WHERE p.agency_id = ? AND p.person_id = ? ORDER BY p.id`, []any{agencyID, personID}},
+			{&rec.CrisisPlans, `SELECT p.*, (SELECT LENGTH(data) - ` + strconv.Itoa(sealedBytesOverhead) + ` FROM crisis_plan_photos f WHERE f.plan_id = p.id) AS photo_bytes FROM crisis_plans p WHERE p.agency_id = ? AND p.person_id = ? ORDER BY p.id`, []any{agencyID, personID}},
 			{&rec.Reports, `SELECT * FROM encounters WHERE agency_id = ? AND person_id = ? ORDER BY id`, []any{agencyID, personID}},
 			{&rec.ReportReview, `SELECT * FROM encounter_reviews WHERE agency_id = ? AND encounter_id IN (` + reports + `) ORDER BY id`, []any{agencyID, agencyID, personID}},
 			{&rec.Corrections, `SELECT * FROM encounter_versions WHERE agency_id = ? AND encounter_id IN (` + reports + `) ORDER BY id`, []any{agencyID, agencyID, personID}},
@@ -68,6 +68,18 @@ func (r *Retention) ExportPerson(ctx context.Context, agencyID, personID int64) 
 				return err
 			}
 		}
+		// The export is for the person: sealed fields opened.
+		if err := tx.db.fields.openRows(rec.Person, "persons"); err != nil {
+			return err
+		}
+		for _, t := range []struct {
+			rows  []map[string]any
+			table string
+		}{{rec.CrisisPlans, "crisis_plans"}, {rec.Reports, "encounters"}, {rec.Corrections, "encounter_versions"}, {rec.Calls, "calls"}} {
+			if err := tx.db.fields.openRows(nil, t.table, t.rows...); err != nil {
+				return err
+			}
+		}
 		detail := fmt.Sprintf("records request: %d reports, %d crisis plans, %d referrals, %d calls, %d access events", len(rec.Reports), len(rec.CrisisPlans), len(rec.Referrals), len(rec.Calls), len(rec.AccessLog))
 		return tx.audit(ctx, a, "person.export", "person", personID, detail)
 	})
@@ -75,6 +87,37 @@ func (r *Retention) ExportPerson(ctx context.Context, agencyID, personID int64) 
 		return nil, err
 	}
 	return rec, nil
+}
+
+// openRows opens, in each row of table (and in one, if not nil), the
+// columns sealed at rest, and drops the keyed hashes, which mean nothing
+// outside the database.
+func (k *fieldKeys) openRows(one map[string]any, table string, rows ...map[string]any) error {
+	if one != nil {
+		rows = append(rows, one)
+	}
+	for _, t := range sealedTables {
+		if t.table != table {
+			continue
+		}
+		for _, m := range rows {
+			for _, c := range t.text {
+				s, ok := m[c].(string)
+				if !ok {
+					continue
+				}
+				plain, err := k.openText(table+"."+c, s)
+				if err != nil {
+					return err
+				}
+				m[c] = plain
+			}
+			if t.addressKey {
+				delete(m, "address_key")
+			}
+		}
+	}
+	return nil
 }
 
 // rowMaps returns each row of q as a map from column to value: text as

@@ -22,9 +22,13 @@ func (s crisisPlanService) SetPlanPhoto(ctx context.Context, planID int64, jpeg 
 		if _, err := findPlan(ctx, tx, actor.AgencyID, planID, false); err != nil {
 			return err
 		}
+		sealed, err := tx.db.fields.sealBytes(colPlanPhoto, jpeg)
+		if err != nil {
+			return fmt.Errorf("encrypt plan photo: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO crisis_plan_photos (plan_id, agency_id, data, created_by, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (plan_id) DO UPDATE SET data = excluded.data, created_by = excluded.created_by, created_at = excluded.created_at`,
-			planID, actor.AgencyID, jpeg, actor.UserID, micros(tx.now)); err != nil {
+			planID, actor.AgencyID, sealed, actor.UserID, micros(tx.now)); err != nil {
 			return fmt.Errorf("save plan photo: %w", err)
 		}
 		return tx.audit(ctx, actor, "crisis_plan.photo", "crisis_plan", planID, "")
@@ -50,6 +54,9 @@ func (s crisisPlanService) PlanPhoto(ctx context.Context, planID int64) ([]byte,
 			return citdesk.Errorf(citdesk.ENOTFOUND, "This crisis plan has no photo.")
 		} else if err != nil {
 			return fmt.Errorf("read plan photo: %w", err)
+		}
+		if data, err = tx.db.fields.openBytes(colPlanPhoto, data); err != nil {
+			return err
 		}
 		return tx.audit(ctx, actor, "crisis_plan.photo_view", "crisis_plan", planID, "")
 	})

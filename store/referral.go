@@ -22,7 +22,8 @@ const referralColumns = `r.id, r.agency_id, r.encounter_id, r.person_id, r.liais
 
 const referralFrom = ` FROM referrals r JOIN persons p ON p.agency_id = r.agency_id AND p.id = r.person_id LEFT JOIN users u ON u.id = r.liaison_user_id`
 
-func scanReferral(row interface{ Scan(...any) error }) (*citdesk.Referral, error) {
+// scanReferral reads a row of referralColumns, opening the person's name.
+func (k *fieldKeys) scanReferral(row rowScanner) (*citdesk.Referral, error) {
 	var r citdesk.Referral
 	var liaison, closed, respect, safety, help, surveyAt, surveyBy sql.NullInt64
 	var status, outcome, follow, first, last string
@@ -30,7 +31,7 @@ func scanReferral(row interface{ Scan(...any) error }) (*citdesk.Referral, error
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.AgencyID, &r.EncounterID, &r.PersonID, &liaison, &status, &outcome, &r.Reason, &follow,
 		&r.CreatedBy, &created, &updated, &closed, &respondent, &respect, &safety, &help, &comment, &surveyAt, &surveyBy,
-		&r.Version, &first, &last, &r.Liaison); err != nil {
+		&r.Version, k.text(colPersonFirst, &first), k.text(colPersonLast, &last), &r.Liaison); err != nil {
 		return nil, err
 	}
 	r.LiaisonUserID, r.ClosedAt = fromNullInt(liaison), fromNullMicros(closed)
@@ -53,7 +54,7 @@ func scanReferral(row interface{ Scan(...any) error }) (*citdesk.Referral, error
 
 func (tx *Tx) findReferral(ctx context.Context, agencyID, id int64, lock bool) (*citdesk.Referral, error) {
 	q := `SELECT ` + referralColumns + referralFrom + ` WHERE r.agency_id = ? AND r.id = ?`
-	r, err := scanReferral(tx.QueryRowContext(ctx, q, agencyID, id))
+	r, err := tx.db.fields.scanReferral(tx.QueryRowContext(ctx, q, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errReferralNotFound
 	} else if err != nil {
@@ -223,19 +224,21 @@ func readReferralContact(ctx context.Context, tx *Tx, actor *citdesk.Actor, r *c
 		return err
 	}
 	var phone, address string
-	if err := tx.QueryRowContext(ctx, `SELECT phone, address FROM persons WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.PersonID).Scan(&phone, &address); err != nil {
+	k := tx.db.fields
+	if err := tx.QueryRowContext(ctx, `SELECT phone, address FROM persons WHERE agency_id = ? AND id = ?`, actor.AgencyID, r.PersonID).Scan(k.text(colPersonPhone, &phone), k.text(colPersonAddress, &address)); err != nil {
 		return fmt.Errorf("referral contact: %w", err)
 	}
 	var family sql.NullBool
 	var callID sql.NullInt64
-	var name, callerPhone, relation sql.NullString
+	var name, callerPhone string
+	var relation sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT e.caller_family, c.id, c.caller_name, c.caller_phone, c.caller_relationship
 		FROM encounters e LEFT JOIN calls c ON c.agency_id = e.agency_id AND c.id = e.call_id
-		WHERE e.agency_id = ? AND e.id = ?`, actor.AgencyID, r.EncounterID).Scan(&family, &callID, &name, &callerPhone, &relation)
+		WHERE e.agency_id = ? AND e.id = ?`, actor.AgencyID, r.EncounterID).Scan(&family, &callID, k.text(colCallerName, &name), k.text(colCallerPhone, &callerPhone), &relation)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("referral caller: %w", err)
 	}
-	caller := citdesk.CallerContact{Name: name.String, Phone: callerPhone.String, Relationship: relation.String}
+	caller := citdesk.CallerContact{Name: name, Phone: callerPhone, Relationship: relation.String}
 	r.Contact = citdesk.NewReferralContact(agency.Policy, phone, address, family.Valid && family.Bool && callID.Valid, caller)
 	if r.Contact == nil {
 		return nil
@@ -279,7 +282,7 @@ func (tx *Tx) listReferrals(ctx context.Context, actor *citdesk.Actor, f citdesk
 		args = append(args, *f.PersonID)
 	}
 	q += ` ORDER BY CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END, r.created_at DESC, r.id DESC LIMIT 500`
-	return queryAll(ctx, tx, "list referrals", scanReferral, q, args...)
+	return queryAll(ctx, tx, "list referrals", tx.db.fields.scanReferral, q, args...)
 }
 
 // ListReferrals lists the referrals the actor works: a liaison's own

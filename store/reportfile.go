@@ -81,7 +81,7 @@ func (s encounterService) FindReportFile(ctx context.Context, id int64) (*citdes
 		if !actor.HasRole(citdesk.ReferralRoles...) || e.PersonID == nil {
 			return nil
 		}
-		r, err := scanReferral(tx.QueryRowContext(ctx, `SELECT `+referralColumns+referralFrom+`
+		r, err := tx.db.fields.scanReferral(tx.QueryRowContext(ctx, `SELECT `+referralColumns+referralFrom+`
 			WHERE r.agency_id = ? AND r.encounter_id = ? AND r.person_id = ? ORDER BY r.id DESC LIMIT 1`, actor.AgencyID, id, *e.PersonID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

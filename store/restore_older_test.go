@@ -58,7 +58,7 @@ func TestRestoreFromEveryOlderSchema(t *testing.T) {
 			}
 
 			dir := filepath.Join(t.TempDir(), "data")
-			res, err := backup.Restore(ctx, file, dir, key, auditKey)
+			res, err := backup.Restore(ctx, file, dir, key, auditKey, storetest.FieldKey())
 			if err != nil {
 				t.Fatalf("restore a backup of schema %s: %v", all[k-1], err)
 			}
@@ -72,7 +72,7 @@ func TestRestoreFromEveryOlderSchema(t *testing.T) {
 			db := openDSN(t, restored)
 			raw := storetest.Raw(t, restored)
 			for _, f := range rows {
-				if n := countMatching(t, storetest.SQLite, raw, f); n != 1 {
+				if n := countMatching(t, storetest.SQLite, raw, db, f); n != 1 {
 					t.Errorf("%s row %v written at %s: %d rows match after the restore", f.table, f.vals[:2], f.since, n)
 				}
 			}

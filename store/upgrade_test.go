@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -188,7 +189,7 @@ func TestUpgradeFromEverySchema(t *testing.T) {
 				}
 				raw := storetest.Raw(t, dsn)
 				for _, f := range rows {
-					if n := countMatching(t, e, raw, f); n != 1 {
+					if n := countMatching(t, e, raw, db, f); n != 1 {
 						t.Errorf("%s row %v written at %s: %d rows match after the upgrade", f.table, f.vals[:2], f.since, n)
 					}
 				}
@@ -277,13 +278,24 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 // countMatching counts the rows of f's table whose every column of f
-// equals f's value (NULL for nil).
-func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, f fixtureRow) int {
+// equals f's value (NULL for nil). A column sealed at rest must hold
+// ciphertext that opens to f's value, never the value itself, and an
+// address_key the keyed hash of f's address.
+func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, db *store.DB, f fixtureRow) int {
 	t.Helper()
-	var conds []string
-	var args []any
+	sealed := store.SealedColumns()[f.table]
+	var conds, checked []string
+	var args, want []any
+	var address string
 	for i, c := range strings.Split(f.cols, ",") {
 		c = strings.TrimSpace(c)
+		if c == "address" {
+			address, _ = f.vals[i].(string)
+		}
+		if slices.Contains(sealed, c) || (c == "address_key" && sealed != nil) {
+			checked, want = append(checked, c), append(want, f.vals[i])
+			continue
+		}
 		if f.vals[i] == nil {
 			conds = append(conds, c+" IS NULL")
 			continue
@@ -291,11 +303,69 @@ func countMatching(t *testing.T, e storetest.Engine, raw *sql.DB, f fixtureRow) 
 		conds = append(conds, c+" = ?")
 		args = append(args, f.vals[i])
 	}
-	var n int
-	if err := raw.QueryRow(rebind(e, `SELECT COUNT(*) FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...).Scan(&n); err != nil {
+	if len(checked) == 0 {
+		var n int
+		if err := raw.QueryRow(rebind(e, `SELECT COUNT(*) FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", f.table, err)
+		}
+		return n
+	}
+	rows, err := raw.Query(rebind(e, `SELECT `+strings.Join(checked, ", ")+` FROM `+f.table+` WHERE `+strings.Join(conds, " AND ")), args...)
+	if err != nil {
 		t.Fatalf("%s: %v", f.table, err)
 	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		got := make([]any, len(checked))
+		ptrs := make([]any, len(checked))
+		for i := range got {
+			ptrs[i] = &got[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", f.table, err)
+		}
+		match := true
+		for i, c := range checked {
+			if c == "address_key" {
+				if key := asString(got[i]); key != db.AddressKeyOf(address) || (address != "" && key == want[i]) {
+					t.Errorf("%s.address_key after the upgrade is %q, not the keyed hash of the address", f.table, key)
+					match = false
+				}
+				continue
+			}
+			if w := asString(want[i]); w != "" && asString(got[i]) == w {
+				t.Errorf("%s.%s holds its value in plaintext after the upgrade", f.table, c)
+				match = false
+				continue
+			}
+			plain, err := db.OpenSealed(f.table, c, got[i])
+			if err != nil || asString(plain) != asString(want[i]) {
+				t.Errorf("%s.%s after the upgrade opens to %q, %v; want %q", f.table, c, asString(plain), err, asString(want[i]))
+				match = false
+			}
+		}
+		if match {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return n
+}
+
+// asString returns a text or byte value as a string ("" for nil).
+func asString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 func rebind(e storetest.Engine, q string) string {
@@ -320,4 +390,94 @@ func mustExecRaw(t *testing.T, raw *sql.DB, q string, args ...any) {
 	if _, err := raw.Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
+}
+
+// TestUpgradeSealsPlaintextFields upgrades a database of the last earlier
+// schema, whose narratives, crisis plans, photo, names and phones an
+// older citdesk wrote in plaintext: the first start seals every one of
+// them (the raw rows hold none of the values), the services read each
+// back as written, person search finds the person by name, a crisis plan
+// and prior contacts are still matched to a call at the person's address
+// by its keyed hash, and a second start changes nothing.
+func TestUpgradeSealsPlaintextFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		all := store.Migrations(string(e))
+		dsn := storetest.EmptyDSN(t, e)
+		buildAt(t, e, dsn, len(all)-1)
+		raw := storetest.Raw(t, dsn)
+		plain := []string{"Talked with Sam", "a quiet voice", "sirens", "sister 636-555-0000", "Jo Caller", "636-555-0000", "stopped medication",
+			"Sample", "Sammy", "5 Elm St", "5 elm st", "636-555-0199", "Lane", "1 Mian St"}
+		found := func() []string {
+			var out []string
+			for table, vals := range dumpAll(t, e, raw) {
+				for _, v := range vals {
+					for _, s := range plain {
+						if strings.Contains(v, s) && table != "audit_events" {
+							out = append(out, table+": "+s)
+						}
+					}
+				}
+			}
+			return out
+		}
+		if len(found()) == 0 {
+			t.Fatal("the fixture rows hold none of the values: the test would prove nothing")
+		}
+		db := openDSN(t, dsn)
+		if left := found(); len(left) > 0 {
+			t.Errorf("in plaintext after the upgrade: %v", left)
+		}
+		var narrative string
+		if err := raw.QueryRow(`SELECT narrative FROM encounters WHERE id = 1`).Scan(&narrative); err != nil {
+			t.Fatal(err)
+		}
+
+		a, err := db.AgencyService().FindAgencyBySlug(ctx, "upgrade")
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(a.ID))
+		p, err := db.PersonService().FindPersonByID(op, 1)
+		if err != nil || p.FirstName != "Sam" || p.LastName != "Sample" || p.Address != "5 Elm St" || !slices.Equal(p.Aliases, []string{"Sammy"}) {
+			t.Errorf("person 1 after the upgrade: %+v, %v", p, err)
+		}
+		if p2, err := db.PersonService().FindPersonByID(op, 2); err != nil || p2.Phone != "636-555-0199" || p2.LastName != "Lane" {
+			t.Errorf("person 2 after the upgrade: %+v, %v", p2, err)
+		}
+		if ms, err := db.PersonService().MatchPersons(op, citdesk.PersonQuery{FirstName: "Sammy", LastName: "Sampel"}); err != nil || len(ms) == 0 || ms[0].Person.ID != 1 {
+			t.Errorf("person search after the upgrade: %+v, %v", ms, err)
+		}
+		if enc, err := db.EncounterService().FindEncounterByID(op, 1); err != nil || enc.Narrative != "Talked with Sam for an hour; he agreed to see his doctor." {
+			t.Errorf("narrative after the upgrade: %+v, %v", enc, err)
+		}
+		if plan, err := db.CrisisPlanService().FindCrisisPlanByID(op, 1); err != nil || plan.WhatHelps != "a quiet voice" || plan.Contacts != "sister 636-555-0000" || plan.Address != "5 Elm St" {
+			t.Errorf("crisis plan after the upgrade: %+v, %v", plan, err)
+		}
+		if photo, err := db.CrisisPlanService().PlanPhoto(op, 1); err != nil || string(photo) != "\xff\xd8\xff\x00\x01" {
+			t.Errorf("photo after the upgrade: %q, %v", photo, err)
+		}
+		_, disp := storetest.User(t, db, op, "newdisp", citdesk.RoleDispatcher)
+		if c, err := db.CallService().FindCallByID(disp, 1); err != nil || c.CallerName != "Jo Caller" || c.CallerPhone != "636-555-0000" || c.Notes != "stopped medication" {
+			t.Errorf("call after the upgrade: %+v, %v", c, err)
+		}
+		there := &citdesk.Call{Nature: "welfare check", Address: "5 elm street"}
+		if err := db.CallService().CreateCall(disp, there); err != nil {
+			t.Fatal(err)
+		}
+		if plans, err := db.CrisisPlanService().PlansForCall(disp, there.ID); err != nil || len(plans) != 1 || plans[0].ID != 1 {
+			t.Errorf("crisis plans for a call at the address after the upgrade: %+v, %v", plans, err)
+		}
+		if prior, err := db.EncounterService().PriorContactOfficers(disp, there.ID); err != nil || !slices.Equal(prior, []int64{1}) {
+			t.Errorf("prior contact officers at the address after the upgrade: %v, %v", prior, err)
+		}
+
+		// A second start finds nothing left to seal.
+		db.Close()
+		openDSN(t, dsn)
+		var again string
+		if err := raw.QueryRow(`SELECT narrative FROM encounters WHERE id = 1`).Scan(&again); err != nil || again != narrative {
+			t.Errorf("the second start re-sealed the narrative: %v", err)
+		}
+	})
 }

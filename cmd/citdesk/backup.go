@@ -13,7 +13,7 @@ import (
 	"citdesk/store"
 )
 
-const backupUsage = "usage: citdesk backup --to FILE [--backup-key-file FILE] | citdesk backup keygen --out FILE | citdesk restore --from FILE --data DIR [--backup-key-file FILE] [--audit-key-file FILE]"
+const backupUsage = "usage: citdesk backup --to FILE [--backup-key-file FILE] | citdesk backup keygen --out FILE | citdesk restore --from FILE --data DIR [--backup-key-file FILE] [--audit-key-file FILE] [--field-key-file FILE]"
 
 // backupKeyFlag registers --backup-key-file; the key may instead come, as
 // base64, from CITDESK_BACKUP_KEY.
@@ -106,7 +106,15 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	res, err := backup.Restore(ctx, from, d.data, k, d.auditKeyFile())
+	fkey, created, err := d.loadFieldKey()
+	if created != "" {
+		// A new key opens nothing a backup holds.
+		err = errors.Join(fmt.Errorf("no field key at %s: restore needs the field.key the backed-up server used (kept apart from the backups), or $%s", created, fieldKeyEnv), os.Remove(created))
+	}
+	if err != nil {
+		return err
+	}
+	res, err := backup.Restore(ctx, from, d.data, k, d.auditKeyFile(), fkey)
 	if err != nil {
 		return err
 	}
@@ -117,5 +125,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "The backup was made by an older citdesk; %d migrations were applied.\n", len(res.Migrated))
 	}
 	fmt.Fprintln(stdout, "Put the mfa.key the server used beside it (or give --mfa-key-file), or authenticator apps will not work.")
+	where := d.fieldKeyFile()
+	if _, ok := os.LookupEnv(fieldKeyEnv); ok && d.fieldKey == "" {
+		where = "$" + fieldKeyEnv
+	}
+	fmt.Fprintf(stdout, "Start citdesk with the field key the restore used (%s): without it the encrypted fields cannot be read.\n", where)
 	return nil
 }

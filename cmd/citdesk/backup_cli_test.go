@@ -53,12 +53,19 @@ func TestBackupRestoreCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		auditKey := c.data[3] // newCLI: --data DIR --audit-key-file KEY
+		auditKey, fieldKey := c.data[3], c.data[5] // newCLI: --data DIR --audit-key-file KEY --field-key-file KEY
 		restore := func(dir string, extra ...string) (string, error) {
-			out, _, err := c.runRaw("", append([]string{"restore", "--from", file, "--data", dir, "--audit-key-file", auditKey}, extra...)...)
+			out, _, err := c.runRaw("", append([]string{"restore", "--from", file, "--data", dir, "--audit-key-file", auditKey, "--field-key-file", fieldKey}, extra...)...)
 			return out, err
 		}
 		dir := filepath.Join(t.TempDir(), "restored")
+		// The backup holds the encrypted fields, never the field key.
+		if _, _, err := c.runRaw("", "restore", "--from", file, "--data", dir, "--audit-key-file", auditKey, "--backup-key-file", keyFile); err == nil || !strings.Contains(err.Error(), "no field key") {
+			t.Errorf("restore without the field key: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "field.key")); !os.IsNotExist(err) {
+			t.Errorf("a refused restore left a field.key: %v", err)
+		}
 		other := filepath.Join(t.TempDir(), "other.key")
 		if _, _, err := c.runRaw("", "backup", "keygen", "--out", other); err != nil {
 			t.Fatal(err)
@@ -69,18 +76,18 @@ func TestBackupRestoreCLI(t *testing.T) {
 		b, _ := os.ReadFile(file)
 		cut := filepath.Join(t.TempDir(), "cut.cdbk")
 		os.WriteFile(cut, b[:len(b)-100], 0o600)
-		if _, _, err := c.runRaw("", "restore", "--from", cut, "--data", dir, "--audit-key-file", auditKey, "--backup-key-file", keyFile); err == nil || !strings.Contains(err.Error(), "truncated") {
+		if _, _, err := c.runRaw("", "restore", "--from", cut, "--data", dir, "--audit-key-file", auditKey, "--field-key-file", fieldKey, "--backup-key-file", keyFile); err == nil || !strings.Contains(err.Error(), "truncated") {
 			t.Errorf("restore of a cut file: %v", err)
 		}
 		t.Setenv("CITDESK_BACKUP_KEY", base64Of(t, keyFile))
 		out, err := restore(dir)
-		if err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "integrity check ok") {
+		if err != nil || !strings.Contains(out, "audit trail intact") || !strings.Contains(out, "integrity check ok") || !strings.Contains(out, "field key the restore used ("+fieldKey+")") {
 			t.Fatalf("restore: %v\n%s", err, out)
 		}
 		if _, err := restore(dir); err == nil || !strings.Contains(err.Error(), "not empty") {
 			t.Errorf("restore over the restored database: %v", err)
 		}
-		r := &cli{t: t, data: []string{"--data", dir, "--audit-key-file", auditKey}, dsn: filepath.Join(dir, "citdesk.db")}
+		r := &cli{t: t, data: []string{"--data", dir, "--audit-key-file", auditKey, "--field-key-file", fieldKey}, dsn: filepath.Join(dir, "citdesk.db")}
 		if out := r.ok("", "audit", "verify"); !strings.Contains(out, "intact") {
 			t.Errorf("verify the restored trail: %q", out)
 		}

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/fips140"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,11 +68,15 @@ Usage:
   citdesk person export --agency SLUG --person N   (JSON, for a records request)
   citdesk person erase --agency SLUG --person N    (where policy allows: no legal hold, no report inside its retention)
   citdesk person hold --agency SLUG --person N --reason TEXT | citdesk person release --agency SLUG --person N
+  citdesk keys status
+  citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish
+  citdesk keys reencrypt   (what is still sealed with an older data key, to the current one)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
---db postgres://…, and --audit-key-file PATH (default: audit.key in --data);
+--db postgres://…, --audit-key-file PATH (default: audit.key in --data) and
+--field-key-file PATH (default: field.key in --data; or the key in $CITDESK_FIELD_KEY);
 flags may also be set as CITDESK_<FLAG> environment
 variables (CITDESK_DB, CITDESK_ADDR, CITDESK_DEMO_PASSWORD, …).
 `
@@ -95,6 +100,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"retention":       runRetention,
 	"purge":           runPurge,
 	"person":          runPerson,
+	"keys":            runKeys, // field encryption keys (keys.go)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -110,6 +116,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		return runUser(ctx, rest, stdin, stdout, stderr) // the password comes on stdin
 	case "version", "--version", "-v":
+		if fips140.Enabled() {
+			// Built with GOFIPS140 (or run with GODEBUG=fips140=on).
+			fmt.Fprintln(stdout, "citdesk", version, "(FIPS 140-3 mode, Go Cryptographic Module "+fips140.Version()+")")
+			return nil
+		}
 		fmt.Fprintln(stdout, "citdesk", version)
 		return nil
 	case "help", "-h", "--help":
@@ -125,12 +136,46 @@ type dataFlags struct {
 	data     string
 	db       string
 	auditKey string
+	fieldKey string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "./citdesk-data", "directory for the embedded SQLite database")
 	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://…); overrides --data")
 	fs.StringVar(&d.auditKey, "audit-key-file", "", "file holding the key the audit trail is chained with, kept outside the database (default: audit.key in --data; made on first start, mode 0600)")
+	fs.StringVar(&d.fieldKey, "field-key-file", "", "file holding the key that wraps the keys encrypting narratives, crisis plans and contact details, kept outside the database (default: field.key in --data; made on first start, mode 0600; or the key itself in $"+fieldKeyEnv+")")
+}
+
+// fieldKeyEnv holds the field key itself (base64), for deployments that
+// pass secrets in the environment rather than as files. Never a flag: a
+// flag's value is in the process list for every local user to read.
+const fieldKeyEnv = "CITDESK_FIELD_KEY"
+
+// loadFieldKey returns the field key: $CITDESK_FIELD_KEY when set (and no
+// --field-key-file given), else the key file, made on first start.
+func (d *dataFlags) loadFieldKey() (key *store.FieldKey, created string, err error) {
+	if v, ok := os.LookupEnv(fieldKeyEnv); ok && d.fieldKey == "" {
+		k, err := store.ParseFieldKey(v)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", fieldKeyEnv, err)
+		}
+		return k, "", nil
+	}
+	path := d.fieldKeyFile()
+	k, made, err := store.LoadFieldKey(path)
+	if made {
+		created = path
+	}
+	return k, created, err
+}
+
+// fieldKeyFile returns the field key's path: the flag, or field.key in
+// the data directory.
+func (d *dataFlags) fieldKeyFile() string {
+	if d.fieldKey != "" {
+		return d.fieldKey
+	}
+	return filepath.Join(d.data, store.FieldKeyFile)
 }
 
 // auditKeyFile returns the audit key's path: the flag, or audit.key in
@@ -143,23 +188,29 @@ func (d *dataFlags) auditKeyFile() string {
 	return filepath.Join(d.data, store.AuditKeyFile)
 }
 
-// open loads (or, on first start, makes) the audit key and opens the
-// database with it. A key file made here is removed again when the
-// database refuses it (its chain was written with another key).
+// open loads (or, on first start, makes) the audit key and the field key
+// and opens the database with them. A key file made here is removed again
+// when the database refuses it (written with another key).
 func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
 	path := d.auditKeyFile()
 	key, created, err := store.LoadAuditKey(path)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, d.dsn(), store.WithAuditKey(key))
-	if err != nil {
-		if created {
-			err = errors.Join(err, os.Remove(path))
+	fkey, fcreated, err := d.loadFieldKey()
+	if err == nil {
+		var db *store.DB
+		if db, err = store.Open(ctx, d.dsn(), store.WithKeys(key, fkey)); err == nil {
+			return db, nil
 		}
-		return nil, err
 	}
-	return db, nil
+	if created {
+		err = errors.Join(err, os.Remove(path))
+	}
+	if fcreated != "" {
+		err = errors.Join(err, os.Remove(fcreated))
+	}
+	return nil, err
 }
 
 // dsn returns the database to open: the PostgreSQL URL, or the SQLite file

@@ -56,13 +56,13 @@ type cli struct {
 // directory for SQLite, a fresh database for PostgreSQL.
 func newCLI(t *testing.T, e storetest.Engine) *cli {
 	t.Helper()
-	key := storetest.AuditKeyFile(t)
+	key, fieldKey := storetest.AuditKeyFile(t), storetest.FieldKeyFile(t)
 	if e == storetest.SQLite {
 		dir := t.TempDir()
-		return &cli{t: t, data: []string{"--data", dir, "--audit-key-file", key}, dsn: filepath.Join(dir, "citdesk.db")}
+		return &cli{t: t, data: []string{"--data", dir, "--audit-key-file", key, "--field-key-file", fieldKey}, dsn: filepath.Join(dir, "citdesk.db")}
 	}
 	dsn := storetest.DSN(t, e)
-	return &cli{t: t, data: []string{"--db", dsn, "--audit-key-file", key}, dsn: dsn}
+	return &cli{t: t, data: []string{"--db", dsn, "--audit-key-file", key, "--field-key-file", fieldKey}, dsn: dsn}
 }
 
 // run runs citdesk with args, the data flags added after the sub-command

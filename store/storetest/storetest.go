@@ -245,10 +245,34 @@ func AuditKey() *citdesk.AuditKey {
 	return k
 }
 
-// KeyOption opens a database with the tests' audit key. PostgreSQL
-// databases need it; SQLite ones opened without it get a key of their
-// own beside the database file instead.
-func KeyOption() store.Option { return store.WithAuditKey(AuditKey()) }
+// KeyOption opens a database with the tests' audit key and field key.
+// PostgreSQL databases need them; SQLite ones opened without them get keys
+// of their own beside the database file instead.
+func KeyOption() store.Option { return store.WithKeys(AuditKey(), FieldKey()) }
+
+// fieldSecret is the tests' field key (key-encryption key): fixed, so
+// every database copied from the PostgreSQL template opens.
+var fieldSecret = []byte("citdesk test field key, 32 bytes")
+
+// FieldKey returns the field key tests open databases with.
+func FieldKey() *store.FieldKey {
+	k, err := store.NewFieldKey(fieldSecret)
+	if err != nil {
+		panic(err) // fieldSecret is a constant of the right size
+	}
+	return k
+}
+
+// FieldKeyFile writes the tests' field key to a file (mode 0600) for
+// commands that take --field-key-file, and returns its path.
+func FieldKeyFile(tb testing.TB) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "field.key")
+	if err := os.WriteFile(path, fieldSecret, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
 
 // AuditKeyFile writes the tests' audit key to a file (mode 0600) for
 // commands that take --audit-key-file, and returns its path.
