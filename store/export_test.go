@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // MigrateTo applies only the first k embedded migrations to the database
 // at dsn, as a citdesk of that schema version would have, for the upgrade
@@ -17,3 +20,7 @@ func MigrateTo(ctx context.Context, dsn string, k int) error {
 // TestDSN returns the database's data source name, for tests that look
 // past the store.
 func (db *DB) TestDSN() string { return db.dsn }
+
+// TestReadPool returns the pool reads go through, for tests that look at
+// its connections.
+func (db *DB) TestReadPool() *sql.DB { return db.read }
