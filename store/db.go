@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -55,6 +56,8 @@ type DB struct {
 	// geocoder holds the in-memory address indexes (address.go).
 	geoOnce  sync.Once
 	geocoder *addressGeocoder
+	// auth keeps FindSession's recent answers (authcache.go).
+	auth authCache
 }
 
 // Option configures Open.
@@ -79,21 +82,24 @@ type TxStats struct {
 	Reads  int64 // read-only transactions begun
 	Writes int64 // read-write transactions begun (committed or not)
 	Audits int64 // audit events appended in committed transactions
+	// Sessions counts the reads among Reads that authenticated a request
+	// (FindSession, when its answer was not in memory).
+	Sessions int64
 }
 
 // Sub returns the counts between an earlier snapshot and s.
 func (s TxStats) Sub(earlier TxStats) TxStats {
-	return TxStats{Reads: s.Reads - earlier.Reads, Writes: s.Writes - earlier.Writes, Audits: s.Audits - earlier.Audits}
+	return TxStats{Reads: s.Reads - earlier.Reads, Writes: s.Writes - earlier.Writes, Audits: s.Audits - earlier.Audits, Sessions: s.Sessions - earlier.Sessions}
 }
 
 type txCounters struct {
-	reads, writes, audits atomic.Int64
+	reads, writes, audits, sessions atomic.Int64
 }
 
 // TxStats returns the counts so far; subtract an earlier snapshot (Sub) to
 // count what one request did.
 func (db *DB) TxStats() TxStats {
-	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load()}
+	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load(), Sessions: db.stats.sessions.Load()}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -151,6 +157,7 @@ func open(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 // connect opens the database's connections without migrating it.
 func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2, auditKey: o.auditKey}
+	db.auth.origin = rand.Text()
 	if IsPostgres(dsn) {
 		db.dialect = postgresDialect
 		pool, err := sql.Open("pgx", dsn)
@@ -248,6 +255,9 @@ type Tx struct {
 	db     *DB
 	now    time.Time // one timestamp for everything the transaction records
 	audits int64     // audit events appended, counted in TxStats on commit
+	// authWrite is set when the transaction writes sessions, users or
+	// agencies: its commit empties the session cache (authcache.go).
+	authWrite bool
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -264,7 +274,13 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
+		if tx.authWrite { // the commit may have happened all the same
+			db.auth.flush()
+		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.authWrite {
+		db.auth.flush()
 	}
 	db.stats.audits.Add(tx.audits)
 	return nil
@@ -283,6 +299,11 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // ExecContext runs a statement written with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if writesAuth(query) {
+		if err := tx.authChanged(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return tx.Tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 

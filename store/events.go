@@ -124,6 +124,15 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 		if err == nil {
 			_, err = conn.Exec(ctx, "LISTEN "+pgChannel)
 		}
+		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgAuthChannel)
+		}
+		if err == nil {
+			// Listening, so the session cache may keep answers; any it
+			// kept before may have missed a flush while no one listened.
+			b.db.auth.flush()
+			b.db.auth.listening.Add(1)
+		}
 		if first {
 			ready <- err
 			first = false
@@ -144,12 +153,20 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 					}
 					break
 				}
+				if n.Channel == pgAuthChannel {
+					if n.Payload != b.db.auth.origin {
+						b.db.auth.flush() // another replica changed sessions, users or agencies
+					}
+					continue
+				}
 				var w wireEvent
 				if json.Unmarshal([]byte(n.Payload), &w) != nil || w.Origin == b.origin {
 					continue
 				}
 				b.deliver(w.Event)
 			}
+			b.db.auth.listening.Add(-1)
+			b.db.auth.flush()
 		}
 		if conn != nil {
 			conn.Close(context.Background())
