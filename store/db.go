@@ -58,6 +58,11 @@ type DB struct {
 	geocoder *addressGeocoder
 	// auth keeps FindSession's recent answers (authcache.go).
 	auth authCache
+	// dispatch keeps each agency's dispatch state (dispatchmem.go).
+	dispatch dispatchMemory
+	// testDropDispatch makes the event bus lose that many dispatch
+	// notifications, so a test can show a replica noticing.
+	testDropDispatch atomic.Int32
 }
 
 // Option configures Open.
@@ -258,6 +263,9 @@ type Tx struct {
 	// authWrite is set when the transaction writes sessions, users or
 	// agencies: its commit empties the session cache (authcache.go).
 	authWrite bool
+	// dispatchAgency, when set, is the agency whose dispatch state the
+	// transaction changes (0: any): see dispatchmem.go.
+	dispatchAgency *int64
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -273,14 +281,19 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := sqltx.Commit(); err != nil {
-		if tx.authWrite { // the commit may have happened all the same
-			db.auth.flush()
-		}
-		return fmt.Errorf("commit: %w", err)
+	if err := tx.notifyDispatch(ctx); err != nil {
+		return err
 	}
+	err = sqltx.Commit()
+	// Even a failed commit may have happened: forget what it changed.
 	if tx.authWrite {
 		db.auth.flush()
+	}
+	if tx.dispatchAgency != nil {
+		db.dispatch.changed(*tx.dispatchAgency)
+	}
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	db.stats.audits.Add(tx.audits)
 	return nil
@@ -304,16 +317,19 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 			return nil, err
 		}
 	}
+	tx.noticeWrite(ctx, query)
 	return tx.Tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 // QueryContext runs a query written with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
 	return tx.Tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
 	return tx.Tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
