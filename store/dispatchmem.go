@@ -34,8 +34,8 @@ import (
 // counts, CIT standing) and at least every dispatchMaxAge.
 type dispatchMemory struct {
 	mu       sync.Mutex
-	all      uint64            // advanced for a change to any agency
-	agency   map[int64]uint64  // advanced for a change to one agency
+	all      uint64           // advanced for a change to any agency
+	agency   map[int64]uint64 // advanced for a change to one agency
 	snaps    map[int64]*dispatchSnapshot
 	loading  map[int64]*sync.Mutex // one reader of each agency's snapshot at a time
 	lastSeen map[string]uint64     // other handles' last notification numbers
