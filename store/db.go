@@ -180,24 +180,16 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 				return nil, fmt.Errorf("create data directory: %w", err)
 			}
 		}
-		// Every connection gets the same pragmas. synchronous=FULL: an
-		// acknowledged write survives power loss. _txlock=immediate on the
-		// writer takes the write lock at BEGIN, so a read-then-write
-		// transaction never fails half-way on lock upgrade.
-		pragmas := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
-			pragmas.Add("_pragma", p)
-		}
 		// Each connection keeps the statements it has compiled
 		// (stmtcache.go), and the readers stay open: a reader closed and
 		// reopened would compile its statements, and read the schema, again.
-		w, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&_txlock=immediate")
+		w, err := openSQLite(SQLiteDSN(dsn, true))
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&mode=ro")
+		r, err := openSQLite(SQLiteDSN(dsn, false))
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -211,6 +203,24 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// SQLiteDSN returns the modernc.org/sqlite data source name citdesk opens
+// the SQLite file at path with: the writer's (writer) or a reader's. Every
+// connection gets the same pragmas. synchronous=FULL: an acknowledged
+// write survives power loss. _txlock=immediate on the writer takes the
+// write lock at BEGIN, so a read-then-write transaction never fails
+// half-way on lock upgrade. citdesk bench opens its bare SQLite writer
+// with it, so the peer differs from citdesk only in what citdesk does.
+func SQLiteDSN(path string, writer bool) string {
+	pragmas := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		pragmas.Add("_pragma", p)
+	}
+	if writer {
+		return "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	}
+	return "file:" + path + "?" + pragmas.Encode() + "&mode=ro"
 }
 
 // sqliteReaders is the size of SQLite's reader pool, every one kept open.
