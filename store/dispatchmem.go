@@ -56,6 +56,7 @@ const pgDispatchChannel = "citdesk_dispatch"
 var dispatchTables = map[string]bool{
 	"agencies": true, "officers": true, "officer_duty": true, "training_records": true,
 	"calls": true, "assignments": true, "encounters": true, "persons": true, "crisis_plans": true,
+	"webhooks": true,
 }
 
 // writtenTable returns the table a write statement writes, or "".
@@ -83,6 +84,9 @@ type dispatchSnapshot struct {
 	// and CIT-trained or available), made once per snapshot.
 	units []dispatch.Unit
 	prior map[int64][]int64 // open call → officers who met its person before
+	// hooks are the events the agency's webhooks subscribe to, so a
+	// recommendation knows without SQL that no one wants to hear of it.
+	hooks map[string]bool
 }
 
 // generation returns the generations a snapshot of agency must carry.
@@ -177,7 +181,7 @@ func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*disp
 	if s := m.current(actor.AgencyID, db.now()); s != nil {
 		return s, nil // read by the request that held the lock
 	}
-	s := &dispatchSnapshot{prior: map[int64][]int64{}}
+	s := &dispatchSnapshot{prior: map[int64][]int64{}, hooks: map[string]bool{}}
 	s.all, s.gen = m.generation(actor.AgencyID) // before the read: a change during it makes the snapshot old at once
 	err := db.readTx(ctx, func(tx *Tx) error {
 		var err error
@@ -187,6 +191,19 @@ func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*disp
 		for _, c := range s.st.Open {
 			if s.prior[c.ID], err = tx.priorContactOfficers(ctx, actor.AgencyID, c.Address); err != nil {
 				return err
+			}
+		}
+		subs, err := queryAll(ctx, tx, "webhook events", func(row rowScanner) (string, error) {
+			var ev string
+			err := row.Scan(&ev)
+			return ev, err
+		}, `SELECT events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		for _, list := range subs {
+			for _, ev := range strings.Split(list, ",") {
+				s.hooks[strings.TrimSpace(ev)] = true
 			}
 		}
 		s.read = tx.now
