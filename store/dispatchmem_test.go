@@ -191,3 +191,36 @@ func TestDispatchMemoryAcrossReplicas(t *testing.T) {
 		t.Errorf("replica two caught up without noticing a missing notification (%d gaps)", gaps)
 	}
 }
+
+// TestDispatchMemoryNewDay: with nothing written, the state kept in memory
+// is read again when the agency's day changes (today's assignment counts
+// start again from zero) and once it is a minute old (positions age).
+func TestDispatchMemoryNewDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, clock := storetest.Open(t, e)
+		newQuietBus(t, db)
+		s := newDispatchScene(t, db, "day", 4)
+		must(t, db.CallService().CreateAssignment(s.disp, &citdesk.Assignment{CallID: s.calls[1].ID, OfficerID: s.officers[0].ID}))
+		s.same(t, db, db, "an assignment")
+		// Epoch is 19:30 in De Soto: read at 23:59:30, then 40 s later,
+		// the next day, well within a minute of that read.
+		clock.Advance(4*time.Hour + 29*time.Minute + 30*time.Second)
+		s.same(t, db, db, "23:59:30")
+		loads, _ := db.TestDispatchCounts()
+		clock.Advance(40 * time.Second)
+		s.same(t, db, db, "midnight")
+		if after, _ := db.TestDispatchCounts(); after != loads+1 {
+			t.Errorf("%d reads of the state across midnight, want one", after-loads)
+		}
+		clock.Advance(30 * time.Second)
+		s.same(t, db, db, "30 s later")
+		if after, _ := db.TestDispatchCounts(); after != loads+1 {
+			t.Errorf("the state was read again 30 s after midnight with nothing changed")
+		}
+		clock.Advance(31 * time.Second)
+		s.same(t, db, db, "a minute later")
+		if after, _ := db.TestDispatchCounts(); after != loads+2 {
+			t.Errorf("the state was not read again after a minute")
+		}
+	})
+}
