@@ -31,7 +31,9 @@ import (
 // whose listener lost its connection, cannot know what it missed and
 // reloads every agency; a replica with no listener does not keep state. A
 // snapshot is also read again when the agency's day changes (today's
-// counts, CIT standing) and at least every dispatchMaxAge.
+// counts, CIT standing) and at least every dispatchMaxAge: the longest a
+// change made by another process on SQLite (the command line) goes
+// unseen.
 type dispatchMemory struct {
 	mu       sync.Mutex
 	all      uint64           // advanced for a change to any agency
