@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -237,13 +238,23 @@ func (p Policy) EmergencyAlertAfter() time.Duration {
 }
 
 // Location returns the agency's time zone, or UTC when it cannot be loaded.
+// time.LoadLocation reads and parses the zone's file each time, which was a
+// quarter of a recommendation request's time (issue 12), so each zone is
+// loaded once.
 func (a *Agency) Location() *time.Location {
+	if loc, ok := locations.Load(a.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(a.TimeZone)
 	if err != nil {
-		return time.UTC
+		return time.UTC // not kept: the zone's file may yet appear
 	}
+	locations.Store(a.TimeZone, loc)
 	return loc
 }
+
+// locations holds the time zones loaded, by name.
+var locations sync.Map
 
 var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 

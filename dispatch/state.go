@@ -23,8 +23,9 @@ type Service interface {
 	// does not exist the error is ENOTFOUND and the state is still
 	// returned, so the board can be shown without the panel.
 	StateForCall(ctx context.Context, callID int64) (*State, *CallPanel, error)
-	// RecommendForCall returns call callID and the officers to send to it,
-	// ranked. citdesk.DispatchRoles only.
+	// RecommendForCall returns call callID, without its caller's details
+	// as the board shows it, and the officers to send to it, ranked.
+	// citdesk.DispatchRoles only.
 	RecommendForCall(ctx context.Context, callID int64) (*citdesk.Call, Result, error)
 }
 
@@ -84,13 +85,20 @@ func (st *State) ActiveByCall() map[int64][]*citdesk.Assignment {
 // Target.PriorContact) and the agency's liaison programme in the fallback.
 // Officers is never nil, so it encodes as [] rather than null.
 func (st *State) Recommend(c *citdesk.Call, prior []int64) Result {
+	return st.RecommendUnits(c, prior, st.Units(), st.Now)
+}
+
+// RecommendUnits is Recommend over units made from the state beforehand
+// (Units, less any who can take part in no list), as of now: a state kept
+// in memory makes its units once and answers many calls from them.
+func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, now time.Time) Result {
 	target := TargetFromCall(c)
 	target.PriorContact = prior
 	opt := Options{}
 	if name := st.Agency.Policy.LiaisonProgram; name != "" {
 		opt.Liaison = &Liaison{Name: name}
 	}
-	res := Recommend(target, st.Units(), st.Now, st.Agency.Policy, opt)
+	res := Recommend(target, units, now, st.Agency.Policy, opt)
 	if res.Officers == nil {
 		res.Officers = []Recommendation{}
 	}

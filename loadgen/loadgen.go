@@ -1,7 +1,9 @@
 // Package loadgen is citdesk's load generator: it drives a running citdesk
 // over its JSON API the way a busy dispatch centre would and reports
 // requests per second and latency quantiles for the recommendation
-// endpoint and for the call-create + assign write path.
+// endpoint and for the call-create + assign write path, each beside a peer
+// measured in the same run (a bare net/http server, a bare SQLite writer),
+// with the ratios and whether issue 12's targets hold.
 //
 // It only targets loopback addresses unless told otherwise, its loops are
 // bounded in both time and count, and it cleans up after itself: every
@@ -31,8 +33,25 @@ type Config struct {
 	Password    string        //
 	Duration    time.Duration // how long each scenario runs
 	MaxRequests int           // a hard cap per scenario
-	Concurrency int           // parallel clients
+	Concurrency int           // parallel readers (recommendations and the bare server)
+	Writers     int           // parallel writers (create call + assign, and the bare SQLite writer)
 	AllowRemote bool          // permit a non-loopback URL (your own staging server)
+	// MetricsURL is citdesk's Prometheus metrics (serve --metrics-addr),
+	// read for the resident memory; "" skips it.
+	MetricsURL string
+	// BareDir is where the bare SQLite writer's file goes: put it on the
+	// same disk as citdesk's database. "" is the system's temporary
+	// directory.
+	BareDir string
+}
+
+// Report is one run's figures: each scenario, and the ratios to the peers.
+type Report struct {
+	Scenarios []Stats `json:"scenarios"`
+	Ratios    []Ratio `json:"ratios"`
+	// IdleRSS is citdesk's resident memory after its start and ten
+	// sign-ins, before any load; 0 when it could not be read.
+	IdleRSS int64 `json:"idle_rss_bytes"`
 }
 
 // Stats are one scenario's figures.
@@ -66,8 +85,8 @@ func round(d time.Duration) time.Duration {
 	return d.Round(10 * time.Microsecond)
 }
 
-// Run runs both scenarios and returns their figures.
-func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
+// Run runs the scenarios and their peers and returns the figures.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	if cfg.Duration <= 0 {
 		cfg.Duration = 10 * time.Second
 	}
@@ -75,7 +94,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 		cfg.MaxRequests = 100000
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
+		cfg.Concurrency = 8
+	}
+	if cfg.Writers <= 0 {
+		cfg.Writers = 4
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Host == "" {
@@ -84,15 +106,44 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 	if !cfg.AllowRemote && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("%s is not a loopback address; load only your own server (use --allow-remote for your own staging host)", u.Hostname())
 	}
-	c := &client{base: cfg.URL + "/api/v1", http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}}
+	transport := func() *http.Client {
+		return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: max(cfg.Concurrency, cfg.Writers) * 2}}
+	}
+	c := &client{base: cfg.URL + "/api/v1", http: transport()}
 	if err := c.signIn(ctx, cfg.Username, cfg.Password); err != nil {
 		return nil, err
+	}
+	rep := &Report{}
+	// Idle memory: after the start and ten sign-ins (each hashes a
+	// password with argon2id), before any load.
+	if cfg.MetricsURL != "" {
+		if err := c.signIns(ctx, cfg.Username, cfg.Password, 9); err != nil {
+			return nil, err
+		}
+		if rep.IdleRSS, err = residentBytes(ctx, cfg.MetricsURL); err != nil {
+			fmt.Fprintf(progress, "resident memory not read: %v\n", err)
+		} else {
+			fmt.Fprintf(progress, "idle resident memory after 10 sign-ins: %.1f MB\n", float64(rep.IdleRSS)/1e6)
+		}
 	}
 	officers, centre, err := c.setup(ctx)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "%d officers available; %d clients; %s per scenario\n", len(officers), cfg.Concurrency, cfg.Duration)
+	fmt.Fprintf(progress, "%d officers available; %d readers, %d writers; %s per scenario\n", len(officers), cfg.Concurrency, cfg.Writers, cfg.Duration)
+
+	// The peer of the read path: a bare net/http hello world, driven by
+	// the same kind of client with as many clients.
+	helloURL, stop, err := helloServer()
+	if err != nil {
+		return nil, err
+	}
+	bare := &client{base: helloURL, http: transport()}
+	hello := measure(ctx, "bare net/http hello (GET)", cfg, func(ctx context.Context, worker, i int) (func(), error) {
+		return nil, bare.get(ctx, "/", nil)
+	})
+	stop()
+	fmt.Fprintln(progress, hello)
 
 	// Scenario 1: recommendations for a handful of open calls.
 	var calls []int64
@@ -110,12 +161,18 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 	for _, id := range calls {
 		c.closeCall(ctx, id)
 	}
+	rep.Scenarios = append(rep.Scenarios, hello, rec)
+	if hello.PerSecond > 0 {
+		r := rec.PerSecond / hello.PerSecond
+		rep.Ratios = append(rep.Ratios, Ratio{Name: "recommendations req/s ÷ bare net/http req/s", Value: r, Target: "≥ 0.30", Holds: r >= 0.30})
+	}
+	rep.Ratios = append(rep.Ratios, Ratio{Name: "recommendations p99 (ms)", Value: ms(rec.P99), Target: "≤ 5 ms", Holds: rec.P99 <= 5*time.Millisecond})
 
 	// Scenario 2: the write path. Each client owns one officer so clients
 	// do not fight over the same one (that is what the 409 test is for).
-	writers := min(cfg.Concurrency, len(officers))
+	writers := min(cfg.Writers, len(officers))
 	if writers == 0 {
-		return []Stats{rec}, errors.New("no available officer with a fresh position to assign; put some on duty first (the demo does)")
+		return rep, errors.New("no available officer with a fresh position to assign; put some on duty first (the demo does)")
 	}
 	wcfg := cfg
 	wcfg.Concurrency = writers
@@ -137,8 +194,33 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Stats, error) {
 		}, nil
 	})
 	fmt.Fprintln(progress, write)
-	return []Stats{rec, write}, nil
+	rep.Scenarios = append(rep.Scenarios, write)
+
+	// The peer of the write path: bare SQLite, one row per transaction,
+	// as many writers.
+	bareWrite, err := bareSQLite(ctx, cfg, cfg.BareDir, writers)
+	if err != nil {
+		return rep, fmt.Errorf("bare SQLite writer: %w", err)
+	}
+	fmt.Fprintln(progress, bareWrite)
+	rep.Scenarios = append(rep.Scenarios, bareWrite)
+	if bareWrite.PerSecond > 0 {
+		// Each timed operation is two requests, each one write
+		// transaction (its audit event and outbox rows commit with it).
+		r := 2 * write.PerSecond / bareWrite.PerSecond
+		rep.Ratios = append(rep.Ratios, Ratio{Name: "write commits/s (2 per op) ÷ bare SQLite tx/s", Value: r, Target: "≥ 0.7 (SQLite)", Holds: r >= 0.7})
+	}
+	rep.Ratios = append(rep.Ratios,
+		Ratio{Name: "create call + assign ops/s", Value: write.PerSecond, Target: "≥ 500", Holds: write.PerSecond >= 500},
+		Ratio{Name: "create call + assign p99 (ms)", Value: ms(write.P99), Target: "≤ 15 ms", Holds: write.P99 <= 15*time.Millisecond})
+	if rep.IdleRSS > 0 {
+		mb := float64(rep.IdleRSS) / 1e6
+		rep.Ratios = append(rep.Ratios, Ratio{Name: "idle RSS after 10 sign-ins (MB)", Value: mb, Target: "≤ 40 MB", Holds: mb <= 40})
+	}
+	return rep, nil
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func isLoopback(host string) bool {
 	if host == "localhost" {

@@ -50,15 +50,34 @@ func TestRun(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
-	stats, err := loadgen.Run(context.Background(), loadgen.Config{URL: ts.URL, Username: "dispatcher", Password: storetest.TestPassword,
-		Duration: 500 * time.Millisecond, MaxRequests: 40, Concurrency: 2}, io.Discard)
+	metrics := httptest.NewServer(srv.Metrics())
+	defer metrics.Close()
+	rep, err := loadgen.Run(context.Background(), loadgen.Config{URL: ts.URL, Username: "dispatcher", Password: storetest.TestPassword,
+		Duration: 500 * time.Millisecond, MaxRequests: 40, Concurrency: 2, Writers: 2, MetricsURL: metrics.URL, BareDir: t.TempDir()}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stats) != 2 {
-		t.Fatalf("got %d scenarios", len(stats))
+	// Each scenario beside its peer: the bare server, recommendations,
+	// the write path, the bare SQLite writer.
+	if len(rep.Scenarios) != 4 {
+		t.Fatalf("got %d scenarios", len(rep.Scenarios))
 	}
-	for _, s := range stats {
+	names := map[string]bool{}
+	for _, r := range rep.Ratios {
+		names[r.Name] = true
+		if r.Value <= 0 {
+			t.Errorf("ratio %s", r)
+		}
+	}
+	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (2 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)"} {
+		if !names[want] {
+			t.Errorf("no ratio %q in %v", want, rep.Ratios)
+		}
+	}
+	if rep.IdleRSS < 1<<20 {
+		t.Errorf("idle resident memory %d bytes", rep.IdleRSS)
+	}
+	for _, s := range rep.Scenarios {
 		if s.Requests == 0 || s.Errors != 0 || s.P50 <= 0 || s.P99 < s.P50 || s.Requests > 40 {
 			t.Errorf("%s", s)
 		}

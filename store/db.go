@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -58,6 +59,13 @@ type DB struct {
 	// geocoder holds the in-memory address indexes (address.go).
 	geoOnce  sync.Once
 	geocoder *addressGeocoder
+	// auth keeps FindSession's recent answers (authcache.go).
+	auth authCache
+	// dispatch keeps each agency's dispatch state (dispatchmem.go).
+	dispatch dispatchMemory
+	// testDropDispatch makes the event bus lose that many dispatch
+	// notifications, so a test can show a replica noticing.
+	testDropDispatch atomic.Int32
 }
 
 // Option configures Open.
@@ -83,21 +91,24 @@ type TxStats struct {
 	Reads  int64 // read-only transactions begun
 	Writes int64 // read-write transactions begun (committed or not)
 	Audits int64 // audit events appended in committed transactions
+	// Sessions counts the reads among Reads that authenticated a request
+	// (FindSession, when its answer was not in memory).
+	Sessions int64
 }
 
 // Sub returns the counts between an earlier snapshot and s.
 func (s TxStats) Sub(earlier TxStats) TxStats {
-	return TxStats{Reads: s.Reads - earlier.Reads, Writes: s.Writes - earlier.Writes, Audits: s.Audits - earlier.Audits}
+	return TxStats{Reads: s.Reads - earlier.Reads, Writes: s.Writes - earlier.Writes, Audits: s.Audits - earlier.Audits, Sessions: s.Sessions - earlier.Sessions}
 }
 
 type txCounters struct {
-	reads, writes, audits atomic.Int64
+	reads, writes, audits, sessions atomic.Int64
 }
 
 // TxStats returns the counts so far; subtract an earlier snapshot (Sub) to
 // count what one request did.
 func (db *DB) TxStats() TxStats {
-	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load()}
+	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load(), Sessions: db.stats.sessions.Load()}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -189,6 +200,7 @@ func removeIf(path string) error {
 // connect opens the database's connections without migrating it.
 func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 	db := &DB{dsn: dsn, Clock: citdesk.SystemClock{}, Argon2: DefaultArgon2, auditKey: o.auditKey}
+	db.auth.origin = rand.Text()
 	if IsPostgres(dsn) {
 		db.dialect = postgresDialect
 		pool, err := sql.Open("pgx", dsn)
@@ -206,24 +218,16 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 				return nil, fmt.Errorf("create data directory: %w", err)
 			}
 		}
-		// Every connection gets the same pragmas. synchronous=FULL: an
-		// acknowledged write survives power loss. _txlock=immediate on the
-		// writer takes the write lock at BEGIN, so a read-then-write
-		// transaction never fails half-way on lock upgrade.
-		pragmas := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
-			pragmas.Add("_pragma", p)
-		}
 		// Each connection keeps the statements it has compiled
 		// (stmtcache.go), and the readers stay open: a reader closed and
 		// reopened would compile its statements, and read the schema, again.
-		w, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&_txlock=immediate")
+		w, err := openSQLite(SQLiteDSN(dsn, true))
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := openSQLite("file:" + dsn + "?" + pragmas.Encode() + "&mode=ro")
+		r, err := openSQLite(SQLiteDSN(dsn, false))
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -237,6 +241,24 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// SQLiteDSN returns the modernc.org/sqlite data source name citdesk opens
+// the SQLite file at path with: the writer's (writer) or a reader's. Every
+// connection gets the same pragmas. synchronous=FULL: an acknowledged
+// write survives power loss. _txlock=immediate on the writer takes the
+// write lock at BEGIN, so a read-then-write transaction never fails
+// half-way on lock upgrade. citdesk bench opens its bare SQLite writer
+// with it, so the peer differs from citdesk only in what citdesk does.
+func SQLiteDSN(path string, writer bool) string {
+	pragmas := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		pragmas.Add("_pragma", p)
+	}
+	if writer {
+		return "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	}
+	return "file:" + path + "?" + pragmas.Encode() + "&mode=ro"
 }
 
 // sqliteReaders is the size of SQLite's reader pool, every one kept open.
@@ -286,6 +308,12 @@ type Tx struct {
 	db     *DB
 	now    time.Time // one timestamp for everything the transaction records
 	audits int64     // audit events appended, counted in TxStats on commit
+	// authWrite is set when the transaction writes sessions, users or
+	// agencies: its commit empties the session cache (authcache.go).
+	authWrite bool
+	// dispatchAgency, when set, is the agency whose dispatch state the
+	// transaction changes (0: any): see dispatchmem.go.
+	dispatchAgency *int64
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -301,7 +329,18 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return db.storageError(err, true)
 	}
-	if err := sqltx.Commit(); err != nil {
+	if err := tx.notifyDispatch(ctx); err != nil {
+		return db.storageError(err, true)
+	}
+	err = sqltx.Commit()
+	// Even a failed commit may have happened: forget what it changed.
+	if tx.authWrite {
+		db.auth.flush()
+	}
+	if tx.dispatchAgency != nil {
+		db.dispatch.changed(*tx.dispatchAgency)
+	}
+	if err != nil {
 		return db.storageError(fmt.Errorf("commit: %w", err), true)
 	}
 	db.health.committed(db.Clock.Now())
@@ -322,16 +361,24 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // ExecContext runs a statement written with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if writesAuth(query) {
+		if err := tx.authChanged(ctx); err != nil {
+			return nil, err
+		}
+	}
+	tx.noticeWrite(ctx, query)
 	return tx.Tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 // QueryContext runs a query written with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
 	return tx.Tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
 	return tx.Tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
 }
 

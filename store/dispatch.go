@@ -166,15 +166,30 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 	return st, p, notFound
 }
 
-// RecommendForCall implements dispatch.Service.
+// RecommendForCall implements dispatch.Service. An open call is answered
+// from the agency's dispatch state in memory (dispatchmem.go), without SQL;
+// any other from the database. Either way the call comes without its
+// caller's details, as on the board.
 func (s dispatchService) RecommendForCall(ctx context.Context, callID int64) (*citdesk.Call, dispatch.Result, error) {
 	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return nil, dispatch.Result{}, err
 	}
+	if s.db.keepingDispatch() {
+		c, res, ok, err := s.db.recommendFromMemory(ctx, actor, callID)
+		if ok || err != nil {
+			return c, res, err
+		}
+	}
+	return s.db.recommendFromSQL(ctx, actor, callID)
+}
+
+// recommendFromSQL is RecommendForCall read from the database, in one read
+// transaction.
+func (db *DB) recommendFromSQL(ctx context.Context, actor *citdesk.Actor, callID int64) (*citdesk.Call, dispatch.Result, error) {
 	var c *citdesk.Call
 	var res dispatch.Result
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	err := db.readTx(ctx, func(tx *Tx) error {
 		st, err := tx.dispatchState(ctx, actor, false)
 		if err != nil {
 			return err
@@ -182,6 +197,7 @@ func (s dispatchService) RecommendForCall(ctx context.Context, callID int64) (*c
 		if c, err = tx.findCall(ctx, actor.AgencyID, callID, false); err != nil {
 			return err
 		}
+		withoutCaller(c)
 		prior, err := tx.priorContactOfficers(ctx, actor.AgencyID, c.Address)
 		if err != nil {
 			return err

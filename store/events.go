@@ -124,6 +124,21 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 		if err == nil {
 			_, err = conn.Exec(ctx, "LISTEN "+pgChannel)
 		}
+		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgAuthChannel)
+		}
+		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgDispatchChannel)
+		}
+		if err == nil {
+			// Listening, so the session cache and dispatch memory may
+			// keep answers; any kept before may have missed a change
+			// while no one listened.
+			b.db.auth.flush()
+			b.db.auth.listening.Add(1)
+			b.db.dispatch.changed(0)
+			b.db.dispatch.listening.Add(1)
+		}
 		if first {
 			ready <- err
 			first = false
@@ -144,12 +159,30 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 					}
 					break
 				}
+				if n.Channel == pgDispatchChannel {
+					if b.db.testDropDispatch.Load() > 0 {
+						b.db.testDropDispatch.Add(-1) // a test's lost notification
+						continue
+					}
+					b.db.dispatch.notified(n.Payload, b.db.auth.origin)
+					continue
+				}
+				if n.Channel == pgAuthChannel {
+					if n.Payload != b.db.auth.origin {
+						b.db.auth.flush() // another replica changed sessions, users or agencies
+					}
+					continue
+				}
 				var w wireEvent
 				if json.Unmarshal([]byte(n.Payload), &w) != nil || w.Origin == b.origin {
 					continue
 				}
 				b.deliver(w.Event)
 			}
+			b.db.auth.listening.Add(-1)
+			b.db.auth.flush()
+			b.db.dispatch.listening.Add(-1)
+			b.db.dispatch.changed(0)
 		}
 		if conn != nil {
 			conn.Close(context.Background())

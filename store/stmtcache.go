@@ -10,9 +10,16 @@ import (
 // driver's ExecContext and QueryContext compile afresh on each call: on the
 // read path that was about half of the server's time (issue 12). A
 // stmtConnector hands out connections that keep each statement they have
-// compiled, by its text, and run it again with new arguments. The driver
-// leaves a reused statement's integer arguments bound between runs, so a
-// statement comparing agency_id with 1 is not re-planned each time either.
+// compiled, by its text, and run it again with new arguments.
+//
+// SQLite re-prepares a statement whose plan looked at a bound value (a
+// "col = ?" term of a join or an ordered query) when that value moves into
+// or out of -1…1, which it may treat as a boolean. The driver leaves integer
+// arguments bound between runs, so a statement run with agency 1 again and
+// again is planned once; but where agencies 1 and 2 share a connection,
+// every switch re-planned it (issue 12). So a connection keeps a statement
+// per text and per set of arguments in -1…1 (smallArgs): each copy always
+// sees the same kind of value in each place and is never re-prepared.
 //
 // PostgreSQL needs none of this: pgx keeps a statement cache per connection.
 
@@ -34,7 +41,7 @@ func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("store: the SQLite driver's connection lacks the context methods the statement cache needs")
 	}
-	return &stmtConn{sqliteConn: sc, stmts: map[string]*cachedStmt{}}, nil
+	return &stmtConn{sqliteConn: sc, stmts: map[stmtKey]*cachedStmt{}}, nil
 }
 
 func (c stmtConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -58,7 +65,33 @@ type sqliteConn interface {
 // needs no lock.
 type stmtConn struct {
 	sqliteConn
-	stmts map[string]*cachedStmt
+	stmts map[stmtKey]*cachedStmt
+}
+
+// stmtKey names a kept statement: its text, and which of its first 64
+// arguments are integers in -1…1 (bit i for argument i+1).
+type stmtKey struct {
+	query string
+	small uint64
+}
+
+// smallArgs returns the bits of stmtKey.small for args.
+func smallArgs(args []driver.NamedValue) uint64 {
+	var m uint64
+	for i, a := range args {
+		if i >= 64 {
+			break
+		}
+		switch v := a.Value.(type) {
+		case int64:
+			if v >= -1 && v <= 1 {
+				m |= 1 << i
+			}
+		case bool:
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // cachedStmt is a compiled statement; busy while rows it returned are open.
@@ -71,11 +104,12 @@ type cachedStmt struct {
 	busy bool
 }
 
-// statement returns the compiled statement for query and a function to call
+// statement returns the compiled statement for query run with args, and a function to call
 // when its rows are closed. A statement already busy (the same query run
 // again while its rows are open) is compiled anew for this one run.
-func (c *stmtConn) statement(ctx context.Context, query string) (*cachedStmt, func(), error) {
-	if s, ok := c.stmts[query]; ok && !s.busy {
+func (c *stmtConn) statement(ctx context.Context, query string, args []driver.NamedValue) (*cachedStmt, func(), error) {
+	key := stmtKey{query, smallArgs(args)}
+	if s, ok := c.stmts[key]; ok && !s.busy {
 		s.busy = true
 		return s, func() { s.busy = false }, nil
 	}
@@ -93,15 +127,15 @@ func (c *stmtConn) statement(ctx context.Context, query string) (*cachedStmt, fu
 		return nil, nil, errors.New("store: the SQLite driver's statement lacks the context methods the statement cache needs")
 	}
 	s := &cachedStmt{stmt: stmt, busy: true}
-	if _, taken := c.stmts[query]; taken || len(c.stmts) >= maxStatementsPerConn {
+	if _, taken := c.stmts[key]; taken || len(c.stmts) >= maxStatementsPerConn {
 		return s, func() { stmt.Close() }, nil
 	}
-	c.stmts[query] = s
+	c.stmts[key] = s
 	return s, func() { s.busy = false }, nil
 }
 
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	s, release, err := c.statement(ctx, query)
+	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +144,7 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 }
 
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	s, release, err := c.statement(ctx, query)
+	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}

@@ -515,52 +515,40 @@ func (tx *Tx) createSession(ctx context.Context, u *citdesk.User, kind string, p
 var errNoSession = citdesk.Errorf(citdesk.EUNAUTHORIZED, "Your session has ended; sign in again.")
 
 // touchEvery limits how often a session's last-seen time is written:
-// idle timeouts are minutes long, so a write per request would be waste.
-const touchEvery = 30 * time.Second
+// idle timeouts are many minutes long, so a write per request would be
+// waste (issue 12: at most once a minute).
+const touchEvery = time.Minute
 
-// FindSession returns the user behind a live session secret.
+// FindSession returns the user behind a live session secret. The answer
+// comes from memory when it was read a moment ago (authcache.go).
 func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.User, *citdesk.Session, error) {
 	if secret == "" {
 		return nil, nil, errNoSession
 	}
-	var u *citdesk.User
-	var sess citdesk.Session
-	var agency citdesk.Agency
+	hash := secretHash(secret)
 	now := s.db.now()
-	// Every signed-in request passes here: one query reads the session,
-	// its user and the agency (with its policy).
-	err := s.db.readTx(ctx, func(tx *Tx) error {
-		var created, last, expires int64
-		var ended sql.NullInt64
-		var policyJSON string
-		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.city, a.timezone, a.lat, a.lon, a.non_emergency_phone, a.address, a.policy
-			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
-			WHERE s.secret_hash = ?`, secretHash(secret))
-		var err error
-		u, err = scanUser(withColumns{row: row,
-			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
-			after:  []any{&agency.Slug, &agency.Name, &agency.City, &agency.TimeZone, &agency.Lat, &agency.Lon, &agency.NonEmergencyPhone, &agency.Address, &policyJSON}})
-		if errors.Is(err, sql.ErrNoRows) {
-			return errNoSession
-		} else if err != nil {
-			return err
+	caching := s.db.caching()
+	var e *authEntry
+	if caching {
+		if hit, ok := s.db.auth.get(hash, now); ok {
+			copied := *hit // the caller may change what it is given
+			e = &copied
 		}
-		if ended.Valid {
-			return errNoSession
-		}
-		sess.UserID = u.ID
-		sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
-		agency.ID = sess.AgencyID
-		agency.Policy = citdesk.DefaultPolicy()
-		if err := json.Unmarshal([]byte(policyJSON), &agency.Policy); err != nil {
-			return fmt.Errorf("agency %d policy: %w", sess.AgencyID, err)
-		}
-		sess.Agency = &agency
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
 	}
+	if e == nil {
+		gen := s.db.auth.gen.Load()
+		var err error
+		if e, err = s.db.readSession(ctx, hash); err != nil {
+			return nil, nil, err
+		}
+		e.read = now
+		if caching {
+			kept := *e
+			s.db.auth.put(hash, &kept, gen)
+		}
+	}
+	u, sess, agency := &e.user, &e.sess, &e.agency
+	sess.Agency = agency
 	policy := agency.Policy
 	// The idle timeout applies to bearer tokens as to cookies: a token
 	// left unused on a lost laptop must die as a session would.
@@ -574,7 +562,7 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 	}
 	if now.Sub(sess.LastSeen) >= touchEvery {
 		err := s.db.writeTx(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ?`, micros(tx.now), sess.ID)
+			_, err := tx.ExecContext(ctx, touchSessionSQL, micros(tx.now), sess.ID)
 			return err
 		})
 		switch {
@@ -587,9 +575,50 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 			return nil, nil, fmt.Errorf("touch session: %w", err)
 		default:
 			sess.LastSeen = now
+			s.db.auth.touched(hash, now)
 		}
 	}
-	return u, &sess, nil
+	return u, sess, nil
+}
+
+// readSession reads a live session by its secret's hash, with its user and
+// agency: one query.
+func (db *DB) readSession(ctx context.Context, hash string) (*authEntry, error) {
+	e := &authEntry{}
+	u, sess, agency := &e.user, &e.sess, &e.agency
+	db.stats.sessions.Add(1)
+	err := db.readTx(ctx, func(tx *Tx) error {
+		var created, last, expires int64
+		var ended sql.NullInt64
+		var policyJSON string
+		row := tx.QueryRowContext(ctx, `SELECT s.id, s.agency_id, s.kind, s.created_at, s.last_seen, s.expires_at, s.ended_at, `+prefixed("u.", userColumns)+`, a.slug, a.name, a.city, a.timezone, a.lat, a.lon, a.non_emergency_phone, a.address, a.policy
+			FROM sessions s JOIN users u ON u.id = s.user_id AND u.agency_id = s.agency_id JOIN agencies a ON a.id = s.agency_id
+			WHERE s.secret_hash = ?`, hash)
+		found, err := scanUser(withColumns{row: row,
+			before: []any{&sess.ID, &sess.AgencyID, &sess.Kind, &created, &last, &expires, &ended},
+			after:  []any{&agency.Slug, &agency.Name, &agency.City, &agency.TimeZone, &agency.Lat, &agency.Lon, &agency.NonEmergencyPhone, &agency.Address, &policyJSON}})
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoSession
+		} else if err != nil {
+			return err
+		}
+		if ended.Valid {
+			return errNoSession
+		}
+		*u = *found
+		sess.UserID = u.ID
+		sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = fromMicros(created), fromMicros(last), fromMicros(expires)
+		agency.ID = sess.AgencyID
+		agency.Policy = citdesk.DefaultPolicy()
+		if err := json.Unmarshal([]byte(policyJSON), &agency.Policy); err != nil {
+			return fmt.Errorf("agency %d policy: %w", sess.AgencyID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // EndSession ends a session server-side, so its cookie or token is refused

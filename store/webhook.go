@@ -192,7 +192,14 @@ func (s webhooks) Notify(ctx context.Context, event string, data any) error {
 	if err != nil {
 		return err
 	}
-	// Most reads have no subscriber: look before taking the writer.
+	// Most reads have no subscriber: look before taking the writer, in
+	// the dispatch state kept in memory when there is one.
+	if s.db.keepingDispatch() {
+		snap, err := s.db.dispatchSnapshot(ctx, actor)
+		if err != nil || !snap.hooks[event] {
+			return err
+		}
+	}
 	var n int
 	if err := s.db.readTx(ctx, func(tx *Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL AND (events = ? OR events LIKE ? OR events LIKE ? OR events LIKE ?)`,

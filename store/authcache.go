@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"citdesk"
+)
+
+// Every signed-in request asks FindSession who it is; reading the session,
+// its user and its agency from the database each time was a third of a
+// recommendation request's queries (issue 12). authCache keeps the answer
+// for a short while, keyed by the secret's hash.
+//
+// A cached answer must never outlive what it says: a signed-out session,
+// a revoked token, a disabled user or a changed role is refused at once.
+// So every transaction that writes the tables an answer is read from
+// (sessions, users, agencies) empties the cache when it commits
+// (Tx.ExecContext notices the statement, whichever code path wrote it),
+// and on PostgreSQL the same transaction sends a notification
+// (pgAuthChannel) on which every other replica's event bus empties its own
+// cache; PostgreSQL delivers it only if the transaction commits. A replica
+// whose listener is down, or that has none, does not cache at all. On
+// SQLite another process (the command line) may change the file: an
+// answer is kept at most authCacheTTL, the longest such a change can go
+// unnoticed by a running server.
+type authCache struct {
+	mu      sync.Mutex
+	entries map[string]*authEntry // secret hash → answer
+	// gen counts flushes; an answer read from the database is kept only
+	// if no flush happened since the read began, so a read racing a
+	// revocation cannot put the revoked session back.
+	gen atomic.Uint64
+	// listening is set while an event bus listens for other replicas'
+	// flushes (PostgreSQL); without it a PostgreSQL store does not cache.
+	listening atomic.Int32
+	hits      atomic.Int64
+	// origin names this store handle in its notifications, so its own
+	// listener ignores them: it flushed at commit already.
+	origin string
+}
+
+type authEntry struct {
+	user   citdesk.User
+	sess   citdesk.Session
+	agency citdesk.Agency
+	read   time.Time // when it was read from the database
+}
+
+// authCacheTTL bounds how long an answer is kept.
+const authCacheTTL = 5 * time.Second
+
+// authCacheMax bounds the entries; past it the cache is emptied (a few
+// hundred users sign in to one citdesk, so this is never reached in use).
+const authCacheMax = 10000
+
+// pgAuthChannel carries "sessions, users or agencies changed" between
+// replicas.
+const pgAuthChannel = "citdesk_auth"
+
+func (c *authCache) get(hash string, now time.Time) (*authEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || now.Sub(e.read) >= authCacheTTL || now.Before(e.read) {
+		return nil, false
+	}
+	c.hits.Add(1)
+	return e, true
+}
+
+// put keeps e unless the cache was flushed since generation gen.
+func (c *authCache) put(hash string, e *authEntry, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	if c.entries == nil || len(c.entries) >= authCacheMax {
+		c.entries = make(map[string]*authEntry)
+	}
+	c.entries[hash] = e
+}
+
+// touched records a session's new last-seen time in its cached answer.
+func (c *authCache) touched(hash string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[hash]; ok {
+		e.sess.LastSeen = at
+	}
+}
+
+// flush forgets every answer.
+func (c *authCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	clear(c.entries)
+}
+
+// writesAuth reports whether statement q writes a table that FindSession's
+// answers are read from. A session's last-seen time is the exception: the
+// cache records it itself (touched).
+func writesAuth(q string) bool {
+	q = strings.TrimSpace(q)
+	for _, p := range [...]string{"UPDATE sessions", "DELETE FROM sessions", "UPDATE users", "DELETE FROM users", "UPDATE agencies", "DELETE FROM agencies"} {
+		if len(q) >= len(p) && strings.EqualFold(q[:len(p)], p) {
+			return !strings.HasPrefix(q, touchSessionSQL)
+		}
+	}
+	return false
+}
+
+// touchSessionSQL writes a session's last-seen time.
+const touchSessionSQL = `UPDATE sessions SET last_seen = ? WHERE id = ?`
+
+// authChanged marks tx as changing sessions, users or agencies: its commit
+// empties every replica's cache.
+func (tx *Tx) authChanged(ctx context.Context) error {
+	if tx.authWrite {
+		return nil
+	}
+	tx.authWrite = true
+	if tx.db.dialect.name != "postgres" {
+		return nil
+	}
+	// Sent on commit only, in commit order, with the change.
+	_, err := tx.Tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, pgAuthChannel, tx.db.auth.origin)
+	return err
+}
+
+// AuthCacheHits returns how many FindSession calls were answered from
+// memory since the database was opened.
+func (db *DB) AuthCacheHits() int64 { return db.auth.hits.Load() }
+
+// caching reports whether FindSession may keep answers.
+func (db *DB) caching() bool {
+	return db.dialect.name != "postgres" || db.auth.listening.Load() > 0
+}
