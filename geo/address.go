@@ -202,6 +202,8 @@ var abbreviations = map[string]string{
 	"co": "county", "rte": "route", "rt": "route", "tpke": "turnpike", "pt": "point", "cv": "cove", "holw": "hollow",
 	// Catalan and Spanish, for the Monaco and Barcelona test extracts of issue 13.
 	"avda": "avinguda", "avgda": "avinguda", "pg": "passeig",
+	// French, for Monaco's streets (issue 13).
+	"bd": "boulevard", "bld": "boulevard", "imp": "impasse", "che": "chemin",
 }
 
 // Tokens folds s into the words addresses are matched by: lower case,

@@ -22,6 +22,7 @@ import (
 	"modernc.org/sqlite"
 
 	"citdesk"
+	"citdesk/geo"
 )
 
 //go:embed migrations/*.sql
@@ -46,6 +47,10 @@ type DB struct {
 	// Events, when set, receives an event for each committed change that a
 	// live page shows.
 	Events citdesk.EventService
+	// Maps, when set, holds the agencies' imported OpenStreetMap maps
+	// (citdesk map import): address lookup searches their addresses and
+	// recommendations drive on their roads (maps.go).
+	Maps *geo.Maps
 
 	stats txCounters
 	// auditKey chains audit events; it never enters the database.
