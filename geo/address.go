@@ -528,7 +528,11 @@ func (ix *AddressIndex) Reverse(lat, lon float64) (m citdesk.GeocodeMatch, ok bo
 	}
 	a := &ix.addrs[best]
 	d := math.Round(Distance(lat, lon, a.Lat, a.Lon)*10) / 10
-	return citdesk.GeocodeMatch{Label: a.Label(), Lat: a.Lat, Lon: a.Lon, Kind: citdesk.GeocodeAddress, DistanceM: &d}, true
+	kind := citdesk.GeocodeAddress
+	if a.HouseNumber == "" { // a street without numbers (an OpenStreetMap import's)
+		kind = citdesk.GeocodeStreet
+	}
+	return citdesk.GeocodeMatch{Label: a.Label(), Lat: a.Lat, Lon: a.Lon, Kind: kind, DistanceM: &d}, true
 }
 
 const (

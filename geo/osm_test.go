@@ -35,8 +35,13 @@ func TestMonacoAddressIndex(t *testing.T) {
 	}
 	// Reverse names the nearest address.
 	r, ok := ix.Reverse(43.73293, 7.42579)
-	if !ok || r.Label != "6 Quai Antoine 1er, Monaco" {
+	if !ok || r.Label != "6 Quai Antoine 1er, Monaco" || r.Kind != "address" {
 		t.Errorf("reverse: %+v", r)
+	}
+	// Nearest to a street without house numbers: the street, as such.
+	r, ok = ix.Reverse(43.7396, 7.4276)
+	if !ok || r.Label != "Place du Casino" || r.Kind != "street" {
+		t.Errorf("reverse by the casino: %+v", r)
 	}
 }
 
