@@ -33,7 +33,7 @@ type Roads struct {
 	rank                 []int32
 	upStart, downStart   []int32
 	upEdges, downEdges   []arc
-	grid                 map[cell][]int32 // segments by the cells they cross
+	grid                 segGrid // segments by the cells they cross
 	pool                 chan *search
 	inOnce               sync.Once
 	in                   graph
@@ -101,16 +101,7 @@ func BuildRoads(lat, lon []int32, segs []Segment) *Roads {
 // finish builds what is derived at load: the snapping grid and the pool.
 func (r *Roads) finish() {
 	r.maxSnapM, r.offRoadMPS = MaxSnapMeters, OffRoadKMH/3.6
-	r.grid = map[cell][]int32{}
-	for i, s := range r.segs {
-		a, b := r.point(s.A), r.point(s.B)
-		c0, c1 := roadCellOf(min(a.lat, b.lat), min(a.lon, b.lon)), roadCellOf(max(a.lat, b.lat), max(a.lon, b.lon))
-		for x := c0.x; x <= c1.x; x++ {
-			for y := c0.y; y <= c1.y; y++ {
-				r.grid[cell{x, y}] = append(r.grid[cell{x, y}], int32(i))
-			}
-		}
-	}
+	r.grid = newSegGrid(r)
 	r.pool = make(chan *search, 64)
 }
 

@@ -2,14 +2,68 @@ package geo
 
 import (
 	"math"
+	"slices"
 )
 
-// roadCellDeg is the side of the snapping grid's cells, about 110 m, so
-// a point on a road finds it among a few dozen segments.
-const roadCellDeg = 0.001
+// segGrid is a flat grid over the map's bounding box whose cells list
+// the segments that cross them, so snapping a point reads a few dozen
+// segments near it. Cells are square in degrees, sized so there are about
+// as many cells as segments (no smaller than 0.0005°, some 55 m).
+type segGrid struct {
+	lat0, lon0, deg float64
+	w, h            int32
+	start, segs     []int32 // CSR: the segments of cell y*w+x
+}
 
-func roadCellOf(lat, lon float64) cell {
-	return cell{int32(math.Floor(lon / roadCellDeg)), int32(math.Floor(lat / roadCellDeg))}
+func newSegGrid(r *Roads) segGrid {
+	var g segGrid
+	if len(r.lat) == 0 {
+		return g
+	}
+	minLat, maxLat := slices.Min(r.lat), slices.Max(r.lat)
+	minLon, maxLon := slices.Min(r.lon), slices.Max(r.lon)
+	g.lat0, g.lon0 = float64(minLat)*1e-7, float64(minLon)*1e-7
+	dLat, dLon := float64(maxLat-minLat)*1e-7, float64(maxLon-minLon)*1e-7
+	g.deg = math.Max(0.0005, math.Sqrt(math.Max(dLat*dLon, 1e-9)/float64(max(1, len(r.segs)))))
+	g.w, g.h = int32(dLon/g.deg)+1, int32(dLat/g.deg)+1
+	count := make([]int32, int(g.w)*int(g.h)+1)
+	each := func(f func(c int32, i int32)) {
+		for i, s := range r.segs {
+			x0, y0 := g.cellOf(float64(min(r.lat[s.A], r.lat[s.B]))*1e-7, float64(min(r.lon[s.A], r.lon[s.B]))*1e-7)
+			x1, y1 := g.cellOf(float64(max(r.lat[s.A], r.lat[s.B]))*1e-7, float64(max(r.lon[s.A], r.lon[s.B]))*1e-7)
+			for y := max(y0, 0); y <= min(y1, g.h-1); y++ {
+				for x := max(x0, 0); x <= min(x1, g.w-1); x++ {
+					f(y*g.w+x, int32(i))
+				}
+			}
+		}
+	}
+	each(func(c, _ int32) { count[c+1]++ })
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	g.start = count
+	g.segs = make([]int32, count[len(count)-1])
+	fill := slices.Clone(count[:len(count)-1])
+	each(func(c, i int32) {
+		g.segs[fill[c]] = i
+		fill[c]++
+	})
+	return g
+}
+
+// cellOf is the cell holding (lat, lon); it may lie outside the grid.
+func (g *segGrid) cellOf(lat, lon float64) (x, y int32) {
+	return int32(math.Floor((lon - g.lon0) / g.deg)), int32(math.Floor((lat - g.lat0) / g.deg))
+}
+
+// at lists the segments crossing cell (x, y): none outside the grid.
+func (g *segGrid) at(x, y int32) []int32 {
+	if x < 0 || y < 0 || x >= g.w || y >= g.h {
+		return nil
+	}
+	c := y*g.w + x
+	return g.segs[g.start[c]:g.start[c+1]]
 }
 
 // Snap is a point joined to the road: the segment, how far along it
@@ -35,20 +89,22 @@ func (r *Roads) Snap(lat, lon float64) (s Snap, ok bool) {
 		return s, false
 	}
 	cosLat := math.Cos(lat * math.Pi / 180)
-	c := roadCellOf(lat, lon)
+	g := &r.grid
+	cx, cy := g.cellOf(lat, lon)
 	// How far the point is from the nearest side of its own cell, in
 	// metres: every cell of ring k+1 is at least that plus k cells away.
-	fx, fy := lon/roadCellDeg-float64(c.x), lat/roadCellDeg-float64(c.y)
-	edge := math.Min(math.Min(fx, 1-fx)*cosLat, math.Min(fy, 1-fy)) * roadCellDeg * metersPerDegree
-	cellM := roadCellDeg * metersPerDegree * cosLat
+	fx, fy := (lon-g.lon0)/g.deg-float64(cx), (lat-g.lat0)/g.deg-float64(cy)
+	edge := math.Min(math.Min(fx, 1-fx)*cosLat, math.Min(fy, 1-fy)) * g.deg * metersPerDegree
+	cellM := g.deg * metersPerDegree * cosLat
 	best := math.Inf(1) // squared, in degrees of latitude
 	for ring := int32(0); ; ring++ {
-		for x := c.x - ring; x <= c.x+ring; x++ {
-			for y := c.y - ring; y <= c.y+ring; y++ {
-				if ring > 0 && x != c.x-ring && x != c.x+ring && y != c.y-ring && y != c.y+ring {
+		for y := cy - ring; y <= cy+ring; y++ {
+			for x := cx - ring; x <= cx+ring; x++ {
+				if ring > 0 && x != cx-ring && x != cx+ring && y != cy-ring && y != cy+ring {
+					x = cx + ring - 1 // inside: searched at a smaller ring; jump to the right side
 					continue
 				}
-				for _, i := range r.grid[cell{x, y}] {
+				for _, i := range g.at(x, y) {
 					t, d2 := r.project(i, lat, lon, cosLat)
 					if d2 < best || d2 == best && i < s.Seg {
 						best, s = d2, Snap{Seg: i, T: t}
@@ -286,6 +342,20 @@ func (t *Target) FromSnap(src Snap) (ms, dm uint32, ok bool) {
 			break
 		}
 		v := it.v
+		// Stall on demand: when a higher node already reached reaches v
+		// quicker by one of its arcs down, v's upward distance is not a
+		// shortest one, and no shortest path meets the backward search at
+		// v or continues up from it.
+		stalled := false
+		for _, a := range r.downEdges[r.downStart[v]:r.downStart[v+1]] {
+			if s.fs[a.to] == s.fcur && s.fd[a.to]+a.ms < it.d {
+				stalled = true
+				break
+			}
+		}
+		if stalled {
+			continue
+		}
 		if s.bs[v] == s.bcur {
 			if d := it.d + s.bd[v]; d < best {
 				best, bestM = d, s.fm[v]+s.bm[v]
