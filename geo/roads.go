@@ -158,7 +158,10 @@ func csr(adj [][]arc) ([]int32, []arc) {
 // search finds a path from u to w no longer than it without v. The witness
 // search is bounded (witnessSettle nodes): when it gives up, the shortcut
 // is added anyway, which costs a little query time and never exactness.
-const witnessSettle = 400
+const (
+	witnessSettle      = 400 // contracting
+	witnessSettleGuess = 40  // estimating a priority: a cheaper, rougher count
+)
 
 type chArc struct {
 	to     int32
@@ -188,27 +191,29 @@ func (r *Roads) contract() {
 		}
 	}
 	h := &prioHeap{}
+	prio := make([]int32, n) // each node's current priority; older heap entries are skipped
 	for v := 0; v < n; v++ {
-		h.push(prioItem{int32(v), c.priority(int32(v))})
+		prio[v] = c.priority(int32(v))
+		h.push(prioItem{int32(v), prio[v]})
 	}
 	for h.len() > 0 {
 		it := h.pop()
-		if c.done[it.v] {
+		if c.done[it.v] || it.p != prio[it.v] {
 			continue
 		}
+		// Lazy update: the priority may have grown since it was pushed
+		// (its neighbours' contractions); if it is no longer the least,
+		// put it back.
 		if p := c.priority(it.v); h.len() > 0 && p > h.min().p {
+			prio[it.v] = p
 			h.push(prioItem{it.v, p})
 			continue
 		}
 		nbrs := c.contractNode(it.v)
 		for _, w := range nbrs {
 			c.deleted[w]++
-		}
-		// Neighbours' priorities changed; they are refreshed lazily when
-		// they reach the top, and pushed again here so a node whose
-		// priority fell is not left waiting behind its stale entry.
-		for _, w := range nbrs {
-			h.push(prioItem{w, c.priority(w)})
+			prio[w] = c.priority(w)
+			h.push(prioItem{w, prio[w]})
 		}
 	}
 	r.rank = c.rank
@@ -250,7 +255,11 @@ func (c *contractor) shortcutsFor(v int32, keep bool) int {
 		if c.done[u] {
 			continue
 		}
-		c.ws.run(c, u, v, i.ms+maxOut)
+		limit := witnessSettleGuess
+		if keep {
+			limit = witnessSettle
+		}
+		c.ws.run(c, u, v, i.ms+maxOut, limit)
 		for _, o := range c.out[v] {
 			w := o.to
 			if c.done[w] || w == u {
@@ -352,7 +361,7 @@ func (w *witness) dist(v int32) (uint32, bool) {
 	return w.d[v], true
 }
 
-func (w *witness) run(c *contractor, from, skip int32, limit uint32) {
+func (w *witness) run(c *contractor, from, skip int32, limit uint32, settle int) {
 	w.cur++
 	w.h = w.h[:0]
 	w.d[from], w.stamp[from] = 0, w.cur
@@ -363,7 +372,7 @@ func (w *witness) run(c *contractor, from, skip int32, limit uint32) {
 		if it.d != w.d[it.v] {
 			continue
 		}
-		if it.d > limit || settled > witnessSettle {
+		if it.d > limit || settled > settle {
 			return
 		}
 		settled++

@@ -446,3 +446,83 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTiledRoads builds the hierarchy over k×k tiles of the
+// Liechtenstein graph (tileRoads; up to a million road nodes, a large
+// county's worth) and runs one call against 100 officers on it: how build
+// time, memory (B/op over the nodes) and query time grow with the map.
+func BenchmarkTiledRoads(b *testing.B) {
+	base := testMap(b, "liechtenstein").Roads
+	for _, k := range []int{1, 3, 8} {
+		var r *Roads
+		nodes := base.NodeCount() * k * k
+		b.Run(fmt.Sprintf("build/%dk-nodes", nodes/1000), func(b *testing.B) {
+			for b.Loop() {
+				lat, lon, segs := tileRoads(base, k)
+				r = BuildRoads(lat, lon, segs)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nodes), "ns/node")
+			b.ReportMetric(float64(r.ShortcutCount())/float64(nodes), "shortcuts/node")
+		})
+		b.Run(fmt.Sprintf("query/%dk-nodes", nodes/1000), func(b *testing.B) {
+			defer lockThread()()
+			rng := rand.New(rand.NewPCG(9, 9))
+			var cpu, wall []time.Duration
+			for b.Loop() {
+				start, c0 := time.Now(), threadCPU()
+				to := randomRoadPoints(r, rng, 1)[0]
+				t := r.Toward(to[0], to[1])
+				for _, p := range randomRoadPoints(r, rng, 100) {
+					t.From(p[0], p[1])
+				}
+				t.Close()
+				cpu, wall = append(cpu, threadCPU()-c0), append(wall, time.Since(start))
+			}
+			b.ReportMetric(p99(wall), "p99-µs")
+			b.ReportMetric(p99(cpu), "p99-cpu-µs")
+		})
+	}
+}
+
+// tileRoads lays k×k copies of a real road graph side by side, each
+// joined to its right and upper neighbours by a few fast roads: a region
+// k² times the size with the local structure of real streets.
+func tileRoads(base *Roads, k int) (lat, lon []int32, segs []Segment) {
+	n := int32(base.NodeCount())
+	minLat, maxLat := slices.Min(base.lat), slices.Max(base.lat)
+	minLon, maxLon := slices.Min(base.lon), slices.Max(base.lon)
+	dLat, dLon := maxLat-minLat, maxLon-minLon
+	rng := rand.New(rand.NewPCG(11, uint64(k)))
+	for ty := range k {
+		for tx := range k {
+			off := int32(ty*k+tx) * n
+			for v := range n {
+				lat = append(lat, base.lat[v]+int32(ty)*dLat)
+				lon = append(lon, base.lon[v]+int32(tx)*dLon)
+			}
+			for _, s := range base.segs {
+				s.A, s.B = s.A+off, s.B+off
+				segs = append(segs, s)
+			}
+		}
+	}
+	join := func(a, b int32) {
+		d := Distance(float64(lat[a])*1e-7, float64(lon[a])*1e-7, float64(lat[b])*1e-7, float64(lon[b])*1e-7)
+		ms := uint32(math.Round(d / (100 / 3.6) * 1000))
+		segs = append(segs, Segment{A: a, B: b, AB: ms, BA: ms, Dm: uint32(math.Round(d * 10))})
+	}
+	for ty := range k {
+		for tx := range k {
+			off := int32(ty*k+tx) * n
+			for range 5 {
+				if tx+1 < k {
+					join(off+rng.Int32N(n), off+n+rng.Int32N(n))
+				}
+				if ty+1 < k {
+					join(off+rng.Int32N(n), off+int32(k)*n+rng.Int32N(n))
+				}
+			}
+		}
+	}
+	return lat, lon, segs
+}
