@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestMonacoAddressIndex: the Monaco extract's addr:* tags, street names
@@ -73,5 +74,37 @@ func TestImportCompressedXML(t *testing.T) {
 	}
 	if filepath.Ext(packed.Source) != ".bz2" {
 		t.Errorf("source %q", packed.Source)
+	}
+}
+
+// BenchmarkSearchOSM looks addresses up in each shared extract's index as
+// a dispatcher types them, one character at a time, and reports the p99
+// of one lookup.
+func BenchmarkSearchOSM(b *testing.B) {
+	for _, tc := range []struct{ name, q string }{
+		{"monaco", "6 quai antoine 1er"},
+		{"baltimore", "615 north wolfe street"},
+		{"liechtenstein", "43 städtle vaduz"},
+	} {
+		m := testMap(b, tc.name)
+		ix := NewAddressIndexWithPlaces(m.Addresses, m.Places)
+		var prefixes []string
+		for i := range tc.q {
+			if i > 0 {
+				prefixes = append(prefixes, tc.q[:i])
+			}
+		}
+		prefixes = append(prefixes, tc.q)
+		b.Run(tc.name, func(b *testing.B) {
+			var times []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				ix.Search(prefixes[i%len(prefixes)], 10)
+				times = append(times, time.Since(start))
+				i++
+			}
+			b.ReportMetric(p99(times), "p99-µs")
+		})
 	}
 }
