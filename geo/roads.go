@@ -102,7 +102,7 @@ func BuildRoads(lat, lon []int32, segs []Segment) *Roads {
 func (r *Roads) finish() {
 	r.maxSnapM, r.offRoadMPS = MaxSnapMeters, OffRoadKMH/3.6
 	r.grid = newSegGrid(r)
-	r.pool = make(chan *search, 64)
+	r.pool = make(chan *search, 8) // each holds 24 bytes a node: keep a few
 }
 
 type latLon struct{ lat, lon float64 }
