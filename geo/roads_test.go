@@ -526,3 +526,23 @@ func tileRoads(base *Roads, k int) (lat, lon []int32, segs []Segment) {
 	}
 	return lat, lon, segs
 }
+
+// BenchmarkLoadMap reads each extract's map file as citdesk serve does at
+// start-up; B/op is about what the map holds in memory.
+func BenchmarkLoadMap(b *testing.B) {
+	for _, name := range []string{"monaco", "baltimore", "liechtenstein"} {
+		path := filepath.Join(b.TempDir(), name+".citmap")
+		if err := WriteMapFile(path, testMap(b, name)); err != nil {
+			b.Fatal(err)
+		}
+		fi, _ := os.Stat(path)
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ReadMapFile(path); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(fi.Size()), "file-bytes")
+		})
+	}
+}
