@@ -163,17 +163,12 @@ const (
 	witnessSettleGuess = 40  // estimating a priority: a cheaper, rougher count
 )
 
-type chArc struct {
-	to     int32
-	ms, dm uint32
-}
-
 type contractor struct {
-	out, in    [][]chArc
+	out, in    [][]arc
 	done       []bool
 	deleted    []int32 // contracted neighbours, for the priority
 	ws         *witness
-	shortcuts  []chArc // scratch for one contraction
+	shortcuts  []arc // scratch for one contraction
 	shortFrom  []int32
 	up, down   [][]arc
 	rank       []int32
@@ -182,12 +177,12 @@ type contractor struct {
 
 func (r *Roads) contract() {
 	n := len(r.lat)
-	c := &contractor{out: make([][]chArc, n), in: make([][]chArc, n), done: make([]bool, n), deleted: make([]int32, n),
+	c := &contractor{out: make([][]arc, n), in: make([][]arc, n), done: make([]bool, n), deleted: make([]int32, n),
 		ws: newWitness(n), up: make([][]arc, n), down: make([][]arc, n), rank: make([]int32, n)}
 	for v := 0; v < n; v++ {
 		for _, a := range r.outEdges[r.outStart[v]:r.outStart[v+1]] {
-			c.out[v] = append(c.out[v], chArc{a.to, a.ms, a.dm})
-			c.in[a.to] = append(c.in[a.to], chArc{int32(v), a.ms, a.dm})
+			c.out[v] = append(c.out[v], a)
+			c.in[a.to] = append(c.in[a.to], arc{int32(v), a.ms, a.dm})
 		}
 	}
 	h := &prioHeap{}
@@ -272,7 +267,7 @@ func (c *contractor) shortcutsFor(v int32, keep bool) int {
 			count++
 			if keep {
 				c.shortFrom = append(c.shortFrom, u)
-				c.shortcuts = append(c.shortcuts, chArc{w, via, i.dm + o.dm})
+				c.shortcuts = append(c.shortcuts, arc{w, via, i.dm + o.dm})
 			}
 		}
 	}
@@ -286,20 +281,20 @@ func (c *contractor) contractNode(v int32) []int32 {
 	var nbrs []int32
 	for _, o := range c.out[v] {
 		if !c.done[o.to] {
-			c.up[v] = appendMin(c.up[v], arc{o.to, o.ms, o.dm})
+			c.up[v] = appendMin(c.up[v], o)
 			nbrs = append(nbrs, o.to)
 		}
 	}
 	for _, i := range c.in[v] {
 		if !c.done[i.to] {
-			c.down[v] = appendMin(c.down[v], arc{i.to, i.ms, i.dm})
+			c.down[v] = appendMin(c.down[v], i)
 			nbrs = append(nbrs, i.to)
 		}
 	}
 	for k, u := range c.shortFrom {
 		s := c.shortcuts[k]
-		c.out[u] = setMin(c.out[u], s)
-		c.in[s.to] = setMin(c.in[s.to], chArc{u, s.ms, s.dm})
+		c.out[u] = appendMin(c.out[u], s)
+		c.in[s.to] = appendMin(c.in[s.to], arc{u, s.ms, s.dm})
 	}
 	c.done[v] = true
 	c.rank[v] = c.contracted
@@ -307,10 +302,10 @@ func (c *contractor) contractNode(v int32) []int32 {
 	// Drop v from its neighbours' lists, so later witness searches and
 	// priorities skip it without looking.
 	for _, o := range c.out[v] {
-		c.in[o.to] = slices.DeleteFunc(c.in[o.to], func(a chArc) bool { return a.to == v })
+		c.in[o.to] = slices.DeleteFunc(c.in[o.to], func(a arc) bool { return a.to == v })
 	}
 	for _, i := range c.in[v] {
-		c.out[i.to] = slices.DeleteFunc(c.out[i.to], func(a chArc) bool { return a.to == v })
+		c.out[i.to] = slices.DeleteFunc(c.out[i.to], func(a arc) bool { return a.to == v })
 	}
 	c.out[v], c.in[v] = nil, nil
 	slices.Sort(nbrs)
@@ -318,18 +313,6 @@ func (c *contractor) contractNode(v int32) []int32 {
 }
 
 func appendMin(list []arc, a arc) []arc {
-	for i := range list {
-		if list[i].to == a.to {
-			if a.ms < list[i].ms {
-				list[i] = a
-			}
-			return list
-		}
-	}
-	return append(list, a)
-}
-
-func setMin(list []chArc, a chArc) []chArc {
 	for i := range list {
 		if list[i].to == a.to {
 			if a.ms < list[i].ms {
