@@ -546,3 +546,46 @@ func BenchmarkLoadMap(b *testing.B) {
 		})
 	}
 }
+
+// TestRoadsConcurrent: goroutines asking at once get the answers one
+// goroutine gets (run with -race).
+func TestRoadsConcurrent(t *testing.T) {
+	r := testMap(t, "monaco").Roads
+	rng := rand.New(rand.NewPCG(4, 4))
+	targets, sources := randomRoadPoints(r, rng, 8), randomRoadPoints(r, rng, 30)
+	want := make([][]Trip, len(targets))
+	for i, to := range targets {
+		tg := r.Toward(to[0], to[1])
+		for _, p := range sources {
+			ms, dm, ok := tg.From(p[0], p[1])
+			want[i] = append(want[i], Trip{ms, dm, ok})
+		}
+		tg.Close()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 3 * len(targets) {
+				i := (g + k) % len(targets)
+				tg := r.Toward(targets[i][0], targets[i][1])
+				for j, p := range sources {
+					if ms, dm, ok := tg.From(p[0], p[1]); (Trip{ms, dm, ok}) != want[i][j] {
+						select {
+						case errs <- fmt.Sprintf("target %d source %d: %d ms %d dm %v, want %+v", i, j, ms, dm, ok, want[i][j]):
+						default: // enough reported
+						}
+					}
+				}
+				tg.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
