@@ -106,9 +106,9 @@ func parseMaxspeed(v string) (float64, bool) {
 var placeKinds = map[string]bool{"city": true, "town": true, "village": true, "hamlet": true, "suburb": true,
 	"quarter": true, "neighbourhood": true, "locality": true, "isolated_dwelling": true}
 
-// ImportProgress is told how far an import is: pass (1 or 2 reading the
-// file, 3 building the hierarchy), the bytes of the file read in this pass
-// and the file's size.
+// ImportProgress is told how far an import is: pass 1 or 2 reading the
+// file (the bytes read in this pass and the file's size), or pass 3
+// building the hierarchy (the road nodes contracted and their number).
 type ImportProgress func(pass int, done, total int64)
 
 // ImportStats counts what an import found.
@@ -139,7 +139,7 @@ func ImportOSM(ctx context.Context, path string, progress ImportProgress) (*Map,
 		return nil, st, errors.New("the file holds no OpenStreetMap nodes or ways")
 	}
 	progress(3, 0, 1)
-	m := b.build(&st)
+	m := b.build(&st, func(done, total int64) { progress(3, done, total) })
 	m.Source, m.ImportedAt = filepath.Base(path), time.Now().UTC().Truncate(time.Second)
 	progress(3, 1, 1)
 	return m, st, nil
@@ -319,7 +319,7 @@ func (b *osmBuilder) pos(id int64) (lat, lon float64, ok bool) {
 	return float64(b.lat[i]) * 1e-7, float64(b.lon[i]) * 1e-7, true
 }
 
-func (b *osmBuilder) build(st *ImportStats) *Map {
+func (b *osmBuilder) build(st *ImportStats, progress func(done, total int64)) *Map {
 	st.Ways, st.Nodes, st.RoadWays = b.ways, b.nodes, len(b.roads)
 	// The graph's nodes: every node a road passes through whose position
 	// the file holds (an extract cut at its border lacks some).
@@ -365,7 +365,7 @@ func (b *osmBuilder) build(st *ImportStats) *Map {
 		}
 	}
 	st.Segments = len(segs)
-	roads := BuildRoads(lat, lon, segs)
+	roads := buildRoads(lat, lon, segs, progress)
 
 	addrs := b.addrs
 	for _, w := range b.addrWays {

@@ -91,9 +91,15 @@ func (r *Roads) ShortcutCount() int {
 // BuildRoads builds the graph and its hierarchy over nodes at (lat, lon)
 // (1e-7 degrees) joined by segs. It takes ownership of the slices.
 func BuildRoads(lat, lon []int32, segs []Segment) *Roads {
+	return buildRoads(lat, lon, segs, nil)
+}
+
+// buildRoads is BuildRoads telling progress how many nodes are
+// contracted, about every percent.
+func buildRoads(lat, lon []int32, segs []Segment, progress func(done, total int64)) *Roads {
 	r := &Roads{lat: lat, lon: lon, segs: segs}
 	r.buildOut()
-	r.contract()
+	r.contract(progress)
 	r.finish()
 	return r
 }
@@ -175,8 +181,9 @@ type contractor struct {
 	contracted int32
 }
 
-func (r *Roads) contract() {
+func (r *Roads) contract(progress func(done, total int64)) {
 	n := len(r.lat)
+	step := int32(max(1, n/100))
 	c := &contractor{out: make([][]arc, n), in: make([][]arc, n), done: make([]bool, n), deleted: make([]int32, n),
 		ws: newWitness(n), up: make([][]arc, n), down: make([][]arc, n), rank: make([]int32, n)}
 	for v := 0; v < n; v++ {
@@ -205,6 +212,9 @@ func (r *Roads) contract() {
 			continue
 		}
 		nbrs := c.contractNode(it.v)
+		if progress != nil && c.contracted%step == 0 {
+			progress(int64(c.contracted), int64(n))
+		}
 		for _, w := range nbrs {
 			c.deleted[w]++
 			prio[w] = c.priority(w)

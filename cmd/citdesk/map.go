@@ -90,22 +90,28 @@ func progressBar(w io.Writer) geo.ImportProgress {
 	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	steps := map[int]string{1: "reading ways ", 2: "reading nodes", 3: "building the road graph"}
+	return drawProgress(w)
+}
+
+// drawProgress draws the import's progress on one line of w, redrawn in
+// place, once per percent.
+func drawProgress(w io.Writer) geo.ImportProgress {
+	steps := map[int]string{1: "reading ways   ", 2: "reading nodes  ", 3: "contracting    "}
+	last := -1
 	return func(pass int, done, total int64) {
-		if pass == 3 {
-			if done == 0 {
-				fmt.Fprintf(w, "\r%-60s", "[3/3] "+steps[3]+" …")
-			} else {
-				fmt.Fprintf(w, "\r%-60s\n", "[3/3] "+steps[3]+" done")
-			}
-			return
-		}
 		pct := 0
 		if total > 0 {
-			pct = int(done * 100 / total)
+			pct = int(min(100, done*100/total))
 		}
+		if pass*1000+pct == last {
+			return
+		}
+		last = pass*1000 + pct
 		bar := strings.Repeat("#", pct/4) + strings.Repeat(".", 25-pct/4)
 		fmt.Fprintf(w, "\r[%d/3] %s [%s] %3d%%", pass, steps[pass], bar, pct)
+		if pass == 3 && pct == 100 {
+			fmt.Fprintln(w)
+		}
 	}
 }
 

@@ -109,3 +109,33 @@ func TestMapImportCommand(t *testing.T) {
 		}
 	})
 }
+
+// TestMapImportProgress: the progress line shows each pass with a bar and
+// a percentage, redrawn in place, and draws nothing when the output is not
+// a terminal.
+func TestMapImportProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := drawProgress(&b)
+	p(1, 0, 200)
+	p(1, 1, 200) // the same percent: not drawn again
+	p(1, 100, 200)
+	p(2, 200, 200)
+	p(3, 50, 100)
+	p(3, 100, 100)
+	want := "\r[1/3] reading ways    [.........................]   0%" +
+		"\r[1/3] reading ways    [############.............]  50%" +
+		"\r[2/3] reading nodes   [#########################] 100%" +
+		"\r[3/3] contracting     [############.............]  50%" +
+		"\r[3/3] contracting     [#########################] 100%\n"
+	if b.String() != want {
+		t.Errorf("progress drawn as %q, want %q", b.String(), want)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if progressBar(f) != nil || progressBar(&b) != nil {
+		t.Error("a progress bar drawn into a file")
+	}
+}
