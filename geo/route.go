@@ -147,44 +147,55 @@ func (r *Roads) offRoad(s Snap) (ms, dm uint32) {
 	return uint32(math.Round(s.OffRoad / r.offRoadMPS * 1000)), uint32(math.Round(s.OffRoad * 10))
 }
 
-// fromSeeds are the nodes a trip from s can reach first: along its
-// segment to B, or back to A, where cars may go that way.
-func (r *Roads) fromSeeds(s Snap) []seed {
+// seeds are the (at most three) nodes a trip starts from or ends at, in
+// an array so a query allocates nothing for them.
+type seeds struct {
+	s [3]seed
+	n int
+}
+
+func (ss *seeds) add(x seed) { ss.s[ss.n] = x; ss.n++ }
+
+// fromSeeds are the nodes a trip from s can reach first: the node it
+// stands at, if it is at one end of its segment, then along its segment
+// to B, or back to A, where cars may go that way.
+func (r *Roads) fromSeeds(s Snap) seeds {
 	g := &r.segs[s.Seg]
 	om, od := r.offRoad(s)
 	out := atNode(g, s, om, od)
 	if g.AB != NoWay {
-		out = append(out, seed{g.B, om + part(g.AB, 1-s.T), od + part(g.Dm, 1-s.T)})
+		out.add(seed{g.B, om + part(g.AB, 1-s.T), od + part(g.Dm, 1-s.T)})
 	}
 	if g.BA != NoWay {
-		out = append(out, seed{g.A, om + part(g.BA, s.T), od + part(g.Dm, s.T)})
+		out.add(seed{g.A, om + part(g.BA, s.T), od + part(g.Dm, s.T)})
 	}
 	return out
 }
 
 // atNode is the node a point snapped onto one end of its segment stands
 // at, whichever ways the segment may be driven.
-func atNode(g *Segment, s Snap, om, od uint32) []seed {
+func atNode(g *Segment, s Snap, om, od uint32) seeds {
+	var out seeds
 	switch s.T {
 	case 0:
-		return []seed{{g.A, om, od}}
+		out.add(seed{g.A, om, od})
 	case 1:
-		return []seed{{g.B, om, od}}
+		out.add(seed{g.B, om, od})
 	}
-	return nil
+	return out
 }
 
-// toSeeds are the nodes a trip to s arrives from: A then along to the
-// point, or B then back.
-func (r *Roads) toSeeds(s Snap) []seed {
+// toSeeds are the nodes a trip to s arrives from: the node it stands at,
+// A then along to the point, or B then back.
+func (r *Roads) toSeeds(s Snap) seeds {
 	g := &r.segs[s.Seg]
 	om, od := r.offRoad(s)
 	out := atNode(g, s, om, od)
 	if g.AB != NoWay {
-		out = append(out, seed{g.A, om + part(g.AB, s.T), od + part(g.Dm, s.T)})
+		out.add(seed{g.A, om + part(g.AB, s.T), od + part(g.Dm, s.T)})
 	}
 	if g.BA != NoWay {
-		out = append(out, seed{g.B, om + part(g.BA, 1-s.T), od + part(g.Dm, 1-s.T)})
+		out.add(seed{g.B, om + part(g.BA, 1-s.T), od + part(g.Dm, 1-s.T)})
 	}
 	return out
 }
@@ -263,7 +274,8 @@ func (r *Roads) Toward(lat, lon float64) *Target {
 		s.bcur = 1
 	}
 	s.h = s.h[:0]
-	for _, sd := range r.toSeeds(t.snap) {
+	ss := r.toSeeds(t.snap)
+	for _, sd := range ss.s[:ss.n] {
 		if s.bs[sd.v] != s.bcur || sd.ms < s.bd[sd.v] {
 			s.bd[sd.v], s.bm[sd.v], s.bs[sd.v] = sd.ms, sd.dm, s.bcur
 			s.h.push(distItem{sd.v, sd.ms})
@@ -327,7 +339,8 @@ func (t *Target) FromSnap(src Snap) (ms, dm uint32, ok bool) {
 		s.fcur = 1
 	}
 	s.h = s.h[:0]
-	for _, sd := range r.fromSeeds(src) {
+	ss := r.fromSeeds(src)
+	for _, sd := range ss.s[:ss.n] {
 		if s.fs[sd.v] != s.fcur || sd.ms < s.fd[sd.v] {
 			s.fd[sd.v], s.fm[sd.v], s.fs[sd.v] = sd.ms, sd.dm, s.fcur
 			s.h.push(distItem{sd.v, sd.ms})
@@ -395,7 +408,8 @@ func (r *Roads) DijkstraToMany(target Snap, sources []Snap) []Trip {
 		d[i] = NoWay
 	}
 	var h distHeap
-	for _, sd := range r.toSeeds(target) {
+	ss := r.toSeeds(target)
+	for _, sd := range ss.s[:ss.n] {
 		if sd.ms < d[sd.v] {
 			d[sd.v], m[sd.v] = sd.ms, sd.dm
 			h.push(distItem{sd.v, sd.ms})
@@ -419,7 +433,8 @@ func (r *Roads) DijkstraToMany(target Snap, sources []Snap) []Trip {
 		if dd, mm, ok := r.direct(src, target); ok {
 			best, bestM = dd, mm
 		}
-		for _, sd := range r.fromSeeds(src) {
+		ss := r.fromSeeds(src)
+		for _, sd := range ss.s[:ss.n] {
 			if d[sd.v] != NoWay && sd.ms+d[sd.v] < best {
 				best, bestM = sd.ms+d[sd.v], sd.dm+m[sd.v]
 			}
@@ -451,7 +466,8 @@ func (r *Roads) DijkstraToManyBounded(target Snap, sources []Snap) []Trip {
 	}
 	left := 0
 	for _, src := range sources {
-		for _, sd := range r.fromSeeds(src) {
+		ss := r.fromSeeds(src)
+		for _, sd := range ss.s[:ss.n] {
 			if s.fs[sd.v] != s.fcur {
 				s.fs[sd.v], s.fd[sd.v] = s.fcur, 1
 				left++
@@ -459,7 +475,8 @@ func (r *Roads) DijkstraToManyBounded(target Snap, sources []Snap) []Trip {
 		}
 	}
 	s.h = s.h[:0]
-	for _, sd := range r.toSeeds(target) {
+	ss := r.toSeeds(target)
+	for _, sd := range ss.s[:ss.n] {
 		if s.bs[sd.v] != s.bcur || sd.ms < s.bd[sd.v] {
 			s.bd[sd.v], s.bm[sd.v], s.bs[sd.v] = sd.ms, sd.dm, s.bcur
 			s.h.push(distItem{sd.v, sd.ms})
@@ -486,7 +503,8 @@ func (r *Roads) DijkstraToManyBounded(target Snap, sources []Snap) []Trip {
 		if dd, mm, ok := r.direct(src, target); ok {
 			best, bestM = dd, mm
 		}
-		for _, sd := range r.fromSeeds(src) {
+		ss := r.fromSeeds(src)
+		for _, sd := range ss.s[:ss.n] {
 			if s.bs[sd.v] == s.bcur && sd.ms+s.bd[sd.v] < best {
 				best, bestM = sd.ms+s.bd[sd.v], sd.dm+s.bm[sd.v]
 			}
