@@ -290,8 +290,9 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 	}
 	var route Route // the road map, fixed on the call once for every unit
 	if s.roads != nil && located {
-		route = s.roads.Toward(tlat, tlon)
-		defer route.Close()
+		if route = s.roads.Toward(tlat, tlon); route != nil {
+			defer route.Close()
+		}
 	}
 	oldest := now.Add(-s.stale) // a position before this is stale, as in citdesk.PositionStale
 

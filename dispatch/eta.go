@@ -136,6 +136,8 @@ const (
 // Implementations must be safe for concurrent use; a Route is used by one
 // goroutine and closed after.
 type RouteEstimator interface {
+	// Toward fixes the destination; nil means no map to drive on (every
+	// officer is estimated by the straight line).
 	Toward(lat, lon float64) Route
 }
 

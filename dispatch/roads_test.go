@@ -97,3 +97,24 @@ func TestRecommendByRoad(t *testing.T) {
 		t.Errorf("fallback %+v", n)
 	}
 }
+
+// noRoads is a RouteEstimator with no map (yet): Toward returns nil.
+type noRoads struct{}
+
+func (noRoads) Toward(lat, lon float64) Route { return nil }
+
+// TestRecommendNoMapYet: an estimator that has no map answers nothing, and
+// every officer is ranked by the straight line.
+func TestRecommendNoMapYet(t *testing.T) {
+	opt := testOptions()
+	opt.Roads = noRoads{}
+	res := recommendTest(target(), []Unit{cit(1, 100), cit(2, 50)}, opt)
+	if got := recIDs(res.Officers); !slices.Equal(got, []int64{2, 1}) {
+		t.Fatalf("order %v", got)
+	}
+	for _, r := range res.Officers {
+		if r.ETASource == nil || *r.ETASource != ETAStraightLine {
+			t.Errorf("officer %d: eta_source %v", r.OfficerID, r.ETASource)
+		}
+	}
+}

@@ -6,21 +6,29 @@ import (
 )
 
 // roadsFor returns the agency's road map as the recommender's route
-// estimator, or nil when it has none (the recommender then uses the
-// straight line).
+// estimator. It looks the map up when a call is ranked, not when the
+// dispatch state is read, so a state kept in memory uses the map the
+// process has now; with no map, Toward returns nil and the recommender
+// uses the straight line.
 func (db *DB) roadsFor(agencyID int64) dispatch.RouteEstimator {
-	m := db.Maps.Get(agencyID)
+	return agencyRoads{db: db, agencyID: agencyID}
+}
+
+// agencyRoads adapts an agency's geo road graph to
+// dispatch.RouteEstimator: seconds and metres from the graph's
+// milliseconds and decimetres.
+type agencyRoads struct {
+	db       *DB
+	agencyID int64
+}
+
+func (a agencyRoads) Toward(lat, lon float64) dispatch.Route {
+	m := a.db.Maps.Get(a.agencyID)
 	if m == nil || m.Roads == nil || m.Roads.NodeCount() == 0 {
 		return nil
 	}
-	return mapRoads{m.Roads}
+	return mapRoute{m.Roads.Toward(lat, lon)}
 }
-
-// mapRoads adapts a geo road graph to dispatch.RouteEstimator: seconds and
-// metres from the graph's milliseconds and decimetres.
-type mapRoads struct{ r *geo.Roads }
-
-func (m mapRoads) Toward(lat, lon float64) dispatch.Route { return mapRoute{m.r.Toward(lat, lon)} }
 
 type mapRoute struct{ t *geo.Target }
 
