@@ -6,11 +6,15 @@ import (
 )
 
 // roadsFor returns the agency's road map as the recommender's route
-// estimator. It looks the map up when a call is ranked, not when the
+// estimator, or nil when the process keeps no maps (db.Maps unset: tests,
+// tools). It looks the map up when a call is ranked, not when the
 // dispatch state is read, so a state kept in memory uses the map the
-// process has now; with no map, Toward returns nil and the recommender
-// uses the straight line.
+// process has now; with no map for the agency, Toward returns nil and the
+// recommender uses the straight line.
 func (db *DB) roadsFor(agencyID int64) dispatch.RouteEstimator {
+	if db.Maps == nil {
+		return nil
+	}
 	return agencyRoads{db: db, agencyID: agencyID}
 }
 
