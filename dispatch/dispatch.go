@@ -137,19 +137,25 @@ type Options struct {
 	// ETA estimates travel; nil means StraightLine with the policy's road
 	// factor and speed.
 	ETA ETAEstimator
+	// Roads, when set, estimates travel on the agency's road map first;
+	// an officer it has no answer for is estimated by ETA. Each estimate
+	// says which it came from (Recommendation.ETASource).
+	Roads RouteEstimator
 	// Liaison is the liaison on call, if there is one.
 	Liaison *Liaison
 }
 
 // Recommendation is one officer in a result, with the sentences that explain
 // its place. ETASeconds and DistanceM are null when they cannot be estimated
-// (no position, no call location, no route).
+// (no position, no call location, no route); ETASource says what they are
+// based on (the road map, or the straight line) and is null with them.
 type Recommendation struct {
 	OfficerID  int64             `json:"officer_id"`
 	Name       string            `json:"name"`
 	CITStatus  citdesk.CITStatus `json:"cit_status"`
 	ETASeconds *int              `json:"eta_seconds"`
 	DistanceM  *int              `json:"distance_m"`
+	ETASource  *ETASource        `json:"eta_source"`
 	Reasons    []string          `json:"reasons"`
 }
 
@@ -210,6 +216,7 @@ type cand struct {
 	dist    float64 // metres
 	group   int32   // ETA tie group, eligible units only
 	known   bool    // eta and dist were estimated
+	road    bool    // on the road map, not the straight line
 	noRoute bool    // the estimator gave no usable answer
 	prior   bool    // continuity of care, eligible units only
 	why     why
@@ -221,12 +228,13 @@ type settings struct {
 	tie                  float64 // seconds
 	stale                time.Duration
 	est                  ETAEstimator
+	roads                RouteEstimator
 	metric               bool // reasons give distances in km and m, not mi and ft
 }
 
 func resolve(p citdesk.Policy, o Options) settings {
 	d := citdesk.DefaultPolicy()
-	s := settings{limit: o.Limit, fallbackLimit: o.FallbackLimit, stale: p.StalePosition, est: o.ETA, metric: p.Metric()}
+	s := settings{limit: o.Limit, fallbackLimit: o.FallbackLimit, stale: p.StalePosition, est: o.ETA, roads: o.Roads, metric: p.Metric()}
 	if s.limit <= 0 {
 		s.limit = DefaultLimit
 	}
@@ -280,6 +288,12 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		p := newStraightTo(sl, tlat, tlon)
 		line = &p
 	}
+	var route Route // the road map, fixed on the call once for every unit
+	if s.roads != nil && located {
+		if route = s.roads.Toward(tlat, tlon); route != nil {
+			defer route.Close()
+		}
+	}
 	oldest := now.Add(-s.stale) // a position before this is stale, as in citdesk.PositionStale
 
 	for i := range units {
@@ -327,7 +341,17 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		}
 
 		if hasPos && located {
-			if line != nil {
+			var onRoad bool
+			if route != nil {
+				c.eta, c.dist, onRoad = route.From(u.Lat, u.Lon)
+			}
+			switch {
+			case onRoad:
+				// A drive on the map can beat the straight line's
+				// average speed, so the straight line's lower bound
+				// cannot prune it.
+				c.road = true
+			case line != nil:
 				lb := line.lowerBound(u.Lat)
 				if elig && !eligible.admits(lb) {
 					continue
@@ -344,7 +368,7 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 					}
 				}
 				c.eta, c.dist = line.eta(u.Lat, u.Lon)
-			} else {
+			default:
 				c.eta, c.dist = s.est.ETA(u.Lat, u.Lon, tlat, tlon)
 			}
 			c.known = usable(c.eta) && usable(c.dist)

@@ -405,8 +405,11 @@ func TestJSONShape(t *testing.T) {
 			t.Errorf("top keys %v", k)
 		}
 		off := got["officers"].([]any)[0].(map[string]any)
-		if k := keys(off); !slices.Equal(k, []string{"cit_status", "distance_m", "eta_seconds", "name", "officer_id", "reasons"}) {
+		if k := keys(off); !slices.Equal(k, []string{"cit_status", "distance_m", "eta_seconds", "eta_source", "name", "officer_id", "reasons"}) {
 			t.Errorf("officer keys %v", k)
+		}
+		if off["eta_source"] != "straight_line" {
+			t.Errorf("without a road map, eta_source %v, want straight_line", off["eta_source"])
 		}
 		fb := got["fallback"].(map[string]any)
 		if k := keys(fb); !slices.Equal(k, []string{"divertible_cit", "liaison", "message", "nearest_non_cit", "unavailable_cit"}) {
@@ -416,7 +419,7 @@ func TestJSONShape(t *testing.T) {
 			t.Errorf("empty lists must be [], not null: %s", b)
 		}
 		div := fb["divertible_cit"].([]any)[0].(map[string]any)
-		if k := keys(div); !slices.Equal(k, []string{"call_id", "cit_status", "distance_m", "duty_status", "eta_seconds", "name", "officer_id", "reasons"}) {
+		if k := keys(div); !slices.Equal(k, []string{"call_id", "cit_status", "distance_m", "duty_status", "eta_seconds", "eta_source", "name", "officer_id", "reasons"}) {
 			t.Errorf("divertible keys %v", k)
 		}
 		if liaison == nil && !strings.Contains(string(b), `"liaison":null`) {

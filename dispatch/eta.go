@@ -116,3 +116,38 @@ func (p *straightTo) haversine(lat, lon float64) float64 {
 	const a3, a5, a7 = 1.0 / 6, 3.0 / 40, 5.0 / 112
 	return 2 * earthRadiusM * x * (1 + a*(a3+a*(a5+a*a7)))
 }
+
+// ETASource says what an estimate is based on.
+type ETASource string
+
+// The sources of an estimate.
+const (
+	// ETARoad is the quickest drive on the agency's road map.
+	ETARoad ETASource = "road"
+	// ETAStraightLine is the straight line stretched by the road factor
+	// (StraightLine): there is no map, or the map gave no route.
+	ETAStraightLine ETASource = "straight_line"
+)
+
+// RouteEstimator estimates travel on a road map, to one destination from
+// many origins at once: Toward fixes the destination (the call), and the
+// Route it returns answers each origin (an officer). It is what a road
+// graph with a speed-up technique offers; Options.Roads plugs one in.
+// Implementations must be safe for concurrent use; a Route is used by one
+// goroutine and closed after.
+type RouteEstimator interface {
+	// Toward fixes the destination; nil means no map to drive on (every
+	// officer is estimated by the straight line).
+	Toward(lat, lon float64) Route
+}
+
+// Route answers trips to one fixed destination.
+type Route interface {
+	// From returns the drive from (lat, lon) in seconds and metres; ok is
+	// false when the map has no answer (a point far from any road, no
+	// road between the two), and the recommender then falls back to the
+	// straight line for that officer.
+	From(lat, lon float64) (seconds, meters float64, ok bool)
+	// Close releases what the route holds.
+	Close()
+}

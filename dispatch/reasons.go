@@ -23,7 +23,11 @@ func (f *formatter) base(c *cand) Recommendation {
 	r := Recommendation{OfficerID: c.u.OfficerID, Name: c.u.Name, CITStatus: c.u.CITStatus}
 	if c.known {
 		eta, dist := int(math.Round(c.eta)), int(math.Round(c.dist))
-		r.ETASeconds, r.DistanceM = &eta, &dist
+		src := ETAStraightLine
+		if c.road {
+			src = ETARoad
+		}
+		r.ETASeconds, r.DistanceM, r.ETASource = &eta, &dist, &src
 	}
 	return r
 }
@@ -96,6 +100,9 @@ func (f *formatter) travel(c *cand, fromLast bool) string {
 		from := ""
 		if fromLast {
 			from = " from last position"
+		}
+		if c.road {
+			return etaPhrase(c.eta) + " by road" + from + " (" + distance(c.dist, f.metric) + ")"
 		}
 		return etaPhrase(c.eta) + " away" + from + " (" + distance(c.dist, f.metric) + ")"
 	case c.noRoute:

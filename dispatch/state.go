@@ -45,6 +45,9 @@ type State struct {
 	// Only the flag is read, never a plan, so it leaves no audit event; it
 	// stays empty for actors who may not see plan flags.
 	PlanOnFile map[int64]bool
+	// Roads estimates travel on the agency's road map, when it has one
+	// (citdesk map import); nil means the straight line.
+	Roads RouteEstimator
 }
 
 // NewState returns an empty state of agency read at now, ready to fill.
@@ -94,7 +97,7 @@ func (st *State) Recommend(c *citdesk.Call, prior []int64) Result {
 func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, now time.Time) Result {
 	target := TargetFromCall(c)
 	target.PriorContact = prior
-	opt := Options{}
+	opt := Options{Roads: st.Roads}
 	if name := st.Agency.Policy.LiaisonProgram; name != "" {
 		opt.Liaison = &Liaison{Name: name}
 	}

@@ -61,6 +61,14 @@ func cellOf(lat, lon float64) cell {
 
 // NewAddressIndex indexes addrs (already valid: citdesk.Address.Validate).
 func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
+	return NewAddressIndexWithPlaces(addrs, nil)
+}
+
+// NewAddressIndexWithPlaces indexes addrs and named places (an
+// OpenStreetMap import's cities, towns and localities). A named place
+// that addresses name too is answered at its own position rather than at
+// the middle of those addresses.
+func NewAddressIndexWithPlaces(addrs []citdesk.Address, named []Place) *AddressIndex {
 	ix := &AddressIndex{addrs: addrs, streetsByToken: map[string][]int32{}, placesByToken: map[string][]int32{}, grid: map[cell][]int32{}}
 	streetKey, placeKey := map[string]int32{}, map[string]int32{}
 	type sum struct {
@@ -100,6 +108,24 @@ func NewAddressIndex(addrs []citdesk.Address) *AddressIndex {
 		}
 		c := cellOf(a.Lat, a.Lon)
 		ix.grid[c] = append(ix.grid[c], int32(i))
+	}
+	fixed := map[int32]bool{}
+	for _, np := range named {
+		pt := Tokens(np.Name)
+		pk := strings.Join(pt, " ")
+		if pk == "" {
+			continue
+		}
+		pi, ok := placeKey[pk]
+		if !ok {
+			pi = int32(len(ix.places))
+			placeKey[pk] = pi
+			ix.places = append(ix.places, &place{name: np.Name, tokens: pt, alias: joined(pt)})
+		}
+		if !fixed[pi] {
+			fixed[pi] = true
+			placeSums[pi] = &sum{np.Lat, np.Lon, 1}
+		}
 	}
 	seen := map[string]bool{}
 	for si, s := range ix.streets {
@@ -176,6 +202,8 @@ var abbreviations = map[string]string{
 	"co": "county", "rte": "route", "rt": "route", "tpke": "turnpike", "pt": "point", "cv": "cove", "holw": "hollow",
 	// Catalan and Spanish, for the Monaco and Barcelona test extracts of issue 13.
 	"avda": "avinguda", "avgda": "avinguda", "pg": "passeig",
+	// French, for Monaco's streets (issue 13).
+	"bd": "boulevard", "bld": "boulevard", "imp": "impasse", "che": "chemin",
 }
 
 // Tokens folds s into the words addresses are matched by: lower case,
@@ -500,7 +528,11 @@ func (ix *AddressIndex) Reverse(lat, lon float64) (m citdesk.GeocodeMatch, ok bo
 	}
 	a := &ix.addrs[best]
 	d := math.Round(Distance(lat, lon, a.Lat, a.Lon)*10) / 10
-	return citdesk.GeocodeMatch{Label: a.Label(), Lat: a.Lat, Lon: a.Lon, Kind: citdesk.GeocodeAddress, DistanceM: &d}, true
+	kind := citdesk.GeocodeAddress
+	if a.HouseNumber == "" { // a street without numbers (an OpenStreetMap import's)
+		kind = citdesk.GeocodeStreet
+	}
+	return citdesk.GeocodeMatch{Label: a.Label(), Lat: a.Lat, Lon: a.Lon, Kind: kind, DistanceM: &d}, true
 }
 
 const (

@@ -94,6 +94,7 @@ type addressGeocoder struct {
 type agencyAddresses struct {
 	mu      sync.Mutex
 	version int64
+	m       *geo.Map // the imported map the index holds, if any
 	index   *geo.AddressIndex
 }
 
@@ -126,7 +127,7 @@ func (g *addressGeocoder) Reverse(ctx context.Context, agencyID int64, lat, lon 
 	}
 	m, ok := ix.Reverse(lat, lon)
 	if !ok {
-		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "The agency has no address list yet; an operator loads one with citdesk import addresses.")
+		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "The agency has no addresses yet; an operator loads a map with citdesk map import or an address list with citdesk import addresses.")
 	}
 	return &m, nil
 }
@@ -155,9 +156,10 @@ func (g *addressGeocoder) index(ctx context.Context, agencyID int64) (*geo.Addre
 		g.indexes[agencyID] = aa
 	}
 	g.mu.Unlock()
+	m := g.db.Maps.Get(agencyID)
 	aa.mu.Lock()
 	defer aa.mu.Unlock()
-	if aa.index != nil && aa.version == version {
+	if aa.index != nil && aa.version == version && aa.m == m {
 		return aa.index, nil
 	}
 	var list []citdesk.Address
@@ -177,7 +179,15 @@ func (g *addressGeocoder) index(ctx context.Context, agencyID int64) (*geo.Addre
 	if err != nil {
 		return nil, fmt.Errorf("load addresses: %w", err)
 	}
-	aa.index, aa.version = geo.NewAddressIndex(list), version
+	// The agency's own list first, then the imported map's addresses,
+	// streets and places, in one index so they are ranked together.
+	if m != nil {
+		list = append(list, m.Addresses...)
+		aa.index = geo.NewAddressIndexWithPlaces(list, m.Places)
+	} else {
+		aa.index = geo.NewAddressIndex(list)
+	}
+	aa.version, aa.m = version, m
 	return aa.index, nil
 }
 

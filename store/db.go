@@ -23,6 +23,7 @@ import (
 	"modernc.org/sqlite"
 
 	"citdesk"
+	"citdesk/geo"
 )
 
 //go:embed migrations/*.sql
@@ -47,6 +48,10 @@ type DB struct {
 	// Events, when set, receives an event for each committed change that a
 	// live page shows.
 	Events citdesk.EventService
+	// Maps, when set, holds the agencies' imported OpenStreetMap maps
+	// (citdesk map import): address lookup searches their addresses and
+	// recommendations drive on their roads (maps.go).
+	Maps *geo.Maps
 
 	stats txCounters
 	// health remembers a storage failure until a write commits (health.go).

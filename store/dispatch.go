@@ -23,6 +23,7 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 		return nil, err
 	}
 	st := dispatch.NewState(agency, tx.now)
+	st.Roads = tx.db.roadsFor(agency.ID)
 	if st.Officers, err = tx.listOfficers(ctx, agency, citdesk.OfficerFilter{OnDuty: true}); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,7 @@ Usage:
   citdesk import --agency SLUG --format seattle-crisis [--dispositions MAP.csv] FILE
   citdesk import --agency SLUG --format csv --mapping MAP.json [--dry-run] FILE
   citdesk import addresses --agency SLUG FILE.csv   (the address list the board's lookup searches)
+  citdesk map import --agency SLUG FILE.osm.pbf|.osm|.osm.bz2   (roads for travel times, addresses for lookup)
   citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (one EIDO per line)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
@@ -101,6 +102,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"purge":           runPurge,
 	"person":          runPerson,
 	"keys":            runKeys, // field encryption keys (keys.go)
+	"map":             runMap, // OpenStreetMap import (map.go)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

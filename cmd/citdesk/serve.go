@@ -117,6 +117,10 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		return nil, err
 	}
 	m := &Main{DB: db, Log: log}
+	if db.Maps, err = loadMaps(ctx, db, c.data, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if backupKey != nil {
 		dir := cmp.Or(c.backupDir, filepath.Join(c.data, "backups"))
 		m.Backups = &backup.Schedule{DB: db, Key: backupKey, Dir: dir, Every: c.backupEvery, Keep: c.backupKeep,

@@ -481,7 +481,7 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	p.NeedReason = cp.NeedReason
 	res := cp.Result
 	option := func(r dispatch.Recommendation) panelOption {
-		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: etaText(r.ETASeconds, r.DistanceM, st.Agency.Policy.Metric()), Reasons: r.Reasons,
+		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: boardETA(r, st.Agency.Policy.Metric()), Reasons: r.Reasons,
 			CallID: c.ID, ReasonChoices: citdesk.NoCITReasons}
 		switch a := st.Active[r.OfficerID]; {
 		case onCall[r.OfficerID]:
@@ -514,6 +514,20 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 		}
 	}
 	return p
+}
+
+// boardETA is etaText for a recommended officer, saying "by road" when
+// the estimate is a drive on the agency's road map: "about 4 min by road ·
+// 1.9 mi".
+func boardETA(r dispatch.Recommendation, metric bool) string {
+	s := etaText(r.ETASeconds, r.DistanceM, metric)
+	if r.ETASource == nil || *r.ETASource != dispatch.ETARoad {
+		return s
+	}
+	if time, dist, ok := strings.Cut(s, " · "); ok {
+		return time + " by road · " + dist
+	}
+	return s + " by road"
 }
 
 // etaText says how far an officer is in the agency's units: "about 4 min ·

@@ -1,6 +1,10 @@
 package ui
 
-import "testing"
+import (
+	"testing"
+
+	"citdesk/dispatch"
+)
 
 func TestETAText(t *testing.T) {
 	n := func(v int) *int { return &v }
@@ -21,6 +25,26 @@ func TestETAText(t *testing.T) {
 	} {
 		if got := etaText(tc.eta, tc.dist, tc.metric); got != tc.want {
 			t.Errorf("etaText(%v, %v, metric %v) = %q, want %q", tc.eta, tc.dist, tc.metric, got, tc.want)
+		}
+	}
+}
+
+// TestBoardETA: an estimate on the road map says so; a straight-line one
+// reads as before.
+func TestBoardETA(t *testing.T) {
+	n := func(v int) *int { return &v }
+	road, line := dispatch.ETARoad, dispatch.ETAStraightLine
+	for _, tc := range []struct {
+		r    dispatch.Recommendation
+		want string
+	}{
+		{dispatch.Recommendation{ETASeconds: n(240), DistanceM: n(3100), ETASource: &road}, "about 4 min by road · 1.9 mi"},
+		{dispatch.Recommendation{ETASeconds: n(240), DistanceM: n(3100), ETASource: &line}, "about 4 min · 1.9 mi"},
+		{dispatch.Recommendation{ETASeconds: n(30), ETASource: &road}, "under 1 min by road"},
+		{dispatch.Recommendation{}, "ETA unknown"},
+	} {
+		if got := boardETA(tc.r, false); got != tc.want {
+			t.Errorf("boardETA(%v) = %q, want %q", tc.r.ETASource, got, tc.want)
 		}
 	}
 }
