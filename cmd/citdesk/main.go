@@ -102,7 +102,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"purge":           runPurge,
 	"person":          runPerson,
 	"keys":            runKeys, // field encryption keys (keys.go)
-	"map":             runMap, // OpenStreetMap import (map.go)
+	"map":             runMap,  // OpenStreetMap import (map.go)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
