@@ -289,7 +289,7 @@ func TestFieldKeyRotationUnderWrites(t *testing.T) {
 		defer operator.Close()
 		next, err := store.GenerateFieldKey()
 		must(t, err)
-		newData, err := operator.RotateFieldKeys(ctx, next)
+		newData, err := operator.FieldKeyAdmin().Rotate(ctx, next)
 		must(t, err)
 		// ... and a server started with the new key opens what the old
 		// data key sealed.
@@ -306,7 +306,7 @@ func TestFieldKeyRotationUnderWrites(t *testing.T) {
 			t.Fatalf("old ciphertext under the new field key: %+v, %v", got, err)
 		}
 		// The re-encryption runs in batches while the server writes.
-		n, err := operator.ReencryptFields(ctx)
+		n, err := operator.FieldKeyAdmin().Reencrypt(ctx)
 		must(t, err)
 		waitWrites(writes.Load() + 20)
 		stop.Store(true)
@@ -336,7 +336,7 @@ func TestFieldKeyRotationUnderWrites(t *testing.T) {
 
 		// Once re-encrypted again (what the server wrote with the old data
 		// key meanwhile), every sealed value is under the new data key.
-		_, err = newServer.ReencryptFields(ctx)
+		_, err = newServer.FieldKeyAdmin().Reencrypt(ctx)
 		must(t, err)
 		for _, q := range []string{`SELECT first_name FROM persons`, `SELECT last_name FROM persons`, `SELECT phone FROM persons`, `SELECT caller_name FROM calls`} {
 			rows, err := raw.Query(q)
@@ -352,7 +352,7 @@ func TestFieldKeyRotationUnderWrites(t *testing.T) {
 		}
 		check("after the last re-encryption", newServer)
 
-		must(t, newServer.FinishFieldKeyRotation(ctx))
+		must(t, newServer.FieldKeyAdmin().FinishRotation(ctx))
 		if _, err := store.Open(ctx, dsn, storetest.KeyOption()); !errors.Is(err, store.ErrWrongFieldKey) {
 			t.Fatalf("the old field key after the rotation was finished: %v", err)
 		}

@@ -70,6 +70,13 @@ func (k *fieldKeys) addressKey(address string) string {
 // that writers waiting on SQLite's one writer wait milliseconds.
 const resealBatch = 200
 
+// FieldKeyAdmin manages the field key and the data keys it wraps:
+// status, rotation and re-encryption (citdesk keys).
+type FieldKeyAdmin struct{ db *DB }
+
+// FieldKeyAdmin returns the field keys' administration.
+func (db *DB) FieldKeyAdmin() FieldKeyAdmin { return FieldKeyAdmin{db} }
+
 // sealPlaintext seals, in batches, the values an older citdesk wrote in
 // plaintext into the columns now sealed, once (field_sealing records it).
 func (db *DB) sealPlaintext(ctx context.Context) error {
@@ -80,27 +87,28 @@ func (db *DB) sealPlaintext(ctx context.Context) error {
 	if !left {
 		return nil
 	}
-	if _, err := db.reseal(ctx, true); err != nil {
+	if _, err := db.FieldKeyAdmin().reseal(ctx, true); err != nil {
 		return err
 	}
 	_, err := db.write.ExecContext(ctx, db.dialect.rebind(`UPDATE field_sealing SET plaintext_left = ? WHERE id = 1`), false)
 	return err
 }
 
-// ReencryptFields re-seals, in batches of a few hundred rows (each its own
+// Reencrypt re-seals, in batches of a few hundred rows (each its own
 // transaction, so the server keeps serving), every field sealed with a
 // data key other than the current one, and returns how many rows it
 // changed. A row a writer changes meanwhile is left as the writer wrote it
 // (every write seals with the current key already).
-func (db *DB) ReencryptFields(ctx context.Context) (int, error) {
-	return db.reseal(ctx, false)
+func (a FieldKeyAdmin) Reencrypt(ctx context.Context) (int, error) {
+	return a.reseal(ctx, false)
 }
 
 // reseal walks every sealed table in batches; plaintext=true seals values
 // that are not sealed yet (the upgrade), false re-seals values sealed with
 // an older data key. Each row is written back only if it still holds what
 // was read (compare and swap), so a concurrent write is never undone.
-func (db *DB) reseal(ctx context.Context, plaintext bool) (int, error) {
+func (a FieldKeyAdmin) reseal(ctx context.Context, plaintext bool) (int, error) {
+	db := a.db
 	total := 0
 	for _, t := range sealedTables {
 		cols := append([]string{t.key}, t.text...)
@@ -113,7 +121,7 @@ func (db *DB) reseal(ctx context.Context, plaintext bool) (int, error) {
 			var done bool
 			err := db.writeTx(ctx, func(tx *Tx) error {
 				var err error
-				n, last, done, err = db.resealRows(ctx, tx, t, cols, after, plaintext)
+				n, last, done, err = a.resealRows(ctx, tx, t, cols, after, plaintext)
 				return err
 			})
 			if err != nil {
@@ -130,7 +138,8 @@ func (db *DB) reseal(ctx context.Context, plaintext bool) (int, error) {
 }
 
 // resealRows re-seals one batch of t's rows with keys after after.
-func (db *DB) resealRows(ctx context.Context, tx *Tx, t sealedTable, cols []string, after int64, plaintext bool) (changed, last int64, done bool, err error) {
+func (a FieldKeyAdmin) resealRows(ctx context.Context, tx *Tx, t sealedTable, cols []string, after int64, plaintext bool) (changed, last int64, done bool, err error) {
+	db := a.db
 	rows, err := tx.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+t.table+` WHERE `+t.key+` > ? ORDER BY `+t.key+` LIMIT ?`, after, resealBatch)
 	if err != nil {
 		return 0, 0, false, err
@@ -231,16 +240,17 @@ func (db *DB) resealRows(ctx context.Context, tx *Tx, t sealedTable, cols []stri
 	return changed, batch[len(batch)-1].key, len(batch) < resealBatch, nil
 }
 
-// RotateFieldKeys re-wraps every data key (and the index key) under next,
+// Rotate re-wraps every data key (and the index key) under next,
 // and adds a new data key that every write seals with from now on; old
 // data keys stay, so what they sealed still opens. It changes a few rows
 // of field_keys in one transaction: servers keep serving. A server still
 // running with the old key-encryption key keeps working (each row keeps
-// its wrapping under the old key too, until FinishFieldKeyRotation), and
+// its wrapping under the old key too, until FinishRotation), and
 // learns of the new data key when it first meets a value sealed with it.
-// The DB continues with next. Run ReencryptFields afterwards to move
+// The DB continues with next. Run Reencrypt afterwards to move
 // existing values to the new data key.
-func (db *DB) RotateFieldKeys(ctx context.Context, next *FieldKey) (newDataKey int64, err error) {
+func (a FieldKeyAdmin) Rotate(ctx context.Context, next *FieldKey) (newDataKey int64, err error) {
+	db := a.db
 	k := db.fields
 	k.mu.RLock()
 	prev := k.kek
@@ -316,10 +326,11 @@ func (db *DB) RotateFieldKeys(ctx context.Context, next *FieldKey) (newDataKey i
 	return newDataKey, k.reload(ctx)
 }
 
-// FinishFieldKeyRotation drops the wrapping of every data key under the
+// FinishRotation drops the wrapping of every data key under the
 // key-encryption key before the last rotation: after it, the old key file
 // opens nothing. Run it once every server runs with the new key.
-func (db *DB) FinishFieldKeyRotation(ctx context.Context) error {
+func (a FieldKeyAdmin) FinishRotation(ctx context.Context) error {
+	db := a.db
 	return db.writeTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE field_keys SET previous_wrapped = '', previous_kek_id = ''`)
 		return err
@@ -334,8 +345,9 @@ type FieldKeyStatus struct {
 	CurrentKey  int64
 }
 
-// FieldKeys reports the key ring.
-func (db *DB) FieldKeys(ctx context.Context) (*FieldKeyStatus, error) {
+// Status reports the key ring.
+func (a FieldKeyAdmin) Status(ctx context.Context) (*FieldKeyStatus, error) {
+	db := a.db
 	rows, err := readFieldKeyRows(ctx, db.read, db.dialect)
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		defer db.Close()
-		st, err := db.FieldKeys(ctx)
+		st, err := db.FieldKeyAdmin().Status(ctx)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		defer db.Close()
-		if err := db.FinishFieldKeyRotation(ctx); err != nil {
+		if err := db.FieldKeyAdmin().FinishRotation(ctx); err != nil {
 			return err
 		}
 		if err := recordKeyEvent(ctx, db, "keys.rotate_finish", "", "previous field key dropped"); err != nil {
@@ -92,11 +92,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		defer db.Close()
 		start := time.Now()
-		n, err := db.ReencryptFields(ctx)
+		n, err := db.FieldKeyAdmin().Reencrypt(ctx)
 		if err != nil {
 			return err
 		}
-		st, err := db.FieldKeys(ctx)
+		st, err := db.FieldKeyAdmin().Status(ctx)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func rotateKeys(ctx context.Context, d dataFlags, newKeyFile string, reencrypt b
 	if err := store.WriteFieldKey(newKeyFile, next); err != nil {
 		return err
 	}
-	id, err := db.RotateFieldKeys(ctx, next)
+	id, err := db.FieldKeyAdmin().Rotate(ctx, next)
 	if err != nil {
 		// Nothing was wrapped with the new key: it is of no use.
 		return errors.Join(err, os.Remove(newKeyFile))
@@ -138,7 +138,7 @@ func rotateKeys(ctx context.Context, d dataFlags, newKeyFile string, reencrypt b
 	n := 0
 	if reencrypt {
 		start := time.Now()
-		if n, err = db.ReencryptFields(ctx); err != nil {
+		if n, err = db.FieldKeyAdmin().Reencrypt(ctx); err != nil {
 			return fmt.Errorf("re-encrypt (the rotation itself is done; run `citdesk keys reencrypt` to finish re-encrypting): %w", err)
 		}
 		fmt.Fprintf(stdout, "Re-encrypted %d rows with data key %d in %s.\n", n, id, time.Since(start).Round(time.Millisecond))
