@@ -235,9 +235,9 @@ type Call struct {
 	Response            Response          `json:"response"`
 	ResponseReason      string            `json:"response_reason"`
 	ClosedAt            *time.Time        `json:"closed_at"`
-	CreatedBy   int64      `json:"created_by"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Version     int64      `json:"version"`
+	CreatedBy           int64             `json:"created_by"`
+	UpdatedAt           time.Time         `json:"updated_at"`
+	Version             int64             `json:"version"`
 }
 
 // Text field limits, in characters.

@@ -76,6 +76,9 @@ var fixtures = []fixtureRow{
 	{"0015", "cad_incidents", "agency_id, incident_id, call_id, first_received_at, last_received_at", []any{1, "urn:emergency:uid:incidentid:cad1:upgrade", 1, fixtureT, fixtureT}},
 	{"0015", "webhooks", "id, agency_id, url, events, secret, created_at, created_by", []any{1, 1, "https://cad.invalid/hook", "call.created", "sealed", fixtureT, 1}},
 	{"0015", "webhook_deliveries", "id, agency_id, webhook_id, event, idempotency_key, body, created_at, attempts, delivered_at", []any{1, 1, 1, "call.created", "key-1", `{"event":"call.created"}`, fixtureT, 1, fixtureT}},
+	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
+	{"0022", "calls", "id, agency_id, received_at, source, nature, status, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
+		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

@@ -14,6 +14,7 @@ import (
 	"citdesk"
 	"citdesk/dispatch"
 	"citdesk/outcomes"
+	"citdesk/triage"
 )
 
 // Config holds the web server's settings, built by main from flags.
@@ -81,6 +82,9 @@ type Services struct {
 	Webhooks citdesk.WebhookService
 	// Positions takes the AVL feed.
 	Positions citdesk.PositionService
+	// Triage keeps the agency's call-triage protocol, version by version
+	// (issue 16).
+	Triage triage.Service
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }

@@ -66,6 +66,7 @@ func newEnvWithLog(t *testing.T, e storetest.Engine, cfg web.Config, log *slog.L
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
+		Triage: db.TriageService(),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)
