@@ -87,6 +87,9 @@ var routeAccess = map[string]string{
 	"PATCH /api/v1/users/{id}": "admin",
 	"GET /api/v1/agency":       "signed-in",
 	"PATCH /api/v1/agency":     "admin",
+	// The call-triage protocol (issue 16).
+	"GET /api/v1/triage/protocol": "admin disp coord",
+	"PUT /api/v1/triage/protocol": "admin",
 	// Service accounts (issue 11).
 	"GET /api/v1/service-accounts":                              "admin",
 	"POST /api/v1/service-accounts":                             "admin",

@@ -1,0 +1,142 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"citdesk"
+	"citdesk/triage"
+	"citdesk/web"
+)
+
+// triageAnswers are answers to the default protocol that end in each
+// response.
+var triageAnswers = map[citdesk.Response]map[string]string{
+	citdesk.ResponsePatrol:     {"weapon": "yes", "violence_armed": "yes"},
+	citdesk.ResponseCIT:        {"weapon": "yes", "violence_armed": "no"},
+	citdesk.ResponseCoResponse: {"weapon": "no", "violence": "no", "suicide": "yes"},
+	citdesk.ResponseEMS:        {"weapon": "no", "violence": "no", "suicide": "no", "medical": "yes"},
+	citdesk.Response988:        {"weapon": "no", "violence": "no", "suicide": "no", "medical": "no", "substances": "no", "caller": "family", "location": "safe"},
+}
+
+// TestTriageAPI: the protocol is read and replaced through the API, and
+// calls created through it end in each response path, on both engines.
+func TestTriageAPI(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		e.user("root", citdesk.RoleAdmin)
+		e.user("disp", citdesk.RoleDispatcher)
+		admin, disp := e.token("root"), e.token("disp")
+
+		res := e.do("GET", "/api/v1/triage/protocol", disp, nil)
+		checkOpenAPI(t, "GET", "/triage/protocol", res)
+		var v triage.Version
+		res.JSON(t, &v)
+		if res.StatusCode != http.StatusOK || v.Version != 1 || res.Header.Get("ETag") != `"1"` || v.Start != "weapon" {
+			t.Fatalf("GET protocol: %d %s", res.StatusCode, res.Body)
+		}
+
+		type callOut struct {
+			ID                  int64             `json:"id"`
+			Version             int64             `json:"version"`
+			TriageVersion       *int              `json:"triage_version"`
+			TriageAnswers       map[string]string `json:"triage_answers"`
+			RecommendedResponse string            `json:"recommended_response"`
+			Response            string            `json:"response"`
+			ResponseReason      string            `json:"response_reason"`
+			Risk                citdesk.RiskScreen
+		}
+		create := func(body map[string]any) (response, callOut) {
+			t.Helper()
+			res := e.do("POST", "/api/v1/calls", disp, body)
+			checkOpenAPI(t, "POST", "/calls", res)
+			var c callOut
+			if res.StatusCode == http.StatusCreated {
+				res.JSON(t, &c)
+			}
+			return res, c
+		}
+		for want, answers := range triageAnswers {
+			res, c := create(map[string]any{"nature": "Person in crisis", "triage_answers": answers})
+			if res.StatusCode != http.StatusCreated || c.RecommendedResponse != string(want) || c.Response != string(want) || c.TriageVersion == nil || *c.TriageVersion != 1 || len(c.TriageAnswers) != len(answers) {
+				t.Errorf("%s: %d %s", want, res.StatusCode, res.Body)
+			}
+		}
+		// The risk screen answers what the triage leaves out.
+		res, c := create(map[string]any{"nature": "Armed", "risk": map[string]string{"weapons": "yes"}, "triage_answers": map[string]string{"violence_armed": "no"}})
+		if res.StatusCode != http.StatusCreated || c.Response != "cit" || c.TriageAnswers["weapon"] != "yes" || c.Risk.Violence != citdesk.RiskNo {
+			t.Errorf("risk screen reused: %d %s", res.StatusCode, res.Body)
+		}
+
+		// Refusals name the field; nothing is written.
+		for _, tc := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"nature": "x", "triage_answers": triageAnswers[citdesk.Response988], "response": "cit"}, "response_reason"},
+			{map[string]any{"nature": "x", "triage_answers": map[string]string{"weapon": "no"}}, "triage_answers.violence"},
+			{map[string]any{"nature": "x", "triage_answers": map[string]string{"weapon": "sometimes"}}, "triage_answers.weapon"},
+			{map[string]any{"nature": "x", "response": "swat"}, "response"},
+		} {
+			res, _ := create(tc.body)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"field":"`+tc.field+`"`) {
+				t.Errorf("%v: %d %s, want 422 naming %s", tc.body, res.StatusCode, res.Body, tc.field)
+			}
+		}
+		res, c = create(map[string]any{"nature": "Welfare check", "triage_answers": triageAnswers[citdesk.Response988], "response": "co_response", "response_reason": "Mobile crisis team unavailable tonight"})
+		if res.StatusCode != http.StatusCreated || c.RecommendedResponse != "988" || c.Response != "co_response" || c.ResponseReason == "" {
+			t.Fatalf("override: %d %s", res.StatusCode, res.Body)
+		}
+
+		// PATCH: back to the recommendation.
+		res = e.do("PATCH", "/api/v1/calls/"+strconv.FormatInt(c.ID, 10), disp, map[string]any{"response": "988"}, "If-Match", `"`+strconv.FormatInt(c.Version, 10)+`"`)
+		checkOpenAPI(t, "PATCH", "/calls/{id}", res)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"response":"988"`) || !strings.Contains(res.Body, `"response_reason":""`) {
+			t.Errorf("PATCH response: %d %s", res.StatusCode, res.Body)
+		}
+
+		// Replacing the protocol: the admin, from the current version, a
+		// valid tree; audited.
+		p := triage.Default()
+		p.Questions[len(p.Questions)-1].Answers[0].Response = citdesk.ResponseCoResponse
+		put := func(tok string, body any, headers ...string) response {
+			res := e.do("PUT", "/api/v1/triage/protocol", tok, body, headers...)
+			checkOpenAPI(t, "PUT", "/triage/protocol", res)
+			return res
+		}
+		if res := put(disp, p, "If-Match", `"1"`); res.StatusCode != http.StatusForbidden {
+			t.Errorf("dispatcher PUT: %d", res.StatusCode)
+		}
+		if res := put(admin, p); res.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("PUT without If-Match: %d", res.StatusCode)
+		}
+		cyc := triage.Default()
+		cyc.Questions[len(cyc.Questions)-1].Answers[0] = triage.Answer{Value: "safe", Label: "Safe", Next: "weapon"}
+		if res := put(admin, cyc, "If-Match", `"1"`); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"field":"questions.location"`) || !strings.Contains(res.Body, "cycle") {
+			t.Errorf("PUT a cycle: %d %s", res.StatusCode, res.Body)
+		}
+		var raw map[string]any
+		b, _ := json.Marshal(p)
+		json.Unmarshal(b, &raw)
+		raw["questions"].([]any)[0].(map[string]any)["answers"].([]any)[0].(map[string]any)["next"] = "nowhere"
+		if res := put(admin, raw, "If-Match", `"1"`); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"field":"questions.weapon"`) || !strings.Contains(res.Body, "nowhere") {
+			t.Errorf("PUT an unknown question: %d %s", res.StatusCode, res.Body)
+		}
+		res = put(admin, p, "If-Match", `"1"`)
+		if res.StatusCode != http.StatusOK || res.Header.Get("ETag") != `"2"` || !strings.Contains(res.Body, `"version":2`) {
+			t.Fatalf("PUT: %d %s", res.StatusCode, res.Body)
+		}
+		if res := put(admin, p, "If-Match", `"1"`); res.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("PUT from a stale version: %d", res.StatusCode)
+		}
+		if got := e.auditDetails(t, "triage.replace"); len(got) != 1 || !strings.HasPrefix(got[0], "root: version=2") {
+			t.Errorf("audit: %v", got)
+		}
+		_, c = create(map[string]any{"nature": "Welfare check", "triage_answers": triageAnswers[citdesk.Response988]})
+		if c.RecommendedResponse != "co_response" || *c.TriageVersion != 2 {
+			t.Errorf("under version 2: %+v", c)
+		}
+	})
+}
