@@ -185,6 +185,8 @@ var routeAccess = map[string]string{
 	"POST /board/calls":                   "admin disp",
 	"POST /board/calls/{id}/assign":       "admin disp",
 	"POST /board/calls/{id}/close":        "admin disp",
+	"POST /board/calls/{id}/response":     "admin disp",
+	"POST /board/triage":                  "admin disp",
 	"POST /board/assignments/{id}/status": "admin disp",
 	"GET /me":                             "ofc ofc2",
 	"POST /me/status":                     "ofc ofc2",
