@@ -458,6 +458,30 @@ func countCIT(r *[numEncounterMeasures]pair, e *Encounter, reasons map[string]in
 	}
 }
 
+// responseMeasures are the response-path measures, each with the
+// response it counts.
+var responseMeasures = [...]struct {
+	m int
+	r Response
+}{{mResponseCIT, ResponseCIT}, {mResponseCoResponse, ResponseCoResponse}, {mResponse988, Response988}, {mResponsePatrol, ResponsePatrol}, {mResponseEMS, ResponseEMS}}
+
+// countResponse adds call record e to the response-path measures of row r:
+// every call with a response recorded is in their denominators, a
+// mental-health one also in response_without_police's.
+func countResponse(r *[numEncounterMeasures]pair, e *Encounter) {
+	if e.Response == ResponseUnknown {
+		return
+	}
+	for _, rm := range responseMeasures {
+		r[rm.m].den++
+		r[rm.m].num += b32(e.Response == rm.r)
+	}
+	if e.MentalHealth == Yes {
+		r[mWithoutPolice].den++
+		r[mWithoutPolice].num += b32(e.Response.withoutPolice())
+	}
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -487,6 +511,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 		r := (*[numEncounterMeasures]pair)(t.row(pn, citColumn(e.OfficerCIT)))
 		if e.CallOnly {
 			countCIT(r, e, reasons)
+			countResponse(r, e)
 			continue
 		}
 

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"context"
 	"maps"
+	"strings"
 	"testing"
 
 	"citdesk"
+	"citdesk/outcomes"
 	"citdesk/store/storetest"
 	"citdesk/triage"
 )
@@ -178,6 +181,96 @@ func TestCallsThroughTriage(t *testing.T) {
 		}
 		if err := w.calls.CreateCall(w.disp, &citdesk.Call{Nature: "Noise", Response: "police"}); citdesk.ErrorField(err) != "response" {
 			t.Errorf("unknown response: %v", err)
+		}
+	})
+}
+
+// TestResponseMeasures checks the response-path measures of the outcome
+// figures against counts made here, call by call: calls taken through the
+// triage to every response (some overridden), judged mental-health or not
+// at close; an open call and a call with no response do not count.
+func TestResponseMeasures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		w := newDispatchWorld(t, e)
+		_, analyst := storetest.User(t, w.db, w.op, "analyst", citdesk.RoleAnalyst)
+		yes, no := true, false
+		type made struct {
+			response citdesk.Response
+			mh       *bool
+			settled  bool
+		}
+		var calls []made
+		for i := range 17 {
+			want := citdesk.Responses[i%len(citdesk.Responses)]
+			c := &citdesk.Call{Nature: "Person in crisis", TriageAnswers: maps.Clone(triagePaths[want])}
+			if i%4 == 0 { // the dispatcher chose otherwise
+				c.Response, c.ResponseReason = citdesk.ResponsePatrol, "Officer already on scene next door"
+			}
+			if err := w.calls.CreateCall(w.disp, c); err != nil {
+				t.Fatal(err)
+			}
+			m := made{response: c.Response, mh: []*bool{&yes, &no, nil}[i%3], settled: i != 16}
+			if m.settled {
+				c.Status, c.MentalHealth = citdesk.CallClosed, m.mh
+				if err := w.calls.UpdateCall(w.disp, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			calls = append(calls, m)
+		}
+		plain := &citdesk.Call{Nature: "Noise"} // no response recorded
+		if err := w.calls.CreateCall(w.disp, plain); err != nil {
+			t.Fatal(err)
+		}
+		plain.Status, plain.MentalHealth = citdesk.CallClosed, &yes
+		if err := w.calls.UpdateCall(w.disp, plain); err != nil {
+			t.Fatal(err)
+		}
+
+		// Counted here: settled calls with a response.
+		den, by, mhDen, mhWithout := 0, map[citdesk.Response]int{}, 0, 0
+		for _, m := range calls {
+			if !m.settled || m.response == "" {
+				continue
+			}
+			den++
+			by[m.response]++
+			if m.mh != nil && *m.mh {
+				mhDen++
+				if m.response == citdesk.Response988 || m.response == citdesk.ResponseEMS {
+					mhWithout++
+				}
+			}
+		}
+		if den != 16 || by[citdesk.ResponsePatrol] == 0 || by[citdesk.Response988] == 0 || mhWithout == 0 {
+			t.Fatalf("the test's own counts are degenerate: %d %v %d", den, by, mhWithout)
+		}
+		rep, err := w.db.OutcomeService().Report(analyst, citdesk.Date{}, citdesk.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range citdesk.Responses {
+			cellIs(t, rep, "response_"+string(r), by[r], den)
+		}
+		cellIs(t, rep, "response_without_police", mhWithout, mhDen)
+
+		// The public page has them, suppressed like every other figure.
+		pub, err := w.db.OutcomeService().Public(context.Background(), citdesk.ActorFromContext(w.op).AgencyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, pm := range pub {
+			if !strings.HasPrefix(pm.ID, "response_") {
+				continue
+			}
+			seen++
+			if c := pm.Total.Count; c.Status == outcomes.Shown && c.Count >= 1 && c.Count <= outcomes.SmallCellMax {
+				t.Errorf("public %s shows %d", pm.ID, c.Count)
+			}
+		}
+		if seen != 6 {
+			t.Errorf("%d response measures on the public page, want 6", seen)
 		}
 	})
 }

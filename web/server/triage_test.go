@@ -90,6 +90,7 @@ func TestTriageAPI(t *testing.T) {
 			t.Fatalf("override: %d %s", res.StatusCode, res.Body)
 		}
 
+		overridden := c.ID
 		// PATCH: back to the recommendation.
 		res = e.do("PATCH", "/api/v1/calls/"+strconv.FormatInt(c.ID, 10), disp, map[string]any{"response": "988"}, "If-Match", `"`+strconv.FormatInt(c.Version, 10)+`"`)
 		checkOpenAPI(t, "PATCH", "/calls/{id}", res)
@@ -137,6 +138,28 @@ func TestTriageAPI(t *testing.T) {
 		_, c = create(map[string]any{"nature": "Welfare check", "triage_answers": triageAnswers[citdesk.Response988]})
 		if c.RecommendedResponse != "co_response" || *c.TriageVersion != 2 {
 			t.Errorf("under version 2: %+v", c)
+		}
+
+		// The outcome figures count settled calls by response: close one
+		// sent to 988 (the call overridden to co_response and back above).
+		// It is the only settled call, a mental-health one answered
+		// without police.
+		e.user("ana", citdesk.RoleAnalyst)
+		res = e.do("GET", "/api/v1/calls/"+strconv.FormatInt(overridden, 10), disp, nil)
+		res = e.do("PATCH", "/api/v1/calls/"+strconv.FormatInt(overridden, 10), disp, map[string]any{"status": "closed", "mental_health": true}, "If-Match", res.Header.Get("ETag"))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("close: %d %s", res.StatusCode, res.Body)
+		}
+		res = e.do("GET", "/api/v1/outcomes", e.token("ana"), nil)
+		checkOpenAPI(t, "GET", "/outcomes", res)
+		var rep struct {
+			Measures map[string]struct{ Count, Denominator int }
+		}
+		res.JSON(t, &rep)
+		for id, want := range map[string][2]int{"response_988": {1, 1}, "response_cit": {0, 1}, "response_co_response": {0, 1}, "response_patrol": {0, 1}, "response_ems": {0, 1}, "response_without_police": {1, 1}} {
+			if m, ok := rep.Measures[id]; !ok || m.Count != want[0] || m.Denominator != want[1] {
+				t.Errorf("GET /api/v1/outcomes %s: %+v (present %v), want %d of %d", id, m, ok, want[0], want[1])
+			}
 		}
 	})
 }
