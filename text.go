@@ -30,6 +30,8 @@ var multilineFields = map[string]bool{
 	"triggers":            true,
 	"contacts":            true,
 	"medications":         true,
+	// The admin's triage protocol editor holds JSON laid out on lines.
+	"protocol": true,
 }
 
 // IsMultilineField reports whether the field named field (its JSON or form

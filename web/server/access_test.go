@@ -263,6 +263,8 @@ var routeAccess = map[string]string{
 	// importer's, which coordinators run too.
 	"POST /admin/users":               "admin",
 	"POST /admin/users/{id}/roles":    "admin",
+	"GET /admin/triage":               "admin",
+	"POST /admin/triage":              "admin",
 	"GET /admin/agency":               "admin",
 	"POST /admin/agency":              "admin",
 	"GET /admin/policy":               "admin",
