@@ -35,6 +35,11 @@ func TestBrowserBoardTriage(t *testing.T) {
 		waitJS(`!!document.querySelector('#triage .triage-q.current[data-question="weapon"]')`)); err != nil {
 		t.Fatalf("open the board: %v", err)
 	}
+	// The form's first submit button (the one Enter presses) is still
+	// Create call: the fragment brings none of its own.
+	if err := chromedp.Do(board, waitJS(triageReady), waitJS(`document.querySelector("#new-call button[type=submit]").textContent.includes("Create call")`)); err != nil {
+		t.Errorf("Enter would not create the call: %v", err)
+	}
 	// One question at a time: only the first is asked yet.
 	if n, err := chromedp.Run(board, chromedp.Evaluate[int](`document.querySelectorAll("#triage .triage-q").length`)); err != nil || n != 1 {
 		t.Errorf("questions shown before any answer: %d (%v)", n, err)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,6 +161,46 @@ func TestTriageAPI(t *testing.T) {
 			if m, ok := rep.Measures[id]; !ok || m.Count != want[0] || m.Denominator != want[1] {
 				t.Errorf("GET /api/v1/outcomes %s: %+v (present %v), want %d of %d", id, m, ok, want[0], want[1])
 			}
+		}
+	})
+}
+
+// TestBoardTriageWithoutJavaScript: a browser without JavaScript answers
+// the triage with plain form posts ("Next question" draws the whole board
+// with the form as it was) and creates the call with it.
+func TestBoardTriageWithoutJavaScript(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		e.user("disp", citdesk.RoleDispatcher)
+		b := e.browser()
+		b.login("disp")
+		if res := b.get("/board"); !strings.Contains(res.Body, "Start the triage") {
+			t.Fatalf("board without JavaScript: no way into the triage: %s", res.Body)
+		}
+		form := url.Values{"nature": {"Person in crisis"}, "source": {"911"}, "triage_weapon": {"no"}}
+		res := b.form("/board/triage", form)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `value="Person in crisis"`) || !strings.Contains(res.Body, `id="triage_weapon-no" name="triage_weapon" value="no" checked`) ||
+			!strings.Contains(res.Body, `class="triage-q current" role="radiogroup" aria-labelledby="tq-violence"`) || !strings.Contains(res.Body, "Next question") {
+			t.Fatalf("next question: %d %s", res.StatusCode, res.Body)
+		}
+		for q, a := range map[string]string{"violence": "no", "suicide": "no", "medical": "yes"} {
+			form.Set("triage_"+q, a)
+		}
+		res = b.form("/board/triage", form)
+		if !strings.Contains(res.Body, `class="recommended-response" data-response="ems"`) {
+			t.Fatalf("recommendation: %s", res.Body)
+		}
+		res = b.form("/board/calls", form)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d %s", res.StatusCode, res.Body)
+		}
+		calls, err := e.DB.CallService().ListCalls(e.Op, citdesk.CallFilter{})
+		if err != nil || len(calls) != 1 || calls[0].Response != citdesk.ResponseEMS || calls[0].RecommendedResponse != citdesk.ResponseEMS || calls[0].Risk.Medical != citdesk.RiskYes {
+			t.Errorf("stored: %+v, %v", calls, err)
+		}
+		// Choosing another response without a reason is refused, naming it.
+		form.Set("response", "cit")
+		if res := b.form("/board/calls", form); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "say why you chose CIT officer instead") {
+			t.Errorf("override without reason: %d %s", res.StatusCode, res.Body)
 		}
 	})
 }

@@ -653,6 +653,7 @@ func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) err
 		}
 		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 		if isHTMX(r) {
+			f.Triage.Swapped = true
 			w.Header().Set("HX-Retarget", "#new-call")
 			w.Header().Set("HX-Reswap", "outerHTML")
 			s.renderFragment(w, http.StatusUnprocessableEntity, "board-newcall", f)

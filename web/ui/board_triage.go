@@ -28,6 +28,11 @@ type triageView struct {
 	Kept         map[string]string
 	KeptResponse string
 	KeptReason   string
+	// Swapped: htmx puts this fragment into the page. It then carries no
+	// <noscript> button: htmx parses the fragment with scripting off, so
+	// the button would become the form's first submit button, the one
+	// Enter presses.
+	Swapped bool
 
 	Version     int
 	Questions   []triageQuestionView
@@ -142,6 +147,7 @@ func (s *boardPages) boardTriage(w http.ResponseWriter, r *http.Request) error {
 	}
 	tv := triageViewOf(v, triageFormAnswers(r.PostForm), citdesk.Response(r.PostFormValue("response")), r.PostFormValue("response_reason"))
 	if isHTMX(r) {
+		tv.Swapped = true
 		s.renderFragment(w, http.StatusOK, "board-triage", tv)
 		return nil
 	}
