@@ -197,6 +197,19 @@ func TestBoardTriageWithoutJavaScript(t *testing.T) {
 		if err != nil || len(calls) != 1 || calls[0].Response != citdesk.ResponseEMS || calls[0].RecommendedResponse != citdesk.ResponseEMS || calls[0].Risk.Medical != citdesk.RiskYes {
 			t.Errorf("stored: %+v, %v", calls, err)
 		}
+		// From the call's panel: another response needs its reason.
+		id := strconv.FormatInt(calls[0].ID, 10)
+		ver := strconv.FormatInt(calls[0].Version, 10)
+		if res := b.form("/board/calls/"+id+"/response", url.Values{"version": {ver}, "response": {"patrol"}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "say why you chose Patrol instead") {
+			t.Errorf("panel override without reason: %d %s", res.StatusCode, res.Body)
+		}
+		if res := b.form("/board/calls/"+id+"/response", url.Values{"version": {ver}, "response": {"patrol"}, "response_reason": {"EMS staged, police asked to stand by"}}); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("panel override: %d %s", res.StatusCode, res.Body)
+		}
+		if c, _ := e.DB.CallService().FindCallByID(e.Op, calls[0].ID); c.Response != citdesk.ResponsePatrol || c.ResponseReason != "EMS staged, police asked to stand by" || c.RecommendedResponse != citdesk.ResponseEMS {
+			t.Errorf("after the panel override: %+v", c)
+		}
+
 		// Choosing another response without a reason is refused, naming it.
 		form.Set("response", "cit")
 		if res := b.form("/board/calls", form); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "say why you chose CIT officer instead") {

@@ -123,11 +123,11 @@ type boardPanel struct {
 	// ClosedReason is a closed call's recorded no-CIT reason in words.
 	ClosedReason string
 	// The call's response: the triage protocol version (0 when not
-	// triaged), the responses to choose from with the chosen one and its
-	// reason, and whether it sends no police.
+	// triaged), the responses to choose from (the chosen one selected),
+	// the reason for choosing other than the recommended one, and whether
+	// it sends no police.
 	TriageVersion  int
 	Responses      []responseOption
-	ResponseChoice citdesk.Response
 	ResponseReason string
 	NoPolice       bool
 }
@@ -445,7 +445,7 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	if c.TriageVersion != nil {
 		p.TriageVersion = *c.TriageVersion
 	}
-	p.ResponseChoice, p.ResponseReason = c.Response, c.ResponseReason
+	p.ResponseReason = c.ResponseReason
 	p.Responses = responseOptions(c.Response, c.RecommendedResponse)
 	p.NoPolice = c.Response != "" && !c.Response.Police()
 	if p.Closed {

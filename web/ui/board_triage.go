@@ -184,7 +184,7 @@ func (s *boardPages) boardSetResponse(w http.ResponseWriter, r *http.Request) er
 		notice = "Response: " + c.Response.Label() + "."
 	}
 	return s.answerPanelKeeping(w, r, id, err, notice, func(p *boardPanel) {
-		p.ResponseChoice, p.ResponseReason = c.Response, c.ResponseReason
+		p.ResponseReason = c.ResponseReason
 		p.Responses = responseOptions(c.Response, p.Call.RecommendedResponse)
 	})
 }
