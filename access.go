@@ -45,6 +45,8 @@ const (
 	MoveAssignment  Action = "assignment.move"  // en route, on scene, cleared
 	ReadCallPlans   Action = "call.plans"       // the crisis plans that match a call
 	FollowLiveBoard Action = "events.subscribe" // the live event stream (filtered per actor)
+	ReadTriage      Action = "triage.read"      // the agency's call-triage protocol
+	ManageTriage    Action = "triage.manage"    // replace the triage protocol (a new version)
 
 	// Contact reports.
 	StartReport   Action = "report.start"   // begin a report
@@ -164,6 +166,11 @@ var permissions = map[Action]Permission{
 	MoveAssignment:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own assignment", Scope: ScopeCallsWrite},
 	ReadCallPlans:   {Roles: []Role{RoleDispatcher, RoleCoordinator}, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call"},
 	FollowLiveBoard: {Roles: signedIn},
+	// The protocol is agency policy, not person-level data: whoever takes
+	// or reads calls may read it (a CAD asking the same questions too);
+	// only the admin changes it, as with the agency's other policy.
+	ReadTriage:   {Roles: CallReadRoles, Scope: ScopeCallsRead},
+	ManageTriage: {Roles: adminRole, StepUp: true},
 
 	StartReport: {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
 	ListReports: {Roles: ReviewRoles, Related: []Role{RoleOfficer, RoleSupervisor}, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil || a.HasRole(RoleSupervisor) }, Why: "their own reports; a supervisor's officers' reports"},

@@ -221,12 +221,23 @@ type Call struct {
 	// NoCITReason and NoCITText say, when a CIT-requested call is closed
 	// without a CIT officer having reached it, why none did; empty
 	// otherwise (see PrepareClose).
-	NoCITReason string     `json:"no_cit_reason,omitempty"`
-	NoCITText   string     `json:"no_cit_text,omitempty"`
-	ClosedAt    *time.Time `json:"closed_at"`
-	CreatedBy   int64      `json:"created_by"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Version     int64      `json:"version"`
+	NoCITReason string `json:"no_cit_reason,omitempty"`
+	NoCITText   string `json:"no_cit_text,omitempty"`
+	// TriageVersion is the version of the agency's triage protocol the
+	// answers were evaluated against, TriageAnswers the answers on the
+	// path taken (question id → answer value), RecommendedResponse where
+	// they led; all empty for a call not triaged. Response is the response
+	// chosen and ResponseReason why, when it is not the recommended one
+	// (CheckResponse).
+	TriageVersion       *int              `json:"triage_version"`
+	TriageAnswers       map[string]string `json:"triage_answers"`
+	RecommendedResponse Response          `json:"recommended_response"`
+	Response            Response          `json:"response"`
+	ResponseReason      string            `json:"response_reason"`
+	ClosedAt            *time.Time        `json:"closed_at"`
+	CreatedBy           int64             `json:"created_by"`
+	UpdatedAt           time.Time         `json:"updated_at"`
+	Version             int64             `json:"version"`
 }
 
 // Text field limits, in characters.
@@ -253,6 +264,10 @@ func (c *Call) Validate(now time.Time) error {
 	}
 	if err := c.Risk.normalize(); err != nil {
 		return err
+	}
+	c.Response = Response(strings.TrimSpace(string(c.Response)))
+	if c.Response != "" && !c.Response.Valid() {
+		return FieldErrorf("response", "The response must be one of %s.", ResponseChoices())
 	}
 	if err := CheckTextFields(c); err != nil {
 		return err

@@ -62,6 +62,7 @@ func TestImports(t *testing.T) {
 		{"citdesk/outcomes", []string{"database/sql", "net/http", "citdesk/store", "citdesk/web"}},
 		{"citdesk/geo", []string{"database/sql", "net/http", "citdesk/store", "citdesk/web"}},
 		{"citdesk/eido", []string{"database/sql", "net/http", "citdesk/store", "citdesk/web"}},
+		{"citdesk/triage", []string{"database/sql", "net/http", "citdesk/store", "citdesk/web"}},
 	}
 	for _, r := range rules {
 		t.Run(r.pkg, func(t *testing.T) {

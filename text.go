@@ -36,6 +36,8 @@ var multilineFields = map[string]bool{
 	"eido.cit_phrases":           true,
 	"eido.mental_health_types":   true,
 	"eido.mental_health_phrases": true,
+	// The admin's triage protocol editor holds JSON laid out on lines.
+	"protocol": true,
 }
 
 // IsMultilineField reports whether the field named field (its JSON or form

@@ -463,6 +463,30 @@ func countCIT(r *[numEncounterMeasures]pair, e *Encounter, reasons map[string]in
 	}
 }
 
+// responseMeasures are the response-path measures, each with the
+// response it counts.
+var responseMeasures = [...]struct {
+	m int
+	r Response
+}{{mResponseCIT, ResponseCIT}, {mResponseCoResponse, ResponseCoResponse}, {mResponse988, Response988}, {mResponsePatrol, ResponsePatrol}, {mResponseEMS, ResponseEMS}}
+
+// countResponse adds call record e to the response-path measures of row r:
+// every call with a response recorded is in their denominators, a
+// mental-health one also in response_without_police's.
+func countResponse(r *[numEncounterMeasures]pair, e *Encounter) {
+	if e.Response == ResponseUnknown {
+		return
+	}
+	for _, rm := range responseMeasures {
+		r[rm.m].den++
+		r[rm.m].num += b32(e.Response == rm.r)
+	}
+	if e.MentalHealth == Yes {
+		r[mWithoutPolice].den++
+		r[mWithoutPolice].num += b32(e.Response.withoutPolice())
+	}
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -501,6 +525,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 		r := (*[numEncounterMeasures]pair)(row)
 		if e.CallOnly {
 			countCIT(r, e, reasons)
+			countResponse(r, e)
 			continue
 		}
 

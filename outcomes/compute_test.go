@@ -108,6 +108,24 @@ func fixture(loc *time.Location) ([]Encounter, []Referral) {
 	return []Encounter{e1, e2, e3, e4, e5, e6, e7, e8}, refs
 }
 
+// responseCalls are call records (citdesk's own calls) with the response
+// chosen, for the response-path measures; none has a CIT request recorded,
+// so the CIT measures do not change:
+//
+//	c1 Jan 6  988         mental-health yes
+//	c2 Jan 12 cit         yes
+//	c3 Feb 3  ems         no
+//	c4 Feb 10 co_response ?
+//	c5 Feb 15 ?           yes
+//	c6 Jan 25 patrol      yes
+func responseCalls(loc *time.Location) []Encounter {
+	call := func(id int64, m time.Month, d int, r Response, mh Tri) Encounter {
+		return Encounter{ID: -id, Occurred: at(loc, m, d, 12, 0), CallOnly: true, HandoverMinutes: -1, Response: r, MentalHealth: mh}
+	}
+	return []Encounter{call(101, time.January, 6, Response988, Yes), call(102, time.January, 12, ResponseCIT, Yes), call(103, time.February, 3, ResponseEMS, No),
+		call(104, time.February, 10, ResponseCoResponse, Unknown), call(105, time.February, 15, ResponseUnknown, Yes), call(106, time.January, 25, ResponsePatrol, Yes)}
+}
+
 // wantCell is an expected count over denominator; den -1 is a count measure.
 type wantCell struct{ k, n int }
 
@@ -146,6 +164,7 @@ func checkCell(t *testing.T, what string, got Cell, want wantCell) {
 func TestComputeHandWorked(t *testing.T) {
 	loc := chicago(t)
 	encs, refs := fixture(loc)
+	encs = append(encs, responseCalls(loc)...)
 	r := Compute(encs, refs, Params{Location: loc, Now: time.Date(2025, time.June, 1, 0, 0, 0, 0, loc)})
 
 	type want struct {
@@ -220,6 +239,18 @@ func TestComputeHandWorked(t *testing.T) {
 		"referrals_connected": {wantCell{1, 3}, wantCell{1, 2}, wantCell{0, 1}, wantCell{1, 1}, wantCell{0, 2}},
 		// Surveys: r1, r2 = 2 of 3.
 		"survey_responses": {wantCell{2, 3}, wantCell{2, 2}, wantCell{0, 1}, wantCell{1, 1}, wantCell{1, 2}},
+		// Response paths (responseCalls): a response recorded on c1 c2 c3
+		// c4 c6 = 5 (c5 none); January c1 c2 c6 = 3, February c3 c4 = 2.
+		// Calls have no officer, so both sides of the split are empty.
+		"response_cit":         {wantCell{1, 5}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 2}},
+		"response_co_response": {wantCell{1, 5}, wantCell{0, 0}, wantCell{0, 0}, wantCell{0, 3}, wantCell{1, 2}},
+		"response_988":         {wantCell{1, 5}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 2}},
+		"response_patrol":      {wantCell{1, 5}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 2}},
+		"response_ems":         {wantCell{1, 5}, wantCell{0, 0}, wantCell{0, 0}, wantCell{0, 3}, wantCell{1, 2}},
+		// Mental-health calls with a response: c1 c2 c6 (c3 is not one, c4
+		// not known, c5 has no response) = 3, all January; without police:
+		// c1 (988) = 1 of 3. c3 went to EMS but is not a mental-health call.
+		"response_without_police": {wantCell{1, 3}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 0}},
 	}
 	for id, w := range tests {
 		m, ok := r.Measures[id]

@@ -94,6 +94,15 @@
 //     whose deadline has passed at Params.Now or that were submitted.
 //   - reports_approved_7d: submitted reports approved within 7 days of
 //     submission, over submitted reports approved or 7 days old at Now.
+//   - response_cit, response_co_response, response_988, response_patrol,
+//     response_ems (issue 16): citdesk's own settled calls answered by that
+//     response (the one the dispatcher chose, Encounter.Response), over
+//     settled calls with a response recorded; dated when the call came in.
+//     response_without_police: mental-health calls (MentalHealth yes)
+//     answered by 988 / mobile crisis or EMS, over mental-health calls with
+//     a response recorded. Reports do not carry a response, so imported
+//     history does not count here. Their CIT split is idle (a call has no
+//     officer's certification) and their drill-down lists the calls.
 //   - repeat_contacts_30d, _90d, _365d: people (known person, dated
 //     encounter) with an encounter in the range followed by another of theirs
 //     in the range no more than 30, 90 or 365 calendar days later, over the

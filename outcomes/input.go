@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"citdesk"
 )
 
 // Tri is a yes/no answer that may be unknown, as imported history often is.
@@ -241,7 +243,50 @@ type Encounter struct {
 	// (DrillRow.CallID), so it lists exactly what the figure counts; the
 	// other measures' drill-downs leave them out.
 	CallOnly bool
+
+	// Response is how one of citdesk's own calls (CallOnly) was answered,
+	// and MentalHealth whether it was judged a mental-health call (usually
+	// at close); both unknown on a report. They feed the response-path
+	// measures (response_*).
+	Response     Response
+	MentalHealth Tri
 }
+
+// Response is the way a call was answered (citdesk.Response) as a small
+// value. The zero value is unknown: a call with no response recorded.
+type Response uint8
+
+// The responses.
+const (
+	ResponseUnknown Response = iota
+	ResponseCIT
+	ResponseCoResponse
+	Response988
+	ResponsePatrol
+	ResponseEMS
+)
+
+// ResponseOf returns the measures' value of a call's recorded response;
+// unknown for "" or a response citdesk does not know.
+func ResponseOf(r citdesk.Response) Response {
+	switch r {
+	case citdesk.ResponseCIT:
+		return ResponseCIT
+	case citdesk.ResponseCoResponse:
+		return ResponseCoResponse
+	case citdesk.Response988:
+		return Response988
+	case citdesk.ResponsePatrol:
+		return ResponsePatrol
+	case citdesk.ResponseEMS:
+		return ResponseEMS
+	}
+	return ResponseUnknown
+}
+
+// withoutPolice reports whether r answered a call with no police: a
+// transfer to 988 or mobile crisis, or EMS alone (citdesk.Response.Police).
+func (r Response) withoutPolice() bool { return r == Response988 || r == ResponseEMS }
 
 // Survey is a satisfaction survey of the person or family when a referral
 // closes: scores from 1 (worst) to 5 (best); 0 is a question not answered.

@@ -21,6 +21,12 @@ const (
 	mOnlineRequests
 	mReportsSubmitted24h
 	mReportsApproved7d
+	mResponseCIT
+	mResponseCoResponse
+	mResponse988
+	mResponsePatrol
+	mResponseEMS
+	mWithoutPolice
 	numEncounterMeasures // measures filled by the pass over encounters end here
 
 	mRepeat30 = iota - 1
@@ -85,6 +91,15 @@ var measureDefs = [numMeasures]measureDef{
 	mOnlineRequests:      {id: "online_requests", label: "Encounters from online requests", unit: UnitPercent, den: "encounters", num: "came from the online request form"},
 	mReportsSubmitted24h: {id: "reports_submitted_24h", label: "Reports submitted within 24 hours", unit: UnitPercent, den: "reports due", num: "were submitted within 24 hours"},
 	mReportsApproved7d:   {id: "reports_approved_7d", label: "Reports approved within 7 days", unit: UnitPercent, den: "submitted reports", num: "were approved within 7 days of submission"},
+	// The response paths (issue 16): citdesk's own calls by the response
+	// the dispatcher chose, over calls with one recorded. A call has no
+	// officer's certification, so the split is idle.
+	mResponseCIT:        {id: "response_cit", label: "Calls answered by a CIT officer", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by a CIT officer", splitIdle: true},
+	mResponseCoResponse: {id: "response_co_response", label: "Calls answered by co-response (CIT officer and liaison)", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by a CIT officer with the liaison", splitIdle: true},
+	mResponse988:        {id: "response_988", label: "Calls transferred to 988 or mobile crisis", unit: UnitPercent, den: "calls with a response recorded", num: "were transferred to 988 or mobile crisis, with no police", splitIdle: true},
+	mResponsePatrol:     {id: "response_patrol", label: "Calls answered by patrol", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by patrol", splitIdle: true},
+	mResponseEMS:        {id: "response_ems", label: "Calls answered by EMS", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by EMS", splitIdle: true},
+	mWithoutPolice:      {id: "response_without_police", label: "Mental-health calls answered without police", unit: UnitPercent, den: "mental-health calls with a response recorded", num: "were answered without police (988, mobile crisis or EMS)", splitIdle: true},
 
 	mRepeat30:              {id: "repeat_contacts_30d", label: "People with another encounter within 30 days", unit: UnitPercent, den: "people met", num: "had another encounter within 30 days"},
 	mRepeat90:              {id: "repeat_contacts_90d", label: "People with another encounter within 90 days", unit: UnitPercent, den: "people met", num: "had another encounter within 90 days"},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,7 +19,8 @@ func (db *DB) CallService() citdesk.CallService { return callService{db} }
 type callService struct{ db *DB }
 
 const callColumns = `id, agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
-	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, no_cit_reason, no_cit_text, closed_at, created_by, updated_at, version`
+	risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, no_cit_reason, no_cit_text, closed_at, created_by, updated_at, version,
+	triage_version, triage_answers, recommended_response, response, response_reason`
 
 // scanCall reads a row of callColumns, opening the sealed fields.
 func (k *fieldKeys) scanCall(row rowScanner) (*citdesk.Call, error) {
@@ -27,12 +29,24 @@ func (k *fieldKeys) scanCall(row rowScanner) (*citdesk.Call, error) {
 	var source, status, rw, rv, rs, rsub, rm string
 	var lat, lon sql.NullFloat64
 	var mh sql.NullBool
-	var closed sql.NullInt64
+	var closed, triageVersion sql.NullInt64
+	var answers, recommended, response string
 	if err := row.Scan(&c.ID, &c.AgencyID, &received, &source, &c.Emergency, &c.Nature, &c.Address, &lat, &lon,
 		k.text(colCallerName, &c.CallerName), k.text(colCallerPhone, &c.CallerPhone), &c.CallerRelationship, &c.SubjectDescription,
-		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, k.text(colCallNotes, &c.Notes), &status, &mh, &c.NoCITReason, &c.NoCITText, &closed, &c.CreatedBy, &updated, &c.Version); err != nil {
+		&rw, &rv, &rs, &rsub, &rm, &c.CITRequested, k.text(colCallNotes, &c.Notes), &status, &mh, &c.NoCITReason, &c.NoCITText, &closed, &c.CreatedBy, &updated, &c.Version,
+		&triageVersion, &answers, &recommended, &response, &c.ResponseReason); err != nil {
 		return nil, err
 	}
+	if triageVersion.Valid {
+		v := int(triageVersion.Int64)
+		c.TriageVersion = &v
+	}
+	if answers != "" {
+		if err := json.Unmarshal([]byte(answers), &c.TriageAnswers); err != nil {
+			return nil, fmt.Errorf("call %d: triage answers: %w", c.ID, err)
+		}
+	}
+	c.RecommendedResponse, c.Response = citdesk.Response(recommended), citdesk.Response(response)
 	c.ReceivedAt, c.UpdatedAt = fromMicros(received), fromMicros(updated)
 	c.Source, c.Status = citdesk.CallSource(source), citdesk.CallStatus(status)
 	c.Lat, c.Lon, c.ClosedAt = fromNullFloat(lat), fromNullFloat(lon), fromNullMicros(closed)
@@ -94,6 +108,9 @@ func (s callService) createCall(ctx context.Context, actor *citdesk.Actor, c *ci
 		return err
 	}
 	if err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := settleTriage(ctx, tx, actor.AgencyID, c, nil); err != nil {
+			return err
+		}
 		if err := insertCall(ctx, tx, actor, c); err != nil {
 			return err
 		}
@@ -119,12 +136,14 @@ func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Ca
 		return seal.err
 	}
 	id, err := tx.insert(ctx, `INSERT INTO calls (agency_id, received_at, source, emergency, nature, address, lat, lon, caller_name, caller_phone, caller_relationship, subject_description,
-		risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)`,
+		risk_weapons, risk_violence, risk_suicide, risk_substances, risk_medical, cit_requested, notes, status, mental_health, closed_at, created_by, created_at, updated_at, version,
+		triage_version, triage_answers, recommended_response, response, response_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
 		c.AgencyID, micros(c.ReceivedAt), string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon),
 		callerName, callerPhone, c.CallerRelationship, c.SubjectDescription,
 		string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical),
-		c.CITRequested, notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now))
+		c.CITRequested, notes, string(c.Status), nullBool(c.MentalHealth), c.CreatedBy, micros(tx.now), micros(tx.now),
+		nullTriageVersion(c), triageAnswersJSON(c), string(c.RecommendedResponse), string(c.Response), c.ResponseReason)
 	if err != nil {
 		return fmt.Errorf("insert call: %w", err)
 	}
@@ -133,6 +152,7 @@ func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Ca
 	if c.CITRequested {
 		detail += " cit_requested"
 	}
+	detail += triageDetail(c, nil)
 	return tx.audit(ctx, actor, "call.create", "call", id, detail)
 }
 
@@ -304,6 +324,10 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 			detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
 		}
 		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
+		if err := settleTriage(ctx, tx, actor.AgencyID, c, cur); err != nil {
+			return err
+		}
+		detail += triageDetail(c, cur)
 		if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
 			return err
 		}
@@ -326,11 +350,13 @@ func updateCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE calls SET source = ?, emergency = ?, nature = ?, address = ?, lat = ?, lon = ?, caller_name = ?, caller_phone = ?, caller_relationship = ?,
 		subject_description = ?, risk_weapons = ?, risk_violence = ?, risk_suicide = ?, risk_substances = ?, risk_medical = ?, cit_requested = ?, notes = ?,
-		status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1
+		status = ?, mental_health = ?, no_cit_reason = ?, no_cit_text = ?, closed_at = ?, updated_at = ?, version = version + 1,
+		triage_version = ?, triage_answers = ?, recommended_response = ?, response = ?, response_reason = ?
 		WHERE agency_id = ? AND id = ? AND version = ?`,
 		string(c.Source), c.Emergency, c.Nature, c.Address, nullFloat(c.Lat), nullFloat(c.Lon), callerName, callerPhone, c.CallerRelationship,
 		c.SubjectDescription, string(c.Risk.Weapons), string(c.Risk.Violence), string(c.Risk.SuicideRisk), string(c.Risk.Substances), string(c.Risk.Medical), c.CITRequested, notes,
-		string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now), actor.AgencyID, c.ID, c.Version)
+		string(c.Status), nullBool(c.MentalHealth), c.NoCITReason, c.NoCITText, nullMicros(c.ClosedAt), micros(tx.now),
+		nullTriageVersion(c), triageAnswersJSON(c), string(c.RecommendedResponse), string(c.Response), c.ResponseReason, actor.AgencyID, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update call: %w", err)
 	}

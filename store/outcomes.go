@@ -390,13 +390,16 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // whether CIT was requested, whether a CIT-certified officer (at dispatch)
 // was sent and reached the scene, and the no-CIT reason recorded at close
 // or, for a call closed before citdesk asked at close, on its first
-// assignment. A call imported with history has an imported report
-// pointing at it and is left out: that report counts, as it always did.
+// assignment; and the response chosen and whether it was a mental-health
+// call, for the response-path measures. A call imported with history has
+// an imported report pointing at it and is left out: that report counts,
+// as it always did.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
-	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1)
+	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
+	c.response, c.mental_health
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -421,10 +424,11 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		var (
 			id, received             int64
 			requested, sent, arrived bool
-			status, reason           string
+			status, reason, response string
 			firstReason              sql.NullString
+			mentalHealth             sql.NullBool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -432,7 +436,8 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			continue
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
-			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true)}
+			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
+			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String

@@ -83,6 +83,9 @@ var fixtures = []fixtureRow{
 		[]any{3, 1, 1, false, fixtureT, `["emergency_detention"]`, "", "open-data", "OD-1", "approved", 0, 1, fixtureT, fixtureT, true, false, "h-od", "month", `["arrest"]`}},
 	{"0019", "storage_probe", "id, filler", []any{7, []byte{0x00, 0x01}}},
 	{"0019", "legal_holds", "agency_id, person_id, reason, set_by, set_at", []any{1, 2, "subpoena 2026-114", "operator", fixtureT}},
+	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
+	{"0022", "calls", "id, agency_id, received_at, source, nature, status, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
+		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

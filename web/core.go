@@ -15,6 +15,7 @@ import (
 	"citdesk"
 	"citdesk/dispatch"
 	"citdesk/outcomes"
+	"citdesk/triage"
 )
 
 // Config holds the web server's settings, built by main from flags.
@@ -85,6 +86,9 @@ type Services struct {
 	// Erasure erases a person's record at a records request (the admin
 	// API; the operator's command line calls the store directly).
 	Erasure citdesk.ErasureService
+	// Triage keeps the agency's call-triage protocol, version by version
+	// (issue 16).
+	Triage triage.Service
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error

@@ -57,6 +57,9 @@ type callRequest struct {
 	Risk               *citdesk.RiskScreen `json:"risk"`
 	CITRequested       bool                `json:"cit_requested"`
 	Notes              string              `json:"notes"`
+	TriageAnswers      map[string]string   `json:"triage_answers"`
+	Response           citdesk.Response    `json:"response"`
+	ResponseReason     string              `json:"response_reason"`
 }
 
 func (s *callAPI) createCallAPI(w http.ResponseWriter, r *http.Request) error {
@@ -66,7 +69,7 @@ func (s *callAPI) createCallAPI(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := &citdesk.Call{Source: req.Source, Emergency: req.Emergency, Nature: req.Nature, Address: req.Address, Lat: req.Lat, Lon: req.Lon,
 		CallerName: req.CallerName, CallerPhone: req.CallerPhone, CallerRelationship: req.CallerRelationship, SubjectDescription: req.SubjectDescription,
-		CITRequested: req.CITRequested, Notes: req.Notes}
+		CITRequested: req.CITRequested, Notes: req.Notes, TriageAnswers: req.TriageAnswers, Response: req.Response, ResponseReason: req.ResponseReason}
 	if req.ReceivedAt != nil {
 		c.ReceivedAt = *req.ReceivedAt
 	}
@@ -145,6 +148,9 @@ type callPatch struct {
 	MentalHealth       *bool               `json:"mental_health"`
 	NoCITReason        *string             `json:"no_cit_reason"`
 	NoCITText          *string             `json:"no_cit_text"`
+	TriageAnswers      map[string]string   `json:"triage_answers"`
+	Response           *citdesk.Response   `json:"response"`
+	ResponseReason     *string             `json:"response_reason"`
 }
 
 // apply changes c by the fields present in p.
@@ -191,6 +197,13 @@ func (p *callPatch) apply(c *citdesk.Call) {
 	}
 	set(&c.NoCITReason, p.NoCITReason)
 	set(&c.NoCITText, p.NoCITText)
+	if p.TriageAnswers != nil {
+		c.TriageAnswers = p.TriageAnswers
+	}
+	if p.Response != nil {
+		c.Response = *p.Response
+	}
+	set(&c.ResponseReason, p.ResponseReason)
 }
 
 func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {

@@ -17,4 +17,5 @@ type (
 	eidoAPI           struct{ *handler } // NENA EIDO in and out (eido.go)
 	webhookAPI        struct{ *handler } // webhook subscriptions and deliveries (webhooks.go)
 	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
+	triageAPI         struct{ *handler } // the call-triage protocol (triage.go)
 )

@@ -96,6 +96,11 @@ func Routes(mux web.Mux, c *web.Core) {
 	cad := &eidoAPI{s}
 	mux.HandleFunc("POST /api/v1/eido", s.API(citdesk.DispatchCalls, cad.receive))
 	mux.HandleFunc("GET /api/v1/calls/{id}/eido", s.API(citdesk.ReadCall, cad.export))
+	// The call-triage protocol: the questions a call-taker asks and the
+	// response they recommend; the admin replaces it with a new version.
+	triage := &triageAPI{s}
+	mux.HandleFunc("GET /api/v1/triage/protocol", s.API(citdesk.ReadTriage, triage.getProtocol))
+	mux.HandleFunc("PUT /api/v1/triage/protocol", s.API(citdesk.ManageTriage, triage.putProtocol))
 
 	// Webhooks to the CAD: subscriptions, deliveries, dead letters.
 	hooks := &webhookAPI{s}

@@ -87,6 +87,9 @@ var routeAccess = map[string]string{
 	"PATCH /api/v1/users/{id}": "admin",
 	"GET /api/v1/agency":       "signed-in",
 	"PATCH /api/v1/agency":     "admin",
+	// The call-triage protocol (issue 16).
+	"GET /api/v1/triage/protocol": "admin disp coord",
+	"PUT /api/v1/triage/protocol": "admin",
 	// Service accounts (issue 11).
 	"GET /api/v1/service-accounts":                              "admin",
 	"POST /api/v1/service-accounts":                             "admin",
@@ -184,6 +187,8 @@ var routeAccess = map[string]string{
 	"POST /board/calls":                   "admin disp",
 	"POST /board/calls/{id}/assign":       "admin disp",
 	"POST /board/calls/{id}/close":        "admin disp",
+	"POST /board/calls/{id}/response":     "admin disp",
+	"POST /board/triage":                  "admin disp",
 	"POST /board/assignments/{id}/status": "admin disp",
 	"GET /me":                             "ofc ofc2",
 	"POST /me/status":                     "ofc ofc2",
@@ -260,6 +265,8 @@ var routeAccess = map[string]string{
 	// importer's, which coordinators run too.
 	"POST /admin/users":               "admin",
 	"POST /admin/users/{id}/roles":    "admin",
+	"GET /admin/triage":               "admin",
+	"POST /admin/triage":              "admin",
 	"GET /admin/agency":               "admin",
 	"POST /admin/agency":              "admin",
 	"GET /admin/policy":               "admin",

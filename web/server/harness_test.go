@@ -73,6 +73,7 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
+		Triage: db.TriageService(),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)

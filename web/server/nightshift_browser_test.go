@@ -103,7 +103,9 @@ func TestBrowserNightShift(t *testing.T) {
 		// Later: a 911 call about a suicide threat, CIT requested.
 		if err := chromedp.Do(board,
 			chromedp.SendKeys(chromedp.ID("nc-nature"), "Suicide threat"+kb.Tab+"100 Main St"+kb.Tab+fmt.Sprint(siteLat)+kb.Tab+fmt.Sprint(siteLon)+kb.Tab+" "),
-			chromedp.Click(chromedp.CSS(`input[name="risk_suicide_risk"][value="yes"]`)),
+			// The risk screen is the triage's questions: suicide risk, with
+			// no weapon and no violence.
+			answerTriage("weapon", "no"), answerTriage("violence", "no"), answerTriage("suicide", "yes"),
 			chromedp.SendKeys(chromedp.CSS(`input[name="lon"]`), kb.Enter),
 			waitJS(`document.querySelectorAll("#board-panel ol.recs > li.rec").length >= 2`),
 		); err != nil {

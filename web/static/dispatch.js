@@ -128,7 +128,20 @@
     var f = document.getElementById("new-call");
     if (!f) return;
     f.querySelectorAll("input[type=text], input:not([type]), input[type=tel], textarea").forEach(function (el) { el.value = ""; el.removeAttribute("aria-invalid"); });
-    f.querySelectorAll("input[type=radio][value=unknown]").forEach(function (el) { el.checked = true; });
+    // The triage starts again at its first question: answers cleared,
+    // the choice of response gone, the fragment fetched afresh.
+    var tri = document.getElementById("triage");
+    if (tri) {
+      tri.querySelectorAll("input[type=radio]").forEach(function (el) { el.checked = false; });
+      tri.querySelectorAll("select, input[name=response_reason]").forEach(function (el) { el.remove(); });
+      // The form's own request is still in flight (htmx fires this event
+      // as its answer arrives) and would swallow one from inside it: ask
+      // once its answer has settled.
+      document.body.addEventListener("htmx:afterSettle", function () {
+        var t = document.getElementById("triage");
+        if (t) htmx.trigger(t, "change");
+      }, { once: true });
+    }
     var cit = f.querySelector("input[name=cit_requested]"); if (cit) cit.checked = false;
     var em = f.querySelector("input[name=emergency]"); if (em) em.checked = true;
     var src = f.querySelector("select[name=source]"); if (src) src.value = "911";

@@ -122,6 +122,14 @@ type boardPanel struct {
 	ReasonChoices    []struct{ Code, Label string }
 	// ClosedReason is a closed call's recorded no-CIT reason in words.
 	ClosedReason string
+	// The call's response: the triage protocol version (0 when not
+	// triaged), the responses to choose from (the chosen one selected),
+	// the reason for choosing other than the recommended one, and whether
+	// it sends no police.
+	TriageVersion  int
+	Responses      []responseOption
+	ResponseReason string
+	NoPolice       bool
 }
 
 // panelAssignment is an officer on the selected call, with the moves the
@@ -168,6 +176,9 @@ type callForm struct {
 	Risk                                               []riskInput
 	Sources                                            []sourceOption
 	Error, Field                                       string
+	// Triage is the protocol's questions (drawn by the board-triage
+	// fragment), or what was answered while they load.
+	Triage triageView
 }
 
 type riskInput struct {
@@ -187,7 +198,7 @@ var natures = []string{"Suicide threat", "Suicide attempt", "Person in crisis", 
 // newCallForm returns the form with its defaults: a 911 emergency, every
 // risk question unknown until asked.
 func newCallForm() callForm {
-	f := callForm{Source: string(citdesk.Source911), Emergency: true}
+	f := callForm{Source: string(citdesk.Source911), Emergency: true, Triage: triageView{Loading: true}}
 	for _, fl := range (citdesk.RiskScreen{}).Flags() {
 		f.Risk = append(f.Risk, riskInput{Field: fl.Field, Label: fl.Label, Answer: citdesk.RiskUnknown})
 	}
@@ -223,9 +234,11 @@ func parseCallForm(r *http.Request) (callForm, *citdesk.Call, error) {
 		}
 	}
 	f = f.withSources()
+	f.Triage.Kept, f.Triage.KeptResponse, f.Triage.KeptReason = triageFormAnswers(v), v.Get("response"), v.Get("response_reason")
 	c := &citdesk.Call{Source: citdesk.CallSource(f.Source), Emergency: f.Emergency, Nature: f.Nature, Address: f.Address,
 		CallerName: f.CallerName, CallerPhone: f.CallerPhone, CallerRelationship: f.CallerRelationship,
-		SubjectDescription: f.SubjectDescription, Notes: f.Notes, CITRequested: f.CITRequested}
+		SubjectDescription: f.SubjectDescription, Notes: f.Notes, CITRequested: f.CITRequested,
+		TriageAnswers: f.Triage.Kept, Response: citdesk.Response(f.Triage.KeptResponse), ResponseReason: f.Triage.KeptReason}
 	c.Risk = citdesk.RiskScreen{Weapons: f.Risk[0].Answer, Violence: f.Risk[1].Answer, SuicideRisk: f.Risk[2].Answer, Substances: f.Risk[3].Answer, Medical: f.Risk[4].Answer}
 	var err error
 	if c.Lat, err = optionalCoordinate("lat", f.Lat); err != nil {
@@ -459,6 +472,12 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 		}
 		p.Assignments = append(p.Assignments, pa)
 	}
+	if c.TriageVersion != nil {
+		p.TriageVersion = *c.TriageVersion
+	}
+	p.ResponseReason = c.ResponseReason
+	p.Responses = responseOptions(c.Response, c.RecommendedResponse)
+	p.NoPolice = c.Response != "" && !c.Response.Police()
 	if p.Closed {
 		if c.NoCITReason != "" {
 			p.ClosedReason = citdesk.NoCITReasonLabel(c.NoCITReason)
@@ -686,6 +705,7 @@ func (s *boardPages) boardCreateCall(w http.ResponseWriter, r *http.Request) err
 		}
 		f.Error, f.Field = citdesk.ErrorMessage(err), citdesk.ErrorField(err)
 		if isHTMX(r) {
+			f.Triage.Swapped = true
 			w.Header().Set("HX-Retarget", "#new-call")
 			w.Header().Set("HX-Reswap", "outerHTML")
 			s.renderFragment(w, status, "board-newcall", f)

@@ -56,6 +56,8 @@ var outcomeSections = []outcomeSection{
 		Measures: []string{"encounters", "cit_requested", "online_requests"}},
 	{ID: "gap", Title: "The “if available” gap", Promise: "When a caller asks for a CIT officer, one comes.",
 		Measures: []string{"cit_dispatched", "cit_on_scene"}, Reasons: true},
+	{ID: "responses", Title: "The right responder", Promise: "Each crisis gets the response it needs — a CIT officer, a CIT officer with the liaison, 988 or mobile crisis with no police, patrol or EMS — as the triage protocol recommends.",
+		Measures: []string{"response_cit", "response_co_response", "response_988", "response_patrol", "response_ems", "response_without_police"}},
 	{ID: "cooperation", Title: "Cooperation with mental-health services", Promise: "Referrals to the Mental Health Liaison are followed up quickly and lead to care.",
 		Measures: []string{"referrals", "referrals_contacted_72h", "referrals_connected"}},
 	{ID: "accountability", Title: "Accountability", Promise: "Every contact is reported on time and reviewed.",

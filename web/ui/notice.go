@@ -23,6 +23,9 @@ var knownNotices = func() map[string]bool {
 	} {
 		m[n] = true
 	}
+	for n := 1; n <= 1000; n++ { // the triage protocol's versions
+		m[triageSavedNotice(n)] = true
+	}
 	for _, s := range citdesk.ReferralStatuses {
 		m["Status: "+s.Label()+"."] = true
 	}

@@ -73,6 +73,8 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /board/calls", s.page(citdesk.DispatchCalls, board.boardCreateCall))
 	mux.HandleFunc("POST /board/calls/{id}/assign", s.page(citdesk.DispatchCalls, board.boardAssign))
 	mux.HandleFunc("POST /board/calls/{id}/close", s.page(citdesk.DispatchCalls, board.boardCloseCall))
+	mux.HandleFunc("POST /board/calls/{id}/response", s.page(citdesk.DispatchCalls, board.boardSetResponse))
+	mux.HandleFunc("POST /board/triage", s.page(citdesk.DispatchCalls, board.boardTriage))
 	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(citdesk.DispatchCalls, board.boardMoveAssignment))
 
 	// The officer's phone: status and the current assignment.
@@ -157,6 +159,10 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /admin/agency", s.page(citdesk.ManageAgency, admin.saveAgency))
 	mux.HandleFunc("GET /admin/policy", s.page(citdesk.ManageAgency, admin.policyPage))
 	mux.HandleFunc("POST /admin/policy", s.page(citdesk.ManageAgency, admin.savePolicy))
+	// The call-triage protocol: preview, test bench, editor (issue 16).
+	triage := &triagePages{s}
+	mux.HandleFunc("GET /admin/triage", s.page(citdesk.ManageTriage, triage.triagePage))
+	mux.HandleFunc("POST /admin/triage", s.page(citdesk.ManageTriage, triage.saveTriage))
 	mux.HandleFunc("GET /admin/dispositions", s.page(citdesk.ImportHistory, admin.dispositionsPage))
 	mux.HandleFunc("POST /admin/dispositions", s.page(citdesk.ImportHistory, admin.saveDispositions))
 	mux.HandleFunc("GET /admin/dispositions.csv", s.page(citdesk.ImportHistory, admin.exportDispositions))
