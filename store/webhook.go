@@ -229,26 +229,12 @@ func (s webhooks) NotifyOnce(ctx context.Context, event, once string, data any) 
 	}
 	var todo []pending
 	err = s.db.readTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, actor.AgencyID)
+		ids, err := subscribers(ctx, tx, actor.AgencyID, event)
 		if err != nil {
 			return err
 		}
-		var subs []pending
-		for rows.Next() {
-			var id int64
-			var events string
-			if err := rows.Scan(&id, &events); err != nil {
-				rows.Close()
-				return err
-			}
-			if slices.Contains(strings.Split(events, ","), event) {
-				subs = append(subs, pending{id, onceKey(actor.AgencyID, id, event, once)})
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		for _, p := range subs {
+		for _, id := range ids {
+			p := pending{id, onceKey(actor.AgencyID, id, event, once)}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE idempotency_key = ?`, p.key).Scan(&n); err != nil {
 				return err
@@ -292,27 +278,33 @@ type webhookBody struct {
 	Data       any       `json:"data"`
 }
 
-// enqueueWebhook writes a delivery of event to each of the agency's
-// subscriptions to it, in tx: the outbox row commits or rolls back with
-// the change it reports. data is built only when someone subscribes.
-func enqueueWebhook(ctx context.Context, tx *Tx, agencyID int64, event string, data func() (any, error)) error {
+// subscribers returns the ids of the agency's live subscriptions to event.
+func subscribers(ctx context.Context, tx *Tx, agencyID int64, event string) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, agencyID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer rows.Close()
 	var subs []int64
 	for rows.Next() {
 		var id int64
 		var events string
 		if err := rows.Scan(&id, &events); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		if slices.Contains(strings.Split(events, ","), event) {
 			subs = append(subs, id)
 		}
 	}
-	if err := rows.Close(); err != nil {
+	return subs, rows.Err()
+}
+
+// enqueueWebhook writes a delivery of event to each of the agency's
+// subscriptions to it, in tx: the outbox row commits or rolls back with
+// the change it reports. data is built only when someone subscribes.
+func enqueueWebhook(ctx context.Context, tx *Tx, agencyID int64, event string, data func() (any, error)) error {
+	subs, err := subscribers(ctx, tx, agencyID, event)
+	if err != nil {
 		return err
 	}
 	if len(subs) == 0 {
