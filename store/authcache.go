@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,9 +25,11 @@ import (
 // (pgAuthChannel) on which every other replica's event bus empties its own
 // cache; PostgreSQL delivers it only if the transaction commits. A replica
 // whose listener is down, or that has none, does not cache at all. On
-// SQLite another process (the command line) may change the file: an
-// answer is kept at most authCacheTTL, the longest such a change can go
-// unnoticed by a running server.
+// SQLite another process (the command line: a password reset, a disabled
+// user, a revoked token) may change the file with no notification, so a
+// kept answer is used only while no commit at all has reached the file
+// since the last look (commitWatch): a read-mostly server answers from
+// memory, and a change from anywhere takes effect at once.
 type authCache struct {
 	mu      sync.Mutex
 	entries map[string]*authEntry // secret hash → answer
@@ -41,6 +44,34 @@ type authCache struct {
 	// origin names this store handle in its notifications, so its own
 	// listener ignores them: it flushed at commit already.
 	origin string
+	// watch notices commits to an SQLite file (nil on PostgreSQL).
+	watch *commitWatch
+}
+
+// commitWatch notices any commit to an SQLite file, from this process or
+// another, through SQLite's data_version: a number a connection sees
+// change whenever any other connection has committed since it last
+// asked. Its connection is used for nothing else.
+type commitWatch struct {
+	mu      sync.Mutex
+	conn    *sql.DB
+	version int64
+	seen    bool
+}
+
+// committed reports whether a commit reached the file since the last call
+// (true on the first call, and when the file cannot be asked).
+func (w *commitWatch) committed(ctx context.Context) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var v int64
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		w.seen = false
+		return true
+	}
+	changed := !w.seen || v != w.version
+	w.version, w.seen = v, true
+	return changed
 }
 
 type authEntry struct {

@@ -240,6 +240,15 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		r.SetMaxOpenConns(sqliteReaders)
 		r.SetMaxIdleConns(sqliteReaders)
 		db.write, db.read = w, r
+		watch, err := openSQLite(SQLiteDSN(dsn, false))
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite watcher: %w", err)
+		}
+		watch.SetMaxOpenConns(1)
+		watch.SetMaxIdleConns(1)
+		watch.SetConnMaxIdleTime(0)
+		db.auth.watch = &commitWatch{conn: watch}
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -287,6 +296,9 @@ func (db *DB) Close() error {
 	}
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
+	}
+	if db.auth.watch != nil {
+		errs = append(errs, db.auth.watch.conn.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -529,6 +529,11 @@ func (s userService) FindSession(ctx context.Context, secret string) (*citdesk.U
 	now := s.db.now()
 	caching := s.db.caching()
 	var e *authEntry
+	if caching && s.db.auth.watch != nil && s.db.auth.watch.committed(ctx) {
+		// A commit reached the SQLite file since the last look, maybe
+		// from another process: what is kept may be stale.
+		s.db.auth.flush()
+	}
 	if caching {
 		if hit, ok := s.db.auth.get(hash, now); ok {
 			copied := *hit // the caller may change what it is given

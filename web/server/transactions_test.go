@@ -141,8 +141,11 @@ func TestRecommendationReadsNoSQL(t *testing.T) {
 		r.call(t, "disp", "POST", "/api/v1/calls", map[string]any{"nature": "Second call", "address": "9 Elm St"}, http.StatusCreated)
 		before := r.env.DB.TxStats()
 		r.call(t, "disp", "GET", path, nil, http.StatusOK)
-		if d := r.env.DB.TxStats().Sub(before); d.Reads != 1 || d.Writes != 0 {
-			t.Errorf("the recommendation after a new call took %+v, want the one read of the state", d)
+		// On SQLite any commit may come from another process, so the
+		// session is read again too (at most once); beyond it, one read.
+		d := r.env.DB.TxStats().Sub(before)
+		if d.Reads-d.Sessions != 1 || d.Sessions > 1 || (eng == storetest.Postgres && d.Sessions != 0) || d.Writes != 0 {
+			t.Errorf("the recommendation after a new call took %+v, want the one read of the state beyond authentication", d)
 		}
 	})
 }
