@@ -222,6 +222,13 @@ type osmBuilder struct {
 	have        []bool
 	addrs       []citdesk.Address
 	places      []Place
+	drawWays    []drawWay
+}
+
+// drawWay is a way the basemap draws.
+type drawWay struct {
+	class DrawClass
+	nodes []int64
 }
 
 type roadWay struct {
@@ -252,6 +259,10 @@ func (b *osmBuilder) way(o osm.Object) {
 	}
 	if kmh, oneway, ok := carWay(w.Tags); ok && len(ids) > 1 {
 		b.roads = append(b.roads, roadWay{ids, kmh, int8(oneway)})
+		b.need = append(b.need, ids...)
+	}
+	if c, ok := drawClassOf(w.Tags, len(ids) > 3 && ids[0] == ids[len(ids)-1]); ok && len(ids) > 1 {
+		b.drawWays = append(b.drawWays, drawWay{c, ids})
 		b.need = append(b.need, ids...)
 	}
 	if name := w.Tags.Find("name"); name != "" && w.Tags.Find("highway") != "" {
@@ -434,5 +445,39 @@ func (b *osmBuilder) build(st *ImportStats, progress func(done, total int64)) *M
 	}
 	st.Addresses = len(valid) - st.Streets
 	st.Places = len(b.places)
-	return &Map{Roads: roads, Addresses: valid, Places: b.places}
+	return &Map{Roads: roads, Addresses: valid, Places: b.places, Basemap: b.basemap()}
+}
+
+// basemap lays out the ways to draw. A line is cut where the extract
+// lacks a node's position; an area missing any is left out, since its
+// outline would be wrong.
+func (b *osmBuilder) basemap() *Basemap {
+	bm := &Basemap{}
+	var lat, lon []int32
+	for _, w := range b.drawWays {
+		lat, lon = lat[:0], lon[:0]
+		whole := true
+		flush := func() {
+			if len(lat) > 1 {
+				bm.add(w.class, lat, lon)
+			}
+			lat, lon = lat[:0], lon[:0]
+		}
+		for _, id := range w.nodes {
+			i, ok := slices.BinarySearch(b.need, id)
+			if !ok || !b.have[i] {
+				whole = false
+				if !w.class.IsArea() {
+					flush()
+				}
+				continue
+			}
+			lat, lon = append(lat, b.lat[i]), append(lon, b.lon[i])
+		}
+		if whole || !w.class.IsArea() {
+			flush()
+		}
+	}
+	bm.finish()
+	return bm
 }

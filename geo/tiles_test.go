@@ -1,0 +1,239 @@
+package geo
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+var (
+	monacoOnce sync.Once
+	monacoMap  *Map
+	monacoErr  error
+)
+
+// monaco imports the Monaco extract alone, once per test binary.
+func monaco(tb testing.TB) *Map {
+	tb.Helper()
+	monacoOnce.Do(func() {
+		monacoMap, _, monacoErr = ImportOSM(context.Background(), osmDir+"monaco.osm.pbf", nil)
+	})
+	if monacoErr != nil {
+		tb.Fatal(monacoErr)
+	}
+	return monacoMap
+}
+
+// Quai Antoine 1er, on the port of Monaco.
+const quaiLat, quaiLon = 43.7329221, 7.4257905
+
+// opaque counts the pixels of img that are not transparent, and those
+// that are the colour of a minor road's fill (white).
+func opaque(img image.Image) (n, white int) {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := img.At(x, y).RGBA()
+			if a != 0 {
+				n++
+			}
+			if r == 0xffff && g == 0xffff && bl == 0xffff && a == 0xffff {
+				white++
+			}
+		}
+	}
+	return n, white
+}
+
+// TestMonacoTiles: the import keeps Monaco's roads, paths and parks for
+// drawing; a tile over the port at a street zoom has roads on it (white
+// minor-road pixels, and casing), while a tile far from Monaco is the
+// empty transparent tile; the roads at zoom 11 are drawn too, minor ones
+// left out.
+func TestMonacoTiles(t *testing.T) {
+	m := monaco(t)
+	bm := m.Basemap
+	counts := map[DrawClass]int{}
+	for _, c := range bm.class {
+		counts[c]++
+	}
+	if counts[DrawMinor] < 50 || counts[DrawPath] < 50 || counts[DrawPrimary] == 0 || counts[DrawPark] == 0 {
+		t.Fatalf("basemap ways by class: %v", counts)
+	}
+	for _, z := range []int{14, 16, 18} {
+		x, y := TileAt(quaiLat, quaiLon, z)
+		img := bm.DrawTile(z, x, y)
+		if img == nil {
+			t.Fatalf("z%d: no tile over the port", z)
+		}
+		n, white := opaque(img)
+		if n != TileSize*TileSize || white < 200 {
+			t.Fatalf("z%d %d/%d: %d opaque pixels, %d road pixels", z, x, y, n, white)
+		}
+		// Encoded and decoded, it is still the same picture.
+		dec, err := png.Decode(bytes.NewReader(EncodeTile(img)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n2, w2 := opaque(dec); n2 != n || w2 != white {
+			t.Fatalf("z%d after PNG: %d opaque, %d white; before %d, %d", z, n2, w2, n, white)
+		}
+	}
+	// Far away (Paris) and at the edge of the world: nothing to draw.
+	for _, tc := range [][3]int{{16, 0, 0}, {16, 33198, 22539}, {0, 0, 0}} {
+		img := bm.DrawTile(tc[0], tc[1], tc[2])
+		if tc[0] == 0 {
+			// The whole world holds Monaco: a few pixels of ground.
+			if img == nil {
+				t.Fatal("z0: Monaco is on the world tile")
+			}
+			continue
+		}
+		if img != nil {
+			t.Fatalf("tile %v far from Monaco was drawn", tc)
+		}
+	}
+	empty, err := png.Decode(bytes.NewReader(EncodeTile(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := opaque(empty); n != 0 || empty.Bounds().Dx() != TileSize {
+		t.Fatalf("the empty tile has %d opaque pixels, %v", n, empty.Bounds())
+	}
+	// At zoom 12 residential streets are left out, so the port's tile
+	// has fewer road pixels than at 16 but is still drawn.
+	x, y := TileAt(quaiLat, quaiLon, 12)
+	if img := bm.DrawTile(12, x, y); img == nil {
+		t.Fatal("z12: no tile")
+	}
+}
+
+// TestMapFileBasemap: the basemap survives the map file, and a map file
+// of format 1 (before the basemap) still loads, without one.
+func TestMapFileBasemap(t *testing.T) {
+	m := monaco(t)
+	var buf bytes.Buffer
+	if err := WriteMap(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadMap(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := m.Basemap, got.Basemap
+	if !slices.Equal(a.class, b.class) || !slices.Equal(a.start, b.start) || !slices.Equal(a.lat, b.lat) || !slices.Equal(a.lon, b.lon) {
+		t.Fatalf("basemap read back differs: %d ways, %d points; wrote %d, %d", len(b.class), len(b.lat), len(a.class), len(a.lat))
+	}
+	x, y := TileAt(quaiLat, quaiLon, 16)
+	if !bytes.Equal(EncodeTile(a.DrawTile(16, x, y)), EncodeTile(b.DrawTile(16, x, y))) {
+		t.Fatal("the read map draws a different tile")
+	}
+
+	// Format 1: the same sections without the basemap's count.
+	old := *m
+	old.Basemap = nil
+	buf.Reset()
+	if err := WriteMap(&buf, &old); err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Clone(buf.Bytes()[:buf.Len()-8]) // less the count of ways (0) and the checksum
+	copy(body, mapMagicV1)
+	v1 := binary.LittleEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
+	got, err = ReadMap(v1)
+	if err != nil {
+		t.Fatalf("a format 1 map: %v", err)
+	}
+	if got.Basemap != nil || got.Roads.NodeCount() != m.Roads.NodeCount() || len(got.Addresses) != len(m.Addresses) {
+		t.Fatalf("format 1 read as basemap %v, %d nodes, %d addresses", got.Basemap, got.Roads.NodeCount(), len(got.Addresses))
+	}
+	// A basemap way of an unknown class is refused.
+	buf.Reset()
+	if err := WriteMap(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	bad := bytes.Clone(data[:len(data)-4])
+	// The first way's class is right after the count of ways; find it
+	// from the end: the tail is the ways, whose size we know.
+	tail := 4
+	for i := range a.class {
+		tail += 1 + 8 + 8*int(a.start[i+1]-a.start[i])
+	}
+	bad[len(bad)-tail+4] = 0xee
+	bad = binary.LittleEndian.AppendUint32(bad, crc32.Checksum(bad, castagnoli))
+	if _, err := ReadMap(bad); !errors.Is(err, ErrBadMap) {
+		t.Fatalf("a way of class 0xee: got %v, want ErrBadMap", err)
+	}
+}
+
+// TestTileCache: a second request for a tile is answered from the cache
+// without drawing it again; the cache keeps within its bytes, dropping the
+// least recently used tile first.
+func TestTileCache(t *testing.T) {
+	m := monaco(t)
+	c := NewTileCache(1 << 20)
+	x, y := TileAt(quaiLat, quaiLon, 16)
+	first := c.Tile(1, m, 16, x, y)
+	if c.Renders() != 1 || len(first.PNG) == 0 || first.ETag == "" {
+		t.Fatalf("first: %d renders, %d bytes, etag %q", c.Renders(), len(first.PNG), first.ETag)
+	}
+	second := c.Tile(1, m, 16, x, y)
+	if c.Renders() != 1 || !bytes.Equal(first.PNG, second.PNG) || first.ETag != second.ETag {
+		t.Fatalf("second: %d renders", c.Renders())
+	}
+	// Another agency's copy of the same map is its own entry.
+	c.Tile(2, m, 16, x, y)
+	if c.Renders() != 2 {
+		t.Fatalf("another agency: %d renders", c.Renders())
+	}
+	// A small cache holds only the latest few tiles.
+	small := NewTileCache(3 * int64(len(first.PNG)))
+	for dx := range 6 {
+		small.Tile(1, m, 16, x+dx-3, y)
+	}
+	if small.Bytes() > 3*int64(len(first.PNG)) {
+		t.Fatalf("the cache holds %d bytes, over its %d", small.Bytes(), 3*len(first.PNG))
+	}
+	before := small.Renders()
+	small.Tile(1, m, 16, x+2, y) // the latest: still there
+	if small.Renders() != before {
+		t.Fatal("the latest tile was dropped")
+	}
+	small.Tile(1, m, 16, x-3, y) // the oldest: gone
+	if small.Renders() != before+1 {
+		t.Fatal("the oldest tile was kept past the bound")
+	}
+}
+
+// BenchmarkTile measures drawing and encoding one tile of Monaco at the
+// zooms a dispatcher uses (cold), and answering it from the cache (warm).
+func BenchmarkTile(b *testing.B) {
+	m := monaco(b)
+	for _, z := range []int{13, 15, 17} {
+		cx, cy := TileAt(quaiLat, quaiLon, z)
+		b.Run("cold/z"+strconv.Itoa(z), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				// A 3×3 block around the port, as a pan draws.
+				x, y := cx+i%3-1, cy+(i/3)%3-1
+				EncodeTile(m.Basemap.DrawTile(z, x, y))
+				i++
+			}
+		})
+		b.Run("cached/z"+strconv.Itoa(z), func(b *testing.B) {
+			c := NewTileCache(64 << 20)
+			c.Tile(1, m, z, cx, cy)
+			for b.Loop() {
+				c.Tile(1, m, z, cx, cy)
+			}
+		})
+	}
+}
