@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"sync"
 
 	"golang.org/x/image/vector"
 )
@@ -80,12 +81,12 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	}
 	ways := b.waysIn(q, &draw)
 	img := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
-	p := &tilePainter{img: img, z: vector.NewRasterizer(TileSize, TileSize), scale: math.Exp2(float64(z)) * TileSize, ox: float64(x * TileSize), oy: float64(y * TileSize)}
+	p := &tilePainter{img: img, mask: image.NewAlpha(img.Bounds()), z: vector.NewRasterizer(TileSize, TileSize), scale: math.Exp2(float64(z)) * TileSize, ox: float64(x * TileSize), oy: float64(y * TileSize)}
 
 	// The ground inside the imported area's box.
 	x0, y0 := p.project(b.all.maxLat, b.all.minLon)
 	x1, y1 := p.project(b.all.minLat, b.all.maxLon)
-	p.z.Reset(TileSize, TileSize)
+	p.reset()
 	p.poly([][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}})
 	p.paint(land)
 
@@ -97,7 +98,6 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	// important last.
 	for c := DrawClass(1); c < drawClasses; c++ {
 		if c.IsArea() && len(byClass[c]) > 0 {
-			p.z.Reset(TileSize, TileSize)
 			for _, i := range byClass[c] {
 				p.poly(p.points(b, i, nil))
 			}
@@ -109,7 +109,6 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 		if c.IsArea() || st.casing.A == 0 || len(byClass[c]) == 0 {
 			continue
 		}
-		p.z.Reset(TileSize, TileSize)
 		for _, i := range byClass[c] {
 			p.stroke(p.points(b, i, nil), st.widthAt(z)+2)
 		}
@@ -121,7 +120,6 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 		if c.IsArea() || len(byClass[c]) == 0 {
 			continue
 		}
-		p.z.Reset(TileSize, TileSize)
 		for _, i := range byClass[c] {
 			pts = p.points(b, i, pts[:0])
 			p.stroke(pts, st.widthAt(z))
@@ -135,9 +133,13 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 // shapes, paint lays them on the image.
 type tilePainter struct {
 	img           *image.RGBA
+	mask          *image.Alpha
 	z             *vector.Rasterizer
 	scale, ox, oy float64
 	src           image.Uniform
+	// dirty bounds what was added since the last paint, so paint
+	// composites only there.
+	dirty [4]float64
 }
 
 // project is (lat, lon) in 1e-7 degrees as the tile's pixels.
@@ -177,6 +179,9 @@ func (p *tilePainter) poly(pts [][2]float64) {
 	for k := 1; k < len(pts); k++ {
 		q := at(k)
 		p.z.LineTo(float32(q[0]), float32(q[1]))
+	}
+	for _, q := range pts {
+		p.dirty = [4]float64{min(p.dirty[0], q[0]), min(p.dirty[1], q[1]), max(p.dirty[2], q[0]), max(p.dirty[3], q[1])}
 	}
 	p.z.ClosePath()
 }
@@ -220,9 +225,24 @@ func (p *tilePainter) stroke(pts [][2]float64, w float64) {
 
 // paint lays what the rasterizer gathered on the tile in colour c.
 func (p *tilePainter) paint(c color.RGBA) {
-	p.src.C = c
-	p.z.DrawOp = draw.Over
-	p.z.Draw(p.img, p.img.Bounds(), &p.src, image.Point{})
+	r := image.Rect(int(math.Floor(max(p.dirty[0], -1))), int(math.Floor(max(p.dirty[1], -1))),
+		int(math.Ceil(min(p.dirty[2], TileSize+1))), int(math.Ceil(min(p.dirty[3], TileSize+1)))).Intersect(p.img.Bounds())
+	if !r.Empty() {
+		// The rasterizer's quick path fills an alpha mask; the standard
+		// library's then lays the colour through it, only where it may
+		// have covered.
+		p.z.DrawOp = draw.Src
+		p.z.Draw(p.mask, p.mask.Bounds(), image.Opaque, image.Point{})
+		p.src.C = c
+		draw.DrawMask(p.img, r, &p.src, image.Point{}, p.mask, r.Min, draw.Over)
+	}
+	p.reset()
+}
+
+// reset empties the rasterizer for the next colour.
+func (p *tilePainter) reset() {
+	p.z.Reset(TileSize, TileSize)
+	p.dirty = [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 }
 
 // EncodeTile encodes a drawn tile as PNG; a nil tile is the empty,
@@ -232,12 +252,23 @@ func EncodeTile(img *image.RGBA) []byte {
 		return emptyTilePNG
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
+	if err := tileEncoder.Encode(&buf, img); err != nil {
 		panic(err) // a bytes.Buffer does not fail
 	}
 	return buf.Bytes()
 }
+
+// tileEncoder favours speed, and reuses its buffers across tiles.
+var tileEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}}
+
+type encoderPool struct{ p sync.Pool }
+
+func (e *encoderPool) Get() *png.EncoderBuffer {
+	b, _ := e.p.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }
 
 // emptyTilePNG is the transparent tile, encoded once.
 var emptyTilePNG = func() []byte {
