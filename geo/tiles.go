@@ -40,9 +40,6 @@ var drawStyles = [drawClasses]drawStyle{
 	DrawMotorway:  {fill: rgb(0xe8, 0x92, 0xa2), casing: rgb(0xdc, 0x2a, 0x67), width16: 12, minZoom: 5},
 }
 
-// land is the ground inside the imported area.
-var land = rgb(0xf2, 0xef, 0xe9)
-
 func rgb(r, g, b uint8) color.RGBA { return color.RGBA{r, g, b, 0xff} }
 
 // widthAt is a line's width in pixels at zoom z: wider as one zooms in,
@@ -59,8 +56,10 @@ func TileBox(z, x, y int) (south, west, north, east float64) {
 	return latOf(float64(y + 1)), lonOf(float64(x)), latOf(float64(y)), lonOf(float64(x + 1))
 }
 
-// DrawTile draws tile z/x/y of the basemap: nil when the tile shows
-// nothing of it (outside the imported area). z, x and y must be a valid
+// DrawTile draws tile z/x/y of the basemap on a transparent ground (the
+// page's map gives the land its colour, so the imported area has no
+// edge): nil when the tile shows nothing of it (outside the imported
+// area). z, x and y must be a valid
 // tile (0 ≤ x, y < 2^z, z ≤ MaxTileZoom).
 func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	if b == nil || len(b.class) == 0 {
@@ -83,12 +82,7 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
 	p := &tilePainter{img: img, mask: image.NewAlpha(img.Bounds()), z: vector.NewRasterizer(TileSize, TileSize), scale: math.Exp2(float64(z)) * TileSize, ox: float64(x * TileSize), oy: float64(y * TileSize)}
 
-	// The ground inside the imported area's box.
-	x0, y0 := p.project(b.all.maxLat, b.all.minLon)
-	x1, y1 := p.project(b.all.minLat, b.all.maxLon)
 	p.reset()
-	p.poly([][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}})
-	p.paint(land)
 
 	byClass := make([][]int32, drawClasses)
 	for _, i := range ways {

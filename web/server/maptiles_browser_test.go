@@ -33,7 +33,8 @@ const tilesDrawn = `(() => {
 // TestBrowserOwnTiles: with the Monaco map imported and no external tile
 // server, the board's map loads its tiles from /api/v1/map/tiles (with
 // the dispatcher's session) and shows Monaco's streets on them; nothing
-// comes from elsewhere.
+// comes from elsewhere. The outcomes dashboard's map of crisis calls
+// does the same for an analyst.
 func TestBrowserOwnTiles(t *testing.T) {
 	m := monaco(t)
 	d := newDispatchEnv(t, storetest.SQLite)
@@ -54,7 +55,7 @@ func TestBrowserOwnTiles(t *testing.T) {
 	if err := chromedp.Do(board, chromedp.Navigate(d.Server.URL+"/board"), chromedp.WaitVisible(chromedp.ID("board-map"))); err != nil {
 		t.Fatalf("open the board: %v", err)
 	}
-	tiles, err := chromedp.Run(board, chromedp.Evaluate[string](`document.getElementById("board-map").dataset.tiles`))
+	tiles, err := chromedp.Run(board, chromedp.Evaluate[string](`document.getElementById("board-map").dataset.tiles + (document.getElementById("board-map").classList.contains("own-tiles") ? "" : " (not own-tiles)")`))
 	if err != nil || tiles != "/api/v1/map/tiles/{z}/{x}/{y}.png" {
 		t.Fatalf("the board's tile URL %q (%v)", tiles, err)
 	}
@@ -78,4 +79,29 @@ func TestBrowserOwnTiles(t *testing.T) {
 		t.Errorf("%d tiles loaded but only %d drawn", own, d.Tiles.Renders())
 	}
 	screenshot(t, board, "own-tiles")
+
+	// Crisis calls at the port: the outcomes dashboard maps them on the
+	// same tiles.
+	_, disp := d.userCtx(t, "disp")
+	for range 3 {
+		lat, lon := quaiLat, quaiLon
+		if err := d.DB.CallService().CreateCall(disp, &citdesk.Call{Nature: "Suicide threat", Address: "6 Quai Antoine 1er", Lat: &lat, Lon: &lon, CITRequested: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := newTab(t, board)
+	d.chromeLogin(t, ctx, "analyst")
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.Server.URL+"/outcomes"), chromedp.WaitVisible(chromedp.ID("places-map")),
+		chromedp.ScrollIntoView(chromedp.ID("places-map")), waitJS(`document.getElementById("places-map").dataset.drawn`)); err != nil {
+		t.Fatalf("the map of crisis calls: %v", err)
+	}
+	if tiles, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("places-map").dataset.tiles`)); err != nil || tiles != "/api/v1/map/tiles/{z}/{x}/{y}.png" {
+		t.Fatalf("the outcomes map's tile URL %q (%v)", tiles, err)
+	}
+	js = strings.Replace(tilesDrawn, "%s", "#places-map", 1)
+	if err := chromedp.Do(ctx, waitJS(`(`+js+`).split(" ")[1] > 0`)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		t.Fatalf("the outcomes map: no tile with streets (own, with streets, foreign: %s): %v", got, err)
+	}
+	screenshot(t, ctx, "outcomes-own-tiles")
 }

@@ -128,3 +128,34 @@ func TestMapTiles(t *testing.T) {
 		}
 	})
 }
+
+// TestTileURLChoice: the board's map uses citdesk's own tiles when the
+// agency has a map and no tile server is configured; a configured one
+// wins; with neither, no tiles (the plain background).
+func TestTileURLChoice(t *testing.T) {
+	m := monaco(t)
+	for _, tc := range []struct {
+		name, cfg string
+		hasMap    bool
+		want      string
+	}{
+		{"own tiles", "", true, `data-tiles="/api/v1/map/tiles/{z}/{x}/{y}.png"`},
+		{"a tile server wins", "https://tile.example.org/{z}/{x}/{y}.png", true, `data-tiles="https://tile.example.org/{z}/{x}/{y}.png"`},
+		{"neither", "", false, `data-tiles=""`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, storetest.SQLite, web.Config{TileURL: tc.cfg})
+			e.user("disp", citdesk.RoleDispatcher)
+			if tc.hasMap {
+				e.DB.Maps = geo.NewMaps()
+				e.DB.Maps.Set(e.Agency.ID, m)
+			}
+			b := e.browser()
+			b.login("disp")
+			res := b.get("/board")
+			if res.StatusCode != http.StatusOK || !bytes.Contains([]byte(res.Body), []byte(tc.want)) {
+				t.Fatalf("board: %d, want %s", res.StatusCode, tc.want)
+			}
+		})
+	}
+}
