@@ -30,10 +30,13 @@ type DrawClass uint8
 // The basemap's classes, drawn in this order (areas first, the most
 // important roads last, so they lie on top).
 const (
-	DrawWater DrawClass = iota + 1 // area: lake, reservoir, riverbank
-	DrawPark                       // area: park, grass, wood, forest
+	DrawWater     DrawClass = iota + 1 // area: lake, reservoir, riverbank
+	DrawWaterHole                      // a hole in water: an island
+	DrawPark                           // area: park, grass, wood, forest
+	DrawParkHole                       // a hole in a park
 	DrawWaterway
 	DrawCoast
+	DrawBoundary // an administrative boundary: country, state, county
 	DrawPath // footway, pedestrian street, path, steps, cycleway, track
 	DrawService
 	DrawMinor // residential, unclassified, living street
@@ -45,8 +48,15 @@ const (
 	drawClasses
 )
 
-// IsArea reports whether ways of class c are filled areas, not lines.
-func (c DrawClass) IsArea() bool { return c == DrawWater || c == DrawPark }
+// IsArea reports whether ways of class c are filled areas (or holes in
+// them), not lines.
+func (c DrawClass) IsArea() bool { return c >= DrawWater && c <= DrawParkHole }
+
+// hole is the class of a hole in an area of class c.
+func (c DrawClass) hole() DrawClass { return c + 1 }
+
+// isHole reports whether c is a hole in an area.
+func (c DrawClass) isHole() bool { return c == DrawWaterHole || c == DrawParkHole }
 
 var highwayDraw = map[string]DrawClass{
 	"motorway": DrawMotorway, "motorway_link": DrawMotorway, "trunk": DrawTrunk, "trunk_link": DrawTrunk,

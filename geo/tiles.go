@@ -27,7 +27,10 @@ type drawStyle struct {
 
 var drawStyles = [drawClasses]drawStyle{
 	DrawWater:     {fill: rgb(0xaa, 0xd3, 0xdf), minZoom: 8},
+	DrawWaterHole: {minZoom: 8},
 	DrawPark:      {fill: rgb(0xc8, 0xe6, 0xc0), minZoom: 11},
+	DrawParkHole:  {minZoom: 11},
+	DrawBoundary:  {fill: color.RGBA{0x80, 0x50, 0x90, 0xa0}, width16: 2, minZoom: 4},
 	DrawWaterway:  {fill: rgb(0xaa, 0xd3, 0xdf), width16: 3, minZoom: 10},
 	DrawCoast:     {fill: rgb(0x6a, 0x9f, 0xc0), width16: 2, minZoom: 5},
 	DrawPath:      {fill: rgb(0xf0, 0x90, 0x80), width16: 1.5, minZoom: 15},
@@ -59,8 +62,7 @@ func TileBox(z, x, y int) (south, west, north, east float64) {
 // DrawTile draws tile z/x/y of the basemap on a transparent ground (the
 // page's map gives the land its colour, so the imported area has no
 // edge): nil when the tile shows nothing of it (outside the imported
-// area). z, x and y must be a valid
-// tile (0 ≤ x, y < 2^z, z ≤ MaxTileZoom).
+// area). z, x and y must be a valid tile (citdesk.CheckTile).
 func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	if b == nil || len(b.class) == 0 {
 		return nil
@@ -91,9 +93,13 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	// Areas, then every road's casing, then the lines by class, the most
 	// important last.
 	for c := DrawClass(1); c < drawClasses; c++ {
-		if c.IsArea() && len(byClass[c]) > 0 {
+		if c.IsArea() && !c.isHole() && len(byClass[c]) > 0 {
 			for _, i := range byClass[c] {
-				p.poly(p.points(b, i, nil))
+				p.poly(p.points(b, i, nil), false)
+			}
+			// Holes wound the other way round, so they cancel.
+			for _, i := range byClass[c.hole()] {
+				p.poly(p.points(b, i, nil), true)
 			}
 			p.paint(drawStyles[c].fill)
 		}
@@ -153,10 +159,10 @@ func (p *tilePainter) points(b *Basemap, i int32, out [][2]float64) [][2]float64
 	return out
 }
 
-// poly adds a closed polygon, always wound the same way: the rasterizer
-// adds up signed coverage, so two overlapping shapes wound opposite ways
-// would cancel.
-func (p *tilePainter) poly(pts [][2]float64) {
+// poly adds a closed polygon, always wound the same way (the other way
+// for a hole): the rasterizer adds up signed coverage, so two
+// overlapping shapes wound opposite ways cancel.
+func (p *tilePainter) poly(pts [][2]float64, hole bool) {
 	if len(pts) < 3 {
 		return
 	}
@@ -166,7 +172,7 @@ func (p *tilePainter) poly(pts [][2]float64) {
 		area += a[0]*b[1] - b[0]*a[1]
 	}
 	at := func(k int) [2]float64 { return pts[k] }
-	if area > 0 {
+	if (area > 0) != hole {
 		at = func(k int) [2]float64 { return pts[len(pts)-1-k] }
 	}
 	p.z.MoveTo(float32(at(0)[0]), float32(at(0)[1]))
@@ -195,7 +201,7 @@ func (p *tilePainter) stroke(pts [][2]float64, w float64) {
 				t := float64(j) * math.Pi / 4
 				oct[j] = [2]float64{a[0] + h*math.Cos(t), a[1] + h*math.Sin(t)}
 			}
-			p.poly(oct)
+			p.poly(oct, false)
 		}
 		if k+1 == len(pts) {
 			continue
@@ -213,7 +219,7 @@ func (p *tilePainter) stroke(pts [][2]float64, w float64) {
 		nx, ny := -dy/l*h, dx/l*h
 		quad[0], quad[1] = [2]float64{a[0] + nx, a[1] + ny}, [2]float64{b[0] + nx, b[1] + ny}
 		quad[2], quad[3] = [2]float64{b[0] - nx, b[1] - ny}, [2]float64{a[0] - nx, a[1] - ny}
-		p.poly(quad)
+		p.poly(quad, false)
 	}
 }
 

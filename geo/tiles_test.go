@@ -7,7 +7,11 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/png"
+	stdmaps "maps"
+	"math"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -65,7 +69,7 @@ func TestMonacoTiles(t *testing.T) {
 	for _, c := range bm.class {
 		counts[c]++
 	}
-	if counts[DrawMinor] < 50 || counts[DrawPath] < 50 || counts[DrawPrimary] == 0 || counts[DrawPark] == 0 {
+	if counts[DrawMinor] < 50 || counts[DrawPath] < 50 || counts[DrawPrimary] == 0 || counts[DrawPark] == 0 || counts[DrawBoundary] == 0 {
 		t.Fatalf("basemap ways by class: %v", counts)
 	}
 	for _, z := range []int{14, 16, 18} {
@@ -235,5 +239,80 @@ func BenchmarkTile(b *testing.B) {
 				c.Tile(1, m, z, cx, cy)
 			}
 		})
+	}
+}
+
+// pixelAt is the tile at zoom z holding (lat, lon) and the pixel in it.
+func pixelAt(lat, lon float64, z int) (x, y, px, py int) {
+	n := math.Exp2(float64(z)) * TileSize
+	la := lat * math.Pi / 180
+	fx := (lon + 180) / 360 * n
+	fy := (1 - math.Log(math.Tan(la)+1/math.Cos(la))/math.Pi) / 2 * n
+	return int(fx) / TileSize, int(fy) / TileSize, int(fx) % TileSize, int(fy) % TileSize
+}
+
+// TestMultipolygonsAndBoundaries: a park drawn as a multipolygon whose
+// outer ring is two ways (one against the other's direction) and whose
+// inner ring is a hole is filled around the hole and not in it; a state
+// boundary's way is drawn as a line; a city boundary (admin_level 8) and
+// a ring the extract cuts open are not drawn.
+func TestMultipolygonsAndBoundaries(t *testing.T) {
+	nodes := map[int][2]float64{
+		1: {0.001, 0.001}, 2: {0.011, 0.001}, 3: {0.011, 0.011}, 4: {0.001, 0.011}, // the park's corners
+		5: {0.005, 0.005}, 6: {0.007, 0.005}, 7: {0.007, 0.007}, 8: {0.005, 0.007}, // the hole
+		9: {0.02, 0.02}, 10: {0.02, 0.03}, // a road, and a half ring cut open
+	}
+	path := osmXML(t, nodes, [][]string{
+		{"1", "2", "3"},           // 100: the park's west and north sides
+		{"1", "4", "3"},           // 101: its south and east sides, the other way round
+		{"5", "6", "7", "8", "5"}, // 102: the hole
+		{"9", "10", "highway=residential"},
+		{"9", "10"}, // 104: half a ring
+	})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels := ` <relation id="1" version="1"><member type="way" ref="100" role="outer"/><member type="way" ref="101" role="outer"/><member type="way" ref="102" role="inner"/><tag k="type" v="multipolygon"/><tag k="leisure" v="park"/></relation>
+ <relation id="2" version="1"><member type="way" ref="104" role="outer"/><tag k="type" v="multipolygon"/><tag k="natural" v="water"/></relation>
+ <relation id="3" version="1"><member type="way" ref="100" role="outer"/><tag k="type" v="boundary"/><tag k="boundary" v="administrative"/><tag k="admin_level" v="4"/></relation>
+ <relation id="4" version="1"><member type="way" ref="103" role="outer"/><tag k="type" v="boundary"/><tag k="boundary" v="administrative"/><tag k="admin_level" v="8"/></relation>
+</osm>
+`
+	if err := os.WriteFile(path, bytes.Replace(data, []byte("</osm>\n"), []byte(rels), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := mustImport(t, path)
+	counts := map[DrawClass]int{}
+	for _, c := range m.Basemap.class {
+		counts[c]++
+	}
+	want := map[DrawClass]int{DrawPark: 1, DrawParkHole: 1, DrawBoundary: 1, DrawMinor: 1}
+	if !stdmaps.Equal(counts, want) {
+		t.Fatalf("basemap ways by class %v, want %v", counts, want)
+	}
+	const z = 14
+	x, y, _, _ := pixelAt(0.006, 0.006, z)
+	img := m.Basemap.DrawTile(z, x, y)
+	if img == nil {
+		t.Fatal("no tile over the park")
+	}
+	at := func(lat, lon float64) color.RGBA {
+		tx, ty, px, py := pixelAt(lat, lon, z)
+		if tx != x || ty != y {
+			t.Fatalf("%v, %v is not on the tile", lat, lon)
+		}
+		return img.RGBAAt(px, py)
+	}
+	park := drawStyles[DrawPark].fill
+	if c := at(0.003, 0.003); c != park {
+		t.Errorf("in the park: %v, want %v", c, park)
+	}
+	if c := at(0.006, 0.006); c.A != 0 {
+		t.Errorf("in the hole: %v, want nothing", c)
+	}
+	// The boundary runs along the park's west side (lon 0.001).
+	if c := at(0.006, 0.001); c == park || c.A == 0 {
+		t.Errorf("on the state boundary: %v", c)
 	}
 }
