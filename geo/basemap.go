@@ -37,7 +37,7 @@ const (
 	DrawWaterway
 	DrawCoast
 	DrawBoundary // an administrative boundary: country, state, county
-	DrawPath // footway, pedestrian street, path, steps, cycleway, track
+	DrawPath     // footway, pedestrian street, path, steps, cycleway, track
 	DrawService
 	DrawMinor // residential, unclassified, living street
 	DrawTertiary
