@@ -117,8 +117,9 @@ type ImportStats struct {
 }
 
 // ImportOSM reads the OpenStreetMap extract at path (.osm.pbf, .osm or
-// .osm.bz2) in two passes, ways then nodes, and builds the map: the car
-// road graph with its hierarchy, and the address index's entries. An
+// .osm.bz2) in three passes, relations (unreported: quick), ways, then
+// nodes, and builds the map: the car road graph with its hierarchy, the
+// address index's entries and the basemap. An
 // error names what is wrong with the file.
 func ImportOSM(ctx context.Context, path string, progress ImportProgress) (*Map, ImportStats, error) {
 	var st ImportStats
