@@ -215,6 +215,26 @@ func TestTileCache(t *testing.T) {
 	if small.Renders() != before+1 {
 		t.Fatal("the oldest tile was kept past the bound")
 	}
+
+	// Many at once (run with -race): every answer is the tile asked for.
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				dx := (g + i) % 5
+				got := small.Tile(1, m, 16, x+dx, y)
+				want := EncodeTile(m.Basemap.DrawTile(16, x+dx, y))
+				if !bytes.Equal(got.PNG, want) {
+					t.Errorf("tile %d: another tile's picture", x+dx)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if small.Bytes() > 3*int64(len(first.PNG)) {
+		t.Fatalf("after the rush the cache holds %d bytes", small.Bytes())
+	}
 }
 
 // BenchmarkTile measures drawing and encoding one tile of Monaco at the
