@@ -45,7 +45,6 @@ const (
 	MoveAssignment  Action = "assignment.move"  // en route, on scene, cleared
 	ReadCallPlans   Action = "call.plans"       // the crisis plans that match a call
 	FollowLiveBoard Action = "events.subscribe" // the live event stream (filtered per actor)
-	ReadMap         Action = "map.read"         // the basemap tiles drawn from the agency's imported map
 
 	// Contact reports.
 	StartReport   Action = "report.start"   // begin a report
@@ -72,6 +71,9 @@ const (
 	ReadOutcomes  Action = "outcomes.read"  // aggregate figures, dashboards, the monthly report
 	DrillOutcomes Action = "outcomes.drill" // the encounters behind a figure
 	ImportHistory Action = "history.import" // import history, edit the disposition mapping
+
+	// The map.
+	ReadMap Action = "map.read" // the basemap tiles drawn from the agency's imported map
 )
 
 // Object is the record an action is on, with what ties the actor to it.
@@ -165,8 +167,6 @@ var permissions = map[Action]Permission{
 	MoveAssignment:  {Roles: DispatchRoles, Related: officerRole, Tie: ownOfficer, Why: "their own assignment", Scope: ScopeCallsWrite},
 	ReadCallPlans:   {Roles: []Role{RoleDispatcher, RoleCoordinator}, Related: officerRole, Tie: func(_ *Actor, o Object) bool { return o.SentToCall }, Why: "sent to the call"},
 	FollowLiveBoard: {Roles: signedIn},
-	// Streets are public facts; every page with a map may draw them.
-	ReadMap: {Roles: signedIn},
 
 	StartReport: {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
 	ListReports: {Roles: ReviewRoles, Related: []Role{RoleOfficer, RoleSupervisor}, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil || a.HasRole(RoleSupervisor) }, Why: "their own reports; a supervisor's officers' reports"},
@@ -195,6 +195,9 @@ var permissions = map[Action]Permission{
 	ReadOutcomes:  {Roles: OutcomeRoles},
 	DrillOutcomes: {Roles: OutcomeDrillRoles},
 	ImportHistory: {Roles: HistoryRoles},
+
+	// Streets are public facts; every page with a map may draw them.
+	ReadMap: {Roles: signedIn},
 }
 
 // personTie: a liaison the person is referred to, or an officer sent to a
