@@ -238,7 +238,9 @@ func TestTileCache(t *testing.T) {
 }
 
 // BenchmarkTile measures drawing and encoding one tile of Monaco at the
-// zooms a dispatcher uses (cold), and answering it from the cache (warm).
+// zooms a dispatcher uses (cold), and answering it from the cache (warm);
+// and cold tiles of Liechtenstein, whose forests and river are
+// multipolygons.
 func BenchmarkTile(b *testing.B) {
 	m := monaco(b)
 	for _, z := range []int{13, 15, 17} {
@@ -257,6 +259,19 @@ func BenchmarkTile(b *testing.B) {
 			c.Tile(1, m, z, cx, cy)
 			for b.Loop() {
 				c.Tile(1, m, z, cx, cy)
+			}
+		})
+	}	// Liechtenstein's capital, Vaduz: forests, boundaries and the Rhine
+	// as multipolygons, at the zoom that shows the whole country and at a
+	// town's.
+	li := testMap(b, "liechtenstein")
+	for _, z := range []int{11, 14} {
+		cx, cy := TileAt(47.141, 9.521, z)
+		b.Run("cold/liechtenstein/z"+strconv.Itoa(z), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				EncodeTile(li.Basemap.DrawTile(z, cx+i%3-1, cy+(i/3)%3-1))
+				i++
 			}
 		})
 	}
