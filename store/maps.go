@@ -46,8 +46,9 @@ func (r mapRoute) From(lat, lon float64) (seconds, meters float64, ok bool) {
 
 func (r mapRoute) Close() { r.t.Close() }
 
-// tileCacheBytes bounds the PNGs the tile cache keeps: some 5,000 tiles of
-// streets, more of open ground, for all agencies together.
+// tileCacheBytes bounds the PNGs the tile cache keeps: some 1,000 to 3,000
+// tiles of streets (20–70 KB each), far more of empty ones, for all
+// agencies together.
 const tileCacheBytes = 64 << 20
 
 // NewMapTiles returns the drawer of the agencies' basemap tiles from
