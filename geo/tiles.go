@@ -62,7 +62,8 @@ func TileBox(z, x, y int) (south, west, north, east float64) {
 // DrawTile draws tile z/x/y of the basemap on a transparent ground (the
 // page's map gives the land its colour, so the imported area has no
 // edge): nil when the tile shows nothing of it (outside the imported
-// area). z, x and y must be a valid tile (citdesk.CheckTile).
+// area, or nothing there is drawn at zoom z), so the cache keeps one
+// empty tile for all of those. z, x and y must be a valid tile (citdesk.CheckTile).
 func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 	if b == nil || len(b.class) == 0 {
 		return nil
@@ -81,6 +82,9 @@ func (b *Basemap) DrawTile(z, x, y int) *image.RGBA {
 		draw[c] = z >= drawStyles[c].minZoom
 	}
 	ways := b.waysIn(q, &draw)
+	if len(ways) == 0 {
+		return nil
+	}
 	img := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
 	p := &tilePainter{img: img, mask: image.NewAlpha(img.Bounds()), z: vector.NewRasterizer(TileSize, TileSize), scale: math.Exp2(float64(z)) * TileSize, ox: float64(x * TileSize), oy: float64(y * TileSize)}
 
