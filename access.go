@@ -73,6 +73,9 @@ const (
 	ReadOutcomes  Action = "outcomes.read"  // aggregate figures, dashboards, the monthly report
 	DrillOutcomes Action = "outcomes.drill" // the encounters behind a figure
 	ImportHistory Action = "history.import" // import history, edit the disposition mapping
+
+	// The map.
+	ReadMap Action = "map.read" // the basemap tiles drawn from the agency's imported map
 )
 
 // Object is the record an action is on, with what ties the actor to it.
@@ -199,6 +202,9 @@ var permissions = map[Action]Permission{
 	ReadOutcomes:  {Roles: OutcomeRoles},
 	DrillOutcomes: {Roles: OutcomeDrillRoles},
 	ImportHistory: {Roles: HistoryRoles},
+
+	// Streets are public facts; every page with a map may draw them.
+	ReadMap: {Roles: signedIn},
 }
 
 // personTie: a liaison the person is referred to, or an officer sent to a

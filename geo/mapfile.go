@@ -23,7 +23,11 @@ type Map struct {
 	// (HouseNumber blank, at the street's middle).
 	Addresses []citdesk.Address
 	// Places are named cities, towns, villages, suburbs and localities.
-	Places     []Place
+	Places []Place
+	// Basemap is what tiles are drawn from; nil in a map file written
+	// before citdesk drew its own tiles (format 1), until it is imported
+	// again.
+	Basemap    *Basemap
 	Source     string    // the file imported, without its directory
 	ImportedAt time.Time // when, UTC
 }
@@ -36,9 +40,12 @@ type Place struct {
 
 // The map file: a magic line, then little-endian sections, then a CRC-32C
 // of everything before it, so a truncated or damaged file is refused
-// whole. Coordinates are 1e-7 degrees as int32.
+// whole. Coordinates are 1e-7 degrees as int32. Format 2 added the
+// basemap's ways after the places; a format 1 file still loads, without
+// them.
 const (
-	mapMagic   = "citdesk map 1\n"
+	mapMagic   = "citdesk map 2\n"
+	mapMagicV1 = "citdesk map 1\n"
 	maxMapText = 1 << 10
 )
 
@@ -81,6 +88,16 @@ func WriteMap(w io.Writer, m *Map) error {
 		e.str(p.Name)
 		e.u32(uint32(toE7(p.Lat)))
 		e.u32(uint32(toE7(p.Lon)))
+	}
+	bm := m.Basemap
+	if bm == nil {
+		bm = &Basemap{}
+	}
+	e.u32(uint32(len(bm.class)))
+	for i, c := range bm.class {
+		e.bytes([]byte{byte(c)})
+		e.i32s(bm.lat[bm.start[i]:bm.start[i+1]])
+		e.i32s(bm.lon[bm.start[i]:bm.start[i+1]])
 	}
 	if e.err != nil {
 		return e.err
@@ -149,7 +166,11 @@ var ErrBadMap = errors.New("not a whole citdesk map file")
 // ReadMap reads a map written by WriteMap, checking its checksum and that
 // every index in it is in range before anything uses it.
 func ReadMap(data []byte) (*Map, error) {
-	if len(data) < len(mapMagic)+4 || string(data[:len(mapMagic)]) != mapMagic {
+	if len(data) < len(mapMagic)+4 {
+		return nil, fmt.Errorf("%w: it does not start as one (import the map again)", ErrBadMap)
+	}
+	v1 := string(data[:len(mapMagicV1)]) == mapMagicV1
+	if !v1 && string(data[:len(mapMagic)]) != mapMagic {
 		return nil, fmt.Errorf("%w: it does not start as one (import the map again)", ErrBadMap)
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
@@ -195,6 +216,9 @@ func ReadMap(data []byte) (*Map, error) {
 		p.Lat, p.Lon = float64(int32(d.u32()))*1e-7, float64(int32(d.u32()))*1e-7
 		m.Places = append(m.Places, p)
 	}
+	if !v1 {
+		m.Basemap = d.basemap()
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes")
 	}
@@ -203,7 +227,27 @@ func ReadMap(data []byte) (*Map, error) {
 	}
 	r.buildOut()
 	r.finish()
+	if m.Basemap != nil {
+		m.Basemap.finish()
+	}
 	return m, nil
+}
+
+// basemap reads the basemap's ways: each a class, then its points'
+// latitudes and longitudes, at least two.
+func (d *decoder) basemap() *Basemap {
+	n := d.count(9)
+	bm := &Basemap{start: make([]int32, 1, n+1)}
+	for range n {
+		c := DrawClass(d.take(1)[0])
+		lat, lon := d.i32s(), d.i32s()
+		if c == 0 || c >= drawClasses || len(lat) < 2 || len(lat) != len(lon) {
+			d.fail("basemap ways")
+			return nil
+		}
+		bm.add(c, lat, lon)
+	}
+	return bm
 }
 
 func validCSR(start []int32, n, edges int) bool {

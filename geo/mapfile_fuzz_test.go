@@ -9,12 +9,16 @@ import (
 )
 
 // FuzzReadMap: a map file of any content is read whole or refused with
-// ErrBadMap, never a panic, and what is read answers a trip.
+// ErrBadMap, never a panic, and what is read answers a trip and draws a
+// tile.
 func FuzzReadMap(f *testing.F) {
 	lat := []int32{0, 0, 10000}
 	lon := []int32{0, 10000, 10000}
 	m := &Map{Roads: BuildRoads(lat, lon, []Segment{{A: 0, B: 1, AB: 1000, BA: 1000, Dm: 1112}, {A: 1, B: 2, AB: 1000, BA: NoWay, Dm: 1112}}),
-		Places: []Place{{Name: "Nowhere", Lat: 0.0005, Lon: 0.0005}}}
+		Places: []Place{{Name: "Nowhere", Lat: 0.0005, Lon: 0.0005}}, Basemap: &Basemap{}}
+	m.Basemap.add(DrawMinor, lat, lon)
+	m.Basemap.add(DrawPark, []int32{0, 0, 10000, 0}, []int32{0, 10000, 10000, 0})
+	m.Basemap.finish()
 	var buf bytes.Buffer
 	if err := WriteMap(&buf, m); err != nil {
 		f.Fatal(err)
@@ -45,4 +49,10 @@ func read(t *testing.T, data []byte) {
 	target := got.Roads.Toward(0, 0.0005)
 	target.From(0.0005, 0.001)
 	target.Close()
+	if got.Basemap != nil {
+		for _, z := range []int{0, 12, 19} {
+			x, y := TileAt(0.0005, 0.0005, z)
+			EncodeTile(got.Basemap.DrawTile(z, x, y))
+		}
+	}
 }

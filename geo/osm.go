@@ -117,15 +117,21 @@ type ImportStats struct {
 }
 
 // ImportOSM reads the OpenStreetMap extract at path (.osm.pbf, .osm or
-// .osm.bz2) in two passes, ways then nodes, and builds the map: the car
-// road graph with its hierarchy, and the address index's entries. An
+// .osm.bz2) in three passes, relations (unreported: quick), ways, then
+// nodes, and builds the map: the car road graph with its hierarchy, the
+// address index's entries and the basemap. An
 // error names what is wrong with the file.
 func ImportOSM(ctx context.Context, path string, progress ImportProgress) (*Map, ImportStats, error) {
 	var st ImportStats
 	if progress == nil {
 		progress = func(int, int64, int64) {}
 	}
-	b := &osmBuilder{streets: map[string]*streetNodes{}}
+	b := &osmBuilder{streets: map[string]*streetNodes{}, relWays: map[int64][]int64{}}
+	// Pass 0: the multipolygons and boundaries the basemap draws, so pass
+	// 1 keeps their member ways (in a file, relations follow the ways).
+	if err := scanOSM(ctx, path, 0, func(int, int64, int64) {}, b.relation); err != nil {
+		return nil, st, err
+	}
 	if err := scanOSM(ctx, path, 1, progress, b.way); err != nil {
 		return nil, st, err
 	}
@@ -169,8 +175,9 @@ func scanOSM(ctx context.Context, path string, pass int, progress ImportProgress
 	switch {
 	case strings.HasSuffix(name, ".pbf"):
 		s := osmpbf.New(ctx, r, max(1, runtime.GOMAXPROCS(0)))
-		s.SkipRelations = true
-		s.SkipNodes, s.SkipWays = pass == 1, pass == 2
+		// Pass 0 reads only the relations, passes 1 and 2 the ways, then the nodes.
+		s.SkipRelations = pass != 0
+		s.SkipNodes, s.SkipWays = pass != 2, pass != 1
 		sc = s
 	case strings.HasSuffix(name, ".osm.bz2"):
 		sc = osmxml.New(ctx, bzip2.NewReader(r))
@@ -222,6 +229,65 @@ type osmBuilder struct {
 	have        []bool
 	addrs       []citdesk.Address
 	places      []Place
+	drawWays    []drawWay
+	rels        []drawRelation
+	relWays     map[int64][]int64 // member ways of rels: their nodes, once pass 1 has read them
+}
+
+// drawRelation is a multipolygon (water, a park) or a boundary the
+// basemap draws, by its member ways.
+type drawRelation struct {
+	class        DrawClass
+	outer, inner []int64
+}
+
+// relation notes a multipolygon of water or parkland, or an
+// administrative boundary down to the county (admin_level 6).
+func (b *osmBuilder) relation(o osm.Object) {
+	r, ok := o.(*osm.Relation)
+	if !ok {
+		return
+	}
+	var class DrawClass
+	switch r.Tags.Find("type") {
+	case "multipolygon":
+		c, ok := drawClassOf(r.Tags, true)
+		if !ok || !c.IsArea() {
+			return
+		}
+		class = c
+	case "boundary":
+		if r.Tags.Find("boundary") != "administrative" {
+			return
+		}
+		if l, err := strconv.Atoi(r.Tags.Find("admin_level")); err != nil || l > 6 {
+			return
+		}
+		class = DrawBoundary
+	default:
+		return
+	}
+	dr := drawRelation{class: class}
+	for _, m := range r.Members {
+		if m.Type != osm.TypeWay {
+			continue
+		}
+		if m.Role == "inner" && class.IsArea() {
+			dr.inner = append(dr.inner, m.Ref)
+		} else {
+			dr.outer = append(dr.outer, m.Ref)
+		}
+		b.relWays[m.Ref] = nil
+	}
+	if len(dr.outer) > 0 {
+		b.rels = append(b.rels, dr)
+	}
+}
+
+// drawWay is a way the basemap draws.
+type drawWay struct {
+	class DrawClass
+	nodes []int64
 }
 
 type roadWay struct {
@@ -252,6 +318,14 @@ func (b *osmBuilder) way(o osm.Object) {
 	}
 	if kmh, oneway, ok := carWay(w.Tags); ok && len(ids) > 1 {
 		b.roads = append(b.roads, roadWay{ids, kmh, int8(oneway)})
+		b.need = append(b.need, ids...)
+	}
+	if _, ok := b.relWays[int64(w.ID)]; ok && len(ids) > 1 {
+		b.relWays[int64(w.ID)] = ids
+		b.need = append(b.need, ids...)
+	}
+	if c, ok := drawClassOf(w.Tags, len(ids) > 3 && ids[0] == ids[len(ids)-1]); ok && len(ids) > 1 {
+		b.drawWays = append(b.drawWays, drawWay{c, ids})
 		b.need = append(b.need, ids...)
 	}
 	if name := w.Tags.Find("name"); name != "" && w.Tags.Find("highway") != "" {
@@ -434,5 +508,148 @@ func (b *osmBuilder) build(st *ImportStats, progress func(done, total int64)) *M
 	}
 	st.Addresses = len(valid) - st.Streets
 	st.Places = len(b.places)
-	return &Map{Roads: roads, Addresses: valid, Places: b.places}
+	return &Map{Roads: roads, Addresses: valid, Places: b.places, Basemap: b.basemap()}
+}
+
+// basemap lays out the ways to draw. A line is cut where the extract
+// lacks a node's position; an area missing any is left out, since its
+// outline would be wrong.
+func (b *osmBuilder) basemap() *Basemap {
+	bm := &Basemap{}
+	var lat, lon []int32
+	for _, w := range b.drawWays {
+		lat, lon = lat[:0], lon[:0]
+		whole := true
+		flush := func() {
+			if len(lat) > 1 {
+				bm.add(w.class, lat, lon)
+			}
+			lat, lon = lat[:0], lon[:0]
+		}
+		for _, id := range w.nodes {
+			i, ok := slices.BinarySearch(b.need, id)
+			if !ok || !b.have[i] {
+				whole = false
+				if !w.class.IsArea() {
+					flush()
+				}
+				continue
+			}
+			lat, lon = append(lat, b.lat[i]), append(lon, b.lon[i])
+		}
+		if whole || !w.class.IsArea() {
+			flush()
+		}
+	}
+	b.relationsTo(bm)
+	bm.finish()
+	return bm
+}
+
+// relationsTo adds the relations to the basemap: a boundary's ways as
+// lines, each way once however many boundaries share it; a
+// multipolygon's rings, joined from its ways end to end, the inner ones
+// as holes. A ring the extract cuts open is left out.
+func (b *osmBuilder) relationsTo(bm *Basemap) {
+	drawn := map[int64]bool{}
+	for _, r := range b.rels {
+		if r.class == DrawBoundary {
+			for _, id := range r.outer {
+				if drawn[id] {
+					continue
+				}
+				drawn[id] = true
+				b.addLine(bm, DrawBoundary, b.relWays[id])
+			}
+			continue
+		}
+		for _, ring := range joinRings(b.relWays, r.outer) {
+			b.addRing(bm, r.class, ring)
+		}
+		for _, ring := range joinRings(b.relWays, r.inner) {
+			b.addRing(bm, r.class.hole(), ring)
+		}
+	}
+}
+
+// addLine adds a line through nodes, cut where a position is missing.
+func (b *osmBuilder) addLine(bm *Basemap, c DrawClass, nodes []int64) {
+	var lat, lon []int32
+	for _, id := range nodes {
+		i, ok := slices.BinarySearch(b.need, id)
+		if !ok || !b.have[i] {
+			if len(lat) > 1 {
+				bm.add(c, lat, lon)
+			}
+			lat, lon = lat[:0], lon[:0]
+			continue
+		}
+		lat, lon = append(lat, b.lat[i]), append(lon, b.lon[i])
+	}
+	if len(lat) > 1 {
+		bm.add(c, lat, lon)
+	}
+}
+
+// addRing adds a closed ring whose every position the extract holds.
+func (b *osmBuilder) addRing(bm *Basemap, c DrawClass, nodes []int64) {
+	lat, lon := make([]int32, 0, len(nodes)), make([]int32, 0, len(nodes))
+	for _, id := range nodes {
+		i, ok := slices.BinarySearch(b.need, id)
+		if !ok || !b.have[i] {
+			return
+		}
+		lat, lon = append(lat, b.lat[i]), append(lon, b.lon[i])
+	}
+	if len(lat) > 3 {
+		bm.add(c, lat, lon)
+	}
+}
+
+// joinRings joins ways (their node lists in nodes) into closed rings by
+// their ends, either way round; what does not close is dropped.
+func joinRings(nodes map[int64][]int64, ways []int64) [][]int64 {
+	var open [][]int64
+	var rings [][]int64
+	for _, id := range ways {
+		if n := nodes[id]; len(n) > 1 {
+			open = append(open, n)
+		}
+	}
+	used := make([]bool, len(open))
+	for i := range open {
+		if used[i] {
+			continue
+		}
+		used[i] = true
+		ring := slices.Clone(open[i])
+		for ring[0] != ring[len(ring)-1] {
+			grown := false
+			for j := range open {
+				if used[j] {
+					continue
+				}
+				w, end := open[j], ring[len(ring)-1]
+				switch {
+				case w[0] == end:
+					ring = append(ring, w[1:]...)
+				case w[len(w)-1] == end:
+					r := slices.Clone(w)
+					slices.Reverse(r)
+					ring = append(ring, r[1:]...)
+				default:
+					continue
+				}
+				used[j], grown = true, true
+				break
+			}
+			if !grown {
+				break
+			}
+		}
+		if ring[0] == ring[len(ring)-1] && len(ring) > 3 {
+			rings = append(rings, ring)
+		}
+	}
+	return rings
 }

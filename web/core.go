@@ -28,8 +28,10 @@ type Config struct {
 	TLS bool
 	// MaxBody limits request bodies (bytes); larger ones get 413.
 	MaxBody int64
-	// TileURL is the map tile URL template ({z}/{x}/{y}); empty means no
-	// tiles: the map draws points on a plain background.
+	// TileURL is the map tile URL template ({z}/{x}/{y}) of an external
+	// tile server. Empty means citdesk's own tiles where the agency has an
+	// imported map (OwnTileURL), else none: the map draws points on a
+	// plain background.
 	TileURL string
 	// Version is the build's version, shown on /healthz.
 	Version string
@@ -74,6 +76,10 @@ type Services struct {
 	// address list; OpenStreetMap with issue 13). Optional: without it
 	// the lookup answers 404.
 	Geocoder citdesk.Geocoder
+	// Tiles draws basemap tiles from the agencies' imported maps (issue
+	// 13). Optional: without it, or for an agency with no map, the tile
+	// route answers 404 and the maps use Cfg.TileURL or none.
+	Tiles citdesk.MapTiles
 	// ServiceAccounts holds the agency's machine users and signs their
 	// tokens in (issue 11).
 	ServiceAccounts citdesk.ServiceAccountService
@@ -130,6 +136,22 @@ func NewCore(cfg Config, svc Services, clock citdesk.Clock, log *slog.Logger) (*
 		return nil, err
 	}
 	return c, nil
+}
+
+// OwnTileURL is the Leaflet URL template of citdesk's own basemap tiles.
+const OwnTileURL = "/api/v1/map/tiles/{z}/{x}/{y}.png"
+
+// TileURLFor is the tile URL template the signed-in pages' maps of the
+// agency use: the external tile server when one is configured (it wins),
+// else citdesk's own tiles when the agency has a map to draw, else none.
+func (c *Core) TileURLFor(agencyID int64) string {
+	if c.Cfg.TileURL != "" {
+		return c.Cfg.TileURL
+	}
+	if c.Svc.Tiles != nil && c.Svc.Tiles.HasTiles(agencyID) {
+		return OwnTileURL
+	}
+	return ""
 }
 
 // Mux is where each package registers its routes: an *http.ServeMux, or

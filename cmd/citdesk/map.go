@@ -30,7 +30,7 @@ func runMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // runMapImport is "citdesk map import": it reads an OpenStreetMap extract
 // and writes the agency's map beside its data (DIR/maps/SLUG.citmap): the
 // road graph recommendations drive on and the addresses the lookup
-// searches. The old map stays in place until the new one is whole; a
+// searches, and the streets, paths, water and parks its tiles draw. The old map stays in place until the new one is whole; a
 // running server loads the new one when it next starts.
 func runMapImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("map import", flag.ContinueOnError)
@@ -74,8 +74,8 @@ func runMapImport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
 	}
-	fmt.Fprintf(stdout, "Map for %s from %s: %d road nodes, %d road segments (%d shortcuts), %d addresses, %d streets, %d places; %d OpenStreetMap nodes and %d ways read in %s.\n",
-		agency.Slug, m.Source, m.Roads.NodeCount(), m.Roads.SegmentCount(), m.Roads.ShortcutCount(), st.Addresses, st.Streets, st.Places, st.Nodes, st.Ways, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Map for %s from %s: %d road nodes, %d road segments (%d shortcuts), %d addresses, %d streets, %d places, %d ways to draw; %d OpenStreetMap nodes and %d ways read in %s.\n",
+		agency.Slug, m.Source, m.Roads.NodeCount(), m.Roads.SegmentCount(), m.Roads.ShortcutCount(), st.Addresses, st.Streets, st.Places, m.Basemap.WayCount(), st.Nodes, st.Ways, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Written to %s (%.1f MB). citdesk serve loads it when it starts.\n", path, float64(size)/1e6)
 	return nil
 }
@@ -136,6 +136,9 @@ func loadMaps(ctx context.Context, db *store.DB, dataDir string, log *slog.Logge
 			continue
 		}
 		maps.Set(a.ID, m)
+		if m.Basemap == nil {
+			log.Warn("map has no streets to draw (imported by an older citdesk): the board shows no citdesk tiles until it is imported again with citdesk map import", "agency", a.Slug)
+		}
 		log.Info("map loaded", "agency", a.Slug, "source", m.Source, "imported_at", m.ImportedAt, "road_nodes", m.Roads.NodeCount(),
 			"addresses", len(m.Addresses), "took", time.Since(start).Round(time.Millisecond).String())
 	}

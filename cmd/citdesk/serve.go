@@ -185,7 +185,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Audit: db.AuditService(), Events: m.Events, Ping: db.Ready, Erasure: db.ErasureService(), Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
+		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), Tiles: store.NewMapTiles(db), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 		Triage: db.TriageService(),
 	}, db.Clock, log)

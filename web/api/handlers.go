@@ -11,6 +11,7 @@ type (
 	referralAPI  struct{ *handler } // referrals to the liaison (referrals.go)
 	figureAPI    struct{ *handler } // outcome figures (outcomes.go)
 	geocodeAPI   struct{ *handler } // address lookup (geocode.go)
+	mapAPI       struct{ *handler } // basemap tiles (maptiles.go)
 	agencyAPI    struct{ *handler } // the agency's settings and policy (agency.go)
 
 	serviceAccountAPI struct{ *handler } // service accounts and their tokens (serviceaccounts.go)

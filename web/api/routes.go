@@ -92,6 +92,8 @@ func Routes(mux web.Mux, c *web.Core) {
 	geocode := &geocodeAPI{s}
 	mux.HandleFunc("GET /api/v1/geocode", s.API(citdesk.DispatchCalls, geocode.geocodeAPI))
 	mux.HandleFunc("GET /api/v1/geocode/reverse", s.API(citdesk.DispatchCalls, geocode.reverseGeocodeAPI))
+	// Basemap tiles drawn from the agency's imported map.
+	mux.HandleFunc("GET /api/v1/map/tiles/{z}/{x}/{y}", s.API(citdesk.ReadMap, (&mapAPI{s}).tileAPI))
 	// The county CAD: incidents in and calls out as NENA EIDO documents.
 	cad := &eidoAPI{s}
 	mux.HandleFunc("POST /api/v1/eido", s.API(citdesk.DispatchCalls, cad.receive))

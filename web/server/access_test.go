@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"citdesk"
+	"citdesk/geo"
 	"citdesk/store/storetest"
 	"citdesk/web"
 )
@@ -135,6 +136,7 @@ var routeAccess = map[string]string{
 	"GET /api/v1/calls/{id}/crisis-plans":    "disp coord ofc",
 	"GET /api/v1/geocode":                    "admin disp",
 	"GET /api/v1/geocode/reverse":            "admin disp",
+	"GET /api/v1/map/tiles/{z}/{x}/{y}":      "signed-in",
 	"GET /api/v1/assignments/{id}":           "admin disp coord ofc",
 	"PATCH /api/v1/assignments/{id}":         "admin disp ofc",
 	"GET /api/v1/events":                     "signed-in",
@@ -303,6 +305,9 @@ type accessWorld struct {
 func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	t.Helper()
 	e := newEnv(t, eng, web.Config{})
+	// The agency has a map, so the tile route has tiles to give.
+	e.DB.Maps = geo.NewMaps()
+	e.DB.Maps.Set(e.Agency.ID, monaco(t))
 	w := &accessWorld{env: e, browsers: map[string]*browser{}, ids: map[string]int64{}}
 	roles := map[string]citdesk.Role{"admin": citdesk.RoleAdmin, "disp": citdesk.RoleDispatcher, "ofc": citdesk.RoleOfficer, "ofc2": citdesk.RoleOfficer,
 		"coord": citdesk.RoleCoordinator, "liaison": citdesk.RoleLiaison, "analyst": citdesk.RoleAnalyst,
@@ -649,6 +654,7 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(w.ids[kind], 10))
 	path = strings.ReplaceAll(path, "{slug}", w.Agency.Slug)
 	path = strings.ReplaceAll(path, "{tokenid}", strconv.FormatInt(w.ids["service_token"], 10))
+	path = strings.ReplaceAll(path, "{z}/{x}/{y}", "16/34119/23897.png") // Monaco's port
 	switch path {
 	case "/":
 		path = "/no-such-page"

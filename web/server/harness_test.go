@@ -33,6 +33,7 @@ type env struct {
 	Agency *citdesk.Agency
 	Op     context.Context // acts as an operator of Agency
 	Routes []string        // every route pattern the server registered
+	Tiles  *store.MapTiles // the basemap tiles the server draws
 }
 
 // newEnv starts a server on engine e with one agency, "desoto".
@@ -67,11 +68,12 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 	}
 	db.Events = bus
 	agency, op := storetest.Agency(t, db, "desoto")
+	tiles := store.NewMapTiles(db)
 	srv, err := server.New(cfg, web.Services{
 		Agencies: db.AgencyService(), Users: db.UserService(), Sessions: db.SessionService(), MFA: db.MFAService(), Officers: db.OfficerService(), Calls: callService(db),
 		Audit: db.AuditService(), Events: bus, Ping: db.Ready, Erasure: db.ErasureService(), Dispatch: db.DispatchService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), History: db.HistoryService(),
+		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), Tiles: tiles, History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 		Triage: db.TriageService(),
 	}, clock, log)
@@ -80,7 +82,7 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { bus.Close(); ts.Close() })
-	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op, Routes: srv.Routes()}
+	return &env{t: t, DB: db, Clock: clock, Server: ts, Bus: bus, Agency: agency, Op: op, Routes: srv.Routes(), Tiles: tiles}
 }
 
 // user creates a user with roles and returns it.

@@ -288,6 +288,8 @@
     map.setView([isNaN(lat) ? 0 : lat, isNaN(lon) ? 0 : lon], 13);
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
+      // citdesk's own tiles (GET /api/v1/map/tiles) leave the land to the map's background.
+      if (tiles.indexOf("/api/v1/map/tiles/") === 0) mapEl.classList.add("own-tiles");
     } else {
       mapEl.classList.add("no-tiles");
     }

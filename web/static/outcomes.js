@@ -139,6 +139,8 @@
     map = L.map(el, { attributionControl: !!tiles, scrollWheelZoom: false });
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
+      // citdesk's own tiles (GET /api/v1/map/tiles) leave the land to the map's background.
+      if (tiles.indexOf("/api/v1/map/tiles/") === 0) el.classList.add("own-tiles");
     } else {
       el.classList.add("no-tiles");
     }

@@ -410,7 +410,7 @@ func (s *boardPages) announceRecommendation(ctx context.Context, panel *dispatch
 func (s *boardPages) boardList(st *dispatch.State) *boardView {
 	loc := st.Agency.Location()
 	byCall := st.ActiveByCall()
-	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Metric: st.Agency.Policy.Metric(), Map: boardMap{TileURL: s.Cfg.TileURL,
+	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Metric: st.Agency.Policy.Metric(), Map: boardMap{TileURL: s.TileURLFor(st.Agency.ID),
 		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
 	for _, c := range st.Open {
 		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID])

@@ -571,7 +571,7 @@ func (s *dashboardPages) outcomesPage(w http.ResponseWriter, r *http.Request) er
 	}
 	view := buildOutcomesView(a, d, from, to, today)
 	view.From, view.To = from.String(), to.String()
-	view.Places = newPlacesView(r.Context(), s.Svc.Geocoder, agency, s.Cfg.TileURL, places.CellMeters, places.Cells, false)
+	view.Places = newPlacesView(r.Context(), s.Svc.Geocoder, agency, s.TileURLFor(agency.ID), places.CellMeters, places.Cells, false)
 	view.Places.Located = thousands(places.Located)
 	if places.Unlocated > 0 {
 		view.Places.Without = thousands(places.Unlocated)
