@@ -158,9 +158,12 @@ func TestBrowserDispatch(t *testing.T) {
 }
 
 // waitJS waits up to 15 s for a JavaScript expression to be truthy.
-func waitJS(expr string) chromedp.Action[chromedp.Void] {
+func waitJS(expr string) chromedp.Action[chromedp.Void] { return waitJSWithin(expr, 15*time.Second) }
+
+// waitJSWithin is waitJS with its own time limit.
+func waitJSWithin(expr string, limit time.Duration) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Poll[bool](`!!(`+expr+`)`, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
+		_, err := chromedp.Poll[bool](`!!(`+expr+`)`, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond))(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
