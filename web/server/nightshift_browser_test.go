@@ -268,21 +268,22 @@ func phoneViewport(t *testing.T, ctx context.Context) {
 
 // sendFirstRecommended clicks Assign on the board's first recommendation
 // and waits for the assignment of officerID (shown as name) on the board.
-// The call panel is a live region: an event-stream refresh landing just
-// after the click can leave the answer in the panel's detached copy, so
-// when the assignment does not show, the store is asked whether it was
-// made. Made, the board is reloaded to show it; not made, the click is
-// tried again (at most three times).
+// The call panel is a live region: an event-stream refresh landing around
+// the click can leave the answer in the panel's detached copy, or let the
+// click reach a new form before htmx has taken it (the browser then posts
+// the form itself and loads the answer as a page, which the server
+// supports for pages without JavaScript). So when the assignment does not
+// show, the store is asked whether it was made: made, the board is opened
+// again to show it; not made, the click is tried again (three at most).
 func sendFirstRecommended(board context.Context, env *env, officerID int64, name string) error {
 	shown := `document.querySelector("#board-panel .assignments")?.textContent.includes("` + name + `")`
+	var clickErr error
 	for try := 0; try < 3; try++ {
-		if err := chromedp.Do(board,
+		clickErr = chromedp.Do(board,
 			waitJS(`document.querySelector("#board-panel ol.recs > li.rec:first-child form.assign")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping")`),
 			liveClick(`#board-panel ol.recs > li.rec:first-child form.assign button`),
-		); err != nil {
-			return err
-		}
-		if err := chromedp.Do(board, waitJSWithin(shown, 8*time.Second)); err == nil {
+		)
+		if clickErr == nil && chromedp.Do(board, waitJSWithin(shown, 8*time.Second)) == nil {
 			return nil
 		}
 		made, err := env.DB.CallService().ListAssignments(env.Op, citdesk.AssignmentFilter{OfficerID: officerID, Active: true})
@@ -290,7 +291,14 @@ func sendFirstRecommended(board context.Context, env *env, officerID int64, name
 			return err
 		}
 		if len(made) > 0 {
-			return chromedp.Do(board, chromedp.Reload(), waitJS(`document.querySelector("#board-calls li.call .call-units") !== null`))
+			return chromedp.Do(board, chromedp.Navigate(env.Server.URL+"/board"), waitJS(`document.querySelector("#board-calls li.call .call-units") !== null`))
+		}
+		if clickErr != nil {
+			// The page may be mid-load: start from the board again.
+			if err := chromedp.Do(board, chromedp.Navigate(env.Server.URL+"/board"), waitJS(`document.querySelector("#board-calls li.call a.call-link") !== null`)); err != nil {
+				return err
+			}
+			return fmt.Errorf("the Assign click failed (%v) and no assignment was made", clickErr)
 		}
 	}
 	return fmt.Errorf("%s was not sent after three clicks", name)
