@@ -151,29 +151,7 @@ func DSN(tb testing.TB, e Engine) string {
 	if e == SQLite {
 		return filepath.Join(tb.TempDir(), "citdesk.db")
 	}
-	base := os.Getenv(EnvPostgres)
-	if base == "" {
-		tb.Skip("PostgreSQL tests need " + EnvPostgres)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatalf("open postgres: %v", err)
-	}
-	defer admin.Close()
-	template := migratedTemplate(tb, base)
-	name := "citdesk_t_" + randomHex()
-	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + template); err != nil {
-		tb.Fatalf("create test database: %v", err)
-	}
-	tb.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-	})
-	return withDatabase(base, name)
+	return throwawayPostgres(tb, "citdesk_t_", func(base string) string { return " TEMPLATE " + migratedTemplate(tb, base) })
 }
 
 // EmptyDSN returns the data source name of a database on engine e with
@@ -184,6 +162,15 @@ func EmptyDSN(tb testing.TB, e Engine) string {
 	if e == SQLite {
 		return filepath.Join(tb.TempDir(), "citdesk.db")
 	}
+	return throwawayPostgres(tb, "citdesk_e_", func(string) string { return "" })
+}
+
+// throwawayPostgres creates a PostgreSQL database named prefix and a random
+// suffix on the server of $CITDESK_TEST_POSTGRES (skipping the test without
+// it), with the CREATE DATABASE clause options(base) gives, and drops it
+// when the test ends.
+func throwawayPostgres(tb testing.TB, prefix string, options func(base string) string) string {
+	tb.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
 		tb.Skip("PostgreSQL tests need " + EnvPostgres)
@@ -193,8 +180,8 @@ func EmptyDSN(tb testing.TB, e Engine) string {
 		tb.Fatalf("open postgres: %v", err)
 	}
 	defer admin.Close()
-	name := "citdesk_e_" + randomHex()
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+	name := prefix + randomHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name + options(base)); err != nil {
 		tb.Fatalf("create test database: %v", err)
 	}
 	tb.Cleanup(func() {
