@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,21 +302,6 @@ func TestAuditOldChainSealed(t *testing.T) {
 }
 
 // rebindTest turns ? placeholders into $n for PostgreSQL.
-func rebindTest(dsn, q string) string {
-	if !store.IsPostgres(dsn) {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range q {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func rebindTest(dsn, q string) string { return store.Rebind(store.IsPostgres(dsn), q) }
 
 func fromMicrosTest(us int64) time.Time { return time.UnixMicro(us).UTC() }

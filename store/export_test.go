@@ -91,3 +91,12 @@ func DataKeyOf(raw any) int64 {
 	}
 	return 0
 }
+
+// Rebind turns ? placeholders into PostgreSQL's $n when postgres is set,
+// as the store's own dialect does, for tests that write SQL past the store.
+func Rebind(postgres bool, q string) string {
+	if postgres {
+		return postgresDialect.rebind(q)
+	}
+	return q
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -371,22 +370,7 @@ func asString(v any) string {
 	return fmt.Sprint(v)
 }
 
-func rebind(e storetest.Engine, q string) string {
-	if e != storetest.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func rebind(e storetest.Engine, q string) string { return store.Rebind(e == storetest.Postgres, q) }
 
 func mustExecRaw(t *testing.T, raw *sql.DB, q string, args ...any) {
 	t.Helper()
