@@ -192,24 +192,32 @@ func (s webhooks) Notify(ctx context.Context, event string, data any) error {
 	if err != nil {
 		return err
 	}
-	// Most reads have no subscriber: look before taking the writer, in
-	// the dispatch state kept in memory when there is one.
-	if s.db.keepingDispatch() {
-		snap, err := s.db.dispatchSnapshot(ctx, actor)
-		if err != nil || !snap.hooks[event] {
-			return err
-		}
-	}
-	var n int
-	if err := s.db.readTx(ctx, func(tx *Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL AND (events = ? OR events LIKE ? OR events LIKE ? OR events LIKE ?)`,
-			actor.AgencyID, event, event+",%", "%,"+event, "%,"+event+",%").Scan(&n)
-	}); err != nil || n == 0 {
+	if ok, err := s.subscribed(ctx, actor, event); err != nil || !ok {
 		return err
 	}
 	return s.db.writeTx(ctx, func(tx *Tx) error {
 		return enqueueWebhook(ctx, tx, actor.AgencyID, event, func() (any, error) { return data, nil })
 	})
+}
+
+// subscribed reports whether any of the actor's agency's webhooks wants
+// event. Most reads (a board drawn, a recommendation asked for) have no
+// subscriber, so this looks before taking the writer: in the dispatch
+// state kept in memory when there is one, else with one read.
+func (s webhooks) subscribed(ctx context.Context, actor *citdesk.Actor, event string) (bool, error) {
+	if s.db.keepingDispatch() {
+		snap, err := s.db.dispatchSnapshot(ctx, actor)
+		if err != nil {
+			return false, err
+		}
+		return snap.hooks[event], nil
+	}
+	var ids []int64
+	err := s.db.readTx(ctx, func(tx *Tx) (err error) {
+		ids, err = subscribers(ctx, tx, actor.AgencyID, event)
+		return err
+	})
+	return len(ids) > 0, err
 }
 
 // NotifyOnce writes event to the outbox of each subscription that has no
@@ -221,6 +229,9 @@ func (s webhooks) Notify(ctx context.Context, event string, data any) error {
 func (s webhooks) NotifyOnce(ctx context.Context, event, once string, data any) error {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.subscribed(ctx, actor, event); err != nil || !ok {
 		return err
 	}
 	type pending struct {
