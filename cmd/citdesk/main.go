@@ -40,6 +40,7 @@ const usage = `citdesk — the Crisis Intervention Team desk
 
 Usage:
   citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
+        [--backup-every 24h --backup-keep 30 --backup-dir DIR] [--purge-at 03:00|off]
   citdesk migrate [--dry-run]
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk agency set SLUG [--name NAME] [--non-emergency-phone P] [--address A] [--timezone TZ] [--units imperial|metric]
@@ -56,6 +57,7 @@ Usage:
   citdesk import addresses --agency SLUG FILE.csv   (the address list the board's lookup searches)
   citdesk map import --agency SLUG FILE.osm.pbf|.osm|.osm.bz2   (roads for travel times, addresses for lookup)
   citdesk export --format eido --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (one EIDO per line)
+  citdesk export --format seattle-crisis --agency SLUG --from YYYY-MM-DD --to YYYY-MM-DD [--out FILE]   (de-identified open data)
   citdesk demo [--agency desoto] --encounters N [--seed S]
   citdesk audit verify [--checkpoint FILE]
   citdesk audit checkpoint [--agency SLUG]
@@ -72,7 +74,7 @@ Usage:
   citdesk keys status
   citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish
   citdesk keys reencrypt   (what is still sealed with an older data key, to the current one)
-  citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 4]
+  citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 8] [--writers 4] [--bare-dir DIR]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
