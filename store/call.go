@@ -301,7 +301,12 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 			if err != nil {
 				return err
 			}
-			if err := citdesk.PrepareClose(c, assignments); err != nil {
+			// A partner's officer lent through mutual aid counts as sent.
+			lent, err := lentAssignments(ctx, tx, actor.AgencyID, c.ID)
+			if err != nil {
+				return err
+			}
+			if err := citdesk.PrepareClose(c, append(assignments, lent...)); err != nil {
 				return err
 			}
 			detail = "status=closed"

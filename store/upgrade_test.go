@@ -85,6 +85,9 @@ var fixtures = []fixtureRow{
 	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
 	{"0022", "calls", "id, agency_id, received_at, source, nature, status, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
 		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
+	{"0024", "mutual_aid_partners", "lender_agency_id, partner_agency_id, show_names, created_at, created_by", []any{2, 1, true, fixtureT, 1}},
+	{"0024", "mutual_aid_requests", "id, agency_id, call_id, lender_agency_id, officer_id, officer_label, status, requested_at, requested_by, decided_at, decided_by, decline_reason",
+		[]any{1, 1, 1, 2, 2, "2B2", "declined", fixtureT, 1, fixtureT + hour/12, 1, "no CIT officer free"}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

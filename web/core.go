@@ -72,6 +72,9 @@ type Services struct {
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service
+	// MutualAid holds county mutual-aid agreements and requests (issue
+	// 16, item 4). Optional: without it no partner is ever offered.
+	MutualAid citdesk.MutualAidService
 	// Geocoder looks addresses up for the new-call form (the agency's own
 	// address list; OpenStreetMap with issue 13). Optional: without it
 	// the lookup answers 404.

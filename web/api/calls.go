@@ -249,7 +249,11 @@ func (s *callAPI) recommendationsAPI(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	web.WriteJSON(w, http.StatusOK, res)
+	rec, err := web.RecommendationFor(r.Context(), s.Svc.MutualAid, id, res)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rec)
 	return nil
 }
 

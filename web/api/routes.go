@@ -104,6 +104,17 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/triage/protocol", s.API(citdesk.ReadTriage, triage.getProtocol))
 	mux.HandleFunc("PUT /api/v1/triage/protocol", s.API(citdesk.ManageTriage, triage.putProtocol))
 
+	// County mutual aid: the agencies this one lends its CIT officers'
+	// availability to, and requests for a partner's officer.
+	aid := &mutualAidAPI{s}
+	mux.HandleFunc("GET /api/v1/agency/partners", s.API(citdesk.DispatchCalls, aid.getPartners))
+	mux.HandleFunc("PUT /api/v1/agency/partners", s.API(citdesk.ManageAgency, aid.putPartners))
+	mux.HandleFunc("POST /api/v1/calls/{id}/mutual-aid", s.API(citdesk.DispatchCalls, aid.request))
+	mux.HandleFunc("GET /api/v1/mutual-aid", s.API(citdesk.DispatchCalls, aid.list))
+	mux.HandleFunc("POST /api/v1/mutual-aid/{id}/accept", s.API(citdesk.DispatchCalls, aid.decide("accept")))
+	mux.HandleFunc("POST /api/v1/mutual-aid/{id}/decline", s.API(citdesk.DispatchCalls, aid.decide("decline")))
+	mux.HandleFunc("POST /api/v1/mutual-aid/{id}/cancel", s.API(citdesk.DispatchCalls, aid.decide("cancel")))
+
 	// Webhooks to the CAD: subscriptions, deliveries, dead letters.
 	hooks := &webhookAPI{s}
 	mux.HandleFunc("POST /api/v1/webhooks", s.API(citdesk.ManageWebhooks, hooks.create))
