@@ -487,6 +487,16 @@ func countResponse(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
+// countMutualAid adds call record e to the mutual-aid measures of row r.
+func countMutualAid(r *[numEncounterMeasures]pair, e *Encounter) {
+	if e.MutualAid == MutualAidNone {
+		return
+	}
+	r[mMutualAidRequested].num++
+	r[mMutualAidFilled].den++
+	r[mMutualAidFilled].num += b32(e.MutualAid == MutualAidFilled)
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -526,6 +536,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 		if e.CallOnly {
 			countCIT(r, e, reasons)
 			countResponse(r, e)
+			countMutualAid(r, e)
 			continue
 		}
 

@@ -165,7 +165,7 @@ func CountsReferrals(id string) bool {
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
-	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mWithoutPolice
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mWithoutPolice || m == mMutualAidRequested || m == mMutualAidFilled
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and
@@ -208,6 +208,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		return e.CITRequested == Yes && e.CITArrived != Unknown, e.CITArrived == Yes
 	case mOnlineRequests:
 		return true, e.OnlineRequest
+	case mMutualAidRequested:
+		return e.CallOnly && e.MutualAid != MutualAidNone, e.CallOnly && e.MutualAid != MutualAidNone
+	case mMutualAidFilled:
+		return e.CallOnly && e.MutualAid != MutualAidNone, e.MutualAid == MutualAidFilled
 	case mResponseCIT, mResponseCoResponse, mResponse988, mResponsePatrol, mResponseEMS:
 		for _, rm := range responseMeasures {
 			if rm.m == m {

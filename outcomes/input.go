@@ -250,7 +250,21 @@ type Encounter struct {
 	// measures (response_*).
 	Response     Response
 	MentalHealth Tri
+	// MutualAid is whether one of citdesk's own calls (CallOnly) asked a
+	// partner agency for a CIT officer, and whether the partner sent one.
+	MutualAid MutualAid
 }
+
+// MutualAid is how a call fared with county mutual aid: one byte.
+type MutualAid uint8
+
+// The mutual-aid values: none asked (the zero value), asked and not
+// filled, filled (a partner's officer was sent).
+const (
+	MutualAidNone MutualAid = iota
+	MutualAidAsked
+	MutualAidFilled
+)
 
 // Response is the way a call was answered (citdesk.Response) as a small
 // value. The zero value is unknown: a call with no response recorded.

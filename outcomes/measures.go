@@ -27,6 +27,8 @@ const (
 	mResponsePatrol
 	mResponseEMS
 	mWithoutPolice
+	mMutualAidRequested
+	mMutualAidFilled
 	numEncounterMeasures // measures filled by the pass over encounters end here
 
 	mRepeat30 = iota - 1
@@ -100,6 +102,11 @@ var measureDefs = [numMeasures]measureDef{
 	mResponsePatrol:     {id: "response_patrol", label: "Calls answered by patrol", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by patrol", splitIdle: true},
 	mResponseEMS:        {id: "response_ems", label: "Calls answered by EMS", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by EMS", splitIdle: true},
 	mWithoutPolice:      {id: "response_without_police", label: "Mental-health calls answered without police", unit: UnitPercent, den: "mental-health calls with a response recorded", num: "were answered without police (988, mobile crisis or EMS)", splitIdle: true},
+	// County mutual aid (issue 16, item 4): the agency's own calls that
+	// asked a partner agency for a CIT officer, and the share the partner
+	// filled. Counted per call, on the borrower's side only.
+	mMutualAidRequested: {id: "mutual_aid_requested", label: "Calls that asked a partner agency for a CIT officer", unit: UnitCount, one: "call", den: "calls", splitIdle: true},
+	mMutualAidFilled:    {id: "mutual_aid_filled", label: "Mutual-aid requests filled", unit: UnitPercent, den: "calls that asked a partner agency for a CIT officer", num: "got the partner's CIT officer", splitIdle: true},
 
 	mRepeat30:              {id: "repeat_contacts_30d", label: "People with another encounter within 30 days", unit: UnitPercent, den: "people met", num: "had another encounter within 30 days"},
 	mRepeat90:              {id: "repeat_contacts_90d", label: "People with another encounter within 90 days", unit: UnitPercent, den: "people met", num: "had another encounter within 90 days"},

@@ -391,15 +391,24 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // was sent and reached the scene, and the no-CIT reason recorded at close
 // or, for a call closed before citdesk asked at close, on its first
 // assignment; and the response chosen and whether it was a mental-health
-// call, for the response-path measures. A call imported with history has
+// call, for the response-path measures; and whether it asked a partner
+// agency for a CIT officer and got one (county mutual aid: a partner's
+// CIT officer sent through an accepted request counts as a CIT officer
+// sent and on scene, so the "if available" gap closes with it). A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
 // as it always did.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
-	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
-	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
+	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified)
+		OR EXISTS (SELECT 1 FROM mutual_aid_requests m JOIN assignments a ON a.agency_id = m.lender_agency_id AND a.id = m.assignment_id
+			WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted' AND a.cit_certified),
+	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL)
+		OR EXISTS (SELECT 1 FROM mutual_aid_requests m JOIN assignments a ON a.agency_id = m.lender_agency_id AND a.id = m.assignment_id
+			WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted' AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
-	c.response, c.mental_health
+	c.response, c.mental_health,
+	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id),
+	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted')
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -427,8 +436,9 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			status, reason, response string
 			firstReason              sql.NullString
 			mentalHealth             sql.NullBool
+			aidAsked, aidFilled      bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &aidAsked, &aidFilled); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -438,6 +448,12 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
 			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
+		switch {
+		case aidFilled:
+			e.MutualAid = outcomes.MutualAidFilled
+		case aidAsked:
+			e.MutualAid = outcomes.MutualAidAsked
+		}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String

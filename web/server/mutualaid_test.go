@@ -1,0 +1,335 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"citdesk"
+	"citdesk/store"
+	"citdesk/store/storetest"
+	"citdesk/web"
+)
+
+// lendableOfficer puts a new officer of the agency of operator context op
+// on duty, available at (lat, lon) with a CIT certification, and returns
+// their id.
+func lendableOfficer(t *testing.T, db *store.DB, op context.Context, last, callSign string, lat, lon float64) int64 {
+	t.Helper()
+	o := &citdesk.Officer{Badge: "B-" + last, FirstName: "Lent", LastName: last, CallSign: callSign, Active: true}
+	if err := db.OfficerService().CreateOfficer(op, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.OfficerService().AddTraining(op, &citdesk.TrainingRecord{OfficerID: o.ID, Kind: citdesk.CourseCITBasic, Completed: citdesk.NewDate(2025, 6, 1), Hours: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+// mutualAidWorld gives e's agency a partner, "ally", sharing both ways,
+// each with an available CIT officer, and two open requests: incoming (ally
+// asks for e's officer on a call of ally's) and outgoing (e's call callID
+// asks for ally's officer). It returns the two requests' ids.
+func mutualAidWorld(t *testing.T, e *env, callID int64) (incoming, outgoing int64) {
+	t.Helper()
+	aid := store.NewMutualAidService(e.DB)
+	_, opAlly := storetest.Agency(t, e.DB, "ally")
+	if _, err := aid.SetSharing(e.Op, []citdesk.PartnerShare{{Slug: "ally"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aid.SetSharing(opAlly, []citdesk.PartnerShare{{Slug: e.Agency.Slug}}); err != nil {
+		t.Fatal(err)
+	}
+	mine := lendableOfficer(t, e.DB, e.Op, "Mine", "7M1", siteLat, siteLon)
+	theirs := lendableOfficer(t, e.DB, opAlly, "Theirs", "9A1", siteLat, siteLon)
+	c := &citdesk.Call{Nature: "Person in crisis", Address: "5 River Rd", CITRequested: true}
+	if err := e.DB.CallService().CreateCall(opAlly, c); err != nil {
+		t.Fatal(err)
+	}
+	in, err := aid.Request(opAlly, c.ID, e.Agency.Slug, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := aid.Request(e.Op, callID, "ally", theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.ID, out.ID
+}
+
+// aidEnv is two agencies on one server: De Soto (the borrower, e.Agency)
+// and Hillsboro (the lender), each with a dispatcher and an admin, and a
+// CIT officer of Hillsboro's, available near De Soto's call site.
+type aidEnv struct {
+	*dispatchEnv
+	hbOfficer int64
+	opHB      context.Context
+}
+
+func newAidEnv(t *testing.T, eng storetest.Engine) *aidEnv {
+	t.Helper()
+	env := newEnv(t, eng, web.Config{})
+	d := &dispatchEnv{env: env, tok: map[string]string{"anon": ""}}
+	env.user("disp", citdesk.RoleDispatcher)
+	env.user("admin", citdesk.RoleAdmin)
+	env.user("coord", citdesk.RoleCoordinator)
+	_, opHB := storetest.Agency(t, env.DB, "hillsboro")
+	storetest.User(t, env.DB, opHB, "hb-disp", citdesk.RoleDispatcher)
+	storetest.User(t, env.DB, opHB, "hb-admin", citdesk.RoleAdmin)
+	u, _ := storetest.User(t, env.DB, opHB, "hb-ofc", citdesk.RoleOfficer)
+	a := &aidEnv{dispatchEnv: d, opHB: opHB, hbOfficer: *u.OfficerID}
+	for _, name := range []string{"disp", "admin", "coord", "hb-disp", "hb-admin", "hb-ofc"} {
+		d.tok[name] = env.token(name)
+	}
+	lat, lon := siteLat+0.01, siteLon
+	if err := env.DB.OfficerService().AddTraining(opHB, &citdesk.TrainingRecord{OfficerID: a.hbOfficer, Kind: citdesk.CourseCITBasic, Completed: citdesk.NewDate(2025, 6, 1), Hours: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.OfficerService().SetStatus(opHB, &citdesk.StatusChange{OfficerID: a.hbOfficer, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type partnerBody struct {
+	AgencySlug string   `json:"agency_slug"`
+	AgencyName string   `json:"agency_name"`
+	OfficerID  int64    `json:"officer_id"`
+	Label      string   `json:"label"`
+	DutyStatus string   `json:"duty_status"`
+	CITStatus  string   `json:"cit_status"`
+	DistanceM  *int     `json:"distance_m"`
+	Lat        *float64 `json:"lat"`
+}
+
+type aidBody struct {
+	ID            int64           `json:"id"`
+	Status        string          `json:"status"`
+	Direction     string          `json:"direction"`
+	CallID        *int64          `json:"call_id"`
+	LenderCallID  *int64          `json:"lender_call_id"`
+	AssignmentID  *int64          `json:"assignment_id"`
+	DeclineReason string          `json:"decline_reason"`
+	Call          *map[string]any `json:"call"`
+}
+
+// recommendation returns the partners of call id's recommendation.
+func (a *aidEnv) partners(t *testing.T, who string, callID int64) []partnerBody {
+	t.Helper()
+	res := a.as(t, who, "GET", "/calls/{id}/recommendations", fmt.Sprintf("/api/v1/calls/%d/recommendations", callID), nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("recommendations: %d %s", res.StatusCode, res.Body)
+	}
+	var body struct {
+		Officers []any         `json:"officers"`
+		Partners []partnerBody `json:"partners"`
+	}
+	res.JSON(t, &body)
+	return body.Partners
+}
+
+// outcomes returns measure id's count and denominator for who's agency.
+func (a *aidEnv) measure(t *testing.T, who, id string) (int, int) {
+	t.Helper()
+	res := a.as(t, who, "GET", "/outcomes", "/api/v1/outcomes", nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("outcomes: %d %s", res.StatusCode, res.Body)
+	}
+	var body struct {
+		Measures map[string]struct {
+			Count       int `json:"count"`
+			Denominator int `json:"denominator"`
+		} `json:"measures"`
+	}
+	res.JSON(t, &body)
+	m, ok := body.Measures[id]
+	if !ok {
+		t.Fatalf("no measure %s in %s", id, res.Body)
+	}
+	return m.Count, m.Denominator
+}
+
+// TestMutualAidFlow: the whole county mutual-aid flow between two agencies
+// through the API, on both engines: no partners before sharing; the lender
+// opts in; the borrower with no CIT officer sees the lender's available
+// CIT officer, marked with the agency; asks; the lender sees the request
+// with the crossed call details and declines one, accepts another; the
+// assignment, the lender's call and the report belong to the lender; the
+// borrower's call closes without a no-CIT reason; and the measures agree
+// with counts made here.
+func TestMutualAidFlow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		a := newAidEnv(t, eng)
+		first := a.newCall(t, true)
+		if p := a.partners(t, "disp", first.ID); len(p) != 0 {
+			t.Fatalf("partners before any sharing: %+v", p)
+		}
+		ask := func(who string, callID, officerID int64) response {
+			return a.as(t, who, "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", callID), map[string]any{"lender": "hillsboro", "officer_id": officerID})
+		}
+		wantProblem(t, ask("disp", first.ID, a.hbOfficer), 422, "lender")
+
+		// Hillsboro's admin shares with De Soto; only that direction.
+		res := a.as(t, "hb-admin", "PUT", "/agency/partners", "/api/v1/agency/partners", map[string]any{"partners": []map[string]any{{"slug": "desoto", "show_names": false}}})
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"shares_with":[{"slug":"desoto"`) {
+			t.Fatalf("share: %d %s", res.StatusCode, res.Body)
+		}
+		wantProblem(t, a.as(t, "hb-admin", "PUT", "/agency/partners", "/api/v1/agency/partners", map[string]any{"partners": []map[string]any{{"slug": "nowhere"}}}), 422, "partners[0].slug")
+		wantProblem(t, a.as(t, "hb-disp", "PUT", "/agency/partners", "/api/v1/agency/partners", map[string]any{"partners": []any{}}), 403, "")
+		res = a.as(t, "disp", "GET", "/agency/partners", "/api/v1/agency/partners", nil)
+		if !strings.Contains(res.Body, `"shared_with_us":[{"slug":"hillsboro"`) || !strings.Contains(res.Body, `"shares_with":[]`) {
+			t.Fatalf("De Soto's partners: %s", res.Body)
+		}
+		if n := a.auditCountOf(t, a.opHB, "mutual_aid.sharing"); n != 1 {
+			t.Errorf("%d sharing audit events, want 1", n)
+		}
+
+		// De Soto has no CIT officer: Hillsboro's appears, marked, with
+		// only what crosses.
+		p := a.partners(t, "disp", first.ID)
+		if len(p) != 1 || p[0].AgencySlug != "hillsboro" || p[0].OfficerID != a.hbOfficer || p[0].DutyStatus != "available" || p[0].CITStatus != "certified" ||
+			p[0].DistanceM == nil || p[0].Lat == nil || strings.Contains(p[0].Label, "hb-ofc") {
+			t.Fatalf("partners: %+v", p)
+		}
+
+		// A request, declined with a reason.
+		res = ask("disp", first.ID, a.hbOfficer)
+		var req aidBody
+		res.JSON(t, &req)
+		if res.StatusCode != http.StatusCreated || req.Status != "requested" || req.Direction != "outgoing" || req.CallID == nil || *req.CallID != first.ID || req.Call != nil {
+			t.Fatalf("request: %d %s", res.StatusCode, res.Body)
+		}
+		wantProblem(t, ask("disp", first.ID, a.hbOfficer), 409, "")
+		res = a.as(t, "hb-disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil)
+		if !strings.Contains(res.Body, `"direction":"incoming"`) || !strings.Contains(res.Body, `"address":"100 Main St"`) || !strings.Contains(res.Body, `"weapons":"yes"`) ||
+			strings.Contains(res.Body, "Jo Caller") || strings.Contains(res.Body, "knife") || strings.Contains(res.Body, `"call_id"`) {
+			t.Fatalf("the lender's list: %s", res.Body)
+		}
+		decide := func(who string, id int64, what string, body any) response {
+			return a.as(t, who, "POST", "/mutual-aid/{id}/"+what, fmt.Sprintf("/api/v1/mutual-aid/%d/%s", id, what), body)
+		}
+		wantProblem(t, decide("disp", req.ID, "accept", nil), 403, "")
+		wantProblem(t, decide("hb-disp", req.ID, "decline", map[string]any{"reason": ""}), 422, "reason")
+		res = decide("hb-disp", req.ID, "decline", map[string]any{"reason": "Our CIT officer is needed here."})
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"status":"declined"`) {
+			t.Fatalf("decline: %d %s", res.StatusCode, res.Body)
+		}
+		res = a.as(t, "disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil)
+		if !strings.Contains(res.Body, `"decline_reason":"Our CIT officer is needed here."`) || strings.Contains(res.Body, "lender_call_id") {
+			t.Fatalf("the borrower's list after the decline: %s", res.Body)
+		}
+		wantProblem(t, decide("hb-disp", req.ID, "accept", nil), 409, "")
+
+		// Asked again, and accepted: the lender's call and assignment.
+		res = ask("disp", first.ID, a.hbOfficer)
+		res.JSON(t, &req)
+		res = decide("hb-disp", req.ID, "accept", nil)
+		var acc aidBody
+		res.JSON(t, &acc)
+		if res.StatusCode != http.StatusOK || acc.Status != "accepted" || acc.LenderCallID == nil || acc.AssignmentID == nil {
+			t.Fatalf("accept: %d %s", res.StatusCode, res.Body)
+		}
+		res = a.as(t, "hb-disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", *acc.LenderCallID), nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"address":"100 Main St"`) || strings.Contains(res.Body, "Jo Caller") {
+			t.Fatalf("the lender's call: %d %s", res.StatusCode, res.Body)
+		}
+		wantProblem(t, a.as(t, "disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", *acc.LenderCallID), nil), 404, "")
+		wantProblem(t, a.as(t, "disp", "GET", "/assignments/{id}", fmt.Sprintf("/api/v1/assignments/%d", *acc.AssignmentID), nil), 404, "")
+		// The borrower's call shows someone is coming.
+		res = a.as(t, "disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", first.ID), nil)
+		var bc callBody
+		res.JSON(t, &bc)
+		if bc.Status != "dispatched" {
+			t.Errorf("the borrower's call is %s, want dispatched", bc.Status)
+		}
+
+		// The lent officer goes, and files the report in Hillsboro.
+		for _, st := range []string{"en_route", "on_scene", "cleared"} {
+			var cur assignmentBody
+			a.as(t, "hb-ofc", "GET", "/assignments/{id}", fmt.Sprintf("/api/v1/assignments/%d", *acc.AssignmentID), nil).JSON(t, &cur)
+			res = a.as(t, "hb-ofc", "PATCH", "/assignments/{id}", fmt.Sprintf("/api/v1/assignments/%d", *acc.AssignmentID), map[string]any{"status": st},
+				"If-Match", fmt.Sprintf(`"%d"`, cur.Version))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("move to %s: %d %s", st, res.StatusCode, res.Body)
+			}
+		}
+		res = a.as(t, "hb-ofc", "POST", "/encounters", "/api/v1/encounters", map[string]any{"assignment_id": *acc.AssignmentID})
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("the lent officer's report: %d %s", res.StatusCode, res.Body)
+		}
+		res = a.as(t, "disp", "GET", "/encounters", "/api/v1/encounters", nil)
+		if strings.Contains(res.Body, `"id"`) {
+			t.Errorf("the borrower lists the lender's report: %s", res.Body)
+		}
+
+		// The borrower closes its call: the lent CIT officer reached it.
+		close := func(c callBody) response {
+			var cur callBody
+			a.as(t, "disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", c.ID), nil).JSON(t, &cur)
+			return a.as(t, "disp", "PATCH", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", c.ID), map[string]any{"status": "closed"}, "If-Match", fmt.Sprintf(`"%d"`, cur.Version))
+		}
+		if res := close(first); res.StatusCode != http.StatusOK {
+			t.Fatalf("close the borrower's call: %d %s", res.StatusCode, res.Body)
+		}
+
+		// A second call: asked, then cancelled, then closed with a reason;
+		// a third asked of nobody.
+		second := a.newCall(t, true)
+		res = ask("disp", second.ID, a.hbOfficer)
+		if res.StatusCode != http.StatusCreated {
+			// The lent officer is cleared and available again.
+			t.Fatalf("second request: %d %s", res.StatusCode, res.Body)
+		}
+		res.JSON(t, &req)
+		wantProblem(t, decide("hb-disp", req.ID, "cancel", nil), 403, "")
+		if res := decide("disp", req.ID, "cancel", nil); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"status":"cancelled"`) {
+			t.Fatalf("cancel: %d %s", res.StatusCode, res.Body)
+		}
+		var cur callBody
+		a.as(t, "disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", second.ID), nil).JSON(t, &cur)
+		res = a.as(t, "disp", "PATCH", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", second.ID), map[string]any{"status": "closed", "no_cit_reason": citdesk.NoCITNoneOnDuty},
+			"If-Match", fmt.Sprintf(`"%d"`, cur.Version))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("close the second call: %d %s", res.StatusCode, res.Body)
+		}
+		third := a.newCall(t, true)
+		a.as(t, "disp", "GET", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", third.ID), nil).JSON(t, &cur)
+		a.as(t, "disp", "PATCH", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", third.ID), map[string]any{"status": "closed", "no_cit_reason": citdesk.NoCITNoneOnDuty},
+			"If-Match", fmt.Sprintf(`"%d"`, cur.Version))
+
+		// The measures, against counts made here: De Soto's calls that
+		// asked a partner (first, second) = 2; filled (first) = 1 of 2; a
+		// CIT officer dispatched to a CIT-requested call: first only, by
+		// the lent officer = 1 of 3.
+		if k, _ := a.measure(t, "admin", "mutual_aid_requested"); k != 2 {
+			t.Errorf("mutual_aid_requested = %d, want 2", k)
+		}
+		if k, n := a.measure(t, "admin", "mutual_aid_filled"); k != 1 || n != 2 {
+			t.Errorf("mutual_aid_filled = %d of %d, want 1 of 2", k, n)
+		}
+		if k, n := a.measure(t, "admin", "cit_dispatched"); k != 1 || n != 3 {
+			t.Errorf("De Soto's cit_dispatched = %d of %d, want 1 of 3", k, n)
+		}
+		// Hillsboro asked nobody; its own (lender's) call is not yet
+		// closed, so it counts nowhere yet.
+		if k, _ := a.measure(t, "hb-admin", "mutual_aid_requested"); k != 0 {
+			t.Errorf("Hillsboro's mutual_aid_requested = %d, want 0", k)
+		}
+	})
+}
+
+// auditCountOf counts the audit events with action of the agency of
+// operator context op.
+func (e *env) auditCountOf(t *testing.T, op context.Context, action string) int {
+	t.Helper()
+	events, err := e.DB.AuditService().ListAudit(op, citdesk.AuditFilter{Action: action, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(events)
+}
