@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"citdesk"
 	"citdesk/geo"
@@ -19,9 +21,64 @@ import (
 // place in the store that reads two agencies' records for one actor, and
 // what it reads of the other agency is only ever turned into the
 // projections of citdesk's mutualaid.go.
-func NewMutualAidService(db *DB) citdesk.MutualAidService { return mutualAid{db} }
+func NewMutualAidService(db *DB) citdesk.MutualAidService {
+	return mutualAid{db: db, lenders: &lenderCache{byAgency: map[int64]lenderEntry{}}}
+}
 
-type mutualAid struct{ db *DB }
+type mutualAid struct {
+	db      *DB
+	lenders *lenderCache
+}
+
+// lenderCache keeps, per borrowing agency, the agencies that share with it,
+// so a recommendation for an agency with no partners (or the same ones)
+// reads no SQL, as the rest of a recommendation is answered from memory
+// (dispatchmem.go). An entry is current while the generation of every
+// agency's dispatch state is (dispatchMemory.all): SetSharing advances it
+// (tx.dispatchChanged(0)), here and, through the dispatch notification, on
+// every replica; a change to one agency's calls or officers does not. It is
+// kept no longer than dispatchMaxAge, so a lender's new name shows within
+// that.
+type lenderCache struct {
+	mu       sync.Mutex
+	byAgency map[int64]lenderEntry
+}
+
+type lenderEntry struct {
+	all     uint64 // the generation of every agency's dispatch state it was read at
+	read    time.Time
+	lenders []lender
+}
+
+// lendersOf returns the agencies that share with agencyID, from the cache
+// when it is current, else read in a read transaction.
+func (s mutualAid) lendersOf(ctx context.Context, agencyID int64) ([]lender, error) {
+	keep := s.db.keepingDispatch()
+	all, _ := s.db.dispatch.generation(agencyID)
+	now := s.db.now()
+	if keep {
+		s.lenders.mu.Lock()
+		e, ok := s.lenders.byAgency[agencyID]
+		s.lenders.mu.Unlock()
+		if ok && e.all == all && now.Sub(e.read) < dispatchMaxAge && !now.Before(e.read) {
+			return e.lenders, nil
+		}
+	}
+	var out []lender
+	err := s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = lendersTo(ctx, tx, agencyID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if keep {
+		s.lenders.mu.Lock()
+		s.lenders.byAgency[agencyID] = lenderEntry{all: all, read: now, lenders: out}
+		s.lenders.mu.Unlock()
+	}
+	return out, nil
+}
 
 // sharing reads agency's agreements both ways.
 func sharing(ctx context.Context, tx *Tx, agencyID int64) (*citdesk.PartnerSharing, error) {
@@ -141,6 +198,9 @@ func (s mutualAid) SetSharing(ctx context.Context, shares []citdesk.PartnerShare
 				return err
 			}
 		}
+		// Every agency's partners may have changed: the lender cache of
+		// each (here and on every replica) is read again.
+		tx.dispatchChanged(0)
 		out, err = sharing(ctx, tx, actor.AgencyID)
 		return err
 	})
@@ -189,18 +249,11 @@ func (s mutualAid) PartnerOfficers(ctx context.Context, callID int64) ([]citdesk
 	if err != nil {
 		return nil, err
 	}
-	var (
-		call    *citdesk.Call
-		lenders []lender
-	)
-	err = s.db.readTx(ctx, func(tx *Tx) error {
-		var err error
-		if call, err = tx.findCall(ctx, actor.AgencyID, callID, false); err != nil {
-			return err
-		}
-		lenders, err = lendersTo(ctx, tx, actor.AgencyID)
-		return err
-	})
+	lenders, err := s.lendersOf(ctx, actor.AgencyID)
+	if err != nil || len(lenders) == 0 {
+		return []citdesk.PartnerOfficer{}, err
+	}
+	call, err := s.callPoint(ctx, actor, callID)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +287,26 @@ func (s mutualAid) PartnerOfficers(ctx context.Context, callID int64) ([]citdesk
 		return *a.DistanceM - *b.DistanceM
 	})
 	return out, nil
+}
+
+// callPoint returns the actor's call callID, for its point: an open call
+// from the agency's dispatch state in memory, any other from the database.
+func (s mutualAid) callPoint(ctx context.Context, actor *citdesk.Actor, callID int64) (*citdesk.Call, error) {
+	if s.db.keepingDispatch() {
+		snap, err := s.db.dispatchSnapshot(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		if c := snap.st.Calls[callID]; c != nil {
+			return c, nil
+		}
+	}
+	var c *citdesk.Call
+	err := s.db.readTx(ctx, func(tx *Tx) (err error) {
+		c, err = tx.findCall(ctx, actor.AgencyID, callID, false)
+		return err
+	})
+	return c, err
 }
 
 // lenderOfficers returns the on-duty officers of lender agency lenderID

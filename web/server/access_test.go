@@ -91,6 +91,15 @@ var routeAccess = map[string]string{
 	// The call-triage protocol (issue 16).
 	"GET /api/v1/triage/protocol": "admin disp coord",
 	"PUT /api/v1/triage/protocol": "admin",
+	// County mutual aid (issue 16): the world's agency and "ally" share
+	// both ways, with one request each way (mutualAidWorld).
+	"GET /api/v1/agency/partners":          "admin disp",
+	"PUT /api/v1/agency/partners":          "admin",
+	"POST /api/v1/calls/{id}/mutual-aid":   "admin disp",
+	"GET /api/v1/mutual-aid":               "admin disp",
+	"POST /api/v1/mutual-aid/{id}/accept":  "admin disp",
+	"POST /api/v1/mutual-aid/{id}/decline": "admin disp",
+	"POST /api/v1/mutual-aid/{id}/cancel":  "admin disp",
 	// Service accounts (issue 11).
 	"GET /api/v1/service-accounts":                              "admin",
 	"POST /api/v1/service-accounts":                             "admin",
@@ -304,7 +313,9 @@ type accessWorld struct {
 
 func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	t.Helper()
-	e := newEnv(t, eng, web.Config{})
+	// The world has a second agency (mutualAidWorld's partner), so the
+	// public pages are told which one they speak for.
+	e := newEnv(t, eng, web.Config{PublicAgency: "desoto"})
 	// The agency has a map, so the tile route has tiles to give.
 	e.DB.Maps = geo.NewMaps()
 	e.DB.Maps.Set(e.Agency.ID, monaco(t))
@@ -335,6 +346,7 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	var a citdesk.Assignment
 	w.json(t, "disp", "POST", fmt.Sprintf("/api/v1/calls/%d/assignments", call.ID), map[string]any{"officer_id": ofcID}, http.StatusCreated, &a)
 	w.ids["call"], w.ids["assignment"] = call.ID, a.ID
+	w.ids["aid_in"], w.ids["aid_out"] = mutualAidWorld(t, e, call.ID)
 
 	// A service account with a token, for the admin's routes.
 	sa, _, err := e.DB.ServiceAccountService().CreateServiceAccount(e.Op, "cad", []citdesk.Scope{citdesk.ScopeCallsRead})
@@ -622,6 +634,10 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	}
 	var kind string
 	switch {
+	case strings.HasPrefix(path, "/api/v1/mutual-aid/") && strings.HasSuffix(path, "/cancel"):
+		kind = "aid_out"
+	case strings.HasPrefix(path, "/api/v1/mutual-aid/"):
+		kind = "aid_in"
 	case strings.Contains(path, "/sessions/"):
 		kind = "session"
 	case strings.Contains(path, "/service-accounts/"):
