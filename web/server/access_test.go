@@ -195,6 +195,11 @@ var routeAccess = map[string]string{
 	"GET /board/calls":                    "admin disp",
 	"GET /board/officers":                 "admin disp",
 	"GET /board/calls/{id}":               "admin disp",
+	"POST /board/calls/{id}/mutual-aid":   "admin disp",
+	"GET /board/mutual-aid":               "admin disp",
+	"POST /board/mutual-aid/{id}/accept":  "admin disp",
+	"POST /board/mutual-aid/{id}/decline": "admin disp",
+	"POST /board/mutual-aid/{id}/cancel":  "admin disp",
 	"POST /board/calls":                   "admin disp",
 	"POST /board/calls/{id}/assign":       "admin disp",
 	"POST /board/calls/{id}/close":        "admin disp",
@@ -634,9 +639,9 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 	}
 	var kind string
 	switch {
-	case strings.HasPrefix(path, "/api/v1/mutual-aid/") && strings.HasSuffix(path, "/cancel"):
+	case strings.Contains(path, "/mutual-aid/") && strings.HasSuffix(path, "/cancel"):
 		kind = "aid_out"
-	case strings.HasPrefix(path, "/api/v1/mutual-aid/"):
+	case strings.Contains(path, "/mutual-aid/"):
 		kind = "aid_in"
 	case strings.Contains(path, "/sessions/"):
 		kind = "session"

@@ -101,6 +101,9 @@ type boardPanel struct {
 	MentalHealth string
 	Assignments  []panelAssignment
 	Recommended  []panelOption
+	// Partners are the partner agencies' available CIT officers, when the
+	// agency has none to recommend (county mutual aid, board_aid.go).
+	Partners []partnerOption
 	NearestNon   []panelOption
 	Divertible   []panelOption
 	Unavailable  []panelOption
@@ -372,6 +375,7 @@ func (s *boardPages) boardData(ctx context.Context, selected int64) (*boardView,
 	v := s.boardList(st)
 	if panel != nil {
 		v.Panel = s.panelView(st, panel)
+		s.addPartners(ctx, v.Panel, st.Agency.Policy.Metric())
 		s.announceRecommendation(ctx, panel)
 	}
 	return v, nil
@@ -663,6 +667,7 @@ func (s *boardPages) answerPanelKeeping(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	p := s.panelView(st, panel)
+	s.addPartners(r.Context(), p, st.Agency.Policy.Metric())
 	s.announceRecommendation(r.Context(), panel)
 	var v *boardView
 	if !isHTMX(r) {

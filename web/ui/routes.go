@@ -76,6 +76,13 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /board/calls/{id}/response", s.page(citdesk.DispatchCalls, board.boardSetResponse))
 	mux.HandleFunc("POST /board/triage", s.page(citdesk.DispatchCalls, board.boardTriage))
 	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(citdesk.DispatchCalls, board.boardMoveAssignment))
+	// County mutual aid: ask a partner for an officer; the requests made
+	// and received, and the lender's answer.
+	mux.HandleFunc("POST /board/calls/{id}/mutual-aid", s.page(citdesk.DispatchCalls, board.boardRequestAid))
+	mux.HandleFunc("GET /board/mutual-aid", s.page(citdesk.DispatchCalls, board.boardAidList))
+	mux.HandleFunc("POST /board/mutual-aid/{id}/accept", s.page(citdesk.DispatchCalls, board.boardDecideAid("accept")))
+	mux.HandleFunc("POST /board/mutual-aid/{id}/decline", s.page(citdesk.DispatchCalls, board.boardDecideAid("decline")))
+	mux.HandleFunc("POST /board/mutual-aid/{id}/cancel", s.page(citdesk.DispatchCalls, board.boardDecideAid("cancel")))
 
 	// The officer's phone: status and the current assignment.
 	mux.HandleFunc("GET /me", s.page(citdesk.ReadOwnShift, shift.mePage))
