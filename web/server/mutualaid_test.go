@@ -333,3 +333,166 @@ func (e *env) auditCountOf(t *testing.T, op context.Context, action string) int 
 	}
 	return len(events)
 }
+
+// TestMutualAidTenancy: what an agency sees of another through every
+// mutual-aid route, the routes of records and the board, on both engines.
+// Hillsboro shares with De Soto; De Soto shares with nobody; Festus with
+// nobody and nobody with Festus. Festus sees nothing of either; Hillsboro
+// sees nothing of De Soto's officers (that direction is not shared), only
+// the request De Soto made of it, with the crossed call details; and
+// nobody reaches another's calls, officers or reports.
+func TestMutualAidTenancy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		a := newAidEnv(t, eng)
+		_, opF := storetest.Agency(t, a.DB, "festus")
+		storetest.User(t, a.DB, opF, "fe-disp", citdesk.RoleDispatcher, citdesk.RoleAdmin)
+		a.tok["fe-disp"] = a.token("fe-disp")
+		feOfficer := lendableOfficer(t, a.DB, opF, "Festus", "F1", siteLat, siteLon)
+		mine := lendableOfficer(t, a.DB, a.Op, "Desoto", "D1", siteLat+0.002, siteLon)
+		a.as(t, "hb-admin", "PUT", "/agency/partners", "/api/v1/agency/partners", map[string]any{"partners": []map[string]any{{"slug": "desoto"}}})
+
+		// De Soto has a CIT officer of its own: no partners offered.
+		first := a.newCall(t, true)
+		if p := a.partners(t, "disp", first.ID); len(p) != 0 {
+			t.Fatalf("partners beside an available CIT officer of our own: %+v", p)
+		}
+		busy := func(op context.Context, id int64) {
+			if err := a.DB.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: id, Status: citdesk.StatusBusy}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		busy(a.Op, mine)
+		if p := a.partners(t, "disp", first.ID); len(p) != 1 || p[0].OfficerID != a.hbOfficer {
+			t.Fatalf("De Soto's partners: %+v", p)
+		}
+		a.onDutyAvailable(t, a.Op, mine)
+
+		// Hillsboro, with no CIT officer free, is offered none of De
+		// Soto's, and cannot ask for one.
+		hbCall := &citdesk.Call{Nature: "Welfare check", Address: "9 Hill St", CITRequested: true, Lat: new(siteLat), Lon: new(siteLon)}
+		if err := a.DB.CallService().CreateCall(a.opHB, hbCall); err != nil {
+			t.Fatal(err)
+		}
+		busy(a.opHB, a.hbOfficer)
+		if p := a.partners(t, "hb-disp", hbCall.ID); len(p) != 0 {
+			t.Fatalf("Hillsboro sees partners though nobody shares with it: %+v", p)
+		}
+		wantProblem(t, a.as(t, "hb-disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", hbCall.ID), map[string]any{"lender": "desoto", "officer_id": mine}), 422, "lender")
+		a.onDutyAvailable(t, a.opHB, a.hbOfficer)
+
+		// De Soto asks Hillsboro: Hillsboro's board is told, Festus's not.
+		busy(a.Op, mine)
+		ctx := context.Background()
+		subs := map[string]citdesk.Subscription{}
+		for slug, op := range map[string]context.Context{"hillsboro": a.opHB, "festus": opF} {
+			subs[slug] = a.Bus.Subscribe(ctx, citdesk.ActorFromContext(op).AgencyID)
+			defer subs[slug].Close()
+		}
+		res := a.as(t, "disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", first.ID), map[string]any{"lender": "hillsboro", "officer_id": a.hbOfficer})
+		var req aidBody
+		res.JSON(t, &req)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("request: %d %s", res.StatusCode, res.Body)
+		}
+		select {
+		case ev := <-subs["hillsboro"].C():
+			if ev.Type != citdesk.EventMutualAid || strings.Contains(string(ev.Payload), "Main") {
+				t.Errorf("Hillsboro's event: %s %s", ev.Type, ev.Payload)
+			}
+		default:
+			t.Errorf("Hillsboro's board was not told of the request")
+		}
+		select {
+		case ev := <-subs["festus"].C():
+			t.Errorf("Festus was told: %s %s", ev.Type, ev.Payload)
+		default:
+		}
+
+		// Festus: nothing, through every route.
+		feCall := &citdesk.Call{Nature: "Welfare check", Address: "1 Festus Rd", CITRequested: true}
+		if err := a.DB.CallService().CreateCall(opF, feCall); err != nil {
+			t.Fatal(err)
+		}
+		busy(opF, feOfficer)
+		if p := a.partners(t, "fe-disp", feCall.ID); len(p) != 0 {
+			t.Errorf("Festus sees partners: %+v", p)
+		}
+		res = a.as(t, "fe-disp", "GET", "/agency/partners", "/api/v1/agency/partners", nil)
+		if res.Body != `{"shares_with":[],"shared_with_us":[]}`+"\n" && res.Body != `{"shares_with":[],"shared_with_us":[]}` {
+			t.Errorf("Festus's partners: %s", res.Body)
+		}
+		res = a.as(t, "fe-disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil)
+		if !strings.Contains(res.Body, `"requests":[]`) {
+			t.Errorf("Festus lists requests: %s", res.Body)
+		}
+		for _, what := range []string{"accept", "cancel"} {
+			wantProblem(t, a.as(t, "fe-disp", "POST", "/mutual-aid/{id}/"+what, fmt.Sprintf("/api/v1/mutual-aid/%d/%s", req.ID, what), nil), 404, "")
+		}
+		wantProblem(t, a.as(t, "fe-disp", "POST", "/mutual-aid/{id}/decline", fmt.Sprintf("/api/v1/mutual-aid/%d/decline", req.ID), map[string]any{"reason": "no"}), 404, "")
+		for _, lender := range []string{"hillsboro", "desoto", "nowhere"} {
+			wantProblem(t, a.as(t, "fe-disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", feCall.ID), map[string]any{"lender": lender, "officer_id": a.hbOfficer}), 422, "lender")
+		}
+		// A request in another agency's name for its call: not found.
+		wantProblem(t, a.as(t, "fe-disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", first.ID), map[string]any{"lender": "hillsboro", "officer_id": a.hbOfficer}), 404, "")
+
+		// Records stay home: calls, officers.
+		for _, c := range []struct {
+			who, tmpl, path string
+		}{
+			{"hb-disp", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", first.ID)},
+			{"hb-disp", "/officers/{id}", fmt.Sprintf("/api/v1/officers/%d", mine)},
+			{"disp", "/calls/{id}", fmt.Sprintf("/api/v1/calls/%d", hbCall.ID)},
+			{"disp", "/officers/{id}", fmt.Sprintf("/api/v1/officers/%d", a.hbOfficer)},
+			{"fe-disp", "/officers/{id}", fmt.Sprintf("/api/v1/officers/%d", a.hbOfficer)},
+		} {
+			wantProblem(t, a.as(t, c.who, "GET", c.tmpl, c.path, nil), 404, "")
+		}
+		res = a.as(t, "disp", "GET", "/officers", "/api/v1/officers", nil)
+		if strings.Contains(res.Body, "hb-ofc") {
+			t.Errorf("De Soto's roster lists Hillsboro's officer: %s", res.Body)
+		}
+
+		// The boards. Festus: none of it. Hillsboro: the request with the
+		// crossed details only. De Soto: Hillsboro's officer in the panel.
+		board := func(name, path string) string {
+			b := a.browser()
+			b.login(name)
+			res := b.get(path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: %d", name, path, res.StatusCode)
+			}
+			return res.Body
+		}
+		for _, path := range []string{"/board", fmt.Sprintf("/board?call=%d", feCall.ID), "/board/mutual-aid"} {
+			body := board("fe-disp", path)
+			for _, leak := range []string{"hillsboro", "desoto", "100 Main St", "hb-ofc", "Lent Desoto", "Desoto, Lent"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("Festus's %s shows %q", path, leak)
+				}
+			}
+		}
+		body := board("hb-disp", "/board/mutual-aid")
+		if !strings.Contains(body, "Test PD desoto") || !strings.Contains(body, "100 Main St") || strings.Contains(body, "Jo Caller") || strings.Contains(body, "knife") {
+			t.Errorf("Hillsboro's mutual-aid list: %s", body)
+		}
+		body = board("hb-disp", fmt.Sprintf("/board?call=%d", hbCall.ID))
+		if strings.Contains(body, "data-partner-officer-id") || strings.Contains(body, "Test PD desoto") {
+			t.Errorf("Hillsboro's panel offers De Soto's officers")
+		}
+		// De Soto's request is waiting, so its own officer stays busy and
+		// the panel offers Hillsboro's.
+		body = board("disp", fmt.Sprintf("/board?call=%d", first.ID))
+		if !strings.Contains(body, fmt.Sprintf(`data-partner-officer-id="%d"`, a.hbOfficer)) || !strings.Contains(body, "Test PD hillsboro") {
+			t.Errorf("De Soto's panel does not offer Hillsboro's officer")
+		}
+	})
+}
+
+// onDutyAvailable makes officer id available again.
+func (a *aidEnv) onDutyAvailable(t *testing.T, op context.Context, id int64) {
+	t.Helper()
+	lat, lon := siteLat+0.01, siteLon
+	if err := a.DB.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: id, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+		t.Fatal(err)
+	}
+}
