@@ -65,6 +65,11 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if recs.Encounters, recs.EncounterIDs, _, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
+		lent, lentIDs, _, err := loadLentEncounters(ctx, tx, agencyID, "", nil)
+		if err != nil {
+			return err
+		}
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, lent...), append(recs.EncounterIDs, lentIDs...)
 		if err = loadOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, recs); err != nil {
 			return err
 		}
@@ -204,6 +209,12 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
 		recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	}
+	more, ids, uncounted, err := loadLentEncounters(ctx, tx, agencyID, `e.updated_at >= ?`, []any{window})
+	if err != nil {
+		return err
+	}
+	recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
+	recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.updated_at >= ?`, []any{window}, recs); err != nil {
 		return err
 	}
@@ -235,6 +246,16 @@ func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.
 			return st, fmt.Errorf("change stamp of %s: %w", table, err)
 		}
 	}
+	// Partners' encounters filed for the agency (loadLentEncounters)
+	// change with the encounters.
+	var rows, versions int64
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(e.version), 0) FROM encounters e `+lentEncounterWhere+` AND e.updated_at >= ?`,
+		agencyID, window).Scan(&rows, &versions)
+	if err != nil {
+		return st, fmt.Errorf("change stamp of lent encounters: %w", err)
+	}
+	st.Changed[0].Rows += rows
+	st.Changed[0].Versions += versions
 	return st, nil
 }
 
@@ -284,7 +305,31 @@ WHERE e.agency_id = ?`
 // and their ids, and the ids of those it leaves out: drafts and reports
 // returned to their author.
 func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
-	q := outcomeEncounterQuery
+	return loadEncountersBy(ctx, tx, outcomeEncounterQuery, agencyID, cond, args)
+}
+
+// lentEncounterWhere picks, instead of the agency's own encounters, those
+// its partners' officers filed on the calls they took for it through
+// accepted mutual aid (issue 16, item 4): "the outcome counts for both".
+const lentEncounterWhere = `WHERE EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = ? AND m.status = 'accepted'
+	AND m.lender_agency_id = e.agency_id AND m.lender_call_id = e.call_id)`
+
+// loadLentEncounters reads the encounters partners' officers filed for the
+// agency (lentEncounterWhere), as loadOutcomeEncounters reads its own. Each
+// counts in the borrower's figures as in the lender's, with no person key:
+// the person is on the lender's records, so it takes no part in the
+// borrower's repeat contacts.
+func loadLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
+	q := strings.Replace(outcomeEncounterQuery, "WHERE e.agency_id = ?", lentEncounterWhere, 1)
+	encs, ids, uncounted, err := loadEncountersBy(ctx, tx, q, agencyID, cond, args)
+	for i := range encs {
+		encs[i].PersonKey = 0
+	}
+	return encs, ids, uncounted, err
+}
+
+// loadEncountersBy is loadOutcomeEncounters over base query q.
+func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
 	if cond != "" {
 		q += " AND " + cond
 	}

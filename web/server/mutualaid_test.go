@@ -262,6 +262,27 @@ func TestMutualAidFlow(t *testing.T) {
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("the lent officer's report: %d %s", res.StatusCode, res.Body)
 		}
+		var enc struct {
+			ID         int64  `json:"id"`
+			Version    int64  `json:"version"`
+			OccurredAt string `json:"occurred_at"`
+		}
+		res.JSON(t, &enc)
+		encPath := fmt.Sprintf("/api/v1/encounters/%d", enc.ID)
+		// De Soto's figures, read before the report is in, so the one
+		// after reads only what changed (the change stamp sees the
+		// partner's report).
+		if k, _ := a.measure(t, "admin", "encounters"); k != 0 {
+			t.Errorf("De Soto's encounters before the report = %d, want 0", k)
+		}
+		res = a.as(t, "hb-ofc", "PUT", "/encounters/{id}", encPath, map[string]any{"version": enc.Version, "address": "100 Main St",
+			"contact_start": "welfare_check", "primary_problem": "mental_illness", "dispositions": []string{"resolved_on_scene"}, "force": "none",
+			"on_scene_minutes": 35, "narrative": "He calmed down and stayed with his sister.", "occurred_at": enc.OccurredAt})
+		res.JSON(t, &enc)
+		if res := a.as(t, "hb-ofc", "POST", "/encounters/{id}/submit", encPath+"/submit", map[string]any{"version": enc.Version}); res.StatusCode != http.StatusOK {
+			t.Fatalf("submit the lent officer's report: %d %s", res.StatusCode, res.Body)
+		}
+		wantProblem(t, a.as(t, "disp", "GET", "/encounters/{id}", encPath, nil), 404, "")
 		res = a.as(t, "disp", "GET", "/encounters", "/api/v1/encounters", nil)
 		if strings.Contains(res.Body, `"id"`) {
 			t.Errorf("the borrower lists the lender's report: %s", res.Body)
@@ -315,10 +336,25 @@ func TestMutualAidFlow(t *testing.T) {
 		if k, n := a.measure(t, "admin", "cit_dispatched"); k != 1 || n != 3 {
 			t.Errorf("De Soto's cit_dispatched = %d of %d, want 1 of 3", k, n)
 		}
-		// Hillsboro asked nobody; its own (lender's) call is not yet
-		// closed, so it counts nowhere yet.
+		// Hillsboro asked nobody.
 		if k, _ := a.measure(t, "hb-admin", "mutual_aid_requested"); k != 0 {
 			t.Errorf("Hillsboro's mutual_aid_requested = %d, want 0", k)
+		}
+		// The lent officer's report counts for both: one encounter each,
+		// resolved on scene (a diversion, no arrest), by a CIT officer.
+		for _, who := range []string{"admin", "hb-admin"} {
+			if k, _ := a.measure(t, who, "encounters"); k != 1 {
+				t.Errorf("%s's encounters = %d, want 1 (the lent officer's)", who, k)
+			}
+			if k, n := a.measure(t, who, "diversions"); k != 1 || n != 1 {
+				t.Errorf("%s's diversions = %d of %d, want 1 of 1", who, k, n)
+			}
+			if k, n := a.measure(t, who, "arrests"); k != 0 || n != 1 {
+				t.Errorf("%s's arrests = %d of %d, want 0 of 1", who, k, n)
+			}
+			if k, n := a.measure(t, who, "cit_officer"); k != 1 || n != 1 {
+				t.Errorf("%s's cit_officer = %d of %d, want 1 of 1", who, k, n)
+			}
 		}
 	})
 }
