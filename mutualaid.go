@@ -191,6 +191,10 @@ type MutualAidService interface {
 	// Sharing returns the agency's agreements both ways (ManageAgency or
 	// DispatchCalls).
 	Sharing(ctx context.Context) (*PartnerSharing, error)
+	// Candidates lists the other agencies of this citdesk, by slug and
+	// name (as their public pages show them), to choose partners from
+	// (ManageAgency).
+	Candidates(ctx context.Context) ([]Partner, error)
 	// SetSharing replaces the agencies this agency lends to (ManageAgency),
 	// audited with what was added and removed.
 	SetSharing(ctx context.Context, shares []PartnerShare) (*PartnerSharing, error)

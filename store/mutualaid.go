@@ -120,6 +120,24 @@ func (s mutualAid) Sharing(ctx context.Context) (*citdesk.PartnerSharing, error)
 	return out, err
 }
 
+// Candidates implements citdesk.MutualAidService.
+func (s mutualAid) Candidates(ctx context.Context) ([]citdesk.Partner, error) {
+	actor, err := citdesk.Require(ctx, citdesk.ManageAgency)
+	if err != nil {
+		return nil, err
+	}
+	var out []citdesk.Partner
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		out, err = queryAll(ctx, tx, "list partner candidates", func(r rowScanner) (citdesk.Partner, error) {
+			var p citdesk.Partner
+			err := r.Scan(&p.Slug, &p.Name)
+			return p, err
+		}, `SELECT slug, name FROM agencies WHERE id <> ? ORDER BY name, id`, actor.AgencyID)
+		return err
+	})
+	return out, err
+}
+
 // SetSharing implements citdesk.MutualAidService: the agreements named
 // replace the agency's, in one transaction with one audit event saying
 // which partners were added, removed or changed.

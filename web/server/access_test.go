@@ -285,6 +285,8 @@ var routeAccess = map[string]string{
 	"POST /admin/triage":              "admin",
 	"GET /admin/agency":               "admin",
 	"POST /admin/agency":              "admin",
+	"GET /admin/mutual-aid":           "admin",
+	"POST /admin/mutual-aid":          "admin",
 	"GET /admin/policy":               "admin",
 	"POST /admin/policy":              "admin",
 	"GET /admin/dispositions":         "admin coord",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -531,4 +532,49 @@ func (a *aidEnv) onDutyAvailable(t *testing.T, op context.Context, id int64) {
 	if err := a.DB.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: id, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMutualAidAdminPage: the admin shares on /admin/mutual-aid, with or
+// without names, audited; the partner then sees the officer's name.
+func TestMutualAidAdminPage(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		_, opHB := storetest.Agency(t, e.DB, "hillsboro")
+		storetest.User(t, e.DB, opHB, "hb-admin", citdesk.RoleAdmin)
+		e.user("disp", citdesk.RoleDispatcher)
+		officer := lendableOfficer(t, e.DB, opHB, "Quinn", "4H2", siteLat, siteLon)
+		b := e.browser()
+		b.login("hb-admin")
+		res := b.get("/admin/mutual-aid")
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `name="share" value="desoto"`) || strings.Contains(res.Body, `value="hillsboro"`) {
+			t.Fatalf("the page: %d %s", res.StatusCode, res.Body)
+		}
+		res = b.form("/admin/mutual-aid", url.Values{"share": {"desoto"}, "show_names": {"desoto"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", res.StatusCode, res.Body)
+		}
+		res = b.get("/admin/mutual-aid")
+		if !strings.Contains(res.Body, `name="share" value="desoto" checked`) || !strings.Contains(res.Body, `name="show_names" value="desoto" checked`) {
+			t.Errorf("after saving: %s", res.Body)
+		}
+		if n := e.auditCountOf(t, opHB, "mutual_aid.sharing"); n != 1 {
+			t.Errorf("%d sharing events, want 1", n)
+		}
+		c := &citdesk.Call{Nature: "Welfare check", Address: "1 Main St", Lat: new(siteLat), Lon: new(siteLon), CITRequested: true}
+		if err := e.DB.CallService().CreateCall(e.Op, c); err != nil {
+			t.Fatal(err)
+		}
+		tok := e.token("disp")
+		res = e.do("GET", fmt.Sprintf("/api/v1/calls/%d/recommendations", c.ID), tok, nil)
+		if !strings.Contains(res.Body, fmt.Sprintf(`"officer_id":%d,"label":"`, officer)) || !strings.Contains(res.Body, "Quinn") {
+			t.Errorf("the partner's officer without a name: %s", res.Body)
+		}
+		// Sharing stopped: nothing crosses.
+		if res := b.form("/admin/mutual-aid", url.Values{}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("stop sharing: %d", res.StatusCode)
+		}
+		res = e.do("GET", fmt.Sprintf("/api/v1/calls/%d/recommendations", c.ID), tok, nil)
+		if !strings.Contains(res.Body, `"partners":[]`) {
+			t.Errorf("partners after sharing stopped: %s", res.Body)
+		}
+	})
 }

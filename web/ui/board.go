@@ -103,17 +103,17 @@ type boardPanel struct {
 	Recommended  []panelOption
 	// Partners are the partner agencies' available CIT officers, when the
 	// agency has none to recommend (county mutual aid, board_aid.go).
-	Partners []partnerOption
-	NearestNon   []panelOption
-	Divertible   []panelOption
-	Unavailable  []panelOption
-	Message      string
-	Liaison      string
-	NeedReason   bool // CIT was requested and no officer was sent yet
-	Error        string
-	Field        string
-	Notice       string
-	Closed       bool
+	Partners    []partnerOption
+	NearestNon  []panelOption
+	Divertible  []panelOption
+	Unavailable []panelOption
+	Message     string
+	Liaison     string
+	NeedReason  bool // CIT was requested and no officer was sent yet
+	Error       string
+	Field       string
+	Notice      string
+	Closed      bool
 	// Cleared: every officer has cleared and the call waits to be closed.
 	Cleared bool
 	// CloseNeedsReason: CIT was requested and no CIT officer reached the

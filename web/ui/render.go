@@ -307,7 +307,7 @@ func adminNavFor(a *citdesk.Actor) []navItem {
 		return nil
 	}
 	return []navItem{{"Users", "/admin/users"}, {"Agency", "/admin/agency"}, {"Policy", "/admin/policy"},
-		{"Dispositions", "/admin/dispositions"}, {"Triage", "/admin/triage"}, {"Service accounts", "/admin/service-accounts"}, {"Webhooks", "/admin/webhooks"}, {"Audit", "/audit"}}
+		{"Dispositions", "/admin/dispositions"}, {"Triage", "/admin/triage"}, {"Mutual aid", "/admin/mutual-aid"}, {"Service accounts", "/admin/service-accounts"}, {"Webhooks", "/admin/webhooks"}, {"Audit", "/audit"}}
 }
 
 type errorView struct {

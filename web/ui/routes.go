@@ -164,6 +164,8 @@ func Routes(mux web.Mux, c *web.Core) error {
 	// imports history (admins and coordinators), as the store checks it.
 	mux.HandleFunc("GET /admin/agency", s.page(citdesk.ManageAgency, admin.agencyPage))
 	mux.HandleFunc("POST /admin/agency", s.page(citdesk.ManageAgency, admin.saveAgency))
+	mux.HandleFunc("GET /admin/mutual-aid", s.page(citdesk.ManageAgency, admin.mutualAidPage))
+	mux.HandleFunc("POST /admin/mutual-aid", s.page(citdesk.ManageAgency, admin.saveMutualAid))
 	mux.HandleFunc("GET /admin/policy", s.page(citdesk.ManageAgency, admin.policyPage))
 	mux.HandleFunc("POST /admin/policy", s.page(citdesk.ManageAgency, admin.savePolicy))
 	// The call-triage protocol: preview, test bench, editor (issue 16).
