@@ -337,6 +337,20 @@ func TestMutualAidFlow(t *testing.T) {
 		if k, n := a.measure(t, "admin", "cit_dispatched"); k != 1 || n != 3 {
 			t.Errorf("De Soto's cit_dispatched = %d of %d, want 1 of 3", k, n)
 		}
+		// The pages show them: the dashboard, the monthly report, the
+		// public page (with small numbers suppressed).
+		b := a.browser()
+		b.login("admin")
+		for _, path := range []string{"/outcomes", "/outcomes/monthly"} {
+			res := b.get(path)
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Mutual-aid requests filled") || !strings.Contains(res.Body, "Calls that asked a partner agency for a CIT officer") {
+				t.Errorf("%s: %d, no mutual-aid measures", path, res.StatusCode)
+			}
+		}
+		if res := b.get("/a/desoto/outcomes"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Mutual-aid requests filled") {
+			t.Errorf("the public page: %d, no mutual-aid measures", res.StatusCode)
+		}
+
 		// Hillsboro asked nobody.
 		if k, _ := a.measure(t, "hb-admin", "mutual_aid_requested"); k != 0 {
 			t.Errorf("Hillsboro's mutual_aid_requested = %d, want 0", k)
