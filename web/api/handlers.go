@@ -20,4 +20,5 @@ type (
 	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
 	triageAPI         struct{ *handler } // the call-triage protocol (triage.go)
 	mutualAidAPI      struct{ *handler } // county mutual aid: partners and requests (mutualaid.go)
+	complaintAPI      struct{ *handler } // complaints and commendations (complaints.go)
 )
