@@ -19,11 +19,14 @@ CREATE INDEX mutual_aid_partners_partner ON mutual_aid_partners (partner_agency_
 -- assignment on it, both the lender's. decided_by is a user of the lender
 -- (or of the borrower for a cancel) and never shown to the other agency.
 -- At most one request per call is open at a time (the partial unique
--- index decides a race between two dispatchers).
+-- index decides a race between two dispatchers). The calls and the
+-- assignment carry no foreign key: each agency's retention schedule purges
+-- its own calls (a borrower's purge takes its requests with it; a lender's
+-- leaves a link that reads as none).
 CREATE TABLE mutual_aid_requests (
 	id @ID@,
 	agency_id BIGINT NOT NULL REFERENCES agencies (id),
-	call_id BIGINT NOT NULL REFERENCES calls (id),
+	call_id BIGINT NOT NULL,
 	lender_agency_id BIGINT NOT NULL REFERENCES agencies (id),
 	officer_id BIGINT NOT NULL REFERENCES officers (id),
 	officer_label TEXT NOT NULL,
@@ -33,8 +36,8 @@ CREATE TABLE mutual_aid_requests (
 	decided_at BIGINT,
 	decided_by BIGINT REFERENCES users (id),
 	decline_reason TEXT NOT NULL DEFAULT '',
-	lender_call_id BIGINT REFERENCES calls (id),
-	assignment_id BIGINT REFERENCES assignments (id),
+	lender_call_id BIGINT,
+	assignment_id BIGINT,
 	CHECK (status IN ('requested', 'accepted', 'declined', 'cancelled')),
 	CHECK ((status = 'requested') = (decided_at IS NULL)),
 	CHECK ((status = 'accepted') = (assignment_id IS NOT NULL))
