@@ -253,8 +253,19 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		}
 		fmt.Fprintln(progress, live.Stats)
 		rep.Scenarios = append(rep.Scenarios, live.Stats)
+		// The peer: as many streams on a bare net/http server, the same
+		// client, in the same run.
+		bare, err := bareBoard(ctx, cfg.SSEClients, cfg.SSEChanges, func(s string) { fmt.Fprintln(progress, s) })
+		if err != nil {
+			return rep, fmt.Errorf("bare event streams: %w", err)
+		}
+		fmt.Fprintln(progress, bare.Stats)
+		rep.Scenarios = append(rep.Scenarios, bare.Stats)
 		rep.Ratios = append(rep.Ratios, Ratio{Name: fmt.Sprintf("live board p99, %d SSE clients (ms)", live.Clients), Value: ms(live.P99),
 			Target: "≤ 250 ms at 5,000", Holds: live.Clients >= 5000 && live.P99 <= 250*time.Millisecond && live.Missed == 0})
+		if bare.P99 > 0 {
+			rep.Ratios = append(rep.Ratios, Ratio{Name: "live board p99 ÷ bare net/http streams' p99", Value: float64(live.P99) / float64(bare.P99), Target: "(no target)", Holds: true})
+		}
 	}
 	return rep, nil
 }

@@ -38,14 +38,43 @@ type sseClient struct {
 	got []atomic.Int64
 }
 
-// liveBoard opens clients event streams with the bearer token, makes
-// changes calls one after another (each waits until every stream has its
-// event, or a timeout), and returns the delays over all streams and
-// changes. created lists the calls made, for the caller to close.
-func (c *client) liveBoard(ctx context.Context, clients, changes int, centre point, progress func(string)) (res sseResult, created []int64, err error) {
-	u, err := url.Parse(c.base)
+// streamTarget is an event stream to follow and the change that makes it
+// send an event.
+type streamTarget struct {
+	name    string
+	streams string // URL of the stream
+	header  string // extra request header lines, each ending "\r\n"
+	// change makes change k and returns once it has committed.
+	change func(ctx context.Context, k int) error
+}
+
+// liveBoard is citdesk's board: the event stream with the bearer token,
+// each change a call created. created lists the calls made, for the
+// caller to close.
+func (c *client) liveBoard(ctx context.Context, clients, changes int, centre point, progress func(string)) (sseResult, []int64, error) {
+	var created []int64
+	res, err := followStreams(ctx, streamTarget{
+		name:    "live board",
+		streams: c.base + "/events",
+		header:  "Authorization: Bearer " + c.token + "\r\n",
+		change: func(ctx context.Context, k int) error {
+			id, _, err := c.createCall(ctx, centre, k)
+			if err == nil {
+				created = append(created, id)
+			}
+			return err
+		},
+	}, clients, changes, progress)
+	return res, created, err
+}
+
+// followStreams opens clients event streams on t, makes changes one after
+// another (each waits until every stream has its event, or a timeout), and
+// returns the delays over all streams and changes.
+func followStreams(ctx context.Context, t streamTarget, clients, changes int, progress func(string)) (res sseResult, err error) {
+	u, err := url.Parse(t.streams)
 	if err != nil {
-		return res, nil, err
+		return res, err
 	}
 	if err := raiseFileLimit(2*clients + 256); err != nil {
 		progress(fmt.Sprintf("file limit not raised (%v); opening %d streams may fail", err, clients))
@@ -67,26 +96,26 @@ func (c *client) liveBoard(ctx context.Context, clients, changes int, centre poi
 	dial := &net.Dialer{Timeout: 10 * time.Second}
 	for i := 0; i < clients; i++ {
 		if ctx.Err() != nil {
-			return res, nil, ctx.Err()
+			return res, ctx.Err()
 		}
 		conn, err := dial.DialContext(ctx, "tcp", u.Host)
 		if err != nil {
-			return res, nil, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
+			return res, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
 		}
 		s := &sseClient{conn: conn, got: make([]atomic.Int64, changes+1)}
 		streams = append(streams, s)
-		req := "GET " + u.Path + "/events HTTP/1.1\r\nHost: " + u.Host + "\r\nAuthorization: Bearer " + c.token + "\r\nAccept: text/event-stream\r\n\r\n"
+		req := "GET " + u.Path + " HTTP/1.1\r\nHost: " + u.Host + "\r\n" + t.header + "Accept: text/event-stream\r\n\r\n"
 		conn.SetDeadline(time.Now().Add(30 * time.Second))
 		if _, err := conn.Write([]byte(req)); err != nil {
-			return res, nil, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
+			return res, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
 		}
 		br := bufio.NewReaderSize(conn, 1024)
 		hres, err := http.ReadResponse(br, nil)
 		if err != nil {
-			return res, nil, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
+			return res, fmt.Errorf("open stream %d of %d: %w", i+1, clients, err)
 		}
 		if hres.StatusCode != http.StatusOK {
-			return res, nil, fmt.Errorf("open stream %d of %d: %s", i+1, clients, hres.Status)
+			return res, fmt.Errorf("open stream %d of %d: %s", i+1, clients, hres.Status)
 		}
 		conn.SetDeadline(time.Time{})
 		wg.Add(1)
@@ -98,13 +127,13 @@ func (c *client) liveBoard(ctx context.Context, clients, changes int, centre poi
 	}
 	res.Connected = time.Since(start)
 	res.Clients = len(streams)
-	progress(fmt.Sprintf("%d event streams open in %s", len(streams), res.Connected.Round(time.Millisecond)))
+	progress(fmt.Sprintf("%s: %d event streams open in %s", t.name, len(streams), res.Connected.Round(time.Millisecond)))
 
 	var delays []time.Duration
 	for k := 1; k <= changes && ctx.Err() == nil; k++ {
 		before := received.Load()
 		phase.Store(int64(k))
-		id, _, err := c.createCall(ctx, centre, k)
+		err := t.change(ctx, k)
 		done := time.Since(start)
 		if err != nil {
 			res.Errors++
@@ -113,7 +142,6 @@ func (c *client) liveBoard(ctx context.Context, clients, changes int, centre poi
 			}
 			continue
 		}
-		created = append(created, id)
 		// Wait until every stream has it, or five seconds.
 		deadline := time.Now().Add(5 * time.Second)
 		for received.Load()-before < int64(len(streams)) && time.Now().Before(deadline) {
@@ -130,7 +158,7 @@ func (c *client) liveBoard(ctx context.Context, clients, changes int, centre poi
 		// A pause between changes, as calls come in apart.
 		time.Sleep(50 * time.Millisecond)
 	}
-	res.Name = fmt.Sprintf("live board, %d SSE clients", len(streams))
+	res.Name = fmt.Sprintf("%s, %d SSE clients", t.name, len(streams))
 	res.Requests = len(delays)
 	res.Elapsed = time.Since(start)
 	if len(delays) > 0 {
@@ -142,7 +170,7 @@ func (c *client) liveBoard(ctx context.Context, clients, changes int, centre poi
 	if res.Missed > 0 && res.FirstError == "" {
 		res.FirstError = fmt.Sprintf("%d deliveries not seen within 5 s", res.Missed)
 	}
-	return res, created, nil
+	return res, nil
 }
 
 // read follows one stream, noting when each change's call.created event
@@ -194,4 +222,86 @@ func raiseFileLimit(n int) error {
 	}
 	l.Cur = uint64(n)
 	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+}
+
+// bareStreams is the live board's peer: a bare net/http server that keeps
+// one channel per event stream and, on POST /publish, hands every stream
+// the same ready-made event, which each stream's handler writes and
+// flushes under a write deadline (what citdesk's streams do, without
+// sign-in, filtering, a database or an event bus).
+func bareStreams() (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	var mu sync.Mutex
+	subs := map[chan []byte]struct{}{}
+	msg := []byte("event: call.created\ndata: {\"type\":\"call.created\",\"object_id\":1}\n\n")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		ch := make(chan []byte, 64)
+		mu.Lock()
+		subs[ch] = struct{}{}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			delete(subs, ch)
+			mu.Unlock()
+		}()
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		write := func(b []byte) bool {
+			rc.SetWriteDeadline(time.Now().Add(15 * time.Second))
+			if _, err := w.Write(b); err != nil {
+				return false
+			}
+			return rc.Flush() == nil
+		}
+		if !write([]byte(": connected\n\n")) {
+			return
+		}
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case b := <-ch:
+				if !write(b) {
+					return
+				}
+			}
+		}
+	})
+	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		for ch := range subs {
+			select {
+			case ch <- msg:
+			default:
+			}
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// bareBoard follows the bare peer's streams, each change a POST /publish.
+func bareBoard(ctx context.Context, clients, changes int, progress func(string)) (sseResult, error) {
+	base, stop, err := bareStreams()
+	if err != nil {
+		return sseResult{}, err
+	}
+	defer stop()
+	c := &client{base: base, http: &http.Client{Timeout: 30 * time.Second}}
+	return followStreams(ctx, streamTarget{
+		name:    "bare net/http streams",
+		streams: base + "/events",
+		change: func(ctx context.Context, k int) error {
+			_, err := c.do(ctx, "POST", "/publish", nil, nil)
+			return err
+		},
+	}, clients, changes, progress)
 }
