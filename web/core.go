@@ -95,6 +95,9 @@ type Services struct {
 	// Triage keeps the agency's call-triage protocol, version by version
 	// (issue 16).
 	Triage triage.Service
+	// Transfers records calls sent to 988 or mobile crisis, and their
+	// return to 911 (issue 16).
+	Transfers citdesk.TransferService
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error
