@@ -190,6 +190,20 @@ func TestTransferAPI(t *testing.T) {
 		if n != 2 || returned != 1 || repeats != 1 {
 			t.Errorf("the test's own counts: %d %d %d", n, returned, repeats)
 		}
+
+		// The dashboard's "The right responder", the monthly report of the
+		// calls' month and the public page carry them.
+		br := e.browser()
+		br.login("ana")
+		month := received.In(e.Agency.Location()).Format("2006-01")
+		for _, page := range []string{"/outcomes", "/outcomes/monthly?month=" + month, "/public/outcomes"} {
+			res := br.get(page)
+			for _, label := range []string{"Calls transferred to 988 or mobile crisis", "Transfers to 988 or mobile crisis returned to 911", "Accepted transfers followed by a 911 call within 24 hours"} {
+				if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, label) {
+					t.Errorf("%s: %d, no %q", page, res.StatusCode, label)
+				}
+			}
+		}
 	})
 }
 
