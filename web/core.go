@@ -95,6 +95,9 @@ type Services struct {
 	// Triage keeps the agency's call-triage protocol, version by version
 	// (issue 16).
 	Triage triage.Service
+	// Complaints keeps the community's complaints and commendations
+	// (issue 16).
+	Complaints citdesk.ComplaintService
 	// Transfers records calls sent to 988 or mobile crisis, and their
 	// return to 911 (issue 16).
 	Transfers citdesk.TransferService
