@@ -98,6 +98,9 @@ type Services struct {
 	// Complaints keeps the community's complaints and commendations
 	// (issue 16).
 	Complaints citdesk.ComplaintService
+	// Transfers records calls sent to 988 or mobile crisis, and their
+	// return to 911 (issue 16).
+	Transfers citdesk.TransferService
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error

@@ -194,6 +194,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 		Triage:     db.TriageService(),
 		Complaints: store.NewComplaintService(db),
+		Transfers:  store.NewTransferService(db),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
