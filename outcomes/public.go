@@ -43,8 +43,13 @@ type PublicMeasure struct {
 // met in two quarters is one person in the range, so their quarters do not
 // add up to the range: the range gets its own table.
 func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure {
+	return computePublic(encounterSlice(encs), referralSlice(refs), p)
+}
+
+// computePublic is ComputePublic over any source of records.
+func computePublic(encs encounterSource, refs referralSource, p Params) []PublicMeasure {
 	p.Quarterly = true
-	r := Compute(encs, refs, p)
+	r := compute(encs, refs, p)
 	out := make([]PublicMeasure, 0, numMeasures)
 	for m, def := range measureDefs {
 		meas := r.Measures[def.id]
