@@ -436,3 +436,10 @@ func (r *colReader) seconds(c *secondColumn, n int) {
 		r.fail("bad time column kind")
 	}
 }
+
+// ReadSnapshotFile reads agency's snapshot file in dir as the cache would,
+// for tests and tools that check what the file holds.
+func ReadSnapshotFile(dir string, agencyID int64) (*Columns, error) {
+	c, _, err := readSnapFile(dir, agencyID)
+	return c, err
+}
