@@ -175,8 +175,12 @@ type snapshot struct {
 	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
 
 	cols  *Columns
-	encAt map[int64]int32 // encounter id → index in cols
-	refAt map[int64]int32 // referral id → index in cols
+	// encAt and refAt find a record by id (encounter id → index in
+	// cols; referral id → index), built at the first change after a
+	// load (index): a request that changes nothing needs neither, and a
+	// million ids take about 35 MB and a second to index.
+	encAt map[int64]int32
+	refAt map[int64]int32
 
 	stamp    ChangeStamp // read and written under refresh only
 	readAt   time.Time   // when the records were last read whole from the rows
@@ -312,17 +316,9 @@ func (s *cachedService) readAll(ctx context.Context, agencyID int64) (*Columns, 
 // install puts whole columns in place, read from the rows at readAt; the
 // caller holds snap.refresh.
 func (s *cachedService) install(snap *snapshot, cols *Columns, stamp ChangeStamp, readAt time.Time) {
-	encAt := make(map[int64]int32, cols.Encounters())
-	for i, id := range cols.enc.id {
-		encAt[id] = int32(i)
-	}
-	refAt := make(map[int64]int32, cols.Referrals())
-	for i, id := range cols.ref.id {
-		refAt[id] = int32(i)
-	}
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
-	snap.cols, snap.encAt, snap.refAt = cols, encAt, refAt
+	snap.cols, snap.encAt, snap.refAt = cols, nil, nil
 	snap.stamp, snap.readAt, snap.loadedAt, snap.loaded = stamp, readAt, s.clock.Now(), true
 	snap.setColStamp(stamp)
 	snap.gen++
@@ -334,8 +330,25 @@ func (snap *snapshot) setColStamp(st ChangeStamp) {
 	snap.stampMu.Unlock()
 }
 
+// index builds encAt and refAt if they are not built; the caller holds
+// snap.mu.
+func (snap *snapshot) index() {
+	if snap.encAt != nil {
+		return
+	}
+	snap.encAt = make(map[int64]int32, snap.cols.Encounters())
+	for i, id := range snap.cols.enc.id {
+		snap.encAt[id] = int32(i)
+	}
+	snap.refAt = make(map[int64]int32, snap.cols.Referrals())
+	for i, id := range snap.cols.ref.id {
+		snap.refAt[id] = int32(i)
+	}
+}
+
 // putEncounter sets or adds encounter id; the caller holds snap.mu.
 func (snap *snapshot) putEncounter(id int64, e *Encounter) {
+	snap.index()
 	if at, ok := snap.encAt[id]; ok {
 		snap.cols.SetEncounter(int(at), e)
 		return
@@ -346,6 +359,7 @@ func (snap *snapshot) putEncounter(id int64, e *Encounter) {
 
 // dropEncounter removes encounter id, if held; the caller holds snap.mu.
 func (snap *snapshot) dropEncounter(id int64) {
+	snap.index()
 	at, ok := snap.encAt[id]
 	if !ok {
 		return
@@ -358,6 +372,7 @@ func (snap *snapshot) dropEncounter(id int64) {
 
 // putReferral sets or adds referral id; the caller holds snap.mu.
 func (snap *snapshot) putReferral(id int64, r *Referral) {
+	snap.index()
 	if at, ok := snap.refAt[id]; ok {
 		snap.cols.SetReferral(int(at), r)
 		return
@@ -368,6 +383,7 @@ func (snap *snapshot) putReferral(id int64, r *Referral) {
 
 // dropReferral removes referral id, if held; the caller holds snap.mu.
 func (snap *snapshot) dropReferral(id int64) {
+	snap.index()
 	at, ok := snap.refAt[id]
 	if !ok {
 		return
@@ -471,6 +487,9 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 			refs = append(refs, p)
 		}
 	}
+	snap.mu.Lock()
+	snap.index()
+	snap.mu.Unlock()
 	var stamp ChangeStamp
 	readAt := s.clock.Now()
 	if st, ok := s.loader.(RecordStreamer); ok {

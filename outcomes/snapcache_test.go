@@ -82,9 +82,13 @@ func TestCachedServiceKeepsSnapshotFile(t *testing.T) {
 	if n := l.count("LoadAll"); n != 3 {
 		t.Errorf("LoadAll called %d times, want 3", n)
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) != 0 {
-		t.Errorf("temporary files left: %v", tmp)
-	}
+	// The file is written again from the rows, and no temporary file is
+	// left behind.
+	waitFor(t, "the file written after Forget", func() bool {
+		_, err := os.Stat(file)
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+		return err == nil && len(tmp) == 0
+	})
 }
 
 // TestCachedServiceReconcilesInPlace checks the comparison with the rows
@@ -121,5 +125,9 @@ func TestCachedServiceReconcilesInPlace(t *testing.T) {
 		other := outcomes.NewCachedServiceWith(l, clock, outcomes.CacheOptions{Dir: dir})
 		c, d := figure(t, other, analyst, "use_of_force")
 		return c == 1 && d == 4
+	})
+	waitFor(t, "no write under way", func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+		return len(tmp) == 0
 	})
 }
