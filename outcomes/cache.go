@@ -174,7 +174,7 @@ type snapshot struct {
 	refresh sync.Mutex   // one refresh at a time
 	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
 
-	cols  *Columns
+	cols *Columns
 	// encAt and refAt find a record by id (encounter id → index in
 	// cols; referral id → index), built at the first change after a
 	// load (index): a request that changes nothing needs neither, and a

@@ -35,12 +35,12 @@ type encColumns struct {
 	// times (referral times keep their microseconds: a contact deadline
 	// compares them exactly).
 	occurred, callReceived, dispatched, onScene, reportDue, submitted, approved secondColumn
-	precision, officerCIT, force, personInjury, officerInjury, veteran      []uint8
-	citRequested, citDispatched, citArrived, response, mentalHealth        []uint8
-	dispositions, dispositionsKnown                                         []uint16
-	noCITReason                                                             []uint32
-	handover                                                                []int32
-	onlineRequest, referralConnected, callOnly                              bitset
+	precision, officerCIT, force, personInjury, officerInjury, veteran          []uint8
+	citRequested, citDispatched, citArrived, response, mentalHealth             []uint8
+	dispositions, dispositionsKnown                                             []uint16
+	noCITReason                                                                 []uint32
+	handover                                                                    []int32
+	onlineRequest, referralConnected, callOnly                                  bitset
 }
 
 // refColumns are the referrals' columns, all of one length.
