@@ -3,6 +3,8 @@ package store_test
 import (
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -153,4 +155,39 @@ func BenchmarkOutcomesFromStore(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkOutcomesMillionFromFile compares, on a data directory made with
+// "citdesk demo --encounters 1000000" and one run of "citdesk serve" (so
+// DIR/outcomes holds the agency's snapshot file), the cold request's work
+// from the file (read, then compute every measure) with bare SQLite
+// reading the encounters' columns into slices, in the same run:
+//
+//	CITDESK_BENCH_DATA=/tmp/colsnap/data go test ./store -run - -bench OutcomesMillionFromFile -benchtime 3x
+//
+// It is skipped without CITDESK_BENCH_DATA (agency 1 is read).
+func BenchmarkOutcomesMillionFromFile(b *testing.B) {
+	dir := os.Getenv("CITDESK_BENCH_DATA")
+	if dir == "" {
+		b.Skip("CITDESK_BENCH_DATA names no data directory")
+	}
+	b.Run("file read and compute", func(b *testing.B) {
+		for b.Loop() {
+			c, err := outcomes.ReadSnapshotFile(filepath.Join(dir, "outcomes"), 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			outcomes.ComputeColumns(c, outcomes.Params{Location: time.UTC, Now: time.Now()})
+		}
+	})
+	b.Run("peer bare SQLite columns", func(b *testing.B) {
+		plain, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "citdesk.db")+"?mode=ro&_pragma=busy_timeout(10000)")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer plain.Close()
+		for b.Loop() {
+			bareEncounterColumns(b, plain, 1)
+		}
+	})
 }
