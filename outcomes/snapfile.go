@@ -16,7 +16,7 @@ import (
 // reads a file of about 70 MB for a million encounters instead of reading
 // a million rows again (tens of seconds). Layout, little-endian:
 //
-//	magic "CITDOUTC", format version (uint32), agency id (int64),
+//	magic "CITDOUTC", format (uint32: snapFormat), agency id (int64),
 //	when the records were last read whole from the rows (Unix µs),
 //	the change stamp (since, in Unix µs; then rows and versions for each
 //	table), the number of encounters, referrals and reasons (uint64),
@@ -33,6 +33,13 @@ const (
 	// snapHeaderSize is the header's length in bytes.
 	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + 3*16 + 3*8 + 4
 )
+
+// snapFormat is what a file's version field holds: snapVersion and the
+// fields the columns carry, hashed, so a file written before a field was
+// added (encounterFields, referralFields) is refused without anyone
+// remembering to raise snapVersion. Raise it when a column's encoding
+// changes.
+var snapFormat = crc32.ChecksumIEEE(fmt.Appendf(nil, "%d %q %q", snapVersion, encounterFields, referralFields))
 
 // errSnapFile is a snapshot file that cannot be used.
 var errSnapFile = errors.New("outcomes snapshot file unusable")
@@ -107,7 +114,7 @@ func writeSnapFile(dir string, c *Columns, h snapFileHeader) (err error) {
 func (h snapFileHeader) encode(c *Columns, sum uint32) []byte {
 	b := make([]byte, 0, snapHeaderSize)
 	b = append(b, snapMagic...)
-	b = binary.LittleEndian.AppendUint32(b, snapVersion)
+	b = binary.LittleEndian.AppendUint32(b, snapFormat)
 	b = binary.LittleEndian.AppendUint64(b, uint64(h.agencyID))
 	b = binary.LittleEndian.AppendUint64(b, uint64(timeOf(h.readAt)))
 	b = binary.LittleEndian.AppendUint64(b, uint64(timeOf(h.stamp.Since)))
@@ -142,8 +149,8 @@ func readSnapFile(dir string, agencyID int64) (*Columns, snapFileHeader, error) 
 		return nil, h, fmt.Errorf("%w: not a snapshot file", errSnapFile)
 	}
 	le := binary.LittleEndian
-	if v := le.Uint32(hb[8:]); v != snapVersion {
-		return nil, h, fmt.Errorf("%w: format version %d, want %d", errSnapFile, v, snapVersion)
+	if v := le.Uint32(hb[8:]); v != snapFormat {
+		return nil, h, fmt.Errorf("%w: format %08x, want %08x", errSnapFile, v, snapFormat)
 	}
 	at := 12
 	next := func() int64 { v := int64(le.Uint64(hb[at:])); at += 8; return v }
