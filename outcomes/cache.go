@@ -54,6 +54,12 @@ type Records struct {
 	EncounterIDs []int64 // EncounterIDs[i] is the id of Encounters[i]
 	Referrals    []Referral
 	ReferralIDs  []int64 // ReferralIDs[i] is the id of Referrals[i]
+	// Complaints are the agency's complaints and commendations, all of
+	// them, when ComplaintsRead: a Loader reads them whole on every load
+	// that finds a change (they are few, and each carries its linked
+	// report's date and certification, which a change to the report moves).
+	Complaints     []Complaint
+	ComplaintsRead bool
 	// UncountedEncounterIDs are encounters read by LoadChangedSince that
 	// are not counted, or no longer: reports in draft or returned to their
 	// author. The cache drops them from its snapshot.
@@ -68,7 +74,7 @@ type Records struct {
 // hands it back to LoadChangedSince; it never looks inside.
 type ChangeStamp struct {
 	Since   time.Time
-	Changed [3]RowsChanged // encounters, referrals, calls
+	Changed [4]RowsChanged // encounters, referrals, calls, complaints
 }
 
 // RowsChanged counts the rows of one table changed in a ChangeStamp's
@@ -79,10 +85,10 @@ type RowsChanged struct{ Rows, Versions int64 }
 // record at a time, so a snapshot of a million encounters is put in
 // columns without first holding them all as Encounter values (about
 // 232 MB). enc and ref are called for every counted encounter and every
-// referral, as LoadAll would return them, inside one read; the stamp is
-// that read's.
+// referral, as LoadAll would return them, inside one read; the stamp and
+// the complaints (all of them) are that read's.
 type RecordStreamer interface {
-	StreamAll(ctx context.Context, agencyID int64, enc func(id int64, e *Encounter), ref func(id int64, r *Referral)) (ChangeStamp, error)
+	StreamAll(ctx context.Context, agencyID int64, enc func(id int64, e *Encounter), ref func(id int64, r *Referral)) (ChangeStamp, []Complaint, error)
 }
 
 // Forgetter is what NewCachedServiceWith's Service also does: forget an
@@ -300,17 +306,20 @@ func (s *cachedService) loadFile(snap *snapshot) bool {
 func (s *cachedService) readAll(ctx context.Context, agencyID int64) (*Columns, ChangeStamp, error) {
 	cols := NewColumns()
 	if st, ok := s.loader.(RecordStreamer); ok {
-		stamp, err := st.StreamAll(ctx, agencyID, cols.AppendEncounter, cols.AppendReferral)
+		stamp, comps, err := st.StreamAll(ctx, agencyID, cols.AppendEncounter, cols.AppendReferral)
 		if err != nil {
 			return nil, stamp, err
 		}
+		cols.SetComplaints(comps)
 		return cols, stamp, nil
 	}
 	recs, err := s.loader.LoadAll(ctx, agencyID)
 	if err != nil {
 		return nil, ChangeStamp{}, err
 	}
-	return ColumnsOf(recs.Encounters, recs.EncounterIDs, recs.Referrals, recs.ReferralIDs), recs.Stamp, nil
+	cols = ColumnsOf(recs.Encounters, recs.EncounterIDs, recs.Referrals, recs.ReferralIDs)
+	cols.SetComplaints(recs.Complaints)
+	return cols, recs.Stamp, nil
 }
 
 // install puts whole columns in place, read from the rows at readAt; the
@@ -419,6 +428,9 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 	for i, id := range recs.ReferralIDs {
 		snap.putReferral(id, &recs.Referrals[i])
 	}
+	if recs.ComplaintsRead {
+		snap.cols.SetComplaints(recs.Complaints)
+	}
 	snap.stamp = recs.Stamp
 	snap.setColStamp(recs.Stamp)
 	snap.gen++
@@ -491,10 +503,11 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	snap.index()
 	snap.mu.Unlock()
 	var stamp ChangeStamp
+	var comps []Complaint
 	readAt := s.clock.Now()
 	if st, ok := s.loader.(RecordStreamer); ok {
 		var err error
-		if stamp, err = st.StreamAll(ctx, snap.agencyID, onEnc, onRef); err != nil {
+		if stamp, comps, err = st.StreamAll(ctx, snap.agencyID, onEnc, onRef); err != nil {
 			return
 		}
 	} else {
@@ -508,7 +521,7 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 		for i := range recs.Referrals {
 			onRef(recs.ReferralIDs[i], &recs.Referrals[i])
 		}
-		stamp = recs.Stamp
+		stamp, comps = recs.Stamp, recs.Complaints
 	}
 	slices.Sort(seenEnc)
 	slices.Sort(seenRef)
@@ -544,6 +557,10 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 		}
 		i++
 	}
+	if !slices.EqualFunc(comps, snap.cols.complaints, sameComplaint) {
+		changed = true
+	}
+	snap.cols.SetComplaints(comps)
 	snap.stamp, snap.readAt, snap.loadedAt = stamp, readAt, s.clock.Now()
 	snap.setColStamp(stamp)
 	if changed {
@@ -555,6 +572,14 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 func inSorted(ids []int64, id int64) bool {
 	_, ok := slices.BinarySearch(ids, id)
 	return ok
+}
+
+// sameComplaint reports whether a and b are the same complaint (times
+// compared as instants).
+func sameComplaint(a, b Complaint) bool {
+	ta, tb := [2]time.Time{a.Received, a.Occurred}, [2]time.Time{b.Received, b.Occurred}
+	a.Received, a.Occurred, b.Received, b.Occurred = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return a == b && ta[0].Equal(tb[0]) && ta[1].Equal(tb[1])
 }
 
 // sameReferral reports whether a and b are the same referral.

@@ -26,6 +26,9 @@ type Columns struct {
 	// index. Index 0 is "", so a zero column means no reason.
 	reasons  []string
 	reasonAt map[string]uint32
+	// complaints are the agency's complaints and commendations: a few
+	// per hundred encounters, replaced whole on each read, so a slice.
+	complaints []Complaint
 }
 
 // encColumns are the encounters' columns, all of one length.
@@ -65,7 +68,8 @@ var (
 		"OfficerInjury", "Dispositions", "DispositionsKnown", "Veteran", "CITRequested", "CITDispatched", "CITArrived",
 		"NoCITReason", "CallReceived", "Dispatched", "OnScene", "HandoverMinutes", "ReportDue", "Submitted", "Approved",
 		"OnlineRequest", "ReferralConnected", "CallOnly", "Response", "MentalHealth"}
-	referralFields = []string{"Created", "FirstContact", "Connected", "OfficerCIT", "Survey"}
+	referralFields  = []string{"Created", "FirstContact", "Connected", "OfficerCIT", "Survey"}
+	complaintFields = []string{"Received", "Commendation", "Sustained", "Encounter", "Occurred", "Precision", "OfficerCIT"}
 )
 
 // noTime stands for the zero time.Time in a time column.
@@ -476,9 +480,12 @@ func (s columnReferrals) eachReferral(fn func(*Referral)) {
 	}
 }
 
-// ComputeColumns is Compute over columns.
+// SetComplaints puts comps in place of c's complaints (kept, not copied).
+func (c *Columns) SetComplaints(comps []Complaint) { c.complaints = comps }
+
+// ComputeColumns is ComputeAll over columns and their complaints.
 func ComputeColumns(c *Columns, p Params) Report {
-	return compute(columnEncounters{c}, columnReferrals{c}, p)
+	return compute(columnEncounters{c}, columnReferrals{c}, c.complaints, p)
 }
 
 // SplitColumnsByMonth is SplitByMonth over columns.
@@ -493,5 +500,5 @@ func BehindColumns(c *Columns, p Params, id, group, month string) ([]DrillRow, b
 
 // ComputePublicColumns is ComputePublic over columns.
 func ComputePublicColumns(c *Columns, p Params) []PublicMeasure {
-	return computePublic(columnEncounters{c}, columnReferrals{c}, p)
+	return computePublic(columnEncounters{c}, columnReferrals{c}, c.complaints, p)
 }

@@ -21,7 +21,7 @@ func TestColumnsCoverEveryField(t *testing.T) {
 	for _, tc := range []struct {
 		typ    reflect.Type
 		listed []string
-	}{{reflect.TypeFor[Encounter](), encounterFields}, {reflect.TypeFor[Referral](), referralFields}} {
+	}{{reflect.TypeFor[Encounter](), encounterFields}, {reflect.TypeFor[Referral](), referralFields}, {reflect.TypeFor[Complaint](), complaintFields}} {
 		var fields []string
 		for f := range tc.typ.Fields() {
 			fields = append(fields, f.Name)
@@ -61,6 +61,16 @@ func TestColumnsCoverEveryField(t *testing.T) {
 			if !reflect.DeepEqual(normalized(got), normalized(r)) {
 				t.Errorf("Referral.%s does not survive the columns: put %+v, got %+v", name, r, got)
 			}
+		}
+	}
+	for i, name := range complaintFields {
+		var k Complaint
+		setNonZero(t, name, reflect.ValueOf(&k).Elem().FieldByName(name))
+		c := NewColumns()
+		c.SetComplaints([]Complaint{k})
+		got := fileTrip(t, dir, int64(200+i), c).complaints
+		if len(got) != 1 || !reflect.DeepEqual(normalized(got[0]), normalized(k)) {
+			t.Errorf("Complaint.%s does not survive the snapshot file: put %+v, got %+v", name, k, got)
 		}
 	}
 }
@@ -114,7 +124,7 @@ func fileTrip(t *testing.T, dir string, agency int64, c *Columns) *Columns {
 // columnHistory is synthetic history with the odd records imported
 // history has: unknown dates, dates before 1932 and far-future deadlines
 // (which widen a time column), coarse dates and long reasons.
-func columnHistory(n int) ([]Encounter, []int64, []Referral, []int64) {
+func columnHistory(n int) ([]Encounter, []int64, []Referral, []int64, []Complaint) {
 	loc, _ := time.LoadLocation("America/Chicago")
 	encs := Synthesize(n, 11, time.Date(2021, 1, 1, 0, 0, 0, 0, loc), loc)
 	for i := range encs {
@@ -138,7 +148,14 @@ func columnHistory(n int) ([]Encounter, []int64, []Referral, []int64) {
 	for i := range refs {
 		refIDs[i] = int64(i + 1)
 	}
-	return encs, ids, refs, refIDs
+	var comps []Complaint
+	for i := 0; i < n; i += 40 {
+		e := &encs[i]
+		comps = append(comps, Complaint{Received: e.Occurred.Add(36 * time.Hour), Commendation: i%120 == 0, Sustained: i%80 == 0,
+			Encounter: e.ID, Occurred: e.Occurred, Precision: e.Precision, OfficerCIT: e.OfficerCIT})
+	}
+	comps = append(comps, Complaint{Received: time.Date(2021, 5, 5, 5, 0, 0, 0, time.UTC)}) // linked to no report
+	return encs, ids, refs, refIDs, comps
 }
 
 // TestColumnsComputeAsSlices checks that every computation over columns,
@@ -149,8 +166,9 @@ func TestColumnsComputeAsSlices(t *testing.T) {
 	old := parallelFrom
 	parallelFrom = 3000
 	defer func() { parallelFrom = old }()
-	encs, ids, refs, refIDs := columnHistory(12_345)
+	encs, ids, refs, refIDs, comps := columnHistory(12_345)
 	cols := ColumnsOf(encs, ids, refs, refIDs)
+	cols.SetComplaints(comps)
 	fromFile := fileTrip(t, t.TempDir(), 7, cols)
 	loc, _ := time.LoadLocation("America/Chicago")
 	now := time.Date(2021, 10, 1, 9, 0, 0, 0, time.UTC)
@@ -161,13 +179,13 @@ func TestColumnsComputeAsSlices(t *testing.T) {
 	}
 	for _, c := range []*Columns{cols, fromFile} {
 		for _, p := range ranges {
-			if want, got := Compute(encs, refs, p), ComputeColumns(c, p); !sameNaN(want, got) {
+			if want, got := ComputeAll(encs, refs, comps, p), ComputeColumns(c, p); !sameNaN(want, got) {
 				t.Errorf("%v–%v: ComputeColumns differs from Compute", p.From, p.To)
 			}
 			if want, got := SplitByMonth(encs, p), SplitColumnsByMonth(c, p); !sameNaN(want, got) {
 				t.Errorf("%v–%v: SplitColumnsByMonth differs from SplitByMonth", p.From, p.To)
 			}
-			if want, got := ComputePublic(encs, refs, p), ComputePublicColumns(c, p); !sameNaN(want, got) {
+			if want, got := ComputePublicAll(encs, refs, comps, p), ComputePublicColumns(c, p); !sameNaN(want, got) {
 				t.Errorf("%v–%v: ComputePublicColumns differs from ComputePublic", p.From, p.To)
 			}
 			for _, id := range DrillableIDs() {
@@ -179,14 +197,14 @@ func TestColumnsComputeAsSlices(t *testing.T) {
 			}
 		}
 	}
-	if r := ComputeColumns(cols, ranges[0]); r.Measures["encounters"].Count == 0 {
-		t.Fatal("the synthetic history counted no encounters")
+	if r := ComputeColumns(cols, ranges[0]); r.Measures["encounters"].Count == 0 || r.Measures["complaints"].Count == 0 {
+		t.Fatal("the synthetic history counted no encounters or no complaints")
 	}
 }
 
 // TestColumnsRemove checks that removing records keeps the rest intact.
 func TestColumnsRemove(t *testing.T) {
-	encs, ids, refs, refIDs := columnHistory(500)
+	encs, ids, refs, refIDs, _ := columnHistory(500)
 	c := ColumnsOf(encs, ids, refs, refIDs)
 	keep := map[int64]Encounter{}
 	for i, e := range encs {
@@ -219,7 +237,7 @@ func TestColumnsRemove(t *testing.T) {
 // old-format file is refused, so the cache reads the rows instead.
 func TestSnapFileRefusesDamage(t *testing.T) {
 	dir := t.TempDir()
-	encs, ids, refs, refIDs := columnHistory(2000)
+	encs, ids, refs, refIDs, _ := columnHistory(2000)
 	if err := writeSnapFile(dir, ColumnsOf(encs, ids, refs, refIDs), snapFileHeader{agencyID: 3, stamp: ChangeStamp{Since: time.UnixMicro(1_700_000_000_000_000).UTC()}}); err != nil {
 		t.Fatal(err)
 	}

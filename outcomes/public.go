@@ -43,13 +43,19 @@ type PublicMeasure struct {
 // met in two quarters is one person in the range, so their quarters do not
 // add up to the range: the range gets its own table.
 func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure {
-	return computePublic(encounterSlice(encs), referralSlice(refs), p)
+	return ComputePublicAll(encs, refs, nil, p)
 }
 
-// computePublic is ComputePublic over any source of records.
-func computePublic(encs encounterSource, refs referralSource, p Params) []PublicMeasure {
+// ComputePublicAll is ComputePublic with the complaints and commendations
+// comps too (ComputeAll); their measures are suppressed as the others are.
+func ComputePublicAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) []PublicMeasure {
+	return computePublic(encounterSlice(encs), referralSlice(refs), comps, p)
+}
+
+// computePublic is ComputePublicAll over any source of records.
+func computePublic(encs encounterSource, refs referralSource, comps []Complaint, p Params) []PublicMeasure {
 	p.Quarterly = true
-	r := compute(encs, refs, p)
+	r := compute(encs, refs, comps, p)
 	out := make([]PublicMeasure, 0, numMeasures)
 	for m, def := range measureDefs {
 		meas := r.Measures[def.id]

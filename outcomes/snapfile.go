@@ -31,15 +31,15 @@ const (
 	snapMagic   = "CITDOUTC"
 	snapVersion = 1
 	// snapHeaderSize is the header's length in bytes.
-	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + 3*16 + 3*8 + 4
+	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + len(ChangeStamp{}.Changed)*16 + 4*8 + 4
 )
 
 // snapFormat is what a file's version field holds: snapVersion and the
 // fields the columns carry, hashed, so a file written before a field was
-// added (encounterFields, referralFields) is refused without anyone
+// added (encounterFields, referralFields, complaintFields) is refused without anyone
 // remembering to raise snapVersion. Raise it when a column's encoding
 // changes.
-var snapFormat = crc32.ChecksumIEEE(fmt.Appendf(nil, "%d %q %q", snapVersion, encounterFields, referralFields))
+var snapFormat = crc32.ChecksumIEEE(fmt.Appendf(nil, "%d %q %q %q", snapVersion, encounterFields, referralFields, complaintFields))
 
 // errSnapFile is a snapshot file that cannot be used.
 var errSnapFile = errors.New("outcomes snapshot file unusable")
@@ -125,6 +125,7 @@ func (h snapFileHeader) encode(c *Columns, sum uint32) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(c.Encounters()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(c.Referrals()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(c.reasons)))
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(c.complaints)))
 	return binary.LittleEndian.AppendUint32(b, sum)
 }
 
@@ -161,16 +162,16 @@ func readSnapFile(dir string, agencyID int64) (*Columns, snapFileHeader, error) 
 	for i := range h.stamp.Changed {
 		h.stamp.Changed[i].Rows, h.stamp.Changed[i].Versions = next(), next()
 	}
-	nEnc, nRef, nReasons := next(), next(), next()
+	nEnc, nRef, nReasons, nComps := next(), next(), next(), next()
 	sum := le.Uint32(hb[at:])
 	// The counts must fit the file before anything is allocated for them.
-	body := st.Size() - snapHeaderSize
-	if nEnc < 0 || nRef < 0 || nReasons < 1 || nEnc > body/encBytesMin || nRef > body/refBytesMin || nReasons > body/4 {
+	body := st.Size() - int64(snapHeaderSize)
+	if nEnc < 0 || nRef < 0 || nReasons < 1 || nComps < 0 || nEnc > body/encBytesMin || nRef > body/refBytesMin || nReasons > body/4 || nComps > body/compBytes {
 		return nil, h, fmt.Errorf("%w: counts do not fit the file", errSnapFile)
 	}
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	r := &colReader{r: bufio.NewReaderSize(io.TeeReader(f, crc), 1<<16)}
-	c := decodeColumns(r, int(nEnc), int(nRef), int(nReasons))
+	c := decodeColumns(r, int(nEnc), int(nRef), int(nReasons), int(nComps))
 	if r.err != nil {
 		return nil, h, fmt.Errorf("%w: %w", errSnapFile, r.err)
 	}
@@ -191,6 +192,7 @@ const maxReasonBytes = 1 << 20
 const (
 	encBytesMin = 8 + 8 + 7*4 + 11 + 2*2 + 4 + 4
 	refBytesMin = 8 + 2*8 + 1 + 3
+	compBytes   = 8 + 1 + 1 + 8 + 8 + 1 + 1
 )
 
 // encode writes c's columns, in the order decodeColumns reads them.
@@ -227,10 +229,25 @@ func (c *Columns) encode(w *colWriter) {
 		w.uint32(uint32(len(s)))
 		w.str(s)
 	}
+	for _, k := range c.complaints {
+		w.int64s([]int64{timeOf(k.Received)})
+		w.byte(b8(k.Commendation))
+		w.byte(b8(k.Sustained))
+		w.int64s([]int64{k.Encounter, timeOf(k.Occurred)})
+		w.byte(byte(k.Precision))
+		w.byte(byte(k.OfficerCIT))
+	}
+}
+
+func b8(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // decodeColumns reads what encode wrote; r's error says what went wrong.
-func decodeColumns(r *colReader, nEnc, nRef, nReasons int) *Columns {
+func decodeColumns(r *colReader, nEnc, nRef, nReasons, nComps int) *Columns {
 	c := NewColumns()
 	x := &c.enc
 	x.id = r.int64s(nEnc)
@@ -285,6 +302,16 @@ func decodeColumns(r *colReader, nEnc, nRef, nReasons int) *Columns {
 			r.fail("reason index out of range")
 			break
 		}
+	}
+	c.complaints = make([]Complaint, 0, nComps)
+	for range nComps {
+		b := r.bytes(compBytes)
+		if r.err != nil {
+			return c
+		}
+		le := binary.LittleEndian
+		c.complaints = append(c.complaints, Complaint{Received: timeAt(int64(le.Uint64(b))), Commendation: b[8] == 1, Sustained: b[9] == 1,
+			Encounter: int64(le.Uint64(b[10:])), Occurred: timeAt(int64(le.Uint64(b[18:]))), Precision: Precision(b[26]), OfficerCIT: Tri(b[27])})
 	}
 	return c
 }
