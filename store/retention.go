@@ -188,6 +188,11 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 					return results, err
 				}
 				results = append(results, p)
+				if p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Detached > 0 {
+					// Deleted rows are seen by no change stamp: the
+					// outcome snapshot must not keep them (forgetOutcomes).
+					forgetOutcomes(r.db, ag.id)
+				}
 			}
 		}
 		auditEverywhere = auditEverywhere && hasAudit
