@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"citdesk"
@@ -17,14 +22,57 @@ import (
 // outcomeLoader. It keeps each agency's records in memory as compact
 // outcomes values, so call it once and share the result: each call has a
 // cache of its own.
+//
+// With db.OutcomeDir set, each agency's snapshot is also kept in a file
+// there between runs (outcomes.CacheOptions.Dir), so a restart reads the
+// file and the rows changed since it was written, not every row. An
+// erasure or a retention purge removes rows no change stamp counts, so it
+// makes every such service of this process forget the agency's snapshot
+// and removes the file (forgetOutcomes).
 func (db *DB) OutcomeService() outcomes.Service {
-	return outcomes.NewCachedService(outcomeLoader{db}, dbClock{db}, outcomeMaxAge)
+	svc := outcomes.NewCachedServiceWith(outcomeLoader{db}, dbClock{db}, outcomes.CacheOptions{MaxAge: outcomeMaxAge, Dir: db.OutcomeDir})
+	db.outcomeCaches.add(svc.(outcomes.Forgetter))
+	return svc
 }
 
-// outcomeMaxAge is how old a snapshot gets before the cache reloads it in
-// the background, to catch what the change stamp does not see (an
-// assignment's times changed without its call).
+// outcomeMaxAge is how long after the last whole read the cache compares
+// its snapshot with the rows again in the background, correcting in place
+// what the change stamp does not see (an assignment's times changed
+// without its call, a person's veteran status changed).
 const outcomeMaxAge = 10 * time.Minute
+
+// outcomeCaches are the outcome services made from one DB, for
+// forgetOutcomes.
+type outcomeCaches struct {
+	mu   sync.Mutex
+	list []outcomes.Forgetter
+}
+
+func (c *outcomeCaches) add(f outcomes.Forgetter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = append(c.list, f)
+}
+
+// forgetOutcomes makes every outcome service of db forget the agency's
+// snapshot, and removes its file (also when no service runs here: the
+// command line beside a server on SQLite), after rows were deleted that
+// no change stamp counts: a person's erasure, a retention purge. The
+// next request reads the rows again; no erased record stays in memory or
+// on disk. Call it after the deleting transaction commits.
+func forgetOutcomes(db *DB, agencyID int64) {
+	db.outcomeCaches.mu.Lock()
+	list := slices.Clone(db.outcomeCaches.list)
+	db.outcomeCaches.mu.Unlock()
+	for _, f := range list {
+		f.Forget(agencyID)
+	}
+	if db.OutcomeDir != "" {
+		if err := os.Remove(outcomes.SnapshotFileName(db.OutcomeDir, agencyID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Error("outcomes snapshot file not removed", "agency", agencyID, "err", err)
+		}
+	}
+}
 
 // dbClock is the database's clock as a citdesk.Clock: read at each call,
 // since tests replace db.Clock after Open, and truncated as every time the
@@ -65,11 +113,10 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if recs.Encounters, recs.EncounterIDs, _, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
-		lent, lentIDs, _, err := loadLentEncounters(ctx, tx, agencyID, "", nil)
-		if err != nil {
+		if err = loadLentEncounters(ctx, tx, agencyID, "", nil, recs); err != nil {
 			return err
 		}
-		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, lent...), append(recs.EncounterIDs, lentIDs...)
+		recs.UncountedEncounterIDs = nil // as for its own: LoadAll lists no drafts
 		if err = loadOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, recs); err != nil {
 			return err
 		}
@@ -82,6 +129,35 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		return nil, err
 	}
 	return recs, nil
+}
+
+// StreamAll reads every record of the agency as LoadAll does, in one read
+// transaction, handing each to enc or ref as it is scanned
+// (outcomes.RecordStreamer), so the cache puts a million encounters in
+// columns without holding them all as Encounter values first.
+func (l outcomeLoader) StreamAll(ctx context.Context, agencyID int64, enc func(id int64, e *outcomes.Encounter), ref func(id int64, r *outcomes.Referral)) (outcomes.ChangeStamp, []outcomes.Complaint, error) {
+	recs := &outcomes.Records{}
+	err := l.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		if recs.Stamp, err = changeStamp(ctx, tx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
+			return err
+		}
+		skip := func(int64) {}
+		if err = scanOutcomeEncounters(ctx, tx, agencyID, "", nil, enc, skip); err != nil {
+			return err
+		}
+		if err = scanLentEncounters(ctx, tx, agencyID, "", nil, enc, skip); err != nil {
+			return err
+		}
+		if err = scanOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, enc, skip); err != nil {
+			return err
+		}
+		if err = scanOutcomeReferrals(ctx, tx, agencyID, "", nil, ref); err != nil {
+			return err
+		}
+		return loadOutcomeComplaints(ctx, tx, agencyID, recs)
+	})
+	return recs.Stamp, recs.Complaints, err
 }
 
 // LoadChangedSince re-reads what changed since the stamp's window, if
@@ -214,13 +290,17 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
 		recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	}
-	more, ids, uncounted, err := loadLentEncounters(ctx, tx, agencyID, `e.updated_at >= ?`, []any{window})
-	if err != nil {
+	if err := loadLentEncounters(ctx, tx, agencyID, `e.updated_at >= ?`, []any{window}, recs); err != nil {
 		return err
 	}
-	recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
-	recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.updated_at >= ?`, []any{window}, recs); err != nil {
+		return err
+	}
+	// A 911 call coming in may make a recent transfer a repeat without
+	// changing the transferred call, so the transfers that a call changed
+	// since the window could follow within 24 hours are read again.
+	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.id IN (SELECT call_id FROM call_transfers WHERE agency_id = ? AND transferred_at >= ?)`,
+		[]any{agencyID, window - citdesk.RepeatWindow.Microseconds()}, recs); err != nil {
 		return err
 	}
 	for _, cond := range []string{
@@ -251,7 +331,7 @@ func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.
 			return st, fmt.Errorf("change stamp of %s: %w", table, err)
 		}
 	}
-	// Partners' encounters filed for the agency (loadLentEncounters)
+	// Partners' encounters filed for the agency (scanLentEncounters)
 	// change with the encounters.
 	var rows, versions int64
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(e.version), 0) FROM encounters e `+lentEncounterWhere+` AND e.updated_at >= ?`,
@@ -310,7 +390,22 @@ WHERE e.agency_id = ?`
 // and their ids, and the ids of those it leaves out: drafts and reports
 // returned to their author.
 func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
-	return loadEncountersBy(ctx, tx, outcomeEncounterQuery, agencyID, cond, args)
+	var encs []outcomes.Encounter
+	var ids, uncounted []int64
+	err := scanOutcomeEncounters(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		encs, ids = append(encs, *e), append(ids, id)
+	}, func(id int64) { uncounted = append(uncounted, id) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return encs, ids, uncounted, nil
+}
+
+// scanOutcomeEncounters is loadOutcomeEncounters handing each encounter
+// read to counted (e is reused: copy what is kept) or, for a draft or a
+// returned report, its id to uncounted.
+func scanOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
+	return scanEncountersBy(ctx, tx, outcomeEncounterQuery, agencyID, cond, args, counted, uncounted)
 }
 
 // lentEncounterWhere picks, instead of the agency's own encounters, those
@@ -319,32 +414,36 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 const lentEncounterWhere = `WHERE EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = ? AND m.status = 'accepted'
 	AND m.lender_agency_id = e.agency_id AND m.lender_call_id = e.call_id)`
 
-// loadLentEncounters reads the encounters partners' officers filed for the
-// agency (lentEncounterWhere), as loadOutcomeEncounters reads its own. Each
+// scanLentEncounters reads the encounters partners' officers filed for the
+// agency (lentEncounterWhere), as scanOutcomeEncounters reads its own. Each
 // counts in the borrower's figures as in the lender's, with no person key:
 // the person is on the lender's records, so it takes no part in the
 // borrower's repeat contacts.
-func loadLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
+func scanLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
 	q := strings.Replace(outcomeEncounterQuery, "WHERE e.agency_id = ?", lentEncounterWhere, 1)
-	encs, ids, uncounted, err := loadEncountersBy(ctx, tx, q, agencyID, cond, args)
-	for i := range encs {
-		encs[i].PersonKey = 0
-	}
-	return encs, ids, uncounted, err
+	return scanEncountersBy(ctx, tx, q, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		e.PersonKey = 0
+		counted(id, e)
+	}, uncounted)
 }
 
-// loadEncountersBy is loadOutcomeEncounters over base query q.
-func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
+// loadLentEncounters is scanLentEncounters into recs.
+func loadLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, recs *outcomes.Records) error {
+	return scanLentEncounters(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, *e), append(recs.EncounterIDs, id)
+	}, func(id int64) { recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, id) })
+}
+
+// scanEncountersBy is scanOutcomeEncounters over base query q.
+func scanEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
 	if cond != "" {
 		q += " AND " + cond
 	}
 	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return fmt.Errorf("load encounters for outcomes: %w", err)
 	}
 	defer rows.Close()
-	var encs []outcomes.Encounter
-	var ids, uncounted []int64
 	var (
 		id, occurred, due                        int64
 		person, handover, submitted, reviewed    sql.NullInt64
@@ -364,7 +463,7 @@ func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 			&status, &due, &submitted, &reviewed,
 			&received, &callSource, &dispatched, &onScene, &noCIT,
 			&refStatus, &refOutcome, &ownCall, &precision, &dispsNo); err != nil {
-			return nil, nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
+			return fmt.Errorf("scan encounter for outcomes: %w", err)
 		}
 		e := outcomes.Encounter{
 			ID: id, PersonKey: person.Int64,
@@ -409,7 +508,7 @@ func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 		}
 		if status == string(citdesk.EncounterDraft) || status == string(citdesk.EncounterReturned) {
 			// Not final: not counted anywhere (issue 10).
-			uncounted = append(uncounted, id)
+			uncounted(id)
 			continue
 		}
 		approved := status == string(citdesk.EncounterApproved)
@@ -425,13 +524,12 @@ func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 				e.Approved = fromMicros(reviewed.Int64)
 			}
 		}
-		encs = append(encs, e)
-		ids = append(ids, id)
+		counted(id, &e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return fmt.Errorf("load encounters for outcomes: %w", err)
 	}
-	return encs, ids, uncounted, nil
+	return nil
 }
 
 // outcomeCallQuery reads citdesk's own calls for the CIT measures (those
@@ -441,12 +539,14 @@ func loadEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 // was sent and reached the scene, and the no-CIT reason recorded at close
 // or, for a call closed before citdesk asked at close, on its first
 // assignment; and the response chosen and whether it was a mental-health
-// call, for the response-path measures; and whether it asked a partner
-// agency for a CIT officer and got one (county mutual aid: a partner's
-// CIT officer sent through an accepted request counts as a CIT officer
-// sent and on scene, so the "if available" gap closes with it). A call imported with history has
+// call, for the response-path measures. A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
-// as it always did.
+// as it always did. Then the outcome of the call's transfer to 988 or
+// mobile crisis, NULL for a call not transferred; and whether it asked a
+// partner agency for a CIT officer and got one (county mutual aid: a
+// partner's CIT officer sent through an accepted request counts as a CIT
+// officer sent and on scene above, so the "if available" gap closes with
+// it).
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified)
 		OR EXISTS (SELECT 1 FROM mutual_aid_requests m JOIN assignments a ON a.agency_id = m.lender_agency_id AND a.id = m.assignment_id
@@ -457,6 +557,7 @@ const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
 	c.response, c.mental_health,
+	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id),
 	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id),
 	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted')
 FROM calls c
@@ -470,6 +571,20 @@ WHERE c.agency_id = ?
 // (sent an officer again after clearing) goes to recs'
 // UncountedEncounterIDs, so the cache drops it.
 func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, recs *outcomes.Records) error {
+	return scanOutcomeCalls(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, *e), append(recs.EncounterIDs, id)
+	}, func(id int64) { recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, id) })
+}
+
+// scanOutcomeCalls is loadOutcomeCalls handing each call record to
+// counted, or the id of one not settled to uncounted.
+func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
+	// Which transfers a 911 call about the same person followed, read
+	// first (the records go on as they are read, to columns or slices).
+	repeats, err := transferRepeats(ctx, tx, agencyID, cond, args)
+	if err != nil {
+		return err
+	}
 	q := outcomeCallQuery
 	if cond != "" {
 		q += " AND " + cond
@@ -484,33 +599,42 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			id, received             int64
 			requested, sent, arrived bool
 			status, reason, response string
-			firstReason              sql.NullString
+			firstReason, transfer    sql.NullString
 			mentalHealth             sql.NullBool
 			aidAsked, aidFilled      bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &aidAsked, &aidFilled); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer, &aidAsked, &aidFilled); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
-			recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, -id)
+			uncounted(-id)
 			continue
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
 			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
-		switch {
-		case aidFilled:
-			e.MutualAid = outcomes.MutualAidFilled
-		case aidAsked:
-			e.MutualAid = outcomes.MutualAidAsked
-		}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String
 			}
 			e.NoCITReason = outcomes.NoCITReasonOf(reason)
 		}
-		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, e), append(recs.EncounterIDs, -id)
+		switch {
+		case aidFilled:
+			e.MutualAid = outcomes.MutualAidFilled
+		case aidAsked:
+			e.MutualAid = outcomes.MutualAidAsked
+		}
+		if transfer.Valid {
+			e.Transfer = outcomes.Transferred
+			if transfer.String == string(citdesk.TransferReturned) {
+				e.Transfer |= outcomes.TransferReturned
+			}
+			if repeats[id] != 0 {
+				e.Transfer |= outcomes.TransferRepeat24h
+			}
+		}
+		counted(-id, &e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load calls for outcomes: %w", err)
@@ -531,17 +655,28 @@ WHERE r.agency_id = ?`
 // loadOutcomeReferrals reads the agency's referrals (those matching cond,
 // when given) and their ids.
 func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Referral, []int64, error) {
+	var refs []outcomes.Referral
+	var ids []int64
+	err := scanOutcomeReferrals(ctx, tx, agencyID, cond, args, func(id int64, r *outcomes.Referral) {
+		refs, ids = append(refs, *r), append(ids, id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return refs, ids, nil
+}
+
+// scanOutcomeReferrals is loadOutcomeReferrals handing each referral to fn.
+func scanOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, fn func(id int64, r *outcomes.Referral)) error {
 	q := outcomeReferralQuery
 	if cond != "" {
 		q += " AND " + cond
 	}
 	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load referrals for outcomes: %w", err)
+		return fmt.Errorf("load referrals for outcomes: %w", err)
 	}
 	defer rows.Close()
-	var refs []outcomes.Referral
-	var ids []int64
 	var (
 		id, created             int64
 		status, outcome         string
@@ -551,7 +686,7 @@ func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond stri
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &created, &status, &outcome, &contact, &cit, &citKnown, &respect, &safety, &helped); err != nil {
-			return nil, nil, fmt.Errorf("scan referral for outcomes: %w", err)
+			return fmt.Errorf("scan referral for outcomes: %w", err)
 		}
 		r := outcomes.Referral{
 			Created:    fromMicros(created),
@@ -564,13 +699,12 @@ func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond stri
 		if respect.Valid || safety.Valid || helped.Valid {
 			r.Survey = &outcomes.Survey{Respect: int(respect.Int64), Safety: int(safety.Int64), Help: int(helped.Int64)}
 		}
-		refs = append(refs, r)
-		ids = append(ids, id)
+		fn(id, &r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load referrals for outcomes: %w", err)
+		return fmt.Errorf("load referrals for outcomes: %w", err)
 	}
-	return refs, ids, nil
+	return nil
 }
 
 // outcomeDispositions reads a stored disposition set, a JSON array of

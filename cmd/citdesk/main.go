@@ -40,7 +40,7 @@ const usage = `citdesk — the Crisis Intervention Team desk
 
 Usage:
   citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
-        [--backup-every 24h --backup-keep 30 --backup-dir DIR] [--purge-at 03:00|off]
+        [--backup-every 24h --backup-keep 30 --backup-dir DIR] [--purge-at 03:00|off] [--eido-warm] [--pprof]
   citdesk migrate [--dry-run]
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk agency set SLUG [--name NAME] [--non-emergency-phone P] [--address A] [--timezone TZ] [--units imperial|metric]
@@ -75,6 +75,7 @@ Usage:
   citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish
   citdesk keys reencrypt   (what is still sealed with an older data key, to the current one)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 8] [--writers 4] [--bare-dir DIR]
+        [--sse-clients 5000] [--sse-changes 20]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or
@@ -205,6 +206,7 @@ func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
 	if err == nil {
 		var db *store.DB
 		if db, err = store.Open(ctx, d.dsn(), store.WithKeys(key, fkey)); err == nil {
+			db.OutcomeDir = d.outcomeDir()
 			return db, nil
 		}
 	}
@@ -216,6 +218,11 @@ func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
 	}
 	return nil, err
 }
+
+// outcomeDir is where the outcome snapshots are kept between runs (on
+// either engine: they are a cache of this database, as the data
+// directory's keys are its keys).
+func (d *dataFlags) outcomeDir() string { return filepath.Join(d.data, "outcomes") }
 
 // dsn returns the database to open: the PostgreSQL URL, or the SQLite file
 // in the data directory.
