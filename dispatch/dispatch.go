@@ -193,6 +193,9 @@ type Fallback struct {
 type Result struct {
 	Officers []Recommendation `json:"officers"`
 	Fallback Fallback         `json:"fallback"`
+	// Responses lists each response path as a resource (State.Responses);
+	// empty from Recommend alone.
+	Responses []ResponseOption `json:"responses"`
 }
 
 // why says why a CIT-trained unit is not recommended.

@@ -187,7 +187,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), Tiles: store.NewMapTiles(db), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
-		Triage: db.TriageService(),
+		Triage: db.TriageService(), Liaisons: store.NewLiaisonService(db),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
