@@ -487,6 +487,18 @@ func countResponse(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
+// countCoResponse adds call record e to the co-response measures of row
+// r: co_responses counts the calls the liaison reached, and
+// cit_met_with_co_response is cit_dispatched with the liaison on scene
+// also meeting the request.
+func countCoResponse(r *[numEncounterMeasures]pair, e *Encounter) {
+	r[mCoResponses].num += b32(e.LiaisonOnScene)
+	if e.CITRequested == Yes && e.CITDispatched != Unknown {
+		r[mCITMetCoResponse].den++
+		r[mCITMetCoResponse].num += b32(e.CITDispatched == Yes || e.LiaisonOnScene)
+	}
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -526,6 +538,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 		if e.CallOnly {
 			countCIT(r, e, reasons)
 			countResponse(r, e)
+			countCoResponse(r, e)
 			continue
 		}
 

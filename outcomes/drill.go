@@ -165,7 +165,7 @@ func CountsReferrals(id string) bool {
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
-	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mWithoutPolice
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mCITMetCoResponse
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and
@@ -216,6 +216,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		}
 	case mWithoutPolice:
 		return e.CallOnly && e.Response != ResponseUnknown && e.MentalHealth == Yes, e.Response.withoutPolice()
+	case mCoResponses:
+		return e.CallOnly && e.LiaisonOnScene, e.CallOnly && e.LiaisonOnScene
+	case mCITMetCoResponse:
+		return e.CallOnly && e.CITRequested == Yes && e.CITDispatched != Unknown, e.CITDispatched == Yes || e.LiaisonOnScene
 	case mReportsSubmitted24h:
 		if e.coarserThanHour() {
 			return false, false // Cell.Imprecise counts it (submittedOnTime)

@@ -250,6 +250,10 @@ type Encounter struct {
 	// measures (response_*).
 	Response     Response
 	MentalHealth Tri
+	// LiaisonOnScene: the Mental Health Liaison reached one of citdesk's
+	// own calls (CallOnly) on a co-response. It feeds co_responses and
+	// cit_met_with_co_response; false on a report.
+	LiaisonOnScene bool
 }
 
 // Response is the way a call was answered (citdesk.Response) as a small

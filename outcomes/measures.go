@@ -27,6 +27,8 @@ const (
 	mResponsePatrol
 	mResponseEMS
 	mWithoutPolice
+	mCoResponses
+	mCITMetCoResponse
 	numEncounterMeasures // measures filled by the pass over encounters end here
 
 	mRepeat30 = iota - 1
@@ -100,6 +102,11 @@ var measureDefs = [numMeasures]measureDef{
 	mResponsePatrol:     {id: "response_patrol", label: "Calls answered by patrol", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by patrol", splitIdle: true},
 	mResponseEMS:        {id: "response_ems", label: "Calls answered by EMS", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by EMS", splitIdle: true},
 	mWithoutPolice:      {id: "response_without_police", label: "Mental-health calls answered without police", unit: UnitPercent, den: "mental-health calls with a response recorded", num: "were answered without police (988, mobile crisis or EMS)", splitIdle: true},
+	// Co-response as a resource (issue 16, item 2): citdesk's own settled
+	// calls the liaison reached (on scene), and the "if available" gap
+	// when the liaison on scene counts as meeting a CIT request.
+	mCoResponses:      {id: "co_responses", label: "Co-responses: calls the liaison reached", unit: UnitCount, one: "co-response", den: "co-responses", splitIdle: true},
+	mCITMetCoResponse: {id: "cit_met_with_co_response", label: "CIT request met, counting co-response", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer dispatched or the liaison on scene", splitIdle: true},
 
 	mRepeat30:              {id: "repeat_contacts_30d", label: "People with another encounter within 30 days", unit: UnitPercent, den: "people met", num: "had another encounter within 30 days"},
 	mRepeat90:              {id: "repeat_contacts_90d", label: "People with another encounter within 90 days", unit: UnitPercent, den: "people met", num: "had another encounter within 90 days"},

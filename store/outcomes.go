@@ -399,7 +399,8 @@ const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
-	c.response, c.mental_health
+	c.response, c.mental_health,
+	EXISTS (SELECT 1 FROM call_liaisons l WHERE l.agency_id = c.agency_id AND l.call_id = c.id AND l.on_scene_at IS NOT NULL)
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -427,8 +428,9 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			status, reason, response string
 			firstReason              sql.NullString
 			mentalHealth             sql.NullBool
+			liaisonOnScene           bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &liaisonOnScene); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -437,7 +439,8 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
-			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
+			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid),
+			LiaisonOnScene: liaisonOnScene}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String

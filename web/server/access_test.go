@@ -244,8 +244,8 @@ var routeAccess = map[string]string{
 
 	// Pages: the liaison's caseload.
 	"GET /caseload":               "coord liaison",
-	"POST /caseload/status":        "liaison",
-	"POST /caseload/liaison-call":  "liaison",
+	"POST /caseload/status":       "liaison",
+	"POST /caseload/liaison-call": "liaison",
 	"GET /referrals/{id}":         "coord liaison",
 	"POST /referrals/{id}/status": "coord liaison",
 	"POST /referrals/{id}/notes":  "coord liaison",
