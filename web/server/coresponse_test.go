@@ -158,7 +158,7 @@ func TestResponsePathsEndToEnd(t *testing.T) {
 			}
 			var mine struct {
 				Status struct{ Status string } `json:"status"`
-				Call   *callLiaisonBody         `json:"call"`
+				Call   *callLiaisonBody        `json:"call"`
 			}
 			d.as(t, "liz", "GET", "/liaisons/{id}/status", lizPath, nil).JSON(t, &mine)
 			if mine.Status.Status != "busy" || mine.Call == nil || mine.Call.CallID != c.ID {
