@@ -34,7 +34,7 @@ var errNotALiaison = citdesk.Errorf(citdesk.EFORBIDDEN, "Only a liaison sets a l
 // liaisonViewFor reads the signed-in liaison's status and call.
 func (s *caseloadPages) liaisonViewFor(r *http.Request) (*liaisonView, error) {
 	a := web.SignedIn(r)
-	if !a.HasRole(citdesk.RoleLiaison) {
+	if !a.HasRole(citdesk.RoleLiaison) || s.Svc.Liaisons == nil {
 		return nil, nil
 	}
 	d, on, err := s.Svc.Liaisons.FindLiaisonDuty(r.Context(), a.UserID)
