@@ -85,6 +85,8 @@ var fixtures = []fixtureRow{
 	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
 	{"0022", "calls", "id, agency_id, received_at, source, nature, status, closed_at, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
 		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", fixtureT + hour, 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
+	{"0025", "complaints", "id, agency_id, kind, received_at, source, contact_name, contact, body, call_id, encounter_id, officer_ids, status, disposition, entered_by, closed_by, closed_at, created_at, updated_at, version",
+		[]any{1, 1, "complaint", fixtureT, "phone", "Jo Caller", "636-555-0000", "The officer was rough with my sister.", 1, 1, "[1]", "closed", "not_sustained", 1, 1, fixtureT + hour, fixtureT, fixtureT + hour, 2}},
 	{"0026", "liaison_duty", "user_id, agency_id, status, lat, lon, position_at, updated_at", []any{2, 1, "available", 38.14, -90.55, fixtureT, fixtureT}},
 	{"0026", "call_liaisons", "id, agency_id, call_id, user_id, status, assigned_at, on_scene_at, cleared_at, assigned_by, version", []any{1, 1, 3, 2, "cleared", fixtureT, fixtureT + hour/6, fixtureT + hour, 1, 3}},
 }
