@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"citdesk"
 	"citdesk/store/storetest"
@@ -350,4 +351,29 @@ func TestResponsePathsEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLiaisonEvents: the event stream tells a liaison of their own status
+// and calls only (the caseload page redraws on it), a dispatcher of every
+// liaison's, and an officer of none.
+func TestLiaisonEvents(t *testing.T) {
+	d := newDispatchEnv(t, storetest.SQLite)
+	liz := d.user("liz", citdesk.RoleLiaison)
+	d.user("lee", citdesk.RoleLiaison)
+	d.tok["liz"], d.tok["lee"] = d.token("liz"), d.token("lee")
+	disp, mine, other, ofc := openEvents(t, d.Server.URL, d.tok["disp"]), openEvents(t, d.Server.URL, d.tok["liz"]),
+		openEvents(t, d.Server.URL, d.tok["lee"]), openEvents(t, d.Server.URL, d.tok["near"])
+
+	res := d.as(t, "liz", "PUT", "/liaisons/{id}/status", "/api/v1/liaisons/"+strconv.FormatInt(liz.ID, 10)+"/status", map[string]any{"status": "available"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status: %d %s", res.StatusCode, res.Body)
+	}
+	for who, c := range map[string]*sseClient{"dispatcher": disp, "the liaison": mine} {
+		m := c.next(t)
+		if id, p := m.payload(t); m.Type != citdesk.EventLiaison || id != liz.ID || p["status"] != "available" {
+			t.Errorf("%s: %s %s", who, m.Type, m.Data)
+		}
+	}
+	other.none(t, 300*time.Millisecond)
+	ofc.none(t, 100*time.Millisecond)
 }
