@@ -193,6 +193,9 @@ type Fallback struct {
 type Result struct {
 	Officers []Recommendation `json:"officers"`
 	Fallback Fallback         `json:"fallback"`
+	// Responses lists each response path as a resource (State.Responses);
+	// left out by Recommend alone, which knows no call's triage.
+	Responses []ResponseOption `json:"responses,omitempty"`
 }
 
 // why says why a CIT-trained unit is not recommended.

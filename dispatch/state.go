@@ -48,6 +48,9 @@ type State struct {
 	// Roads estimates travel on the agency's road map, when it has one
 	// (citdesk map import); nil means the straight line.
 	Roads RouteEstimator
+	// Liaisons are the agency's liaisons who have set a status, each with
+	// the call they are on (issue 16: co-response).
+	Liaisons []*citdesk.LiaisonDuty
 }
 
 // NewState returns an empty state of agency read at now, ready to fill.
@@ -105,6 +108,7 @@ func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, no
 	if res.Officers == nil {
 		res.Officers = []Recommendation{}
 	}
+	res.Responses = st.Responses(c, res)
 	return res
 }
 
@@ -122,4 +126,7 @@ type CallPanel struct {
 	NeedReason bool
 	// Result ranks the officers to send; zero for a closed call.
 	Result Result
+	// Liaisons are the liaisons sent to the call (co-response), oldest
+	// first.
+	Liaisons []*citdesk.CallLiaison
 }

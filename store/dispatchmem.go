@@ -58,7 +58,7 @@ const pgDispatchChannel = "citdesk_dispatch"
 var dispatchTables = map[string]bool{
 	"agencies": true, "officers": true, "officer_duty": true, "training_records": true,
 	"calls": true, "assignments": true, "encounters": true, "persons": true, "crisis_plans": true,
-	"webhooks": true,
+	"webhooks": true, "liaison_duty": true, "call_liaisons": true,
 }
 
 // writtenTable returns the table a write statement writes, or "".

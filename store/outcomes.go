@@ -491,15 +491,17 @@ func scanOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // assignment; and the response chosen and whether it was a mental-health
 // call, for the response-path measures. A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
-// as it always did. The last column is the outcome of the call's transfer
-// to 988 or mobile crisis, NULL for a call not transferred.
+// as it always did. The last two columns are the outcome of the call's
+// transfer to 988 or mobile crisis (NULL for a call not transferred) and
+// whether the liaison reached the call on a co-response.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
 	c.response, c.mental_health,
-	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id)
+	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id),
+	EXISTS (SELECT 1 FROM call_liaisons l WHERE l.agency_id = c.agency_id AND l.call_id = c.id AND l.on_scene_at IS NOT NULL)
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -541,8 +543,9 @@ func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			status, reason, response string
 			firstReason, transfer    sql.NullString
 			mentalHealth             sql.NullBool
+			liaisonOnScene           bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer, &liaisonOnScene); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -551,7 +554,8 @@ func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
-			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
+			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid),
+			LiaisonOnScene: liaisonOnScene}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String
