@@ -392,6 +392,14 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		}
 	}
 
+	return finish(t, now, s, liaison, located, eligible, nonCIT, divertible, unavailable)
+}
+
+// finish ranks the eligible candidates collected, sorts the fallback lists
+// and explains them: the part of a recommendation that does not depend on
+// how the candidates were found (a scan of every unit here, a walk of the
+// nearest in Prepared).
+func finish(t Target, now time.Time, s settings, liaison *Liaison, located bool, eligible *contenders, nonCIT, divertible, unavailable *topK) Result {
 	ranked := rank(eligible.kept, t, s)
 
 	near, div := nonCIT.sorted(), divertible.sorted()

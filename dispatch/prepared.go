@@ -1,0 +1,444 @@
+package dispatch
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"citdesk"
+)
+
+// Prepared is a set of units made ready once for many recommendations, as
+// the store's dispatch state in memory answers every recommendation of an
+// agency from one snapshot (issue 12). Recommend scans every unit and
+// compares status strings for each; Prepared decides once what part each
+// unit can play (small integers, not strings), leaves out the units that
+// can play none, and keeps the units with a position in a k-d tree, so a
+// recommendation visits only the nearest units its lists still need and
+// stops where no farther unit could enter any of them.
+//
+// Prepared.Recommend returns exactly what Recommend returns over the same
+// units (TestPreparedMatchesRecommend), provided officer ids are unique.
+// The walk of the tree applies to a call with a location and the default
+// straight-line estimator; with a road map (Options.Roads), another
+// estimator, or positions the tree cannot hold (out of range, not finite,
+// or times with a monotonic clock reading), it scans its units as
+// Recommend does. A Prepared is read only after Prepare and safe for
+// concurrent use.
+type Prepared struct {
+	units []Unit   // tree order: the positioned units first, then the rest
+	meta  []unitAt // parallel to units[:len(meta)]: the positioned units
+	nodes []kdNode // nodes[0] is the root; empty when no unit has a position
+	// noPos are the units without a position, by workload then officer
+	// id: the order in which the fallback lists take units with no ETA.
+	noPos []int32
+	// onCall lists, for each call, the CIT-certified units on it, who are
+	// "already assigned to this call" when that call is the target.
+	onCall map[int64][]int32
+	// scan is set when some unit defeats the tree (see the type's doc).
+	scan bool
+}
+
+// unitAt is what the walk reads of a positioned unit: its place, its
+// position's time in Unix nanoseconds and its kinds, packed together.
+type unitAt struct {
+	lat, lon float64
+	posAt    int64
+	callID   int64
+	kinds    kind
+}
+
+// kind says what part a unit can play in a recommendation, decided once
+// from its duty and CIT statuses.
+type kind uint8
+
+const (
+	kCertAvail  kind = 1 << iota // CIT certified, available: recommended when fresh, unavailable when stale
+	kPlainAvail                  // not certified, available: the fallback's nearest non-CIT when fresh
+	kLapsed                      // certification lapsed: unavailable
+	kDivertible                  // certified, on a non-emergency call or busy: divertible
+	kEmergency                   // certified, on an emergency call: unavailable
+
+	kCert = kCertAvail | kDivertible | kEmergency
+)
+
+// kindOf returns the parts u can play; zero means none (Recommend's
+// "neither CIT-trained nor free", and every unit off duty).
+func kindOf(u *Unit) kind {
+	if !onDuty(u.Status) {
+		return 0
+	}
+	avail := u.Status == citdesk.StatusAvailable
+	var k kind
+	switch {
+	case u.CITStatus.Certified() && avail:
+		k = kCertAvail
+	case u.CITStatus.Certified() && u.CallEmergency:
+		k = kEmergency
+	case u.CITStatus.Certified():
+		k = kDivertible
+	case avail:
+		k = kPlainAvail
+	}
+	if u.CITStatus == citdesk.CITLapsed {
+		k |= kLapsed
+	}
+	return k
+}
+
+// kdNode is a box of the tree: the bounds of its units' positions, their
+// place in Prepared.units, and what its units can be, so the walk skips a
+// box no list wants.
+type kdNode struct {
+	latMin, latMax, lonMin, lonMax float64
+	// availMin and availMax bound the position times of the box's
+	// available units (Unix ns), to tell whether any is fresh or stale.
+	availMin, availMax int64
+	lo, hi             int32 // units[lo:hi]
+	left, right        int32 // children; left < 0 for a leaf
+	kinds              kind
+}
+
+// leafSize is the most units in a leaf of the tree.
+const leafSize = 8
+
+// Prepare returns units prepared for many recommendations. units is only
+// read; Prepared keeps its own copy.
+func Prepare(units []Unit) *Prepared {
+	p := &Prepared{onCall: map[int64][]int32{}}
+	var placed, rest []Unit
+	for i := range units {
+		u := &units[i]
+		k := kindOf(u)
+		switch {
+		case k == 0:
+			continue // no part in any list, whatever the call
+		case u.PositionAt.IsZero():
+			rest = append(rest, *u)
+		default:
+			if !treeable(u) {
+				p.scan = true
+			}
+			placed = append(placed, *u)
+		}
+	}
+	if p.scan {
+		p.units = append(placed, rest...)
+		return p
+	}
+	p.meta = make([]unitAt, len(placed))
+	for i := range placed {
+		u := &placed[i]
+		p.meta[i] = unitAt{lat: u.Lat, lon: u.Lon, posAt: u.PositionAt.UnixNano(), callID: u.CallID, kinds: kindOf(u)}
+	}
+	order := make([]int32, len(placed))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if len(order) > 0 {
+		p.build(order, 0, int32(len(order)))
+	}
+	p.units = make([]Unit, 0, len(placed)+len(rest))
+	meta := make([]unitAt, len(order))
+	for i, j := range order {
+		p.units = append(p.units, placed[j])
+		meta[i] = p.meta[j]
+	}
+	p.meta = meta
+	slices.SortFunc(rest, func(a, b Unit) int {
+		return cmp.Or(cmp.Compare(a.AssignmentsToday, b.AssignmentsToday), cmp.Compare(a.OfficerID, b.OfficerID))
+	})
+	for _, u := range rest {
+		p.noPos = append(p.noPos, int32(len(p.units)))
+		p.units = append(p.units, u)
+	}
+	for i := range p.units {
+		u := &p.units[i]
+		if u.CallID != 0 && u.CITStatus.Certified() {
+			p.onCall[u.CallID] = append(p.onCall[u.CallID], int32(i))
+		}
+	}
+	return p
+}
+
+// treeable reports whether positioned unit u can live in the tree: a
+// position on the globe, and a time whose order Unix nanoseconds keep (no
+// monotonic reading, within the years 1678–2262).
+func treeable(u *Unit) bool {
+	return u.Lat >= -90 && u.Lat <= 90 && u.Lon >= -180 && u.Lon <= 180 && plainTime(u.PositionAt)
+}
+
+// plainTime reports whether t compares as its Unix nanoseconds do.
+func plainTime(t time.Time) bool {
+	return t == t.Round(0) && time.Unix(0, t.UnixNano()).Equal(t)
+}
+
+// build makes the node for order[lo:hi], splitting the wider side at the
+// median, and returns its index.
+func (p *Prepared) build(order []int32, lo, hi int32) int32 {
+	n := kdNode{latMin: math.Inf(1), latMax: math.Inf(-1), lonMin: math.Inf(1), lonMax: math.Inf(-1),
+		availMin: math.MaxInt64, availMax: math.MinInt64, lo: lo, hi: hi, left: -1, right: -1}
+	for _, j := range order[lo:hi] {
+		m := &p.meta[j]
+		n.latMin, n.latMax = min(n.latMin, m.lat), max(n.latMax, m.lat)
+		n.lonMin, n.lonMax = min(n.lonMin, m.lon), max(n.lonMax, m.lon)
+		n.kinds |= m.kinds
+		if m.kinds&(kCertAvail|kPlainAvail) != 0 {
+			n.availMin, n.availMax = min(n.availMin, m.posAt), max(n.availMax, m.posAt)
+		}
+	}
+	at := int32(len(p.nodes))
+	p.nodes = append(p.nodes, n)
+	if hi-lo <= leafSize {
+		return at
+	}
+	byLat := n.latMax-n.latMin >= (n.lonMax-n.lonMin)*math.Cos((n.latMin+n.latMax)/2*math.Pi/180)
+	part := order[lo:hi]
+	slices.SortFunc(part, func(a, b int32) int {
+		if byLat {
+			return cmp.Compare(p.meta[a].lat, p.meta[b].lat)
+		}
+		return cmp.Compare(p.meta[a].lon, p.meta[b].lon)
+	})
+	mid := lo + (hi-lo)/2
+	left := p.build(order, lo, mid)
+	right := p.build(order, mid, hi)
+	p.nodes[at].left, p.nodes[at].right = left, right
+	return at
+}
+
+// Len returns the number of units that can take part in a recommendation.
+func (p *Prepared) Len() int { return len(p.units) }
+
+// Recommend is the package's Recommend over the prepared units.
+func (p *Prepared) Recommend(t Target, now time.Time, policy citdesk.Policy, opt Options) Result {
+	s := resolve(policy, opt)
+	w := p.start(t, now, s)
+	if w == nil {
+		return recommend(t, p.units, now, s, opt.Liaison)
+	}
+	defer walks.Put(w)
+	p.collect(w, t, s)
+	return finish(t, now, s, opt.Liaison, true, &w.eligible, &w.nonCIT, &w.divertible, &w.unavailable)
+}
+
+// start returns a walk ready for target t at now, or nil when the walk
+// does not apply and the units must be scanned.
+func (p *Prepared) start(t Target, now time.Time, s settings) *walk {
+	sl, line := s.est.(StraightLine)
+	if p.scan || !line || s.roads != nil || t.Lat == nil || t.Lon == nil || !(sl.SpeedKMH > 0) {
+		return nil
+	}
+	tlat, tlon := *t.Lat, *t.Lon
+	oldest := now.Add(-s.stale)
+	if !(tlat >= -90 && tlat <= 90 && tlon >= -180 && tlon <= 180) || !plainTime(now) || !plainTime(oldest) {
+		return nil
+	}
+	w := walks.Get().(*walk)
+	w.reset(s)
+	w.line = newStraightTo(sl, tlat, tlon)
+	w.cosLat = max(0, w.line.cosLat)
+	w.secPerRad = earthRadiusM * (1 - 1e-9) * w.line.factor / w.line.mps
+	w.oldest = oldest.UnixNano()
+	w.lat, w.lon = tlat, tlon
+	return w
+}
+
+// collect fills w's lists for target t: the units on the call, the units
+// without a position, and the walk of the tree.
+func (p *Prepared) collect(w *walk, t Target, s settings) {
+	// The units on this call first: they are "already assigned" wherever
+	// they are, and the walk and the pass below skip them.
+	if t.CallID != 0 {
+		for _, i := range p.onCall[t.CallID] {
+			u := &p.units[i]
+			c := cand{u: u, why: whyThisCall}
+			if !u.PositionAt.IsZero() {
+				c.eta, c.dist = w.line.eta(u.Lat, u.Lon)
+				c.known = true
+			}
+			w.unavailable.push(c)
+		}
+	}
+
+	// The units without a position come after every unit with an ETA in
+	// the fallback lists, by workload then id, which is their order here:
+	// once a list has taken as many as it keeps, no later one can enter.
+	var divs, unavs int
+	for _, i := range p.noPos {
+		if divs >= s.limit && unavs >= s.limit {
+			break
+		}
+		u := &p.units[i]
+		k := kindOf(u)
+		if k&kCert != 0 && t.CallID != 0 && u.CallID == t.CallID {
+			continue
+		}
+		c := cand{u: u}
+		switch {
+		case k&kCertAvail != 0:
+			c.why = whyNoPosition
+		case k&kDivertible != 0:
+			w.divertible.push(c)
+			divs++
+			continue
+		case k&kEmergency != 0:
+			c.why = whyEmergency
+		case k&kLapsed != 0:
+			c.why = whyLapsed
+		default:
+			continue // not certified: the non-CIT list wants a fresh position
+		}
+		w.unavailable.push(c)
+		unavs++
+	}
+
+	if len(p.nodes) > 0 {
+		p.walkTree(w, t.CallID)
+	}
+}
+
+// walkTree visits the tree's boxes nearest first (depth first, the nearer
+// child before the farther), skipping every box whose lower bound on ETA
+// no list its units could enter still admits. A list's admission only
+// tightens as units are added, so a box skipped once would be skipped at
+// the end too: what the walk leaves out, Recommend's scan would have
+// dropped.
+func (p *Prepared) walkTree(w *walk, callID int64) {
+	w.stack = append(w.stack[:0], visit{0, w.bound(&p.nodes[0])})
+	for len(w.stack) > 0 {
+		v := w.stack[len(w.stack)-1]
+		w.stack = w.stack[:len(w.stack)-1]
+		n := &p.nodes[v.node]
+		if !w.wants(n, v.lb) {
+			continue
+		}
+		if n.left >= 0 {
+			l, r := &p.nodes[n.left], &p.nodes[n.right]
+			lb, rb := w.bound(l), w.bound(r)
+			if lb <= rb {
+				w.stack = append(w.stack, visit{n.right, rb}, visit{n.left, lb})
+			} else {
+				w.stack = append(w.stack, visit{n.left, lb}, visit{n.right, rb})
+			}
+			continue
+		}
+		w.visited += int(n.hi - n.lo)
+		for i := n.lo; i < n.hi; i++ {
+			m := &p.meta[i]
+			if m.kinds&kCert != 0 && callID != 0 && m.callID == callID {
+				continue // taken first
+			}
+			c := cand{u: &p.units[i], known: true}
+			c.eta, c.dist = w.line.eta(m.lat, m.lon)
+			fresh := m.posAt >= w.oldest
+			switch k := m.kinds; {
+			case k&kCertAvail != 0:
+				if fresh {
+					w.eligible.add(c)
+				} else {
+					c.why = whyStale
+					w.unavailable.push(c)
+				}
+			case k&kDivertible != 0:
+				w.divertible.push(c)
+			case k&kEmergency != 0:
+				c.why = whyEmergency
+				w.unavailable.push(c)
+			default:
+				if k&kLapsed != 0 {
+					c.why = whyLapsed
+					w.unavailable.push(c)
+				}
+				if k&kPlainAvail != 0 && fresh {
+					w.nonCIT.push(c)
+				}
+			}
+		}
+	}
+}
+
+// walk is one recommendation's working memory, pooled so a request
+// allocates little beyond its Result.
+type walk struct {
+	eligible                        contenders
+	near                            topK // eligible's heap of the nearest
+	nonCIT, divertible, unavailable topK
+	stack                           []visit
+
+	line      straightTo
+	lat, lon  float64 // the call
+	cosLat    float64
+	secPerRad float64 // seconds per radian of great circle, shaved
+	oldest    int64   // Unix ns: a position before this is stale
+	visited   int     // units whose ETA the walk computed
+}
+
+// visit is a box waiting on the walk's stack with its lower bound.
+type visit struct {
+	node int32
+	lb   float64
+}
+
+var walks = sync.Pool{New: func() any { return new(walk) }}
+
+// reset readies w for a recommendation with settings s, keeping its
+// buffers.
+func (w *walk) reset(s settings) {
+	w.visited = 0
+	w.near = topK{k: s.limit, cmp: cmpETA, h: w.near.h[:0]}
+	w.eligible = contenders{near: &w.near, tie: s.tie, kept: w.eligible.kept[:0], prune: 4*s.limit + 64}
+	w.nonCIT = topK{k: s.fallbackLimit, cmp: cmpNear, h: w.nonCIT.h[:0]}
+	w.divertible = topK{k: s.limit, cmp: cmpNear, h: w.divertible.h[:0]}
+	w.unavailable = topK{k: s.limit, cmp: cmpNear, h: w.unavailable.h[:0]}
+}
+
+// bound returns a time no unit in box n beats to the call: the great
+// circle is at least as long as the difference in latitude, and at least
+// as long as the way to the meridian the box lies beyond (sin d = cos φ0 ·
+// sin Δλ, with sin x ≥ x − x³/6 and asin x ≥ x), shaved by a part in a
+// billion so rounding in the ETA cannot cross it.
+func (w *walk) bound(n *kdNode) float64 {
+	const rad = math.Pi / 180
+	var dlat, dlon float64
+	switch {
+	case w.lat < n.latMin:
+		dlat = n.latMin - w.lat
+	case w.lat > n.latMax:
+		dlat = w.lat - n.latMax
+	}
+	if w.lon < n.lonMin || w.lon > n.lonMax {
+		east, west := n.lonMin-w.lon, w.lon-n.lonMax
+		if east < 0 {
+			east += 360
+		}
+		if west < 0 {
+			west += 360
+		}
+		dlon = min(east, west, 90) * rad
+	}
+	return max(dlat*rad, w.cosLat*dlon*(1-dlon*dlon/6)) * w.secPerRad
+}
+
+// wants reports whether any list the units of box n could enter still
+// admits an ETA of lb.
+func (w *walk) wants(n *kdNode, lb float64) bool {
+	k := n.kinds
+	if k&kCertAvail != 0 {
+		if n.availMax >= w.oldest && w.eligible.admits(lb) {
+			return true
+		}
+		if n.availMin < w.oldest && w.unavailable.admits(lb) {
+			return true
+		}
+	}
+	if k&kPlainAvail != 0 && n.availMax >= w.oldest && w.nonCIT.admits(lb) {
+		return true
+	}
+	if k&(kLapsed|kEmergency) != 0 && w.unavailable.admits(lb) {
+		return true
+	}
+	return k&kDivertible != 0 && w.divertible.admits(lb)
+}
