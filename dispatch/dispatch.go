@@ -208,10 +208,15 @@ const (
 	whyEmergency
 )
 
-// cand is a unit under consideration with its travel estimate. u points
-// into the caller's slice, which must not change during the call.
+// cand is a unit under consideration with its travel estimate: ui is its
+// place in the units recommended from, which must not change during the
+// call. It holds no pointer (the ordering fields are copied from the
+// unit), so the heaps and sorts that move candidates about cost the
+// garbage collector nothing.
 type cand struct {
-	u       *Unit
+	id      int64 // Unit.OfficerID
+	assign  int   // Unit.AssignmentsToday
+	ui      int32
 	eta     float64 // seconds; 0 when !known
 	dist    float64 // metres
 	group   int32   // ETA tie group, eligible units only
@@ -313,7 +318,7 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		// Decide the list or lists the unit belongs in before estimating,
 		// so units that cannot make a full fallback list skip the estimate.
 		var to, also *topK
-		c := cand{u: u}
+		c := newCand(units, i)
 		elig := false
 		switch {
 		case !cert:
@@ -392,24 +397,30 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		}
 	}
 
-	return finish(t, now, s, liaison, located, eligible, nonCIT, divertible, unavailable)
+	return finish(t, units, now, s, liaison, located, eligible, nonCIT, divertible, unavailable)
+}
+
+// newCand returns the candidate for units[i].
+func newCand(units []Unit, i int) cand {
+	return cand{id: units[i].OfficerID, assign: units[i].AssignmentsToday, ui: int32(i)}
 }
 
 // finish ranks the eligible candidates collected, sorts the fallback lists
 // and explains them: the part of a recommendation that does not depend on
 // how the candidates were found (a scan of every unit here, a walk of the
 // nearest in Prepared).
-func finish(t Target, now time.Time, s settings, liaison *Liaison, located bool, eligible *contenders, nonCIT, divertible, unavailable *topK) Result {
-	ranked := rank(eligible.kept, t, s)
+func finish(t Target, units []Unit, now time.Time, s settings, liaison *Liaison, located bool, eligible *contenders, nonCIT, divertible, unavailable *topK) Result {
+	ranked := rank(eligible.kept, t, s, units)
 
-	near, div := nonCIT.sorted(), divertible.sorted()
-	f := &formatter{now: now, tie: s.tie, located: located, metric: s.metric}
+	near, div, unav := nonCIT.sorted(), divertible.sorted(), unavailable.sorted()
+	f := &formatter{units: units, now: now, tie: s.tie, located: located, metric: s.metric}
+	f.reserve(len(ranked) + len(near) + len(div) + len(unav))
 	res := Result{
 		Officers: make([]Recommendation, len(ranked)),
 		Fallback: Fallback{
 			NearestNonCIT:  f.plain(near),
 			DivertibleCIT:  f.alternatives(div),
-			UnavailableCIT: f.alternatives(unavailable.sorted()),
+			UnavailableCIT: f.alternatives(unav),
 			Liaison:        liaison,
 		},
 	}
@@ -420,6 +431,7 @@ func finish(t Target, now time.Time, s settings, liaison *Liaison, located bool,
 		}
 		res.Officers[i] = f.recommendation(&ranked[i], next)
 	}
+	f.seal()
 	res.Fallback.Message = f.message(ranked, near, div, liaison)
 	return res
 }
@@ -487,7 +499,7 @@ func (e *contenders) add(c cand) {
 // s.limit nearest are picked with a bounded heap, which fixes the anchor of
 // the last tie group that can contribute; every unit within the tie window
 // of that anchor (it may be more than s.limit) is then grouped and sorted.
-func rank(el []cand, t Target, s settings) []cand {
+func rank(el []cand, t Target, s settings, units []Unit) []cand {
 	if len(el) == 0 {
 		return el
 	}
@@ -521,7 +533,7 @@ func rank(el []cand, t Target, s settings) []cand {
 			group, anchor = group+1, c.eta
 		}
 		c.group = group
-		c.prior = c.u.PriorContact || slices.Contains(t.PriorContact, c.u.OfficerID)
+		c.prior = units[c.ui].PriorContact || slices.Contains(t.PriorContact, c.id)
 	}
 	slices.SortFunc(el, cmpRank)
 	return el[:min(len(el), s.limit)]
@@ -535,7 +547,7 @@ func cmpETA(a, b cand) int {
 	case a.eta > b.eta:
 		return 1
 	}
-	return cmpInt(a.u.OfficerID, b.u.OfficerID)
+	return cmpInt(a.id, b.id)
 }
 
 // cmpRank orders eligible units: tie group, continuity of care, fewer
@@ -550,8 +562,8 @@ func cmpRank(a, b cand) int {
 		}
 		return 1
 	}
-	if a.u.AssignmentsToday != b.u.AssignmentsToday {
-		return cmpInt(a.u.AssignmentsToday, b.u.AssignmentsToday)
+	if a.assign != b.assign {
+		return cmpInt(a.assign, b.assign)
 	}
 	return cmpETA(a, b)
 }
@@ -568,10 +580,10 @@ func cmpNear(a, b cand) int {
 	if a.eta != b.eta {
 		return cmpETA(a, b)
 	}
-	if a.u.AssignmentsToday != b.u.AssignmentsToday {
-		return cmpInt(a.u.AssignmentsToday, b.u.AssignmentsToday)
+	if a.assign != b.assign {
+		return cmpInt(a.assign, b.assign)
 	}
-	return cmpInt(a.u.OfficerID, b.u.OfficerID)
+	return cmpInt(a.id, b.id)
 }
 
 func cmpInt[T int | int32 | int64](a, b T) int {

@@ -221,7 +221,7 @@ func (p *Prepared) Recommend(t Target, now time.Time, policy citdesk.Policy, opt
 	}
 	defer walks.Put(w)
 	p.collect(w, t, s)
-	return finish(t, now, s, opt.Liaison, true, &w.eligible, &w.nonCIT, &w.divertible, &w.unavailable)
+	return finish(t, p.units, now, s, opt.Liaison, true, &w.eligible, &w.nonCIT, &w.divertible, &w.unavailable)
 }
 
 // start returns a walk ready for target t at now, or nil when the walk
@@ -254,7 +254,8 @@ func (p *Prepared) collect(w *walk, t Target, s settings) {
 	if t.CallID != 0 {
 		for _, i := range p.onCall[t.CallID] {
 			u := &p.units[i]
-			c := cand{u: u, why: whyThisCall}
+			c := newCand(p.units, int(i))
+			c.why = whyThisCall
 			if !u.PositionAt.IsZero() {
 				c.eta, c.dist = w.line.eta(u.Lat, u.Lon)
 				c.known = true
@@ -276,7 +277,7 @@ func (p *Prepared) collect(w *walk, t Target, s settings) {
 		if k&kCert != 0 && t.CallID != 0 && u.CallID == t.CallID {
 			continue
 		}
-		c := cand{u: u}
+		c := newCand(p.units, int(i))
 		switch {
 		case k&kCertAvail != 0:
 			c.why = whyNoPosition
@@ -331,32 +332,43 @@ func (p *Prepared) walkTree(w *walk, callID int64) {
 			if m.kinds&kCert != 0 && callID != 0 && m.callID == callID {
 				continue // taken first
 			}
-			c := cand{u: &p.units[i], known: true}
+			c := newCand(p.units, int(i))
+			c.known = true
 			c.eta, c.dist = w.line.eta(m.lat, m.lon)
 			fresh := m.posAt >= w.oldest
+			// Each list is asked first whether it admits the ETA at all,
+			// which turns most units away without a call.
 			switch k := m.kinds; {
 			case k&kCertAvail != 0:
-				if fresh {
-					w.eligible.add(c)
-				} else {
+				if !fresh {
 					c.why = whyStale
-					w.unavailable.push(c)
+					w.unavailable.offer(c)
+				} else if w.eligible.admits(c.eta) {
+					w.eligible.add(c)
 				}
 			case k&kDivertible != 0:
-				w.divertible.push(c)
+				w.divertible.offer(c)
 			case k&kEmergency != 0:
 				c.why = whyEmergency
-				w.unavailable.push(c)
+				w.unavailable.offer(c)
 			default:
 				if k&kLapsed != 0 {
 					c.why = whyLapsed
-					w.unavailable.push(c)
+					w.unavailable.offer(c)
 				}
 				if k&kPlainAvail != 0 && fresh {
-					w.nonCIT.push(c)
+					w.nonCIT.offer(c)
 				}
 			}
 		}
+	}
+}
+
+// offer pushes known candidate c when the list admits its ETA; one it
+// does not admit, push would turn away too.
+func (t *topK) offer(c cand) {
+	if t.admits(c.eta) {
+		t.push(c)
 	}
 }
 
