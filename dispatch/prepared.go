@@ -98,6 +98,7 @@ type kdNode struct {
 	availMin, availMax int64
 	lo, hi             int32 // units[lo:hi]
 	left, right        int32 // children; left < 0 for a leaf
+	self               int32 // this node's index
 	kinds              kind
 }
 
@@ -190,6 +191,7 @@ func (p *Prepared) build(order []int32, lo, hi int32) int32 {
 		}
 	}
 	at := int32(len(p.nodes))
+	n.self = at
 	p.nodes = append(p.nodes, n)
 	if hi-lo <= leafSize {
 		return at
@@ -301,29 +303,38 @@ func (p *Prepared) collect(w *walk, t Target, s settings) {
 	}
 }
 
-// walkTree visits the tree's boxes nearest first (depth first, the nearer
-// child before the farther), skipping every box whose lower bound on ETA
-// no list its units could enter still admits. A list's admission only
-// tightens as units are added, so a box skipped once would be skipped at
-// the end too: what the walk leaves out, Recommend's scan would have
-// dropped.
+// walkTree visits the tree's boxes nearest first: it takes the box of
+// least lower bound on ETA from a queue and goes down its nearer children
+// to a leaf, queueing each farther child. It skips every box whose lower
+// bound no list its units could enter still admits. A list's admission
+// only tightens as units are added, so a box skipped once would be skipped
+// at the end too: what the walk leaves out, Recommend's scan would have
+// dropped. Nearest first, the lists fill with the nearest units early and
+// the rest of the tree is skipped.
 func (p *Prepared) walkTree(w *walk, callID int64) {
-	w.stack = append(w.stack[:0], visit{0, w.bound(&p.nodes[0])})
-	for len(w.stack) > 0 {
-		v := w.stack[len(w.stack)-1]
-		w.stack = w.stack[:len(w.stack)-1]
+	w.queue = append(w.queue[:0], visit{0, w.bound(&p.nodes[0])})
+	for len(w.queue) > 0 {
+		v := w.pop()
 		n := &p.nodes[v.node]
 		if !w.wants(n, v.lb) {
 			continue
 		}
-		if n.left >= 0 {
+		for n.left >= 0 {
 			l, r := &p.nodes[n.left], &p.nodes[n.right]
 			lb, rb := w.bound(l), w.bound(r)
-			if lb <= rb {
-				w.stack = append(w.stack, visit{n.right, rb}, visit{n.left, lb})
-			} else {
-				w.stack = append(w.stack, visit{n.left, lb}, visit{n.right, rb})
+			if rb < lb {
+				l, r, lb, rb = r, l, rb, lb
 			}
+			if w.wants(r, rb) {
+				w.push(visit{int32(r.self), rb})
+			}
+			if !w.wants(l, lb) {
+				n = nil
+				break
+			}
+			n = l
+		}
+		if n == nil {
 			continue
 		}
 		w.visited += int(n.hi - n.lo)
@@ -378,7 +389,7 @@ type walk struct {
 	eligible                        contenders
 	near                            topK // eligible's heap of the nearest
 	nonCIT, divertible, unavailable topK
-	stack                           []visit
+	queue                           []visit // a min-heap on lb
 
 	line      straightTo
 	lat, lon  float64 // the call
@@ -395,6 +406,45 @@ type visit struct {
 }
 
 var walks = sync.Pool{New: func() any { return new(walk) }}
+
+// push adds v to the queue.
+func (w *walk) push(v visit) {
+	q := append(w.queue, v)
+	for i := len(q) - 1; i > 0; {
+		up := (i - 1) / 2
+		if q[up].lb <= q[i].lb {
+			break
+		}
+		q[i], q[up] = q[up], q[i]
+		i = up
+	}
+	w.queue = q
+}
+
+// pop removes and returns the visit of least lb.
+func (w *walk) pop() visit {
+	q := w.queue
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < last && q[l].lb < q[m].lb {
+			m = l
+		}
+		if r < last && q[r].lb < q[m].lb {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	w.queue = q
+	return top
+}
 
 // reset readies w for a recommendation with settings s, keeping its
 // buffers.

@@ -201,7 +201,7 @@ func TestPreparedVisitsFew(t *testing.T) {
 		t.Fatal("no walk for a located call")
 	}
 	p.collect(w, tg, s)
-	if len(w.eligible.kept) == 0 || w.visited > len(units)/20 {
+	if len(w.eligible.kept) == 0 || w.visited > len(units)/40 {
 		t.Fatalf("visited %d of %d units, %d eligible kept", w.visited, len(units), len(w.eligible.kept))
 	}
 	t.Logf("visited %d of %d units", w.visited, len(units))

@@ -89,7 +89,7 @@ type dispatchSnapshot struct {
 	// this snapshot: statuses as small integers and a k-d tree of the
 	// positions, so a recommendation visits only the nearest officers.
 	prepared *dispatch.Prepared
-	prior map[int64][]int64 // open call → officers who met its person before
+	prior    map[int64][]int64 // open call → officers who met its person before
 	// hooks are the events the agency's webhooks subscribe to, so a
 	// recommendation knows without SQL that no one wants to hear of it.
 	hooks map[string]bool
