@@ -410,7 +410,7 @@ func newCand(units []Unit, i int) cand {
 // how the candidates were found (a scan of every unit here, a walk of the
 // nearest in Prepared).
 func finish(t Target, units []Unit, now time.Time, s settings, liaison *Liaison, located bool, eligible *contenders, nonCIT, divertible, unavailable *topK) Result {
-	ranked := rank(eligible.kept, t, s, units)
+	ranked := rank(eligible, t, s, units)
 
 	near, div, unav := nonCIT.sorted(), divertible.sorted(), unavailable.sorted()
 	f := &formatter{units: units, now: now, tie: s.tie, located: located, metric: s.metric}
@@ -492,23 +492,21 @@ func (e *contenders) add(c cand) {
 	e.prune = max(e.prune, 2*n)
 }
 
-// rank orders the eligible units as the package doc describes and returns
-// at most s.limit of them. It reorders el in place.
+// rank orders the eligible units e kept as the package doc describes and
+// returns at most s.limit of them. It reorders e.kept in place.
 //
 // Only the units that can reach the top s.limit are fully ordered: the
-// s.limit nearest are picked with a bounded heap, which fixes the anchor of
-// the last tie group that can contribute; every unit within the tie window
-// of that anchor (it may be more than s.limit) is then grouped and sorted.
-func rank(el []cand, t Target, s settings, units []Unit) []cand {
+// s.limit nearest, which e's bounded heap holds (every one of them is
+// among e.kept), fix the anchor of the last tie group that can
+// contribute; every unit within the tie window of that anchor (it may be
+// more than s.limit) is then grouped and sorted.
+func rank(e *contenders, t Target, s settings, units []Unit) []cand {
+	el := e.kept
 	if len(el) == 0 {
 		return el
 	}
 	if len(el) > s.limit {
-		near := newTopK(s.limit, cmpETA)
-		for _, c := range el {
-			near.push(c)
-		}
-		top := near.sorted()
+		top := e.near.sorted()
 		anchor := top[0].eta
 		for _, c := range top {
 			if c.eta > anchor+s.tie {
@@ -525,7 +523,7 @@ func rank(el []cand, t Target, s settings, units []Unit) []cand {
 		}
 		el = el[:n]
 	}
-	slices.SortFunc(el, cmpETA)
+	sortCands(el, cmpETA)
 	group, anchor := int32(0), el[0].eta
 	for i := range el {
 		c := &el[i]
@@ -535,12 +533,12 @@ func rank(el []cand, t Target, s settings, units []Unit) []cand {
 		c.group = group
 		c.prior = units[c.ui].PriorContact || slices.Contains(t.PriorContact, c.id)
 	}
-	slices.SortFunc(el, cmpRank)
+	sortCands(el, cmpRank)
 	return el[:min(len(el), s.limit)]
 }
 
 // cmpETA orders by ETA, then officer id.
-func cmpETA(a, b cand) int {
+func cmpETA(a, b *cand) int {
 	switch {
 	case a.eta < b.eta:
 		return -1
@@ -552,7 +550,7 @@ func cmpETA(a, b cand) int {
 
 // cmpRank orders eligible units: tie group, continuity of care, fewer
 // assignments today, ETA, officer id.
-func cmpRank(a, b cand) int {
+func cmpRank(a, b *cand) int {
 	if a.group != b.group {
 		return cmpInt(a.group, b.group)
 	}
@@ -570,7 +568,7 @@ func cmpRank(a, b cand) int {
 
 // cmpNear orders fallback lists: units with an ETA first, then ETA, fewer
 // assignments today, officer id.
-func cmpNear(a, b cand) int {
+func cmpNear(a, b *cand) int {
 	if a.known != b.known {
 		if a.known {
 			return -1
@@ -586,6 +584,44 @@ func cmpNear(a, b cand) int {
 	return cmpInt(a.id, b.id)
 }
 
+// sortCands sorts cs by cmp, comparing candidates in place rather than
+// copying each into the comparison: short lists (every list a
+// recommendation returns) by insertion, longer ones by heapsort. cmp is a
+// total order (officer ids are unique), so the order is the one order.
+func sortCands(cs []cand, cmp func(a, b *cand) int) {
+	if len(cs) > 24 {
+		sift := func(i, n int) {
+			for {
+				m, l, r := i, 2*i+1, 2*i+2
+				if l < n && cmp(&cs[l], &cs[m]) > 0 {
+					m = l
+				}
+				if r < n && cmp(&cs[r], &cs[m]) > 0 {
+					m = r
+				}
+				if m == i {
+					return
+				}
+				cs[i], cs[m] = cs[m], cs[i]
+				i = m
+			}
+		}
+		for i := len(cs)/2 - 1; i >= 0; i-- {
+			sift(i, len(cs))
+		}
+		for end := len(cs) - 1; end > 0; end-- {
+			cs[0], cs[end] = cs[end], cs[0]
+			sift(0, end)
+		}
+		return
+	}
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cmp(&cs[j], &cs[j-1]) < 0; j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
 func cmpInt[T int | int32 | int64](a, b T) int {
 	switch {
 	case a < b:
@@ -599,12 +635,13 @@ func cmpInt[T int | int32 | int64](a, b T) int {
 // topK keeps the k best candidates under cmp seen so far, in a heap whose
 // root is the worst kept, so a large list costs O(n log k), not a full sort.
 type topK struct {
-	k   int
-	cmp func(a, b cand) int
-	h   []cand
+	k     int
+	cmp   func(a, b *cand) int
+	h     []cand
+	probe cand
 }
 
-func newTopK(k int, cmp func(a, b cand) int) *topK {
+func newTopK(k int, cmp func(a, b *cand) int) *topK {
 	return &topK{k: k, cmp: cmp}
 }
 
@@ -616,7 +653,7 @@ func (t *topK) push(c cand) {
 		t.h = append(t.h, c)
 		for i := len(t.h) - 1; i > 0; {
 			p := (i - 1) / 2
-			if t.cmp(t.h[i], t.h[p]) <= 0 {
+			if t.cmp(&t.h[i], &t.h[p]) <= 0 {
 				break
 			}
 			t.h[i], t.h[p] = t.h[p], t.h[i]
@@ -629,16 +666,23 @@ func (t *topK) push(c cand) {
 	}
 	// Both orders put the larger ETA after among units alike in having
 	// one, which rejects most units without calling cmp.
-	if w := &t.h[0]; c.known == w.known && c.eta > w.eta || t.cmp(c, *w) >= 0 {
+	w := &t.h[0]
+	if c.known == w.known && c.eta > w.eta {
+		return
+	}
+	// cmp is called on a copy kept in t: the address of c itself, passed
+	// to a function value, would move c to the heap on every push.
+	t.probe = c
+	if t.cmp(&t.probe, w) >= 0 {
 		return
 	}
 	t.h[0] = c
 	for i, n := 0, len(t.h); ; {
 		w, l, r := i, 2*i+1, 2*i+2
-		if l < n && t.cmp(t.h[l], t.h[w]) > 0 {
+		if l < n && t.cmp(&t.h[l], &t.h[w]) > 0 {
 			w = l
 		}
-		if r < n && t.cmp(t.h[r], t.h[w]) > 0 {
+		if r < n && t.cmp(&t.h[r], &t.h[w]) > 0 {
 			w = r
 		}
 		if w == i {
@@ -658,6 +702,6 @@ func (t *topK) admits(lb float64) bool {
 // sorted returns the kept candidates best first; push must not be called
 // after it.
 func (t *topK) sorted() []cand {
-	slices.SortFunc(t.h, t.cmp)
+	sortCands(t.h, t.cmp)
 	return t.h
 }

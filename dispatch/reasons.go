@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,8 @@ type formatter struct {
 	slab  []string // every reason, in order
 	nums  []int    // ETAs and distances
 	srcs  []ETASource
+
+	scratch *scratch // where text and spans came from
 }
 
 // span is a reason written to text[a:b], for slab[at].
@@ -41,11 +44,20 @@ type span struct{ at, a, b int }
 // the reasons returned before share.
 func (f *formatter) reserve(n int) {
 	f.slab = make([]string, 0, 5*n)
-	f.spans = make([]span, 0, 4*n)
 	f.nums = make([]int, 0, 2*n)
 	f.srcs = make([]ETASource, 0, n)
-	f.text = make([]byte, 0, 64*n)
+	f.scratch = scratches.Get().(*scratch)
+	f.text, f.spans = f.scratch.text[:0], f.scratch.spans[:0]
 }
+
+// scratch is a formatter's working memory, which the result does not keep:
+// pooled, so that only what the result holds is allocated.
+type scratch struct {
+	text  []byte
+	spans []span
+}
+
+var scratches = sync.Pool{New: func() any { return &scratch{text: make([]byte, 0, 4096), spans: make([]span, 0, 128)} }}
 
 // add adds reason r.
 func (f *formatter) add(r string) { f.slab = append(f.slab, r) }
@@ -67,6 +79,11 @@ func (f *formatter) seal() {
 	all := string(f.text)
 	for _, s := range f.spans {
 		f.slab[s.at] = all[s.a:s.b]
+	}
+	if f.scratch != nil {
+		f.scratch.text, f.scratch.spans = f.text, f.spans
+		scratches.Put(f.scratch)
+		f.scratch, f.text, f.spans = nil, nil, nil
 	}
 }
 
