@@ -109,7 +109,8 @@ const leafSize = 8
 // read; Prepared keeps its own copy.
 func Prepare(units []Unit) *Prepared {
 	p := &Prepared{onCall: map[int64][]int32{}}
-	var placed, rest []Unit
+	placed := make([]Unit, 0, len(units))
+	var rest []Unit
 	for i := range units {
 		u := &units[i]
 		k := kindOf(u)
@@ -139,7 +140,8 @@ func Prepare(units []Unit) *Prepared {
 		order[i] = int32(i)
 	}
 	if len(order) > 0 {
-		p.build(order, 0, int32(len(order)))
+		p.nodes = make([]kdNode, 0, 2*len(order)/leafSize*2+1)
+		p.build(order, make([]float64, len(order)), 0, int32(len(order)))
 	}
 	p.units = make([]Unit, 0, len(placed)+len(rest))
 	meta := make([]unitAt, len(order))
@@ -177,8 +179,8 @@ func plainTime(t time.Time) bool {
 }
 
 // build makes the node for order[lo:hi], splitting the wider side at the
-// median, and returns its index.
-func (p *Prepared) build(order []int32, lo, hi int32) int32 {
+// median, and returns its index; keys is scratch space as long as order.
+func (p *Prepared) build(order []int32, keys []float64, lo, hi int32) int32 {
 	n := kdNode{latMin: math.Inf(1), latMax: math.Inf(-1), lonMin: math.Inf(1), lonMax: math.Inf(-1),
 		availMin: math.MaxInt64, availMax: math.MinInt64, lo: lo, hi: hi, left: -1, right: -1}
 	for _, j := range order[lo:hi] {
@@ -197,18 +199,53 @@ func (p *Prepared) build(order []int32, lo, hi int32) int32 {
 		return at
 	}
 	byLat := n.latMax-n.latMin >= (n.lonMax-n.lonMin)*math.Cos((n.latMin+n.latMax)/2*math.Pi/180)
-	part := order[lo:hi]
-	slices.SortFunc(part, func(a, b int32) int {
+	key := keys[lo:hi] // the coordinate split on, beside order[lo:hi]
+	for i, j := range order[lo:hi] {
 		if byLat {
-			return cmp.Compare(p.meta[a].lat, p.meta[b].lat)
+			key[i] = p.meta[j].lat
+		} else {
+			key[i] = p.meta[j].lon
 		}
-		return cmp.Compare(p.meta[a].lon, p.meta[b].lon)
-	})
+	}
 	mid := lo + (hi-lo)/2
-	left := p.build(order, lo, mid)
-	right := p.build(order, mid, hi)
+	selectNth(order[lo:hi], key, int(mid-lo))
+	left := p.build(order, keys, lo, mid)
+	right := p.build(order, keys, mid, hi)
 	p.nodes[at].left, p.nodes[at].right = left, right
 	return at
+}
+
+// selectNth reorders part and key together so that part[nth] has the
+// nth smallest key, none before it a greater one and none after it a
+// smaller one (quickselect): the median split of a box without sorting it.
+func selectNth(part []int32, key []float64, nth int) {
+	lo, hi := 0, len(part)-1
+	for lo < hi {
+		pivot := key[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for key[i] < pivot {
+				i++
+			}
+			for key[j] > pivot {
+				j--
+			}
+			if i <= j {
+				part[i], part[j] = part[j], part[i]
+				key[i], key[j] = key[j], key[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case nth <= j:
+			hi = j
+		case nth >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // Len returns the number of units that can take part in a recommendation.

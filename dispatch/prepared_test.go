@@ -206,3 +206,13 @@ func TestPreparedVisitsFew(t *testing.T) {
 	}
 	t.Logf("visited %d of %d units", w.visited, len(units))
 }
+
+// BenchmarkPrepare times preparing 10,000 units, which the store does once
+// per snapshot of an agency's dispatch state.
+func BenchmarkPrepare(b *testing.B) {
+	units := benchUnits(10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		Prepare(units)
+	}
+}
