@@ -271,8 +271,10 @@ func (p *Prepared) start(t Target, now time.Time, s settings) *walk {
 		return nil
 	}
 	tlat, tlon := *t.Lat, *t.Lon
-	oldest := now.Add(-s.stale)
-	if !(tlat >= -90 && tlat <= 90 && tlon >= -180 && tlon <= 180) || !plainTime(now) || !plainTime(oldest) {
+	// The units' times carry no monotonic reading, so the scan compares
+	// them with now's wall clock; so does Unix time.
+	oldest := now.Round(0).Add(-s.stale)
+	if !(tlat >= -90 && tlat <= 90 && tlon >= -180 && tlon <= 180) || !plainTime(oldest) {
 		return nil
 	}
 	w := walks.Get().(*walk)

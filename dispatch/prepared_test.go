@@ -188,6 +188,32 @@ func TestPreparedFallsBackToScan(t *testing.T) {
 	}
 }
 
+// TestPreparedClockNow checks a recommendation made at time.Now(), whose
+// monotonic reading the units' times lack: the walk still applies and
+// agrees with the scan.
+func TestPreparedClockNow(t *testing.T) {
+	units := benchUnits(3000)
+	shift := time.Now().Round(0).Sub(testNow())
+	for i := range units {
+		if !units[i].PositionAt.IsZero() {
+			units[i].PositionAt = units[i].PositionAt.Add(shift)
+		}
+	}
+	p := Prepare(units)
+	tg := target()
+	now := time.Now()
+	if w := p.start(tg, now, resolve(citdesk.DefaultPolicy(), Options{})); w == nil {
+		t.Fatal("no walk at time.Now()")
+	}
+	want := Recommend(tg, units, now, citdesk.DefaultPolicy(), Options{})
+	if got := p.Recommend(tg, now, citdesk.DefaultPolicy(), Options{}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("prepared\n%+v\nscan\n%+v", got, want)
+	}
+	if len(want.Officers) == 0 || len(want.Fallback.UnavailableCIT) == 0 {
+		t.Fatalf("too few officers to compare: %+v", want)
+	}
+}
+
 // TestPreparedVisitsFew checks that the walk is what makes it fast: at
 // county scale a recommendation computes the ETA of a few hundred units,
 // not of every one.
