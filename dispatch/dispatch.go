@@ -431,8 +431,11 @@ func finish(t Target, units []Unit, now time.Time, s settings, liaison *Liaison,
 		}
 		res.Officers[i] = f.recommendation(&ranked[i], next)
 	}
-	f.seal()
 	res.Fallback.Message = f.message(ranked, near, div, liaison)
+	f.seal()
+	if res.Fallback.Message == "" {
+		res.Fallback.Message = f.sealedMsg
+	}
 	return res
 }
 

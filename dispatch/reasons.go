@@ -34,6 +34,9 @@ type formatter struct {
 	srcs  []ETASource
 
 	scratch *scratch // where text and spans came from
+
+	msg       span   // the message in text, when message wrote it there
+	sealedMsg string // that message, once sealed
 }
 
 // span is a reason written to text[a:b], for slab[at].
@@ -80,6 +83,7 @@ func (f *formatter) seal() {
 	for _, s := range f.spans {
 		f.slab[s.at] = all[s.a:s.b]
 	}
+	f.sealedMsg = all[f.msg.a:f.msg.b]
 	if f.scratch != nil {
 		f.scratch.text, f.scratch.spans = f.text, f.spans
 		scratches.Put(f.scratch)
@@ -286,10 +290,24 @@ func (f *formatter) above(b []byte, a, c *cand) []byte {
 }
 
 // message sums up the result in a sentence or a few.
+//
+// The usual message, naming the first officer recommended, is written to
+// text before seal; message then returns "" and sealed returns it.
 func (f *formatter) message(ranked, near, div []cand, l *Liaison) string {
 	if len(ranked) > 0 {
 		c := &ranked[0]
-		return "Recommended CIT officer: " + f.unit(c).Name + ", " + f.short(c) + "."
+		at := len(f.text)
+		f.text = append(f.text, "Recommended CIT officer: "...)
+		f.text = append(f.text, f.unit(c).Name...)
+		f.text = append(f.text, ", "...)
+		if c.known {
+			f.text = appendETA(f.text, c.eta)
+		} else {
+			f.text = append(f.text, "ETA unknown"...)
+		}
+		f.text = append(f.text, '.')
+		f.msg = span{a: at, b: len(f.text)}
+		return ""
 	}
 	var b strings.Builder
 	b.WriteString("No CIT officer is available.")
