@@ -30,7 +30,9 @@ import (
 // (ORDER BY pos <-> point LIMIT 10) and, when the server has PostGIS, by a
 // GiST index on geography. Each reports its p50 and p99 per operation from
 // timings of every operation, and each peer its p50 as a multiple of
-// memory's (×memory-p50).
+// memory's (×memory-p50); the paired runs then alternate memory and each
+// nearest-neighbour peer call by call, for a ratio the machine's load
+// moves less.
 //
 //	CITDESK_TEST_POSTGRES=postgres://… go test ./store -run XXX -bench Recommendation -benchtime 10s
 func BenchmarkRecommendation(b *testing.B) {
@@ -79,6 +81,7 @@ func BenchmarkRecommendation(b *testing.B) {
 			}})
 		}
 	}
+	memory := peers[0].fn
 	var memoryP50 float64
 	for _, c := range peers {
 		b.Run(c.name, func(b *testing.B) {
@@ -105,6 +108,36 @@ func BenchmarkRecommendation(b *testing.B) {
 			} else if memoryP50 > 0 {
 				b.ReportMetric(p50/memoryP50, "×memory-p50")
 			}
+		})
+	}
+	// Paired: each iteration answers one call from memory and asks a
+	// nearest-neighbour peer about the same call, timing each, so both
+	// meet the same load on a shared machine and their ratio does not
+	// drift with it as the ratio of two runs one after the other does.
+	for _, c := range peers[2:] {
+		b.Run("paired/"+c.name, func(b *testing.B) {
+			var mem, peer []time.Duration
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				if err := memory(i % len(calls)); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := c.fn(i % len(calls)); err != nil {
+					b.Fatal(err)
+				}
+				mem, peer = append(mem, t1.Sub(t0)), append(peer, time.Since(t1))
+				i++
+			}
+			slices.Sort(mem)
+			slices.Sort(peer)
+			q := func(lat []time.Duration, p int) float64 { return float64(lat[len(lat)*p/100].Nanoseconds()) / 1e3 }
+			b.ReportMetric(q(mem, 50), "memory-p50-µs")
+			b.ReportMetric(q(mem, 99), "memory-p99-µs")
+			b.ReportMetric(q(peer, 50), "peer-p50-µs")
+			b.ReportMetric(q(peer, 99), "peer-p99-µs")
+			b.ReportMetric(q(peer, 50)/q(mem, 50), "×memory-p50")
 		})
 	}
 }
