@@ -279,6 +279,18 @@ func Recommend(t Target, units []Unit, now time.Time, policy citdesk.Policy, opt
 }
 
 func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liaison) Result {
+	var route Route // the road map, fixed on the call once for every unit
+	if s.roads != nil && t.Lat != nil && t.Lon != nil {
+		if route = s.roads.Toward(*t.Lat, *t.Lon); route != nil {
+			defer route.Close()
+		}
+	}
+	return scan(t, units, now, s, liaison, route)
+}
+
+// scan is recommend with the road map's route to the call already fixed
+// (nil for none): it looks at every unit.
+func scan(t Target, units []Unit, now time.Time, s settings, liaison *Liaison, route Route) Result {
 	located := t.Lat != nil && t.Lon != nil
 	var tlat, tlon float64
 	if located {
@@ -292,12 +304,6 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 	if sl, ok := s.est.(StraightLine); ok && located {
 		p := newStraightTo(sl, tlat, tlon)
 		line = &p
-	}
-	var route Route // the road map, fixed on the call once for every unit
-	if s.roads != nil && located {
-		if route = s.roads.Toward(tlat, tlon); route != nil {
-			defer route.Close()
-		}
 	}
 	oldest := now.Add(-s.stale) // a position before this is stale, as in citdesk.PositionStale
 

@@ -22,8 +22,8 @@ import (
 // Prepared.Recommend returns exactly what Recommend returns over the same
 // units (TestPreparedMatchesRecommend), provided officer ids are unique.
 // The walk of the tree applies to a call with a location and the default
-// straight-line estimator; with a road map (Options.Roads), another
-// estimator, or positions the tree cannot hold (out of range, not finite,
+// straight-line estimator; with a route on a road map (Options.Roads gives
+// one toward the call), another estimator, or positions the tree cannot hold (out of range, not finite,
 // or times with a monotonic clock reading), it scans its units as
 // Recommend does. A Prepared is read only after Prepare and safe for
 // concurrent use.
@@ -254,9 +254,19 @@ func (p *Prepared) Len() int { return len(p.units) }
 // Recommend is the package's Recommend over the prepared units.
 func (p *Prepared) Recommend(t Target, now time.Time, policy citdesk.Policy, opt Options) Result {
 	s := resolve(policy, opt)
+	// A road map with a route to the call means road ETAs, which the
+	// straight line's bound cannot prune: scan. With no map for the
+	// agency (Toward returns nil), the straight line applies and so does
+	// the walk.
+	if s.roads != nil && t.Lat != nil && t.Lon != nil {
+		if route := s.roads.Toward(*t.Lat, *t.Lon); route != nil {
+			defer route.Close()
+			return scan(t, p.units, now, s, opt.Liaison, route)
+		}
+	}
 	w := p.start(t, now, s)
 	if w == nil {
-		return recommend(t, p.units, now, s, opt.Liaison)
+		return scan(t, p.units, now, s, opt.Liaison, nil)
 	}
 	defer walks.Put(w)
 	p.collect(w, t, s)
@@ -267,7 +277,7 @@ func (p *Prepared) Recommend(t Target, now time.Time, policy citdesk.Policy, opt
 // does not apply and the units must be scanned.
 func (p *Prepared) start(t Target, now time.Time, s settings) *walk {
 	sl, line := s.est.(StraightLine)
-	if p.scan || !line || s.roads != nil || t.Lat == nil || t.Lon == nil || !(sl.SpeedKMH > 0) {
+	if p.scan || !line || t.Lat == nil || t.Lon == nil || !(sl.SpeedKMH > 0) {
 		return nil
 	}
 	tlat, tlon := *t.Lat, *t.Lon

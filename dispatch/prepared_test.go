@@ -134,6 +134,8 @@ func TestPreparedMatchesRecommend(t *testing.T) {
 		switch rng.IntN(12) {
 		case 0:
 			opt.Roads = &latRoads{}
+		case 4, 5:
+			opt.Roads = noRoads{} // a map process with no map for the agency: the walk
 		case 1:
 			opt.ETA = lonETA{}
 		case 2:
@@ -150,7 +152,7 @@ func TestPreparedMatchesRecommend(t *testing.T) {
 				t.Fatalf("round %d step %d (n %d, call %d, located %v, options %+v): prepared\n%+v\nscan\n%+v",
 					round, step, n, tg.CallID, tg.Lat != nil, opt, got, want)
 			}
-			if opt.Roads == nil && opt.ETA == nil && tg.Lat != nil {
+			if _, roads := opt.Roads.(*latRoads); !roads && opt.ETA == nil && tg.Lat != nil {
 				walked++
 			}
 			if step == 1 && tg.CallID != 0 { // another call from the same units

@@ -17,6 +17,7 @@ import (
 
 	"citdesk"
 	"citdesk/dispatch"
+	"citdesk/geo"
 )
 
 // BenchmarkRecommendation measures one recommendation at county scale
@@ -41,6 +42,7 @@ func BenchmarkRecommendation(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	db.Maps = geo.NewMaps() // as citdesk serve has, with no map for this agency: straight-line ETAs
 	ctx, calls := countyScale(b, db, 10000, 20)
 	actor := citdesk.ActorFromContext(ctx)
 	snap, err := db.dispatchSnapshot(ctx, actor)
