@@ -23,10 +23,10 @@ import (
 // units (TestPreparedMatchesRecommend), provided officer ids are unique.
 // The walk of the tree applies to a call with a location and the default
 // straight-line estimator; with a route on a road map (Options.Roads gives
-// one toward the call), another estimator, or positions the tree cannot hold (out of range, not finite,
-// or times with a monotonic clock reading), it scans its units as
-// Recommend does. A Prepared is read only after Prepare and safe for
-// concurrent use.
+// one toward the call), another estimator, or positions the tree cannot
+// hold (out of range, not finite, or times with a monotonic clock
+// reading), it scans its units as Recommend does. A Prepared is only read
+// after Prepare, so it is safe for concurrent use.
 type Prepared struct {
 	units []Unit   // tree order: the positioned units first, then the rest
 	meta  []unitAt // parallel to units[:len(meta)]: the positioned units
@@ -37,8 +37,9 @@ type Prepared struct {
 	// onCall lists, for each call, the CIT-certified units on it, who are
 	// "already assigned to this call" when that call is the target.
 	onCall map[int64][]int32
-	// scan is set when some unit defeats the tree (see the type's doc).
-	scan bool
+	// scanOnly is set when some unit defeats the tree (see the type's
+	// doc).
+	scanOnly bool
 }
 
 // unitAt is what the walk reads of a positioned unit: its place, its
@@ -121,12 +122,12 @@ func Prepare(units []Unit) *Prepared {
 			rest = append(rest, *u)
 		default:
 			if !treeable(u) {
-				p.scan = true
+				p.scanOnly = true
 			}
 			placed = append(placed, *u)
 		}
 	}
-	if p.scan {
+	if p.scanOnly {
 		p.units = append(placed, rest...)
 		return p
 	}
@@ -277,7 +278,7 @@ func (p *Prepared) Recommend(t Target, now time.Time, policy citdesk.Policy, opt
 // does not apply and the units must be scanned.
 func (p *Prepared) start(t Target, now time.Time, s settings) *walk {
 	sl, line := s.est.(StraightLine)
-	if p.scan || !line || t.Lat == nil || t.Lon == nil || !(sl.SpeedKMH > 0) {
+	if p.scanOnly || !line || t.Lat == nil || t.Lon == nil || !(sl.SpeedKMH > 0) {
 		return nil
 	}
 	tlat, tlon := *t.Lat, *t.Lon

@@ -179,7 +179,7 @@ func TestPreparedFallsBackToScan(t *testing.T) {
 			us[i].OfficerID = int64(i + 1)
 		}
 		p := Prepare(us)
-		if !p.scan {
+		if !p.scanOnly {
 			t.Fatalf("unit %d: prepared for the walk", bad)
 		}
 		tg := target()
