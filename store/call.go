@@ -171,6 +171,9 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		if err != nil {
 			return err
 		}
+		if err := loadTransfer(ctx, tx, c); err != nil {
+			return err
+		}
 		if citdesk.MayEver(actor, citdesk.ListCalls) {
 			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
@@ -290,6 +293,9 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 		}
 		if cur.Version != c.Version {
 			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+		}
+		if err := keepTransferredResponse(ctx, tx, cur, c); err != nil {
+			return err
 		}
 		detail := ""
 		switch {
