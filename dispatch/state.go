@@ -98,13 +98,31 @@ func (st *State) Recommend(c *citdesk.Call, prior []int64) Result {
 // (Units, less any who can take part in no list), as of now: a state kept
 // in memory makes its units once and answers many calls from them.
 func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, now time.Time) Result {
+	target, opt := st.request(c, prior)
+	return nonNil(Recommend(target, units, now, st.Agency.Policy, opt))
+}
+
+// RecommendPrepared is RecommendUnits over units prepared beforehand
+// (Prepare), which answers a call with a location by visiting only the
+// nearest units: what a state kept in memory answers from.
+func (st *State) RecommendPrepared(c *citdesk.Call, prior []int64, units *Prepared, now time.Time) Result {
+	target, opt := st.request(c, prior)
+	return nonNil(units.Recommend(target, now, st.Agency.Policy, opt))
+}
+
+// request returns the target and options of a recommendation for call c.
+func (st *State) request(c *citdesk.Call, prior []int64) (Target, Options) {
 	target := TargetFromCall(c)
 	target.PriorContact = prior
 	opt := Options{Roads: st.Roads}
 	if name := st.Agency.Policy.LiaisonProgram; name != "" {
 		opt.Liaison = &Liaison{Name: name}
 	}
-	res := Recommend(target, units, now, st.Agency.Policy, opt)
+	return target, opt
+}
+
+// nonNil makes res.Officers encode as [] rather than null.
+func nonNil(res Result) Result {
 	if res.Officers == nil {
 		res.Officers = []Recommendation{}
 	}
