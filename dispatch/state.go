@@ -99,7 +99,7 @@ func (st *State) Recommend(c *citdesk.Call, prior []int64) Result {
 // in memory makes its units once and answers many calls from them.
 func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, now time.Time) Result {
 	target, opt := st.request(c, prior)
-	return nonNil(Recommend(target, units, now, st.Agency.Policy, opt))
+	return st.finish(c, Recommend(target, units, now, st.Agency.Policy, opt))
 }
 
 // RecommendPrepared is RecommendUnits over units prepared beforehand
@@ -107,7 +107,7 @@ func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, no
 // nearest units: what a state kept in memory answers from.
 func (st *State) RecommendPrepared(c *citdesk.Call, prior []int64, units *Prepared, now time.Time) Result {
 	target, opt := st.request(c, prior)
-	return nonNil(units.Recommend(target, now, st.Agency.Policy, opt))
+	return st.finish(c, units.Recommend(target, now, st.Agency.Policy, opt))
 }
 
 // request returns the target and options of a recommendation for call c.
@@ -121,8 +121,9 @@ func (st *State) request(c *citdesk.Call, prior []int64) (Target, Options) {
 	return target, opt
 }
 
-// nonNil makes res.Officers encode as [] rather than null.
-func nonNil(res Result) Result {
+// finish completes the ranking res for call c: the officers encode as []
+// rather than null, and the response paths are added beside them.
+func (st *State) finish(c *citdesk.Call, res Result) Result {
 	if res.Officers == nil {
 		res.Officers = []Recommendation{}
 	}
