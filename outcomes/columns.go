@@ -44,7 +44,7 @@ type encColumns struct {
 	dispositions, dispositionsKnown                                             []uint16
 	noCITReason                                                                 []uint32
 	handover                                                                    []int32
-	onlineRequest, referralConnected, callOnly                                  bitset
+	onlineRequest, referralConnected, callOnly, liaisonOnScene                  bitset
 }
 
 // refColumns are the referrals' columns, all of one length.
@@ -68,7 +68,7 @@ var (
 	encounterFields = []string{"ID", "PersonKey", "Occurred", "Precision", "OfficerCIT", "Force", "PersonInjury",
 		"OfficerInjury", "Dispositions", "DispositionsKnown", "Veteran", "CITRequested", "CITDispatched", "CITArrived",
 		"NoCITReason", "CallReceived", "Dispatched", "OnScene", "HandoverMinutes", "ReportDue", "Submitted", "Approved",
-		"OnlineRequest", "ReferralConnected", "CallOnly", "Response", "MentalHealth", "Transfer", "MutualAid"}
+		"OnlineRequest", "ReferralConnected", "CallOnly", "Response", "MentalHealth", "Transfer", "LiaisonOnScene", "MutualAid"}
 	referralFields  = []string{"Created", "FirstContact", "Connected", "OfficerCIT", "Survey"}
 	complaintFields = []string{"Received", "Commendation", "Sustained", "Encounter", "Occurred", "Precision", "OfficerCIT"}
 )
@@ -268,7 +268,7 @@ func (x *encColumns) bytes() []*[]uint8 {
 
 // bits returns the encounters' bitsets, in file order.
 func (x *encColumns) bits() []*bitset {
-	return []*bitset{&x.onlineRequest, &x.referralConnected, &x.callOnly}
+	return []*bitset{&x.onlineRequest, &x.referralConnected, &x.callOnly, &x.liaisonOnScene}
 }
 
 // SetEncounter puts e in place of encounter i (keeping its id).
@@ -293,6 +293,7 @@ func (c *Columns) SetEncounter(i int, e *Encounter) {
 	x.onlineRequest.set(i, e.OnlineRequest)
 	x.referralConnected.set(i, e.ReferralConnected)
 	x.callOnly.set(i, e.CallOnly)
+	x.liaisonOnScene.set(i, e.LiaisonOnScene)
 }
 
 // Encounter fills e with encounter i.
@@ -311,7 +312,9 @@ func (c *Columns) Encounter(i int, e *Encounter) {
 		HandoverMinutes: x.handover[i],
 		ReportDue:       x.reportDue.get(i), Submitted: x.submitted.get(i), Approved: x.approved.get(i),
 		OnlineRequest: x.onlineRequest.get(i), ReferralConnected: x.referralConnected.get(i), CallOnly: x.callOnly.get(i),
-		Response: Response(x.response[i]), MentalHealth: Tri(x.mentalHealth[i]), Transfer: TransferMark(x.transfer[i]), MutualAid: MutualAid(x.mutualAid[i]),
+		Response: Response(x.response[i]), MentalHealth: Tri(x.mentalHealth[i]), Transfer: TransferMark(x.transfer[i]),
+		LiaisonOnScene: x.liaisonOnScene.get(i),
+		MutualAid:      MutualAid(x.mutualAid[i]),
 	}
 }
 

@@ -525,6 +525,18 @@ func countTransfer(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
+// countCoResponse adds call record e to the co-response measures of row
+// r: co_responses counts the calls the liaison reached, and
+// cit_met_with_co_response is cit_dispatched with the liaison on scene
+// also meeting the request.
+func countCoResponse(r *[numEncounterMeasures]pair, e *Encounter) {
+	r[mCoResponses].num += b32(e.LiaisonOnScene)
+	if e.CITRequested == Yes && e.CITDispatched != Unknown {
+		r[mCITMetCoResponse].den++
+		r[mCITMetCoResponse].num += b32(e.CITDispatched == Yes || e.LiaisonOnScene)
+	}
+}
+
 // pass sums one share of the encounters, lo to hi of src.
 func (c *computation) pass(src encounterSource, lo, hi int) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(hi - lo), reasons: map[string]int{}}
@@ -572,6 +584,7 @@ func (c *computation) passChunk(pt *partial, ld *localDays, encs []Encounter) {
 			countCIT(r, e, reasons)
 			countResponse(r, e)
 			countTransfer(r, e)
+			countCoResponse(r, e)
 			countMutualAid(r, e)
 			continue
 		}

@@ -178,7 +178,7 @@ func CountsReferrals(id string) bool {
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
-	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mTransfersRepeat24h || m == mMutualAidRequested || m == mMutualAidFilled
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mCITMetCoResponse || m == mMutualAidRequested || m == mMutualAidFilled
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and
@@ -239,6 +239,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		return e.CallOnly && e.Transfer.counted(), e.Transfer&TransferReturned != 0
 	case mTransfersRepeat24h:
 		return e.CallOnly && e.Transfer.accepted(), e.Transfer&TransferRepeat24h != 0
+	case mCoResponses:
+		return e.CallOnly && e.LiaisonOnScene, e.CallOnly && e.LiaisonOnScene
+	case mCITMetCoResponse:
+		return e.CallOnly && e.CITRequested == Yes && e.CITDispatched != Unknown, e.CITDispatched == Yes || e.LiaisonOnScene
 	case mReportsSubmitted24h:
 		if e.coarserThanHour() {
 			return false, false // Cell.Imprecise counts it (submittedOnTime)

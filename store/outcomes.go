@@ -542,11 +542,11 @@ func scanEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 // call, for the response-path measures. A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
 // as it always did. Then the outcome of the call's transfer to 988 or
-// mobile crisis, NULL for a call not transferred; and whether it asked a
-// partner agency for a CIT officer and got one (county mutual aid: a
-// partner's CIT officer sent through an accepted request counts as a CIT
-// officer sent and on scene above, so the "if available" gap closes with
-// it).
+// mobile crisis (NULL for a call not transferred), whether the liaison
+// reached the call on a co-response, and whether it asked a partner agency
+// for a CIT officer and got one (county mutual aid: a partner's CIT
+// officer sent through an accepted request counts as a CIT officer sent
+// and on scene above, so the "if available" gap closes with it).
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified)
 		OR EXISTS (SELECT 1 FROM mutual_aid_requests m JOIN assignments a ON a.agency_id = m.lender_agency_id AND a.id = m.assignment_id
@@ -558,6 +558,7 @@ const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
 	c.response, c.mental_health,
 	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id),
+	EXISTS (SELECT 1 FROM call_liaisons l WHERE l.agency_id = c.agency_id AND l.call_id = c.id AND l.on_scene_at IS NOT NULL),
 	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id),
 	EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted')
 FROM calls c
@@ -601,9 +602,10 @@ func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			status, reason, response string
 			firstReason, transfer    sql.NullString
 			mentalHealth             sql.NullBool
+			liaisonOnScene           bool
 			aidAsked, aidFilled      bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer, &aidAsked, &aidFilled); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer, &liaisonOnScene, &aidAsked, &aidFilled); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -612,7 +614,8 @@ func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
-			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
+			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid),
+			LiaisonOnScene: liaisonOnScene}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String

@@ -314,6 +314,7 @@ func purgeSteps(kind citdesk.RecordKind) []purgeStep {
 			{table: "webhook_deliveries", sql: `DELETE FROM webhook_deliveries WHERE agency_id = ? AND created_at < ? AND (delivered_at IS NOT NULL OR dead_at IS NOT NULL)`},
 			{table: "assignments", sql: `DELETE FROM assignments WHERE call_id IN ` + dueCalls},
 			{table: "call_transfers", sql: `DELETE FROM call_transfers WHERE call_id IN ` + dueCalls},
+			{table: "call_liaisons", sql: `DELETE FROM call_liaisons WHERE call_id IN ` + dueCalls},
 			// County mutual aid: the requests made for a call go with it.
 			{table: "mutual_aid_requests", sql: `DELETE FROM mutual_aid_requests WHERE call_id IN ` + dueCalls},
 			{table: "calls", sql: `DELETE FROM calls WHERE id IN ` + dueCalls},

@@ -72,6 +72,9 @@ type Services struct {
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service
+	// Liaisons keeps the liaisons' availability and sends them to calls
+	// with a CIT officer (co-response, issue 16).
+	Liaisons citdesk.LiaisonService
 	// MutualAid holds county mutual-aid agreements and requests (issue
 	// 16, item 4). Optional: without it no partner is ever offered.
 	MutualAid citdesk.MutualAidService

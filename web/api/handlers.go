@@ -21,4 +21,5 @@ type (
 	triageAPI         struct{ *handler } // the call-triage protocol (triage.go)
 	mutualAidAPI      struct{ *handler } // county mutual aid: partners and requests (mutualaid.go)
 	complaintAPI      struct{ *handler } // complaints and commendations (complaints.go)
+	liaisonAPI        struct{ *handler } // the liaison's status and calls: co-response (liaisons.go)
 )

@@ -77,6 +77,8 @@
     es.addEventListener("call.updated", function () { refresh("board-calls"); refresh("board-panel"); });
     es.addEventListener("assignment", refreshAll);
     es.addEventListener("officer.status", function () { refresh("board-officers"); refresh("board-panel"); });
+    // A liaison's status or step changed: the Responses list shows it.
+    es.addEventListener("liaison", function () { refresh("board-panel"); });
     // County mutual aid: a request made or answered, ours or a partner's.
     es.addEventListener("mutual_aid", function () { refresh("board-aid"); refresh("board-panel"); });
   }
