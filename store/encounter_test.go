@@ -31,6 +31,12 @@ type reportEnv struct {
 func newReportEnv(t *testing.T, e storetest.Engine) *reportEnv {
 	t.Helper()
 	db, clock := storetest.Open(t, e)
+	return newReportEnvOn(t, db, clock)
+}
+
+// newReportEnvOn is newReportEnv on a database already open.
+func newReportEnvOn(t *testing.T, db *store.DB, clock *citdesk.FakeClock) *reportEnv {
+	t.Helper()
 	_, op := storetest.Agency(t, db, "desoto")
 	r := &reportEnv{db: db, clock: clock, op: op,
 		encounters: db.EncounterService(), persons: db.PersonService(), plans: db.CrisisPlanService(), referrals: db.ReferralService()}

@@ -131,6 +131,9 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 			_, err = conn.Exec(ctx, "LISTEN "+pgDispatchChannel)
 		}
 		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgOutcomesChannel)
+		}
+		if err == nil {
 			// Listening, so the session cache and dispatch memory may
 			// keep answers; any kept before may have missed a change
 			// while no one listened.
@@ -165,6 +168,10 @@ func (b *EventBus) listen(ctx context.Context, ready chan<- error) {
 						continue
 					}
 					b.db.dispatch.notified(n.Payload, b.db.auth.origin)
+					continue
+				}
+				if n.Channel == pgOutcomesChannel {
+					outcomesNotified(b.db, n.Payload)
 					continue
 				}
 				if n.Channel == pgAuthChannel {

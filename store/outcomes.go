@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,36 @@ func forgetOutcomes(db *DB, agencyID int64) {
 		if err := os.Remove(outcomes.SnapshotFileName(db.OutcomeDir, agencyID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			slog.Error("outcomes snapshot file not removed", "agency", agencyID, "err", err)
 		}
+	}
+}
+
+// pgOutcomesChannel carries "forget agency N's outcome snapshot" between
+// replicas on PostgreSQL: an erasure or a purge on one replica sends it in
+// its deleting transaction (so on commit, and only then), and every other
+// replica's event bus forgets its own snapshot and file of that agency.
+// The payload is the sender's origin and the agency id.
+const pgOutcomesChannel = "citdesk_outcomes"
+
+// notifyOutcomesForgotten makes every other replica forget the agency's
+// outcome snapshot when tx commits (PostgreSQL; on SQLite there is one
+// server process, and forgetOutcomes after the commit does it).
+func notifyOutcomesForgotten(ctx context.Context, tx *Tx, agencyID int64) error {
+	if tx.db.dialect.name != "postgres" {
+		return nil
+	}
+	_, err := tx.Tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, pgOutcomesChannel, tx.db.auth.origin+" "+strconv.FormatInt(agencyID, 10))
+	return err
+}
+
+// outcomesNotified handles a notification on pgOutcomesChannel: another
+// replica's forget is done here too.
+func outcomesNotified(db *DB, payload string) {
+	origin, id, ok := strings.Cut(payload, " ")
+	if !ok || origin == db.auth.origin {
+		return
+	}
+	if agencyID, err := strconv.ParseInt(id, 10, 64); err == nil {
+		forgetOutcomes(db, agencyID)
 	}
 }
 

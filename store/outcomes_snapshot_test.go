@@ -103,3 +103,73 @@ func TestOutcomeSnapshotFile(t *testing.T) {
 		}
 	})
 }
+
+// TestOutcomeSnapshotForgottenAcrossReplicas: on PostgreSQL, a person's
+// erasure on one replica makes the other replica forget its own snapshot
+// of the agency's outcomes and remove its file too (a notification sent in
+// the erasing transaction), so no replica keeps the erased person's
+// referral in memory or on disk.
+func TestOutcomeSnapshotForgottenAcrossReplicas(t *testing.T) {
+	dsn := storetest.DSN(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	one, two := openDSN(t, dsn), openDSN(t, dsn)
+	clock := one.Clock.(*citdesk.FakeClock)
+	two.Clock = clock
+	newQuietBus(t, one)
+	newQuietBus(t, two)
+	one.OutcomeDir, two.OutcomeDir = t.TempDir(), t.TempDir()
+	r := newReportEnvOn(t, one, clock)
+	ctx := context.Background()
+	agency, err := one.AgencyService().FindAgencyBySlug(ctx, "desoto")
+	must(t, err)
+	_, analyst := storetest.User(t, one, r.op, "analyst", citdesk.RoleAnalyst)
+
+	carl := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "3 Elm St")
+	e := r.draft(t, r.officer)
+	complete(e)
+	e.PersonID = &carl.ID
+	must(t, r.encounters.UpdateEncounter(r.officer, e))
+	e, err = r.encounters.SubmitEncounter(r.officer, e.ID, e.Version)
+	must(t, err)
+	must(t, r.referrals.CreateReferral(r.officer, &citdesk.Referral{EncounterID: e.ID, LiaisonUserID: &r.liaisonUser.ID, Reason: "housing"}))
+
+	// Carl's report is past the agency's year for reports, so he may be
+	// erased; the clock stands still from here, so replica two has no
+	// reason of its own to read the rows again.
+	rule, err := citdesk.ParseRetentionRule("reports", "1y")
+	must(t, err)
+	must(t, one.Retention().SetSchedule(r.op, agency.ID, rule))
+	clock.Advance(2 * 365 * 24 * time.Hour)
+
+	referrals := func(svc outcomes.Service) int {
+		t.Helper()
+		rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+		must(t, err)
+		return rep.Measures["referrals"].Count
+	}
+	onTwo := two.OutcomeService()
+	if got := referrals(onTwo); got != 1 {
+		t.Fatalf("replica two counts %d referrals, want 1", got)
+	}
+	fileTwo := outcomes.SnapshotFileName(two.OutcomeDir, agency.ID)
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(fileTwo); err == nil {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("replica two wrote no snapshot file")
+		}
+	}
+
+	_, err = one.Retention().ErasePerson(r.op, agency.ID, carl.ID)
+	must(t, err)
+	// Nothing else was written, so no change stamp moved: only the
+	// notification can make replica two read the rows again.
+	for start := time.Now(); referrals(onTwo) != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("replica two still counts the erased person's referral 5 s after the erasure")
+		}
+	}
+	if cols, err := outcomes.ReadSnapshotFile(two.OutcomeDir, agency.ID); err == nil && cols.Referrals() != 0 {
+		t.Errorf("replica two's snapshot file still holds %d referrals", cols.Referrals())
+	}
+}

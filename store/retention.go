@@ -182,13 +182,16 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 				err := r.db.writeTx(ctx, func(tx *Tx) error {
 					var err error
 					p, err = purgeKind(ctx, tx, ag.id, ag.slug, rule, now)
+					if err == nil && purgedOutcomeRows(p) {
+						err = notifyOutcomesForgotten(ctx, tx, ag.id)
+					}
 					return err
 				})
 				if err != nil {
 					return results, err
 				}
 				results = append(results, p)
-				if p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Detached > 0 {
+				if purgedOutcomeRows(p) {
 					// Deleted rows are seen by no change stamp: the
 					// outcome snapshot must not keep them (forgetOutcomes).
 					forgetOutcomes(r.db, ag.id)
@@ -439,4 +442,10 @@ func (db *DB) newestSeal(ctx context.Context) (*citdesk.AuditCheckpoint, error) 
 		return nil
 	})
 	return s, err
+}
+
+// purgedOutcomeRows reports whether purge p deleted rows the outcome
+// snapshot holds (reports, referrals, calls), which no change stamp sees.
+func purgedOutcomeRows(p *citdesk.PurgeResult) bool {
+	return p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Detached > 0
 }
