@@ -287,3 +287,19 @@ func (s serviceAccounts) UseServiceToken(ctx context.Context, secret, use string
 	}
 	return sa, tok, agency, nil
 }
+
+// CADLinked reports whether any agency has a service account, not revoked,
+// that may write calls: a CAD that posts EIDO documents. citdesk serve then
+// compiles the EIDO schema at start-up, in the background, so the CAD's
+// first document after a restart does not wait for it.
+func CADLinked(ctx context.Context, db *DB) (bool, error) {
+	var linked bool
+	err := db.readTx(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM service_accounts WHERE revoked_at IS NULL AND ','||scopes||',' LIKE ?)`,
+			"%,"+string(citdesk.ScopeCallsWrite)+",%").Scan(&linked)
+	})
+	if err != nil {
+		return false, fmt.Errorf("look for a CAD's service account: %w", err)
+	}
+	return linked, nil
+}

@@ -69,7 +69,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:9090", "address that serves /metrics without sign-in (keep it private; \"\" for none: the main address then serves /metrics only to a metrics-role bearer token)")
 	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's profiles (/debug/pprof/) on --metrics-addr, to see what holds memory or time")
-	fs.BoolVar(&c.eidoWarm, "eido-warm", false, "compile the NENA EIDO schema at start-up instead of at the CAD's first EIDO document (it then holds about 30 MB from the start)")
+	fs.BoolVar(&c.eidoWarm, "eido-warm", false, "compile the NENA EIDO schema at start-up even with no CAD linked (it then holds about 30 MB from the start; with a service account that may write calls it is compiled at start-up anyway)")
 	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency; its users' password is $CITDESK_DEMO_PASSWORD (default: generated and printed once)")
 	fs.StringVar(&c.tiles, "tiles", "", "map tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: no tiles)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-For/-Proto from a load balancer")
@@ -225,9 +225,19 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 	// The webhook outbox's sender: deliveries written with each change go
 	// out from every replica (each claims its own; see WebhookOutbox).
 	go (&webhook.Sender{Outbox: m.DB.WebhookOutbox(), Clock: m.DB.Clock, Log: m.Log}).Run(ctx)
-	if c.eidoWarm {
+	// The EIDO schema is compiled once, at the first EIDO document; with a
+	// CAD linked (a service account that may write calls) or when asked,
+	// it is compiled now, so the CAD's first document does not wait.
+	warm := c.eidoWarm
+	if !warm {
+		linked, err := store.CADLinked(ctx, m.DB)
+		if err != nil {
+			m.Log.Warn("EIDO schema compiled at the first document", "err", err)
+		}
+		warm = linked
+	}
+	if warm {
 		go func() {
-			// The EIDO schema is compiled once; do it before the CAD's first call.
 			if err := eido.Warm(); err != nil {
 				m.Log.Error("EIDO schema", "err", err)
 			}
