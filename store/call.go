@@ -428,6 +428,13 @@ func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, 
 // CreateAssignment sends an officer to a call (dispatcher or admin). The
 // officer's duty status becomes dispatched and a pending call becomes
 // dispatched, in the same transaction.
+//
+// Its reads and checks run before the write transaction, on a reader
+// (planAssignment); the write transaction re-reads only the few values
+// they rest on (assignmentFingerprint) and, when all are unchanged, just
+// writes. When something moved in between, it plans again inside the write
+// transaction, as if no plan had been made, so a concurrent change is
+// refused (or allowed) exactly as before (issue 12: a short writer).
 func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
 	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
@@ -437,54 +444,39 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		return citdesk.FieldErrorf("officer_id", "Choose the officer to send.")
 	}
 	var (
-		call       *citdesk.Call
-		officer    *citdesk.Officer
-		callMoved  bool
-		agencyID   = actor.AgencyID
-		officerErr = citdesk.FieldErrorf("officer_id", "No such officer on the roster.")
+		plan      *assignmentPlan
+		callMoved bool
+		agencyID  = actor.AgencyID
+		// A plan settles the no-CIT reason on a; planning again starts
+		// from what the dispatcher sent.
+		reason, reasonText = a.NoCITReason, a.NoCITText
 	)
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		plan, err = planAssignment(ctx, tx, actor, a)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+		// The call's row lock serialises assignments to one call
+		// (PostgreSQL; SQLite's writer holds the database), so "is this
+		// the first assignment" cannot race.
+		var locked int64
+		if err := tx.QueryRowContext(ctx, `SELECT version FROM calls WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, a.CallID).Scan(&locked); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
 		if err != nil {
 			return err
 		}
-		// The call's row lock serialises assignments to one call, so "is
-		// this the first assignment" below cannot race.
-		call, err = tx.findCall(ctx, agencyID, a.CallID, true)
-		if err != nil {
-			return err
-		}
-		if call.Status == citdesk.CallClosed {
-			return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed.")
-		}
-		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)
-		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
-			return officerErr
-		} else if err != nil {
-			return err
-		}
-		if !officer.Active {
-			return citdesk.FieldErrorf("officer_id", "%s is inactive on the roster.", officer.Name())
-		}
-		if officer.Duty == nil || !officer.Duty.Status.OnDuty() {
-			return citdesk.Errorf(citdesk.ECONFLICT, "%s is off duty.", officer.Name())
-		}
-		var before int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ?`, agencyID, call.ID).Scan(&before); err != nil {
-			return err
-		}
-		a.CITStatus = officer.CIT.Status
-		a.CITCertified = officer.CIT.Status.Certified()
-		if citdesk.NeedsNoCITReason(call, before, a.CITStatus) {
-			if err := citdesk.ValidateNoCITReason(a.NoCITReason, a.NoCITText); err != nil {
+		if now != plan.fingerprint {
+			a.NoCITReason, a.NoCITText = reason, reasonText
+			if plan, err = planAssignment(ctx, tx, actor, a); err != nil {
 				return err
 			}
-			if a.NoCITReason != citdesk.NoCITOther {
-				a.NoCITText = ""
-			}
-		} else {
-			a.NoCITReason, a.NoCITText = "", ""
 		}
+		call, officer := plan.call, plan.officer
 		a.AgencyID, a.Status, a.DispatchedAt, a.DispatchedBy, a.Version = agencyID, citdesk.AssignDispatched, tx.now, actor.UserID, 1
 		a.EnRouteAt, a.OnSceneAt, a.ClearedAt, a.OfficerName = nil, nil, nil, officer.Name()
 		// No check-then-write: the unique index over active assignments
@@ -513,16 +505,21 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentCreated, a, call, callMoved); err != nil {
 			return err
 		}
-		officer, err = tx.findOfficerDecorated(ctx, agency, officer.ID)
-		return err
+		// The officer as the board shows them now: dispatched, since
+		// now when that is new (setStatus keeps "since" otherwise).
+		if officer.Duty.Status != citdesk.StatusDispatched {
+			officer.Duty.Since = tx.now
+		}
+		officer.Duty.Status = citdesk.StatusDispatched
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	s.db.publish(ctx, citdesk.EventAssignment, agencyID, a.ID, a)
-	s.db.publish(ctx, citdesk.EventOfficerStatus, agencyID, officer.ID, officer)
+	s.db.publish(ctx, citdesk.EventOfficerStatus, agencyID, plan.officer.ID, plan.officer)
 	if callMoved {
-		s.db.publish(ctx, citdesk.EventCallUpdated, agencyID, call.ID, call.Summary())
+		s.db.publish(ctx, citdesk.EventCallUpdated, agencyID, plan.call.ID, plan.call.Summary())
 	}
 	return nil
 }
