@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("ratio %s", r)
 		}
 	}
-	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (5 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)"} {
+	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (6 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)"} {
 		if !names[want] {
 			t.Errorf("no ratio %q in %v", want, rep.Ratios)
 		}

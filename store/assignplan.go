@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"citdesk"
 )
@@ -101,4 +102,45 @@ func planAssignment(ctx context.Context, tx *Tx, actor *citdesk.Actor, a *citdes
 		a.NoCITReason, a.NoCITText = "", ""
 	}
 	return &assignmentPlan{call: call, officer: officer, fingerprint: print}, nil
+}
+
+// movePlan is what MoveAssignment read and checked before its write: the
+// assignment at the version the caller saw, its call, and its officer
+// with their CIT standing and duty state (for the board's event).
+type movePlan struct {
+	assignment *citdesk.Assignment
+	call       *citdesk.Call
+	officer    *citdesk.Officer
+}
+
+// planMove reads and checks, in tx, moving assignment id from version to
+// status on the actor's behalf.
+func planMove(ctx context.Context, tx *Tx, actor *citdesk.Actor, id, version int64, status citdesk.AssignmentStatus) (*movePlan, error) {
+	agencyID := actor.AgencyID
+	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := tx.findAssignment(ctx, agencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !citdesk.MayEver(actor, citdesk.DispatchCalls) && !actor.IsOfficer(a.OfficerID) {
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
+	}
+	call, err := tx.findCall(ctx, agencyID, a.CallID, false)
+	if err != nil {
+		return nil, err
+	}
+	if a.Version != version {
+		return nil, citdesk.Errorf(citdesk.EPRECONDITION, "This assignment changed since you loaded it (it is now %s); reload and try again.", strings.ToLower(a.Status.Label()))
+	}
+	if !a.Status.CanMoveTo(status) {
+		return nil, citdesk.Errorf(citdesk.ECONFLICT, "An assignment that is %s cannot move to %s.", strings.ToLower(a.Status.Label()), strings.ToLower(status.Label()))
+	}
+	officer, err := tx.findOfficerDecorated(ctx, agency, a.OfficerID)
+	if err != nil {
+		return nil, err
+	}
+	return &movePlan{assignment: a, call: call, officer: officer}, nil
 }

@@ -158,38 +158,41 @@ func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Ca
 
 // FindCallByID returns a call: to dispatchers, admins and coordinators, and
 // to an officer who was assigned to it. A call carries the caller's name,
-// phone and notes, so the read is audited, and so is a refusal.
+// phone and notes, so the read is audited, and so is a refusal. The call is
+// read on a reader; the write transaction appends the audit event alone,
+// and the call is returned only once that event has committed.
 func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var c *citdesk.Call
-	denied := false
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
+	allowed := citdesk.MayEver(actor, citdesk.ListCalls)
+	err = s.db.readTx(ctx, func(tx *Tx) error {
 		c, err = tx.findCall(ctx, actor.AgencyID, id, false)
-		if err != nil {
+		if err != nil || allowed || actor.OfficerID == nil {
 			return err
 		}
-		if citdesk.MayEver(actor, citdesk.ListCalls) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND officer_id = ?`, actor.AgencyID, id, *actor.OfficerID).Scan(&n); err != nil {
+			return err
+		}
+		allowed = n > 0
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if allowed {
 			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
-		if actor.OfficerID != nil {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND officer_id = ?`, actor.AgencyID, id, *actor.OfficerID).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return tx.audit(ctx, actor, "call.view", "call", id, "")
-			}
-		}
-		denied = true
 		return tx.appendAudit(ctx, deniedEvent(actor, "call.view", "call", id))
 	})
 	if err != nil {
 		return nil, err
 	}
-	if denied {
+	if !allowed {
 		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "You may only see calls you were sent to.")
 	}
 	return c, nil
@@ -625,44 +628,33 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 	}
 	agencyID := actor.AgencyID
 	var (
-		a         *citdesk.Assignment
-		call      *citdesk.Call
-		officer   *citdesk.Officer
+		plan      *movePlan
 		callMoved bool
 	)
+	// The reads and checks run on a reader; the write transaction checks
+	// that the call is as read (its lock, on PostgreSQL, taken first as
+	// CreateAssignment does, so the two never deadlock) and writes the
+	// assignment only at the version read, planning again inside when the
+	// call moved meanwhile (issue 12: a short writer).
+	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+		plan, err = planMove(ctx, tx, actor, id, version, status)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		agency, err := tx.findAgency(ctx, "id = ?", agencyID)
-		if err != nil {
+		var callVersion int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM calls WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, plan.call.ID).Scan(&callVersion)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		// Lock in the same order as CreateAssignment — the call first — so
-		// the two never deadlock on PostgreSQL.
-		var callID, officerID int64
-		err = tx.QueryRowContext(ctx, `SELECT call_id, officer_id FROM assignments WHERE agency_id = ? AND id = ?`, agencyID, id).Scan(&callID, &officerID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return citdesk.Errorf(citdesk.ENOTFOUND, "Assignment not found.")
-		} else if err != nil {
-			return err
+		if callVersion != plan.call.Version {
+			if plan, err = planMove(ctx, tx, actor, id, version, status); err != nil {
+				return err
+			}
 		}
-		if !citdesk.MayEver(actor, citdesk.DispatchCalls) && !actor.IsOfficer(officerID) {
-			return citdesk.Errorf(citdesk.EFORBIDDEN, "You may only move your own assignments.")
-		}
-		if call, err = tx.findCall(ctx, agencyID, callID, true); err != nil {
-			return err
-		}
-		var locked int64
-		if err := tx.QueryRowContext(ctx, `SELECT version FROM assignments WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, id).Scan(&locked); err != nil {
-			return err
-		}
-		if a, err = tx.findAssignment(ctx, agencyID, id); err != nil {
-			return err
-		}
-		if a.Version != version {
-			return citdesk.Errorf(citdesk.EPRECONDITION, "This assignment changed since you loaded it (it is now %s); reload and try again.", strings.ToLower(a.Status.Label()))
-		}
-		if !a.Status.CanMoveTo(status) {
-			return citdesk.Errorf(citdesk.ECONFLICT, "An assignment that is %s cannot move to %s.", strings.ToLower(a.Status.Label()), strings.ToLower(status.Label()))
-		}
+		a, call := plan.assignment, plan.call
 		now := tx.now
 		switch status {
 		case citdesk.AssignEnRoute:
@@ -692,10 +684,12 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 			return err
 		}
 		onCall := map[string]bool{string(citdesk.StatusDispatched): true, string(citdesk.StatusEnRoute): true, string(citdesk.StatusOnScene): true}
+		officerDuty := citdesk.DutyStatus(duty.String)
 		if status != citdesk.AssignCleared || onCall[duty.String] {
 			if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}); err != nil {
 				return err
 			}
+			officerDuty = status.DutyStatus()
 		}
 
 		// The call follows its officers (citdesk.CallStatus.AfterMove).
@@ -713,12 +707,19 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		if err := enqueueAssignmentEvent(ctx, tx, citdesk.HookAssignmentUpdated, a, call, callMoved); err != nil {
 			return err
 		}
-		officer, err = tx.findOfficerDecorated(ctx, agency, a.OfficerID)
-		return err
+		// The officer as the board shows them now (setStatus moves
+		// "since" only when the status itself changes).
+		if o := plan.officer; o.Duty == nil {
+			o.Duty = &citdesk.DutyState{Status: officerDuty, Since: now, Stale: true}
+		} else if o.Duty.Status != officerDuty {
+			o.Duty.Status, o.Duty.Since = officerDuty, now
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	a, call, officer := plan.assignment, plan.call, plan.officer
 	s.db.publish(ctx, citdesk.EventAssignment, agencyID, a.ID, a)
 	s.db.publish(ctx, citdesk.EventOfficerStatus, agencyID, officer.ID, officer)
 	if callMoved {
