@@ -158,9 +158,10 @@ func insertCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Ca
 
 // FindCallByID returns a call: to dispatchers, admins and coordinators, and
 // to an officer who was assigned to it. A call carries the caller's name,
-// phone and notes, so the read is audited, and so is a refusal. The call is
-// read on a reader; the write transaction appends the audit event alone,
-// and the call is returned only once that event has committed.
+// phone and notes, so the read is audited, and so is a refusal. On SQLite
+// the call is read on a reader and the write transaction appends the audit
+// event alone (see readsBeforeWrite); the call is returned only once that
+// event has committed.
 func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call, error) {
 	actor, err := citdesk.RequireActor(ctx)
 	if err != nil {
@@ -168,7 +169,7 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 	}
 	var c *citdesk.Call
 	allowed := citdesk.MayEver(actor, citdesk.ListCalls)
-	err = s.db.readTx(ctx, func(tx *Tx) error {
+	read := func(tx *Tx) (err error) {
 		c, err = tx.findCall(ctx, actor.AgencyID, id, false)
 		if err != nil || allowed || actor.OfficerID == nil {
 			return err
@@ -179,11 +180,18 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 		}
 		allowed = n > 0
 		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	if readsBeforeWrite(s.db) {
+		if err := s.db.readTx(ctx, read); err != nil {
+			return nil, err
+		}
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if c == nil {
+			if err := read(tx); err != nil {
+				return err
+			}
+		}
 		if allowed {
 			return tx.audit(ctx, actor, "call.view", "call", id, "")
 		}
@@ -432,12 +440,13 @@ func (tx *Tx) findOfficerDecorated(ctx context.Context, agency *citdesk.Agency, 
 // officer's duty status becomes dispatched and a pending call becomes
 // dispatched, in the same transaction.
 //
-// Its reads and checks run before the write transaction, on a reader
-// (planAssignment); the write transaction re-reads only the few values
-// they rest on (assignmentFingerprint) and, when all are unchanged, just
-// writes. When something moved in between, it plans again inside the write
-// transaction, as if no plan had been made, so a concurrent change is
-// refused (or allowed) exactly as before (issue 12: a short writer).
+// On SQLite its reads and checks run before the write transaction, on a
+// reader (planAssignment; see readsBeforeWrite); the write transaction
+// re-reads only the few values they rest on (assignmentFingerprint) and,
+// when all are unchanged, just writes. When something moved in between, it
+// plans again inside the write transaction, as if no plan had been made, so
+// a concurrent change is refused (or allowed) exactly as before (issue 12:
+// a short writer). On PostgreSQL it plans inside the write transaction.
 func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment) error {
 	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
@@ -454,12 +463,14 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		// from what the dispatcher sent.
 		reason, reasonText = a.NoCITReason, a.NoCITText
 	)
-	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
-		plan, err = planAssignment(ctx, tx, actor, a)
-		return err
-	})
-	if err != nil {
-		return err
+	if readsBeforeWrite(s.db) {
+		err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+			plan, err = planAssignment(ctx, tx, actor, a)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		// The call's row lock serialises assignments to one call
@@ -473,7 +484,7 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		if err != nil {
 			return err
 		}
-		if now != plan.fingerprint {
+		if plan == nil || now != plan.fingerprint {
 			a.NoCITReason, a.NoCITText = reason, reasonText
 			if plan, err = planAssignment(ctx, tx, actor, a); err != nil {
 				return err
@@ -631,19 +642,39 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 		plan      *movePlan
 		callMoved bool
 	)
-	// The reads and checks run on a reader; the write transaction checks
-	// that the call is as read (its lock, on PostgreSQL, taken first as
-	// CreateAssignment does, so the two never deadlock) and writes the
-	// assignment only at the version read, planning again inside when the
-	// call moved meanwhile (issue 12: a short writer).
-	err = s.db.readTx(ctx, func(tx *Tx) (err error) {
-		plan, err = planMove(ctx, tx, actor, id, version, status)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	// On SQLite the reads and checks run on a reader (readsBeforeWrite);
+	// the write transaction checks that the call is as read and writes
+	// the assignment only at the version read, planning again inside when
+	// the call moved meanwhile (issue 12: a short writer). On PostgreSQL
+	// it all runs in the write transaction, the call locked first, as
+	// CreateAssignment does, so the two never deadlock.
+	if readsBeforeWrite(s.db) {
+		err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+			plan, err = planMove(ctx, tx, actor, id, version, status)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if plan == nil {
+			// Lock the call first, as CreateAssignment does, so the two
+			// never deadlock on PostgreSQL.
+			var callID int64
+			err := tx.QueryRowContext(ctx, `SELECT call_id FROM assignments WHERE agency_id = ? AND id = ?`, agencyID, id).Scan(&callID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return citdesk.Errorf(citdesk.ENOTFOUND, "Assignment not found.")
+			} else if err != nil {
+				return err
+			}
+			if _, err := tx.findCall(ctx, agencyID, callID, true); err != nil {
+				return err
+			}
+			if plan, err = planMove(ctx, tx, actor, id, version, status); err != nil {
+				return err
+			}
+		}
 		var callVersion int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM calls WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, plan.call.ID).Scan(&callVersion)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
