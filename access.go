@@ -76,6 +76,10 @@ const (
 
 	// The map.
 	ReadMap Action = "map.read" // the basemap tiles drawn from the agency's imported map
+
+	// Complaints and commendations from the community (issue 16).
+	ReadComplaints   Action = "complaints.read"   // list and read them, with the contact and text
+	ManageComplaints Action = "complaints.manage" // enter one, link it, review and close it
 )
 
 // Object is the record an action is on, with what ties the actor to it.
@@ -205,6 +209,11 @@ var permissions = map[Action]Permission{
 
 	// Streets are public facts; every page with a map may draw them.
 	ReadMap: {Roles: signedIn},
+
+	// A complaint names the community member and often officers: the
+	// coordinator and the admin only (see ComplaintRoles).
+	ReadComplaints:   {Roles: ComplaintRoles, Record: "complaint"},
+	ManageComplaints: {Roles: ComplaintRoles},
 }
 
 // personTie: a liaison the person is referred to, or an officer sent to a

@@ -30,6 +30,9 @@ type Services struct {
 	// Addresses, when set, receives the invented address list the board's
 	// address lookup searches (Addresses).
 	Addresses citdesk.AddressService
+	// Complaints, when set, receives a few invented complaints and
+	// commendations about the demo's reports (issue 16).
+	Complaints citdesk.ComplaintService
 }
 
 // Result says what Seed did.

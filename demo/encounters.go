@@ -115,6 +115,7 @@ func seedEncounters(op context.Context, svc Services, officerIDs []int64, now ti
 			return fmt.Errorf("demo crisis plan: %w", err)
 		}
 	}
+	var submitted []int64
 	for i, c := range demoContacts {
 		e := &citdesk.Encounter{OfficerID: officerIDs[c.officer], OccurredAt: now.Add(-time.Duration(c.daysAgo * float64(24*time.Hour))), ContactStart: c.start}
 		if c.person >= 0 {
@@ -151,6 +152,7 @@ func seedEncounters(op context.Context, svc Services, officerIDs []int64, now ti
 		if err != nil {
 			return fmt.Errorf("demo report %d: %w", i, err)
 		}
+		submitted = append(submitted, got.ID)
 		switch c.status {
 		case citdesk.EncounterApproved:
 			_, err = svc.Encounters.ApproveEncounter(op, got.ID, got.Version)
@@ -164,6 +166,47 @@ func seedEncounters(op context.Context, svc Services, officerIDs []int64, now ti
 			if err := workReferral(op, svc.Referrals, got.ID, c.referral, today); err != nil {
 				return fmt.Errorf("demo referral %d: %w", i, err)
 			}
+		}
+	}
+	return seedComplaints(op, svc.Complaints, submitted, now)
+}
+
+// seedComplaints enters a few invented complaints and commendations about
+// the submitted reports: a commendation and a complaint decided, one under
+// review, and one from the public form not linked yet.
+func seedComplaints(op context.Context, svc citdesk.ComplaintService, reports []int64, now time.Time) error {
+	if svc == nil || len(reports) < 3 {
+		return nil
+	}
+	for i, d := range []struct {
+		kind        citdesk.ComplaintKind
+		text        string
+		daysAgo     int
+		report      int64
+		status      citdesk.ComplaintStatus
+		disposition citdesk.ComplaintDisposition
+	}{
+		{citdesk.KindCommendation, "The officer was patient with my son and got him to the hospital without handcuffs. Thank you.", 20, reports[0], citdesk.ComplaintClosed, citdesk.DispositionCommendation},
+		{citdesk.KindComplaint, "The officer raised his voice at my mother and would not let me speak for her.", 12, reports[1], citdesk.ComplaintClosed, citdesk.DispositionNotSustained},
+		{citdesk.KindComplaint, "They kept my brother waiting in the car for an hour at the hospital.", 5, reports[2], citdesk.ComplaintUnderReview, ""},
+		{citdesk.KindComplaint, "Nobody called me back after the officers left my neighbour's house.", 1, 0, "", ""},
+	} {
+		c := &citdesk.Complaint{Kind: d.kind, Source: citdesk.ComplaintPhone, Text: d.text, ReceivedAt: now.Add(-time.Duration(d.daysAgo) * 24 * time.Hour)}
+		if err := svc.CreateComplaint(op, c); err != nil {
+			return fmt.Errorf("demo complaint %d: %w", i, err)
+		}
+		if d.report == 0 {
+			continue
+		}
+		ch := citdesk.ComplaintChange{EncounterID: &d.report}
+		if d.status != "" {
+			ch.Status = &d.status
+		}
+		if d.disposition != "" {
+			ch.Disposition = &d.disposition
+		}
+		if _, err := svc.UpdateComplaint(op, c.ID, ch); err != nil {
+			return fmt.Errorf("demo complaint %d: %w", i, err)
 		}
 	}
 	return nil

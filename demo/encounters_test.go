@@ -6,6 +6,7 @@ import (
 
 	"citdesk"
 	"citdesk/demo"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -17,11 +18,26 @@ func TestSeedEncounters(t *testing.T) {
 	ctx := context.Background()
 	res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Addresses: db.AddressService()}, "demo password 123", clock)
+		Addresses: db.AddressService(), Complaints: store.NewComplaintService(db)}, "demo password 123", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(res.AgencyID))
+	// Complaints and commendations: one of each status, three linked.
+	complaints, err := store.NewComplaintService(db).ListComplaints(op, citdesk.ComplaintFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStatus, linked := map[citdesk.ComplaintStatus]int{}, 0
+	for _, c := range complaints {
+		byStatus[c.Status]++
+		if c.EncounterID != 0 {
+			linked++
+		}
+	}
+	if len(complaints) != 4 || linked != 3 || byStatus[citdesk.ComplaintClosed] != 2 || byStatus[citdesk.ComplaintUnderReview] != 1 || byStatus[citdesk.ComplaintReceived] != 1 {
+		t.Errorf("demo complaints: %d, %d linked, by status %v", len(complaints), linked, byStatus)
+	}
 	// The board's address lookup has the invented address list.
 	if ms, err := db.Geocoder().Search(op, res.AgencyID, "12 main st", 5); err != nil || len(ms) < 2 || ms[0].Label != "12 N Main St, De Soto" {
 		t.Errorf("the demo's address lookup: %+v, %v", ms, err)

@@ -50,6 +50,12 @@ type Records struct {
 	EncounterIDs []int64 // EncounterIDs[i] is the id of Encounters[i]
 	Referrals    []Referral
 	ReferralIDs  []int64 // ReferralIDs[i] is the id of Referrals[i]
+	// Complaints are the agency's complaints and commendations, all of
+	// them, when ComplaintsRead: a Loader reads them whole on every load
+	// that finds a change (they are few, and each carries its linked
+	// report's date and certification, which a change to the report moves).
+	Complaints     []Complaint
+	ComplaintsRead bool
 	// UncountedEncounterIDs are encounters read by LoadChangedSince that
 	// are not counted, or no longer: reports in draft or returned to their
 	// author. The cache drops them from its snapshot.
@@ -64,7 +70,7 @@ type Records struct {
 // hands it back to LoadChangedSince; it never looks inside.
 type ChangeStamp struct {
 	Since   time.Time
-	Changed [3]RowsChanged // encounters, referrals, calls
+	Changed [4]RowsChanged // encounters, referrals, calls, complaints
 }
 
 // RowsChanged counts the rows of one table changed in a ChangeStamp's
@@ -121,6 +127,7 @@ type snapshot struct {
 	encAt  map[int64]int // encounter id → index in encs
 	refs   []Referral
 	refAt  map[int64]int // referral id → index in refs
+	comps  []Complaint   // replaced whole on each load that reads them
 
 	stamp    ChangeStamp // read and written under refresh only
 	loadedAt time.Time
@@ -195,6 +202,7 @@ func (s *cachedService) install(snap *snapshot, recs *Records) {
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
 	snap.encs, snap.encIDs, snap.encAt, snap.refs, snap.refAt = recs.Encounters, recs.EncounterIDs, encAt, recs.Referrals, refAt
+	snap.comps = recs.Complaints
 	snap.stamp, snap.loadedAt, snap.loaded = recs.Stamp, now, true
 	snap.gen++
 }
@@ -243,6 +251,9 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 			snap.refAt[id] = len(snap.refs)
 			snap.refs = append(snap.refs, recs.Referrals[i])
 		}
+	}
+	if recs.ComplaintsRead {
+		snap.comps = recs.Complaints
 	}
 	snap.stamp = recs.Stamp
 	snap.gen++
@@ -312,7 +323,7 @@ func (s *cachedService) Report(ctx context.Context, from, to citdesk.Date) (Repo
 	}
 	snap.mu.RLock()
 	defer snap.mu.RUnlock()
-	return Compute(snap.encs, snap.refs, p), nil
+	return ComputeAll(snap.encs, snap.refs, snap.comps, p), nil
 }
 
 // Dashboard computes the report, its monthly CIT split and the previous
@@ -332,11 +343,11 @@ func (s *cachedService) Dashboard(ctx context.Context, from, to citdesk.Date) (*
 	}
 	snap.mu.RLock()
 	defer snap.mu.RUnlock()
-	d := &Dashboard{Report: Compute(snap.encs, snap.refs, p), Split: SplitByMonth(snap.encs, p)}
+	d := &Dashboard{Report: ComputeAll(snap.encs, snap.refs, snap.comps, p), Split: SplitByMonth(snap.encs, p)}
 	if pf, pt := PreviousPeriod(from, to); !pf.IsZero() {
 		pp := p
 		pp.From, pp.To = pf, pt
-		prev := Compute(snap.encs, snap.refs, pp)
+		prev := ComputeAll(snap.encs, snap.refs, snap.comps, pp)
 		d.Previous, d.PreviousFrom, d.PreviousTo = &prev, pf, pt
 	}
 	return d, nil
@@ -396,7 +407,7 @@ func (s *cachedService) Public(ctx context.Context, agencyID int64) ([]PublicMea
 		return snap.public, nil
 	}
 	p.From = publicFrom(snap.encs, citdesk.DateOf(p.Now, p.Location))
-	pub, gen := ComputePublic(snap.encs, snap.refs, p), snap.gen
+	pub, gen := ComputePublicAll(snap.encs, snap.refs, snap.comps, p), snap.gen
 	snap.mu.RUnlock()
 	snap.mu.Lock()
 	if gen == snap.gen {

@@ -286,8 +286,15 @@ var parallelFrom = 50_000
 // Compute returns every measure over the encounters and referrals in the
 // range p gives, in one pass over each slice (the encounters split among
 // the machine's cores when there are many). encs and refs are read, never
-// changed or kept, and need not be in any order.
+// changed or kept, and need not be in any order. It counts no complaints
+// or commendations; ComputeAll does.
 func Compute(encs []Encounter, refs []Referral, p Params) Report {
+	return ComputeAll(encs, refs, nil, p)
+}
+
+// ComputeAll is Compute with the complaints and commendations comps too
+// (read, never changed or kept, in any order).
+func ComputeAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) Report {
 	c := &computation{loc: p.Location, quarterly: p.Quarterly, nowU: math.MaxInt64,
 		fromDay: math.MinInt64, toDay: math.MaxInt64, today: math.MaxInt64}
 	if c.loc == nil {
@@ -394,6 +401,8 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 			}
 		}
 	}
+
+	c.countComplaints(t, ld, comps)
 
 	acc := t.groups()
 	// Repeat contacts and durations share nothing, so they run side by
@@ -530,6 +539,10 @@ func (c *computation) pass(encs []Encounter) *partial {
 		}
 
 		r[mEncounters].num++
+		// Every encounter may draw a complaint or a commendation.
+		row[mComplaints].den++
+		row[mComplaintsSustained].den++
+		row[mCommendations].den++
 		if e.Force != ForceUnknown {
 			r[mUseOfForce].den++
 			r[mUseOfForce].num += b32(e.Force >= ForcePhysical)

@@ -165,7 +165,16 @@ func TestComputeHandWorked(t *testing.T) {
 	loc := chicago(t)
 	encs, refs := fixture(loc)
 	encs = append(encs, responseCalls(loc)...)
-	r := Compute(encs, refs, Params{Location: loc, Now: time.Date(2025, time.June, 1, 0, 0, 0, 0, loc)})
+	// Complaints and commendations: k1 (sustained) and k2 on e2, k3 a
+	// commendation of e1, k4 not linked to any report.
+	e1, e2 := encs[0], encs[1]
+	comps := []Complaint{
+		{Received: at(loc, time.February, 1, 12, 0), Sustained: true, Encounter: e2.ID, Occurred: e2.Occurred, OfficerCIT: e2.OfficerCIT},
+		{Received: at(loc, time.February, 2, 12, 0), Encounter: e2.ID, Occurred: e2.Occurred, OfficerCIT: e2.OfficerCIT},
+		{Received: at(loc, time.January, 6, 12, 0), Commendation: true, Encounter: e1.ID, Occurred: e1.Occurred, OfficerCIT: e1.OfficerCIT},
+		{Received: at(loc, time.February, 10, 12, 0)},
+	}
+	r := ComputeAll(encs, refs, comps, Params{Location: loc, Now: time.Date(2025, time.June, 1, 0, 0, 0, 0, loc)})
 
 	type want struct {
 		total, cit, non wantCell
@@ -251,6 +260,17 @@ func TestComputeHandWorked(t *testing.T) {
 		// not known, c5 has no response) = 3, all January; without police:
 		// c1 (988) = 1 of 3. c3 went to EMS but is not a mental-health call.
 		"response_without_police": {wantCell{1, 3}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 0}},
+		// Complaints: every one of the 8 encounters is in the denominator
+		// (CIT 3, non-CIT 4, January 4, February 3). e2 (January,
+		// non-CIT) drew two complaints and counts once; one of them was
+		// sustained. e1 (January, CIT) drew the commendation.
+		"complaints":           {wantCell{1, 8}, wantCell{0, 3}, wantCell{1, 4}, wantCell{1, 4}, wantCell{0, 3}},
+		"complaints_sustained": {wantCell{1, 8}, wantCell{0, 3}, wantCell{1, 4}, wantCell{1, 4}, wantCell{0, 3}},
+		"commendations":        {wantCell{1, 8}, wantCell{1, 3}, wantCell{0, 4}, wantCell{1, 4}, wantCell{0, 3}},
+		// Received: k1, k2 (non-CIT, by e2) and k4 (no side) in February;
+		// k3 (CIT) in January.
+		"complaints_received":    {wantCell{3, -1}, wantCell{0, -1}, wantCell{2, -1}, wantCell{0, -1}, wantCell{3, -1}},
+		"commendations_received": {wantCell{1, -1}, wantCell{1, -1}, wantCell{0, -1}, wantCell{1, -1}, wantCell{0, -1}},
 	}
 	for id, w := range tests {
 		m, ok := r.Measures[id]

@@ -117,6 +117,21 @@
 //   - referrals_connected: referrals connected to care, over all referrals.
 //   - survey_responses: referrals with a satisfaction survey, over all
 //     referrals.
+//   - complaints, complaints_sustained, commendations (issue 16, community
+//     dissent): encounters that drew at least one complaint (a complaint
+//     closed as sustained; a commendation) linked to their report, over
+//     every encounter, "per 100 encounters"; dated and split by the
+//     encounter (its date, its officer's certification), so an encounter
+//     counted is in its own denominator and an encounter with two
+//     complaints counts once. A complaint not linked to a report, or linked
+//     to one not counted (a draft), is in no rate. The denominator is every
+//     encounter of the range, imported history included: choose a range
+//     after the agency began recording complaints in citdesk.
+//   - complaints_received, commendations_received: every one received in
+//     the range, linked or not, by the day it was received (counts); split
+//     by the linked report's officer, neither side when none is linked.
+//     Complaints come as a slice of their own (Complaint, ComputeAll),
+//     not in the encounter record.
 //
 // Durations (median and 90th percentile, in seconds, with their counts):
 // received_to_dispatched, dispatched_to_on_scene and received_to_on_scene

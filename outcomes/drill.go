@@ -154,7 +154,7 @@ func CountsCalls(id string) bool {
 // CountsReferrals reports whether measure id counts referrals to the
 // Mental Health Liaison rather than encounters or calls.
 func CountsReferrals(id string) bool {
-	for m := mReferrals; m < numMeasures; m++ {
+	for m := mReferrals; m <= mSurveyResponses; m++ {
 		if measureDefs[m].id == id {
 			return true
 		}

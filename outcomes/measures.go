@@ -36,6 +36,14 @@ const (
 	mReferralsContacted72h
 	mReferralsConnected
 	mSurveyResponses
+	// Community dissent (issue 16): complaints and commendations. The
+	// rates' denominators are summed in the pass over encounters, their
+	// counts from the complaint records (countComplaints).
+	mComplaints
+	mComplaintsSustained
+	mCommendations
+	mComplaintsReceived
+	mCommendationsReceived
 	numMeasures
 )
 
@@ -108,6 +116,17 @@ var measureDefs = [numMeasures]measureDef{
 	mReferralsContacted72h: {id: "referrals_contacted_72h", label: "Referrals contacted within 72 hours", unit: UnitPercent, den: "referrals due for contact", num: "were contacted within 72 hours"},
 	mReferralsConnected:    {id: "referrals_connected", label: "Referrals connected to care", unit: UnitPercent, den: "referrals", num: "were connected to care"},
 	mSurveyResponses:       {id: "survey_responses", label: "Referrals with a satisfaction survey", unit: UnitPercent, den: "referrals", num: "have a satisfaction survey"},
+
+	// Community dissent: encounters that drew a complaint (a commendation)
+	// linked to them, over every encounter, dated and split by the
+	// encounter; an encounter with two complaints counts once, so the rate
+	// is a share with an interval like the others. The counts are every
+	// complaint (commendation) received in the range, linked or not.
+	mComplaints:            {id: "complaints", label: "Complaints per 100 encounters", unit: UnitPer100, den: "encounters", num: "drew a complaint"},
+	mComplaintsSustained:   {id: "complaints_sustained", label: "Sustained complaints per 100 encounters", unit: UnitPer100, den: "encounters", num: "drew a complaint closed as sustained"},
+	mCommendations:         {id: "commendations", label: "Commendations per 100 encounters", unit: UnitPer100, den: "encounters", num: "drew a commendation"},
+	mComplaintsReceived:    {id: "complaints_received", label: "Complaints received", unit: UnitCount, one: "complaint", den: "complaints"},
+	mCommendationsReceived: {id: "commendations_received", label: "Commendations received", unit: UnitCount, one: "commendation", den: "commendations"},
 }
 
 // The duration measures.

@@ -43,8 +43,14 @@ type PublicMeasure struct {
 // met in two quarters is one person in the range, so their quarters do not
 // add up to the range: the range gets its own table.
 func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure {
+	return ComputePublicAll(encs, refs, nil, p)
+}
+
+// ComputePublicAll is ComputePublic with the complaints and commendations
+// comps too (ComputeAll); their measures are suppressed as the others are.
+func ComputePublicAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) []PublicMeasure {
 	p.Quarterly = true
-	r := Compute(encs, refs, p)
+	r := ComputeAll(encs, refs, comps, p)
 	out := make([]PublicMeasure, 0, numMeasures)
 	for m, def := range measureDefs {
 		meas := r.Measures[def.id]

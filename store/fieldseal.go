@@ -36,6 +36,9 @@ const (
 	colPlanFacility     = "crisis_plans.preferred_facility"
 	colPlanConsentedBy  = "crisis_plans.consented_by"
 	colPlanPhoto        = "crisis_plan_photos.data"
+	colComplaintName    = "complaints.contact_name"
+	colComplaintContact = "complaints.contact"
+	colComplaintBody    = "complaints.body"
 	// colAddressKey labels the keyed hash of a normalized address; persons
 	// and crisis plans share it, so one address matches across both.
 	colAddressKey = "address_key"
@@ -59,6 +62,7 @@ var sealedTables = []sealedTable{
 	{table: "encounter_versions", key: "id", text: []string{"data"}},
 	{table: "crisis_plans", key: "id", text: []string{"address", "what_helps", "what_to_avoid", "triggers", "medications", "contacts", "preferred_facility", "consented_by"}, addressKey: true},
 	{table: "crisis_plan_photos", key: "plan_id", bytes: "data"},
+	{table: "complaints", key: "id", text: []string{"contact_name", "contact", "body"}},
 }
 
 // addressKey returns the keyed hash that address is matched by.

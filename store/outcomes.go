@@ -68,8 +68,10 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if err = loadOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, recs); err != nil {
 			return err
 		}
-		recs.Referrals, recs.ReferralIDs, err = loadOutcomeReferrals(ctx, tx, agencyID, "", nil)
-		return err
+		if recs.Referrals, recs.ReferralIDs, err = loadOutcomeReferrals(ctx, tx, agencyID, "", nil); err != nil {
+			return err
+		}
+		return loadOutcomeComplaints(ctx, tx, agencyID, recs)
 	})
 	if err != nil {
 		return nil, err
@@ -93,6 +95,9 @@ func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, sta
 		if cur.Changed != stamp.Changed {
 			changed = true
 			if err = loadOutcomeChanges(ctx, tx, agencyID, window, recs); err != nil {
+				return err
+			}
+			if err = loadOutcomeComplaints(ctx, tx, agencyID, recs); err != nil {
 				return err
 			}
 		}
@@ -228,7 +233,7 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 // order of outcomes.ChangeStamp.Changed.
 func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.ChangeStamp, error) {
 	st := outcomes.ChangeStamp{Since: fromMicros(window)}
-	for i, table := range [...]string{"encounters", "referrals", "calls"} {
+	for i, table := range [...]string{"encounters", "referrals", "calls", "complaints"} {
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(version), 0) FROM `+table+` WHERE agency_id = ? AND updated_at >= ?`,
 			agencyID, window).Scan(&st.Changed[i].Rows, &st.Changed[i].Versions)
 		if err != nil {
@@ -527,4 +532,49 @@ func outcomeDispositions(s string) outcomes.Dispositions {
 		}
 		s = s[j+1:]
 	}
+}
+
+// outcomeComplaintQuery reads the agency's complaints and commendations
+// with the report each is linked to, if any: its date and its officer's
+// certification, read as the encounter query reads them.
+const outcomeComplaintQuery = `SELECT k.received_at, k.kind, k.status, k.disposition,
+	e.id, e.occurred_at, e.occurred_known, e.occurred_precision, e.officer_cit_certified, e.officer_cit_known, e.status
+FROM complaints k
+LEFT JOIN encounters e ON e.agency_id = k.agency_id AND e.id = k.encounter_id
+WHERE k.agency_id = ?`
+
+// loadOutcomeComplaints reads every complaint and commendation of the
+// agency into recs (they are few, so a change reads them all again). A link
+// to a report that is not counted (a draft, or returned to its author) is
+// read as no link, as that report is in no denominator.
+func loadOutcomeComplaints(ctx context.Context, tx *Tx, agencyID int64, recs *outcomes.Records) error {
+	rows, err := tx.QueryContext(ctx, outcomeComplaintQuery, agencyID)
+	if err != nil {
+		return fmt.Errorf("load complaints for outcomes: %w", err)
+	}
+	defer rows.Close()
+	recs.Complaints, recs.ComplaintsRead = []outcomes.Complaint{}, true
+	for rows.Next() {
+		var received int64
+		var kind, status, disposition string
+		var encID, occurred sql.NullInt64
+		var occurredKnown, cit, citKnown sql.NullBool
+		var precision, encStatus sql.NullString
+		if err := rows.Scan(&received, &kind, &status, &disposition, &encID, &occurred, &occurredKnown, &precision, &cit, &citKnown, &encStatus); err != nil {
+			return fmt.Errorf("scan complaint for outcomes: %w", err)
+		}
+		k := outcomes.ComplaintOf(&citdesk.Complaint{ReceivedAt: fromMicros(received), Kind: citdesk.ComplaintKind(kind),
+			Status: citdesk.ComplaintStatus(status), Disposition: citdesk.ComplaintDisposition(disposition)})
+		counted := encStatus.Valid && encStatus.String != string(citdesk.EncounterDraft) && encStatus.String != string(citdesk.EncounterReturned)
+		if encID.Valid && counted {
+			k.Encounter = encID.Int64
+			k.OfficerCIT = outcomes.TriOfKnown(cit.Bool, citKnown.Bool)
+			if occurredKnown.Bool {
+				k.Occurred = fromMicros(occurred.Int64)
+				k.Precision = outcomes.PrecisionOf(citdesk.TimePrecision(precision.String))
+			}
+		}
+		recs.Complaints = append(recs.Complaints, k)
+	}
+	return rows.Err()
 }

@@ -83,8 +83,10 @@ var fixtures = []fixtureRow{
 	{"0019", "storage_probe", "id, filler", []any{7, []byte{0x00, 0x01}}},
 	{"0019", "legal_holds", "agency_id, person_id, reason, set_by, set_at", []any{1, 2, "subpoena 2026-114", "operator", fixtureT}},
 	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
-	{"0022", "calls", "id, agency_id, received_at, source, nature, status, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
-		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
+	{"0022", "calls", "id, agency_id, received_at, source, nature, status, closed_at, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
+		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", fixtureT + hour, 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
+	{"0025", "complaints", "id, agency_id, kind, received_at, source, contact_name, contact, body, call_id, encounter_id, officer_ids, status, disposition, entered_by, closed_by, closed_at, created_at, updated_at, version",
+		[]any{1, 1, "complaint", fixtureT, "phone", "Jo Caller", "636-555-0000", "The officer was rough with my sister.", 1, 1, "[1]", "closed", "not_sustained", 1, 1, fixtureT + hour, fixtureT, fixtureT + hour, 2}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

@@ -95,6 +95,9 @@ type Services struct {
 	// Triage keeps the agency's call-triage protocol, version by version
 	// (issue 16).
 	Triage triage.Service
+	// Complaints keeps the community's complaints and commendations
+	// (issue 16).
+	Complaints citdesk.ComplaintService
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error

@@ -147,7 +147,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		seededAt := db.Clock.Now()
 		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-			Addresses: db.AddressService()}, password, db.Clock)
+			Addresses: db.AddressService(), Complaints: store.NewComplaintService(db)}, password, db.Clock)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("demo: %w", err)
@@ -187,7 +187,8 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), Tiles: store.NewMapTiles(db), History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
-		Triage: db.TriageService(),
+		Triage:     db.TriageService(),
+		Complaints: store.NewComplaintService(db),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()

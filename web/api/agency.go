@@ -94,7 +94,7 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 		if err := dec.Decode(&p); err != nil {
 			err := web.JSONError(err)
 			if f := citdesk.ErrorField(err); f != "" {
-				return &citdesk.Error{Code: citdesk.EINVALID, Field: "policy." + f, Message: citdesk.ErrorMessage(err)}
+				return &citdesk.Error{Code: citdesk.EINVALID, Field: "policy." + policyPath(req.Policy, f), Message: citdesk.ErrorMessage(err)}
 			}
 			return err
 		}
@@ -122,6 +122,27 @@ func (s *agencyAPI) patchAgency(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.WriteJSON(w, http.StatusOK, shown(a))
 	return nil
+}
+
+// policyPath is where the policy body holds the field that decoding named:
+// encoding/json names an unknown key without the object it sits in, so a
+// key unknown at the top level but present among the EIDO rules is
+// "eido.<key>".
+func policyPath(body json.RawMessage, field string) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return field
+	}
+	if _, ok := top[field]; ok {
+		return field
+	}
+	var eido map[string]json.RawMessage
+	if json.Unmarshal(top["eido"], &eido) == nil {
+		if _, ok := eido[field]; ok {
+			return "eido." + field
+		}
+	}
+	return field
 }
 
 // policyFields names the policy's settings in err as the body nests

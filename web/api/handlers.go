@@ -19,4 +19,5 @@ type (
 	webhookAPI        struct{ *handler } // webhook subscriptions and deliveries (webhooks.go)
 	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
 	triageAPI         struct{ *handler } // the call-triage protocol (triage.go)
+	complaintAPI      struct{ *handler } // complaints and commendations (complaints.go)
 )

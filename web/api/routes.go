@@ -145,6 +145,13 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/referrals/{id}/notes", s.API(citdesk.WorkReferral, referral.apiReferralNote))
 	mux.HandleFunc("POST /api/v1/referrals/{id}/assign", s.API(citdesk.AssignReferral, referral.apiAssignReferral))
 
+	// Complaints and commendations from the community (issue 16).
+	complaint := &complaintAPI{s}
+	mux.HandleFunc("GET /api/v1/complaints", s.API(citdesk.ReadComplaints, complaint.apiListComplaints))
+	mux.HandleFunc("POST /api/v1/complaints", s.API(citdesk.ManageComplaints, complaint.apiCreateComplaint))
+	mux.HandleFunc("GET /api/v1/complaints/{id}", s.API(citdesk.ReadComplaints, complaint.apiGetComplaint))
+	mux.HandleFunc("PATCH /api/v1/complaints/{id}", s.API(citdesk.ManageComplaints, complaint.apiUpdateComplaint))
+
 	// Outcome figures and the encounters behind them.
 	mux.HandleFunc("GET /api/v1/outcomes", s.API(citdesk.ReadOutcomes, figure.apiOutcomes))
 	mux.HandleFunc("GET /api/v1/outcomes/encounters", s.API(citdesk.DrillOutcomes, figure.apiOutcomeEncounters))

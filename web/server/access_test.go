@@ -19,6 +19,7 @@ import (
 
 	"citdesk"
 	"citdesk/geo"
+	"citdesk/store"
 	"citdesk/store/storetest"
 	"citdesk/web"
 )
@@ -44,20 +45,33 @@ var accessRoles = []string{"anon", "admin", "disp", "ofc", "ofc2", "coord", "lia
 // has no tie to any of it. "sup" supervises "ofc"; "sup2" supervises "ofc2".
 var routeAccess = map[string]string{
 	// What belongs to neither audience.
-	"GET /healthz":         "all",
-	"GET /readyz":          "all",
-	"GET /metrics":         "",
-	"GET /static/":         "all",
-	"GET /{$}":             "signed-in",
-	"GET /login":           "all",
-	"POST /login":          "all",
-	"POST /logout":         "all",
-	"/":                    "notfound",
-	"/api/":                "notfound",
-	"GET /cit":             "all",
-	"POST /cit":            "all",
-	"GET /cit/thanks":      "all",
-	"GET /public/outcomes": "all",
+	"GET /healthz":    "all",
+	"GET /readyz":     "all",
+	"GET /metrics":    "",
+	"GET /static/":    "all",
+	"GET /{$}":        "signed-in",
+	"GET /login":      "all",
+	"POST /login":     "all",
+	"POST /logout":    "all",
+	"/":               "notfound",
+	"/api/":           "notfound",
+	"GET /cit":        "all",
+	"POST /cit":       "all",
+	"GET /cit/thanks": "all",
+	// Compliments and complaints about a crisis response (issue 16).
+	"POST /cit/feedback":                "all",
+	"GET /cit/feedback/thanks":          "all",
+	"POST /a/{slug}/cit/feedback":       "all",
+	"GET /a/{slug}/cit/feedback/thanks": "all",
+	"GET /api/v1/complaints":            "admin coord",
+	"POST /api/v1/complaints":           "admin coord",
+	"GET /api/v1/complaints/{id}":       "admin coord",
+	"PATCH /api/v1/complaints/{id}":     "admin coord",
+	"GET /complaints":                   "admin coord",
+	"POST /complaints":                  "admin coord",
+	"GET /complaints/{id}":              "admin coord",
+	"POST /complaints/{id}":             "admin coord",
+	"GET /public/outcomes":              "all",
 	// The public pages of one agency of several (issue 15).
 	"GET /a/{slug}/cit":        "all",
 	"POST /a/{slug}/cit":       "all",
@@ -381,6 +395,13 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	}
 	w.ids["referral"] = refs.Referrals[0].ID
 
+	// A complaint taken by phone.
+	k := &citdesk.Complaint{Kind: citdesk.KindComplaint, Source: citdesk.ComplaintPhone, Text: "The officer would not listen to my brother."}
+	if err := store.NewComplaintService(e.DB).CreateComplaint(e.Op, k); err != nil {
+		t.Fatal(err)
+	}
+	w.ids["complaint"] = k.ID
+
 	// A photo on the plan, so reading it is a real read.
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
 	var pngBuf bytes.Buffer
@@ -646,6 +667,8 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 		kind = "plan"
 	case strings.Contains(path, "/referrals/"):
 		kind = "referral"
+	case strings.Contains(path, "/complaints/"):
+		kind = "complaint"
 	case strings.Contains(path, "/officers/"):
 		kind = "officer"
 	case strings.HasPrefix(path, "/api/v1/users/"):

@@ -23,7 +23,7 @@ func eidoWithNotes(t *testing.T, id, notes string) string {
 
 // TestAdminEIDORulesAPI: GET /api/v1/agency shows the EIDO reading rules
 // in force (the defaults); PATCH changes one list, keeping the others,
-// refuses empty, oversized and duplicate words at policy.eido.<list>
+// refuses empty, oversized and duplicate words and unknown lists at policy.eido.<list>
 // with nothing written, audits the change word by word, and the next
 // EIDO is read by the new words.
 func TestAdminEIDORulesAPI(t *testing.T) {
@@ -51,6 +51,7 @@ func TestAdminEIDORulesAPI(t *testing.T) {
 			{map[string]any{"mental_health_types": []string{"psych", "PSYCH"}}, "policy.eido.mental_health_types"},
 			{map[string]any{"cit_types": []string{strings.Repeat("x", 81)}}, "policy.eido.cit_types"},
 			{map[string]any{"cit_types": "CIT"}, "policy.eido.cit_types"},
+			{map[string]any{"cit_wording": []string{"CIT"}}, "policy.eido.cit_wording"},
 		} {
 			wantProblem(t, patch(tc.rules), http.StatusUnprocessableEntity, tc.field)
 		}

@@ -390,10 +390,6 @@ func TestEventsAcrossReplicas(t *testing.T) {
 	_, op := storetest.Agency(t, dbs[0], "desoto")
 	storetest.User(t, dbs[0], op, "disp", citdesk.RoleDispatcher)
 	u, _ := storetest.User(t, dbs[0], op, "ofc", citdesk.RoleOfficer)
-	lat, lon := siteLat, siteLon
-	if err := dbs[0].OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: *u.OfficerID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
-		t.Fatal(err)
-	}
 	tokenOn := func(base string) string {
 		b, _ := json.Marshal(map[string]string{"username": "disp", "password": storetest.TestPassword})
 		res, err := http.Post(base+"/api/v1/tokens", "application/json", strings.NewReader(string(b)))
@@ -428,6 +424,19 @@ func TestEventsAcrossReplicas(t *testing.T) {
 	// the database.
 	on0 := openEvents(t, servers[0].URL, tok)
 	on1 := openEvents(t, servers[1].URL, tok)
+
+	// The officer comes on duty once both streams are open, so each sees
+	// that event first: made before, it could reach replica 1's listener
+	// after its stream opened, ahead of the call below.
+	lat, lon := siteLat, siteLon
+	if err := dbs[0].OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: *u.OfficerID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []*sseClient{on0, on1} {
+		if m := c.next(t); m.Type != "officer.status" {
+			t.Fatalf("replica %d saw %s first, want officer.status", i, m.Type)
+		}
+	}
 
 	call := post(servers[0].URL, "/api/v1/calls", map[string]any{"nature": "Welfare check", "lat": siteLat, "lon": siteLon})
 	callID := int64(call["id"].(float64))

@@ -75,7 +75,8 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
 		Outcomes: db.OutcomeService(), Geocoder: db.Geocoder(), Tiles: tiles, History: db.HistoryService(),
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
-		Triage: db.TriageService(),
+		Triage:     db.TriageService(),
+		Complaints: store.NewComplaintService(db),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,8 @@ var outcomeSections = []outcomeSection{
 		Durations: []string{"received_to_dispatched", "dispatched_to_on_scene", "received_to_on_scene", "handover"}, Measures: []string{"ending_in_care"}},
 	{ID: "injuries", Title: "Fewer injuries and deaths", Promise: "Less force, and fewer people hurt or killed, in mental-health crises.",
 		Measures: []string{"use_of_force", "person_injuries", "deaths"}},
+	{ID: "dissent", Title: "Less community dissent", Promise: "Fewer complaints about how crises are handled, and more commendations, from the people met and those who see it. Rates are per 100 encounters, counting complaints linked to a report; the counts are every one received.",
+		Measures: []string{"complaints", "complaints_sustained", "commendations", "complaints_received", "commendations_received"}},
 	{ID: "diversion", Title: "Diversion instead of arrest", Promise: "People are connected with care rather than taken to jail.",
 		Measures: []string{"diversions", "arrests", "emergency_detentions"}},
 	{ID: "repeat", Title: "Fewer repeat crises", Promise: "People met in crisis need the police again less often.",

@@ -19,4 +19,5 @@ type (
 
 	serviceAccountPages struct{ *handler } // the admin's service accounts and tokens (serviceaccounts.go)
 	webhookPages        struct{ *handler } // the admin's webhooks, deliveries and dead letters (webhooks.go)
+	complaintPages      struct{ *handler } // complaints and commendations (complaints.go, public_complaint.go)
 )

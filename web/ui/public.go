@@ -21,6 +21,12 @@ type publicView struct {
 	Values     citdesk.PublicRequest
 	Errors     map[string]string
 	Limited    bool
+	// The compliment-or-complaint form (public_complaint.go): what was
+	// typed, what is wrong with it, and whether the address is over its
+	// limit.
+	Feedback        citdesk.PublicComplaint
+	FeedbackErrors  map[string]string
+	FeedbackLimited bool
 }
 
 // publicContact is how the public reaches the department, from the

@@ -71,6 +71,9 @@ func (s *handler) funcs() template.FuncMap {
 		// thousands writes a count with thousands separators, as every
 		// count on a page is written.
 		"thousands": thousands,
+		// complaintWord labels a complaint's kind, source, status or
+		// disposition (complaints.go).
+		"complaintWord": func(v any) string { return complaintWord(fmt.Sprint(v)) },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -290,6 +293,10 @@ func navFor(a *citdesk.Actor) []navItem {
 	}
 	if a.HasRole(citdesk.ReferralRoles...) {
 		nav = append(nav, navItem{"Repeat contacts", "/persons/repeat"})
+	}
+	// The community's complaints and commendations (issue 16).
+	if citdesk.MayEver(a, citdesk.ReadComplaints) {
+		nav = append(nav, navItem{"Complaints", "/complaints"})
 	}
 	// Outcome dashboards (issue 6).
 	if a.HasRole(citdesk.OutcomeRoles...) {

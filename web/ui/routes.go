@@ -64,6 +64,11 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /a/{slug}/cit", public.publicRequest)
 	mux.HandleFunc("GET /a/{slug}/cit/thanks", public.publicThanks)
 	mux.HandleFunc("GET /a/{slug}/outcomes", public.publicOutcomesPage)
+	// Compliments and complaints about a crisis response (issue 16).
+	mux.HandleFunc("POST /cit/feedback", public.publicComplaint)
+	mux.HandleFunc("GET /cit/feedback/thanks", public.publicComplaintThanks)
+	mux.HandleFunc("POST /a/{slug}/cit/feedback", public.publicComplaint)
+	mux.HandleFunc("GET /a/{slug}/cit/feedback/thanks", public.publicComplaintThanks)
 
 	// The dispatcher's live board; its parts are swapped in by htmx.
 	mux.HandleFunc("GET /board", s.page(citdesk.DispatchCalls, board.boardPage))
@@ -182,6 +187,13 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /admin/webhooks", s.page(citdesk.ManageWebhooks, hooks.create))
 	mux.HandleFunc("POST /admin/webhooks/{id}/delete", s.page(citdesk.ManageWebhooks, hooks.delete))
 	mux.HandleFunc("POST /admin/webhooks/deliveries/{id}/replay", s.page(citdesk.ManageWebhooks, hooks.replay))
+
+	// Complaints and commendations from the community (issue 16).
+	complaints := &complaintPages{s}
+	mux.HandleFunc("GET /complaints", s.page(citdesk.ReadComplaints, complaints.complaintsPage))
+	mux.HandleFunc("POST /complaints", s.page(citdesk.ManageComplaints, complaints.createComplaint))
+	mux.HandleFunc("GET /complaints/{id}", s.page(citdesk.ReadComplaints, complaints.complaintPage))
+	mux.HandleFunc("POST /complaints/{id}", s.page(citdesk.ManageComplaints, complaints.updateComplaint))
 
 	mux.HandleFunc("/", s.pageNotFound)
 	return nil
