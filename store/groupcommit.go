@@ -12,8 +12,8 @@ import (
 // SQLite has one writer, and with synchronous=FULL each commit waits for
 // the disk to sync the write-ahead log: with four dispatchers writing at
 // once, the commits queued one behind the other, each paying for its own
-// sync (issue 12). A groupCommit owns the writer on SQLite and commits the
-// write transactions that are waiting together: it begins one SQLite
+// sync (issue 12). A groupCommit commits SQLite's write transactions that
+// are waiting for the writer together: it begins one SQLite
 // transaction, runs each request's function inside its own savepoint, and
 // commits once, so one sync serves them all.
 //
@@ -25,11 +25,12 @@ import (
 // the error and none of their writes is in the database. The functions run
 // one after another on the one connection, so each sees the writes of those
 // before it exactly as it would have after their commits (the audit chain
-// advances through them in order).
+// advances through them in order); a read on a reader sees them once they
+// have committed, as it always did.
 //
-// Nothing waits on purpose: the committer takes whatever has queued while
-// the previous group was committing, so a lone write commits as soon as it
-// has run, as before.
+// Nothing waits on purpose: the write at the front of the queue leads,
+// taking whatever has queued behind it while the previous group committed,
+// so a lone write runs on its own goroutine and commits at once, as before.
 //
 // PostgreSQL needs none of this: its transactions run side by side on the
 // pool and its WAL writer already flushes concurrent commits together.
@@ -51,7 +52,7 @@ type groupWrite struct {
 	tx    *Tx
 	err   error
 	panic any           // fn's panic, raised again in its caller
-	wake  chan struct{} // closed when done, or sent to when it leads
+	wake  chan struct{} // sent to when it is done or is to lead
 	done  bool          // under mu
 	lead  bool          // under mu: it is at the front and takes the next group
 	ready chan struct{} // closed once err is final
