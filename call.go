@@ -234,10 +234,13 @@ type Call struct {
 	RecommendedResponse Response          `json:"recommended_response"`
 	Response            Response          `json:"response"`
 	ResponseReason      string            `json:"response_reason"`
-	ClosedAt            *time.Time        `json:"closed_at"`
-	CreatedBy           int64             `json:"created_by"`
-	UpdatedAt           time.Time         `json:"updated_at"`
-	Version             int64             `json:"version"`
+	// Transfer is the call's transfer to 988 or mobile crisis, when one was
+	// recorded; it is read with a single call (not in lists).
+	Transfer  *Transfer  `json:"transfer,omitempty"`
+	ClosedAt  *time.Time `json:"closed_at"`
+	CreatedBy int64      `json:"created_by"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Version   int64      `json:"version"`
 }
 
 // Text field limits, in characters.

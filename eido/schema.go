@@ -71,10 +71,34 @@ func (schemaLoader) Load(url string) (any, error) {
 		return nil, fmt.Errorf("eido schema %s: %w", name, err)
 	}
 	doc = jsonValue(doc)
+	dropAnnotations(doc)
 	if name == "openapi.yaml" {
 		patchPublishedDefect(doc)
 	}
 	return doc, nil
+}
+
+// dropAnnotations removes the schema's prose — "description" and "title"
+// text, which NIEM gives nearly every one of its thousands of types — before
+// it is compiled: validation never reads it, and the compiled schema would
+// otherwise keep all of it in memory for as long as the server runs. A
+// property that happens to be named "description" or "title" has an
+// object (its schema) as its value, not text, so it stays.
+func dropAnnotations(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if _, text := e.(string); text && (k == "description" || k == "title") {
+				delete(x, k)
+				continue
+			}
+			dropAnnotations(e)
+		}
+	case []any:
+		for _, e := range x {
+			dropAnnotations(e)
+		}
+	}
 }
 
 // patchPublishedDefect fixes the one known defect of the published

@@ -43,6 +43,12 @@ type Config struct {
 	// same disk as citdesk's database. "" is the system's temporary
 	// directory.
 	BareDir string
+	// SSEClients is how many event streams the live board scenario opens
+	// (all with one token, as one dispatcher's many screens would); 0
+	// skips the scenario. SSEChanges is how many calls it creates while
+	// they listen.
+	SSEClients int
+	SSEChanges int
 }
 
 // Report is one run's figures: each scenario, and the ratios to the peers.
@@ -52,6 +58,9 @@ type Report struct {
 	// IdleRSS is citdesk's resident memory after its start and ten
 	// sign-ins, before any load; 0 when it could not be read.
 	IdleRSS int64 `json:"idle_rss_bytes"`
+	// PeerIdleRSS is a bare net/http server's, in its own process, after
+	// as many requests; 0 when it could not be measured.
+	PeerIdleRSS int64 `json:"peer_idle_rss_bytes"`
 }
 
 // Stats are one scenario's figures.
@@ -120,6 +129,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		if err := c.signIns(ctx, cfg.Username, cfg.Password, 9); err != nil {
 			return nil, err
 		}
+		// The server gives argon2's memory back a second after the last
+		// hash of a burst; idle means after that (with time to spare on a
+		// busy machine).
+		time.Sleep(3 * time.Second)
 		if rep.IdleRSS, err = residentBytes(ctx, cfg.MetricsURL); err != nil {
 			fmt.Fprintf(progress, "resident memory not read: %v\n", err)
 		} else {
@@ -216,6 +229,43 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	if rep.IdleRSS > 0 {
 		mb := float64(rep.IdleRSS) / 1e6
 		rep.Ratios = append(rep.Ratios, Ratio{Name: "idle RSS after 10 sign-ins (MB)", Value: mb, Target: "≤ 40 MB", Holds: mb <= 40})
+		// The peer: a bare net/http server in a process of its own.
+		if peer, err := bareIdleRSS(ctx); err != nil {
+			fmt.Fprintf(progress, "bare net/http server's resident memory not measured: %v\n", err)
+		} else {
+			rep.PeerIdleRSS = peer
+			fmt.Fprintf(progress, "bare net/http server's resident memory after 10 requests: %.1f MB\n", float64(peer)/1e6)
+			rep.Ratios = append(rep.Ratios, Ratio{Name: "idle RSS ÷ bare net/http server's", Value: float64(rep.IdleRSS) / float64(peer), Target: "pocketbase 25 MB; citdesk ≤ 40", Holds: mb <= 40})
+		}
+	}
+
+	// Scenario 3: the live board's event streams.
+	if cfg.SSEClients > 0 {
+		if cfg.SSEChanges <= 0 {
+			cfg.SSEChanges = 20
+		}
+		live, created, err := c.liveBoard(ctx, cfg.SSEClients, cfg.SSEChanges, centre, func(s string) { fmt.Fprintln(progress, s) })
+		for _, id := range created {
+			c.closeCall(context.WithoutCancel(ctx), id)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("live board: %w", err)
+		}
+		fmt.Fprintln(progress, live.Stats)
+		rep.Scenarios = append(rep.Scenarios, live.Stats)
+		// The peer: as many streams on a bare net/http server, the same
+		// client, in the same run.
+		bare, err := bareBoard(ctx, cfg.SSEClients, cfg.SSEChanges, func(s string) { fmt.Fprintln(progress, s) })
+		if err != nil {
+			return rep, fmt.Errorf("bare event streams: %w", err)
+		}
+		fmt.Fprintln(progress, bare.Stats)
+		rep.Scenarios = append(rep.Scenarios, bare.Stats)
+		rep.Ratios = append(rep.Ratios, Ratio{Name: fmt.Sprintf("live board p99, %d SSE clients (ms)", live.Clients), Value: ms(live.P99),
+			Target: "≤ 250 ms at 5,000", Holds: live.Clients >= 5000 && live.P99 <= 250*time.Millisecond && live.Missed == 0})
+		if bare.P99 > 0 {
+			rep.Ratios = append(rep.Ratios, Ratio{Name: "live board p99 ÷ bare net/http streams' p99", Value: float64(live.P99) / float64(bare.P99), Target: "(no target)", Holds: true})
+		}
 	}
 	return rep, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(loadgen.HelloPeerEnv) != "" {
+		// Started by the bench as its bare peer (it runs its own binary).
+		loadgen.ServeHelloPeer(os.Stdout)
+		os.Exit(0)
+	}
 	storetest.Main(m)
 }
 
@@ -53,23 +59,26 @@ func TestRun(t *testing.T) {
 	metrics := httptest.NewServer(srv.Metrics())
 	defer metrics.Close()
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{URL: ts.URL, Username: "dispatcher", Password: storetest.TestPassword,
-		Duration: 500 * time.Millisecond, MaxRequests: 40, Concurrency: 2, Writers: 2, MetricsURL: metrics.URL, BareDir: t.TempDir()}, io.Discard)
+		Duration: 500 * time.Millisecond, MaxRequests: 40, Concurrency: 2, Writers: 2, MetricsURL: metrics.URL, BareDir: t.TempDir(),
+		SSEClients: 10, SSEChanges: 3}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each scenario beside its peer: the bare server, recommendations,
-	// the write path, the bare SQLite writer.
-	if len(rep.Scenarios) != 4 {
+	// the write path, the bare SQLite writer, the live board's streams and
+	// the bare server's.
+	if len(rep.Scenarios) != 6 {
 		t.Fatalf("got %d scenarios", len(rep.Scenarios))
 	}
 	names := map[string]bool{}
 	for _, r := range rep.Ratios {
 		names[r.Name] = true
-		if r.Value <= 0 {
+		if r.Value <= 0 && !strings.Contains(r.Name, "SSE") && !strings.Contains(r.Name, "streams") {
 			t.Errorf("ratio %s", r)
 		}
 	}
-	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (6 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)"} {
+	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (6 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)",
+		"idle RSS ÷ bare net/http server's", "live board p99, 10 SSE clients (ms)"} {
 		if !names[want] {
 			t.Errorf("no ratio %q in %v", want, rep.Ratios)
 		}
@@ -77,7 +86,18 @@ func TestRun(t *testing.T) {
 	if rep.IdleRSS < 1<<20 {
 		t.Errorf("idle resident memory %d bytes", rep.IdleRSS)
 	}
+	if rep.PeerIdleRSS < 1<<20 {
+		t.Errorf("the bare server's resident memory %d bytes", rep.PeerIdleRSS)
+	}
 	for _, s := range rep.Scenarios {
+		if strings.Contains(s.Name, "SSE clients") {
+			// Every stream saw every change: 10 × 3 deliveries. A
+			// delivery ahead of the write's response counts 0.
+			if s.Requests != 30 || s.Errors != 0 || s.P99 < s.P50 {
+				t.Errorf("%s", s)
+			}
+			continue
+		}
 		if s.Requests == 0 || s.Errors != 0 || s.P50 <= 0 || s.P99 < s.P50 || s.Requests > 40 {
 			t.Errorf("%s", s)
 		}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -121,4 +123,71 @@ func (c *client) signIns(ctx context.Context, username, password string, n int) 
 		}
 	}
 	return nil
+}
+
+// HelloPeerEnv, set in the environment of citdesk's own binary, makes
+// `citdesk bench` serve the bare net/http peer (ServeHelloPeer) instead
+// of running the benchmark: the peer of the idle-memory row, in a process
+// of its own.
+const HelloPeerEnv = "CITDESK_BENCH_HELLO_PEER"
+
+// ServeHelloPeer serves hello world on a loopback port, prints the
+// address on stdout, and serves until the process is killed.
+func ServeHelloPeer(stdout io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, ln.Addr().String())
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("hello world"))
+	}), ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(ln)
+}
+
+// bareIdleRSS starts this same binary as the bare net/http peer, sends it
+// ten requests, and reads its resident memory two seconds later. Being
+// citdesk's binary, the peer's memory includes what citdesk's code costs
+// before it does anything (its size, its packages' start-up).
+func bareIdleRSS(ctx context.Context) (int64, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench")
+	cmd.Env = append(os.Environ(), HelloPeerEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return 0, fmt.Errorf("bare peer's address: %w", err)
+	}
+	c := &client{base: "http://" + strings.TrimSpace(addr), http: &http.Client{Timeout: 10 * time.Second}}
+	for range 10 {
+		if err := c.get(ctx, "/", nil); err != nil {
+			return 0, err
+		}
+	}
+	time.Sleep(2 * time.Second)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", cmd.Process.Pid)
 }

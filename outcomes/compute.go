@@ -496,6 +496,20 @@ func countResponse(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
+// countTransfer adds call record e's transfer to 988 or mobile crisis, if
+// it has one, to the transfer measures of row r.
+func countTransfer(r *[numEncounterMeasures]pair, e *Encounter) {
+	if e.Transfer.counted() {
+		r[mTransfers988].num++
+		r[mTransfersReturned].den++
+		r[mTransfersReturned].num += b32(e.Transfer&TransferReturned != 0)
+	}
+	if e.Transfer.accepted() {
+		r[mTransfersRepeat24h].den++
+		r[mTransfersRepeat24h].num += b32(e.Transfer&TransferRepeat24h != 0)
+	}
+}
+
 // pass sums one share of the encounters.
 func (c *computation) pass(encs []Encounter) *partial {
 	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
@@ -535,6 +549,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 		if e.CallOnly {
 			countCIT(r, e, reasons)
 			countResponse(r, e)
+			countTransfer(r, e)
 			continue
 		}
 

@@ -122,8 +122,14 @@ func responseCalls(loc *time.Location) []Encounter {
 	call := func(id int64, m time.Month, d int, r Response, mh Tri) Encounter {
 		return Encounter{ID: -id, Occurred: at(loc, m, d, 12, 0), CallOnly: true, HandoverMinutes: -1, Response: r, MentalHealth: mh}
 	}
-	return []Encounter{call(101, time.January, 6, Response988, Yes), call(102, time.January, 12, ResponseCIT, Yes), call(103, time.February, 3, ResponseEMS, No),
+	calls := []Encounter{call(101, time.January, 6, Response988, Yes), call(102, time.January, 12, ResponseCIT, Yes), call(103, time.February, 3, ResponseEMS, No),
 		call(104, time.February, 10, ResponseCoResponse, Unknown), call(105, time.February, 15, ResponseUnknown, Yes), call(106, time.January, 25, ResponsePatrol, Yes)}
+	// Transfers: c1 went to 988, was accepted and a 911 call about the
+	// same person followed within 24 hours; c6 went to 988 and came back
+	// (hence patrol).
+	calls[0].Transfer = Transferred | TransferRepeat24h
+	calls[5].Transfer = Transferred | TransferReturned
+	return calls
 }
 
 // wantCell is an expected count over denominator; den -1 is a count measure.
@@ -260,6 +266,11 @@ func TestComputeHandWorked(t *testing.T) {
 		// not known, c5 has no response) = 3, all January; without police:
 		// c1 (988) = 1 of 3. c3 went to EMS but is not a mental-health call.
 		"response_without_police": {wantCell{1, 3}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 3}, wantCell{0, 0}},
+		// Transfers: c1 and c6, both January; c6 returned = 1 of 2; the one
+		// accepted, c1, followed by a repeat = 1 of 1.
+		"transfers_988":            {wantCell{2, -1}, wantCell{0, -1}, wantCell{0, -1}, wantCell{2, -1}, wantCell{0, -1}},
+		"transfers_988_returned":   {wantCell{1, 2}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 2}, wantCell{0, 0}},
+		"transfers_988_repeat_24h": {wantCell{1, 1}, wantCell{0, 0}, wantCell{0, 0}, wantCell{1, 1}, wantCell{0, 0}},
 		// Complaints: every one of the 8 encounters is in the denominator
 		// (CIT 3, non-CIT 4, January 4, February 3). e2 (January,
 		// non-CIT) drew two complaints and counts once; one of them was

@@ -103,6 +103,14 @@
 //     a response recorded. Reports do not carry a response, so imported
 //     history does not count here. Their CIT split is idle (a call has no
 //     officer's certification) and their drill-down lists the calls.
+//   - transfers_988 (a count), transfers_988_returned and
+//     transfers_988_repeat_24h (issue 16): citdesk's own settled calls with
+//     a transfer to 988 or mobile crisis recorded (Encounter.Transfer);
+//     those the crisis line returned to 911, over transfers; those
+//     accepted and followed by a 911 call about the same person within 24
+//     hours of the transfer (the store decides "same person",
+//     citdesk.SamePerson), over accepted transfers. Dated when the call
+//     came in; split idle; the drill-down lists the calls.
 //   - repeat_contacts_30d, _90d, _365d: people (known person, dated
 //     encounter) with an encounter in the range followed by another of theirs
 //     in the range no more than 30, 90 or 365 calendar days later, over the

@@ -165,7 +165,7 @@ func CountsReferrals(id string) bool {
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
-	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mWithoutPolice
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mTransfersRepeat24h
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and
@@ -216,6 +216,12 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		}
 	case mWithoutPolice:
 		return e.CallOnly && e.Response != ResponseUnknown && e.MentalHealth == Yes, e.Response.withoutPolice()
+	case mTransfers988:
+		return e.CallOnly && e.Transfer.counted(), true
+	case mTransfersReturned:
+		return e.CallOnly && e.Transfer.counted(), e.Transfer&TransferReturned != 0
+	case mTransfersRepeat24h:
+		return e.CallOnly && e.Transfer.accepted(), e.Transfer&TransferRepeat24h != 0
 	case mReportsSubmitted24h:
 		if e.coarserThanHour() {
 			return false, false // Cell.Imprecise counts it (submittedOnTime)

@@ -250,7 +250,29 @@ type Encounter struct {
 	// measures (response_*).
 	Response     Response
 	MentalHealth Tri
+
+	// Transfer is one of citdesk's own calls' transfer to 988 or mobile
+	// crisis (zero: none recorded), for the transfers_988 measures: one
+	// byte of flags, so the record stays small.
+	Transfer TransferMark
 }
+
+// TransferMark describes a call's transfer to 988 or mobile crisis as
+// flags; zero is a call not transferred.
+type TransferMark uint8
+
+// The flags.
+const (
+	Transferred       TransferMark = 1 << iota // a transfer was recorded
+	TransferReturned                           // the crisis line returned it to 911
+	TransferRepeat24h                          // a 911 call about the same person followed within 24 hours
+)
+
+// counted reports whether a transfer was recorded.
+func (t TransferMark) counted() bool { return t&Transferred != 0 }
+
+// accepted reports whether a transfer was recorded and not returned.
+func (t TransferMark) accepted() bool { return t&Transferred != 0 && t&TransferReturned == 0 }
 
 // Response is the way a call was answered (citdesk.Response) as a small
 // value. The zero value is unknown: a call with no response recorded.

@@ -27,6 +27,9 @@ const (
 	mResponsePatrol
 	mResponseEMS
 	mWithoutPolice
+	mTransfers988
+	mTransfersReturned
+	mTransfersRepeat24h
 	numEncounterMeasures // measures filled by the pass over encounters end here
 
 	mRepeat30 = iota - 1
@@ -108,6 +111,12 @@ var measureDefs = [numMeasures]measureDef{
 	mResponsePatrol:     {id: "response_patrol", label: "Calls answered by patrol", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by patrol", splitIdle: true},
 	mResponseEMS:        {id: "response_ems", label: "Calls answered by EMS", unit: UnitPercent, den: "calls with a response recorded", num: "were answered by EMS", splitIdle: true},
 	mWithoutPolice:      {id: "response_without_police", label: "Mental-health calls answered without police", unit: UnitPercent, den: "mental-health calls with a response recorded", num: "were answered without police (988, mobile crisis or EMS)", splitIdle: true},
+	// 988 and mobile crisis transfers (issue 16): calls transferred, the
+	// share the crisis line returned to 911, and the share of accepted
+	// ones followed by a 911 call about the same person within 24 hours.
+	mTransfers988:       {id: "transfers_988", label: "Calls transferred to 988 or mobile crisis", unit: UnitCount, one: "transferred call", den: "transferred calls", splitIdle: true},
+	mTransfersReturned:  {id: "transfers_988_returned", label: "Transfers to 988 or mobile crisis returned to 911", unit: UnitPercent, den: "transfers to 988 or mobile crisis", num: "were returned to 911 by the crisis line", splitIdle: true},
+	mTransfersRepeat24h: {id: "transfers_988_repeat_24h", label: "Accepted transfers followed by a 911 call within 24 hours", unit: UnitPercent, den: "transfers accepted by 988 or mobile crisis", num: "were followed by a 911 call about the same person within 24 hours", splitIdle: true},
 
 	mRepeat30:              {id: "repeat_contacts_30d", label: "People with another encounter within 30 days", unit: UnitPercent, den: "people met", num: "had another encounter within 30 days"},
 	mRepeat90:              {id: "repeat_contacts_90d", label: "People with another encounter within 90 days", unit: UnitPercent, den: "people met", num: "had another encounter within 90 days"},

@@ -293,7 +293,8 @@ func TestBehindMatchesComputeWithCalls(t *testing.T) {
 		e := &encs[i]
 		call := Encounter{ID: -int64(i + 1), Occurred: e.CallReceived, CallOnly: true, HandoverMinutes: -1,
 			CITRequested: e.CITRequested, CITDispatched: e.CITDispatched, CITArrived: e.CITArrived, NoCITReason: e.NoCITReason,
-			Response: Response((i / 3) % 6), MentalHealth: Tri((i / 3) % 5 % 3)} // every response (and none), mental health yes, no and unknown
+			Response: Response((i / 3) % 6), MentalHealth: Tri((i / 3) % 5 % 3), // every response (and none), mental health yes, no and unknown
+			Transfer: [...]TransferMark{0, Transferred, Transferred | TransferReturned, Transferred | TransferRepeat24h, Transferred | TransferReturned | TransferRepeat24h, 0, 0}[(i/3)%7]}
 		if call.Occurred.IsZero() {
 			call.Occurred = e.Occurred
 		}

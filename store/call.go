@@ -171,8 +171,14 @@ func (s callService) FindCallByID(ctx context.Context, id int64) (*citdesk.Call,
 	allowed := citdesk.MayEver(actor, citdesk.ListCalls)
 	read := func(tx *Tx) (err error) {
 		c, err = tx.findCall(ctx, actor.AgencyID, id, false)
-		if err != nil || allowed || actor.OfficerID == nil {
+		if err != nil {
 			return err
+		}
+		if err := loadTransfer(ctx, tx, c); err != nil {
+			return err
+		}
+		if allowed || actor.OfficerID == nil {
+			return nil
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE agency_id = ? AND call_id = ? AND officer_id = ?`, actor.AgencyID, id, *actor.OfficerID).Scan(&n); err != nil {
@@ -301,6 +307,9 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 		}
 		if cur.Version != c.Version {
 			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+		}
+		if err := keepTransferredResponse(ctx, tx, cur, c); err != nil {
+			return err
 		}
 		detail := ""
 		switch {

@@ -139,6 +139,9 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 		if err := tx.audit(ctx, actor, "call.view", "call", c.ID, "dispatch board"); err != nil {
 			return err
 		}
+		if err := loadTransfer(ctx, tx, c); err != nil {
+			return err
+		}
 		p = &dispatch.CallPanel{Call: c}
 		if p.Assignments, err = tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID}); err != nil {
 			return err

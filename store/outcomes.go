@@ -212,6 +212,13 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.updated_at >= ?`, []any{window}, recs); err != nil {
 		return err
 	}
+	// A 911 call coming in may make a recent transfer a repeat without
+	// changing the transferred call, so the transfers that a call changed
+	// since the window could follow within 24 hours are read again.
+	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.id IN (SELECT call_id FROM call_transfers WHERE agency_id = ? AND transferred_at >= ?)`,
+		[]any{agencyID, window - citdesk.RepeatWindow.Microseconds()}, recs); err != nil {
+		return err
+	}
 	for _, cond := range []string{
 		`r.updated_at >= ?`,
 		`r.encounter_id IN (SELECT id FROM encounters WHERE agency_id = ? AND updated_at >= ?)`,
@@ -398,13 +405,15 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // assignment; and the response chosen and whether it was a mental-health
 // call, for the response-path measures. A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
-// as it always did.
+// as it always did. The last column is the outcome of the call's transfer
+// to 988 or mobile crisis, NULL for a call not transferred.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
-	c.response, c.mental_health
+	c.response, c.mental_health,
+	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id)
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -425,15 +434,16 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		return fmt.Errorf("load calls for outcomes: %w", err)
 	}
 	defer rows.Close()
+	first, transferred := len(recs.Encounters), false
 	for rows.Next() {
 		var (
 			id, received             int64
 			requested, sent, arrived bool
 			status, reason, response string
-			firstReason              sql.NullString
+			firstReason, transfer    sql.NullString
 			mentalHealth             sql.NullBool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
@@ -449,10 +459,32 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			}
 			e.NoCITReason = outcomes.NoCITReasonOf(reason)
 		}
+		if transfer.Valid {
+			e.Transfer = outcomes.Transferred
+			if transfer.String == string(citdesk.TransferReturned) {
+				e.Transfer |= outcomes.TransferReturned
+			}
+			transferred = true
+		}
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, e), append(recs.EncounterIDs, -id)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load calls for outcomes: %w", err)
+	}
+	rows.Close()
+	if !transferred {
+		return nil
+	}
+	// Which transfers a 911 call about the same person followed: the same
+	// calls, read again as transferRepeats pairs them.
+	repeats, err := transferRepeats(ctx, tx, agencyID, cond, args)
+	if err != nil {
+		return err
+	}
+	for i := first; i < len(recs.Encounters); i++ {
+		if e := &recs.Encounters[i]; e.Transfer != 0 && repeats[-e.ID] != 0 {
+			e.Transfer |= outcomes.TransferRepeat24h
+		}
 	}
 	return nil
 }

@@ -7,7 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -28,7 +32,7 @@ func hashPassword(password string, p Argon2Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
+	key := argon2Key([]byte(password), salt, p, 32)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -57,7 +61,7 @@ func checkPassword(password, encoded string) bool {
 	if err != nil {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := argon2Key([]byte(password), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -75,4 +79,83 @@ func newSecret() (string, error) {
 func secretHash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// argon2Slots bounds how many argon2id hashes run at once. Each holds its
+// memory parameter (19 MiB by default) for the length of the hash; a shift
+// signing in together, or someone guessing passwords, would otherwise
+// hold 19 MiB per request in flight. The hash is CPU-bound, so more
+// hashes at once than there are processors finish no sooner anyway; the
+// rest wait their turn.
+var argon2Slots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
+// argon2Key is argon2.IDKey within a slot of argon2Slots, and gives the
+// hash's memory back to the operating system once a burst of sign-ins is
+// over (argon2Release).
+func argon2Key(password, salt []byte, p Argon2Params, keyLen uint32) []byte {
+	argon2Slots <- struct{}{}
+	argon2Release.begin()
+	defer func() {
+		argon2Release.end()
+		<-argon2Slots
+	}()
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, keyLen)
+}
+
+// argon2Release returns argon2's memory to the operating system after a
+// burst of hashes. The memory is garbage the moment a hash ends, but the Go
+// runtime keeps freed heap for reuse and hands it back only slowly (its
+// scavenger aims at the heap goal, which the hash itself doubled), so a
+// server that signed in a shift would keep tens of megabytes it will not
+// need until the next shift. A second after the last hash of a burst ends
+// (none running, none started since), it collects and releases once; a
+// steady stream of sign-ins keeps postponing it, and it runs at most once
+// every 30 seconds, so the full collection it costs stays rare.
+var argon2Release = &memoryRelease{after: time.Second, every: 30 * time.Second, release: debug.FreeOSMemory}
+
+// memoryRelease runs release once a burst of work has been quiet for
+// after, and not more often than every.
+type memoryRelease struct {
+	after, every time.Duration
+	release      func()
+
+	mu       sync.Mutex
+	inFlight int
+	timer    *time.Timer
+	last     time.Time
+}
+
+func (m *memoryRelease) begin() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inFlight++
+	if m.timer != nil {
+		m.timer.Stop()
+	}
+}
+
+func (m *memoryRelease) end() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inFlight--
+	if m.inFlight > 0 {
+		return
+	}
+	wait := max(m.after, time.Until(m.last.Add(m.every)))
+	if m.timer == nil {
+		m.timer = time.AfterFunc(wait, m.fire)
+		return
+	}
+	m.timer.Reset(wait)
+}
+
+func (m *memoryRelease) fire() {
+	m.mu.Lock()
+	if m.inFlight > 0 {
+		m.mu.Unlock()
+		return
+	}
+	m.last = time.Now()
+	m.mu.Unlock()
+	m.release()
 }

@@ -247,7 +247,7 @@ func purgeKind(ctx context.Context, tx *Tx, agencyID int64, slug string, rule ci
 
 func purgeDetail(res *citdesk.PurgeResult, rule citdesk.RetentionRule) string {
 	var parts []string
-	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "cad_incidents", "webhook_deliveries", "persons", "audit_events"} {
+	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "call_transfers", "cad_incidents", "webhook_deliveries", "persons", "audit_events"} {
 		if n := res.Deleted[t]; n > 0 {
 			parts = append(parts, t+"="+strconv.FormatInt(n, 10))
 		}
@@ -308,6 +308,7 @@ func purgeSteps(kind citdesk.RecordKind) []purgeStep {
 			// on; a pending one still has to go out.
 			{table: "webhook_deliveries", sql: `DELETE FROM webhook_deliveries WHERE agency_id = ? AND created_at < ? AND (delivered_at IS NOT NULL OR dead_at IS NOT NULL)`},
 			{table: "assignments", sql: `DELETE FROM assignments WHERE call_id IN ` + dueCalls},
+			{table: "call_transfers", sql: `DELETE FROM call_transfers WHERE call_id IN ` + dueCalls},
 			{table: "calls", sql: `DELETE FROM calls WHERE id IN ` + dueCalls},
 		}
 	case citdesk.KindPersons:

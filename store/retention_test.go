@@ -38,8 +38,11 @@ func TestRetentionPurge(t *testing.T) {
 		// 2026: a closed call, a person with a report and a referral, a
 		// person with only an old report, a person with a crisis plan, a
 		// token that expires within the hour.
-		oldCall := &citdesk.Call{Nature: "welfare check", Address: "1 Main St", CallerName: "Jo Caller"}
+		oldCall := &citdesk.Call{Nature: "welfare check", Address: "1 Main St", CallerName: "Jo Caller", Response: citdesk.Response988}
 		must(t, db.CallService().CreateCall(r.dispatch, oldCall))
+		// It was transferred to mobile crisis: the transfer goes with it.
+		_, err = store.NewTransferService(db).RecordTransfer(r.dispatch, &citdesk.Transfer{CallID: oldCall.ID, Destination: citdesk.TransferToMobileCrisis, Consent: citdesk.ConsentYes}, oldCall.Version)
+		must(t, err)
 		closing, err := db.CallService().FindCallByID(r.dispatch, oldCall.ID)
 		must(t, err)
 		closing.Status = citdesk.CallClosed
@@ -126,7 +129,7 @@ func TestRetentionPurge(t *testing.T) {
 			byKind[res.Kind] = res
 		}
 		want := map[citdesk.RecordKind]map[string]int64{
-			citdesk.KindCalls:       {"calls": 1, "cad_incidents": 1, "webhook_deliveries": 1},
+			citdesk.KindCalls:       {"calls": 1, "call_transfers": 1, "cad_incidents": 1, "webhook_deliveries": 1},
 			citdesk.KindReports:     {},
 			citdesk.KindPersons:     {"persons": 2}, // detached and planned; referred has a referral
 			citdesk.KindCrisisPlans: {"crisis_plans": 1},

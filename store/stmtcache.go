@@ -28,6 +28,17 @@ import (
 // number of placeholders, which beyond it are compiled each time.
 const maxStatementsPerConn = 512
 
+// maxArgsKept is the most arguments a kept statement has. A bulk insert
+// (import.go: thousands of placeholders a statement) compiles to a program
+// of hundreds of kilobytes in SQLite's memory, outside Go's heap, and its
+// chunks differ in which arguments are 0 or 1, so each chunk was kept as a
+// statement of its own: the demo's year of history left some 35 MB of
+// them on the writer's connection for as long as the server ran. Compiling
+// such a statement costs little beside the rows it writes, so it is
+// compiled for its one run. (smallArgs sees only the first 64 arguments
+// anyway.)
+const maxArgsKept = 64
+
 // stmtConnector wraps the SQLite driver's connector.
 type stmtConnector struct{ inner driver.Connector }
 
@@ -127,7 +138,7 @@ func (c *stmtConn) statement(ctx context.Context, query string, args []driver.Na
 		return nil, nil, errors.New("store: the SQLite driver's statement lacks the context methods the statement cache needs")
 	}
 	s := &cachedStmt{stmt: stmt, busy: true}
-	if _, taken := c.stmts[key]; taken || len(c.stmts) >= maxStatementsPerConn {
+	if _, taken := c.stmts[key]; taken || len(c.stmts) >= maxStatementsPerConn || len(args) > maxArgsKept {
 		return s, func() { stmt.Close() }, nil
 	}
 	c.stmts[key] = s

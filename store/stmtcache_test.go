@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"citdesk"
@@ -192,5 +193,40 @@ func BenchmarkStatementCache(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestStatementCacheSkipsBulk checks that a statement with more arguments
+// than maxArgsKept (a bulk insert's) runs and is not kept, while a small
+// one still is.
+func TestStatementCacheSkipsBulk(t *testing.T) {
+	pool, err := openSQLite("file:" + filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	pool.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := pool.ExecContext(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	before := cachedCount(t, pool)
+	q := `INSERT INTO t (v) VALUES (?)` + strings.Repeat(`, (?)`, maxArgsKept)
+	args := make([]any, maxArgsKept+1)
+	for i := range args {
+		args[i] = i
+	}
+	if _, err := pool.ExecContext(ctx, q, args...); err != nil {
+		t.Fatal(err)
+	}
+	if n := cachedCount(t, pool); n != before {
+		t.Errorf("after a bulk insert of %d arguments the connection keeps %d statements, want %d", len(args), n, before)
+	}
+	var n int
+	if err := pool.QueryRowContext(ctx, `SELECT COUNT(*) FROM t WHERE v >= ?`, 0).Scan(&n); err != nil || n != len(args) {
+		t.Fatalf("count: %d, %v; want %d", n, err, len(args))
+	}
+	if got := cachedCount(t, pool); got != before+1 {
+		t.Errorf("after a small query the connection keeps %d statements, want %d", got, before+1)
 	}
 }

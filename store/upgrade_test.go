@@ -85,6 +85,9 @@ var fixtures = []fixtureRow{
 	{"0022", "triage_protocols", "agency_id, version, body, created_at, created_by", []any{1, 1, `{"start":"a","questions":[{"id":"a","text":"Safe?","answers":[{"value":"yes","label":"Yes","response":"988"},{"value":"no","label":"No","response":"cit"}]}]}`, fixtureT, 1}},
 	{"0022", "calls", "id, agency_id, received_at, source, nature, status, closed_at, created_by, created_at, updated_at, triage_version, triage_answers, recommended_response, response, response_reason",
 		[]any{3, 1, fixtureT, "911", "person in crisis", "closed", fixtureT + hour, 1, fixtureT, fixtureT, 1, `{"a":"yes"}`, "988", "cit", "caller asked for an officer"}},
+	{"0023", "calls", "id, agency_id, received_at, source, nature, address, status, created_by, created_at, updated_at, recommended_response, response", []any{4, 1, fixtureT, "911", "person in crisis", "5 Elm St", "pending", 1, fixtureT, fixtureT, "988", "988"}},
+	{"0023", "call_transfers", "agency_id, call_id, transferred_at, destination, destination_name, consent, outcome, returned_at, return_reason, recorded_by, recorded_at, returned_by",
+		[]any{1, 4, fixtureT + hour/12, "mobile_crisis", "", "yes", "returned", fixtureT + hour/6, "team out of county", 1, fixtureT + hour/12, 1}},
 	{"0025", "complaints", "id, agency_id, kind, received_at, source, contact_name, contact, body, call_id, encounter_id, officer_ids, status, disposition, entered_by, closed_by, closed_at, created_at, updated_at, version",
 		[]any{1, 1, "complaint", fixtureT, "phone", "Jo Caller", "636-555-0000", "The officer was rough with my sister.", 1, 1, "[1]", "closed", "not_sustained", 1, 1, fixtureT + hour, fixtureT, fixtureT + hour, 2}},
 }

@@ -98,6 +98,9 @@ type Services struct {
 	// Complaints keeps the community's complaints and commendations
 	// (issue 16).
 	Complaints citdesk.ComplaintService
+	// Transfers records calls sent to 988 or mobile crisis, and their
+	// return to 911 (issue 16).
+	Transfers citdesk.TransferService
 	// Ping checks the database for /readyz: that it answers and takes
 	// writes (store.DB.Ready); a *citdesk.StorageFault names the cause.
 	Ping func(ctx context.Context) error
@@ -117,6 +120,9 @@ type Core struct {
 	// middleware refuses (checkInput) is answered with a page, not JSON.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, err error)
 	metrics   *metrics
+	// boardEvents encodes each event once for every board that sees it
+	// whole (events.go).
+	boardEvents sharedEvent
 }
 
 // NewCore fills in defaults and loads the static assets.

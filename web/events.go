@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"citdesk"
@@ -76,6 +77,9 @@ func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
 	if lifetime <= 0 {
 		lifetime = defaultEventLifetime
 	}
+	// Whether this stream sees every event whole, asked once: its
+	// messages are then the ones every such board shares.
+	seesAll := actor.HasRole(citdesk.CallReadRoles...)
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
 	end := time.NewTimer(lifetime)
@@ -95,20 +99,15 @@ func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
 				// Dropped for falling behind (or the server is stopping).
 				return nil
 			}
-			out, send := eventFor(actor, ev)
-			if !send {
+			var msg []byte
+			if seesAll {
+				msg = c.boardEvents.message(ev)
+			} else if out, send := eventFor(actor, ev); send {
+				msg = eventMessage(out)
+			}
+			if msg == nil {
 				continue
 			}
-			data, err := json.Marshal(out)
-			if err != nil {
-				continue
-			}
-			msg := make([]byte, 0, len(data)+len(out.Type)+16)
-			msg = append(msg, "event: "...)
-			msg = append(msg, out.Type...)
-			msg = append(msg, "\ndata: "...)
-			msg = append(msg, data...)
-			msg = append(msg, "\n\n"...)
 			if !write(msg) {
 				return nil
 			}
@@ -116,15 +115,74 @@ func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// eventMessage is out as a server-sent event, or nil if it cannot be
+// encoded.
+func eventMessage(out sseEvent) []byte {
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil
+	}
+	msg := make([]byte, 0, len(data)+len(out.Type)+16)
+	msg = append(msg, "event: "...)
+	msg = append(msg, out.Type...)
+	msg = append(msg, "\ndata: "...)
+	msg = append(msg, data...)
+	msg = append(msg, "\n\n"...)
+	return msg
+}
+
+// sharedEvent keeps the last event encoded for the streams that see every
+// event whole (dispatchers, coordinators, admins: their message depends on
+// the event alone). The bus hands the same event to every subscriber, so
+// with thousands of boards open it is encoded once, not once per board;
+// each stream still writes and flushes on its own, under its own write
+// deadline, so a slow board delays no other.
+type sharedEvent struct {
+	last atomic.Pointer[encodedEvent]
+}
+
+type encodedEvent struct {
+	ev  citdesk.Event // kept, so its payload cannot be freed and its address reused
+	msg []byte
+}
+
+// same reports whether a and b are one event as the bus delivered it to
+// every subscriber: each copy shares the payload's bytes.
+func same(a, b citdesk.Event) bool {
+	if a.AgencyID != b.AgencyID || a.Type != b.Type || a.ObjectID != b.ObjectID || len(a.Payload) != len(b.Payload) {
+		return false
+	}
+	return len(a.Payload) == 0 || &a.Payload[0] == &b.Payload[0]
+}
+
+// message returns ev encoded for a stream that sees it whole, nil if it
+// cannot be encoded.
+func (s *sharedEvent) message(ev citdesk.Event) []byte {
+	if e := s.last.Load(); e != nil && same(e.ev, ev) {
+		return e.msg
+	}
+	msg := eventMessage(wholeEvent(ev))
+	if msg != nil {
+		s.last.Store(&encodedEvent{ev: ev, msg: msg})
+	}
+	return msg
+}
+
+// wholeEvent is ev as those who see every event get it.
+func wholeEvent(ev citdesk.Event) sseEvent {
+	out := sseEvent{Type: ev.Type, ObjectID: ev.ObjectID}
+	if len(ev.Payload) > 0 && json.Valid(ev.Payload) {
+		out.Payload = json.RawMessage(ev.Payload)
+	}
+	return out
+}
+
 // eventFor decides what actor may see of ev. Dispatchers, admins and
 // coordinators see everything. An officer sees their own status and
 // assignments, and that some call changed (without its details), which is
 // enough for the phone page to reload its assignment.
 func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
-	out := sseEvent{Type: ev.Type, ObjectID: ev.ObjectID}
-	if len(ev.Payload) > 0 && json.Valid(ev.Payload) {
-		out.Payload = json.RawMessage(ev.Payload)
-	}
+	out := wholeEvent(ev)
 	if actor.HasRole(citdesk.CallReadRoles...) {
 		return out, true
 	}

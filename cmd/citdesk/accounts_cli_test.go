@@ -71,6 +71,42 @@ func TestMetricsListener(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous GET /metrics on the main address: %d, want 401", res.StatusCode)
 	}
+	// Go's profiles only when asked (--pprof), and only there.
+	for _, where := range []string{"http://" + metrics, s.base} {
+		res, err = client.Get(where + "/debug/pprof/heap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Errorf("GET %s/debug/pprof/heap without --pprof: 200", where)
+		}
+	}
+}
+
+// TestPprofListener: serve --pprof serves Go's heap profile on the
+// metrics listener, never on the main address.
+func TestPprofListener(t *testing.T) {
+	c := newCLI(t, storetest.SQLite)
+	metrics := freeAddr(t)
+	s := startServe(t, append([]string{"--metrics-addr", metrics, "--pprof"}, c.data...)...)
+	client := &http.Client{Timeout: 10 * time.Second}
+	res, err := client.Get("http://" + metrics + "/debug/pprof/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /debug/pprof/heap on --metrics-addr with --pprof: %d, want 200", res.StatusCode)
+	}
+	res, err = client.Get(s.base + "/debug/pprof/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusOK {
+		t.Error("GET /debug/pprof/heap on the main address: 200")
+	}
 }
 
 // TestUserPassword: an operator on the server resets a lost password from

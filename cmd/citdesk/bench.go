@@ -12,6 +12,10 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if os.Getenv(loadgen.HelloPeerEnv) != "" {
+		// The bench's own child: the bare peer of the idle-memory row.
+		return loadgen.ServeHelloPeer(stdout)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c loadgen.Config
@@ -24,6 +28,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.Writers, "writers", 4, "parallel writers (create call + assign, and the bare SQLite writer beside them)")
 	fs.StringVar(&c.MetricsURL, "metrics", "http://127.0.0.1:9090/metrics", "citdesk's metrics (serve --metrics-addr), for its resident memory; \"\" to skip")
 	fs.StringVar(&c.BareDir, "bare-dir", "", "directory for the bare SQLite writer's file: the disk citdesk's database is on (default: the temporary directory)")
+	fs.IntVar(&c.SSEClients, "sse-clients", 5000, "event streams the live board scenario opens (0 skips it)")
+	fs.IntVar(&c.SSEChanges, "sse-changes", 20, "calls the live board scenario creates while the streams listen")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a non-loopback URL (only your own staging server)")
 	fs.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	if err := parseFlags(fs, args); err != nil {

@@ -40,7 +40,7 @@ const usage = `citdesk — the Crisis Intervention Team desk
 
 Usage:
   citdesk serve [--addr :8080] [--metrics-addr 127.0.0.1:9090] [--data ./citdesk-data | --db postgres://…] [--demo]
-        [--backup-every 24h --backup-keep 30 --backup-dir DIR] [--purge-at 03:00|off]
+        [--backup-every 24h --backup-keep 30 --backup-dir DIR] [--purge-at 03:00|off] [--eido-warm] [--pprof]
   citdesk migrate [--dry-run]
   citdesk agency add SLUG --name NAME --timezone TZ [--city CITY] [--lat N --lon N]
   citdesk agency set SLUG [--name NAME] [--non-emergency-phone P] [--address A] [--timezone TZ] [--units imperial|metric]
@@ -75,6 +75,7 @@ Usage:
   citdesk keys rotate --new-key-file FILE [--no-reencrypt] | citdesk keys rotate --finish
   citdesk keys reencrypt   (what is still sealed with an older data key, to the current one)
   citdesk bench [--url http://127.0.0.1:8080] [--duration 10s] [--concurrency 8] [--writers 4] [--bare-dir DIR]
+        [--sse-clients 5000] [--sse-changes 20]
   citdesk version
 
 Every command that touches data takes --data DIR (SQLite, the default) or

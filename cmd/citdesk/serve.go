@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -48,6 +50,7 @@ type serveConfig struct {
 	metricsAddr           string
 	publicAgency          string
 	demo, trustProxy      bool
+	pprof, eidoWarm       bool
 	maxBody               int64
 	tlsCert, tlsKey       string
 	mfaKeyFile            string
@@ -65,6 +68,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.register(fs)
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:9090", "address that serves /metrics without sign-in (keep it private; \"\" for none: the main address then serves /metrics only to a metrics-role bearer token)")
+	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's profiles (/debug/pprof/) on --metrics-addr, to see what holds memory or time")
+	fs.BoolVar(&c.eidoWarm, "eido-warm", false, "compile the NENA EIDO schema at start-up instead of at the CAD's first EIDO document (it then holds about 30 MB from the start)")
 	fs.BoolVar(&c.demo, "demo", false, "fill an empty database with the invented De Soto PD demo agency; its users' password is $CITDESK_DEMO_PASSWORD (default: generated and printed once)")
 	fs.StringVar(&c.tiles, "tiles", "", "map tile URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: no tiles)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-For/-Proto from a load balancer")
@@ -189,6 +194,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 		Triage:     db.TriageService(),
 		Complaints: store.NewComplaintService(db),
+		Transfers:  store.NewTransferService(db),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()
@@ -217,12 +223,19 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 	// The webhook outbox's sender: deliveries written with each change go
 	// out from every replica (each claims its own; see WebhookOutbox).
 	go (&webhook.Sender{Outbox: m.DB.WebhookOutbox(), Clock: m.DB.Clock, Log: m.Log}).Run(ctx)
-	go func() {
-		// The EIDO schema is compiled once; do it before the CAD's first call.
-		if err := eido.Warm(); err != nil {
-			m.Log.Error("EIDO schema", "err", err)
-		}
-	}()
+	if c.eidoWarm {
+		go func() {
+			// The EIDO schema is compiled once; do it before the CAD's first call.
+			if err := eido.Warm(); err != nil {
+				m.Log.Error("EIDO schema", "err", err)
+			}
+		}()
+	}
+	// What start-up made and dropped — the migrations, the demo's year of
+	// history, the maps' decoding — is garbage now, but the Go runtime
+	// would hand it back to the operating system only slowly; an idle
+	// server should not hold its start-up's peak.
+	debug.FreeOSMemory()
 	if c.purgeAt != "off" {
 		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
 	}
@@ -240,6 +253,14 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		m.metricsLn = mln
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Server.Metrics())
+		if c.pprof {
+			// Profiles name functions and may show data in memory, so
+			// only the private metrics listener serves them, and only
+			// when asked.
+			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		}
 		m.Metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 		m.Log.Info("metrics listening", "addr", mln.Addr().String())
 		go func() { errc <- m.Metrics.Serve(mln) }()

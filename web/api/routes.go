@@ -83,6 +83,8 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("GET /api/v1/calls/{id}/recommendations", s.API(citdesk.DispatchCalls, call.recommendationsAPI))
 	mux.HandleFunc("GET /api/v1/calls/{id}/assignments", s.API(citdesk.ListCalls, call.listCallAssignmentsAPI))
 	mux.HandleFunc("POST /api/v1/calls/{id}/assignments", s.API(citdesk.DispatchCalls, call.createAssignmentAPI))
+	mux.HandleFunc("POST /api/v1/calls/{id}/transfer", s.API(citdesk.DispatchCalls, call.recordTransferAPI))
+	mux.HandleFunc("POST /api/v1/calls/{id}/transfer/return", s.API(citdesk.DispatchCalls, call.returnTransferAPI))
 	mux.HandleFunc("GET /api/v1/calls/{id}/crisis-plans", s.API(citdesk.ReadCallPlans, person.apiPlansForCall))
 	mux.HandleFunc("GET /api/v1/assignments/{id}", s.API(citdesk.ReadCall, call.getAssignmentAPI))
 	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(citdesk.MoveAssignment, call.patchAssignmentAPI))

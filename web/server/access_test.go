@@ -157,6 +157,12 @@ var routeAccess = map[string]string{
 	"POST /api/v1/eido":                      "admin disp",
 	"GET /api/v1/calls/{id}/eido":            "admin disp coord ofc",
 
+	// API and board: 988 and mobile crisis transfers (issue 16).
+	"POST /api/v1/calls/{id}/transfer":        "admin disp",
+	"POST /api/v1/calls/{id}/transfer/return": "admin disp",
+	"POST /board/calls/{id}/transfer":         "admin disp",
+	"POST /board/calls/{id}/transfer/return":  "admin disp",
+
 	// API: reports.
 	"POST /api/v1/encounters":                  "ofc ofc2",
 	"GET /api/v1/encounters":                   "coord ofc ofc2 sup sup2",

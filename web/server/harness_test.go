@@ -77,6 +77,7 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 		ServiceAccounts: db.ServiceAccountService(), Incidents: db.IncidentService(), Webhooks: db.WebhookService(), Positions: db.PositionService(),
 		Triage:     db.TriageService(),
 		Complaints: store.NewComplaintService(db),
+		Transfers:  store.NewTransferService(db),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)

@@ -130,6 +130,9 @@ type boardPanel struct {
 	Responses      []responseOption
 	ResponseReason string
 	NoPolice       bool
+	// Transfer is the call's transfer to 988 or mobile crisis
+	// (board_transfer.go).
+	Transfer transferPanel
 }
 
 // panelAssignment is an officer on the selected call, with the moves the
@@ -478,6 +481,7 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	p.ResponseReason = c.ResponseReason
 	p.Responses = responseOptions(c.Response, c.RecommendedResponse)
 	p.NoPolice = c.Response != "" && !c.Response.Police()
+	p.Transfer = transferPanelOf(c, loc)
 	if p.Closed {
 		if c.NoCITReason != "" {
 			p.ClosedReason = citdesk.NoCITReasonLabel(c.NoCITReason)

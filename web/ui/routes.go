@@ -79,6 +79,8 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /board/calls/{id}/assign", s.page(citdesk.DispatchCalls, board.boardAssign))
 	mux.HandleFunc("POST /board/calls/{id}/close", s.page(citdesk.DispatchCalls, board.boardCloseCall))
 	mux.HandleFunc("POST /board/calls/{id}/response", s.page(citdesk.DispatchCalls, board.boardSetResponse))
+	mux.HandleFunc("POST /board/calls/{id}/transfer", s.page(citdesk.DispatchCalls, board.boardRecordTransfer))
+	mux.HandleFunc("POST /board/calls/{id}/transfer/return", s.page(citdesk.DispatchCalls, board.boardReturnTransfer))
 	mux.HandleFunc("POST /board/triage", s.page(citdesk.DispatchCalls, board.boardTriage))
 	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(citdesk.DispatchCalls, board.boardMoveAssignment))
 
