@@ -47,6 +47,9 @@ const (
 	FollowLiveBoard Action = "events.subscribe" // the live event stream (filtered per actor)
 	ReadTriage      Action = "triage.read"      // the agency's call-triage protocol
 	ManageTriage    Action = "triage.manage"    // replace the triage protocol (a new version)
+	// The Mental Health Liaison as a resource (co-response, issue 16).
+	SetLiaisonStatus Action = "liaison.status" // a liaison's availability and position
+	MoveLiaisonCall  Action = "liaison.move"   // a liaison on a call: en route, on scene, cleared
 
 	// Contact reports.
 	StartReport   Action = "report.start"   // begin a report
@@ -99,6 +102,9 @@ type Object struct {
 	// SupervisorUserID is the user who supervises the record's officer
 	// (Officer.SupervisorUserID), 0 when none.
 	SupervisorUserID int64
+	// UserID is the user the record belongs to (a liaison's status, a
+	// liaison sent to a call), 0 when none.
+	UserID int64
 }
 
 // Permission is one line of the table: roles that may always (within their
@@ -122,6 +128,9 @@ type Permission struct {
 
 // ownOfficer: the record is the actor's own officer record, or their report.
 func ownOfficer(a *Actor, o Object) bool { return o.OfficerID != 0 && a.IsOfficer(o.OfficerID) }
+
+// ownUser: the record is the actor's own (a liaison's status or call).
+func ownUser(a *Actor, o Object) bool { return o.UserID != 0 && o.UserID == a.UserID }
 
 // supervises: the actor is a supervisor and the supervisor of the record's
 // officer.
@@ -178,6 +187,10 @@ var permissions = map[Action]Permission{
 	// only the admin changes it, as with the agency's other policy.
 	ReadTriage:   {Roles: CallReadRoles, Scope: ScopeCallsRead},
 	ManageTriage: {Roles: adminRole, StepUp: true},
+	// A liaison says whether they can go and marks their own steps on a
+	// call, as an officer does; dispatchers may do both for them.
+	SetLiaisonStatus: {Roles: DispatchRoles, Related: liaisonRole, Tie: ownUser, Why: "their own status", Scope: ScopePositionsWrite},
+	MoveLiaisonCall:  {Roles: DispatchRoles, Related: liaisonRole, Tie: ownUser, Why: "their own call", Scope: ScopeCallsWrite},
 
 	StartReport: {Related: officerRole, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil }, Why: "an officer on the roster"},
 	ListReports: {Roles: ReviewRoles, Related: []Role{RoleOfficer, RoleSupervisor}, Tie: func(a *Actor, _ Object) bool { return a.OfficerID != nil || a.HasRole(RoleSupervisor) }, Why: "their own reports; a supervisor's officers' reports"},

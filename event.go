@@ -8,6 +8,9 @@ const (
 	EventCallCreated   = "call.created"
 	EventCallUpdated   = "call.updated"
 	EventAssignment    = "assignment"
+	// EventLiaison: a liaison's status or call changed; ObjectID is the
+	// liaison's user id.
+	EventLiaison = "liaison"
 )
 
 // Event is a change that live pages show: an officer's status, a call, an

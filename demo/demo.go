@@ -33,6 +33,9 @@ type Services struct {
 	// Complaints, when set, receives a few invented complaints and
 	// commendations about the demo's reports (issue 16).
 	Complaints citdesk.ComplaintService
+	// Liaisons, when set, puts the demo liaison on duty, available near
+	// the centre, so the board offers a co-response (issue 16).
+	Liaisons citdesk.LiaisonService
 }
 
 // Result says what Seed did.
@@ -180,6 +183,12 @@ func Seed(ctx context.Context, svc Services, password string, clock citdesk.Cloc
 			return nil, fmt.Errorf("user %s: %w", u.name, err)
 		}
 		res.Usernames = append(res.Usernames, u.name)
+		if u.name == "liaison" && svc.Liaisons != nil {
+			lat, lon := centreLat+0.004, centreLon-0.006 // the liaison's office, near the station
+			if _, err := svc.Liaisons.SetLiaisonStatus(op, user.ID, citdesk.LiaisonAvailable, &lat, &lon); err != nil {
+				return nil, fmt.Errorf("demo liaison on duty: %w", err)
+			}
+		}
 		if u.name == "sergeant" {
 			if err := superviseShift(op, svc.Officers, user.ID, "A days"); err != nil {
 				return nil, err

@@ -18,11 +18,15 @@ func TestSeedEncounters(t *testing.T) {
 	ctx := context.Background()
 	res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 		Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-		Addresses: db.AddressService(), Complaints: store.NewComplaintService(db)}, "demo password 123", clock)
+		Addresses: db.AddressService(), Complaints: store.NewComplaintService(db), Liaisons: store.NewLiaisonService(db)}, "demo password 123", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := citdesk.NewContextWithActor(ctx, citdesk.OperatorActor(res.AgencyID))
+	// The liaison is on duty, so the board offers a co-response.
+	if st, err := db.DispatchService().State(op); err != nil || len(st.Liaisons) != 1 || st.Liaisons[0].Status != citdesk.LiaisonAvailable || st.Liaisons[0].Lat == nil {
+		t.Errorf("demo liaison: %+v %v", st, err)
+	}
 	// Complaints and commendations: one of each status, three linked.
 	complaints, err := store.NewComplaintService(db).ListComplaints(op, citdesk.ComplaintFilter{})
 	if err != nil {

@@ -193,6 +193,9 @@ type Fallback struct {
 type Result struct {
 	Officers []Recommendation `json:"officers"`
 	Fallback Fallback         `json:"fallback"`
+	// Responses lists each response path as a resource (State.Responses);
+	// left out by Recommend alone, which knows no call's triage.
+	Responses []ResponseOption `json:"responses,omitempty"`
 }
 
 // why says why a CIT-trained unit is not recommended.
@@ -208,10 +211,15 @@ const (
 	whyEmergency
 )
 
-// cand is a unit under consideration with its travel estimate. u points
-// into the caller's slice, which must not change during the call.
+// cand is a unit under consideration with its travel estimate: ui is its
+// place in the units recommended from, which must not change during the
+// call. It holds no pointer (the ordering fields are copied from the
+// unit), so the heaps and sorts that move candidates about cost the
+// garbage collector nothing.
 type cand struct {
-	u       *Unit
+	id      int64 // Unit.OfficerID
+	assign  int   // Unit.AssignmentsToday
+	ui      int32
 	eta     float64 // seconds; 0 when !known
 	dist    float64 // metres
 	group   int32   // ETA tie group, eligible units only
@@ -274,6 +282,18 @@ func Recommend(t Target, units []Unit, now time.Time, policy citdesk.Policy, opt
 }
 
 func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liaison) Result {
+	var route Route // the road map, fixed on the call once for every unit
+	if s.roads != nil && t.Lat != nil && t.Lon != nil {
+		if route = s.roads.Toward(*t.Lat, *t.Lon); route != nil {
+			defer route.Close()
+		}
+	}
+	return scan(t, units, now, s, liaison, route)
+}
+
+// scan is recommend with the road map's route to the call already fixed
+// (nil for none): it looks at every unit.
+func scan(t Target, units []Unit, now time.Time, s settings, liaison *Liaison, route Route) Result {
 	located := t.Lat != nil && t.Lon != nil
 	var tlat, tlon float64
 	if located {
@@ -287,12 +307,6 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 	if sl, ok := s.est.(StraightLine); ok && located {
 		p := newStraightTo(sl, tlat, tlon)
 		line = &p
-	}
-	var route Route // the road map, fixed on the call once for every unit
-	if s.roads != nil && located {
-		if route = s.roads.Toward(tlat, tlon); route != nil {
-			defer route.Close()
-		}
 	}
 	oldest := now.Add(-s.stale) // a position before this is stale, as in citdesk.PositionStale
 
@@ -313,7 +327,7 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		// Decide the list or lists the unit belongs in before estimating,
 		// so units that cannot make a full fallback list skip the estimate.
 		var to, also *topK
-		c := cand{u: u}
+		c := newCand(units, i)
 		elig := false
 		switch {
 		case !cert:
@@ -392,16 +406,30 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		}
 	}
 
-	ranked := rank(eligible.kept, t, s)
+	return finish(t, units, now, s, liaison, located, eligible, nonCIT, divertible, unavailable)
+}
 
-	near, div := nonCIT.sorted(), divertible.sorted()
-	f := &formatter{now: now, tie: s.tie, located: located, metric: s.metric}
+// newCand returns the candidate for units[i].
+func newCand(units []Unit, i int) cand {
+	return cand{id: units[i].OfficerID, assign: units[i].AssignmentsToday, ui: int32(i)}
+}
+
+// finish ranks the eligible candidates collected, sorts the fallback lists
+// and explains them: the part of a recommendation that does not depend on
+// how the candidates were found (a scan of every unit here, a walk of the
+// nearest in Prepared).
+func finish(t Target, units []Unit, now time.Time, s settings, liaison *Liaison, located bool, eligible *contenders, nonCIT, divertible, unavailable *topK) Result {
+	ranked := rank(eligible, t, s, units)
+
+	near, div, unav := nonCIT.sorted(), divertible.sorted(), unavailable.sorted()
+	f := &formatter{units: units, now: now, tie: s.tie, located: located, metric: s.metric}
+	f.reserve(len(ranked) + len(near) + len(div) + len(unav))
 	res := Result{
 		Officers: make([]Recommendation, len(ranked)),
 		Fallback: Fallback{
 			NearestNonCIT:  f.plain(near),
 			DivertibleCIT:  f.alternatives(div),
-			UnavailableCIT: f.alternatives(unavailable.sorted()),
+			UnavailableCIT: f.alternatives(unav),
 			Liaison:        liaison,
 		},
 	}
@@ -413,6 +441,10 @@ func recommend(t Target, units []Unit, now time.Time, s settings, liaison *Liais
 		res.Officers[i] = f.recommendation(&ranked[i], next)
 	}
 	res.Fallback.Message = f.message(ranked, near, div, liaison)
+	f.seal()
+	if res.Fallback.Message == "" {
+		res.Fallback.Message = f.sealedMsg
+	}
 	return res
 }
 
@@ -472,23 +504,21 @@ func (e *contenders) add(c cand) {
 	e.prune = max(e.prune, 2*n)
 }
 
-// rank orders the eligible units as the package doc describes and returns
-// at most s.limit of them. It reorders el in place.
+// rank orders the eligible units e kept as the package doc describes and
+// returns at most s.limit of them. It reorders e.kept in place.
 //
 // Only the units that can reach the top s.limit are fully ordered: the
-// s.limit nearest are picked with a bounded heap, which fixes the anchor of
-// the last tie group that can contribute; every unit within the tie window
-// of that anchor (it may be more than s.limit) is then grouped and sorted.
-func rank(el []cand, t Target, s settings) []cand {
+// s.limit nearest, which e's bounded heap holds (every one of them is
+// among e.kept), fix the anchor of the last tie group that can
+// contribute; every unit within the tie window of that anchor (it may be
+// more than s.limit) is then grouped and sorted.
+func rank(e *contenders, t Target, s settings, units []Unit) []cand {
+	el := e.kept
 	if len(el) == 0 {
 		return el
 	}
 	if len(el) > s.limit {
-		near := newTopK(s.limit, cmpETA)
-		for _, c := range el {
-			near.push(c)
-		}
-		top := near.sorted()
+		top := e.near.sorted()
 		anchor := top[0].eta
 		for _, c := range top {
 			if c.eta > anchor+s.tie {
@@ -505,7 +535,7 @@ func rank(el []cand, t Target, s settings) []cand {
 		}
 		el = el[:n]
 	}
-	slices.SortFunc(el, cmpETA)
+	sortCands(el, cmpETA)
 	group, anchor := int32(0), el[0].eta
 	for i := range el {
 		c := &el[i]
@@ -513,26 +543,26 @@ func rank(el []cand, t Target, s settings) []cand {
 			group, anchor = group+1, c.eta
 		}
 		c.group = group
-		c.prior = c.u.PriorContact || slices.Contains(t.PriorContact, c.u.OfficerID)
+		c.prior = units[c.ui].PriorContact || slices.Contains(t.PriorContact, c.id)
 	}
-	slices.SortFunc(el, cmpRank)
+	sortCands(el, cmpRank)
 	return el[:min(len(el), s.limit)]
 }
 
 // cmpETA orders by ETA, then officer id.
-func cmpETA(a, b cand) int {
+func cmpETA(a, b *cand) int {
 	switch {
 	case a.eta < b.eta:
 		return -1
 	case a.eta > b.eta:
 		return 1
 	}
-	return cmpInt(a.u.OfficerID, b.u.OfficerID)
+	return cmpInt(a.id, b.id)
 }
 
 // cmpRank orders eligible units: tie group, continuity of care, fewer
 // assignments today, ETA, officer id.
-func cmpRank(a, b cand) int {
+func cmpRank(a, b *cand) int {
 	if a.group != b.group {
 		return cmpInt(a.group, b.group)
 	}
@@ -542,15 +572,15 @@ func cmpRank(a, b cand) int {
 		}
 		return 1
 	}
-	if a.u.AssignmentsToday != b.u.AssignmentsToday {
-		return cmpInt(a.u.AssignmentsToday, b.u.AssignmentsToday)
+	if a.assign != b.assign {
+		return cmpInt(a.assign, b.assign)
 	}
 	return cmpETA(a, b)
 }
 
 // cmpNear orders fallback lists: units with an ETA first, then ETA, fewer
 // assignments today, officer id.
-func cmpNear(a, b cand) int {
+func cmpNear(a, b *cand) int {
 	if a.known != b.known {
 		if a.known {
 			return -1
@@ -560,10 +590,48 @@ func cmpNear(a, b cand) int {
 	if a.eta != b.eta {
 		return cmpETA(a, b)
 	}
-	if a.u.AssignmentsToday != b.u.AssignmentsToday {
-		return cmpInt(a.u.AssignmentsToday, b.u.AssignmentsToday)
+	if a.assign != b.assign {
+		return cmpInt(a.assign, b.assign)
 	}
-	return cmpInt(a.u.OfficerID, b.u.OfficerID)
+	return cmpInt(a.id, b.id)
+}
+
+// sortCands sorts cs by cmp, comparing candidates in place rather than
+// copying each into the comparison: short lists (every list a
+// recommendation returns) by insertion, longer ones by heapsort. cmp is a
+// total order (officer ids are unique), so the order is the one order.
+func sortCands(cs []cand, cmp func(a, b *cand) int) {
+	if len(cs) > 24 {
+		sift := func(i, n int) {
+			for {
+				m, l, r := i, 2*i+1, 2*i+2
+				if l < n && cmp(&cs[l], &cs[m]) > 0 {
+					m = l
+				}
+				if r < n && cmp(&cs[r], &cs[m]) > 0 {
+					m = r
+				}
+				if m == i {
+					return
+				}
+				cs[i], cs[m] = cs[m], cs[i]
+				i = m
+			}
+		}
+		for i := len(cs)/2 - 1; i >= 0; i-- {
+			sift(i, len(cs))
+		}
+		for end := len(cs) - 1; end > 0; end-- {
+			cs[0], cs[end] = cs[end], cs[0]
+			sift(0, end)
+		}
+		return
+	}
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cmp(&cs[j], &cs[j-1]) < 0; j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
 }
 
 func cmpInt[T int | int32 | int64](a, b T) int {
@@ -579,12 +647,13 @@ func cmpInt[T int | int32 | int64](a, b T) int {
 // topK keeps the k best candidates under cmp seen so far, in a heap whose
 // root is the worst kept, so a large list costs O(n log k), not a full sort.
 type topK struct {
-	k   int
-	cmp func(a, b cand) int
-	h   []cand
+	k     int
+	cmp   func(a, b *cand) int
+	h     []cand
+	probe cand
 }
 
-func newTopK(k int, cmp func(a, b cand) int) *topK {
+func newTopK(k int, cmp func(a, b *cand) int) *topK {
 	return &topK{k: k, cmp: cmp}
 }
 
@@ -596,7 +665,7 @@ func (t *topK) push(c cand) {
 		t.h = append(t.h, c)
 		for i := len(t.h) - 1; i > 0; {
 			p := (i - 1) / 2
-			if t.cmp(t.h[i], t.h[p]) <= 0 {
+			if t.cmp(&t.h[i], &t.h[p]) <= 0 {
 				break
 			}
 			t.h[i], t.h[p] = t.h[p], t.h[i]
@@ -609,16 +678,23 @@ func (t *topK) push(c cand) {
 	}
 	// Both orders put the larger ETA after among units alike in having
 	// one, which rejects most units without calling cmp.
-	if w := &t.h[0]; c.known == w.known && c.eta > w.eta || t.cmp(c, *w) >= 0 {
+	w := &t.h[0]
+	if c.known == w.known && c.eta > w.eta {
+		return
+	}
+	// cmp is called on a copy kept in t: the address of c itself, passed
+	// to a function value, would move c to the heap on every push.
+	t.probe = c
+	if t.cmp(&t.probe, w) >= 0 {
 		return
 	}
 	t.h[0] = c
 	for i, n := 0, len(t.h); ; {
 		w, l, r := i, 2*i+1, 2*i+2
-		if l < n && t.cmp(t.h[l], t.h[w]) > 0 {
+		if l < n && t.cmp(&t.h[l], &t.h[w]) > 0 {
 			w = l
 		}
-		if r < n && t.cmp(t.h[r], t.h[w]) > 0 {
+		if r < n && t.cmp(&t.h[r], &t.h[w]) > 0 {
 			w = r
 		}
 		if w == i {
@@ -638,6 +714,6 @@ func (t *topK) admits(lb float64) bool {
 // sorted returns the kept candidates best first; push must not be called
 // after it.
 func (t *topK) sorted() []cand {
-	slices.SortFunc(t.h, t.cmp)
+	sortCands(t.h, t.cmp)
 	return t.h
 }

@@ -776,8 +776,10 @@ func benchUnits(n int) []Unit {
 }
 
 // BenchmarkRecommend times Recommend over 100, 1,000 and 10,000 on-duty
-// units with the default straight-line estimator, timing each call so it
-// can report the median and 99th percentile as p50-ns and p99-ns.
+// units with the default straight-line estimator, the same through an
+// Index, and Prepared.Recommend over the same units prepared once, timing
+// each call so it can report the median and 99th percentile as p50-ns and
+// p99-ns.
 func BenchmarkRecommend(b *testing.B) {
 	for _, n := range []int{100, 1_000, 10_000} {
 		units := benchUnits(n)
@@ -791,6 +793,10 @@ func BenchmarkRecommend(b *testing.B) {
 		x := NewIndex(units...)
 		b.Run(fmt.Sprintf("index/units=%d", n), func(b *testing.B) {
 			benchQuantiles(b, func() { x.Recommend(tg, now, policy, opt) })
+		})
+		p := Prepare(units)
+		b.Run(fmt.Sprintf("prepared/units=%d", n), func(b *testing.B) {
+			benchQuantiles(b, func() { p.Recommend(tg, now, policy, opt) })
 		})
 	}
 }

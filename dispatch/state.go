@@ -48,6 +48,9 @@ type State struct {
 	// Roads estimates travel on the agency's road map, when it has one
 	// (citdesk map import); nil means the straight line.
 	Roads RouteEstimator
+	// Liaisons are the agency's liaisons who have set a status, each with
+	// the call they are on (issue 16: co-response).
+	Liaisons []*citdesk.LiaisonDuty
 }
 
 // NewState returns an empty state of agency read at now, ready to fill.
@@ -95,16 +98,36 @@ func (st *State) Recommend(c *citdesk.Call, prior []int64) Result {
 // (Units, less any who can take part in no list), as of now: a state kept
 // in memory makes its units once and answers many calls from them.
 func (st *State) RecommendUnits(c *citdesk.Call, prior []int64, units []Unit, now time.Time) Result {
+	target, opt := st.request(c, prior)
+	return st.finish(c, Recommend(target, units, now, st.Agency.Policy, opt))
+}
+
+// RecommendPrepared is RecommendUnits over units prepared beforehand
+// (Prepare), which answers a call with a location by visiting only the
+// nearest units: what a state kept in memory answers from.
+func (st *State) RecommendPrepared(c *citdesk.Call, prior []int64, units *Prepared, now time.Time) Result {
+	target, opt := st.request(c, prior)
+	return st.finish(c, units.Recommend(target, now, st.Agency.Policy, opt))
+}
+
+// request returns the target and options of a recommendation for call c.
+func (st *State) request(c *citdesk.Call, prior []int64) (Target, Options) {
 	target := TargetFromCall(c)
 	target.PriorContact = prior
 	opt := Options{Roads: st.Roads}
 	if name := st.Agency.Policy.LiaisonProgram; name != "" {
 		opt.Liaison = &Liaison{Name: name}
 	}
-	res := Recommend(target, units, now, st.Agency.Policy, opt)
+	return target, opt
+}
+
+// finish completes the ranking res for call c: the officers encode as []
+// rather than null, and the response paths are added beside them.
+func (st *State) finish(c *citdesk.Call, res Result) Result {
 	if res.Officers == nil {
 		res.Officers = []Recommendation{}
 	}
+	res.Responses = st.Responses(c, res)
 	return res
 }
 
@@ -122,4 +145,7 @@ type CallPanel struct {
 	NeedReason bool
 	// Result ranks the officers to send; zero for a closed call.
 	Result Result
+	// Liaisons are the liaisons sent to the call (co-response), oldest
+	// first.
+	Liaisons []*citdesk.CallLiaison
 }

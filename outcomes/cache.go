@@ -2,7 +2,11 @@ package outcomes
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,22 +81,75 @@ type ChangeStamp struct {
 // window and sums their versions.
 type RowsChanged struct{ Rows, Versions int64 }
 
+// RecordStreamer is a Loader that can also hand over a whole read one
+// record at a time, so a snapshot of a million encounters is put in
+// columns without first holding them all as Encounter values (about
+// 232 MB). enc and ref are called for every counted encounter and every
+// referral, as LoadAll would return them, inside one read; the stamp and
+// the complaints (all of them) are that read's.
+type RecordStreamer interface {
+	StreamAll(ctx context.Context, agencyID int64, enc func(id int64, e *Encounter), ref func(id int64, r *Referral)) (ChangeStamp, []Complaint, error)
+}
+
+// Forgetter is what NewCachedServiceWith's Service also does: forget an
+// agency's snapshot, in memory and in its file, when records were removed
+// in a way no change stamp sees (an erasure, a retention purge), so the
+// next request reads the rows again and nothing removed stays behind.
+type Forgetter interface {
+	Forget(agencyID int64)
+}
+
+// CacheOptions configure NewCachedServiceWith.
+type CacheOptions struct {
+	// MaxAge is how long after the records were last read whole the
+	// snapshot is compared with the rows again, in the background,
+	// correcting in place whatever the change stamp did not see (0:
+	// never). The comparison holds the snapshot once, not twice.
+	MaxAge time.Duration
+	// Dir, when not "", is where each agency's snapshot is kept between
+	// runs (snapfile.go): read at the agency's first request, caught up
+	// from the rows changed since the marks it was written with, and
+	// written again after a full read and at most every SaveEvery while
+	// the records change.
+	Dir string
+	// SaveEvery is how far the file may lag behind the snapshot in
+	// memory (default 5 minutes).
+	SaveEvery time.Duration
+	// Log receives a line when a file cannot be used or written
+	// (default: slog.Default()). It never names a person.
+	Log *slog.Logger
+}
+
 // NewCachedService returns a Service that computes the figures over a
 // snapshot of each agency's records, read through l, with clock giving
 // the time the figures are computed at. A full reload runs in the
 // background when a snapshot is older than maxAge, to catch any change
 // LoadChangedSince does not see. Each call has a cache of its own, so
-// make one and share it.
+// make one and share it. It keeps nothing on disk; see
+// NewCachedServiceWith.
 //
 // Why a snapshot: computing every measure over a million encounters takes
 // about 135 ms (BenchmarkCompute), but reading a million rows out of the
 // database and scanning them takes several seconds, so loading on each
 // request would miss the 300 ms target by far. The snapshot is loaded
-// once, then kept current by asking the loader, before each use, what
-// changed since the last read (cheap when nothing did) and putting only
-// those records in place.
+// once, at the agency's first request, then kept current by asking the
+// loader, before each use, what changed since the last read (cheap when
+// nothing did) and putting only those records in place.
 func NewCachedService(l Loader, clock citdesk.Clock, maxAge time.Duration) Service {
-	return &cachedService{loader: l, clock: clock, maxAge: maxAge, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{}}
+	return NewCachedServiceWith(l, clock, CacheOptions{MaxAge: maxAge})
+}
+
+// NewCachedServiceWith is NewCachedService with the snapshot kept in a
+// file between runs when o.Dir is set. The Service it returns is also a
+// Forgetter.
+func NewCachedServiceWith(l Loader, clock citdesk.Clock, o CacheOptions) Service {
+	if o.SaveEvery <= 0 {
+		o.SaveEvery = 5 * time.Minute
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &cachedService{loader: l, clock: clock, maxAge: o.MaxAge, opts: o, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{}}
 }
 
 // cachedService is NewCachedService's Service.
@@ -100,6 +157,7 @@ type cachedService struct {
 	loader Loader
 	clock  citdesk.Clock
 	maxAge time.Duration
+	opts   CacheOptions
 
 	mu    sync.Mutex
 	snaps map[int64]*snapshot
@@ -122,17 +180,31 @@ type snapshot struct {
 	refresh sync.Mutex   // one refresh at a time
 	mu      sync.RWMutex // computations read under RLock; a refresh writes under Lock
 
-	encs   []Encounter
-	encIDs []int64       // encIDs[i] is the id of encs[i]
-	encAt  map[int64]int // encounter id → index in encs
-	refs   []Referral
-	refAt  map[int64]int // referral id → index in refs
-	comps  []Complaint   // replaced whole on each load that reads them
+	cols *Columns
+	// encAt and refAt find a record by id (encounter id → index in
+	// cols; referral id → index), built at the first change after a
+	// load (index): a request that changes nothing needs neither, and a
+	// million ids take about 35 MB and a second to index.
+	encAt map[int64]int32
+	refAt map[int64]int32
 
 	stamp    ChangeStamp // read and written under refresh only
-	loadedAt time.Time
+	readAt   time.Time   // when the records were last read whole from the rows
+	loadedAt time.Time   // when this process last read them whole (rows or file)
 	loaded   bool
 	gen      uint64 // counts the loads that changed the records
+
+	// colStamp is a stamp the columns are current as of, for the file:
+	// it moves with the columns, and with stamp when nothing changed.
+	stampMu  sync.Mutex
+	colStamp ChangeStamp
+
+	// The file: savedGen is the gen last written (or read), savedAt when.
+	saveMu   sync.Mutex // one write at a time; Forget waits for it
+	saving   atomic.Bool
+	savedGen uint64
+	savedAt  time.Time
+	dropped  atomic.Bool // forgotten: never write this snapshot again
 
 	// The public figures, kept until the records change or publicMaxAge
 	// passes: anyone may ask for them, so asking again must cost nothing.
@@ -140,7 +212,27 @@ type snapshot struct {
 	publicAt time.Time
 	publicOf uint64 // the gen they were computed from
 
-	reloading atomic.Bool // a background full reload is running
+	reloading atomic.Bool // a background comparison with the rows is running
+}
+
+// Forget drops the agency's snapshot and removes its file: the next
+// request reads the rows again. A write of the file under way finishes
+// first, so none is left behind.
+func (s *cachedService) Forget(agencyID int64) {
+	s.mu.Lock()
+	snap := s.snaps[agencyID]
+	delete(s.snaps, agencyID)
+	s.mu.Unlock()
+	if snap != nil {
+		snap.dropped.Store(true)
+		snap.saveMu.Lock()
+		defer snap.saveMu.Unlock()
+	}
+	if s.opts.Dir != "" {
+		if err := os.Remove(snapFileName(s.opts.Dir, agencyID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.opts.Log.Error("outcomes snapshot file not removed", "agency", agencyID, "err", err)
+		}
+	}
 }
 
 // snapshotFor returns the agency's snapshot, current.
@@ -156,55 +248,159 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 	snap.refresh.Lock()
 	defer snap.refresh.Unlock()
 	if !snap.loaded {
-		recs, err := s.loader.LoadAll(ctx, agencyID)
-		if err != nil {
-			return snap, err
+		if s.loadFile(snap) {
+			// Caught up from the rows changed since the file's marks.
+			if err := s.deltaLoad(ctx, snap); err != nil {
+				return snap, err
+			}
+		} else {
+			cols, stamp, err := s.readAll(ctx, agencyID)
+			if err != nil {
+				return snap, err
+			}
+			s.install(snap, cols, stamp, s.clock.Now())
 		}
-		s.install(snap, recs)
+		s.maybeSave(snap)
 		return snap, nil
 	}
 	if err := s.deltaLoad(ctx, snap); err != nil {
 		return snap, err
 	}
-	if s.clock.Now().Sub(snap.loadedAt) > s.maxAge && snap.reloading.CompareAndSwap(false, true) {
-		// Served from the snapshot just brought up to date. The full
-		// reload reads without holding the refresh lock (a million rows
-		// take seconds, and requests must not wait for them), then takes
-		// it to put the new records in place; what changed meanwhile is
-		// read by the next request's delta, since the new stamp is that of
-		// the reload's read. If it fails, the snapshot stays as it was and
-		// a later request tries again.
+	if s.maxAge > 0 && s.clock.Now().Sub(snap.readAt) > s.maxAge && snap.reloading.CompareAndSwap(false, true) {
+		// Served from the snapshot just brought up to date. The
+		// comparison reads without holding the refresh lock (a million
+		// rows take seconds, and requests must not wait for them), then
+		// takes it to put what differs in place; what changed meanwhile
+		// is read by the next request's delta, since the new stamp is
+		// that of the comparison's read. If it fails, the snapshot stays
+		// as it was and a later request tries again.
 		go func() {
 			defer snap.reloading.Store(false)
-			recs, err := s.loader.LoadAll(context.WithoutCancel(ctx), snap.agencyID)
-			if err != nil {
-				return
-			}
-			snap.refresh.Lock()
-			defer snap.refresh.Unlock()
-			s.install(snap, recs)
+			s.reconcile(context.WithoutCancel(ctx), snap)
 		}()
 	}
+	s.maybeSave(snap)
 	return snap, nil
 }
 
-// install puts a full read in place; the caller holds snap.refresh.
-func (s *cachedService) install(snap *snapshot, recs *Records) {
-	encAt := make(map[int64]int, len(recs.EncounterIDs))
-	for i, id := range recs.EncounterIDs {
-		encAt[id] = i
+// loadFile puts the agency's snapshot file in place, if there is one to
+// use; the caller holds snap.refresh.
+func (s *cachedService) loadFile(snap *snapshot) bool {
+	if s.opts.Dir == "" {
+		return false
 	}
-	refAt := make(map[int64]int, len(recs.ReferralIDs))
-	for i, id := range recs.ReferralIDs {
-		refAt[id] = i
+	cols, h, err := readSnapFile(s.opts.Dir, snap.agencyID)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.opts.Log.Warn("outcomes snapshot file not used; reading the records again", "agency", snap.agencyID, "err", err)
+		}
+		return false
 	}
-	now := s.clock.Now()
+	s.install(snap, cols, h.stamp, h.readAt)
+	snap.savedGen, snap.savedAt = snap.gen, s.clock.Now()
+	return true
+}
+
+// readAll reads every record of the agency into new columns: streamed
+// when the loader can, else through LoadAll.
+func (s *cachedService) readAll(ctx context.Context, agencyID int64) (*Columns, ChangeStamp, error) {
+	cols := NewColumns()
+	if st, ok := s.loader.(RecordStreamer); ok {
+		stamp, comps, err := st.StreamAll(ctx, agencyID, cols.AppendEncounter, cols.AppendReferral)
+		if err != nil {
+			return nil, stamp, err
+		}
+		cols.SetComplaints(comps)
+		return cols, stamp, nil
+	}
+	recs, err := s.loader.LoadAll(ctx, agencyID)
+	if err != nil {
+		return nil, ChangeStamp{}, err
+	}
+	cols = ColumnsOf(recs.Encounters, recs.EncounterIDs, recs.Referrals, recs.ReferralIDs)
+	cols.SetComplaints(recs.Complaints)
+	return cols, recs.Stamp, nil
+}
+
+// install puts whole columns in place, read from the rows at readAt; the
+// caller holds snap.refresh.
+func (s *cachedService) install(snap *snapshot, cols *Columns, stamp ChangeStamp, readAt time.Time) {
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
-	snap.encs, snap.encIDs, snap.encAt, snap.refs, snap.refAt = recs.Encounters, recs.EncounterIDs, encAt, recs.Referrals, refAt
-	snap.comps = recs.Complaints
-	snap.stamp, snap.loadedAt, snap.loaded = recs.Stamp, now, true
+	snap.cols, snap.encAt, snap.refAt = cols, nil, nil
+	snap.stamp, snap.readAt, snap.loadedAt, snap.loaded = stamp, readAt, s.clock.Now(), true
+	snap.setColStamp(stamp)
 	snap.gen++
+}
+
+func (snap *snapshot) setColStamp(st ChangeStamp) {
+	snap.stampMu.Lock()
+	snap.colStamp = st
+	snap.stampMu.Unlock()
+}
+
+// index builds encAt and refAt if they are not built; the caller holds
+// snap.mu.
+func (snap *snapshot) index() {
+	if snap.encAt != nil {
+		return
+	}
+	snap.encAt = make(map[int64]int32, snap.cols.Encounters())
+	for i, id := range snap.cols.enc.id {
+		snap.encAt[id] = int32(i)
+	}
+	snap.refAt = make(map[int64]int32, snap.cols.Referrals())
+	for i, id := range snap.cols.ref.id {
+		snap.refAt[id] = int32(i)
+	}
+}
+
+// putEncounter sets or adds encounter id; the caller holds snap.mu.
+func (snap *snapshot) putEncounter(id int64, e *Encounter) {
+	snap.index()
+	if at, ok := snap.encAt[id]; ok {
+		snap.cols.SetEncounter(int(at), e)
+		return
+	}
+	snap.encAt[id] = int32(snap.cols.Encounters())
+	snap.cols.AppendEncounter(id, e)
+}
+
+// dropEncounter removes encounter id, if held; the caller holds snap.mu.
+func (snap *snapshot) dropEncounter(id int64) {
+	snap.index()
+	at, ok := snap.encAt[id]
+	if !ok {
+		return
+	}
+	delete(snap.encAt, id)
+	if moved := snap.cols.RemoveEncounter(int(at)); moved != 0 {
+		snap.encAt[moved] = at
+	}
+}
+
+// putReferral sets or adds referral id; the caller holds snap.mu.
+func (snap *snapshot) putReferral(id int64, r *Referral) {
+	snap.index()
+	if at, ok := snap.refAt[id]; ok {
+		snap.cols.SetReferral(int(at), r)
+		return
+	}
+	snap.refAt[id] = int32(snap.cols.Referrals())
+	snap.cols.AppendReferral(id, r)
+}
+
+// dropReferral removes referral id, if held; the caller holds snap.mu.
+func (snap *snapshot) dropReferral(id int64) {
+	snap.index()
+	at, ok := snap.refAt[id]
+	if !ok {
+		return
+	}
+	delete(snap.refAt, id)
+	if moved := snap.cols.RemoveReferral(int(at)); moved != 0 {
+		snap.refAt[moved] = at
+	}
 }
 
 // deltaLoad puts in place what changed since the snapshot's stamp, if
@@ -218,46 +414,227 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 		// Only the stamp may have moved: no computation reads it, so
 		// there is no need to wait for them.
 		snap.stamp = recs.Stamp
+		snap.setColStamp(recs.Stamp)
 		return nil
 	}
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
 	for i, id := range recs.EncounterIDs {
-		if at, ok := snap.encAt[id]; ok {
-			snap.encs[at] = recs.Encounters[i]
-		} else {
-			snap.encAt[id] = len(snap.encs)
-			snap.encs = append(snap.encs, recs.Encounters[i])
-			snap.encIDs = append(snap.encIDs, id)
-		}
+		snap.putEncounter(id, &recs.Encounters[i])
 	}
 	for _, id := range recs.UncountedEncounterIDs {
-		at, ok := snap.encAt[id]
-		if !ok {
-			continue
-		}
-		// Move the last encounter into the gap; no computation depends on
-		// the order of encs.
-		last := len(snap.encs) - 1
-		snap.encs[at], snap.encIDs[at] = snap.encs[last], snap.encIDs[last]
-		snap.encAt[snap.encIDs[at]] = at
-		snap.encs, snap.encIDs = snap.encs[:last], snap.encIDs[:last]
-		delete(snap.encAt, id)
+		snap.dropEncounter(id)
 	}
 	for i, id := range recs.ReferralIDs {
-		if at, ok := snap.refAt[id]; ok {
-			snap.refs[at] = recs.Referrals[i]
-		} else {
-			snap.refAt[id] = len(snap.refs)
-			snap.refs = append(snap.refs, recs.Referrals[i])
-		}
+		snap.putReferral(id, &recs.Referrals[i])
 	}
 	if recs.ComplaintsRead {
-		snap.comps = recs.Complaints
+		snap.cols.SetComplaints(recs.Complaints)
 	}
 	snap.stamp = recs.Stamp
+	snap.setColStamp(recs.Stamp)
 	snap.gen++
 	return nil
+}
+
+// reconcile compares the snapshot with a whole read of the rows and puts
+// in place what differs: records changed in a way the change stamp did
+// not count, records added, and records removed (ids the read did not
+// return). It holds one record at a time beside the snapshot, not a
+// second snapshot, plus the ids read (8 bytes a record) and the records
+// that differ.
+func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
+	type pendingEnc struct {
+		id int64
+		e  Encounter
+	}
+	type pendingRef struct {
+		id int64
+		r  Referral
+		s  Survey
+	}
+	var (
+		seenEnc, seenRef []int64
+		encs             []pendingEnc
+		refs             []pendingRef
+		norm, cur        Encounter
+		nr, cr           Referral
+		ns, cs           Survey
+	)
+	// Each record read goes through a one-row Columns first, so it is
+	// compared as the columns would hold it (times in whole seconds).
+	one := NewColumns()
+	one.AppendEncounter(0, &Encounter{})
+	one.AppendReferral(0, &Referral{})
+	onEnc := func(id int64, e *Encounter) {
+		seenEnc = append(seenEnc, id)
+		one.enc.id[0] = id
+		one.SetEncounter(0, e)
+		one.Encounter(0, &norm)
+		snap.mu.RLock()
+		at, ok := snap.encAt[id]
+		if ok {
+			snap.cols.Encounter(int(at), &cur)
+		}
+		snap.mu.RUnlock()
+		if !ok || cur != norm {
+			encs = append(encs, pendingEnc{id, norm})
+		}
+	}
+	onRef := func(id int64, r *Referral) {
+		seenRef = append(seenRef, id)
+		one.SetReferral(0, r)
+		one.Referral(0, &nr, &ns)
+		snap.mu.RLock()
+		at, ok := snap.refAt[id]
+		if ok {
+			snap.cols.Referral(int(at), &cr, &cs)
+		}
+		snap.mu.RUnlock()
+		if !ok || !sameReferral(nr, cr) {
+			p := pendingRef{id: id, r: nr}
+			if nr.Survey != nil {
+				p.s = *nr.Survey
+			}
+			refs = append(refs, p)
+		}
+	}
+	snap.mu.Lock()
+	snap.index()
+	snap.mu.Unlock()
+	var stamp ChangeStamp
+	var comps []Complaint
+	readAt := s.clock.Now()
+	if st, ok := s.loader.(RecordStreamer); ok {
+		var err error
+		if stamp, comps, err = st.StreamAll(ctx, snap.agencyID, onEnc, onRef); err != nil {
+			return
+		}
+	} else {
+		recs, err := s.loader.LoadAll(ctx, snap.agencyID)
+		if err != nil {
+			return
+		}
+		for i := range recs.Encounters {
+			onEnc(recs.EncounterIDs[i], &recs.Encounters[i])
+		}
+		for i := range recs.Referrals {
+			onRef(recs.ReferralIDs[i], &recs.Referrals[i])
+		}
+		stamp, comps = recs.Stamp, recs.Complaints
+	}
+	slices.Sort(seenEnc)
+	slices.Sort(seenRef)
+
+	snap.refresh.Lock()
+	defer snap.refresh.Unlock()
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	changed := len(encs) > 0 || len(refs) > 0
+	for i := range encs {
+		snap.putEncounter(encs[i].id, &encs[i].e)
+	}
+	for i := range refs {
+		r := refs[i].r
+		if r.Survey != nil {
+			r.Survey = &refs[i].s
+		}
+		snap.putReferral(refs[i].id, &r)
+	}
+	for i := 0; i < snap.cols.Encounters(); {
+		if id := snap.cols.EncounterID(i); !inSorted(seenEnc, id) {
+			snap.dropEncounter(id)
+			changed = true
+			continue // another record now sits at i
+		}
+		i++
+	}
+	for i := 0; i < snap.cols.Referrals(); {
+		if id := snap.cols.ReferralID(i); !inSorted(seenRef, id) {
+			snap.dropReferral(id)
+			changed = true
+			continue
+		}
+		i++
+	}
+	if !slices.EqualFunc(comps, snap.cols.complaints, sameComplaint) {
+		changed = true
+	}
+	snap.cols.SetComplaints(comps)
+	snap.stamp, snap.readAt, snap.loadedAt = stamp, readAt, s.clock.Now()
+	snap.setColStamp(stamp)
+	if changed {
+		snap.gen++
+	}
+}
+
+// inSorted reports whether id is in the sorted ids.
+func inSorted(ids []int64, id int64) bool {
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
+}
+
+// sameComplaint reports whether a and b are the same complaint (times
+// compared as instants).
+func sameComplaint(a, b Complaint) bool {
+	ta, tb := [2]time.Time{a.Received, a.Occurred}, [2]time.Time{b.Received, b.Occurred}
+	a.Received, a.Occurred, b.Received, b.Occurred = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return a == b && ta[0].Equal(tb[0]) && ta[1].Equal(tb[1])
+}
+
+// sameReferral reports whether a and b are the same referral.
+func sameReferral(a, b Referral) bool {
+	sa, sb := a.Survey, b.Survey
+	a.Survey, b.Survey = nil, nil
+	if a != b || (sa == nil) != (sb == nil) {
+		return false
+	}
+	return sa == nil || *sa == *sb
+}
+
+// maybeSave writes the snapshot's file in the background when it lags:
+// at once after a read from the rows, else once SaveEvery has passed
+// since the last write. The caller holds snap.refresh.
+func (s *cachedService) maybeSave(snap *snapshot) {
+	if s.opts.Dir == "" || snap.dropped.Load() {
+		return
+	}
+	snap.mu.RLock()
+	gen := snap.gen
+	snap.mu.RUnlock()
+	if gen == snap.savedGen {
+		return
+	}
+	if !snap.savedAt.IsZero() && s.clock.Now().Sub(snap.savedAt) < s.opts.SaveEvery {
+		return
+	}
+	if !snap.saving.CompareAndSwap(false, true) {
+		return
+	}
+	snap.savedGen, snap.savedAt = gen, s.clock.Now()
+	go func() {
+		defer snap.saving.Store(false)
+		if err := s.save(snap); err != nil {
+			s.opts.Log.Error("outcomes snapshot file not written", "agency", snap.agencyID, "err", err)
+		}
+	}()
+}
+
+// save writes the snapshot's file, unless it was forgotten meanwhile.
+// It reads the columns under the read lock, so computations go on; a
+// change waits for the write.
+func (s *cachedService) save(snap *snapshot) error {
+	snap.saveMu.Lock()
+	defer snap.saveMu.Unlock()
+	if snap.dropped.Load() {
+		return nil
+	}
+	snap.mu.RLock()
+	defer snap.mu.RUnlock()
+	snap.stampMu.Lock()
+	h := snapFileHeader{agencyID: snap.agencyID, readAt: snap.readAt, stamp: snap.colStamp}
+	snap.stampMu.Unlock()
+	return writeSnapFile(s.opts.Dir, snap.cols, h)
 }
 
 // params returns the computation's parameters for the agency and range,
@@ -297,10 +674,15 @@ func checkRange(from, to, today citdesk.Date) error {
 // figures cover the last MaxOutcomeYears years (one quarter per column,
 // so old history would otherwise make the page as long as it is old).
 func publicFrom(encs []Encounter, today citdesk.Date) citdesk.Date {
+	return publicFromColumns(ColumnsOf(encs, make([]int64, len(encs)), nil, nil), today)
+}
+
+// publicFromColumns is publicFrom over columns.
+func publicFromColumns(c *Columns, today citdesk.Date) citdesk.Date {
 	first := today.AddDate(-citdesk.MaxOutcomeYears, 0, 0)
-	limit := first.Time(time.UTC)
-	for i := range encs {
-		if o := encs[i].Occurred; !o.IsZero() && o.Before(limit) {
+	limit := first.Time(time.UTC).Unix()
+	for i := range c.Encounters() {
+		if u := c.enc.occurred.unix(i); u != noTime && u < limit {
 			return first
 		}
 	}
@@ -323,7 +705,7 @@ func (s *cachedService) Report(ctx context.Context, from, to citdesk.Date) (Repo
 	}
 	snap.mu.RLock()
 	defer snap.mu.RUnlock()
-	return ComputeAll(snap.encs, snap.refs, snap.comps, p), nil
+	return ComputeColumns(snap.cols, p), nil
 }
 
 // Dashboard computes the report, its monthly CIT split and the previous
@@ -343,11 +725,11 @@ func (s *cachedService) Dashboard(ctx context.Context, from, to citdesk.Date) (*
 	}
 	snap.mu.RLock()
 	defer snap.mu.RUnlock()
-	d := &Dashboard{Report: ComputeAll(snap.encs, snap.refs, snap.comps, p), Split: SplitByMonth(snap.encs, p)}
+	d := &Dashboard{Report: ComputeColumns(snap.cols, p), Split: SplitColumnsByMonth(snap.cols, p)}
 	if pf, pt := PreviousPeriod(from, to); !pf.IsZero() {
 		pp := p
 		pp.From, pp.To = pf, pt
-		prev := ComputeAll(snap.encs, snap.refs, snap.comps, pp)
+		prev := ComputeColumns(snap.cols, pp)
 		d.Previous, d.PreviousFrom, d.PreviousTo = &prev, pf, pt
 	}
 	return d, nil
@@ -368,7 +750,7 @@ func (s *cachedService) Behind(ctx context.Context, from, to citdesk.Date, measu
 		return nil, err
 	}
 	snap.mu.RLock()
-	rows, ok := Behind(snap.encs, p, measure, group, month)
+	rows, ok := BehindColumns(snap.cols, p, measure, group, month)
 	snap.mu.RUnlock()
 	if !ok {
 		return nil, citdesk.FieldErrorf("measure", "%q has no list of encounters; choose one of %s (and group cit or non_cit, or none).",
@@ -406,8 +788,8 @@ func (s *cachedService) Public(ctx context.Context, agencyID int64) ([]PublicMea
 		defer snap.mu.RUnlock()
 		return snap.public, nil
 	}
-	p.From = publicFrom(snap.encs, citdesk.DateOf(p.Now, p.Location))
-	pub, gen := ComputePublicAll(snap.encs, snap.refs, snap.comps, p), snap.gen
+	p.From = publicFromColumns(snap.cols, citdesk.DateOf(p.Now, p.Location))
+	pub, gen := ComputePublicColumns(snap.cols, p), snap.gen
 	snap.mu.RUnlock()
 	snap.mu.Lock()
 	if gen == snap.gen {

@@ -295,6 +295,11 @@ func Compute(encs []Encounter, refs []Referral, p Params) Report {
 // ComputeAll is Compute with the complaints and commendations comps too
 // (read, never changed or kept, in any order).
 func ComputeAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) Report {
+	return compute(encounterSlice(encs), referralSlice(refs), comps, p)
+}
+
+// compute is ComputeAll over any source of encounters and referrals.
+func compute(encs encounterSource, refs referralSource, comps []Complaint, p Params) Report {
 	c := &computation{loc: p.Location, quarterly: p.Quarterly, nowU: math.MaxInt64,
 		fromDay: math.MinInt64, toDay: math.MaxInt64, today: math.MaxInt64}
 	if c.loc == nil {
@@ -316,14 +321,15 @@ func ComputeAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) 
 	}
 
 	workers := 1
-	if len(encs) >= parallelFrom {
+	n := encs.Len()
+	if n >= parallelFrom {
 		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
 	parts := make([]*partial, workers)
 	var wg sync.WaitGroup
 	for w := range parts {
-		lo, hi := len(encs)*w/workers, len(encs)*(w+1)/workers
-		wg.Go(func() { parts[w] = c.pass(encs[lo:hi]) })
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() { parts[w] = c.pass(encs, lo, hi) })
 	}
 	wg.Wait()
 	defer func() {
@@ -360,17 +366,16 @@ func ComputeAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) 
 	fromDay, toDay, ranged := c.fromDay, c.toDay, c.ranged
 
 	var means [numSurveyQuestions][3]struct{ sum, n int }
-	for i := range refs {
-		rf := &refs[i]
+	refs.eachReferral(func(rf *Referral) {
 		pn := int64(noPeriod)
 		if u := rf.Created.Unix(); !rf.Created.IsZero() && u >= minSupported && u < maxSupported {
 			day := ld.dayOfUnix(u)
 			if day < fromDay || day > toDay {
-				continue
+				return
 			}
 			pn = ps.number(day)
 		} else if ranged {
-			continue
+			return
 		}
 		r := t.row(pn, citColumn(rf.OfficerCIT))
 		r[mReferrals].num++
@@ -400,7 +405,7 @@ func ComputeAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) 
 				}
 			}
 		}
-	}
+	})
 
 	c.countComplaints(t, ld, comps)
 
@@ -510,10 +515,29 @@ func countTransfer(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
-// pass sums one share of the encounters.
-func (c *computation) pass(encs []Encounter) *partial {
-	pt := &partial{t: c.newTally(), sc: getScratch(len(encs)), reasons: map[string]int{}}
-	t, ps, ld := pt.t, pt.t.ps, newLocalDays(c.loc)
+// countCoResponse adds call record e to the co-response measures of row
+// r: co_responses counts the calls the liaison reached, and
+// cit_met_with_co_response is cit_dispatched with the liaison on scene
+// also meeting the request.
+func countCoResponse(r *[numEncounterMeasures]pair, e *Encounter) {
+	r[mCoResponses].num += b32(e.LiaisonOnScene)
+	if e.CITRequested == Yes && e.CITDispatched != Unknown {
+		r[mCITMetCoResponse].den++
+		r[mCITMetCoResponse].num += b32(e.CITDispatched == Yes || e.LiaisonOnScene)
+	}
+}
+
+// pass sums one share of the encounters, lo to hi of src.
+func (c *computation) pass(src encounterSource, lo, hi int) *partial {
+	pt := &partial{t: c.newTally(), sc: getScratch(hi - lo), reasons: map[string]int{}}
+	ld := newLocalDays(c.loc)
+	eachChunk(src, lo, hi, func(encs []Encounter) { c.passChunk(pt, ld, encs) })
+	return pt
+}
+
+// passChunk adds encs to pt; ld is the pass's zone table.
+func (c *computation) passChunk(pt *partial, ld *localDays, encs []Encounter) {
+	t, ps := pt.t, pt.t.ps
 	durs, reps, reasons := &pt.sc.durs, pt.sc.reps, pt.reasons
 	fromDay, toDay, ranged, nowU := c.fromDay, c.toDay, c.ranged, c.nowU
 
@@ -550,6 +574,7 @@ func (c *computation) pass(encs []Encounter) *partial {
 			countCIT(r, e, reasons)
 			countResponse(r, e)
 			countTransfer(r, e)
+			countCoResponse(r, e)
 			continue
 		}
 
@@ -655,7 +680,6 @@ func (c *computation) pass(encs []Encounter) *partial {
 		}
 	}
 	pt.sc.reps = reps
-	return pt
 }
 
 // Instants outside the years 1 to 9999 are read as unknown dates: no

@@ -115,7 +115,7 @@ func fixture(loc *time.Location) ([]Encounter, []Referral) {
 //	c1 Jan 6  988         mental-health yes
 //	c2 Jan 12 cit         yes
 //	c3 Feb 3  ems         no
-//	c4 Feb 10 co_response ?
+//	c4 Feb 10 co_response ?  the liaison on scene
 //	c5 Feb 15 ?           yes
 //	c6 Jan 25 patrol      yes
 func responseCalls(loc *time.Location) []Encounter {
@@ -123,13 +123,19 @@ func responseCalls(loc *time.Location) []Encounter {
 		return Encounter{ID: -id, Occurred: at(loc, m, d, 12, 0), CallOnly: true, HandoverMinutes: -1, Response: r, MentalHealth: mh}
 	}
 	calls := []Encounter{call(101, time.January, 6, Response988, Yes), call(102, time.January, 12, ResponseCIT, Yes), call(103, time.February, 3, ResponseEMS, No),
-		call(104, time.February, 10, ResponseCoResponse, Unknown), call(105, time.February, 15, ResponseUnknown, Yes), call(106, time.January, 25, ResponsePatrol, Yes)}
+		coResponded(call(104, time.February, 10, ResponseCoResponse, Unknown)), call(105, time.February, 15, ResponseUnknown, Yes), call(106, time.January, 25, ResponsePatrol, Yes)}
 	// Transfers: c1 went to 988, was accepted and a 911 call about the
 	// same person followed within 24 hours; c6 went to 988 and came back
 	// (hence patrol).
 	calls[0].Transfer = Transferred | TransferRepeat24h
 	calls[5].Transfer = Transferred | TransferReturned
 	return calls
+}
+
+// coResponded marks call record e as reached by the liaison.
+func coResponded(e Encounter) Encounter {
+	e.LiaisonOnScene = true
+	return e
 }
 
 // wantCell is an expected count over denominator; den -1 is a count measure.
@@ -282,6 +288,11 @@ func TestComputeHandWorked(t *testing.T) {
 		// k3 (CIT) in January.
 		"complaints_received":    {wantCell{3, -1}, wantCell{0, -1}, wantCell{2, -1}, wantCell{0, -1}, wantCell{3, -1}},
 		"commendations_received": {wantCell{1, -1}, wantCell{1, -1}, wantCell{0, -1}, wantCell{1, -1}, wantCell{0, -1}},
+		// The liaison reached c4 (February). No call record has a CIT
+		// request, so the gap counting co-response has no denominator
+		// here (TestCoResponseGap works it).
+		"co_responses":             {wantCell{1, -1}, wantCell{0, -1}, wantCell{0, -1}, wantCell{0, -1}, wantCell{1, -1}},
+		"cit_met_with_co_response": {wantCell{0, 0}, wantCell{0, 0}, wantCell{0, 0}, wantCell{0, 0}, wantCell{0, 0}},
 	}
 	for id, w := range tests {
 		m, ok := r.Measures[id]
@@ -680,5 +691,31 @@ func TestComputeParallel(t *testing.T) {
 	b, _ := json.Marshal(one)
 	if string(a) != string(b) {
 		t.Error("split and single pass differ")
+	}
+}
+
+// TestCoResponseGap: the "if available" gap with co-response counted as
+// meeting a CIT request, on call records worked by hand.
+//
+//	k1 CIT requested, CIT officer dispatched
+//	k2 CIT requested, no CIT officer, the liaison on scene (a co-response with patrol)
+//	k3 CIT requested, no CIT officer, no liaison
+//	k4 not requested, the liaison on scene
+//	k5 a report saying the liaison co-responded: not a call record, not counted
+func TestCoResponseGap(t *testing.T) {
+	loc := time.UTC
+	call := func(id int64, requested, dispatched Tri, liaison bool) Encounter {
+		return Encounter{ID: -id, Occurred: at(loc, time.March, int(id), 12, 0), CallOnly: true, HandoverMinutes: -1,
+			CITRequested: requested, CITDispatched: dispatched, CITArrived: dispatched, LiaisonOnScene: liaison}
+	}
+	encs := []Encounter{call(1, Yes, Yes, false), call(2, Yes, No, true), call(3, Yes, No, false), call(4, No, No, true),
+		{ID: 5, Occurred: at(loc, time.March, 5, 12, 0), HandoverMinutes: -1, LiaisonOnScene: true}}
+	r := Compute(encs, nil, Params{Location: loc, Now: time.Date(2025, time.June, 1, 0, 0, 0, 0, loc)})
+	checkCell(t, "cit_dispatched", r.Measures["cit_dispatched"].Cell, wantCell{1, 3})
+	checkCell(t, "cit_met_with_co_response", r.Measures["cit_met_with_co_response"].Cell, wantCell{2, 3})
+	checkCell(t, "co_responses", r.Measures["co_responses"].Cell, wantCell{2, -1})
+	rows, _ := Behind(encs, Params{Location: loc, Now: time.Date(2025, time.June, 1, 0, 0, 0, 0, loc)}, "cit_met_with_co_response", GroupAll, "")
+	if len(rows) != 3 || !rows[0].Counted && !rows[1].Counted {
+		t.Errorf("drill-down of cit_met_with_co_response: %+v", rows)
 	}
 }

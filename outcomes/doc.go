@@ -111,6 +111,17 @@
 //     hours of the transfer (the store decides "same person",
 //     citdesk.SamePerson), over accepted transfers. Dated when the call
 //     came in; split idle; the drill-down lists the calls.
+//   - co_responses (issue 16, item 2): a count of citdesk's own settled
+//     calls the Mental Health Liaison reached (a liaison sent to the call
+//     marked on scene, Encounter.LiaisonOnScene), whatever response was
+//     recorded; dated when the call came in.
+//   - cit_met_with_co_response: the "if available" gap with co-response
+//     counted as meeting a CIT request: CIT-requested settled calls that got
+//     a CIT officer dispatched or the liaison on scene, over the
+//     CIT-requested calls cit_dispatched counts. Its difference from
+//     cit_dispatched is the share of requests met only by the liaison (a
+//     co-response with a non-CIT officer). Calls only, so imported history
+//     does not count here.
 //   - repeat_contacts_30d, _90d, _365d: people (known person, dated
 //     encounter) with an encounter in the range followed by another of theirs
 //     in the range no more than 30, 90 or 365 calendar days later, over the

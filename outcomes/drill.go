@@ -64,6 +64,11 @@ func DrillableIDs() []string {
 // Counted set, so the number of those is the figure's count and the number
 // of rows its denominator.
 func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRow, ok bool) {
+	return behind(encounterSlice(encs), p, id, group, month)
+}
+
+// behind is Behind over any source of encounters.
+func behind(src encounterSource, p Params, id, group, month string) (rows []DrillRow, ok bool) {
 	m := -1
 	for i := range numEncounterMeasures {
 		if measureDefs[i].id == id {
@@ -84,6 +89,14 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 		nowU = p.Now.Unix()
 	}
 	rows = []DrillRow{}
+	eachChunk(src, 0, src.Len(), func(encs []Encounter) {
+		rows = behindChunk(rows, encs, m, loc, ranged, from, to, nowU, group, month)
+	})
+	return rows, true
+}
+
+// behindChunk appends the rows of one chunk to rows.
+func behindChunk(rows []DrillRow, encs []Encounter, m int, loc *time.Location, ranged bool, from, to string, nowU int64, group, month string) []DrillRow {
 	for i := range encs {
 		e := &encs[i]
 		if e.CallOnly && !callMeasure(m) {
@@ -136,7 +149,7 @@ func Behind(encs []Encounter, p Params, id, group, month string) (rows []DrillRo
 		}
 		rows = append(rows, row)
 	}
-	return rows, true
+	return rows
 }
 
 // CountsCalls reports whether measure id counts calls (citdesk's own, and
@@ -165,7 +178,7 @@ func CountsReferrals(id string) bool {
 // callMeasure reports whether measure m counts citdesk's own calls (the
 // part of Compute's pass that countCIT does).
 func callMeasure(m int) bool {
-	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mTransfersRepeat24h
+	return m == mCITRequested || m == mCITDispatched || m == mCITOnScene || m >= mResponseCIT && m <= mCITMetCoResponse
 }
 
 // encounterIn says whether e is in encounter measure m's denominator and
@@ -222,6 +235,10 @@ func encounterIn(m int, e *Encounter, dated bool, nowU int64) (inDen, counted bo
 		return e.CallOnly && e.Transfer.counted(), e.Transfer&TransferReturned != 0
 	case mTransfersRepeat24h:
 		return e.CallOnly && e.Transfer.accepted(), e.Transfer&TransferRepeat24h != 0
+	case mCoResponses:
+		return e.CallOnly && e.LiaisonOnScene, e.CallOnly && e.LiaisonOnScene
+	case mCITMetCoResponse:
+		return e.CallOnly && e.CITRequested == Yes && e.CITDispatched != Unknown, e.CITDispatched == Yes || e.LiaisonOnScene
 	case mReportsSubmitted24h:
 		if e.coarserThanHour() {
 			return false, false // Cell.Imprecise counts it (submittedOnTime)

@@ -255,6 +255,10 @@ type Encounter struct {
 	// crisis (zero: none recorded), for the transfers_988 measures: one
 	// byte of flags, so the record stays small.
 	Transfer TransferMark
+	// LiaisonOnScene: the Mental Health Liaison reached one of citdesk's
+	// own calls (CallOnly) on a co-response. It feeds co_responses and
+	// cit_met_with_co_response; false on a report.
+	LiaisonOnScene bool
 }
 
 // TransferMark describes a call's transfer to 988 or mobile crisis as

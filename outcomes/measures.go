@@ -30,6 +30,8 @@ const (
 	mTransfers988
 	mTransfersReturned
 	mTransfersRepeat24h
+	mCoResponses
+	mCITMetCoResponse
 	numEncounterMeasures // measures filled by the pass over encounters end here
 
 	mRepeat30 = iota - 1
@@ -117,6 +119,11 @@ var measureDefs = [numMeasures]measureDef{
 	mTransfers988:       {id: "transfers_988", label: "Calls transferred to 988 or mobile crisis", unit: UnitCount, one: "transferred call", den: "transferred calls", splitIdle: true},
 	mTransfersReturned:  {id: "transfers_988_returned", label: "Transfers to 988 or mobile crisis returned to 911", unit: UnitPercent, den: "transfers to 988 or mobile crisis", num: "were returned to 911 by the crisis line", splitIdle: true},
 	mTransfersRepeat24h: {id: "transfers_988_repeat_24h", label: "Accepted transfers followed by a 911 call within 24 hours", unit: UnitPercent, den: "transfers accepted by 988 or mobile crisis", num: "were followed by a 911 call about the same person within 24 hours", splitIdle: true},
+	// Co-response as a resource (issue 16, item 2): citdesk's own settled
+	// calls the liaison reached (on scene), and the "if available" gap
+	// when the liaison on scene counts as meeting a CIT request.
+	mCoResponses:      {id: "co_responses", label: "Co-responses: calls the liaison reached", unit: UnitCount, one: "co-response", den: "co-responses", splitIdle: true},
+	mCITMetCoResponse: {id: "cit_met_with_co_response", label: "CIT request met, counting co-response", unit: UnitPercent, den: "CIT-requested calls", num: "got a CIT officer dispatched or the liaison on scene", splitIdle: true},
 
 	mRepeat30:              {id: "repeat_contacts_30d", label: "People with another encounter within 30 days", unit: UnitPercent, den: "people met", num: "had another encounter within 30 days"},
 	mRepeat90:              {id: "repeat_contacts_90d", label: "People with another encounter within 90 days", unit: UnitPercent, den: "people met", num: "had another encounter within 90 days"},

@@ -49,8 +49,13 @@ func ComputePublic(encs []Encounter, refs []Referral, p Params) []PublicMeasure 
 // ComputePublicAll is ComputePublic with the complaints and commendations
 // comps too (ComputeAll); their measures are suppressed as the others are.
 func ComputePublicAll(encs []Encounter, refs []Referral, comps []Complaint, p Params) []PublicMeasure {
+	return computePublic(encounterSlice(encs), referralSlice(refs), comps, p)
+}
+
+// computePublic is ComputePublicAll over any source of records.
+func computePublic(encs encounterSource, refs referralSource, comps []Complaint, p Params) []PublicMeasure {
 	p.Quarterly = true
-	r := ComputeAll(encs, refs, comps, p)
+	r := compute(encs, refs, comps, p)
 	out := make([]PublicMeasure, 0, numMeasures)
 	for m, def := range measureDefs {
 		meas := r.Measures[def.id]

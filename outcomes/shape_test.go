@@ -294,7 +294,8 @@ func TestBehindMatchesComputeWithCalls(t *testing.T) {
 		call := Encounter{ID: -int64(i + 1), Occurred: e.CallReceived, CallOnly: true, HandoverMinutes: -1,
 			CITRequested: e.CITRequested, CITDispatched: e.CITDispatched, CITArrived: e.CITArrived, NoCITReason: e.NoCITReason,
 			Response: Response((i / 3) % 6), MentalHealth: Tri((i / 3) % 5 % 3), // every response (and none), mental health yes, no and unknown
-			Transfer: [...]TransferMark{0, Transferred, Transferred | TransferReturned, Transferred | TransferRepeat24h, Transferred | TransferReturned | TransferRepeat24h, 0, 0}[(i/3)%7]}
+			Transfer:       [...]TransferMark{0, Transferred, Transferred | TransferReturned, Transferred | TransferRepeat24h, Transferred | TransferReturned | TransferRepeat24h, 0, 0}[(i/3)%7],
+			LiaisonOnScene: (i/3)%4 == 1}
 		if call.Occurred.IsZero() {
 			call.Occurred = e.Occurred
 		}

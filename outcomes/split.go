@@ -28,6 +28,11 @@ type splitRow [2][numEncounterMeasures]pair
 // by month. It is a second pass over the encounters, about a third of
 // Compute's time.
 func SplitByMonth(encs []Encounter, p Params) map[string]Split {
+	return splitByMonth(encounterSlice(encs), p)
+}
+
+// splitByMonth is SplitByMonth over any source of encounters.
+func splitByMonth(encs encounterSource, p Params) map[string]Split {
 	loc := p.Location
 	if loc == nil {
 		loc = time.UTC
@@ -49,14 +54,15 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 	ps := &periods{fromDay: fromDay, lastDay: min(toDay, today)} // for partial, as Compute's
 
 	workers := 1
-	if len(encs) >= parallelFrom {
+	n := encs.Len()
+	if n >= parallelFrom {
 		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
 	parts := make([]map[int64]*splitRow, workers)
 	var wg sync.WaitGroup
 	for w := range parts {
-		lo, hi := len(encs)*w/workers, len(encs)*(w+1)/workers
-		wg.Go(func() { parts[w] = splitPass(encs[lo:hi], loc, fromDay, toDay, nowU) })
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() { parts[w] = splitPass(encs, lo, hi, loc, fromDay, toDay, nowU) })
 	}
 	wg.Wait()
 	months := parts[0]
@@ -115,13 +121,24 @@ func SplitByMonth(encs []Encounter, p Params) map[string]Split {
 	return out
 }
 
-// splitPass sums one share of the encounters by month and side.
-func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64) map[int64]*splitRow {
+// splitPass sums one share of the encounters, lo to hi of src, by month
+// and side.
+func splitPass(src encounterSource, lo, hi int, loc *time.Location, fromDay, toDay, nowU int64) map[int64]*splitRow {
 	months := map[int64]*splitRow{}
 	ld := newLocalDays(loc)
 	var lastMonth int64 = math.MinInt64
 	var lastLo, lastHi int64 = 1, 0 // day range of lastMonth
 	var row *splitRow
+	eachChunk(src, lo, hi, func(encs []Encounter) {
+		lastMonth, lastLo, lastHi, row = splitChunk(encs, months, ld, fromDay, toDay, nowU, lastMonth, lastLo, lastHi, row)
+	})
+	return months
+}
+
+// splitChunk is splitPass over one chunk: it carries the month last
+// looked up from one chunk to the next.
+func splitChunk(encs []Encounter, months map[int64]*splitRow, ld *localDays, fromDay, toDay, nowU int64,
+	lastMonth, lastLo, lastHi int64, row *splitRow) (int64, int64, int64, *splitRow) {
 	for i := range encs {
 		e := &encs[i]
 		side := 0
@@ -169,7 +186,7 @@ func splitPass(encs []Encounter, loc *time.Location, fromDay, toDay, nowU int64)
 			}
 		}
 	}
-	return months
+	return lastMonth, lastLo, lastHi, row
 }
 
 // monthStart returns the day number of the first day of month number mn.

@@ -52,6 +52,12 @@ type DB struct {
 	// (citdesk map import): address lookup searches their addresses and
 	// recommendations drive on their roads (maps.go).
 	Maps *geo.Maps
+	// OutcomeDir, when set, is where the outcome service keeps each
+	// agency's snapshot between runs (OutcomeService); the command sets
+	// it to the outcomes directory in --data on either engine.
+	OutcomeDir string
+	// outcomeCaches are the outcome services made here (outcomes.go).
+	outcomeCaches outcomeCaches
 
 	stats txCounters
 	// health remembers a storage failure until a write commits (health.go).

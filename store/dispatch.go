@@ -27,6 +27,9 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 	if st.Officers, err = tx.listOfficers(ctx, agency, citdesk.OfficerFilter{OnDuty: true}); err != nil {
 		return nil, err
 	}
+	if st.Liaisons, err = tx.listLiaisonDuty(ctx, agency.ID); err != nil {
+		return nil, err
+	}
 	if st.Open, err = tx.listCalls(ctx, openCallsQuery, agency.ID); err != nil {
 		return nil, err
 	}
@@ -144,6 +147,9 @@ func (s dispatchService) StateForCall(ctx context.Context, callID int64) (*dispa
 		}
 		p = &dispatch.CallPanel{Call: c}
 		if p.Assignments, err = tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID}); err != nil {
+			return err
+		}
+		if p.Liaisons, err = tx.listCallLiaisons(ctx, actor.AgencyID, c.ID); err != nil {
 			return err
 		}
 		if c.Status == citdesk.CallClosed {

@@ -58,7 +58,7 @@ const pgDispatchChannel = "citdesk_dispatch"
 var dispatchTables = map[string]bool{
 	"agencies": true, "officers": true, "officer_duty": true, "training_records": true,
 	"calls": true, "assignments": true, "encounters": true, "persons": true, "crisis_plans": true,
-	"webhooks": true,
+	"webhooks": true, "liaison_duty": true, "call_liaisons": true,
 }
 
 // writtenTable returns the table a write statement writes, or "".
@@ -85,7 +85,11 @@ type dispatchSnapshot struct {
 	// units are the officers who can appear in a recommendation (on duty,
 	// and CIT-trained or available), made once per snapshot.
 	units []dispatch.Unit
-	prior map[int64][]int64 // open call → officers who met its person before
+	// prepared is units made ready once for every recommendation from
+	// this snapshot: statuses as small integers and a k-d tree of the
+	// positions, so a recommendation visits only the nearest officers.
+	prepared *dispatch.Prepared
+	prior    map[int64][]int64 // open call → officers who met its person before
 	// hooks are the events the agency's webhooks subscribe to, so a
 	// recommendation knows without SQL that no one wants to hear of it.
 	hooks map[string]bool
@@ -221,6 +225,7 @@ func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*disp
 			s.units = append(s.units, u) // the others take no part in any list (dispatch.Recommend)
 		}
 	}
+	s.prepared = dispatch.Prepare(s.units)
 	m.mu.Lock()
 	if m.snaps == nil {
 		m.snaps = map[int64]*dispatchSnapshot{}
@@ -243,7 +248,7 @@ func (db *DB) recommendFromMemory(ctx context.Context, actor *citdesk.Actor, cal
 	if !open || c == nil {
 		return nil, dispatch.Result{}, false, nil
 	}
-	res := s.st.RecommendUnits(c, prior, s.units, db.now())
+	res := s.st.RecommendPrepared(c, prior, s.prepared, db.now())
 	copied := *c
 	return &copied, res, true, nil
 }

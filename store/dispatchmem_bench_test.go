@@ -2,64 +2,253 @@ package store
 
 import (
 	"context"
+	crand "crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"citdesk"
+	"citdesk/dispatch"
+	"citdesk/geo"
 )
 
 // BenchmarkRecommendation measures one recommendation at county scale
 // (10,000 officers on duty, two in three CIT certified, 20 open calls)
-// answered from the dispatch state in memory, beside its peer in the same
-// run: the same recommendation read from the database (one read
-// transaction per recommendation, as before issue 12). Each reports its
-// p50 and p99.
+// answered from the dispatch state in memory (dispatch.Prepared), beside
+// its peers in the same run: the same recommendation read from the
+// database (one read transaction per recommendation, as before issue 12),
+// and, when CITDESK_TEST_POSTGRES is set, one PostgreSQL nearest-neighbour
+// query per recommendation over the same 10,000 officers: the ten nearest
+// available CIT officers by a GiST index on the built-in point type
+// (ORDER BY pos <-> point LIMIT 10) and, when the server has PostGIS, by a
+// GiST index on geography. Each reports its p50 and p99 per operation from
+// timings of every operation, and each peer its p50 as a multiple of
+// memory's (×memory-p50); the paired runs then alternate memory and each
+// nearest-neighbour peer call by call, for a ratio the machine's load
+// moves less.
 //
-//	go test ./store -run XXX -bench Recommendation -benchtime 2s
+//	CITDESK_TEST_POSTGRES=postgres://… go test ./store -run XXX -bench Recommendation -benchtime 10s
 func BenchmarkRecommendation(b *testing.B) {
 	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "citdesk.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	db.Maps = geo.NewMaps() // as citdesk serve has, with no map for this agency: straight-line ETAs
 	ctx, calls := countyScale(b, db, 10000, 20)
 	actor := citdesk.ActorFromContext(ctx)
-	for _, c := range []struct {
+	snap, err := db.dispatchSnapshot(ctx, actor)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var at [][2]float64 // each call's lat, lon
+	for _, id := range calls {
+		c := snap.st.Calls[id]
+		at = append(at, [2]float64{*c.Lat, *c.Lon})
+	}
+	type peer struct {
 		name string
-		fn   func(callID int64) error
-	}{
-		{"memory", func(id int64) error {
-			_, _, ok, err := db.recommendFromMemory(ctx, actor, id)
-			if err == nil && !ok {
-				err = fmt.Errorf("call %d not in memory", id)
+		fn   func(i int) error
+	}
+	peers := []peer{
+		{"memory", func(i int) error {
+			_, res, ok, err := db.recommendFromMemory(ctx, actor, calls[i])
+			if err == nil && (!ok || len(res.Officers) == 0) {
+				err = fmt.Errorf("call %d: not in memory (%v) or no one recommended", calls[i], ok)
 			}
 			return err
 		}},
-		{"sql", func(id int64) error { _, _, err := db.recommendFromSQL(ctx, actor, id); return err }},
-	} {
+		{"sql", func(i int) error { _, _, err := db.recommendFromSQL(ctx, actor, calls[i]); return err }},
+	}
+	if base := os.Getenv("CITDESK_TEST_POSTGRES"); base != "" {
+		pg := knnPeer(b, base, snap.units)
+		peers = append(peers, peer{"postgres-knn-point", func(i int) error {
+			return pg.nearest(ctx, `SELECT officer_id, pos <-> point($1, $2) FROM bench_units
+				WHERE status = 'available' AND cit IN ('certified', 'expiring')
+				ORDER BY pos <-> point($1, $2) LIMIT 10`, at[i][1], at[i][0])
+		}})
+		if pg.postgis {
+			peers = append(peers, peer{"postgis-knn-geography", func(i int) error {
+				return pg.nearest(ctx, `SELECT officer_id, ST_Distance(geog, ST_MakePoint($1, $2)::geography) FROM bench_units
+					WHERE status = 'available' AND cit IN ('certified', 'expiring')
+					ORDER BY geog <-> ST_MakePoint($1, $2)::geography LIMIT 10`, at[i][1], at[i][0])
+			}})
+		}
+	}
+	memory := peers[0].fn
+	var memoryP50 float64
+	for _, c := range peers {
 		b.Run(c.name, func(b *testing.B) {
-			if err := c.fn(calls[0]); err != nil { // the memory's first read is not a recommendation's cost
+			if err := c.fn(0); err != nil { // the memory's first read is not a recommendation's cost
 				b.Fatal(err)
 			}
-			var lat []time.Duration
+			b.ReportAllocs()
+			lat := make([]time.Duration, 0, 1<<20)
 			i := 0
 			for b.Loop() {
 				t0 := time.Now()
-				if err := c.fn(calls[i%len(calls)]); err != nil {
+				if err := c.fn(i % len(calls)); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(t0))
 				i++
 			}
 			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			p50 := float64(lat[len(lat)/2].Nanoseconds()) / 1e3
+			b.ReportMetric(p50, "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
+			if c.name == "memory" {
+				memoryP50 = p50
+			} else if memoryP50 > 0 {
+				b.ReportMetric(p50/memoryP50, "×memory-p50")
+			}
 		})
 	}
+	// Paired: each iteration answers one call from memory and asks a
+	// nearest-neighbour peer about the same call, timing each, so both
+	// meet the same load on a shared machine and their ratio does not
+	// drift with it as the ratio of two runs one after the other does.
+	for _, c := range peers[2:] {
+		b.Run("paired/"+c.name, func(b *testing.B) {
+			var mem, peer []time.Duration
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				if err := memory(i % len(calls)); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := c.fn(i % len(calls)); err != nil {
+					b.Fatal(err)
+				}
+				mem, peer = append(mem, t1.Sub(t0)), append(peer, time.Since(t1))
+				i++
+			}
+			slices.Sort(mem)
+			slices.Sort(peer)
+			q := func(lat []time.Duration, p int) float64 { return float64(lat[len(lat)*p/100].Nanoseconds()) / 1e3 }
+			b.ReportMetric(q(mem, 50), "memory-p50-µs")
+			b.ReportMetric(q(mem, 99), "memory-p99-µs")
+			b.ReportMetric(q(peer, 50), "peer-p50-µs")
+			b.ReportMetric(q(peer, 99), "peer-p99-µs")
+			b.ReportMetric(q(peer, 50)/q(mem, 50), "×memory-p50")
+		})
+	}
+}
+
+// knnDB is a PostgreSQL database holding the benchmark's officers for the
+// nearest-neighbour peers.
+type knnDB struct {
+	pool    *sql.DB
+	postgis bool
+}
+
+// knnPeer makes a throwaway database on the server of base, dropped when
+// the benchmark ends, with units as rows (officer id, duty status, CIT
+// status, position as a point and, when PostGIS installs, as geography),
+// each position under a GiST index.
+func knnPeer(b *testing.B, base string, units []dispatch.Unit) *knnDB {
+	b.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	var suffix [6]byte
+	crand.Read(suffix[:])
+	name := "citdesk_knn_" + hex.EncodeToString(suffix[:])
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if admin, err := sql.Open("pgx", base); err == nil {
+			admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+			admin.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.Path = "/" + name
+	pool, err := sql.Open("pgx", u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pool.Close() })
+	pool.SetMaxOpenConns(1)
+	k := &knnDB{pool: pool}
+	_, err = pool.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS postgis`)
+	k.postgis = err == nil
+	if !k.postgis {
+		b.Logf("no PostGIS on the server (%v): the built-in point type only", err)
+	}
+	var ids []int64
+	var statuses, cits []string
+	var lats, lons []float64
+	for _, u := range units {
+		if u.PositionAt.IsZero() {
+			continue
+		}
+		ids, statuses, cits = append(ids, u.OfficerID), append(statuses, string(u.Status)), append(cits, string(u.CITStatus))
+		lats, lons = append(lats, u.Lat), append(lons, u.Lon)
+	}
+	stmts := []string{
+		`CREATE TABLE bench_units (officer_id bigint PRIMARY KEY, status text NOT NULL, cit text NOT NULL, pos point NOT NULL)`,
+		`INSERT INTO bench_units SELECT id, st, cit, point(lon, lat) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS t(id, st, cit, lat, lon)`,
+		`CREATE INDEX bench_units_pos ON bench_units USING gist (pos)`,
+	}
+	if k.postgis {
+		stmts = append(stmts, `ALTER TABLE bench_units ADD COLUMN geog geography(Point, 4326)`,
+			`UPDATE bench_units SET geog = ST_MakePoint(pos[0], pos[1])::geography`,
+			`CREATE INDEX bench_units_geog ON bench_units USING gist (geog)`)
+	}
+	stmts = append(stmts, `ANALYZE bench_units`)
+	for _, q := range stmts {
+		var args []any
+		if strings.HasPrefix(q, "INSERT") {
+			args = []any{ids, statuses, cits, lats, lons}
+		}
+		if _, err := pool.ExecContext(ctx, q, args...); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	return k
+}
+
+// nearest runs knn query q for the point (lon, lat) and reads its rows,
+// failing unless it finds ten officers.
+func (k *knnDB) nearest(ctx context.Context, q string, lon, lat float64) error {
+	rows, err := k.pool.QueryContext(ctx, q, lon, lat)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var d float64
+		if err := rows.Scan(&id, &d); err != nil {
+			return err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != 10 {
+		return fmt.Errorf("knn found %d officers, not 10", n)
+	}
+	return nil
 }
 
 // countyScale fills db with one agency of n officers on duty around De

@@ -84,6 +84,10 @@ func (r *Retention) ErasePerson(ctx context.Context, agencyID, personID int64) (
 	if err != nil {
 		return nil, err
 	}
+	// The person's referrals were deleted, which no change stamp sees, and
+	// the outcome snapshot's file holds their reports as they were: forget
+	// both, so neither keeps anything of the person.
+	forgetOutcomes(r.db, agencyID)
 	return res, nil
 }
 

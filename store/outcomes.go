@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"citdesk"
@@ -17,14 +22,57 @@ import (
 // outcomeLoader. It keeps each agency's records in memory as compact
 // outcomes values, so call it once and share the result: each call has a
 // cache of its own.
+//
+// With db.OutcomeDir set, each agency's snapshot is also kept in a file
+// there between runs (outcomes.CacheOptions.Dir), so a restart reads the
+// file and the rows changed since it was written, not every row. An
+// erasure or a retention purge removes rows no change stamp counts, so it
+// makes every such service of this process forget the agency's snapshot
+// and removes the file (forgetOutcomes).
 func (db *DB) OutcomeService() outcomes.Service {
-	return outcomes.NewCachedService(outcomeLoader{db}, dbClock{db}, outcomeMaxAge)
+	svc := outcomes.NewCachedServiceWith(outcomeLoader{db}, dbClock{db}, outcomes.CacheOptions{MaxAge: outcomeMaxAge, Dir: db.OutcomeDir})
+	db.outcomeCaches.add(svc.(outcomes.Forgetter))
+	return svc
 }
 
-// outcomeMaxAge is how old a snapshot gets before the cache reloads it in
-// the background, to catch what the change stamp does not see (an
-// assignment's times changed without its call).
+// outcomeMaxAge is how long after the last whole read the cache compares
+// its snapshot with the rows again in the background, correcting in place
+// what the change stamp does not see (an assignment's times changed
+// without its call, a person's veteran status changed).
 const outcomeMaxAge = 10 * time.Minute
+
+// outcomeCaches are the outcome services made from one DB, for
+// forgetOutcomes.
+type outcomeCaches struct {
+	mu   sync.Mutex
+	list []outcomes.Forgetter
+}
+
+func (c *outcomeCaches) add(f outcomes.Forgetter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = append(c.list, f)
+}
+
+// forgetOutcomes makes every outcome service of db forget the agency's
+// snapshot, and removes its file (also when no service runs here: the
+// command line beside a server on SQLite), after rows were deleted that
+// no change stamp counts: a person's erasure, a retention purge. The
+// next request reads the rows again; no erased record stays in memory or
+// on disk. Call it after the deleting transaction commits.
+func forgetOutcomes(db *DB, agencyID int64) {
+	db.outcomeCaches.mu.Lock()
+	list := slices.Clone(db.outcomeCaches.list)
+	db.outcomeCaches.mu.Unlock()
+	for _, f := range list {
+		f.Forget(agencyID)
+	}
+	if db.OutcomeDir != "" {
+		if err := os.Remove(outcomes.SnapshotFileName(db.OutcomeDir, agencyID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Error("outcomes snapshot file not removed", "agency", agencyID, "err", err)
+		}
+	}
+}
 
 // dbClock is the database's clock as a citdesk.Clock: read at each call,
 // since tests replace db.Clock after Open, and truncated as every time the
@@ -77,6 +125,32 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		return nil, err
 	}
 	return recs, nil
+}
+
+// StreamAll reads every record of the agency as LoadAll does, in one read
+// transaction, handing each to enc or ref as it is scanned
+// (outcomes.RecordStreamer), so the cache puts a million encounters in
+// columns without holding them all as Encounter values first.
+func (l outcomeLoader) StreamAll(ctx context.Context, agencyID int64, enc func(id int64, e *outcomes.Encounter), ref func(id int64, r *outcomes.Referral)) (outcomes.ChangeStamp, []outcomes.Complaint, error) {
+	recs := &outcomes.Records{}
+	err := l.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		if recs.Stamp, err = changeStamp(ctx, tx, agencyID, micros(tx.now)-windowMargin.Microseconds()); err != nil {
+			return err
+		}
+		skip := func(int64) {}
+		if err = scanOutcomeEncounters(ctx, tx, agencyID, "", nil, enc, skip); err != nil {
+			return err
+		}
+		if err = scanOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, enc, skip); err != nil {
+			return err
+		}
+		if err = scanOutcomeReferrals(ctx, tx, agencyID, "", nil, ref); err != nil {
+			return err
+		}
+		return loadOutcomeComplaints(ctx, tx, agencyID, recs)
+	})
+	return recs.Stamp, recs.Complaints, err
 }
 
 // LoadChangedSince re-reads what changed since the stamp's window, if
@@ -296,17 +370,30 @@ WHERE e.agency_id = ?`
 // and their ids, and the ids of those it leaves out: drafts and reports
 // returned to their author.
 func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Encounter, []int64, []int64, error) {
+	var encs []outcomes.Encounter
+	var ids, uncounted []int64
+	err := scanOutcomeEncounters(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		encs, ids = append(encs, *e), append(ids, id)
+	}, func(id int64) { uncounted = append(uncounted, id) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return encs, ids, uncounted, nil
+}
+
+// scanOutcomeEncounters is loadOutcomeEncounters handing each encounter
+// read to counted (e is reused: copy what is kept) or, for a draft or a
+// returned report, its id to uncounted.
+func scanOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
 	q := outcomeEncounterQuery
 	if cond != "" {
 		q += " AND " + cond
 	}
 	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return fmt.Errorf("load encounters for outcomes: %w", err)
 	}
 	defer rows.Close()
-	var encs []outcomes.Encounter
-	var ids, uncounted []int64
 	var (
 		id, occurred, due                        int64
 		person, handover, submitted, reviewed    sql.NullInt64
@@ -326,7 +413,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 			&status, &due, &submitted, &reviewed,
 			&received, &callSource, &dispatched, &onScene, &noCIT,
 			&refStatus, &refOutcome, &ownCall, &precision, &dispsNo); err != nil {
-			return nil, nil, nil, fmt.Errorf("scan encounter for outcomes: %w", err)
+			return fmt.Errorf("scan encounter for outcomes: %w", err)
 		}
 		e := outcomes.Encounter{
 			ID: id, PersonKey: person.Int64,
@@ -371,7 +458,7 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 		}
 		if status == string(citdesk.EncounterDraft) || status == string(citdesk.EncounterReturned) {
 			// Not final: not counted anywhere (issue 10).
-			uncounted = append(uncounted, id)
+			uncounted(id)
 			continue
 		}
 		approved := status == string(citdesk.EncounterApproved)
@@ -387,13 +474,12 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 				e.Approved = fromMicros(reviewed.Int64)
 			}
 		}
-		encs = append(encs, e)
-		ids = append(ids, id)
+		counted(id, &e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, nil, fmt.Errorf("load encounters for outcomes: %w", err)
+		return fmt.Errorf("load encounters for outcomes: %w", err)
 	}
-	return encs, ids, uncounted, nil
+	return nil
 }
 
 // outcomeCallQuery reads citdesk's own calls for the CIT measures (those
@@ -405,15 +491,17 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // assignment; and the response chosen and whether it was a mental-health
 // call, for the response-path measures. A call imported with history has
 // an imported report pointing at it and is left out: that report counts,
-// as it always did. The last column is the outcome of the call's transfer
-// to 988 or mobile crisis, NULL for a call not transferred.
+// as it always did. The last two columns are the outcome of the call's
+// transfer to 988 or mobile crisis (NULL for a call not transferred) and
+// whether the liaison reached the call on a co-response.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified),
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified AND a.on_scene_at IS NOT NULL),
 	c.no_cit_reason,
 	(SELECT a.no_cit_reason FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id ORDER BY a.dispatched_at + 0, a.id + 0 LIMIT 1),
 	c.response, c.mental_health,
-	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id)
+	(SELECT t.outcome FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id),
+	EXISTS (SELECT 1 FROM call_liaisons l WHERE l.agency_id = c.agency_id AND l.call_id = c.id AND l.on_scene_at IS NOT NULL)
 FROM calls c
 WHERE c.agency_id = ?
 	AND NOT EXISTS (SELECT 1 FROM encounters x WHERE x.agency_id = c.agency_id AND x.call_id = c.id AND x.source <> 'citdesk')`
@@ -425,6 +513,20 @@ WHERE c.agency_id = ?
 // (sent an officer again after clearing) goes to recs'
 // UncountedEncounterIDs, so the cache drops it.
 func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, recs *outcomes.Records) error {
+	return scanOutcomeCalls(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
+		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, *e), append(recs.EncounterIDs, id)
+	}, func(id int64) { recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, id) })
+}
+
+// scanOutcomeCalls is loadOutcomeCalls handing each call record to
+// counted, or the id of one not settled to uncounted.
+func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
+	// Which transfers a 911 call about the same person followed, read
+	// first (the records go on as they are read, to columns or slices).
+	repeats, err := transferRepeats(ctx, tx, agencyID, cond, args)
+	if err != nil {
+		return err
+	}
 	q := outcomeCallQuery
 	if cond != "" {
 		q += " AND " + cond
@@ -434,7 +536,6 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		return fmt.Errorf("load calls for outcomes: %w", err)
 	}
 	defer rows.Close()
-	first, transferred := len(recs.Encounters), false
 	for rows.Next() {
 		var (
 			id, received             int64
@@ -442,17 +543,19 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			status, reason, response string
 			firstReason, transfer    sql.NullString
 			mentalHealth             sql.NullBool
+			liaisonOnScene           bool
 		)
-		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer); err != nil {
+		if err := rows.Scan(&id, &status, &received, &requested, &sent, &arrived, &reason, &firstReason, &response, &mentalHealth, &transfer, &liaisonOnScene); err != nil {
 			return fmt.Errorf("scan call for outcomes: %w", err)
 		}
 		if !citdesk.CallStatus(status).Settled() {
-			recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, -id)
+			uncounted(-id)
 			continue
 		}
 		e := outcomes.Encounter{ID: -id, Occurred: fromMicros(received), CallOnly: true, HandoverMinutes: -1,
 			CITRequested: outcomes.TriOfKnown(requested, true), CITDispatched: outcomes.TriOfKnown(sent, true), CITArrived: outcomes.TriOfKnown(arrived, true),
-			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid)}
+			Response: outcomes.ResponseOf(citdesk.Response(response)), MentalHealth: outcomes.TriOfKnown(mentalHealth.Bool, mentalHealth.Valid),
+			LiaisonOnScene: liaisonOnScene}
 		if requested && !sent {
 			if reason == "" {
 				reason = firstReason.String
@@ -464,27 +567,14 @@ func loadOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 			if transfer.String == string(citdesk.TransferReturned) {
 				e.Transfer |= outcomes.TransferReturned
 			}
-			transferred = true
+			if repeats[id] != 0 {
+				e.Transfer |= outcomes.TransferRepeat24h
+			}
 		}
-		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, e), append(recs.EncounterIDs, -id)
+		counted(-id, &e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load calls for outcomes: %w", err)
-	}
-	rows.Close()
-	if !transferred {
-		return nil
-	}
-	// Which transfers a 911 call about the same person followed: the same
-	// calls, read again as transferRepeats pairs them.
-	repeats, err := transferRepeats(ctx, tx, agencyID, cond, args)
-	if err != nil {
-		return err
-	}
-	for i := first; i < len(recs.Encounters); i++ {
-		if e := &recs.Encounters[i]; e.Transfer != 0 && repeats[-e.ID] != 0 {
-			e.Transfer |= outcomes.TransferRepeat24h
-		}
 	}
 	return nil
 }
@@ -502,17 +592,28 @@ WHERE r.agency_id = ?`
 // loadOutcomeReferrals reads the agency's referrals (those matching cond,
 // when given) and their ids.
 func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any) ([]outcomes.Referral, []int64, error) {
+	var refs []outcomes.Referral
+	var ids []int64
+	err := scanOutcomeReferrals(ctx, tx, agencyID, cond, args, func(id int64, r *outcomes.Referral) {
+		refs, ids = append(refs, *r), append(ids, id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return refs, ids, nil
+}
+
+// scanOutcomeReferrals is loadOutcomeReferrals handing each referral to fn.
+func scanOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, fn func(id int64, r *outcomes.Referral)) error {
 	q := outcomeReferralQuery
 	if cond != "" {
 		q += " AND " + cond
 	}
 	rows, err := tx.QueryContext(ctx, q, append([]any{agencyID}, args...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load referrals for outcomes: %w", err)
+		return fmt.Errorf("load referrals for outcomes: %w", err)
 	}
 	defer rows.Close()
-	var refs []outcomes.Referral
-	var ids []int64
 	var (
 		id, created             int64
 		status, outcome         string
@@ -522,7 +623,7 @@ func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond stri
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &created, &status, &outcome, &contact, &cit, &citKnown, &respect, &safety, &helped); err != nil {
-			return nil, nil, fmt.Errorf("scan referral for outcomes: %w", err)
+			return fmt.Errorf("scan referral for outcomes: %w", err)
 		}
 		r := outcomes.Referral{
 			Created:    fromMicros(created),
@@ -535,13 +636,12 @@ func loadOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond stri
 		if respect.Valid || safety.Valid || helped.Valid {
 			r.Survey = &outcomes.Survey{Respect: int(respect.Int64), Safety: int(safety.Int64), Help: int(helped.Int64)}
 		}
-		refs = append(refs, r)
-		ids = append(ids, id)
+		fn(id, &r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load referrals for outcomes: %w", err)
+		return fmt.Errorf("load referrals for outcomes: %w", err)
 	}
-	return refs, ids, nil
+	return nil
 }
 
 // outcomeDispositions reads a stored disposition set, a JSON array of

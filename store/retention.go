@@ -188,6 +188,11 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 					return results, err
 				}
 				results = append(results, p)
+				if p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Detached > 0 {
+					// Deleted rows are seen by no change stamp: the
+					// outcome snapshot must not keep them (forgetOutcomes).
+					forgetOutcomes(r.db, ag.id)
+				}
 			}
 		}
 		auditEverywhere = auditEverywhere && hasAudit
@@ -309,6 +314,7 @@ func purgeSteps(kind citdesk.RecordKind) []purgeStep {
 			{table: "webhook_deliveries", sql: `DELETE FROM webhook_deliveries WHERE agency_id = ? AND created_at < ? AND (delivered_at IS NOT NULL OR dead_at IS NOT NULL)`},
 			{table: "assignments", sql: `DELETE FROM assignments WHERE call_id IN ` + dueCalls},
 			{table: "call_transfers", sql: `DELETE FROM call_transfers WHERE call_id IN ` + dueCalls},
+			{table: "call_liaisons", sql: `DELETE FROM call_liaisons WHERE call_id IN ` + dueCalls},
 			{table: "calls", sql: `DELETE FROM calls WHERE id IN ` + dueCalls},
 		}
 	case citdesk.KindPersons:

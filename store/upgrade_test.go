@@ -90,6 +90,8 @@ var fixtures = []fixtureRow{
 		[]any{1, 4, fixtureT + hour/12, "mobile_crisis", "", "yes", "returned", fixtureT + hour/6, "team out of county", 1, fixtureT + hour/12, 1}},
 	{"0025", "complaints", "id, agency_id, kind, received_at, source, contact_name, contact, body, call_id, encounter_id, officer_ids, status, disposition, entered_by, closed_by, closed_at, created_at, updated_at, version",
 		[]any{1, 1, "complaint", fixtureT, "phone", "Jo Caller", "636-555-0000", "The officer was rough with my sister.", 1, 1, "[1]", "closed", "not_sustained", 1, 1, fixtureT + hour, fixtureT, fixtureT + hour, 2}},
+	{"0026", "liaison_duty", "user_id, agency_id, status, lat, lon, position_at, updated_at", []any{2, 1, "available", 38.14, -90.55, fixtureT, fixtureT}},
+	{"0026", "call_liaisons", "id, agency_id, call_id, user_id, status, assigned_at, on_scene_at, cleared_at, assigned_by, version", []any{1, 1, 3, 2, "cleared", fixtureT, fixtureT + hour/6, fixtureT + hour, 1, 3}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

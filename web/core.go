@@ -72,6 +72,9 @@ type Services struct {
 	// Dispatch reads the dispatch state and recommends officers, each in
 	// one read transaction.
 	Dispatch dispatch.Service
+	// Liaisons keeps the liaisons' availability and sends them to calls
+	// with a CIT officer (co-response, issue 16).
+	Liaisons citdesk.LiaisonService
 	// Geocoder looks addresses up for the new-call form (the agency's own
 	// address list; OpenStreetMap with issue 13). Optional: without it
 	// the lookup answers 404.

@@ -186,6 +186,10 @@ func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
 	if actor.HasRole(citdesk.CallReadRoles...) {
 		return out, true
 	}
+	if ev.Type == citdesk.EventLiaison {
+		// A liaison hears of their own status and calls only.
+		return out, ev.ObjectID == actor.UserID
+	}
 	if actor.OfficerID == nil {
 		return out, false
 	}

@@ -118,6 +118,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// The outcome snapshots describe the database that was replaced.
+	if err := os.RemoveAll(d.outcomeDir()); err != nil {
+		return fmt.Errorf("remove the outcome snapshots of the replaced database: %w", err)
+	}
 	m := res.Manifest
 	fmt.Fprintf(stdout, "Restored %s (made %s by citdesk %s, schema %s) into %s: integrity check ok, %d tables with the row counts of the manifest, audit trail intact (%d events verified).\n",
 		from, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.CitdeskVersion, strings.TrimPrefix(m.Schema, "migrations/"), d.data, len(m.Tables), res.AuditEvents)

@@ -206,6 +206,7 @@ func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
 	if err == nil {
 		var db *store.DB
 		if db, err = store.Open(ctx, d.dsn(), store.WithKeys(key, fkey)); err == nil {
+			db.OutcomeDir = d.outcomeDir()
 			return db, nil
 		}
 	}
@@ -217,6 +218,11 @@ func (d *dataFlags) open(ctx context.Context) (*store.DB, error) {
 	}
 	return nil, err
 }
+
+// outcomeDir is where the outcome snapshots are kept between runs (on
+// either engine: they are a cache of this database, as the data
+// directory's keys are its keys).
+func (d *dataFlags) outcomeDir() string { return filepath.Join(d.data, "outcomes") }
 
 // dsn returns the database to open: the PostgreSQL URL, or the SQLite file
 // in the data directory.

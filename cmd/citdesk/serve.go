@@ -152,7 +152,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		seededAt := db.Clock.Now()
 		res, err := demo.Seed(ctx, demo.Services{Agencies: db.AgencyService(), Users: db.UserService(), Officers: db.OfficerService(), Calls: db.CallService(),
 			Encounters: db.EncounterService(), Persons: db.PersonService(), Plans: db.CrisisPlanService(), Referrals: db.ReferralService(),
-			Addresses: db.AddressService(), Complaints: store.NewComplaintService(db)}, password, db.Clock)
+			Addresses: db.AddressService(), Complaints: store.NewComplaintService(db), Liaisons: store.NewLiaisonService(db)}, password, db.Clock)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("demo: %w", err)
@@ -195,6 +195,7 @@ func Open(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Writer
 		Triage:     db.TriageService(),
 		Complaints: store.NewComplaintService(db),
 		Transfers:  store.NewTransferService(db),
+		Liaisons:   store.NewLiaisonService(db),
 	}, db.Clock, log)
 	if err != nil {
 		m.Close()

@@ -20,4 +20,5 @@ type (
 	positionAPI       struct{ *handler } // the AVL feed's positions (positions.go)
 	triageAPI         struct{ *handler } // the call-triage protocol (triage.go)
 	complaintAPI      struct{ *handler } // complaints and commendations (complaints.go)
+	liaisonAPI        struct{ *handler } // the liaison's status and calls: co-response (liaisons.go)
 )

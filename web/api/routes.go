@@ -86,6 +86,13 @@ func Routes(mux web.Mux, c *web.Core) {
 	mux.HandleFunc("POST /api/v1/calls/{id}/transfer", s.API(citdesk.DispatchCalls, call.recordTransferAPI))
 	mux.HandleFunc("POST /api/v1/calls/{id}/transfer/return", s.API(citdesk.DispatchCalls, call.returnTransferAPI))
 	mux.HandleFunc("GET /api/v1/calls/{id}/crisis-plans", s.API(citdesk.ReadCallPlans, person.apiPlansForCall))
+	// The liaison as a resource: their status, and co-responses.
+	liaison := &liaisonAPI{s}
+	mux.HandleFunc("GET /api/v1/liaisons/{id}/status", s.API(citdesk.SetLiaisonStatus, liaison.getStatus))
+	mux.HandleFunc("PUT /api/v1/liaisons/{id}/status", s.API(citdesk.SetLiaisonStatus, liaison.setStatus))
+	mux.HandleFunc("GET /api/v1/calls/{id}/liaisons", s.API(citdesk.DispatchCalls, liaison.list))
+	mux.HandleFunc("POST /api/v1/calls/{id}/liaison", s.API(citdesk.DispatchCalls, liaison.assign))
+	mux.HandleFunc("PATCH /api/v1/calls/{id}/liaison", s.API(citdesk.MoveLiaisonCall, liaison.move))
 	mux.HandleFunc("GET /api/v1/assignments/{id}", s.API(citdesk.ReadCall, call.getAssignmentAPI))
 	mux.HandleFunc("PATCH /api/v1/assignments/{id}", s.API(citdesk.MoveAssignment, call.patchAssignmentAPI))
 	mux.HandleFunc("GET /api/v1/events", s.API(citdesk.FollowLiveBoard, s.Events))

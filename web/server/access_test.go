@@ -148,6 +148,11 @@ var routeAccess = map[string]string{
 	"GET /api/v1/calls/{id}/assignments":     "admin disp coord",
 	"POST /api/v1/calls/{id}/assignments":    "admin disp",
 	"GET /api/v1/calls/{id}/crisis-plans":    "disp coord ofc",
+	"GET /api/v1/liaisons/{id}/status":       "admin disp liaison",
+	"PUT /api/v1/liaisons/{id}/status":       "admin disp liaison",
+	"GET /api/v1/calls/{id}/liaisons":        "admin disp",
+	"POST /api/v1/calls/{id}/liaison":        "admin disp",
+	"PATCH /api/v1/calls/{id}/liaison":       "admin disp liaison",
 	"GET /api/v1/geocode":                    "admin disp",
 	"GET /api/v1/geocode/reverse":            "admin disp",
 	"GET /api/v1/map/tiles/{z}/{x}/{y}":      "signed-in",
@@ -210,6 +215,7 @@ var routeAccess = map[string]string{
 	"POST /board/calls/{id}/assign":       "admin disp",
 	"POST /board/calls/{id}/close":        "admin disp",
 	"POST /board/calls/{id}/response":     "admin disp",
+	"POST /board/calls/{id}/co-response":  "admin disp",
 	"POST /board/triage":                  "admin disp",
 	"POST /board/assignments/{id}/status": "admin disp",
 	"GET /me":                             "ofc ofc2",
@@ -258,6 +264,8 @@ var routeAccess = map[string]string{
 
 	// Pages: the liaison's caseload.
 	"GET /caseload":               "coord liaison",
+	"POST /caseload/status":       "liaison",
+	"POST /caseload/liaison-call": "liaison",
 	"GET /referrals/{id}":         "coord liaison",
 	"POST /referrals/{id}/status": "coord liaison",
 	"POST /referrals/{id}/notes":  "coord liaison",
@@ -341,7 +349,7 @@ func newAccessWorld(t *testing.T, eng storetest.Engine) *accessWorld {
 	victim := e.user("victim", citdesk.RoleAnalyst)
 	w.signIn()
 	ofcID := *users["ofc"].OfficerID
-	w.ids["officer"], w.ids["user"] = ofcID, victim.ID
+	w.ids["officer"], w.ids["user"], w.ids["liaison"] = ofcID, victim.ID, users["liaison"].ID
 	// Each officer's supervisor, named by the coordinator.
 	for ofc, sup := range map[string]string{"ofc": "sup", "ofc2": "sup2"} {
 		w.json(t, "coord", "PATCH", fmt.Sprintf("/api/v1/officers/%d", *users[ofc].OfficerID), map[string]any{"supervisor_user_id": users[sup].ID}, http.StatusOK, nil, "If-Match", `"1"`)
@@ -467,6 +475,25 @@ func (w *accessWorld) validWrite(t *testing.T, pattern string) (body any, header
 			return map[string]any{"status": next}, []string{"If-Match", fmt.Sprintf("%q", strconv.FormatInt(a.Version, 10))}, moved, true
 		}
 		return url.Values{"status": {string(next)}, "version": {strconv.FormatInt(a.Version, 10)}, "call_id": {strconv.FormatInt(a.CallID, 10)}}, nil, moved, true
+	case "PUT /api/v1/liaisons/{id}/status":
+		return map[string]any{"status": "available", "lat": 38.14, "lon": -90.55}, nil, nil, true
+	case "PATCH /api/v1/calls/{id}/liaison":
+		// The liaison on the world's call with a step still ahead: sent
+		// (again) when none is, as a co-response.
+		var on struct{ Liaisons []citdesk.CallLiaison }
+		w.json(t, "disp", "GET", "/api/v1/calls/"+id("call")+"/liaisons", nil, http.StatusOK, &on)
+		var l citdesk.CallLiaison
+		if n := len(on.Liaisons); n > 0 && on.Liaisons[n-1].Status != citdesk.LiaisonOnScene && on.Liaisons[n-1].Status != citdesk.LiaisonCleared {
+			l = on.Liaisons[n-1]
+		} else {
+			w.json(t, "disp", "PUT", "/api/v1/liaisons/"+id("liaison")+"/status", map[string]any{"status": "available"}, http.StatusOK, nil)
+			if n > 0 && on.Liaisons[n-1].Status == citdesk.LiaisonOnScene {
+				w.json(t, "disp", "PATCH", "/api/v1/calls/"+id("call")+"/liaison", map[string]any{"status": "cleared"}, http.StatusOK, nil, "If-Match", fmt.Sprintf(`"%d"`, on.Liaisons[n-1].Version))
+			}
+			w.json(t, "disp", "POST", "/api/v1/calls/"+id("call")+"/liaison", map[string]any{"user_id": w.ids["liaison"], "response_reason": "access test"}, http.StatusCreated, &l)
+		}
+		next := map[citdesk.LiaisonCallStatus]citdesk.LiaisonCallStatus{citdesk.LiaisonAssigned: citdesk.LiaisonEnRoute, citdesk.LiaisonEnRoute: citdesk.LiaisonOnScene}[l.Status]
+		return map[string]any{"status": next}, []string{"If-Match", fmt.Sprintf(`"%d"`, l.Version)}, nil, true
 	case "PUT /api/v1/encounters/{id}":
 		d := w.freshDraft(t, false)
 		return map[string]any{"version": d.Version, "address": "14 Elm St", "occurred_at": d.OccurredAt}, nil, nil, true
@@ -677,6 +704,8 @@ func (w *accessWorld) concrete(pattern string) (method, path string) {
 		kind = "complaint"
 	case strings.Contains(path, "/officers/"):
 		kind = "officer"
+	case strings.Contains(path, "/liaisons/"):
+		kind = "liaison"
 	case strings.HasPrefix(path, "/api/v1/users/"):
 		kind = "user"
 	}

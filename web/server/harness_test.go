@@ -78,6 +78,7 @@ func newEnvForDB(t *testing.T, db *store.DB, clock *citdesk.FakeClock, cfg web.C
 		Triage:     db.TriageService(),
 		Complaints: store.NewComplaintService(db),
 		Transfers:  store.NewTransferService(db),
+		Liaisons:   store.NewLiaisonService(db),
 	}, clock, log)
 	if err != nil {
 		t.Fatal(err)

@@ -91,6 +91,26 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
 // ---- end Dispatch ----
+// ---- Caseload: the liaison's co-response section (caseload_liaison.go) ----
+// Redraw the liaison's status and call from the page itself when the
+// event stream says either changed, so a dispatcher's co-response shows at
+// once. Without the script, the page shows it on the next load.
+(function () {
+  function init() {
+    var section = document.getElementById("liaison-duty");
+    if (!section || typeof EventSource === "undefined" || typeof htmx === "undefined") return;
+    var es = new EventSource("/api/v1/events");
+    var timer = null;
+    es.addEventListener("liaison", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        htmx.ajax("GET", "/caseload", { target: "#liaison-duty", select: "#liaison-duty", swap: "outerHTML" });
+      }, 100);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();
+// ---- end Caseload ----
 // ---- Contact reports (issue 5) ----
 // Show only the follow-up questions that apply (data-show-if="field:v1,v2");
 // without this script every question shows, and the server ignores the

@@ -76,6 +76,8 @@
     es.addEventListener("call.updated", function () { refresh("board-calls"); refresh("board-panel"); });
     es.addEventListener("assignment", refreshAll);
     es.addEventListener("officer.status", function () { refresh("board-officers"); refresh("board-panel"); });
+    // A liaison's status or step changed: the Responses list shows it.
+    es.addEventListener("liaison", function () { refresh("board-panel"); });
   }
   connect();
 

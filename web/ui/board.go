@@ -133,6 +133,34 @@ type boardPanel struct {
 	// Transfer is the call's transfer to 988 or mobile crisis
 	// (board_transfer.go).
 	Transfer transferPanel
+	// Paths are the response paths as resources (issue 16): each with
+	// whether it can go now, who and how soon; the dispatcher chooses one.
+	Paths []responsePath
+	// Liaisons are the liaisons sent to the call, with their steps.
+	Liaisons []panelLiaison
+}
+
+// responsePath is one response path on the panel's Responses list.
+type responsePath struct {
+	Value                  citdesk.Response
+	Label                  string
+	Available, Recommended bool
+	Chosen, Police         bool
+	ETA                    string // the path's arrival, "" when it sends no one
+	Officer, OfficerETA    string
+	OfficerID              int64
+	OfficerOnCall          bool
+	Liaison, LiaisonETA    string
+	LiaisonStatus          citdesk.LiaisonStatus
+	LiaisonID              int64
+	Note                   string
+}
+
+// panelLiaison is a liaison sent to the call.
+type panelLiaison struct {
+	Name, Times string
+	Status      citdesk.LiaisonCallStatus
+	Finished    bool
 }
 
 // panelAssignment is an officer on the selected call, with the moves the
@@ -480,6 +508,18 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	}
 	p.ResponseReason = c.ResponseReason
 	p.Responses = responseOptions(c.Response, c.RecommendedResponse)
+	for _, l := range cp.Liaisons {
+		pl := panelLiaison{Name: l.Name, Status: l.Status, Finished: l.Status == citdesk.LiaisonCleared, Times: "Sent " + l.AssignedAt.In(loc).Format("15:04")}
+		for _, step := range []struct {
+			label string
+			at    *time.Time
+		}{{"en route", l.EnRouteAt}, {"on scene", l.OnSceneAt}, {"cleared", l.ClearedAt}} {
+			if step.at != nil {
+				pl.Times += " · " + step.label + " " + step.at.In(loc).Format("15:04")
+			}
+		}
+		p.Liaisons = append(p.Liaisons, pl)
+	}
 	p.NoPolice = c.Response != "" && !c.Response.Police()
 	p.Transfer = transferPanelOf(c, loc)
 	if p.Closed {
@@ -503,6 +543,7 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 	}
 	p.NeedReason = cp.NeedReason
 	res := cp.Result
+	p.Paths = responsePaths(c, res.Responses, st.Agency.Policy.Metric())
 	option := func(r dispatch.Recommendation) panelOption {
 		o := panelOption{OfficerID: r.OfficerID, Name: r.Name, CIT: r.CITStatus, ETA: boardETA(r, st.Agency.Policy.Metric()), Reasons: r.Reasons,
 			CallID: c.ID, ReasonChoices: citdesk.NoCITReasons}
@@ -537,6 +578,33 @@ func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boar
 		}
 	}
 	return p
+}
+
+// responsePaths turns the recommender's response paths into the panel's
+// list, in the agency's units.
+func responsePaths(c *citdesk.Call, opts []dispatch.ResponseOption, metric bool) []responsePath {
+	out := make([]responsePath, 0, len(opts))
+	for _, o := range opts {
+		rp := responsePath{Value: o.Response, Label: o.Label, Available: o.Available, Recommended: o.Recommended, Chosen: o.Response == c.Response,
+			Police: o.Police, Note: o.Note, OfficerOnCall: o.OfficerOnCall}
+		if o.Officer != nil || o.Liaison != nil {
+			rp.ETA = etaText(o.ETASeconds, nil, metric)
+		}
+		if r := o.Officer; r != nil {
+			rp.Officer, rp.OfficerID = r.Name, r.OfficerID
+			if o.OfficerOnCall {
+				rp.OfficerETA = "on this call"
+			} else {
+				rp.OfficerETA = boardETA(*r, metric)
+			}
+		}
+		if l := o.Liaison; l != nil {
+			rp.Liaison, rp.LiaisonID, rp.LiaisonStatus = l.Name, l.UserID, l.Status
+			rp.LiaisonETA = etaText(l.ETASeconds, l.DistanceM, metric)
+		}
+		out = append(out, rp)
+	}
+	return out
 }
 
 // boardETA is etaText for a recommended officer, saying "by road" when

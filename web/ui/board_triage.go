@@ -188,3 +188,37 @@ func (s *boardPages) boardSetResponse(w http.ResponseWriter, r *http.Request) er
 		p.Responses = responseOptions(c.Response, p.Call.RecommendedResponse)
 	})
 }
+
+// boardCoRespond sends a co-response from the panel's Responses list: the
+// liaison, with the call's response set to co_response (one transaction,
+// the reason required as for any response other than the recommended
+// one), then the CIT officer, unless one is on the call already. The two
+// are separate changes: when the officer can no longer go (sent elsewhere
+// meanwhile), the liaison stays sent and the panel says so, and the
+// dispatcher sends another officer from the ranking.
+func (s *boardPages) boardCoRespond(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
+	}
+	liaisonID, _ := strconv.ParseInt(r.PostFormValue("liaison_id"), 10, 64)
+	officerID, _ := strconv.ParseInt(r.PostFormValue("officer_id"), 10, 64)
+	reason := r.PostFormValue("response_reason")
+	l := &citdesk.CallLiaison{CallID: id, UserID: liaisonID}
+	err = s.Svc.Liaisons.AssignLiaison(r.Context(), l, reason)
+	notice := ""
+	if err == nil {
+		notice = "Co-response: sent " + l.Name
+		if officerID != 0 {
+			a := &citdesk.Assignment{CallID: id, OfficerID: officerID}
+			if err = s.Svc.Calls.CreateAssignment(r.Context(), a); err == nil {
+				notice += " and " + a.OfficerName
+			}
+		}
+		notice += "."
+	}
+	return s.answerPanelKeeping(w, r, id, err, notice, func(p *boardPanel) { p.ResponseReason = reason })
+}

@@ -16,9 +16,19 @@ type caseloadView struct {
 	Coordinator  bool
 	Today        citdesk.Date
 	Loc          *time.Location
+	// Liaison is the signed-in liaison's status and call (co-response);
+	// nil for a coordinator.
+	Liaison *liaisonView
+	Notice  string
 }
 
 func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showCaseload(w, r, http.StatusOK, "")
+}
+
+// showCaseload draws the caseload with status, and errMsg beside the
+// liaison's status when a change of it was refused.
+func (s *caseloadPages) showCaseload(w http.ResponseWriter, r *http.Request, status int, errMsg string) error {
 	list, err := s.Svc.Referrals.ListReferrals(r.Context(), citdesk.ReferralFilter{})
 	if err != nil {
 		return err
@@ -27,7 +37,13 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Loc: loc}
+	v := caseloadView{Coordinator: web.SignedIn(r).HasRole(citdesk.RoleCoordinator), Today: today, Loc: loc, Notice: queryNotice(r)}
+	if v.Liaison, err = s.liaisonViewFor(r); err != nil {
+		return err
+	}
+	if v.Liaison != nil {
+		v.Liaison.Error = errMsg
+	}
 	for _, ref := range list {
 		if ref.Status == citdesk.ReferralClosed {
 			v.Closed = append(v.Closed, ref)
@@ -35,7 +51,7 @@ func (s *caseloadPages) caseloadPage(w http.ResponseWriter, r *http.Request) err
 			v.Open = append(v.Open, ref)
 		}
 	}
-	s.render(w, r, http.StatusOK, "caseload", "Caseload", v)
+	s.render(w, r, status, "caseload", "Caseload", v)
 	return nil
 }
 

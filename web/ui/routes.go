@@ -81,6 +81,7 @@ func Routes(mux web.Mux, c *web.Core) error {
 	mux.HandleFunc("POST /board/calls/{id}/response", s.page(citdesk.DispatchCalls, board.boardSetResponse))
 	mux.HandleFunc("POST /board/calls/{id}/transfer", s.page(citdesk.DispatchCalls, board.boardRecordTransfer))
 	mux.HandleFunc("POST /board/calls/{id}/transfer/return", s.page(citdesk.DispatchCalls, board.boardReturnTransfer))
+	mux.HandleFunc("POST /board/calls/{id}/co-response", s.page(citdesk.DispatchCalls, board.boardCoRespond))
 	mux.HandleFunc("POST /board/triage", s.page(citdesk.DispatchCalls, board.boardTriage))
 	mux.HandleFunc("POST /board/assignments/{id}/status", s.page(citdesk.DispatchCalls, board.boardMoveAssignment))
 
@@ -132,6 +133,8 @@ func Routes(mux web.Mux, c *web.Core) error {
 
 	// The liaison's caseload of referrals.
 	mux.HandleFunc("GET /caseload", s.page(citdesk.WorkReferral, caseload.caseloadPage))
+	mux.HandleFunc("POST /caseload/status", s.page(citdesk.SetLiaisonStatus, caseload.liaisonStatus))
+	mux.HandleFunc("POST /caseload/liaison-call", s.page(citdesk.MoveLiaisonCall, caseload.liaisonMove))
 	mux.HandleFunc("GET /referrals/{id}", s.page(citdesk.WorkReferral, caseload.referralPage))
 	mux.HandleFunc("POST /referrals/{id}/status", s.page(citdesk.WorkReferral, caseload.moveReferral))
 	mux.HandleFunc("POST /referrals/{id}/notes", s.page(citdesk.WorkReferral, caseload.noteReferral))

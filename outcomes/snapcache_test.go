@@ -1,0 +1,133 @@
+package outcomes_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/outcomes"
+)
+
+// waitFor polls cond for up to five seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); !cond(); {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("waited 5 s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCachedServiceKeepsSnapshotFile checks the snapshot file: written
+// after the first read of the rows, read by the next process instead of
+// the rows and caught up from what changed since, refused when damaged
+// (the rows are read again), and removed by Forget.
+func TestCachedServiceKeepsSnapshotFile(t *testing.T) {
+	l := newFakeLoader()
+	clock := citdesk.NewFakeClock(cacheNow)
+	dir := t.TempDir()
+	opts := outcomes.CacheOptions{MaxAge: 10 * time.Minute, Dir: dir}
+	analyst := as(1, citdesk.RoleAnalyst)
+	file := outcomes.SnapshotFileName(dir, 1)
+	l.put(1, cacheEnc(1, outcomes.ForceNone))
+	l.put(1, cacheEnc(2, outcomes.ForceNone))
+
+	svc := outcomes.NewCachedServiceWith(l, clock, opts)
+	if c, d := figure(t, svc, analyst, "use_of_force"); c != 0 || d != 2 {
+		t.Fatalf("use_of_force = %d of %d, want 0 of 2", c, d)
+	}
+	waitFor(t, "the snapshot file", func() bool { _, err := os.Stat(file); return err == nil })
+
+	// A change while no process runs; the next process reads the file,
+	// not the rows, and catches up.
+	l.put(1, cacheEnc(2, outcomes.ForceLethal))
+	l.put(1, cacheEnc(3, outcomes.ForcePhysical))
+	svc = outcomes.NewCachedServiceWith(l, clock, opts)
+	if c, d := figure(t, svc, analyst, "use_of_force"); c != 2 || d != 3 {
+		t.Errorf("after restart use_of_force = %d of %d, want 2 of 3", c, d)
+	}
+	if n := l.count("LoadAll"); n != 1 {
+		t.Errorf("LoadAll called %d times, want once (the file read instead)", n)
+	}
+
+	// A damaged file is not used: the rows are read again, and the file
+	// written anew.
+	if err := os.WriteFile(file, []byte("CITDOUTC not really"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc = outcomes.NewCachedServiceWith(l, clock, opts)
+	if c, d := figure(t, svc, analyst, "use_of_force"); c != 2 || d != 3 {
+		t.Errorf("with a damaged file use_of_force = %d of %d, want 2 of 3", c, d)
+	}
+	if n := l.count("LoadAll"); n != 2 {
+		t.Errorf("LoadAll called %d times, want 2 (the damaged file refused)", n)
+	}
+	waitFor(t, "the file rewritten", func() bool { fi, err := os.Stat(file); return err == nil && fi.Size() > 200 })
+
+	// Forget (an erasure, a purge): the file goes at once, and the next
+	// request reads the rows, which changed in a way no stamp counts.
+	l.mu.Lock()
+	delete(l.encs[1], 3)
+	l.mu.Unlock()
+	svc.(outcomes.Forgetter).Forget(1)
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("after Forget the file is still there: %v", err)
+	}
+	if c, d := figure(t, svc, analyst, "use_of_force"); c != 1 || d != 2 {
+		t.Errorf("after Forget use_of_force = %d of %d, want 1 of 2", c, d)
+	}
+	if n := l.count("LoadAll"); n != 3 {
+		t.Errorf("LoadAll called %d times, want 3", n)
+	}
+	// The file is written again from the rows, and no temporary file is
+	// left behind.
+	waitFor(t, "the file written after Forget", func() bool {
+		_, err := os.Stat(file)
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+		return err == nil && len(tmp) == 0
+	})
+}
+
+// TestCachedServiceReconcilesInPlace checks the comparison with the rows
+// past MaxAge: a record removed and one changed without a trace in the
+// change stamp are put right, in the snapshot and then in its file.
+func TestCachedServiceReconcilesInPlace(t *testing.T) {
+	l := newFakeLoader()
+	clock := citdesk.NewFakeClock(cacheNow)
+	dir := t.TempDir()
+	opts := outcomes.CacheOptions{MaxAge: 10 * time.Minute, Dir: dir, SaveEvery: time.Minute}
+	analyst := as(1, citdesk.RoleAnalyst)
+	for id := range int64(5) {
+		l.put(1, cacheEnc(id+1, outcomes.ForceNone))
+	}
+	svc := outcomes.NewCachedServiceWith(l, clock, opts)
+	if c, d := figure(t, svc, analyst, "use_of_force"); c != 0 || d != 5 {
+		t.Fatalf("use_of_force = %d of %d, want 0 of 5", c, d)
+	}
+	l.mu.Lock()
+	delete(l.encs[1], 4)
+	l.mu.Unlock()
+	l.set(1, cacheEnc(5, outcomes.ForceLethal))
+	clock.Advance(11 * time.Minute)
+	figure(t, svc, analyst, "use_of_force") // starts the comparison
+	waitFor(t, "the comparison", func() bool {
+		c, d := figure(t, svc, analyst, "use_of_force")
+		return c == 1 && d == 4
+	})
+	// The file follows once SaveEvery has passed; a new process reads it
+	// and sees the same.
+	clock.Advance(2 * time.Minute)
+	figure(t, svc, analyst, "use_of_force")
+	waitFor(t, "the file rewritten", func() bool {
+		other := outcomes.NewCachedServiceWith(l, clock, outcomes.CacheOptions{Dir: dir})
+		c, d := figure(t, other, analyst, "use_of_force")
+		return c == 1 && d == 4
+	})
+	waitFor(t, "no write under way", func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+		return len(tmp) == 0
+	})
+}

@@ -1,0 +1,105 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/outcomes"
+	"citdesk/store/storetest"
+)
+
+// TestOutcomeSnapshotFile checks the outcome snapshot's file on both
+// engines: written after the first read, read by a new service (a
+// restart) and caught up with a report written since, and, when a person
+// is erased, removed at once and written again without the person: no
+// encounter keyed to them, none of their referrals.
+func TestOutcomeSnapshotFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		ctx := context.Background()
+		r := newReportEnv(t, eng)
+		db, ret := r.db, r.db.Retention()
+		db.OutcomeDir = t.TempDir()
+		agency, err := db.AgencyService().FindAgencyBySlug(ctx, "desoto")
+		must(t, err)
+		_, analyst := storetest.User(t, db, r.op, "analyst", citdesk.RoleAnalyst)
+		file := outcomes.SnapshotFileName(db.OutcomeDir, agency.ID)
+		report := func(person *citdesk.Person) *citdesk.Encounter {
+			t.Helper()
+			e := r.draft(t, r.officer)
+			complete(e)
+			if person != nil {
+				e.PersonID = &person.ID
+			}
+			must(t, r.encounters.UpdateEncounter(r.officer, e))
+			e, err := r.encounters.SubmitEncounter(r.officer, e.ID, e.Version)
+			must(t, err)
+			return e
+		}
+		figures := func(svc outcomes.Service, encounters, referrals int) {
+			t.Helper()
+			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+			must(t, err)
+			cellIs(t, rep, "encounters", encounters, 0)
+			if got := rep.Measures["referrals"].Count; got != referrals {
+				t.Errorf("referrals = %d, want %d", got, referrals)
+			}
+		}
+		// fileHolds waits for the file and says whether it holds an
+		// encounter keyed to person, and how many referrals.
+		fileHolds := func(person int64) (bool, int) {
+			t.Helper()
+			var cols *outcomes.Columns
+			for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+				if cols, err = outcomes.ReadSnapshotFile(db.OutcomeDir, agency.ID); err == nil {
+					break
+				}
+				if time.Since(start) > 10*time.Second {
+					t.Fatalf("no snapshot file: %v", err)
+				}
+			}
+			for i := range cols.Encounters() {
+				var e outcomes.Encounter
+				cols.Encounter(i, &e)
+				if e.PersonKey == person {
+					return true, cols.Referrals()
+				}
+			}
+			return false, cols.Referrals()
+		}
+
+		carl := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "3 Elm St")
+		e := report(carl)
+		must(t, r.referrals.CreateReferral(r.officer, &citdesk.Referral{EncounterID: e.ID, LiaisonUserID: &r.liaisonUser.ID, Reason: "housing"}))
+		figures(db.OutcomeService(), 1, 1)
+		if held, refs := fileHolds(carl.ID); !held || refs != 1 {
+			t.Fatalf("the first file: Carl's report %v, %d referrals", held, refs)
+		}
+
+		// A restart: a new service reads the file and catches up with a
+		// report written since.
+		r.clock.Advance(time.Minute)
+		report(nil)
+		svc := db.OutcomeService()
+		figures(svc, 2, 1)
+
+		// Carl is erased (his report past its year): the file goes at
+		// once, and the next one holds nothing of him.
+		rule, err := citdesk.ParseRetentionRule("reports", "1y")
+		must(t, err)
+		must(t, ret.SetSchedule(r.op, agency.ID, rule))
+		r.clock.Advance(2 * 365 * 24 * time.Hour)
+		figures(svc, 2, 1)
+		_, err = ret.ErasePerson(r.op, agency.ID, carl.ID)
+		must(t, err)
+		if _, err := os.Stat(file); !os.IsNotExist(err) {
+			t.Errorf("the snapshot file is still there after the erasure: %v", err)
+		}
+		figures(svc, 2, 0)
+		if held, refs := fileHolds(carl.ID); held || refs != 0 {
+			t.Errorf("the file after the erasure: Carl's report %v, %d referrals", held, refs)
+		}
+	})
+}
