@@ -218,10 +218,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	fmt.Fprintln(progress, bareWrite)
 	rep.Scenarios = append(rep.Scenarios, bareWrite)
 	if bareWrite.PerSecond > 0 {
-		// Each timed operation is two requests, each one write
-		// transaction (its audit event and outbox rows commit with it).
-		r := 2 * write.PerSecond / bareWrite.PerSecond
-		rep.Ratios = append(rep.Ratios, Ratio{Name: "write commits/s (2 per op) ÷ bare SQLite tx/s", Value: r, Target: "≥ 0.7 (SQLite)", Holds: r >= 0.7})
+		// The operations per second count the whole loop, clean-up
+		// included: commitsPerOp write transactions an operation.
+		r := commitsPerOp * write.PerSecond / bareWrite.PerSecond
+		rep.Ratios = append(rep.Ratios, Ratio{Name: "write commits/s (6 per op) ÷ bare SQLite tx/s", Value: r, Target: "≥ 0.7 (SQLite)", Holds: r >= 0.7})
 	}
 	rep.Ratios = append(rep.Ratios,
 		Ratio{Name: "create call + assign ops/s", Value: write.PerSecond, Target: "≥ 500", Holds: write.PerSecond >= 500},
@@ -269,6 +269,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	}
 	return rep, nil
 }
+
+// commitsPerOp is how many write transactions one create call + assign
+// operation commits on the server, each with its audit events and outbox
+// rows, its clean-up included: the two timed requests (create, assign),
+// then clearing the assignment, reading the call (a read of a call is
+// audited, so it commits too) and closing it (PATCH /calls/{id} reads the
+// call, audited, then updates it: two).
+const commitsPerOp = 6
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 

@@ -74,6 +74,9 @@ type DB struct {
 	auth authCache
 	// dispatch keeps each agency's dispatch state (dispatchmem.go).
 	dispatch dispatchMemory
+	// group commits SQLite's waiting write transactions together
+	// (groupcommit.go); nil on PostgreSQL.
+	group *groupCommit
 	// testDropDispatch makes the event bus lose that many dispatch
 	// notifications, so a test can show a replica noticing.
 	testDropDispatch atomic.Int32
@@ -246,6 +249,7 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		r.SetMaxOpenConns(sqliteReaders)
 		r.SetMaxIdleConns(sqliteReaders)
 		db.write, db.read = w, r
+		db.group = newGroupCommit(db)
 		watch, err := openSQLite(SQLiteDSN(dsn, false))
 		if err != nil {
 			db.Close()
@@ -297,6 +301,9 @@ func openSQLite(dsn string) (*sql.DB, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -337,11 +344,20 @@ type Tx struct {
 	// dispatchAgency, when set, is the agency whose dispatch state the
 	// transaction changes (0: any): see dispatchmem.go.
 	dispatchAgency *int64
+	// detached runs the statements whatever becomes of the caller's
+	// context: the transaction holds other requests' writes too
+	// (groupcommit.go).
+	detached bool
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
-// nil and rolling back otherwise.
+// nil and rolling back otherwise. On SQLite it commits together with the
+// other write transactions waiting for the writer (groupcommit.go); fn's
+// writes still commit all together or not at all.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.group != nil {
+		return db.group.write(ctx, fn)
+	}
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return db.storageError(fmt.Errorf("begin: %w", err), true)
@@ -390,19 +406,27 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		}
 	}
 	tx.noticeWrite(ctx, query)
-	return tx.Tx.ExecContext(ctx, tx.db.dialect.rebind(query), args...)
+	return tx.Tx.ExecContext(stmtContext(ctx, tx), tx.db.dialect.rebind(query), args...)
 }
 
 // QueryContext runs a query written with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
-	return tx.Tx.QueryContext(ctx, tx.db.dialect.rebind(query), args...)
+	return tx.Tx.QueryContext(stmtContext(ctx, tx), tx.db.dialect.rebind(query), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	tx.noticeWrite(ctx, query) // an INSERT … RETURNING
-	return tx.Tx.QueryRowContext(ctx, tx.db.dialect.rebind(query), args...)
+	return tx.Tx.QueryRowContext(stmtContext(ctx, tx), tx.db.dialect.rebind(query), args...)
+}
+
+// stmtContext is the context a statement of tx runs with.
+func stmtContext(ctx context.Context, tx *Tx) context.Context {
+	if tx.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"citdesk"
 )
@@ -99,4 +100,30 @@ func Rebind(postgres bool, q string) string {
 		return postgresDialect.rebind(q)
 	}
 	return q
+}
+
+// ChangeWhileQueued runs query in a write transaction that, on SQLite,
+// waits before running it until another write is queued behind it for the
+// writer: a change that lands between that write's reads (made before it
+// queued) and its own transaction. started is closed once it holds the
+// writer; result gets its error.
+func (db *DB) ChangeWhileQueued(ctx context.Context, query string, args ...any) (started <-chan struct{}, result <-chan error) {
+	s, r := make(chan struct{}), make(chan error, 1)
+	go func() {
+		r <- db.writeTx(ctx, func(tx *Tx) error {
+			close(s)
+			for {
+				db.group.mu.Lock()
+				n := len(db.group.queue)
+				db.group.mu.Unlock()
+				if n > 1 {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			_, err := tx.ExecContext(ctx, query, args...)
+			return err
+		})
+	}()
+	return s, r
 }
