@@ -108,12 +108,6 @@ const secondBase = 946684800
 // noSecond stands for the zero time in a narrow column.
 const noSecond = math.MinInt32
 
-func (c *secondColumn) len() int {
-	if c.wide != nil {
-		return len(c.wide)
-	}
-	return len(c.narrow)
-}
 
 func (c *secondColumn) grow() {
 	if c.wide != nil {
