@@ -108,7 +108,6 @@ const secondBase = 946684800
 // noSecond stands for the zero time in a narrow column.
 const noSecond = math.MinInt32
 
-
 func (c *secondColumn) grow() {
 	if c.wide != nil {
 		c.wide = append(c.wide, noTime)
