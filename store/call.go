@@ -368,6 +368,18 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 // updateCallRow saves call c at c.Version in tx (EPRECONDITION when it
 // moved on), bumps its version and audits the change.
 func updateCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Call, detail string) error {
+	// Every change of a call's response comes through here, so the rule
+	// that a transfer the crisis line accepted keeps the call at 988 until
+	// its return is recorded holds for all of them (the call form, a
+	// liaison's co-response, the CAD), not only for the callers that
+	// remember to check.
+	var stored string
+	if err := tx.QueryRowContext(ctx, `SELECT response FROM calls WHERE agency_id = ? AND id = ?`, actor.AgencyID, c.ID).Scan(&stored); err != nil {
+		return fmt.Errorf("update call: read response: %w", err)
+	}
+	if err := keepTransferredResponse(ctx, tx, &citdesk.Call{AgencyID: actor.AgencyID, ID: c.ID, Response: citdesk.Response(stored)}, c); err != nil {
+		return err
+	}
 	seal := tx.db.fields.sealer()
 	callerName, callerPhone, notes := seal.text(colCallerName, c.CallerName), seal.text(colCallerPhone, c.CallerPhone), seal.text(colCallNotes, c.Notes)
 	if seal.err != nil {

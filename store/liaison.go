@@ -246,6 +246,11 @@ func (s liaisonService) AssignLiaison(ctx context.Context, a *citdesk.CallLiaiso
 			if err := updateCallRow(ctx, tx, actor, call, "response=co_response"); err != nil {
 				return err
 			}
+			// A changed response is a changed call, for webhooks as
+			// for the call form.
+			if err := enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, call); err != nil {
+				return err
+			}
 			response = true
 		}
 		a.Name, a.Status, a.AssignedAt, a.AssignedBy, a.Version = name, citdesk.LiaisonAssigned, tx.now, actor.UserID, 1

@@ -328,3 +328,38 @@ func (w *transferWorld) must(t *testing.T, id int64) *citdesk.Call {
 	}
 	return c
 }
+
+// TestTransferKeepsResponseFromLiaison: sending a co-responder switches a
+// call's response to co_response, so on a call whose transfer the crisis
+// line accepted it is refused (409 naming response) and nothing changes,
+// as it is for the call form.
+func TestTransferKeepsResponseFromLiaison(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		w := &transferWorld{reportEnv: newReportEnv(t, e)}
+		w.transfers, w.calls = store.NewTransferService(w.db), w.db.CallService()
+		liaisons := store.NewLiaisonService(w.db)
+		if _, err := liaisons.SetLiaisonStatus(w.liaison, w.liaisonUser.ID, citdesk.LiaisonAvailable, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		c := w.call988(t, "5 Walnut St", w.clock.Now().Add(-time.Hour))
+		w.transfer(t, c, w.clock.Now().Add(-50*time.Minute))
+		err := liaisons.AssignLiaison(w.dispatch, &citdesk.CallLiaison{CallID: c.ID, UserID: w.liaisonUser.ID}, "co-responder nearby")
+		if citdesk.ErrorCode(err) != citdesk.ECONFLICT || citdesk.ErrorField(err) != "response" {
+			t.Fatalf("liaison sent to a call the crisis line holds: %v (field %q)", err, citdesk.ErrorField(err))
+		}
+		if got := w.must(t, c.ID); got.Response != citdesk.Response988 || got.Version != c.Version {
+			t.Errorf("the refused assignment changed the call: response %q, version %d (was %d)", got.Response, got.Version, c.Version)
+		}
+		// After the return to 911 the co-response may be chosen.
+		ret := citdesk.TransferReturn{ReturnedAt: w.clock.Now().Add(-10 * time.Minute), Reason: "No mobile team free", Response: citdesk.ResponseCIT}
+		if _, err := w.transfers.ReturnTransfer(w.dispatch, c.ID, c.Version, ret); err != nil {
+			t.Fatal(err)
+		}
+		if err := liaisons.AssignLiaison(w.dispatch, &citdesk.CallLiaison{CallID: c.ID, UserID: w.liaisonUser.ID}, "co-responder nearby"); err != nil {
+			t.Fatalf("after the return: %v", err)
+		}
+		if got := w.must(t, c.ID); got.Response != citdesk.ResponseCoResponse {
+			t.Errorf("response after the assignment: %q", got.Response)
+		}
+	})
+}
