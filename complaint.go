@@ -195,6 +195,11 @@ type ComplaintChange struct {
 	CallID      *int64 // 0 unlinks
 	EncounterID *int64 // 0 unlinks
 	OfficerIDs  *[]int64
+	// Version is the record's version the change was made against (its
+	// ETag; the page's hidden field). It is required: a change to any
+	// other version is refused (EPRECONDITION), so two staff closing the
+	// same complaint at once cannot both succeed.
+	Version int64
 }
 
 // ApplyComplaintChange checks ch against c and applies it: the status moves

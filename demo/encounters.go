@@ -198,7 +198,7 @@ func seedComplaints(op context.Context, svc citdesk.ComplaintService, reports []
 		if d.report == 0 {
 			continue
 		}
-		ch := citdesk.ComplaintChange{EncounterID: &d.report}
+		ch := citdesk.ComplaintChange{EncounterID: &d.report, Version: c.Version}
 		if d.status != "" {
 			ch.Status = &d.status
 		}

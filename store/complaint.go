@@ -201,6 +201,9 @@ func (s complaintService) UpdateComplaint(ctx context.Context, id int64, ch citd
 		if c, err = findComplaint(ctx, tx, actor.AgencyID, id); err != nil {
 			return err
 		}
+		if ch.Version != c.Version {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this record since you loaded it; reload and try again.")
+		}
 		from := c.Status
 		if err := citdesk.ApplyComplaintChange(c, ch); err != nil {
 			return err
@@ -248,11 +251,18 @@ func (s complaintService) UpdateComplaint(ctx context.Context, id int64, ch citd
 			closed := tx.now
 			c.ClosedBy, c.ClosedAt = actor.UserID, &closed
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE complaints SET call_id = ?, encounter_id = ?, officer_ids = ?, status = ?, disposition = ?, closed_by = ?, closed_at = ?,
-			updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE complaints SET call_id = ?, encounter_id = ?, officer_ids = ?, status = ?, disposition = ?, closed_by = ?, closed_at = ?,
+			updated_at = ?, version = version + 1 WHERE agency_id = ? AND id = ? AND version = ?`,
 			sql.NullInt64{Int64: c.CallID, Valid: c.CallID != 0}, sql.NullInt64{Int64: c.EncounterID, Valid: c.EncounterID != 0}, string(officers),
-			string(c.Status), string(c.Disposition), closedBy, closedAt, micros(tx.now), actor.AgencyID, id); err != nil {
+			string(c.Status), string(c.Disposition), closedBy, closedAt, micros(tx.now), actor.AgencyID, id, ch.Version)
+		if err != nil {
 			return fmt.Errorf("update complaint: %w", err)
+		}
+		// The version in the WHERE clause decides between two changes
+		// that both read the same version (PostgreSQL takes no lock on
+		// the read).
+		if n, _ := res.RowsAffected(); n != 1 {
+			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this record since you loaded it; reload and try again.")
 		}
 		c.UpdatedAt, c.Version = tx.now, c.Version+1
 		return tx.audit(ctx, actor, "complaint.update", "complaint", id, complaintChangeDetail(from, c))

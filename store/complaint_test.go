@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"citdesk"
@@ -67,31 +68,49 @@ func TestComplaints(t *testing.T) {
 		// Link the public one to a submitted report: its call and officer follow.
 		rep := r.submitted(t, r.officer)
 		enc := rep.ID
-		got, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{EncounterID: &enc, Status: ptr(citdesk.ComplaintUnderReview)})
+		got, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{EncounterID: &enc, Status: ptr(citdesk.ComplaintUnderReview), Version: fromPublic.Version})
 		must(t, err)
 		if got.EncounterID != enc || len(got.OfficerIDs) != 1 || got.OfficerIDs[0] != *r.officerUser.OfficerID || got.Status != citdesk.ComplaintUnderReview {
 			t.Errorf("linked: %+v", got)
 		}
 		missing := int64(999999)
-		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{EncounterID: &missing}); citdesk.ErrorField(err) != "encounter_id" {
+		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{EncounterID: &missing, Version: got.Version}); citdesk.ErrorField(err) != "encounter_id" {
 			t.Errorf("linking a report that is not there: %v", err)
 		}
-		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed)}); citdesk.ErrorField(err) != "disposition" {
+		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Version: got.Version}); citdesk.ErrorField(err) != "disposition" {
 			t.Errorf("closing without a disposition: %v", err)
 		}
-		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintReceived)}); citdesk.ErrorField(err) != "status" {
+		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintReceived), Version: got.Version}); citdesk.ErrorField(err) != "status" {
 			t.Errorf("moving back to received: %v", err)
 		}
-		if _, err := svc.UpdateComplaint(r.coord, phone.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionSustained)}); citdesk.ErrorField(err) != "disposition" {
+		if _, err := svc.UpdateComplaint(r.coord, phone.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionSustained), Version: phone.Version}); citdesk.ErrorField(err) != "disposition" {
 			t.Errorf("closing a commendation as sustained: %v", err)
 		}
-		got, err = svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionSustained)})
+		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionSustained), Version: got.Version - 1}); citdesk.ErrorCode(err) != citdesk.EPRECONDITION {
+			t.Errorf("a change to a stale version: %v", err)
+		}
+		got, err = svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionSustained), Version: got.Version})
 		must(t, err)
 		if got.Status != citdesk.ComplaintClosed || got.Disposition != citdesk.DispositionSustained || got.ClosedAt == nil {
 			t.Errorf("closed: %+v", got)
 		}
-		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionUnfounded)}); citdesk.ErrorCode(err) != citdesk.ECONFLICT {
+		if _, err := svc.UpdateComplaint(r.coord, fromPublic.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionUnfounded), Version: got.Version}); citdesk.ErrorCode(err) != citdesk.ECONFLICT {
 			t.Errorf("changing a closed complaint: %v", err)
+		}
+		// Two staff close the commendation at once from the same version:
+		// one wins, the other is told to reload.
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = svc.UpdateComplaint(r.coord, phone.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionCommendation), Version: phone.Version})
+			}()
+		}
+		wg.Wait()
+		if ok := (errs[0] == nil) != (errs[1] == nil); !ok || citdesk.ErrorCode(errs[0])+citdesk.ErrorCode(errs[1]) != citdesk.EPRECONDITION {
+			t.Errorf("two closes at once: %v, %v; want one success and one EPRECONDITION", errs[0], errs[1])
 		}
 
 		// Audited: the list (one event each), the view, each change; no text.
@@ -108,8 +127,8 @@ func TestComplaints(t *testing.T) {
 				}
 			}
 		}
-		if count["complaint.create"] != 2 || count["complaint.list"] != 2 || count["complaint.view"] != 1 || count["complaint.update"] != 2 {
-			t.Errorf("audit events %v, want 2 creates, 2 list reads, 1 view, 2 updates", count)
+		if count["complaint.create"] != 2 || count["complaint.list"] != 2 || count["complaint.view"] != 1 || count["complaint.update"] != 3 {
+			t.Errorf("audit events %v, want 2 creates, 2 list reads, 1 view, 3 updates (the link, the close, the one of two concurrent closes that won)", count)
 		}
 
 		// Sealed at rest.

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"citdesk"
@@ -93,6 +94,7 @@ func (s *complaintAPI) apiCreateComplaint(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/complaints/"+strconv.FormatInt(c.ID, 10))
+	w.Header().Set("ETag", etag(c.Version))
 	web.WriteJSON(w, http.StatusCreated, complaintOut(c))
 	return nil
 }
@@ -106,6 +108,7 @@ func (s *complaintAPI) apiGetComplaint(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(c.Version))
 	web.WriteJSON(w, http.StatusOK, complaintOut(c))
 	return nil
 }
@@ -124,14 +127,27 @@ func (s *complaintAPI) apiUpdateComplaint(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
+	// A change names the version it was made against, as for officers:
+	// 428 without If-Match, 412 when another change came first.
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		writePreconditionRequired(w, citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Match with the record's ETag from GET /api/v1/complaints/{id}."))
+		return nil
+	}
+	version, ok := etagVersion(h)
+	if !ok {
+		return citdesk.Errorf(citdesk.EPRECONDITION, "If-Match must be the record's ETag, such as \"3\".")
+	}
 	var in complaintPatch
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Svc.Complaints.UpdateComplaint(r.Context(), id, citdesk.ComplaintChange(in))
+	c, err := s.Svc.Complaints.UpdateComplaint(r.Context(), id, citdesk.ComplaintChange{Status: in.Status, Disposition: in.Disposition,
+		CallID: in.CallID, EncounterID: in.EncounterID, OfficerIDs: in.OfficerIDs, Version: version})
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(c.Version))
 	web.WriteJSON(w, http.StatusOK, complaintOut(c))
 	return nil
 }

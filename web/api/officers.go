@@ -165,6 +165,16 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 // another's edit.
 var errPreconditionRequired = citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Match with the officer's ETag from GET /api/v1/officers/{id}.")
 
+// writePreconditionRequired answers 428 with err's message: 428 has no
+// error code of its own, so it is written here directly.
+func writePreconditionRequired(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusPreconditionRequired)
+	json.NewEncoder(w).Encode(web.Problem{Type: "https://citdesk.invalid/problems/precondition_required", Title: http.StatusText(http.StatusPreconditionRequired),
+		Status: http.StatusPreconditionRequired, Detail: citdesk.ErrorMessage(err), Code: citdesk.EPRECONDITION})
+}
+
 func (s *officerAPI) patchOfficerAPI(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -172,12 +182,7 @@ func (s *officerAPI) patchOfficerAPI(w http.ResponseWriter, r *http.Request) err
 	}
 	version, err := ifMatchVersion(r)
 	if err == errPreconditionRequired {
-		// 428 has no error code of its own; it is written here directly.
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusPreconditionRequired)
-		json.NewEncoder(w).Encode(web.Problem{Type: "https://citdesk.invalid/problems/precondition_required", Title: http.StatusText(http.StatusPreconditionRequired),
-			Status: http.StatusPreconditionRequired, Detail: citdesk.ErrorMessage(err), Code: citdesk.EPRECONDITION})
+		writePreconditionRequired(w, err)
 		return nil
 	} else if err != nil {
 		return err

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"citdesk"
 	"citdesk/store/storetest"
@@ -106,18 +108,34 @@ func TestComplaintsHTTP(t *testing.T) {
 		}
 		for body, field := range map[string]string{`{"status": "closed"}`: "disposition", `{"disposition": "unfounded"}`: "disposition",
 			`{"encounter_id": 424242}`: "encounter_id", `{"officer_ids": [0]}`: "officer_ids", `{"status": "reopened"}`: "status"} {
-			res := e.do("PATCH", path, coord, body)
+			res := e.do("PATCH", path, coord, body, "If-Match", `"1"`)
 			checkOpenAPI(t, "PATCH", "/complaints/{id}", res)
 			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"`+field+`"`) {
 				t.Errorf("PATCH %s: %d %s, want 422 naming %s", body, res.StatusCode, res.Body, field)
 			}
 		}
+		// A change names the version it changes: 428 without If-Match,
+		// 412 for a stale one, and the new ETag with the answer.
 		res = e.do("PATCH", path, coord, `{"status": "closed", "disposition": "unfounded"}`)
 		checkOpenAPI(t, "PATCH", "/complaints/{id}", res)
-		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"disposition":"unfounded"`) {
-			t.Fatalf("close: %d %s", res.StatusCode, res.Body)
+		if res.StatusCode != http.StatusPreconditionRequired {
+			t.Errorf("PATCH without If-Match: %d %s", res.StatusCode, res.Body)
 		}
-		res = e.do("PATCH", path, coord, `{"status": "under_review"}`)
+		res = e.do("PATCH", path, coord, `{"status": "under_review"}`, "If-Match", `"1"`)
+		if res.StatusCode != http.StatusOK || res.Header.Get("ETag") != `"2"` {
+			t.Fatalf("under review: %d %q %s", res.StatusCode, res.Header.Get("ETag"), res.Body)
+		}
+		res = e.do("PATCH", path, coord, `{"status": "closed", "disposition": "unfounded"}`, "If-Match", `"1"`)
+		checkOpenAPI(t, "PATCH", "/complaints/{id}", res)
+		if res.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("PATCH at a stale version: %d %s", res.StatusCode, res.Body)
+		}
+		res = e.do("PATCH", path, coord, `{"status": "closed", "disposition": "unfounded"}`, "If-Match", `"2"`)
+		checkOpenAPI(t, "PATCH", "/complaints/{id}", res)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"disposition":"unfounded"`) || res.Header.Get("ETag") != `"3"` {
+			t.Fatalf("close: %d %q %s", res.StatusCode, res.Header.Get("ETag"), res.Body)
+		}
+		res = e.do("PATCH", path, coord, `{"status": "under_review"}`, "If-Match", `"3"`)
 		checkOpenAPI(t, "PATCH", "/complaints/{id}", res)
 		if res.StatusCode != http.StatusConflict {
 			t.Errorf("changing a closed one: %d", res.StatusCode)
@@ -141,6 +159,74 @@ func TestComplaintsHTTP(t *testing.T) {
 		pub := anon.get("/public/outcomes")
 		if pub.StatusCode != http.StatusOK || !strings.Contains(pub.Body, "Less community dissent") || !strings.Contains(pub.Body, "Complaints received") {
 			t.Errorf("public page: %d, without the complaint figures", pub.StatusCode)
+		}
+	})
+}
+
+// TestComplaintPageSendsChanges posts the staff record page's form as a
+// browser would, on each engine: it carries the version it was loaded at
+// and sends only what the staff member changed, so linking a report
+// alone names the report's officer (the store fills it in only when no
+// officers are sent), an unchanged empty call field unlinks nothing, and
+// a form from a stale version is refused with 412.
+func TestComplaintPageSendsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		e := newEnv(t, eng, web.Config{})
+		ofcUser, ofc := storetest.User(t, e.DB, e.Op, "ofc", citdesk.RoleOfficer)
+		e.user("coord", citdesk.RoleCoordinator)
+		encs := e.DB.EncounterService()
+		rep := &citdesk.Encounter{OccurredAt: e.Clock.Now().Add(-time.Hour)}
+		if err := encs.StartEncounter(ofc, rep); err != nil {
+			t.Fatal(err)
+		}
+		minutes := 30
+		rep.Address, rep.ContactStart, rep.PrimaryProblem = "12 Elm St", citdesk.StartWelfareCheck, citdesk.ProblemMentalIllness
+		rep.Dispositions, rep.OnSceneMinutes, rep.Narrative = []citdesk.Disposition{citdesk.DispResolvedOnScene}, &minutes, "Talked it through."
+		if err := encs.UpdateEncounter(ofc, rep); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := encs.SubmitEncounter(ofc, rep.ID, rep.Version); err != nil {
+			t.Fatal(err)
+		}
+		coord := e.token("coord")
+		res := e.do("POST", "/api/v1/complaints", coord, map[string]any{"kind": "complaint", "source": "letter", "text": "A letter about the response on Elm St."})
+		var k struct{ ID int64 }
+		res.JSON(t, &k)
+		page := fmt.Sprintf("/complaints/%d", k.ID)
+		b := e.browser()
+		b.login("coord")
+		if got := b.get(page); got.StatusCode != http.StatusOK || !strings.Contains(got.Body, `name="version" value="1"`) {
+			t.Fatalf("the record page: %d, without its version field", got.StatusCode)
+		}
+		// Linking the report only: the other fields come back as loaded.
+		form := url.Values{"version": {"1"}, "encounter_id": {strconv.FormatInt(rep.ID, 10)}, "call_id": {""}, "status": {"received"}}
+		if res := b.form(page, form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("link the report: %d %s", res.StatusCode, res.Body)
+		}
+		read := func() (c struct {
+			EncounterID int64   `json:"encounter_id"`
+			CallID      int64   `json:"call_id"`
+			OfficerIDs  []int64 `json:"officer_ids"`
+			Status      string
+		}) {
+			t.Helper()
+			e.do("GET", fmt.Sprintf("/api/v1/complaints/%d", k.ID), coord, nil).JSON(t, &c)
+			return c
+		}
+		if c := read(); c.EncounterID != rep.ID || len(c.OfficerIDs) != 1 || c.OfficerIDs[0] != *ofcUser.OfficerID {
+			t.Errorf("after linking the report: %+v, want report %d and its officer %d", c, rep.ID, *ofcUser.OfficerID)
+		}
+		// The same form again, from the page as first loaded: refused.
+		if res := b.form(page, form); res.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("a form from a stale version: %d", res.StatusCode)
+		}
+		// Moving the status only, from the current version, keeps the links.
+		if res := b.form(page, url.Values{"version": {"2"}, "encounter_id": {strconv.FormatInt(rep.ID, 10)}, "call_id": {""}, "status": {"under_review"},
+			"officer_ids": {strconv.FormatInt(*ofcUser.OfficerID, 10)}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status only: %d %s", res.StatusCode, res.Body)
+		}
+		if c := read(); c.Status != "under_review" || c.EncounterID != rep.ID || len(c.OfficerIDs) != 1 {
+			t.Errorf("after moving the status: %+v", c)
 		}
 	})
 }

@@ -176,7 +176,12 @@ func (s *complaintPages) showComplaint(w http.ResponseWriter, r *http.Request, s
 }
 
 // updateComplaint saves the record page's form: the links and officers,
-// and the status with its disposition when closing.
+// and the status with its disposition when closing. Only what the staff
+// member changed is sent, compared with the record at the version the
+// page was loaded at (its hidden version field; the store refuses any
+// other version). So linking a report alone lets the store fill in its
+// call and officer, and a linked report since purged does not block a
+// change to something else.
 func (s *complaintPages) updateComplaint(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -186,11 +191,20 @@ func (s *complaintPages) updateComplaint(w http.ResponseWriter, r *http.Request)
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
 	f := r.PostForm
-	var ch citdesk.ComplaintChange
+	cur, err := s.Svc.Complaints.FindComplaint(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	if version != cur.Version {
+		return s.showComplaint(w, r, http.StatusPreconditionFailed, "Someone else changed this record since you loaded it; it is shown as it is now. Make your change again.", "")
+	}
+	ch := citdesk.ComplaintChange{Version: version}
 	for _, p := range []struct {
 		field string
+		was   int64
 		dst   **int64
-	}{{"encounter_id", &ch.EncounterID}, {"call_id", &ch.CallID}} {
+	}{{"encounter_id", cur.EncounterID, &ch.EncounterID}, {"call_id", cur.CallID, &ch.CallID}} {
 		raw := strings.TrimPrefix(strings.TrimSpace(f.Get(p.field)), "#")
 		if raw == "" {
 			raw = "0"
@@ -199,7 +213,9 @@ func (s *complaintPages) updateComplaint(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return s.showComplaint(w, r, http.StatusUnprocessableEntity, "Give the "+strings.ReplaceAll(strings.TrimSuffix(p.field, "_id"), "encounter", "report")+" as its number.", "")
 		}
-		*p.dst = &n
+		if n != p.was {
+			*p.dst = &n
+		}
 	}
 	officers := []int64{}
 	for _, raw := range f["officer_ids"] {
@@ -209,8 +225,10 @@ func (s *complaintPages) updateComplaint(w http.ResponseWriter, r *http.Request)
 		}
 		officers = append(officers, n)
 	}
-	ch.OfficerIDs = &officers
-	if st := citdesk.ComplaintStatus(f.Get("status")); st != "" {
+	if !sameIDs(officers, cur.OfficerIDs) {
+		ch.OfficerIDs = &officers
+	}
+	if st := citdesk.ComplaintStatus(f.Get("status")); st != "" && st != cur.Status {
 		ch.Status = &st
 		if st == citdesk.ComplaintClosed {
 			d := citdesk.ComplaintDisposition(f.Get("disposition"))
@@ -218,11 +236,29 @@ func (s *complaintPages) updateComplaint(w http.ResponseWriter, r *http.Request)
 		}
 	}
 	if _, err := s.Svc.Complaints.UpdateComplaint(r.Context(), id, ch); err != nil {
-		if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.ECONFLICT {
+		if code := citdesk.ErrorCode(err); code == citdesk.EINVALID || code == citdesk.ECONFLICT || code == citdesk.EPRECONDITION {
 			return s.showComplaint(w, r, web.StatusFor(code), citdesk.ErrorMessage(err), "")
 		}
 		return err
 	}
 	http.Redirect(w, r, "/complaints/"+strconv.FormatInt(id, 10)+"?notice="+url.QueryEscape("Saved."), http.StatusSeeOther)
 	return nil
+}
+
+// sameIDs reports whether a and b name the same officers, in any order.
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[int64]int{}
+	for _, id := range a {
+		seen[id]++
+	}
+	for _, id := range b {
+		if seen[id] == 0 {
+			return false
+		}
+		seen[id]--
+	}
+	return true
 }
