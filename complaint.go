@@ -186,6 +186,12 @@ func (c *Complaint) ValidateNew(now time.Time) error {
 	return nil
 }
 
+// ComplaintErasedText replaces the text of a complaint or commendation
+// linked to a report whose person was erased: the text may describe the
+// person, so it goes with their record, while the kind, dates,
+// disposition and officers stay for the measures.
+const ComplaintErasedText = "(erased with the person's record)"
+
 // ComplaintChange is a change staff make to a complaint or commendation:
 // each field is left as it is when nil. Closing sets Status closed with a
 // Disposition.

@@ -23,6 +23,9 @@ const (
 	KindPersons RecordKind = "persons"
 	// KindCrisisPlans are crisis plans (and their photos), by their expiry.
 	KindCrisisPlans RecordKind = "crisis_plans"
+	// KindComplaints are closed complaints and commendations, by when
+	// they were closed; open ones are kept whatever their age.
+	KindComplaints RecordKind = "complaints"
 	// KindSessions are ended or expired sign-in sessions and tokens.
 	KindSessions RecordKind = "sessions"
 	// KindAudit is the audit trail, by the time of each event; at least a
@@ -31,7 +34,7 @@ const (
 )
 
 // RecordKinds lists every kind, in the order purges run.
-var RecordKinds = []RecordKind{KindSessions, KindCrisisPlans, KindReports, KindCalls, KindPersons, KindAudit}
+var RecordKinds = []RecordKind{KindSessions, KindCrisisPlans, KindComplaints, KindReports, KindCalls, KindPersons, KindAudit}
 
 // RetentionRule is how long an agency keeps one kind of record: Years and
 // Days after the record's date (calendar years, so leap days are kept).

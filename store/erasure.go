@@ -43,6 +43,11 @@ func (r *Retention) ErasePerson(ctx context.Context, agencyID, personID int64) (
 		if err := check.Check(tx.now); err != nil {
 			return err
 		}
+		seal := tx.db.fields.sealer()
+		erasedBody, erasedName, erasedContact := seal.text(colComplaintBody, citdesk.ComplaintErasedText), seal.text(colComplaintName, ""), seal.text(colComplaintContact, "")
+		if seal.err != nil {
+			return seal.err
+		}
 		plans := `(SELECT id FROM crisis_plans WHERE agency_id = ? AND person_id = ?)`
 		referrals := `(SELECT id FROM referrals WHERE agency_id = ? AND person_id = ?)`
 		reports := `(SELECT id FROM encounters WHERE agency_id = ? AND person_id = ?)`
@@ -60,6 +65,14 @@ func (r *Retention) ErasePerson(ctx context.Context, agencyID, personID int64) (
 			// narrative; a review's comment may quote it.
 			{"encounter_versions", `DELETE FROM encounter_versions WHERE encounter_id IN ` + reports, two},
 			{"", `UPDATE encounter_reviews SET comment = '' WHERE encounter_id IN ` + reports, two},
+			// A complaint about a contact with the person may describe
+			// them, and its complainant is often family: it loses the
+			// link to their report, its text (a fixed marker instead) and
+			// the complainant's contact, keeping its kind, dates,
+			// disposition, call and officers so the measures still count
+			// it. Counted as complaints_redacted.
+			{"complaints_redacted", `UPDATE complaints SET encounter_id = NULL, body = ?, contact_name = ?, contact = ?, version = version + 1, updated_at = ?
+				WHERE agency_id = ? AND encounter_id IN ` + reports, []any{erasedBody, erasedName, erasedContact, micros(tx.now), agencyID, agencyID, personID}},
 			{"reports", `UPDATE encounters SET person_id = NULL, narrative = '', address = '', lat = NULL, lon = NULL, version = version + 1, updated_at = ?
 				WHERE agency_id = ? AND person_id = ?`, []any{micros(tx.now), agencyID, personID}},
 			{"persons", `DELETE FROM persons WHERE agency_id = ? AND id = ?`, two},
@@ -134,7 +147,7 @@ func erasureCheck(ctx context.Context, tx *Tx, agencyID, personID int64) (citdes
 
 func erasureDetail(res *citdesk.ErasureResult) string {
 	var parts []string
-	for _, t := range []string{"persons", "crisis_plans", "crisis_plan_photos", "referrals", "referral_notes", "encounter_versions"} {
+	for _, t := range []string{"persons", "crisis_plans", "crisis_plan_photos", "referrals", "referral_notes", "encounter_versions", "complaints_redacted"} {
 		if n := res.Deleted[t]; n > 0 {
 			parts = append(parts, t+"="+strconv.FormatInt(n, 10))
 		}

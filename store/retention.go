@@ -255,7 +255,7 @@ func purgeKind(ctx context.Context, tx *Tx, agencyID int64, slug string, rule ci
 
 func purgeDetail(res *citdesk.PurgeResult, rule citdesk.RetentionRule) string {
 	var parts []string
-	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "call_transfers", "cad_incidents", "webhook_deliveries", "persons", "audit_events"} {
+	for _, t := range []string{"sessions", "session_step_ups", "mfa_challenges", "crisis_plans", "crisis_plan_photos", "encounters", "encounter_reviews", "encounter_versions", "referrals", "referral_notes", "calls", "assignments", "call_transfers", "cad_incidents", "complaints", "webhook_deliveries", "persons", "audit_events"} {
 		if n := res.Deleted[t]; n > 0 {
 			parts = append(parts, t+"="+strconv.FormatInt(n, 10))
 		}
@@ -322,6 +322,10 @@ func purgeSteps(kind citdesk.RecordKind) []purgeStep {
 			{table: "mutual_aid_requests", sql: `DELETE FROM mutual_aid_requests WHERE call_id IN ` + dueCalls},
 			{table: "calls", sql: `DELETE FROM calls WHERE id IN ` + dueCalls},
 		}
+	case citdesk.KindComplaints:
+		return []purgeStep{
+			{table: "complaints", sql: `DELETE FROM complaints WHERE agency_id = ? AND status = 'closed' AND closed_at < ?`},
+		}
 	case citdesk.KindPersons:
 		return []purgeStep{
 			// Reports kept longer than their person lose only the link.
@@ -349,7 +353,7 @@ func purgeArgs(kind citdesk.RecordKind, agencyID int64, cutoff, now time.Time, s
 			return []any{agencyID, agencyID, c}
 		}
 		return []any{agencyID, c}
-	case citdesk.KindCalls:
+	case citdesk.KindCalls, citdesk.KindComplaints:
 		return []any{agencyID, c}
 	case citdesk.KindPersons:
 		if st.detach {

@@ -95,6 +95,7 @@ var fixtures = []fixtureRow{
 		[]any{1, 1, "complaint", fixtureT, "phone", "Jo Caller", "636-555-0000", "The officer was rough with my sister.", 1, 1, "[1]", "closed", "not_sustained", 1, 1, fixtureT + hour, fixtureT, fixtureT + hour, 2}},
 	{"0026", "liaison_duty", "user_id, agency_id, status, lat, lon, position_at, updated_at", []any{2, 1, "available", 38.14, -90.55, fixtureT, fixtureT}},
 	{"0026", "call_liaisons", "id, agency_id, call_id, user_id, status, assigned_at, on_scene_at, cleared_at, assigned_by, version", []any{1, 1, 3, 2, "cleared", fixtureT, fixtureT + hour/6, fixtureT + hour, 1, 3}},
+	{"0030", "retention_schedules", "agency_id, kind, years, days, updated_by, updated_at", []any{1, "complaints", 3, 0, "operator", fixtureT}},
 }
 
 // migrationNumber is the NNNN of migrations/NNNN_name.sql.

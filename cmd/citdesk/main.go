@@ -66,7 +66,7 @@ Usage:
   citdesk backup keygen --out FILE
   citdesk restore --from FILE --data DIR [--backup-key-file FILE]
   citdesk retention show --agency SLUG
-  citdesk retention set --agency SLUG --kind calls|reports|persons|crisis_plans|sessions|audit --keep 7y|90d|forever
+  citdesk retention set --agency SLUG --kind calls|reports|persons|crisis_plans|complaints|sessions|audit --keep 7y|90d|forever
   citdesk purge [--dry-run]
   citdesk person export --agency SLUG --person N   (JSON, for a records request)
   citdesk person erase --agency SLUG --person N    (where policy allows: no legal hold, no report inside its retention)

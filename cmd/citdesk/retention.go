@@ -28,7 +28,7 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	db, fs, err := openData(ctx, "retention "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "agency", "", "agency slug")
 		if args[0] == "set" {
-			fs.StringVar(&kind, "kind", "", "calls, reports, persons, crisis_plans, sessions or audit")
+			fs.StringVar(&kind, "kind", "", "calls, reports, persons, crisis_plans, complaints, sessions or audit")
 			fs.StringVar(&keep, "keep", "", "how long to keep them: 7y, 90d, 1y30d, or forever (no purge)")
 		}
 	})
@@ -197,7 +197,7 @@ func runPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return errors.New(citdesk.ErrorMessage(err))
 		}
 		var parts []string
-		for _, t := range []string{"persons", "crisis_plans", "crisis_plan_photos", "referrals", "referral_notes", "encounter_versions"} {
+		for _, t := range []string{"persons", "crisis_plans", "crisis_plan_photos", "referrals", "referral_notes", "encounter_versions", "complaints_redacted"} {
 			if n := res.Deleted[t]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, t))
 			}
