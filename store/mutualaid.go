@@ -428,6 +428,35 @@ func (x *aidRow) callShown() bool {
 	return x.Status == citdesk.AidRequested || x.Status == citdesk.AidAccepted
 }
 
+// partnerActor is who the borrower's audit trail names for what the
+// lender did to or read of the borrower's call: the lending agency, not its
+// user (who decided or read stays the lender's).
+func (x *aidRow) partnerActor() *citdesk.Actor {
+	return &citdesk.Actor{AgencyID: x.borrowerID, Username: "partner:" + x.LenderSlug, Remote: "mutual-aid"}
+}
+
+// auditCallShown records each read by the lender's actor of a borrower's
+// call details (MutualAidCall) among rows, as every read of a call is
+// audited: in the lender's agency, as the reader, naming the request and
+// the borrower (not the borrower's call id, which does not cross); and in
+// the borrower's agency, on its call, as the partner agency, so "who saw
+// this call" finds it.
+func auditCallShown(ctx context.Context, tx *Tx, actor *citdesk.Actor, rows []*aidRow) error {
+	var events []*citdesk.AuditEvent
+	for _, x := range rows {
+		if x.lenderID != actor.AgencyID || !x.callShown() {
+			continue
+		}
+		id := strconv.FormatInt(x.ID, 10)
+		events = append(events, actorEvent(actor, "mutual_aid.call_view", "mutual_aid_request", id, "borrower="+x.BorrowerSlug),
+			actorEvent(x.partnerActor(), "call.view", "call", strconv.FormatInt(x.callID, 10), "mutual_aid="+id))
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.appendAudits(ctx, events)
+}
+
 // findAid reads request id if agencyID is its borrower or its lender.
 func findAid(ctx context.Context, tx *Tx, agencyID, id int64, lock bool) (*aidRow, error) {
 	q := `SELECT ` + requestColumns + ` WHERE m.id = ? AND (m.agency_id = ? OR m.lender_agency_id = ?)`
@@ -531,6 +560,11 @@ func (s mutualAid) List(ctx context.Context) ([]*citdesk.MutualAidRequest, error
 	if err != nil {
 		return nil, err
 	}
+	if slices.ContainsFunc(rows, func(x *aidRow) bool { return x.lenderID == actor.AgencyID && x.callShown() }) {
+		if err := s.db.writeTx(ctx, func(tx *Tx) error { return auditCallShown(ctx, tx, actor, rows) }); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]*citdesk.MutualAidRequest, 0, len(rows))
 	for _, x := range rows {
 		out = append(out, x.viewFor(actor.AgencyID))
@@ -598,7 +632,12 @@ func (s mutualAid) decide(ctx context.Context, id int64, asLender bool, status c
 		// The borrower's board shows whether a partner is coming: its
 		// dispatch state changes with the request.
 		tx.dispatchChanged(x.borrowerID)
-		return tx.audit(ctx, actor, "mutual_aid."+string(status), "mutual_aid_request", x.ID, detail)
+		if err := tx.audit(ctx, actor, "mutual_aid."+string(status), "mutual_aid_request", x.ID, detail); err != nil {
+			return err
+		}
+		// The answer shows the lender the call's details again once
+		// accepted.
+		return auditCallShown(ctx, tx, actor, []*aidRow{x})
 	})
 	if err != nil {
 		return nil, err
@@ -701,8 +740,7 @@ func (s mutualAid) Accept(ctx context.Context, id int64) (*citdesk.MutualAidRequ
 			// borrower's agency and naming the request but not who decided
 			// (that stays the lender's), and its CAD hears call.updated as
 			// for any other change of the call.
-			partner := &citdesk.Actor{AgencyID: x.borrowerID, Username: "partner:" + x.LenderSlug, Remote: "mutual-aid"}
-			if err := tx.audit(ctx, partner, "call.update", "call", borrowed.ID, "status=dispatched mutual_aid="+strconv.FormatInt(x.ID, 10)); err != nil {
+			if err := tx.audit(ctx, x.partnerActor(), "call.update", "call", borrowed.ID, "status=dispatched mutual_aid="+strconv.FormatInt(x.ID, 10)); err != nil {
 				return err
 			}
 			if err := enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, borrowed); err != nil {

@@ -212,6 +212,25 @@ func TestMutualAidFlow(t *testing.T) {
 			strings.Contains(res.Body, "Jo Caller") || strings.Contains(res.Body, "knife") || strings.Contains(res.Body, `"call_id"`) {
 			t.Fatalf("the lender's list: %s", res.Body)
 		}
+		// That read of the call is audited on both sides: the lender's
+		// reader, naming the request; the borrower's call, read by the
+		// partner agency.
+		partnerViews := func() int {
+			evs, err := a.DB.AuditService().ListAudit(a.Op, citdesk.AuditFilter{Action: "call.view", Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ev := range evs {
+				if ev.Actor == "partner:hillsboro" && ev.ObjectID == fmt.Sprint(first.ID) {
+					n++
+				}
+			}
+			return n
+		}
+		if n, m := a.auditCountOf(t, a.opHB, "mutual_aid.call_view"), partnerViews(); n != 1 || m != 1 {
+			t.Errorf("audited reads of the request's call: %d in Hillsboro, %d in De Soto; want 1, 1", n, m)
+		}
 		decide := func(who string, id int64, what string, body any) response {
 			return a.as(t, who, "POST", "/mutual-aid/{id}/"+what, fmt.Sprintf("/api/v1/mutual-aid/%d/%s", id, what), body)
 		}
@@ -230,6 +249,9 @@ func TestMutualAidFlow(t *testing.T) {
 		res = a.as(t, "hb-disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil)
 		if !strings.Contains(res.Body, `"status":"declined"`) || strings.Contains(res.Body, "100 Main St") || strings.Contains(res.Body, `"call":`) {
 			t.Errorf("the lender's list after the decline: %s", res.Body)
+		}
+		if n := partnerViews(); n != 1 {
+			t.Errorf("De Soto's call read by the partner %d times, want 1 (a declined request shows nothing)", n)
 		}
 
 		// A CAD's service token with calls:write may not decide: a person
