@@ -146,7 +146,8 @@ func MutualAidCallOf(c *Call) MutualAidCall {
 
 // MutualAidRequest is one request for a partner's officer, as either
 // agency sees it. The borrower sees CallID (its own call) and never
-// LenderCallID; the lender sees Call and LenderCallID and never CallID.
+// LenderCallID; the lender sees Call (only while the request is requested
+// or accepted) and LenderCallID and never CallID.
 type MutualAidRequest struct {
 	ID     int64           `json:"id"`
 	Status MutualAidStatus `json:"status"`

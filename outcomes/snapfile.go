@@ -28,8 +28,12 @@ import (
 // or whose checksum does not match is not used: the snapshot is read from
 // the rows again, and the file written anew.
 const (
-	snapMagic   = "CITDOUTC"
-	snapVersion = 1
+	snapMagic = "CITDOUTC"
+	// snapVersion 2: files of version 1 may hold partners' reports that
+	// the borrowing agency no longer reads (county mutual aid counts a
+	// lent officer's report in the lender's figures only), so they are
+	// refused and read again from the rows.
+	snapVersion = 2
 	// snapHeaderSize is the header's length in bytes.
 	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + len(ChangeStamp{}.Changed)*16 + 4*8 + 4
 )

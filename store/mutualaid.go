@@ -404,8 +404,10 @@ func (x *aidRow) viewFor(agencyID int64) *citdesk.MutualAidRequest {
 		return &r
 	}
 	r.Direction = "incoming"
-	call := x.call
-	r.Call = &call
+	if x.callShown() {
+		call := x.call
+		r.Call = &call
+	}
 	if x.lenderCallID.Valid {
 		id := x.lenderCallID.Int64
 		r.LenderCallID = &id
@@ -415,6 +417,44 @@ func (x *aidRow) viewFor(agencyID int64) *citdesk.MutualAidRequest {
 		r.AssignmentID = &id
 	}
 	return &r
+}
+
+// callShown reports whether the lender is shown the borrower's call
+// details (MutualAidCall): while the request waits for an answer, and once
+// accepted, when its officer is on the way. A declined or cancelled request
+// shows none of it. The details are read live from the borrower's call,
+// so an edit of the call reaches the lender only while they are shown.
+func (x *aidRow) callShown() bool {
+	return x.Status == citdesk.AidRequested || x.Status == citdesk.AidAccepted
+}
+
+// partnerActor is who the borrower's audit trail names for what the
+// lender did to or read of the borrower's call: the lending agency, not its
+// user (who decided or read stays the lender's).
+func (x *aidRow) partnerActor() *citdesk.Actor {
+	return &citdesk.Actor{AgencyID: x.borrowerID, Username: "partner:" + x.LenderSlug, Remote: "mutual-aid"}
+}
+
+// auditCallShown records each read by the lender's actor of a borrower's
+// call details (MutualAidCall) among rows, as every read of a call is
+// audited: in the lender's agency, as the reader, naming the request and
+// the borrower (not the borrower's call id, which does not cross); and in
+// the borrower's agency, on its call, as the partner agency, so "who saw
+// this call" finds it.
+func auditCallShown(ctx context.Context, tx *Tx, actor *citdesk.Actor, rows []*aidRow) error {
+	var events []*citdesk.AuditEvent
+	for _, x := range rows {
+		if x.lenderID != actor.AgencyID || !x.callShown() {
+			continue
+		}
+		id := strconv.FormatInt(x.ID, 10)
+		events = append(events, actorEvent(actor, "mutual_aid.call_view", "mutual_aid_request", id, "borrower="+x.BorrowerSlug),
+			actorEvent(x.partnerActor(), "call.view", "call", strconv.FormatInt(x.callID, 10), "mutual_aid="+id))
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.appendAudits(ctx, events)
 }
 
 // findAid reads request id if agencyID is its borrower or its lender.
@@ -461,15 +501,19 @@ func (s mutualAid) Request(ctx context.Context, callID int64, lenderSlug string,
 			return citdesk.FieldErrorf("lender", "No partner agency %q shares its CIT officers with you.", lenderSlug)
 		}
 		l := lenders[i]
+		// The same answer for an officer id the lender does not have and
+		// for one of its officers who is not lendable, so a borrower cannot
+		// probe the lender's roster with made-up ids.
+		unavailable := citdesk.Errorf(citdesk.ECONFLICT, "That officer is not an available CIT officer of %s; choose another.", l.agency.Name)
 		o, err := tx.findOfficerDecorated(ctx, l.agency, officerID)
 		if citdesk.ErrorCode(err) == citdesk.ENOTFOUND {
-			return citdesk.FieldErrorf("officer_id", "No such officer is shared by %s.", l.agency.Name)
+			return unavailable
 		} else if err != nil {
 			return err
 		}
 		p := citdesk.PartnerOfficerFrom(l.agency, l.share, o)
 		if !o.Active || !p.Lendable() {
-			return citdesk.Errorf(citdesk.ECONFLICT, "%s is no longer an available CIT officer; choose another.", p.Label)
+			return unavailable
 		}
 		id, err := tx.insert(ctx, `INSERT INTO mutual_aid_requests (agency_id, call_id, lender_agency_id, officer_id, officer_label, status, requested_at, requested_by)
 			VALUES (?, ?, ?, ?, ?, 'requested', ?, ?)`, actor.AgencyID, call.ID, l.agency.ID, o.ID, p.Label, micros(tx.now), nullID(actor.UserID))
@@ -516,6 +560,11 @@ func (s mutualAid) List(ctx context.Context) ([]*citdesk.MutualAidRequest, error
 	if err != nil {
 		return nil, err
 	}
+	if slices.ContainsFunc(rows, func(x *aidRow) bool { return x.lenderID == actor.AgencyID && x.callShown() }) {
+		if err := s.db.writeTx(ctx, func(tx *Tx) error { return auditCallShown(ctx, tx, actor, rows) }); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]*citdesk.MutualAidRequest, 0, len(rows))
 	for _, x := range rows {
 		out = append(out, x.viewFor(actor.AgencyID))
@@ -531,6 +580,11 @@ func (s mutualAid) decide(ctx context.Context, id int64, asLender bool, status c
 	actor, err := citdesk.Require(ctx, citdesk.DispatchCalls)
 	if err != nil {
 		return nil, err
+	}
+	if actor.Service {
+		// A CAD's token may ask for aid, but a person decides it: sending
+		// one agency's officer to another's call, or withdrawing the ask.
+		return nil, citdesk.Errorf(citdesk.EFORBIDDEN, "A dispatcher accepts, declines or cancels a mutual-aid request; a service account cannot.")
 	}
 	var x *aidRow
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
@@ -578,7 +632,12 @@ func (s mutualAid) decide(ctx context.Context, id int64, asLender bool, status c
 		// The borrower's board shows whether a partner is coming: its
 		// dispatch state changes with the request.
 		tx.dispatchChanged(x.borrowerID)
-		return tx.audit(ctx, actor, "mutual_aid."+string(status), "mutual_aid_request", x.ID, detail)
+		if err := tx.audit(ctx, actor, "mutual_aid."+string(status), "mutual_aid_request", x.ID, detail); err != nil {
+			return err
+		}
+		// The answer shows the lender the call's details again once
+		// accepted.
+		return auditCallShown(ctx, tx, actor, []*aidRow{x})
 	})
 	if err != nil {
 		return nil, err
@@ -675,6 +734,16 @@ func (s mutualAid) Accept(ctx context.Context, id int64) (*citdesk.MutualAidRequ
 		}
 		if borrowed.Status == citdesk.CallPending {
 			if moved, err = tx.setCallStatus(ctx, borrowed, citdesk.CallDispatched); err != nil {
+				return err
+			}
+			// The borrower's call changed: its audit trail says so, in the
+			// borrower's agency and naming the request but not who decided
+			// (that stays the lender's), and its CAD hears call.updated as
+			// for any other change of the call.
+			if err := tx.audit(ctx, x.partnerActor(), "call.update", "call", borrowed.ID, "status=dispatched mutual_aid="+strconv.FormatInt(x.ID, 10)); err != nil {
+				return err
+			}
+			if err := enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, borrowed); err != nil {
 				return err
 			}
 		}

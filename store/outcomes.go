@@ -144,10 +144,7 @@ func (l outcomeLoader) LoadAll(ctx context.Context, agencyID int64) (*outcomes.R
 		if recs.Encounters, recs.EncounterIDs, _, err = loadOutcomeEncounters(ctx, tx, agencyID, "", nil); err != nil {
 			return err
 		}
-		if err = loadLentEncounters(ctx, tx, agencyID, "", nil, recs); err != nil {
-			return err
-		}
-		recs.UncountedEncounterIDs = nil // as for its own: LoadAll lists no drafts
+		recs.UncountedEncounterIDs = nil // LoadAll lists no drafts
 		if err = loadOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, recs); err != nil {
 			return err
 		}
@@ -175,9 +172,6 @@ func (l outcomeLoader) StreamAll(ctx context.Context, agencyID int64, enc func(i
 		}
 		skip := func(int64) {}
 		if err = scanOutcomeEncounters(ctx, tx, agencyID, "", nil, enc, skip); err != nil {
-			return err
-		}
-		if err = scanLentEncounters(ctx, tx, agencyID, "", nil, enc, skip); err != nil {
 			return err
 		}
 		if err = scanOutcomeCalls(ctx, tx, agencyID, `c.status IN ('cleared', 'closed')`, nil, enc, skip); err != nil {
@@ -321,9 +315,6 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, more...), append(recs.EncounterIDs, ids...)
 		recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, uncounted...)
 	}
-	if err := loadLentEncounters(ctx, tx, agencyID, `e.updated_at >= ?`, []any{window}, recs); err != nil {
-		return err
-	}
 	if err := loadOutcomeCalls(ctx, tx, agencyID, `c.updated_at >= ?`, []any{window}, recs); err != nil {
 		return err
 	}
@@ -362,16 +353,6 @@ func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.
 			return st, fmt.Errorf("change stamp of %s: %w", table, err)
 		}
 	}
-	// Partners' encounters filed for the agency (scanLentEncounters)
-	// change with the encounters.
-	var rows, versions int64
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(e.version), 0) FROM encounters e `+lentEncounterWhere+` AND e.updated_at >= ?`,
-		agencyID, window).Scan(&rows, &versions)
-	if err != nil {
-		return st, fmt.Errorf("change stamp of lent encounters: %w", err)
-	}
-	st.Changed[0].Rows += rows
-	st.Changed[0].Versions += versions
 	return st, nil
 }
 
@@ -437,32 +418,6 @@ func loadOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond str
 // returned report, its id to uncounted.
 func scanOutcomeEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
 	return scanEncountersBy(ctx, tx, outcomeEncounterQuery, agencyID, cond, args, counted, uncounted)
-}
-
-// lentEncounterWhere picks, instead of the agency's own encounters, those
-// its partners' officers filed on the calls they took for it through
-// accepted mutual aid (issue 16, item 4): "the outcome counts for both".
-const lentEncounterWhere = `WHERE EXISTS (SELECT 1 FROM mutual_aid_requests m WHERE m.agency_id = ? AND m.status = 'accepted'
-	AND m.lender_agency_id = e.agency_id AND m.lender_call_id = e.call_id)`
-
-// scanLentEncounters reads the encounters partners' officers filed for the
-// agency (lentEncounterWhere), as scanOutcomeEncounters reads its own. Each
-// counts in the borrower's figures as in the lender's, with no person key:
-// the person is on the lender's records, so it takes no part in the
-// borrower's repeat contacts.
-func scanLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, counted func(id int64, e *outcomes.Encounter), uncounted func(id int64)) error {
-	q := strings.Replace(outcomeEncounterQuery, "WHERE e.agency_id = ?", lentEncounterWhere, 1)
-	return scanEncountersBy(ctx, tx, q, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
-		e.PersonKey = 0
-		counted(id, e)
-	}, uncounted)
-}
-
-// loadLentEncounters is scanLentEncounters into recs.
-func loadLentEncounters(ctx context.Context, tx *Tx, agencyID int64, cond string, args []any, recs *outcomes.Records) error {
-	return scanLentEncounters(ctx, tx, agencyID, cond, args, func(id int64, e *outcomes.Encounter) {
-		recs.Encounters, recs.EncounterIDs = append(recs.Encounters, *e), append(recs.EncounterIDs, id)
-	}, func(id int64) { recs.UncountedEncounterIDs = append(recs.UncountedEncounterIDs, id) })
 }
 
 // scanEncountersBy is scanOutcomeEncounters over base query q.
@@ -577,7 +532,12 @@ func scanEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 // reached the call on a co-response, and whether it asked a partner agency
 // for a CIT officer and got one (county mutual aid: a partner's CIT
 // officer sent through an accepted request counts as a CIT officer sent
-// and on scene above, so the "if available" gap closes with it).
+// and on scene above, so the "if available" gap closes with it). Of a lent
+// call the borrower reads only what it owns: its request row and the lent
+// assignment's certification and arrival, as lentAssignments does; the
+// lent officer's report is the lender's and counts in the lender's figures
+// alone (issue 16, item 4), so no report, person or referral of the
+// lender's reaches the borrower's snapshot, file or drill-down.
 const outcomeCallQuery = `SELECT c.id, c.status, c.received_at, c.cit_requested,
 	EXISTS (SELECT 1 FROM assignments a WHERE a.agency_id = c.agency_id AND a.call_id = c.id AND a.cit_certified)
 		OR EXISTS (SELECT 1 FROM mutual_aid_requests m JOIN assignments a ON a.agency_id = m.lender_agency_id AND a.id = m.assignment_id

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"citdesk"
+	"citdesk/outcomes"
 	"citdesk/store"
 	"citdesk/store/storetest"
 	"citdesk/web"
@@ -211,6 +212,25 @@ func TestMutualAidFlow(t *testing.T) {
 			strings.Contains(res.Body, "Jo Caller") || strings.Contains(res.Body, "knife") || strings.Contains(res.Body, `"call_id"`) {
 			t.Fatalf("the lender's list: %s", res.Body)
 		}
+		// That read of the call is audited on both sides: the lender's
+		// reader, naming the request; the borrower's call, read by the
+		// partner agency.
+		partnerViews := func() int {
+			evs, err := a.DB.AuditService().ListAudit(a.Op, citdesk.AuditFilter{Action: "call.view", Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ev := range evs {
+				if ev.Actor == "partner:hillsboro" && ev.ObjectID == fmt.Sprint(first.ID) {
+					n++
+				}
+			}
+			return n
+		}
+		if n, m := a.auditCountOf(t, a.opHB, "mutual_aid.call_view"), partnerViews(); n != 1 || m != 1 {
+			t.Errorf("audited reads of the request's call: %d in Hillsboro, %d in De Soto; want 1, 1", n, m)
+		}
 		decide := func(who string, id int64, what string, body any) response {
 			return a.as(t, who, "POST", "/mutual-aid/{id}/"+what, fmt.Sprintf("/api/v1/mutual-aid/%d/%s", id, what), body)
 		}
@@ -225,10 +245,33 @@ func TestMutualAidFlow(t *testing.T) {
 			t.Fatalf("the borrower's list after the decline: %s", res.Body)
 		}
 		wantProblem(t, decide("hb-disp", req.ID, "accept", nil), 409, "")
+		// A declined request shows the lender none of the borrower's call.
+		res = a.as(t, "hb-disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil)
+		if !strings.Contains(res.Body, `"status":"declined"`) || strings.Contains(res.Body, "100 Main St") || strings.Contains(res.Body, `"call":`) {
+			t.Errorf("the lender's list after the decline: %s", res.Body)
+		}
+		if n := partnerViews(); n != 1 {
+			t.Errorf("De Soto's call read by the partner %d times, want 1 (a declined request shows nothing)", n)
+		}
+
+		// A CAD's service token with calls:write may not decide: a person
+		// does.
+		_, cad := a.serviceAccount(a.tok["admin"], "cad", string(citdesk.ScopeCallsWrite))
+		a.tok["cad"] = cad
+		_, hbCAD := a.serviceAccount(a.tok["hb-admin"], "hb-cad", string(citdesk.ScopeCallsWrite))
+		a.tok["hb-cad"] = hbCAD
+		if err := a.DB.WebhookService().CreateWebhook(a.Op, &citdesk.Webhook{URL: "http://127.0.0.1:9/", Events: []string{citdesk.HookCallUpdated}}, "a secret of sixteen+"); err != nil {
+			t.Fatal(err)
+		}
 
 		// Asked again, and accepted: the lender's call and assignment.
 		res = ask("disp", first.ID, a.hbOfficer)
 		res.JSON(t, &req)
+		wantProblem(t, decide("hb-cad", req.ID, "accept", nil), 403, "")
+		wantProblem(t, decide("hb-cad", req.ID, "decline", map[string]any{"reason": "busy"}), 403, "")
+		wantProblem(t, decide("cad", req.ID, "cancel", nil), 403, "")
+		updatesBefore := a.auditCountOf(t, a.Op, "call.update")
+		hooksBefore := a.hookCount(t, a.Op, citdesk.HookCallUpdated)
 		res = decide("hb-disp", req.ID, "accept", nil)
 		var acc aidBody
 		res.JSON(t, &acc)
@@ -247,6 +290,18 @@ func TestMutualAidFlow(t *testing.T) {
 		res.JSON(t, &bc)
 		if bc.Status != "dispatched" {
 			t.Errorf("the borrower's call is %s, want dispatched", bc.Status)
+		}
+		// That change is in De Soto's audit trail, naming the request, and
+		// De Soto's CAD hears call.updated.
+		if n := a.auditCountOf(t, a.Op, "call.update"); n != updatesBefore+1 {
+			t.Errorf("De Soto's call.update events: %d, want %d", n, updatesBefore+1)
+		}
+		if n := a.hookCount(t, a.Op, citdesk.HookCallUpdated); n != hooksBefore+1 {
+			t.Errorf("De Soto's call.updated webhook events: %d, want %d", n, hooksBefore+1)
+		}
+		// The accepted request still shows the lender the call.
+		if res := a.as(t, "hb-disp", "GET", "/mutual-aid", "/api/v1/mutual-aid", nil); !strings.Contains(res.Body, "100 Main St") {
+			t.Errorf("the lender's list after the accept: %s", res.Body)
 		}
 
 		// The lent officer goes, and files the report in Hillsboro.
@@ -355,23 +410,69 @@ func TestMutualAidFlow(t *testing.T) {
 		if k, _ := a.measure(t, "hb-admin", "mutual_aid_requested"); k != 0 {
 			t.Errorf("Hillsboro's mutual_aid_requested = %d, want 0", k)
 		}
-		// The lent officer's report counts for both: one encounter each,
-		// resolved on scene (a diversion, no arrest), by a CIT officer.
+		// The lent officer's report is the lender's: one encounter in
+		// Hillsboro's figures, resolved on scene (a diversion, no arrest),
+		// by a CIT officer; none in De Soto's, whose figures count the call
+		// only from its own request and the lent assignment (above).
+		want := map[string]int{"admin": 0, "hb-admin": 1}
 		for _, who := range []string{"admin", "hb-admin"} {
-			if k, _ := a.measure(t, who, "encounters"); k != 1 {
-				t.Errorf("%s's encounters = %d, want 1 (the lent officer's)", who, k)
+			if k, _ := a.measure(t, who, "encounters"); k != want[who] {
+				t.Errorf("%s's encounters = %d, want %d", who, k, want[who])
 			}
-			if k, n := a.measure(t, who, "diversions"); k != 1 || n != 1 {
-				t.Errorf("%s's diversions = %d of %d, want 1 of 1", who, k, n)
+			if k, n := a.measure(t, who, "diversions"); k != want[who] || n != want[who] {
+				t.Errorf("%s's diversions = %d of %d, want %d of %d", who, k, n, want[who], want[who])
 			}
-			if k, n := a.measure(t, who, "arrests"); k != 0 || n != 1 {
-				t.Errorf("%s's arrests = %d of %d, want 0 of 1", who, k, n)
+			if k, n := a.measure(t, who, "arrests"); k != 0 || n != want[who] {
+				t.Errorf("%s's arrests = %d of %d, want 0 of %d", who, k, n, want[who])
 			}
-			if k, n := a.measure(t, who, "cit_officer"); k != 1 || n != 1 {
-				t.Errorf("%s's cit_officer = %d of %d, want 1 of 1", who, k, n)
+			if k, n := a.measure(t, who, "cit_officer"); k != want[who] || n != want[who] {
+				t.Errorf("%s's cit_officer = %d of %d, want %d of %d", who, k, n, want[who], want[who])
+			}
+		}
+		// De Soto's drill-downs list none of the lender's report, and its
+		// audit trail names none.
+		for _, m := range []string{"diversions", "cit_officer", "cit_dispatched"} {
+			var d struct {
+				Encounters []outcomes.DrillRow
+			}
+			res := a.as(t, "coord", "GET", "/outcomes/encounters", "/api/v1/outcomes/encounters?measure="+m, nil)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("drill-down %s: %d %s", m, res.StatusCode, res.Body)
+			}
+			res.JSON(t, &d)
+			for _, row := range d.Encounters {
+				if row.ID != 0 {
+					t.Errorf("De Soto's %s drill-down lists report %d (the lender's is %d)", m, row.ID, enc.ID)
+				}
+			}
+		}
+		drills, err := a.DB.AuditService().ListAudit(a.Op, citdesk.AuditFilter{Action: "outcomes.drilldown", Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range drills {
+			if ev.ObjectType == "encounter" {
+				t.Errorf("De Soto's audit trail names encounter %s", ev.ObjectID)
 			}
 		}
 	})
+}
+
+// hookCount counts the webhook deliveries of event enqueued for the agency
+// of operator context op.
+func (e *env) hookCount(t *testing.T, op context.Context, event string) int {
+	t.Helper()
+	ds, err := e.DB.WebhookService().ListDeliveries(op, false, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range ds {
+		if d.Event == event {
+			n++
+		}
+	}
+	return n
 }
 
 // auditCountOf counts the audit events with action of the agency of
@@ -429,6 +530,15 @@ func TestMutualAidTenancy(t *testing.T) {
 			t.Fatalf("Hillsboro sees partners though nobody shares with it: %+v", p)
 		}
 		wantProblem(t, a.as(t, "hb-disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", hbCall.ID), map[string]any{"lender": "desoto", "officer_id": mine}), 422, "lender")
+		// De Soto cannot tell Hillsboro's busy officer from an id
+		// Hillsboro does not have: the same answer for both.
+		probe := func(id int64) response {
+			return a.as(t, "disp", "POST", "/calls/{id}/mutual-aid", fmt.Sprintf("/api/v1/calls/%d/mutual-aid", first.ID), map[string]any{"lender": "hillsboro", "officer_id": id})
+		}
+		busyAns, noneAns := probe(a.hbOfficer), probe(a.hbOfficer+100000)
+		if busyAns.StatusCode != http.StatusConflict || noneAns.StatusCode != busyAns.StatusCode || noneAns.Body != busyAns.Body {
+			t.Errorf("probing Hillsboro's roster: busy officer %d %s; unknown id %d %s", busyAns.StatusCode, busyAns.Body, noneAns.StatusCode, noneAns.Body)
+		}
 		a.onDutyAvailable(t, a.opHB, a.hbOfficer)
 
 		// De Soto asks Hillsboro: Hillsboro's board is told, Festus's not.

@@ -217,3 +217,62 @@ func TestBoardTriageWithoutJavaScript(t *testing.T) {
 		}
 	})
 }
+
+// TestBoardTriageEveryPath: on the board (plain form posts, both engines),
+// a call taken through the default protocol ends in each response path the
+// protocol recommends — patrol, CIT officer, co-response, EMS, 988 — and
+// the call keeps the protocol's version, the answers on the path taken,
+// the recommended response and the response chosen (the recommended one).
+func TestBoardTriageEveryPath(t *testing.T) {
+	eachEnv(t, web.Config{}, func(t *testing.T, e *env) {
+		e.user("disp", citdesk.RoleDispatcher)
+		b := e.browser()
+		b.login("disp")
+		for _, tc := range []struct {
+			want    citdesk.Response
+			answers map[string]string
+		}{
+			{citdesk.ResponsePatrol, map[string]string{"weapon": "yes", "violence_armed": "yes"}},
+			{citdesk.ResponseCIT, map[string]string{"weapon": "no", "violence": "yes"}},
+			{citdesk.ResponseCoResponse, map[string]string{"weapon": "no", "violence": "no", "suicide": "yes"}},
+			{citdesk.ResponseEMS, map[string]string{"weapon": "no", "violence": "no", "suicide": "no", "medical": "yes"}},
+			{citdesk.Response988, map[string]string{"weapon": "no", "violence": "no", "suicide": "no", "medical": "no", "substances": "no", "caller": "family", "location": "safe"}},
+		} {
+			nature := "Path " + string(tc.want)
+			form := url.Values{"nature": {nature}, "source": {"911"}}
+			for q, a := range tc.answers {
+				form.Set("triage_"+q, a)
+			}
+			if res := b.form("/board/triage", form); !strings.Contains(res.Body, `class="recommended-response" data-response="`+string(tc.want)+`"`) {
+				t.Errorf("%s: the board does not recommend it: %d", tc.want, res.StatusCode)
+				continue
+			}
+			if res := b.form("/board/calls", form); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("%s: create: %d %s", tc.want, res.StatusCode, res.Body)
+				continue
+			}
+			calls, err := e.DB.CallService().ListCalls(e.Op, citdesk.CallFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c *citdesk.Call
+			for _, x := range calls {
+				if x.Nature == nature {
+					c = x
+				}
+			}
+			if c == nil {
+				t.Errorf("%s: no call stored", tc.want)
+				continue
+			}
+			if c.Response != tc.want || c.RecommendedResponse != tc.want || c.ResponseReason != "" || c.TriageVersion == nil || *c.TriageVersion != 1 || len(c.TriageAnswers) != len(tc.answers) {
+				t.Errorf("%s: stored response %q, recommended %q, reason %q, version %v, answers %v", tc.want, c.Response, c.RecommendedResponse, c.ResponseReason, c.TriageVersion, c.TriageAnswers)
+			}
+			for q, a := range tc.answers {
+				if c.TriageAnswers[q] != a {
+					t.Errorf("%s: answer %s = %q, want %q", tc.want, q, c.TriageAnswers[q], a)
+				}
+			}
+		}
+	})
+}
