@@ -338,6 +338,17 @@ func TestTransferKeepsResponseFromLiaison(t *testing.T) {
 		w := &transferWorld{reportEnv: newReportEnv(t, e)}
 		w.transfers, w.calls = store.NewTransferService(w.db), w.db.CallService()
 		liaisons := store.NewLiaisonService(w.db)
+		if err := w.db.WebhookService().CreateWebhook(w.op, &citdesk.Webhook{URL: "http://127.0.0.1:9/", Events: []string{citdesk.HookCallUpdated}}, "sixteen characters"); err != nil {
+			t.Fatal(err)
+		}
+		raw := storetest.Raw(t, w.db.TestDSN())
+		updates := func() (n int) {
+			t.Helper()
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM webhook_deliveries WHERE event = 'call.updated'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
 		if _, err := liaisons.SetLiaisonStatus(w.liaison, w.liaisonUser.ID, citdesk.LiaisonAvailable, nil, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -355,11 +366,15 @@ func TestTransferKeepsResponseFromLiaison(t *testing.T) {
 		if _, err := w.transfers.ReturnTransfer(w.dispatch, c.ID, c.Version, ret); err != nil {
 			t.Fatal(err)
 		}
+		before := updates()
 		if err := liaisons.AssignLiaison(w.dispatch, &citdesk.CallLiaison{CallID: c.ID, UserID: w.liaisonUser.ID}, "co-responder nearby"); err != nil {
 			t.Fatalf("after the return: %v", err)
 		}
 		if got := w.must(t, c.ID); got.Response != citdesk.ResponseCoResponse {
 			t.Errorf("response after the assignment: %q", got.Response)
+		}
+		if n := updates(); n != before+1 {
+			t.Errorf("%d call.updated deliveries queued by the co-response, want 1", n-before)
 		}
 	})
 }
