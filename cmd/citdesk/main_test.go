@@ -354,7 +354,11 @@ func startServe(t *testing.T, args ...string) *served {
 	}
 	go func() { s.done <- run(ctx, full, strings.NewReader(""), s.stdout, s.stderr) }()
 	client := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
+	// A generous wait, not a speed target: under -race the pure-Go SQLite
+	// driver runs some fifteen times slower, and --demo writes a year of
+	// history (about 4 s without -race on a busy two-core machine) first.
+	const readyWithin = 180 * time.Second
+	deadline := time.Now().Add(readyWithin)
 	for {
 		res, err := client.Get(s.base + "/readyz")
 		if err == nil {
@@ -370,7 +374,7 @@ func startServe(t *testing.T, args ...string) *served {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 60s: %v\nstderr: %s", err, s.stderr)
+			t.Fatalf("serve not ready after %s: %v\nstderr: %s", readyWithin, err, s.stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
