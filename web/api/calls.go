@@ -41,6 +41,13 @@ func writeCreated(w http.ResponseWriter, location string, version int64, v any) 
 	web.WriteJSON(w, http.StatusCreated, v)
 }
 
+// writeVersioned answers 200 with v and its version as the ETag, for the
+// next If-Match.
+func writeVersioned(w http.ResponseWriter, version int64, v any) {
+	w.Header().Set("ETag", etag(version))
+	web.WriteJSON(w, http.StatusOK, v)
+}
+
 // callRequest is the body of POST /api/v1/calls.
 type callRequest struct {
 	ReceivedAt         *time.Time          `json:"received_at"`
@@ -92,8 +99,7 @@ func (s *callAPI) getCallAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, c)
+	writeVersioned(w, c.Version, c)
 	return nil
 }
 
@@ -228,8 +234,7 @@ func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Svc.Calls.UpdateCall(r.Context(), c); err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, c)
+	writeVersioned(w, c.Version, c)
 	return nil
 }
 
@@ -309,8 +314,7 @@ func (s *callAPI) getAssignmentAPI(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(a.Version))
-	web.WriteJSON(w, http.StatusOK, a)
+	writeVersioned(w, a.Version, a)
 	return nil
 }
 
@@ -336,7 +340,6 @@ func (s *callAPI) patchAssignmentAPI(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(a.Version))
-	web.WriteJSON(w, http.StatusOK, a)
+	writeVersioned(w, a.Version, a)
 	return nil
 }

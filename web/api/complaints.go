@@ -108,8 +108,7 @@ func (s *complaintAPI) apiGetComplaint(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, complaintOut(c))
+	writeVersioned(w, c.Version, complaintOut(c))
 	return nil
 }
 
@@ -147,7 +146,6 @@ func (s *complaintAPI) apiUpdateComplaint(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, complaintOut(c))
+	writeVersioned(w, c.Version, complaintOut(c))
 	return nil
 }

@@ -93,8 +93,7 @@ func (s *liaisonAPI) move(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(l.Version))
-	web.WriteJSON(w, http.StatusOK, l)
+	writeVersioned(w, l.Version, l)
 	return nil
 }
 

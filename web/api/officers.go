@@ -142,8 +142,7 @@ func (s *officerAPI) getOfficerAPI(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(o.Version))
-	web.WriteJSON(w, http.StatusOK, newOfficerJSON(o))
+	writeVersioned(w, o.Version, newOfficerJSON(o))
 	return nil
 }
 
@@ -206,8 +205,7 @@ func (s *officerAPI) patchOfficerAPI(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(saved.Version))
-	web.WriteJSON(w, http.StatusOK, newOfficerJSON(saved))
+	writeVersioned(w, saved.Version, newOfficerJSON(saved))
 	return nil
 }
 
@@ -268,8 +266,7 @@ func (s *officerAPI) setStatusAPI(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(o.Version))
-	web.WriteJSON(w, http.StatusOK, newOfficerJSON(o))
+	writeVersioned(w, o.Version, newOfficerJSON(o))
 	return nil
 }
 

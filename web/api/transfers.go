@@ -42,8 +42,7 @@ func (s *callAPI) recordTransferAPI(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, c)
+	writeVersioned(w, c.Version, c)
 	return nil
 }
 
@@ -79,7 +78,6 @@ func (s *callAPI) returnTransferAPI(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c.Version))
-	web.WriteJSON(w, http.StatusOK, c)
+	writeVersioned(w, c.Version, c)
 	return nil
 }

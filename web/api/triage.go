@@ -12,8 +12,7 @@ func (s *triageAPI) getProtocol(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(int64(v.Version)))
-	web.WriteJSON(w, http.StatusOK, v)
+	writeVersioned(w, int64(v.Version), v)
 	return nil
 }
 
