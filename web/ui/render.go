@@ -103,20 +103,69 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
+// partialsPage names the set of every partial, parsed on its own, for the
+// fragments that no page template includes (writePartial).
+const partialsPage = "partials"
+
 // parseTemplates parses layout.html with each page template under
-// templates/pages/.
+// templates/pages/ and the partials that page uses, and every partial on
+// its own as the set partialsPage. A page's set holds only the partials
+// its templates name, directly or through another partial: html/template
+// keeps a parse tree per set, and the 45 pages each carrying all the
+// partials made up most of the templates' memory. A page naming a
+// template that is defined nowhere fails here, at start-up.
 func (s *handler) parseTemplates() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
 	names, err := fs.Glob(templateFS, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
-	partials, _ := fs.Glob(templateFS, "templates/partials/*.html")
+	partialFiles, _ := fs.Glob(templateFS, "templates/partials/*.html")
+	all, err := template.New(partialsPage).Funcs(s.funcs()).ParseFS(templateFS, partialFiles...)
+	if err != nil {
+		return nil, fmt.Errorf("parse the partials: %w", err)
+	}
+	if err := s.checkAssets(all); err != nil {
+		return nil, fmt.Errorf("partials: %w", err)
+	}
+	pages[partialsPage] = all
+	// definedIn is the partial file that defines each template name.
+	definedIn := make(map[string]string)
+	for _, f := range partialFiles {
+		t, err := template.New(path.Base(f)).Funcs(s.funcs()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		for _, d := range t.Templates() {
+			if d.Name() != path.Base(f) {
+				definedIn[d.Name()] = f
+			}
+		}
+	}
 	for _, n := range names {
-		files := append([]string{"templates/layout.html", n}, partials...)
-		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, files...)
+		t, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		included := make(map[string]bool)
+		for {
+			var files []string
+			for _, name := range undefinedTemplates(t) {
+				f, ok := definedIn[name]
+				if !ok {
+					return nil, fmt.Errorf("%s: no template %q", n, name)
+				}
+				if !included[f] {
+					included[f] = true
+					files = append(files, f)
+				}
+			}
+			if len(files) == 0 {
+				break
+			}
+			if _, err := t.ParseFS(templateFS, files...); err != nil {
+				return nil, fmt.Errorf("parse %s with %v: %w", n, files, err)
+			}
 		}
 		if err := s.checkAssets(t); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
@@ -126,11 +175,48 @@ func (s *handler) parseTemplates() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
+// undefinedTemplates lists the names t's templates invoke ({{template}})
+// that t does not define, each once.
+func undefinedTemplates(t *template.Template) []string {
+	var missing []string
+	seen := make(map[string]bool)
+	walkTemplates(t, func(n parse.Node) error {
+		if tn, ok := n.(*parse.TemplateNode); ok && !seen[tn.Name] {
+			seen[tn.Name] = true
+			if d := t.Lookup(tn.Name); d == nil || d.Tree == nil {
+				missing = append(missing, tn.Name)
+			}
+		}
+		return nil
+	})
+	return missing
+}
+
 // checkAssets fails when a template names a static file that is not there,
 // so a typo in {{asset "…"}} stops start-up instead of a page.
 func (s *handler) checkAssets(t *template.Template) error {
+	return walkTemplates(t, func(n parse.Node) error {
+		c, ok := n.(*parse.CommandNode)
+		if !ok || len(c.Args) != 2 {
+			return nil
+		}
+		id, isIdent := c.Args[0].(*parse.IdentifierNode)
+		lit, isString := c.Args[1].(*parse.StringNode)
+		if isIdent && isString && id.Ident == "asset" && !s.Assets.Has(lit.Text) {
+			return fmt.Errorf("no static file %q", lit.Text)
+		}
+		return nil
+	})
+}
+
+// walkTemplates calls visit with every node of every template in t's set,
+// stopping at the first error.
+func walkTemplates(t *template.Template, visit func(parse.Node) error) error {
 	var walk func(n parse.Node) error
 	walk = func(n parse.Node) error {
+		if err := visit(n); err != nil {
+			return err
+		}
 		switch n := n.(type) {
 		case *parse.ListNode:
 			for _, c := range n.Nodes {
@@ -147,13 +233,6 @@ func (s *handler) checkAssets(t *template.Template) error {
 				}
 			}
 		case *parse.CommandNode:
-			if len(n.Args) == 2 {
-				id, isIdent := n.Args[0].(*parse.IdentifierNode)
-				lit, isString := n.Args[1].(*parse.StringNode)
-				if isIdent && isString && id.Ident == "asset" && !s.Assets.Has(lit.Text) {
-					return fmt.Errorf("no static file %q", lit.Text)
-				}
-			}
 			for _, a := range n.Args {
 				if err := walk(a); err != nil {
 					return err

@@ -56,7 +56,7 @@ func (s *shiftPages) renderMeAssignment(w http.ResponseWriter, r *http.Request, 
 	v := meAssignmentView{Error: errMsg, Notice: notice}
 	if actor.OfficerID == nil {
 		v.NotOfficer = true
-		s.renderFragment(w, status, "dispatch-me-assignment", v)
+		s.writePartial(w, status, partialsPage, "dispatch-me-assignment", v)
 		return nil
 	}
 	active, err := s.Svc.Calls.ListAssignments(r.Context(), citdesk.AssignmentFilter{OfficerID: *actor.OfficerID, Active: true})
@@ -120,7 +120,7 @@ func (s *shiftPages) renderMeAssignment(w http.ResponseWriter, r *http.Request, 
 			}
 		}
 	}
-	s.renderFragment(w, status, "dispatch-me-assignment", v)
+	s.writePartial(w, status, partialsPage, "dispatch-me-assignment", v)
 	return nil
 }
 
