@@ -109,20 +109,29 @@ func argon2Key(password, salt []byte, p Argon2Params, keyLen uint32) []byte {
 // server that signed in a shift would keep tens of megabytes it will not
 // need until the next shift. A second after the last hash of a burst ends
 // (none running, none started since), it collects and releases once; a
-// steady stream of sign-ins keeps postponing it, and it runs at most once
-// every 30 seconds, so the full collection it costs stays rare.
-var argon2Release = &memoryRelease{after: time.Second, every: 30 * time.Second, release: debug.FreeOSMemory}
+// steady stream of sign-ins keeps postponing it. The full collection it
+// costs grows with the live heap (a few milliseconds for an idle server's,
+// more with the outcome snapshot in memory), so the next release waits at
+// least 100 times as long as the last one took: releasing costs at most 1%
+// of one processor however sign-ins are spaced. A fixed interval (it was
+// 30 s) also counted from the release after start-up's own hashes (the
+// demo's accounts), so the shift signing in first kept its hashes' memory
+// for up to half a minute.
+var argon2Release = &memoryRelease{after: time.Second, costShare: 100, release: debug.FreeOSMemory}
 
 // memoryRelease runs release once a burst of work has been quiet for
-// after, and not more often than every.
+// after, and not more often than every, nor sooner after the last
+// release than costShare times as long as that release took.
 type memoryRelease struct {
 	after, every time.Duration
+	costShare    int
 	release      func()
 
 	mu       sync.Mutex
 	inFlight int
 	timer    *time.Timer
 	last     time.Time
+	lastCost time.Duration
 }
 
 func (m *memoryRelease) begin() {
@@ -141,7 +150,8 @@ func (m *memoryRelease) end() {
 	if m.inFlight > 0 {
 		return
 	}
-	wait := max(m.after, time.Until(m.last.Add(m.every)))
+	gap := max(m.every, time.Duration(m.costShare)*m.lastCost)
+	wait := max(m.after, time.Until(m.last.Add(gap)))
 	if m.timer == nil {
 		m.timer = time.AfterFunc(wait, m.fire)
 		return
@@ -158,4 +168,7 @@ func (m *memoryRelease) fire() {
 	m.last = time.Now()
 	m.mu.Unlock()
 	m.release()
+	m.mu.Lock()
+	m.lastCost = time.Since(m.last)
+	m.mu.Unlock()
 }

@@ -47,3 +47,46 @@ func TestMemoryReleaseAfterBurst(t *testing.T) {
 		t.Fatalf("released %d times after the interval, want 2", n)
 	}
 }
+
+// TestMemoryReleaseCostBound checks that the next release waits costShare
+// times as long as the last one took, and no longer: a cheap release (an
+// idle server's small heap) is not held back by a fixed interval, so the
+// first sign-ins after start-up give their memory back a second later.
+func TestMemoryReleaseCostBound(t *testing.T) {
+	var released atomic.Int32
+	m := &memoryRelease{after: 10 * time.Millisecond, costShare: 20, release: func() {
+		time.Sleep(20 * time.Millisecond) // the collection's cost
+		released.Add(1)
+	}}
+	m.begin()
+	m.end()
+	time.Sleep(100 * time.Millisecond)
+	if n := released.Load(); n != 1 {
+		t.Fatalf("released %d times after the first burst, want 1", n)
+	}
+	// A burst right away: the release took 20 ms, so the next waits 400 ms
+	// from it.
+	m.begin()
+	m.end()
+	time.Sleep(100 * time.Millisecond)
+	if n := released.Load(); n != 1 {
+		t.Fatalf("released %d times within 20 × the last release's cost, want still 1", n)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := released.Load(); n != 2 {
+		t.Fatalf("released %d times after 20 × the last release's cost, want 2", n)
+	}
+
+	// A release that costs nothing lets the next burst's follow a quiet
+	// second (here after) later.
+	var cheap atomic.Int32
+	c := &memoryRelease{after: 10 * time.Millisecond, costShare: 100, release: func() { cheap.Add(1) }}
+	for want := int32(1); want <= 3; want++ {
+		c.begin()
+		c.end()
+		time.Sleep(60 * time.Millisecond)
+		if n := cheap.Load(); n != want {
+			t.Fatalf("cheap releases: %d, want %d", n, want)
+		}
+	}
+}
