@@ -134,6 +134,30 @@ type memoryRelease struct {
 	lastCost time.Duration
 }
 
+// ReleaseMemory collects garbage and returns the freed memory to the
+// operating system now, as argon2's release would, and counts as its last
+// release. serve calls it once start-up's work is done: a release that
+// start-up's own hashes (the demo's accounts) scheduled ran, or would run,
+// while the demo's history was still being written, and its cost, inflated
+// by start-up's heap, would hold back the release after the first shift's
+// sign-ins.
+func ReleaseMemory() { argon2Release.now() }
+
+// now runs release at once, in place of one that is waiting for its burst
+// to be quiet, unless a hash is running (its end schedules one).
+func (m *memoryRelease) now() {
+	m.mu.Lock()
+	if m.timer != nil && m.inFlight == 0 {
+		m.timer.Stop()
+	}
+	m.last = time.Now()
+	m.mu.Unlock()
+	m.release()
+	m.mu.Lock()
+	m.lastCost = time.Since(m.last)
+	m.mu.Unlock()
+}
+
 func (m *memoryRelease) begin() {
 	m.mu.Lock()
 	defer m.mu.Unlock()

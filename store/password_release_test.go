@@ -90,3 +90,28 @@ func TestMemoryReleaseCostBound(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryReleaseNow checks that a release run at once (start-up's, once
+// its work is done) takes the place of one still waiting for its burst to
+// be quiet, and that the release after the next burst follows its quiet
+// time when the one at once cost little.
+func TestMemoryReleaseNow(t *testing.T) {
+	var released atomic.Int32
+	m := &memoryRelease{after: 50 * time.Millisecond, costShare: 100, release: func() { released.Add(1) }}
+	m.begin()
+	m.end() // a release waits 50 ms
+	m.now()
+	if n := released.Load(); n != 1 {
+		t.Fatalf("released %d times at once, want 1", n)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if n := released.Load(); n != 1 {
+		t.Fatalf("released %d times, want 1: the waiting release ran as well", n)
+	}
+	m.begin()
+	m.end()
+	time.Sleep(150 * time.Millisecond)
+	if n := released.Load(); n != 2 {
+		t.Fatalf("released %d times after the next burst, want 2", n)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -246,8 +245,12 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 	// What start-up made and dropped — the migrations, the demo's year of
 	// history, the maps' decoding — is garbage now, but the Go runtime
 	// would hand it back to the operating system only slowly; an idle
-	// server should not hold its start-up's peak.
-	debug.FreeOSMemory()
+	// server should not hold its start-up's peak, in Go's heap or in
+	// SQLite's.
+	if err := store.ShrinkSQLite(m.DB); err != nil {
+		m.Log.Warn("return SQLite's start-up memory", "err", err)
+	}
+	store.ReleaseMemory()
 	if c.purgeAt != "off" {
 		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
 	}
