@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"database/sql/driver"
+	"errors"
 	"sync"
 	_ "unsafe" // go:linkname
 
@@ -25,16 +28,24 @@ var sqliteAllocatorMu sync.Mutex
 // serve calls it once start-up's work is done: writing the demo's year of
 // history fills the writer's page cache and statement cache and leaves a
 // pool of freed regions, which an idle server would otherwise hold for
-// good. Nothing on PostgreSQL.
-func ShrinkSQLite(db *DB) error {
+// good. Closing the connection frees all it holds, where PRAGMA
+// shrink_memory frees its page cache alone and leaves the shared regions
+// its statements sit in. Nothing on PostgreSQL.
+func ShrinkSQLite(ctx context.Context, db *DB) error {
 	if db.dialect != sqliteDialect {
 		return nil
 	}
-	// Closing the idle connection frees all it holds, where PRAGMA
-	// shrink_memory frees its page cache alone and leaves the shared
-	// regions its statements sit in.
-	db.write.SetMaxIdleConns(0)
-	db.write.SetMaxIdleConns(1)
+	// The writer may be busy (the demo's cars report their positions as
+	// the server starts): wait for it, then have database/sql close it
+	// rather than keep it, as it does a connection that says it is bad.
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Raw(func(any) error { return driver.ErrBadConn }); !errors.Is(err, driver.ErrBadConn) {
+		return err
+	}
 	sqliteAllocatorMu.Lock()
 	defer sqliteAllocatorMu.Unlock()
 	return sqliteAllocator.Trim()
