@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -224,6 +225,25 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 		t.Fatalf("with no commit in between, %d of 10 answers came from memory", hits)
 	}
 
+	// The server's own commits (none touching sessions, users or
+	// agencies) leave the answers in memory.
+	officer := func(db *store.DB, badge string) {
+		t.Helper()
+		if err := db.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits = 0
+	for i := range 5 {
+		officer(server, "S"+strconv.Itoa(i))
+		_, h1 := mustFind(t, server, ann, "ann")
+		_, h2 := mustFind(t, server, bobTok, "bob")
+		hits += h1 + h2
+	}
+	if hits != 10 {
+		t.Fatalf("between the server's own commits, %d of 10 answers came from memory", hits)
+	}
+
 	cli, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -234,9 +254,13 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 	}
 	mustRefuse(t, server, ann, "signed out by another handle")
 	mustFind(t, server, bobTok, "bob")
+	// Another process's commit between two of the server's, none of them
+	// followed by a request, is still seen.
+	officer(server, "S5")
 	adminCtx := citdesk.NewContextWithActor(context.Background(), citdesk.ActorFor(admin, "192.0.2.1"))
 	if err := cli.UserService().SetUserDisabled(adminCtx, bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
+	officer(server, "S6")
 	mustRefuse(t, server, bobTok, "disabled by another handle")
 }
