@@ -108,12 +108,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = jsonType[:1:1]
+	h["Cache-Control"] = noStore[:1:1]
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+// jsonType and noStore are WriteJSON's header values, shared by every
+// response (see securityHeaders).
+var jsonType, noStore = []string{"application/json"}, []string{"no-store"}
 
 // jsonBuffers keeps WriteJSON's buffers; one that grew past maxPooledJSON
 // (a large export) is left to the collector.
