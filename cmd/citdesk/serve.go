@@ -93,7 +93,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// holds 1.4 MB once enough stacks are sampled.
 		runtime.MemProfileRate = 0
 	}
-	log := newLogger(stderr, c.logLevel)
+	log, logs := newBufferedLogger(stderr, c.logLevel)
+	defer logs.Close()
 	m, err := Open(ctx, c, log, stdout)
 	if err != nil {
 		return err
