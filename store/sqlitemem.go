@@ -30,7 +30,9 @@ var sqliteAllocatorMu sync.Mutex
 // pool of freed regions, which an idle server would otherwise hold for
 // good. Closing the connection frees all it holds, where PRAGMA
 // shrink_memory frees its page cache alone and leaves the shared regions
-// its statements sit in. Nothing on PostgreSQL.
+// its statements sit in. The writer's next commit finds a new connection's
+// data_version and empties the session cache once (authcache.go), which
+// is always safe. Nothing on PostgreSQL.
 func ShrinkSQLite(ctx context.Context, db *DB) error {
 	if db.dialect != sqliteDialect {
 		return nil
