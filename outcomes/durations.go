@@ -11,18 +11,20 @@ import (
 // dashboard recomputed every few seconds does not allocate (and make the
 // garbage collector scan) tens of megabytes each time.
 type scratch struct {
-	durs  [numDurations][]dsample
-	reps  []rsample
-	keys  []uint64 // repeat contacts: packed person, day, CIT group
-	keys2 []uint64 // radix sort buffer
-	vals  []int32
-	hist  [3][]int32 // durations: total, CIT, non-CIT
-	over  [3][]int32 // durations at or above histCap seconds
+	durs [numDurations][]dsample
+	reps []rsample // repeat contacts, when the keys are not packed
+	vals []int32
+	hist [3][]int32 // durations: total, CIT, non-CIT
+	over [3][]int32 // durations at or above histCap seconds
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
+// getScratch returns a scratch with room for n samples of each duration.
+// The room is rounded up, so that the workers' shares of one computation,
+// which differ by one, take each other's scratch without growing it.
 func getScratch(n int) *scratch {
+	n = (n + 4095) &^ 4095
 	sc := scratchPool.Get().(*scratch)
 	for d := range sc.durs {
 		if cap(sc.durs[d]) < n {
@@ -30,14 +32,29 @@ func getScratch(n int) *scratch {
 		}
 		sc.durs[d] = sc.durs[d][:0]
 	}
-	if cap(sc.reps) < n {
-		sc.reps = make([]rsample, 0, n)
-	}
-	sc.reps = sc.reps[:0]
 	return sc
 }
 
 func putScratch(sc *scratch) { scratchPool.Put(sc) }
+
+// keyPool keeps the repeat-contact keys of one computation (repeatKey),
+// one array for all its workers.
+var keyPool = sync.Pool{New: func() any { return new([]uint64) }}
+
+// getKeys returns room for n keys, from the pool when it has enough.
+func getKeys(n int) []uint64 {
+	p := keyPool.Get().(*[]uint64)
+	if cap(*p) < n {
+		*p = make([]uint64, (n+4095)&^4095)
+	}
+	return (*p)[:n]
+}
+
+// putKeys gives keys' array back to the pool.
+func putKeys(keys []uint64) {
+	keys = keys[:0]
+	keyPool.Put(&keys)
+}
 
 // histCap bounds the exact histogram of durations: one counter per second
 // up to about nine hours. Longer durations (rare: a hand-over of a whole
