@@ -497,6 +497,9 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	}
 	snap.mu.Lock()
 	snap.index()
+	// Room for every id read, so the lists are not copied as they grow.
+	seenEnc = make([]int64, 0, snap.cols.Encounters()+1024)
+	seenRef = make([]int64, 0, snap.cols.Referrals()+1024)
 	snap.mu.Unlock()
 	var stamp ChangeStamp
 	var comps []Complaint

@@ -330,7 +330,7 @@ func compute(encs encounterSource, refs referralSource, comps []Complaint, p Par
 	workers := 1
 	n := encs.Len()
 	if n >= parallelFrom {
-		workers = min(runtime.GOMAXPROCS(0), 4)
+		workers = maxWorkers()
 	}
 	// Each worker's repeat-contact keys go to its own stretch of one
 	// array (at most one key per encounter), which is then closed up and
@@ -575,6 +575,10 @@ func countCoResponse(r *[numEncounterMeasures]pair, e *Encounter) {
 		r[mCITMetCoResponse].num += b32(e.CITDispatched == Yes || e.LiaisonOnScene)
 	}
 }
+
+// maxWorkers is how many workers a computation over many encounters
+// splits them among: the machine's cores, at most 4.
+func maxWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
 
 // pass sums one share of the encounters, lo to hi of src, into sc and,
 // when the repeat samples are packed, keys (empty, with room for hi − lo).

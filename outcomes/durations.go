@@ -7,9 +7,10 @@ import (
 	"sync"
 )
 
-// scratch is the working memory of one Compute, kept in a pool so that a
-// dashboard recomputed every few seconds does not allocate (and make the
-// garbage collector scan) tens of megabytes each time.
+// scratch is the working memory of one worker of one Compute, kept
+// between computations (scratches) so that a dashboard recomputed every
+// few seconds does not allocate (and make the garbage collector scan)
+// tens of megabytes each time.
 type scratch struct {
 	durs [numDurations][]dsample
 	reps []rsample // repeat contacts, when the keys are not packed
@@ -18,14 +19,50 @@ type scratch struct {
 	over [3][]int32 // durations at or above histCap seconds
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// kept holds working memory between computations: enough for one
+// computation's workers, so a warm request allocates none. A sync.Pool
+// would not do: the collector empties it every other cycle, so over a
+// million encounters each request after a collection allocated its 45 MB
+// again, and the heap (whose target is twice what was live) grew by
+// that much again and again.
+type kept[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
+
+// get returns a kept T, or a new one.
+func (k *kept[T]) get() *T {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := len(k.free); n > 0 {
+		x := k.free[n-1]
+		k.free = k.free[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+// put keeps x for the next computation, unless enough are kept (a
+// computation that ran beside another leaves its memory to the collector).
+func (k *kept[T]) put(x *T, most int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.free) < most {
+		k.free = append(k.free, x)
+	}
+}
+
+var (
+	scratches kept[scratch]
+	keyArrays kept[[]uint64]
+)
 
 // getScratch returns a scratch with room for n samples of each duration.
 // The room is rounded up, so that the workers' shares of one computation,
 // which differ by one, take each other's scratch without growing it.
 func getScratch(n int) *scratch {
 	n = (n + 4095) &^ 4095
-	sc := scratchPool.Get().(*scratch)
+	sc := scratches.get()
 	for d := range sc.durs {
 		if cap(sc.durs[d]) < n {
 			sc.durs[d] = make([]dsample, 0, n)
@@ -35,25 +72,24 @@ func getScratch(n int) *scratch {
 	return sc
 }
 
-func putScratch(sc *scratch) { scratchPool.Put(sc) }
+// putScratch keeps sc for the next computation: as many as one
+// computation's workers use.
+func putScratch(sc *scratch) { scratches.put(sc, maxWorkers()) }
 
-// keyPool keeps the repeat-contact keys of one computation (repeatKey),
-// one array for all its workers.
-var keyPool = sync.Pool{New: func() any { return new([]uint64) }}
-
-// getKeys returns room for n keys, from the pool when it has enough.
+// getKeys returns room for n repeat-contact keys (repeatKey), one array
+// for all the workers of one computation.
 func getKeys(n int) []uint64 {
-	p := keyPool.Get().(*[]uint64)
+	p := keyArrays.get()
 	if cap(*p) < n {
 		*p = make([]uint64, (n+4095)&^4095)
 	}
 	return (*p)[:n]
 }
 
-// putKeys gives keys' array back to the pool.
+// putKeys keeps keys' array for the next computation.
 func putKeys(keys []uint64) {
 	keys = keys[:0]
-	keyPool.Put(&keys)
+	keyArrays.put(&keys, 1)
 }
 
 // histCap bounds the exact histogram of durations: one counter per second
