@@ -248,6 +248,7 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 	// would hand it back to the operating system only slowly; an idle
 	// server should not hold its start-up's peak.
 	debug.FreeOSMemory()
+	holdMemory(ctx, m.Log)
 	if c.purgeAt != "off" {
 		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
 	}
