@@ -584,6 +584,11 @@ type CallService interface {
 	// officer cleared first and, on a CIT-requested call no CIT officer
 	// reached, the no-CIT reason (PrepareClose).
 	UpdateCall(ctx context.Context, c *Call) error
+	// PatchCall is FindCallByID then UpdateCall in one transaction: it
+	// reads the call (audited as a view), refuses it with EPRECONDITION
+	// unless its version is version, applies change to it and saves it
+	// under UpdateCall's rules, returning the call as saved.
+	PatchCall(ctx context.Context, id, version int64, change func(*Call)) (*Call, error)
 
 	// CreateAssignment sends an officer to a call; ECONFLICT when the
 	// officer already holds an active assignment. When the call has

@@ -77,7 +77,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("ratio %s", r)
 		}
 	}
-	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (6 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)",
+	for _, want := range []string{"recommendations req/s ÷ bare net/http req/s", "write commits/s (5 per op) ÷ bare SQLite tx/s", "idle RSS after 10 sign-ins (MB)",
 		"idle RSS ÷ bare net/http server's", "live board p99, 10 SSE clients (ms)"} {
 		if !names[want] {
 			t.Errorf("no ratio %q in %v", want, rep.Ratios)

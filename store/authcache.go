@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,22 +50,53 @@ type authCache struct {
 	watch *commitWatch
 }
 
-// commitWatch notices any commit to an SQLite file, from this process or
-// another, through SQLite's data_version: a number a connection sees
-// change whenever any other connection has committed since it last
-// asked. Its connection is used for nothing else.
+// commitWatch notices any commit to an SQLite file made by another
+// process. It reads the WAL index's header (the first 48 bytes of the
+// file's -shm companion, https://sqlite.org/walformat.html): SQLite
+// rewrites it at every commit. That is one pread, where asking SQLite
+// (PRAGMA data_version on a connection kept for it) was a query through
+// database/sql on one connection that every request queued for: a tenth
+// of a recommendation request's time (issue 12). When the header cannot
+// be read, it asks SQLite.
+//
+// The server's own commits change the header too, and under a steady
+// stream of writes they emptied the cache at every request. So after each
+// of its commits the writer (groupcommit.go) reads the header, then asks
+// its own connection whether any other connection has committed since it
+// last asked (PRAGMA data_version on a connection changes only for other
+// connections' commits): if one has, it empties the cache; either way it
+// records the header as its own (ownCommitted). A header equal to the one
+// recorded holds no commit of another process that has not emptied the
+// cache already: one made before the writer asked was seen by that
+// question, and one made after changes the header again.
 type commitWatch struct {
 	mu      sync.Mutex
 	conn    *sql.DB
+	shm     string // path of the -shm file; "" when not known
+	file    *os.File
+	header  [walHeaderSize]byte
 	version int64
 	seen    bool
+	// own is the header after the writer's latest commit (ownValid),
+	// writerVersion the writer connection's data_version then.
+	own           [walHeaderSize]byte
+	ownValid      bool
+	writerVersion int64
+	writerSeen    bool
 }
 
-// committed reports whether a commit reached the file since the last call
-// (true on the first call, and when the file cannot be asked).
+// walHeaderSize is the size of the WAL index header's first copy.
+const walHeaderSize = 48
+
+// committed reports whether another process may have committed to the
+// file since the last call (true on the first call, and when the file
+// cannot be asked).
 func (w *commitWatch) committed(ctx context.Context) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if changed, ok := w.headerChanged(); ok {
+		return changed
+	}
 	var v int64
 	if err := w.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
 		w.seen = false
@@ -72,6 +105,81 @@ func (w *commitWatch) committed(ctx context.Context) bool {
 	changed := !w.seen || v != w.version
 	w.version, w.seen = v, true
 	return changed
+}
+
+// headerChanged compares the WAL index header with the one seen last and
+// with the writer's own; ok is false when it cannot be read (no -shm
+// file: not in WAL mode, or not opened yet), and the caller asks SQLite
+// instead.
+func (w *commitWatch) headerChanged() (changed, ok bool) {
+	h, ok := w.readHeader()
+	if !ok {
+		w.seen = false
+		return false, false
+	}
+	changed = !w.seen || (h != w.header && !(w.ownValid && h == w.own))
+	w.header, w.seen = h, true
+	return changed, true
+}
+
+// readHeader reads the WAL index header; ok is false when it cannot.
+func (w *commitWatch) readHeader() (h [walHeaderSize]byte, ok bool) {
+	if w.shm == "" {
+		return h, false
+	}
+	if w.file == nil {
+		// The watcher's own connection keeps the -shm file in place
+		// while it is open; open it once that connection has.
+		if err := w.conn.PingContext(context.Background()); err != nil {
+			return h, false
+		}
+		f, err := os.Open(w.shm)
+		if err != nil {
+			return h, false
+		}
+		w.file = f
+	}
+	if n, err := w.file.ReadAt(h[:], 0); n != walHeaderSize || err != nil || h[12] == 0 { // h[12]: isInit
+		return h, false
+	}
+	return h, true
+}
+
+// ownCommitted records the header after a commit of the writer, whose
+// pool (one connection) is writer, emptying the cache (flush) when
+// another connection committed since the writer's previous commit. The
+// header is read before the writer is asked, so a commit of another
+// process that slips in after this one either shows in the answer or
+// changes the header again.
+func (w *commitWatch) ownCommitted(ctx context.Context, writer *sql.DB, flush func()) {
+	w.mu.Lock()
+	h, ok := w.readHeader()
+	w.mu.Unlock()
+	// Not under mu: the writer's connection may be busy, and requests
+	// check the header under mu. Until own is set below, a request that
+	// sees this commit's header counts it as another process's.
+	var v int64
+	err := writer.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil || !ok {
+		w.ownValid, w.writerSeen = false, false
+		return
+	}
+	if !w.writerSeen || v != w.writerVersion {
+		flush()
+	}
+	w.writerVersion, w.writerSeen = v, true
+	w.own, w.ownValid = h, true
+}
+
+func (w *commitWatch) close() error {
+	var errs []error
+	if w.file != nil {
+		errs = append(errs, w.file.Close())
+	}
+	errs = append(errs, w.conn.Close())
+	return errors.Join(errs...)
 }
 
 type authEntry struct {

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -189,4 +191,76 @@ func TestSessionLastSeenOncePerMinute(t *testing.T) {
 			t.Errorf("after a minute last seen is %v with %d writes, want %v with one", got, db.TxStats().Writes-writes, storetest.Epoch.Add(65*time.Second))
 		}
 	})
+}
+
+// TestSessionCacheSeesOtherHandles: on SQLite a second handle on the same
+// file (what the command line is beside a running server) signs a session
+// out and disables a user with no notification; the first handle, which
+// had both in memory, refuses them at its next request. Between commits
+// it keeps answering from memory.
+func TestSessionCacheSeesOtherHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "citdesk.db")
+	server, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	_, op := storetest.Agency(t, server, "watch")
+	storetest.User(t, server, op, "ann", citdesk.RoleDispatcher)
+	bob, _ := storetest.User(t, server, op, "bob", citdesk.RoleDispatcher)
+	admin, _ := storetest.User(t, server, op, "root", citdesk.RoleAdmin)
+	ann := signIn(t, server, "ann", citdesk.SessionCookie)
+	bobTok := signIn(t, server, "bob", citdesk.SessionToken)
+	for range 2 {
+		mustFind(t, server, ann, "ann")
+		mustFind(t, server, bobTok, "bob")
+	}
+	var hits int64
+	for range 5 {
+		_, h1 := mustFind(t, server, ann, "ann")
+		_, h2 := mustFind(t, server, bobTok, "bob")
+		hits += h1 + h2
+	}
+	if hits != 10 {
+		t.Fatalf("with no commit in between, %d of 10 answers came from memory", hits)
+	}
+
+	// The server's own commits (none touching sessions, users or
+	// agencies) leave the answers in memory.
+	officer := func(db *store.DB, badge string) {
+		t.Helper()
+		if err := db.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits = 0
+	for i := range 5 {
+		officer(server, "S"+strconv.Itoa(i))
+		_, h1 := mustFind(t, server, ann, "ann")
+		_, h2 := mustFind(t, server, bobTok, "bob")
+		hits += h1 + h2
+	}
+	if hits != 10 {
+		t.Fatalf("between the server's own commits, %d of 10 answers came from memory", hits)
+	}
+
+	cli, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.UserService().EndSession(context.Background(), ann); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t, server, ann, "signed out by another handle")
+	mustFind(t, server, bobTok, "bob")
+	// Another process's commit between two of the server's, none of them
+	// followed by a request, is still seen.
+	officer(server, "S5")
+	adminCtx := citdesk.NewContextWithActor(context.Background(), citdesk.ActorFor(admin, "192.0.2.1"))
+	if err := cli.UserService().SetUserDisabled(adminCtx, bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	officer(server, "S6")
+	mustRefuse(t, server, bobTok, "disabled by another handle")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -294,75 +295,137 @@ func (s callService) UpdateCall(ctx context.Context, c *citdesk.Call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Validate(s.db.now()); err != nil {
+	if err := checkCallUpdate(c, s.db.now()); err != nil {
 		return err
-	}
-	if !c.Status.Valid() {
-		return citdesk.FieldErrorf("status", "Status must be pending, dispatched, on_scene, cleared or closed.")
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		cur, err := tx.findCall(ctx, actor.AgencyID, c.ID, true)
 		if err != nil {
 			return err
 		}
-		if cur.Version != c.Version {
-			return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
-		}
-		if err := keepTransferredResponse(ctx, tx, cur, c); err != nil {
-			return err
-		}
-		detail := ""
-		switch {
-		case c.Status == cur.Status:
-		case cur.Status == citdesk.CallClosed:
-			return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
-		case c.Status == citdesk.CallClosed:
-			assignments, err := tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
-			if err != nil {
-				return err
-			}
-			// A partner's officer lent through mutual aid counts as sent.
-			lent, err := lentAssignments(ctx, tx, actor.AgencyID, c.ID)
-			if err != nil {
-				return err
-			}
-			if err := citdesk.PrepareClose(c, append(assignments, lent...)); err != nil {
-				return err
-			}
-			detail = "status=closed"
-			if c.NoCITReason != "" {
-				detail += " no_cit_reason=" + c.NoCITReason
-			}
-		default:
-			return citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
-		}
-		c.ClosedAt = cur.ClosedAt
-		if c.Status != citdesk.CallClosed || cur.Status == citdesk.CallClosed {
-			// The no-CIT reason is settled once, at close.
-			c.NoCITReason, c.NoCITText = cur.NoCITReason, cur.NoCITText
-		}
-		if c.Status == citdesk.CallClosed && cur.Status != citdesk.CallClosed {
-			now := tx.now
-			c.ClosedAt = &now
-		}
-		if c.MentalHealth != nil {
-			detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
-		}
-		c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
-		if err := settleTriage(ctx, tx, actor.AgencyID, c, cur); err != nil {
-			return err
-		}
-		detail += triageDetail(c, cur)
-		if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
-			return err
-		}
-		return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
+		return updateCall(ctx, tx, actor, cur, c)
 	})
 	if err != nil {
 		return err
 	}
 	s.db.publish(ctx, citdesk.EventCallUpdated, actor.AgencyID, c.ID, c.Summary())
 	return nil
+}
+
+// PatchCall reads, audits, changes and saves a call in one write
+// transaction: PATCH /api/v1/calls/{id} was two (the audited read, then
+// the update), each waiting for its own commit (issue 12).
+func (s callService) PatchCall(ctx context.Context, id, version int64, change func(*citdesk.Call)) (*citdesk.Call, error) {
+	actor, err := citdesk.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !citdesk.MayEver(actor, citdesk.DispatchCalls) {
+		// As before: the read is refused (and the refusal audited) or
+		// audited as a view, then the change refused.
+		if _, err := s.FindCallByID(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, citdesk.Refuse(actor, citdesk.DispatchCalls)
+	}
+	var c *citdesk.Call
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		cur, err := tx.findCall(ctx, actor.AgencyID, id, true)
+		if err != nil {
+			return err
+		}
+		if err := loadTransfer(ctx, tx, cur); err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, actor, "call.view", "call", id, ""); err != nil {
+			return err
+		}
+		next := *cur
+		next.TriageAnswers = maps.Clone(cur.TriageAnswers)
+		change(&next)
+		next.ID, next.Version = id, version
+		if err := checkCallUpdate(&next, tx.now); err != nil {
+			return err
+		}
+		if err := updateCall(ctx, tx, actor, cur, &next); err != nil {
+			return err
+		}
+		c = &next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.db.publish(ctx, citdesk.EventCallUpdated, actor.AgencyID, c.ID, c.Summary())
+	return c, nil
+}
+
+// checkCallUpdate is what UpdateCall checks before its transaction.
+func checkCallUpdate(c *citdesk.Call, now time.Time) error {
+	if err := c.Validate(now); err != nil {
+		return err
+	}
+	if !c.Status.Valid() {
+		return citdesk.FieldErrorf("status", "Status must be pending, dispatched, on_scene, cleared or closed.")
+	}
+	return nil
+}
+
+// updateCall saves c over cur, the call as stored (read in tx, locked),
+// under UpdateCall's rules.
+func updateCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, cur, c *citdesk.Call) error {
+	if cur.Version != c.Version {
+		return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+	}
+	if err := keepTransferredResponse(ctx, tx, cur, c); err != nil {
+		return err
+	}
+	detail := ""
+	switch {
+	case c.Status == cur.Status:
+	case cur.Status == citdesk.CallClosed:
+		return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
+	case c.Status == citdesk.CallClosed:
+		assignments, err := tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
+		if err != nil {
+			return err
+		}
+		// A partner's officer lent through mutual aid counts as sent.
+		lent, err := lentAssignments(ctx, tx, actor.AgencyID, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := citdesk.PrepareClose(c, append(assignments, lent...)); err != nil {
+			return err
+		}
+		detail = "status=closed"
+		if c.NoCITReason != "" {
+			detail += " no_cit_reason=" + c.NoCITReason
+		}
+	default:
+		return citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
+	}
+	c.ClosedAt = cur.ClosedAt
+	if c.Status != citdesk.CallClosed || cur.Status == citdesk.CallClosed {
+		// The no-CIT reason is settled once, at close.
+		c.NoCITReason, c.NoCITText = cur.NoCITReason, cur.NoCITText
+	}
+	if c.Status == citdesk.CallClosed && cur.Status != citdesk.CallClosed {
+		now := tx.now
+		c.ClosedAt = &now
+	}
+	if c.MentalHealth != nil {
+		detail += " mental_health=" + strconv.FormatBool(*c.MentalHealth)
+	}
+	c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
+	if err := settleTriage(ctx, tx, actor.AgencyID, c, cur); err != nil {
+		return err
+	}
+	detail += triageDetail(c, cur)
+	if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
+		return err
+	}
+	return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
 }
 
 // updateCallRow saves call c at c.Version in tx (EPRECONDITION when it

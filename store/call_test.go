@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -624,4 +626,70 @@ func TestCallEvents(t *testing.T) {
 func (w *dispatchWorld) findAgencyID(t *testing.T) int64 {
 	t.Helper()
 	return citdesk.ActorFromContext(w.op).AgencyID
+}
+
+// TestPatchCall: PATCH /api/v1/calls/{id} reads, audits, changes and saves
+// a call in one transaction (issue 12). A stale version or a change the
+// rules refuse leaves the call as it was and no view in the audit trail
+// (nothing was shown); a patch that saves records the view and the change
+// together; an officer is refused as before, on both engines.
+func TestPatchCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		w := newDispatchWorld(t, e)
+		_, admin := storetest.User(t, w.db, w.op, "adm", citdesk.RoleAdmin)
+		c := w.call(t, "Man talking about ending his life", true)
+		objectID := strconv.FormatInt(c.ID, 10)
+		audited := func() map[string]int {
+			t.Helper()
+			events, err := w.db.AuditService().ListAudit(admin, citdesk.AuditFilter{ObjectType: "call", ObjectID: objectID, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := map[string]int{}
+			for _, ev := range events {
+				if !strings.HasPrefix(ev.Action, "audit.") { // reading the trail is audited too
+					n[ev.Action+" "+ev.Outcome]++
+				}
+			}
+			return n
+		}
+		before := audited()
+
+		if _, err := w.calls.PatchCall(w.disp, c.ID, c.Version+1, func(c *citdesk.Call) { c.Notes = "stale" }); citdesk.ErrorCode(err) != citdesk.EPRECONDITION {
+			t.Fatalf("stale version: %v", err)
+		}
+		if _, err := w.calls.PatchCall(w.disp, c.ID, c.Version, func(c *citdesk.Call) { c.Nature = "" }); citdesk.ErrorCode(err) != citdesk.EINVALID {
+			t.Fatalf("a call without a nature: %v", err)
+		}
+		if _, err := w.calls.PatchCall(w.disp, c.ID, c.Version, func(c *citdesk.Call) { c.Status = citdesk.CallOnScene }); citdesk.ErrorCode(err) != citdesk.EINVALID {
+			t.Fatalf("status set by hand: %v", err)
+		}
+		if got := audited(); !maps.Equal(got, before) {
+			t.Fatalf("refused patches left audit events: %v, then %v", before, got)
+		}
+		if got := w.findCall(t, c.ID); got.Version != c.Version || got.Notes != c.Notes || got.Nature != c.Nature {
+			t.Fatalf("a refused patch changed the call: %+v", got)
+		}
+		before = audited()
+
+		saved, err := w.calls.PatchCall(w.disp, c.ID, c.Version, func(c *citdesk.Call) { c.Notes = "Caller now outside, waiting." })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Version != c.Version+1 || saved.Notes != "Caller now outside, waiting." || saved.CallerName != "Jo Caller" || saved.ReceivedAt.IsZero() {
+			t.Fatalf("saved %+v", saved)
+		}
+		after := audited()
+		if after["call.view success"] != before["call.view success"]+1 || after["call.update success"] != before["call.update success"]+1 {
+			t.Fatalf("a patch must audit one view and one change: %v, then %v", before, after)
+		}
+		if got := w.findCall(t, c.ID); got.Version != saved.Version || got.Notes != saved.Notes {
+			t.Fatalf("stored %+v", got)
+		}
+
+		_, officer := storetest.User(t, w.db, w.op, "ofc77", citdesk.RoleOfficer)
+		if _, err := w.calls.PatchCall(officer, c.ID, saved.Version, func(c *citdesk.Call) { c.Notes = "x" }); citdesk.ErrorCode(err) != citdesk.EFORBIDDEN {
+			t.Fatalf("an officer patched a call: %v", err)
+		}
+	})
 }

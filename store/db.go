@@ -258,7 +258,7 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		watch.SetMaxOpenConns(1)
 		watch.SetMaxIdleConns(1)
 		watch.SetConnMaxIdleTime(0)
-		db.auth.watch = &commitWatch{conn: watch}
+		db.auth.watch = &commitWatch{conn: watch, shm: dsn + "-shm"}
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -280,6 +280,12 @@ func SQLiteDSN(path string, writer bool) string {
 		pragmas.Add("_pragma", p)
 	}
 	if writer {
+		// temp_store(MEMORY): the group commit (groupcommit.go) runs each
+		// write in a savepoint, whose statement journal SQLite otherwise
+		// spills to a temporary file past 64 KiB — a file opened, written
+		// and closed per batch. Held in memory, it is as big as the pages
+		// one batch changes.
+		pragmas.Add("_pragma", "temp_store(MEMORY)")
 		return "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	}
 	return "file:" + path + "?" + pragmas.Encode() + "&mode=ro"
@@ -311,7 +317,7 @@ func (db *DB) Close() error {
 		errs = append(errs, db.write.Close())
 	}
 	if db.auth.watch != nil {
-		errs = append(errs, db.auth.watch.conn.Close())
+		errs = append(errs, db.auth.watch.close())
 	}
 	return errors.Join(errs...)
 }

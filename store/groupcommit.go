@@ -231,6 +231,8 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	g.commits.Add(1)
 	if err != nil {
 		err = db.storageError(fmt.Errorf("commit: %w", err), true)
+	} else if db.auth.watch != nil {
+		db.auth.watch.ownCommitted(context.Background(), db.write, db.auth.flush)
 	}
 	for _, w := range ok {
 		w.err = err

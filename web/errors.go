@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"citdesk"
 )
@@ -84,13 +87,43 @@ func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// WriteJSON writes v as JSON with status.
+// WriteJSON writes v as JSON with status. The body is encoded into a
+// pooled buffer first and sent with its Content-Length in one write: a
+// response streamed through the encoder went out chunked, in more than one
+// system call once it passed net/http's 2 KB buffer, and a value that
+// failed to encode half-way left a truncated body behind a 200.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledJSON {
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		// A citdesk type that cannot encode is a bug; say so rather than
+		// send half a document.
+		http.Error(w, "internal error: response not encodable", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = jsonType[:1:1]
+	h["Cache-Control"] = noStore[:1:1]
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(buf.Bytes())
 }
+
+// jsonType and noStore are WriteJSON's header values, shared by every
+// response (see securityHeaders).
+var jsonType, noStore = []string{"application/json"}, []string{"no-store"}
+
+// jsonBuffers keeps WriteJSON's buffers; one that grew past maxPooledJSON
+// (a large export) is left to the collector.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledJSON = 256 << 10
 
 // DecodeJSON reads exactly one JSON object into v, refusing unknown fields,
 // wrong types, trailing data and text with control characters (see

@@ -40,16 +40,25 @@ func (c *Core) securityHeaders(next http.Handler) http.Handler {
 	}
 	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img +
 		"; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	// The values are made once and shared by every response (keys in
+	// canonical form, each value a slice of one whose capacity is one, so
+	// an Add makes a new one): setting them was six allocations a request.
+	fixed := map[string][]string{
+		"Content-Security-Policy":    {csp},
+		"X-Content-Type-Options":     {"nosniff"},
+		"Referrer-Policy":            {"same-origin"},
+		"X-Frame-Options":            {"DENY"},
+		"Cross-Origin-Opener-Policy": {"same-origin"},
+		"Permissions-Policy":         {"camera=(), microphone=(), geolocation=(self)"},
+	}
+	hsts := []string{"max-age=63072000; includeSubDomains"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+		for k, v := range fixed {
+			h[k] = v[:1:1]
+		}
 		if c.IsTLS(r) {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = hsts[:1:1]
 		}
 		next.ServeHTTP(w, r)
 	})

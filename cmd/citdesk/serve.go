@@ -87,7 +87,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(stderr, c.logLevel)
+	log, logs := newBufferedLogger(stderr, c.logLevel)
+	defer logs.Close()
 	m, err := Open(ctx, c, log, stdout)
 	if err != nil {
 		return err

@@ -225,13 +225,8 @@ func (s *callAPI) patchCallAPI(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &p); err != nil {
 		return err
 	}
-	c, err := s.Svc.Calls.FindCallByID(r.Context(), id)
+	c, err := s.Svc.Calls.PatchCall(r.Context(), id, version, p.apply)
 	if err != nil {
-		return err
-	}
-	p.apply(c)
-	c.Version = version
-	if err := s.Svc.Calls.UpdateCall(r.Context(), c); err != nil {
 		return err
 	}
 	writeVersioned(w, c.Version, c)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -61,9 +62,11 @@ func TestBrowserRoadETAs(t *testing.T) {
 	if first != strconv.FormatInt(d.near, 10) {
 		t.Errorf("first officer %s, want the one in La Condamine (%d)", first, d.near)
 	}
-	reasons, _ := chromedp.Run(board, chromedp.Text(chromedp.CSS(`#board-panel ol.recs > li.rec`)))
-	if !strings.Contains(reasons, "by road (") {
-		t.Errorf("the first officer's reasons %q do not say by road", reasons)
+	// The panel may be drawn again as the call's events arrive (a node read
+	// while it is swapped out has no text), so wait for the reasons.
+	if err := chromedp.Do(board, waitJSWithin(`(document.querySelector("#board-panel ol.recs > li.rec")?.innerText ?? "").includes("by road (")`, 5*time.Second)); err != nil {
+		reasons, _ := chromedp.Run(board, chromedp.Evaluate[string](`document.querySelector("#board-panel ol.recs > li.rec")?.innerText ?? ""`))
+		t.Errorf("the first officer's reasons %q do not say by road (%v)", reasons, err)
 	}
 	screenshot(t, board, "road-etas")
 }
