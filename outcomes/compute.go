@@ -334,8 +334,8 @@ func compute(encs encounterSource, refs referralSource, comps []Complaint, p Par
 	}
 	// Each worker's repeat-contact keys go to its own stretch of one
 	// array (at most one key per encounter), which is then closed up and
-	// sorted in place: 8 bytes a sample, where samples and a sort buffer
-	// took 32.
+	// radix sorted through a second: 16 bytes a sample, where samples,
+	// keys and a sort buffer took 32.
 	c.packRepeats(encs)
 	scs := make([]*scratch, workers)
 	for w := range scs {
@@ -449,13 +449,15 @@ func compute(encs encounterSource, refs referralSource, comps []Complaint, p Par
 	// side; the periods are copied because ps caches its last lookup.
 	psRepeats := *ps
 	if c.packed {
-		wg.Go(func() { countRepeatKeys(keys, c.personBits, acc, numMeasures, &psRepeats) })
+		buf := getKeys(len(keys))
+		defer putKeys(buf)
+		wg.Go(func() { countRepeatKeys(keys, buf, c.personBits, acc, numMeasures, &psRepeats) })
 	} else {
 		reps := make([][]rsample, len(parts))
 		for i, pt := range parts {
 			reps[i] = pt.sc.reps
 		}
-		wg.Go(func() { countRepeatsSorted(slices.Concat(reps...), acc, numMeasures, &psRepeats) })
+		wg.Go(func() { countRepeatSamples(reps, acc, numMeasures, &psRepeats) })
 	}
 	var durations [numDurations]Durations
 	for d := range durations {
@@ -583,6 +585,9 @@ func maxWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
 // pass sums one share of the encounters, lo to hi of src, into sc and,
 // when the repeat samples are packed, keys (empty, with room for hi − lo).
 func (c *computation) pass(src encounterSource, lo, hi int, sc *scratch, keys []uint64) *partial {
+	if keys == nil && cap(sc.reps) < hi-lo {
+		sc.reps = make([]rsample, 0, hi-lo)
+	}
 	sc.reps = sc.reps[:0]
 	pt := &partial{t: c.newTally(), sc: sc, keys: keys, reasons: map[string]int{}}
 	ld := newLocalDays(c.loc)

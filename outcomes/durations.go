@@ -76,8 +76,8 @@ func getScratch(n int) *scratch {
 // computation's workers use.
 func putScratch(sc *scratch) { scratches.put(sc, maxWorkers()) }
 
-// getKeys returns room for n repeat-contact keys (repeatKey), one array
-// for all the workers of one computation.
+// getKeys returns room for n repeat-contact keys (repeatKey): one array
+// for all the workers of one computation, and one for sorting them.
 func getKeys(n int) []uint64 {
 	p := keyArrays.get()
 	if cap(*p) < n {
@@ -86,10 +86,11 @@ func getKeys(n int) []uint64 {
 	return (*p)[:n]
 }
 
-// putKeys keeps keys' array for the next computation.
+// putKeys keeps keys' array for the next computation (the keys and the
+// sort's second array).
 func putKeys(keys []uint64) {
 	keys = keys[:0]
-	keyArrays.put(&keys, 1)
+	keyArrays.put(&keys, 2)
 }
 
 // histCap bounds the exact histogram of durations: one counter per second

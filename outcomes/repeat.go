@@ -23,10 +23,11 @@ var repeatWindows = [3]int64{30, 90, 365}
 // calendar days later (the same day counts). A person can count in both
 // sides of the CIT split, and in several periods.
 //
-// The keys are radix sorted in place, and each person's run walked once: a
-// million encounters take tens of milliseconds, where sorting structs by
-// comparison takes several times as long, and no second array is needed.
-func countRepeatKeys(keys []uint64, personBits int, acc []pair, stride int, ps *periods) {
+// The keys are radix sorted (buf, as long as keys, is the sort's other
+// half), and each person's run walked once: a million encounters take tens
+// of milliseconds, where sorting structs by comparison takes several times
+// as long. (Sorting in place, with no second array, took twice as long.)
+func countRepeatKeys(keys, buf []uint64, personBits int, acc []pair, stride int, ps *periods) {
 	if len(keys) == 0 {
 		return
 	}
@@ -40,7 +41,7 @@ func countRepeatKeys(keys []uint64, personBits int, acc []pair, stride int, ps *
 	for d := range periodOf {
 		periodOf[d] = int32(ps.number(repeatDayBase+int64(minD)+int64(d)) - ps.first)
 	}
-	radixSortInPlace(keys, personBits+repeatPersonShift)
+	keys = radixSort(keys, buf, personBits+repeatPersonShift)
 
 	personOf := func(k uint64) uint64 { return k >> repeatPersonShift }
 	dayOf := func(k uint64) int64 { return int64(k >> 2 & repeatDayMask) }
@@ -85,8 +86,8 @@ func repeatKey(person, day int64, gc int) uint64 {
 }
 
 // packRepeats decides how the pass keeps repeat-contact samples: as
-// repeatKeys when the person keys of src span at most maxPersonBits bits
-// (database ids always do), else as rsamples.
+// repeatKeys when src is columns whose person keys span at most
+// maxPersonBits bits (database ids always do), else as rsamples.
 func (c *computation) packRepeats(src encounterSource) {
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	each := func(p int64) {
@@ -94,23 +95,52 @@ func (c *computation) packRepeats(src encounterSource) {
 			lo, hi = min(lo, p), max(hi, p)
 		}
 	}
-	switch s := src.(type) {
-	case columnEncounters:
-		for _, p := range s.c.enc.person {
-			each(p)
-		}
-	case encounterSlice:
-		for i := range s {
-			each(s[i].PersonKey)
-		}
-	default:
+	s, ok := src.(columnEncounters)
+	if !ok {
+		// Encounter values: reading every one for its person key costs
+		// more than the samples do (countRepeatSamples packs them after).
 		return
+	}
+	for _, p := range s.c.enc.person {
+		each(p)
 	}
 	if lo > hi {
 		lo, hi = 0, 0
 	}
 	c.minPerson, c.personBits = lo, bits.Len64(uint64(hi)-uint64(lo))
 	c.packed = c.personBits <= maxPersonBits
+}
+
+// countRepeatSamples is countRepeatKeys over samples: packed into keys
+// when their person keys allow it, else sorted by comparison.
+func countRepeatSamples(parts [][]rsample, acc []pair, stride int, ps *periods) {
+	n := 0
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range parts {
+		n += len(s)
+		for i := range s {
+			lo, hi = min(lo, s[i].person), max(hi, s[i].person)
+		}
+	}
+	if n == 0 {
+		return
+	}
+	personBits := bits.Len64(uint64(hi) - uint64(lo))
+	if personBits > maxPersonBits {
+		countRepeatsSorted(slices.Concat(parts...), acc, stride, ps)
+		return
+	}
+	keys, buf := getKeys(n), getKeys(n)
+	defer putKeys(keys)
+	defer putKeys(buf)
+	keys = keys[:0]
+	for _, s := range parts {
+		for i := range s {
+			_, gc := unpackKey(s[i].key)
+			keys = append(keys, repeatKey(s[i].person-lo, int64(s[i].day), gc))
+		}
+	}
+	countRepeatKeys(keys, buf, personBits, acc, stride, ps)
 }
 
 // countRepeatsSorted is countRepeatKeys by comparison sort, for person
@@ -217,51 +247,34 @@ func (w *walker) add(g int, num [3]bool) {
 	}
 }
 
-// radixSortInPlace sorts keys, of which only the low keyBits bits may
-// differ, in place: by the top byte of those bits into 256 buckets
-// (swapping each key into its bucket), then each bucket by the next byte,
-// down to buckets small enough for insertion sort.
-func radixSortInPlace(keys []uint64, keyBits int) {
-	if len(keys) <= 48 || keyBits <= 0 {
-		insertionSort(keys)
-		return
-	}
-	shift := max(keyBits-8, 0)
-	digit := func(k uint64) int { return int(k>>shift) & 0xff }
-	var start, next [257]int
-	for _, k := range keys {
-		start[digit(k)+1]++
-	}
-	for d := 1; d <= 256; d++ {
-		start[d] += start[d-1]
-	}
-	copy(next[:], start[:])
-	for d := range 256 {
-		for next[d] < start[d+1] {
-			k := keys[next[d]]
-			if b := digit(k); b != d {
-				keys[next[d]], keys[next[b]] = keys[next[b]], k
-				next[b]++
-				continue
-			}
-			next[d]++
+// radixSort sorts keys, of which only the low keyBits bits may differ,
+// using buf (as long as keys) as the other half of each pass, and returns
+// whichever of the two holds the result. A digit every key shares is
+// skipped, so the day bits that no record reaches cost nothing.
+func radixSort(keys, buf []uint64, keyBits int) []uint64 {
+	const digitBits = 11
+	const buckets = 1 << digitBits
+	var count [buckets]int
+	src, dst := keys, buf
+	for shift := 0; shift < keyBits && len(src) > 0; shift += digitBits {
+		clear(count[:])
+		for _, k := range src {
+			count[(k>>shift)&(buckets-1)]++
 		}
-	}
-	if shift == 0 {
-		return
-	}
-	for d := range 256 {
-		if start[d+1]-start[d] > 1 {
-			radixSortInPlace(keys[start[d]:start[d+1]], shift)
+		if count[(src[0]>>shift)&(buckets-1)] == len(src) {
+			continue // every key has this digit
 		}
-	}
-}
-
-// insertionSort sorts a few keys.
-func insertionSort(keys []uint64) {
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
 		}
+		for _, k := range src {
+			d := (k >> shift) & (buckets - 1)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
 	}
+	return src
 }
