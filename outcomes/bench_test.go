@@ -69,3 +69,25 @@ func BenchmarkSuppress(b *testing.B) {
 		Suppress(tab)
 	}
 }
+
+// BenchmarkComputeColumns is BenchmarkCompute over columns, as the cached
+// service computes: the measures read the columns a chunk at a time. Its
+// B/op is the scratch one request allocates when the pool is empty (as it
+// is after the garbage collector has emptied it).
+func BenchmarkComputeColumns(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			encs, refs, loc := benchHistory(b, n)
+			ids := make([]int64, len(encs))
+			for i := range ids {
+				ids[i] = int64(i + 1)
+			}
+			c := ColumnsOf(encs, ids, refs, ids[:len(refs)])
+			p := Params{Location: loc, Now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+			b.ReportAllocs()
+			for b.Loop() {
+				ComputeColumns(c, p)
+			}
+		})
+	}
+}

@@ -258,6 +258,12 @@ type computation struct {
 	fromDay, toDay int64 // inclusive, in day numbers
 	nowU           int64 // Params.Now in Unix seconds; "never" when zero
 	today          int64 // Params.Now's day number; the largest day when zero
+	// Repeat contacts: when the person keys span at most maxPersonBits
+	// bits from minPerson (packed), each sample is a repeatKey; else an
+	// rsample, sorted by comparison.
+	packed     bool
+	minPerson  int64
+	personBits int
 }
 
 // newTally returns an empty tally, with room for every period of a closed
@@ -275,7 +281,8 @@ func (c *computation) newTally() *tally {
 // partial is one worker's share of the pass over the encounters.
 type partial struct {
 	t       *tally
-	sc      *scratch // durs and reps hold this share's samples
+	sc      *scratch // durs (and reps, when keys is nil) hold this share's samples
+	keys    []uint64 // this share's repeat-contact keys, in its stretch of the shared array
 	reasons map[string]int
 }
 
@@ -323,20 +330,48 @@ func compute(encs encounterSource, refs referralSource, comps []Complaint, p Par
 	workers := 1
 	n := encs.Len()
 	if n >= parallelFrom {
-		workers = min(runtime.GOMAXPROCS(0), 4)
+		workers = maxWorkers()
+	}
+	// Each worker's repeat-contact keys go to its own stretch of one
+	// array (at most one key per encounter), which is then closed up and
+	// radix sorted through a second: 16 bytes a sample, where samples,
+	// keys and a sort buffer took 32.
+	c.packRepeats(encs)
+	scs := make([]*scratch, workers)
+	for w := range scs {
+		scs[w] = getScratch(n*(w+1)/workers - n*w/workers)
+	}
+	var keys []uint64
+	if c.packed {
+		keys = getKeys(n)
 	}
 	parts := make([]*partial, workers)
 	var wg sync.WaitGroup
 	for w := range parts {
 		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() { parts[w] = c.pass(encs, lo, hi) })
+		var share []uint64
+		if c.packed {
+			share = keys[lo:lo:hi]
+		}
+		wg.Go(func() { parts[w] = c.pass(encs, lo, hi, scs[w], share) })
 	}
 	wg.Wait()
 	defer func() {
-		for _, pt := range parts {
-			putScratch(pt.sc)
+		if c.packed {
+			putKeys(keys)
+		}
+		for _, sc := range scs {
+			putScratch(sc)
 		}
 	}()
+	if c.packed {
+		total := 0
+		for w, pt := range parts {
+			lo := n * w / workers
+			total += copy(keys[total:], keys[lo:lo+len(pt.keys)])
+		}
+		keys = keys[:total]
+	}
 
 	// The workers' sums, by absolute period, into one tally.
 	t := c.newTally()
@@ -412,12 +447,18 @@ func compute(encs encounterSource, refs referralSource, comps []Complaint, p Par
 	acc := t.groups()
 	// Repeat contacts and durations share nothing, so they run side by
 	// side; the periods are copied because ps caches its last lookup.
-	reps := make([][]rsample, len(parts))
-	for i, pt := range parts {
-		reps[i] = pt.sc.reps
-	}
 	psRepeats := *ps
-	wg.Go(func() { countRepeats(reps, acc, numMeasures, &psRepeats, parts[len(parts)-1].sc) })
+	if c.packed {
+		buf := getKeys(len(keys))
+		defer putKeys(buf)
+		wg.Go(func() { countRepeatKeys(keys, buf, c.personBits, acc, numMeasures, &psRepeats) })
+	} else {
+		reps := make([][]rsample, len(parts))
+		for i, pt := range parts {
+			reps[i] = pt.sc.reps
+		}
+		wg.Go(func() { countRepeatSamples(reps, acc, numMeasures, &psRepeats) })
+	}
 	var durations [numDurations]Durations
 	for d := range durations {
 		samples := make([][]dsample, len(parts))
@@ -537,9 +578,18 @@ func countCoResponse(r *[numEncounterMeasures]pair, e *Encounter) {
 	}
 }
 
-// pass sums one share of the encounters, lo to hi of src.
-func (c *computation) pass(src encounterSource, lo, hi int) *partial {
-	pt := &partial{t: c.newTally(), sc: getScratch(hi - lo), reasons: map[string]int{}}
+// maxWorkers is how many workers a computation over many encounters
+// splits them among: the machine's cores, at most 4.
+func maxWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// pass sums one share of the encounters, lo to hi of src, into sc and,
+// when the repeat samples are packed, keys (empty, with room for hi − lo).
+func (c *computation) pass(src encounterSource, lo, hi int, sc *scratch, keys []uint64) *partial {
+	if keys == nil && cap(sc.reps) < hi-lo {
+		sc.reps = make([]rsample, 0, hi-lo)
+	}
+	sc.reps = sc.reps[:0]
+	pt := &partial{t: c.newTally(), sc: sc, keys: keys, reasons: map[string]int{}}
 	ld := newLocalDays(c.loc)
 	eachChunk(src, lo, hi, func(encs []Encounter) { c.passChunk(pt, ld, encs) })
 	return pt
@@ -548,7 +598,7 @@ func (c *computation) pass(src encounterSource, lo, hi int) *partial {
 // passChunk adds encs to pt; ld is the pass's zone table.
 func (c *computation) passChunk(pt *partial, ld *localDays, encs []Encounter) {
 	t, ps := pt.t, pt.t.ps
-	durs, reps, reasons := &pt.sc.durs, pt.sc.reps, pt.reasons
+	durs, reps, keys, reasons := &pt.sc.durs, pt.sc.reps, pt.keys, pt.reasons
 	fromDay, toDay, ranged, nowU := c.fromDay, c.toDay, c.ranged, c.nowU
 
 	for i := range encs {
@@ -685,12 +735,14 @@ func (c *computation) passChunk(pt *partial, ld *localDays, encs []Encounter) {
 				for m := mRepeat30; m <= mRepeat365; m++ {
 					row[m].imprecise++
 				}
+			} else if c.packed {
+				keys = append(keys, repeatKey(e.PersonKey-c.minPerson, day, citGroup(e.OfficerCIT)))
 			} else {
 				reps = append(reps, rsample{e.PersonKey, int32(day), key})
 			}
 		}
 	}
-	pt.sc.reps = reps
+	pt.sc.reps, pt.keys = reps, keys
 }
 
 // Instants outside the years 1 to 9999 are read as unknown dates: no

@@ -7,37 +7,91 @@ import (
 	"sync"
 )
 
-// scratch is the working memory of one Compute, kept in a pool so that a
-// dashboard recomputed every few seconds does not allocate (and make the
-// garbage collector scan) tens of megabytes each time.
+// scratch is the working memory of one worker of one Compute, kept
+// between computations (scratches) so that a dashboard recomputed every
+// few seconds does not allocate (and make the garbage collector scan)
+// tens of megabytes each time.
 type scratch struct {
-	durs  [numDurations][]dsample
-	reps  []rsample
-	keys  []uint64 // repeat contacts: packed person, day, CIT group
-	keys2 []uint64 // radix sort buffer
-	vals  []int32
-	hist  [3][]int32 // durations: total, CIT, non-CIT
-	over  [3][]int32 // durations at or above histCap seconds
+	durs [numDurations][]dsample
+	reps []rsample // repeat contacts, when the keys are not packed
+	vals []int32
+	hist [3][]int32 // durations: total, CIT, non-CIT
+	over [3][]int32 // durations at or above histCap seconds
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// kept holds working memory between computations: enough for one
+// computation's workers, so a warm request allocates none. A sync.Pool
+// would not do: the collector empties it every other cycle, so over a
+// million encounters each request after a collection allocated its 45 MB
+// again, and the heap (whose target is twice what was live) grew by
+// that much again and again.
+type kept[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
 
+// get returns a kept T, or a new one.
+func (k *kept[T]) get() *T {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := len(k.free); n > 0 {
+		x := k.free[n-1]
+		k.free = k.free[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+// put keeps x for the next computation, unless enough are kept (a
+// computation that ran beside another leaves its memory to the collector).
+func (k *kept[T]) put(x *T, most int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.free) < most {
+		k.free = append(k.free, x)
+	}
+}
+
+var (
+	scratches kept[scratch]
+	keyArrays kept[[]uint64]
+)
+
+// getScratch returns a scratch with room for n samples of each duration.
+// The room is rounded up, so that the workers' shares of one computation,
+// which differ by one, take each other's scratch without growing it.
 func getScratch(n int) *scratch {
-	sc := scratchPool.Get().(*scratch)
+	n = (n + 4095) &^ 4095
+	sc := scratches.get()
 	for d := range sc.durs {
 		if cap(sc.durs[d]) < n {
 			sc.durs[d] = make([]dsample, 0, n)
 		}
 		sc.durs[d] = sc.durs[d][:0]
 	}
-	if cap(sc.reps) < n {
-		sc.reps = make([]rsample, 0, n)
-	}
-	sc.reps = sc.reps[:0]
 	return sc
 }
 
-func putScratch(sc *scratch) { scratchPool.Put(sc) }
+// putScratch keeps sc for the next computation: as many as one
+// computation's workers use.
+func putScratch(sc *scratch) { scratches.put(sc, maxWorkers()) }
+
+// getKeys returns room for n repeat-contact keys (repeatKey): one array
+// for all the workers of one computation, and one for sorting them.
+func getKeys(n int) []uint64 {
+	p := keyArrays.get()
+	if cap(*p) < n {
+		*p = make([]uint64, (n+4095)&^4095)
+	}
+	return (*p)[:n]
+}
+
+// putKeys keeps keys' array for the next computation (the keys and the
+// sort's second array).
+func putKeys(keys []uint64) {
+	keys = keys[:0]
+	keyArrays.put(&keys, 2)
+}
 
 // histCap bounds the exact histogram of durations: one counter per second
 // up to about nine hours. Longer durations (rare: a hand-over of a whole

@@ -11,9 +11,10 @@ import (
 // measures mRepeat30, mRepeat90, mRepeat365.
 var repeatWindows = [3]int64{30, 90, 365}
 
-// countRepeats fills the repeat-contact measures in acc (stride pairs per
-// group, groups as in Compute) from one sample per dated encounter of a
-// known person in the range.
+// countRepeatKeys fills the repeat-contact measures in acc (stride pairs
+// per group, groups as in Compute) from one key per dated encounter of a
+// known person in the range (repeatKey; person offsets of at most
+// personBits bits).
 //
 // For a group (all, CIT, non-CIT, one period), the denominator is the
 // number of distinct people with an encounter in the group, and the
@@ -22,57 +23,28 @@ var repeatWindows = [3]int64{30, 90, 365}
 // calendar days later (the same day counts). A person can count in both
 // sides of the CIT split, and in several periods.
 //
-// The samples are packed into one integer each (person, day, CIT group,
-// offset from the least of each, so the key is as short as the data
-// allows), radix sorted, and each person's run walked once: a million
-// encounters take tens of milliseconds, where sorting structs by
-// comparison takes several times as long.
-func countRepeats(parts [][]rsample, acc []pair, stride int, ps *periods, sc *scratch) {
-	n := 0
-	minP, maxP := int64(math.MaxInt64), int64(math.MinInt64)
-	minD, maxD := int32(math.MaxInt32), int32(math.MinInt32)
-	for _, s := range parts {
-		n += len(s)
-		for i := range s {
-			minP, maxP = min(minP, s[i].person), max(maxP, s[i].person)
-			minD, maxD = min(minD, s[i].day), max(maxD, s[i].day)
-		}
-	}
-	if n == 0 {
+// The keys are radix sorted (buf, as long as keys, is the sort's other
+// half), and each person's run walked once: a million encounters take tens
+// of milliseconds, where sorting structs by comparison takes several times
+// as long. (Sorting in place, with no second array, took twice as long.)
+func countRepeatKeys(keys, buf []uint64, personBits int, acc []pair, stride int, ps *periods) {
+	if len(keys) == 0 {
 		return
 	}
-	personBits := bits.Len64(uint64(maxP) - uint64(minP))
-	dayBits := bits.Len64(uint64(int64(maxD) - int64(minD)))
-	if personBits+dayBits+2 > 64 || dayBits > 24 {
-		// Person keys spread over the whole int64 range (hashes, say): no
-		// short key, so sort the samples themselves.
-		countRepeatsSorted(slices.Concat(parts...), acc, stride, ps)
-		return
+	minD, maxD := uint64(math.MaxUint64), uint64(0)
+	for _, k := range keys {
+		d := k >> 2 & repeatDayMask
+		minD, maxD = min(minD, d), max(maxD, d)
 	}
-
 	// The period of each day of the span, looked up rather than computed.
-	periodOf := make([]int32, int(maxD-minD)+1)
+	periodOf := make([]int32, maxD-minD+1)
 	for d := range periodOf {
-		periodOf[d] = int32(ps.number(int64(minD)+int64(d)) - ps.first)
+		periodOf[d] = int32(ps.number(repeatDayBase+int64(minD)+int64(d)) - ps.first)
 	}
+	keys = radixSort(keys, buf, personBits+repeatPersonShift)
 
-	keys := slices.Grow(sc.keys[:0], n)[:0]
-	for _, s := range parts {
-		for i := range s {
-			r := &s[i]
-			_, gc := unpackKey(r.key)
-			keys = append(keys, (uint64(r.person)-uint64(minP))<<(dayBits+2)|uint64(r.day-minD)<<2|uint64(max(gc, 0)))
-		}
-	}
-	buf := slices.Grow(sc.keys2[:0], n)[:n]
-	sorted := radixSort(keys, buf, personBits+dayBits+2)
-	if &sorted[0] != &keys[0] {
-		keys, buf = buf, keys
-	}
-	sc.keys, sc.keys2 = keys[:0], buf[:0] // two distinct arrays for next time
-
-	personOf := func(k uint64) uint64 { return k >> (dayBits + 2) }
-	dayOf := func(k uint64) int64 { return int64(k>>2) & (1<<dayBits - 1) }
+	personOf := func(k uint64) uint64 { return k >> repeatPersonShift }
+	dayOf := func(k uint64) int64 { return int64(k >> 2 & repeatDayMask) }
 	w := walker{acc: acc, stride: stride}
 	for a := 0; a < len(keys); {
 		b := a + 1
@@ -85,18 +57,102 @@ func countRepeats(parts [][]rsample, acc []pair, stride int, ps *periods, sc *sc
 			if j+1 < b {
 				gap = dayOf(keys[j+1]) - dayOf(keys[j])
 			}
-			w.encounter(int(periodOf[dayOf(keys[j])]), int(keys[j]&3), gap)
+			w.encounter(int(periodOf[dayOf(keys[j])-int64(minD)]), int(keys[j]&3), gap)
 		}
 		w.finish()
 		a = b
 	}
 }
 
-// countRepeatsSorted is countRepeats by comparison sort, for person keys
-// too spread out to pack.
+// A repeat key packs, from the top: the person (as an offset from the
+// least person key), the day (as days from repeatDayBase, the first day
+// Compute reads as a date), and the CIT group (0 unknown, gCIT, gNonCIT).
+// Sorted, each person's encounters are together and in day order.
+const (
+	repeatDayBits     = 22 // the days from the year 1 to 9999, with margin
+	repeatDayMask     = 1<<repeatDayBits - 1
+	repeatPersonShift = repeatDayBits + 2
+	maxPersonBits     = 64 - repeatPersonShift
+)
+
+// repeatDayBase is the day number of repeatKey's day 0: a day before the
+// first instant Compute reads as a date, in any zone.
+var repeatDayBase = floorDiv(minSupported, 86400) - 2
+
+// repeatKey returns the key of an encounter of the person person keys
+// above the least, on day, with CIT group gc (-1 unknown).
+func repeatKey(person, day int64, gc int) uint64 {
+	return uint64(person)<<repeatPersonShift | uint64(day-repeatDayBase)<<2 | uint64(max(gc, 0))
+}
+
+// packRepeats decides how the pass keeps repeat-contact samples: as
+// repeatKeys when src is columns whose person keys span at most
+// maxPersonBits bits (database ids always do), else as rsamples.
+func (c *computation) packRepeats(src encounterSource) {
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	each := func(p int64) {
+		if p != 0 {
+			lo, hi = min(lo, p), max(hi, p)
+		}
+	}
+	s, ok := src.(columnEncounters)
+	if !ok {
+		// Encounter values: reading every one for its person key costs
+		// more than the samples do (countRepeatSamples packs them after).
+		return
+	}
+	for _, p := range s.c.enc.person {
+		each(p)
+	}
+	if lo > hi {
+		lo, hi = 0, 0
+	}
+	c.minPerson, c.personBits = lo, bits.Len64(uint64(hi)-uint64(lo))
+	c.packed = c.personBits <= maxPersonBits
+}
+
+// countRepeatSamples is countRepeatKeys over samples: packed into keys
+// when their person keys allow it, else sorted by comparison.
+func countRepeatSamples(parts [][]rsample, acc []pair, stride int, ps *periods) {
+	n := 0
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range parts {
+		n += len(s)
+		for i := range s {
+			lo, hi = min(lo, s[i].person), max(hi, s[i].person)
+		}
+	}
+	if n == 0 {
+		return
+	}
+	personBits := bits.Len64(uint64(hi) - uint64(lo))
+	if personBits > maxPersonBits {
+		countRepeatsSorted(slices.Concat(parts...), acc, stride, ps)
+		return
+	}
+	keys, buf := getKeys(n), getKeys(n)
+	defer putKeys(keys)
+	defer putKeys(buf)
+	keys = keys[:0]
+	for _, s := range parts {
+		for i := range s {
+			_, gc := unpackKey(s[i].key)
+			keys = append(keys, repeatKey(s[i].person-lo, int64(s[i].day), gc))
+		}
+	}
+	countRepeatKeys(keys, buf, personBits, acc, stride, ps)
+}
+
+// countRepeatsSorted is countRepeatKeys by comparison sort, for person
+// keys too spread out to pack. Encounters of one person on one day are
+// taken in the order of their CIT group, as the packed keys sort them (of
+// two on the same day, the first is followed within every window and the
+// second may not be).
 func countRepeatsSorted(s []rsample, acc []pair, stride int, ps *periods) {
 	slices.SortFunc(s, func(a, b rsample) int {
-		return cmp.Or(cmp.Compare(a.person, b.person), cmp.Compare(a.day, b.day))
+		_, ga := unpackKey(a.key)
+		_, gb := unpackKey(b.key)
+		return cmp.Or(cmp.Compare(a.person, b.person), cmp.Compare(a.day, b.day), cmp.Compare(max(ga, 0), max(gb, 0)))
 	})
 	w := walker{acc: acc, stride: stride}
 	for a := 0; a < len(s); {
@@ -191,15 +247,16 @@ func (w *walker) add(g int, num [3]bool) {
 	}
 }
 
-// radixSort sorts keys, of which only the low keyBits bits are set, using
-// buf (as long as keys) as the other half of each pass, and returns
-// whichever of the two holds the result.
+// radixSort sorts keys, of which only the low keyBits bits may differ,
+// using buf (as long as keys) as the other half of each pass, and returns
+// whichever of the two holds the result. A digit every key shares is
+// skipped, so the day bits that no record reaches cost nothing.
 func radixSort(keys, buf []uint64, keyBits int) []uint64 {
 	const digitBits = 11
 	const buckets = 1 << digitBits
 	var count [buckets]int
 	src, dst := keys, buf
-	for shift := 0; shift < keyBits; shift += digitBits {
+	for shift := 0; shift < keyBits && len(src) > 0; shift += digitBits {
 		clear(count[:])
 		for _, k := range src {
 			count[(k>>shift)&(buckets-1)]++

@@ -259,6 +259,7 @@ func (m *Main) Run(ctx context.Context, c serveConfig) error {
 		m.Log.Warn("return SQLite's start-up memory", "err", err)
 	}
 	store.ReleaseMemory()
+	holdMemory(ctx, m.Log)
 	if c.purgeAt != "off" {
 		go purgeNightly(ctx, m.DB, c.purgeAt, m.Log)
 	}
