@@ -14,7 +14,9 @@ import (
 const memoryFloor = 200 << 20
 
 // memoryLimitFor returns the soft memory limit for a live heap of live
-// bytes: memoryFloor, or half as much again as is live once that is more.
+// bytes beside other bytes the runtime holds outside heap objects
+// (goroutine stacks, the collector's metadata): memoryFloor, or half as
+// much again as is live plus the other, once that is more.
 //
 // Why: the Go collector lets the heap grow to twice what was live at its
 // last cycle (GOGC=100). With a million encounters' outcome columns
@@ -23,9 +25,13 @@ const memoryFloor = 200 << 20
 // server's resident memory went past 360 MB though never more than 190 MB
 // was in use. Below the floor the collector runs only as the heap nears
 // it; above it, the limit follows the live heap, so the collector never
-// runs back to back because the data outgrew a fixed limit.
-func memoryLimitFor(live uint64) int64 {
-	return max(memoryFloor, int64(live)/2*3)
+// runs back to back because the data outgrew a fixed limit. The limit
+// covers all the runtime's memory, so what is not heap objects is added:
+// 5,000 live boards hold some 100 MB of goroutine stacks and buffers, and
+// a limit of 200 MiB left the heap so little room that the collector ran
+// without pause and the boards' p99 went from 95 to 300 ms.
+func memoryLimitFor(live, other uint64) int64 {
+	return max(memoryFloor, int64(live)/2*3+int64(other))
 }
 
 // holdMemory keeps the runtime's soft memory limit at memoryLimitFor the
@@ -35,13 +41,31 @@ func holdMemory(ctx context.Context, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	// What the limit counts (the runtime's whole memory, less what it
+	// returned), less the heap's objects and free or unused heap: stacks,
+	// metadata and the like.
+	sample := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
 	set := func() int64 {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return -1
+		var v [6]uint64
+		for i, s := range sample {
+			if s.Value.Kind() != metrics.KindUint64 {
+				return -1
+			}
+			v[i] = s.Value.Uint64()
 		}
-		limit := memoryLimitFor(sample[0].Value.Uint64())
+		var other uint64
+		if held := v[2] + v[3] + v[4] + v[5]; v[1] > held {
+			other = v[1] - held
+		}
+		limit := memoryLimitFor(v[0], other)
 		debug.SetMemoryLimit(limit)
 		return limit
 	}
