@@ -173,6 +173,16 @@ func (w *commitWatch) ownCommitted(ctx context.Context, writer *sql.DB, flush fu
 	w.own, w.ownValid = h, true
 }
 
+// writerReopened forgets the writer connection's data_version: a new
+// connection counts from its own start, and an equal number would hide a
+// commit another process made in between. The next own commit empties the
+// cache.
+func (w *commitWatch) writerReopened() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writerSeen, w.ownValid = false, false
+}
+
 func (w *commitWatch) close() error {
 	var errs []error
 	if w.file != nil {

@@ -264,3 +264,44 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 	officer(server, "S6")
 	mustRefuse(t, server, bobTok, "disabled by another handle")
 }
+
+// TestSessionCacheAfterWriterReopened: serve closes SQLite's writer
+// connection once start-up is done (ShrinkSQLite), and the new connection's
+// data_version counts from its own start. A sign-out by another process
+// made just before, with no request until the server's next commit, is
+// still refused.
+func TestSessionCacheAfterWriterReopened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "citdesk.db")
+	server, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	_, op := storetest.Agency(t, server, "reopen")
+	storetest.User(t, server, op, "ann", citdesk.RoleDispatcher)
+	ann := signIn(t, server, "ann", citdesk.SessionToken)
+	officer := func(badge string) {
+		t.Helper()
+		if err := server.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	officer("R0")
+	mustFind(t, server, ann, "ann")
+	if _, hits := mustFind(t, server, ann, "ann"); hits != 1 {
+		t.Fatal("not answered from memory")
+	}
+	cli, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.UserService().EndSession(context.Background(), ann); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ShrinkSQLite(context.Background(), server); err != nil {
+		t.Fatal(err)
+	}
+	officer("R1")
+	mustRefuse(t, server, ann, "signed out by another handle before the writer was reopened")
+}
