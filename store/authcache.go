@@ -83,6 +83,7 @@ type commitWatch struct {
 	ownValid      bool
 	writerVersion int64
 	writerSeen    bool
+	writerOpens   int // counts writerReopened, so an answer from the old connection is not kept
 }
 
 // walHeaderSize is the size of the WAL index header's first copy.
@@ -154,6 +155,7 @@ func (w *commitWatch) readHeader() (h [walHeaderSize]byte, ok bool) {
 func (w *commitWatch) ownCommitted(ctx context.Context, writer *sql.DB, flush func()) {
 	w.mu.Lock()
 	h, ok := w.readHeader()
+	opens := w.writerOpens
 	w.mu.Unlock()
 	// Not under mu: the writer's connection may be busy, and requests
 	// check the header under mu. Until own is set below, a request that
@@ -162,7 +164,7 @@ func (w *commitWatch) ownCommitted(ctx context.Context, writer *sql.DB, flush fu
 	err := writer.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err != nil || !ok {
+	if err != nil || !ok || opens != w.writerOpens {
 		w.ownValid, w.writerSeen = false, false
 		return
 	}
@@ -181,6 +183,7 @@ func (w *commitWatch) writerReopened() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.writerSeen, w.ownValid = false, false
+	w.writerOpens++
 }
 
 func (w *commitWatch) close() error {
