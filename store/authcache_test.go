@@ -227,15 +227,9 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 
 	// The server's own commits (none touching sessions, users or
 	// agencies) leave the answers in memory.
-	officer := func(db *store.DB, badge string) {
-		t.Helper()
-		if err := db.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	hits = 0
 	for i := range 5 {
-		officer(server, "S"+strconv.Itoa(i))
+		ownCommit(t, server, op, "S"+strconv.Itoa(i))
 		_, h1 := mustFind(t, server, ann, "ann")
 		_, h2 := mustFind(t, server, bobTok, "bob")
 		hits += h1 + h2
@@ -256,12 +250,12 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 	mustFind(t, server, bobTok, "bob")
 	// Another process's commit between two of the server's, none of them
 	// followed by a request, is still seen.
-	officer(server, "S5")
+	ownCommit(t, server, op, "S5")
 	adminCtx := citdesk.NewContextWithActor(context.Background(), citdesk.ActorFor(admin, "192.0.2.1"))
 	if err := cli.UserService().SetUserDisabled(adminCtx, bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	officer(server, "S6")
+	ownCommit(t, server, op, "S6")
 	mustRefuse(t, server, bobTok, "disabled by another handle")
 }
 
@@ -280,13 +274,7 @@ func TestSessionCacheAfterWriterReopened(t *testing.T) {
 	_, op := storetest.Agency(t, server, "reopen")
 	storetest.User(t, server, op, "ann", citdesk.RoleDispatcher)
 	ann := signIn(t, server, "ann", citdesk.SessionToken)
-	officer := func(badge string) {
-		t.Helper()
-		if err := server.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	officer("R0")
+	ownCommit(t, server, op, "R0")
 	mustFind(t, server, ann, "ann")
 	if _, hits := mustFind(t, server, ann, "ann"); hits != 1 {
 		t.Fatal("not answered from memory")
@@ -302,6 +290,15 @@ func TestSessionCacheAfterWriterReopened(t *testing.T) {
 	if err := store.ShrinkSQLite(context.Background(), server); err != nil {
 		t.Fatal(err)
 	}
-	officer("R1")
+	ownCommit(t, server, op, "R1")
 	mustRefuse(t, server, ann, "signed out by another handle before the writer was reopened")
+}
+
+// ownCommit commits a change that touches no session, user or agency: an
+// officer with badge added to the roster through db.
+func ownCommit(t *testing.T, db *store.DB, op context.Context, badge string) {
+	t.Helper()
+	if err := db.OfficerService().CreateOfficer(op, &citdesk.Officer{Badge: badge, FirstName: "Pat", LastName: "Officer", Active: true}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -150,6 +150,13 @@ func (m *memoryRelease) now() {
 	if m.timer != nil && m.inFlight == 0 {
 		m.timer.Stop()
 	}
+	m.mu.Unlock()
+	m.run()
+}
+
+// run releases the memory, timing what it costs.
+func (m *memoryRelease) run() {
+	m.mu.Lock()
 	m.last = time.Now()
 	m.mu.Unlock()
 	m.release()
@@ -185,14 +192,9 @@ func (m *memoryRelease) end() {
 
 func (m *memoryRelease) fire() {
 	m.mu.Lock()
-	if m.inFlight > 0 {
-		m.mu.Unlock()
-		return
+	inFlight := m.inFlight
+	m.mu.Unlock()
+	if inFlight == 0 {
+		m.run()
 	}
-	m.last = time.Now()
-	m.mu.Unlock()
-	m.release()
-	m.mu.Lock()
-	m.lastCost = time.Since(m.last)
-	m.mu.Unlock()
 }

@@ -81,10 +81,12 @@ func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &ce) {
 		p.Errors = ce.Fields
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(p)
+	WriteProblem(w, p)
+}
+
+// WriteProblem writes p as application/problem+json with its status.
+func WriteProblem(w http.ResponseWriter, p Problem) {
+	writeEncoded(w, p.Status, problemType, p)
 }
 
 // WriteJSON writes v as JSON with status. The body is encoded into a
@@ -93,6 +95,11 @@ func (c *Core) Problem(w http.ResponseWriter, r *http.Request, err error) {
 // system call once it passed net/http's 2 KB buffer, and a value that
 // failed to encode half-way left a truncated body behind a 200.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	writeEncoded(w, status, jsonType, v)
+}
+
+// writeEncoded writes v as JSON with status and the content type ctype.
+func writeEncoded(w http.ResponseWriter, status int, ctype []string, v any) {
 	buf := jsonBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledJSON {
@@ -108,16 +115,20 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	h := w.Header()
-	h["Content-Type"] = jsonType[:1:1]
+	h["Content-Type"] = ctype[:1:1]
 	h["Cache-Control"] = noStore[:1:1]
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
-// jsonType and noStore are WriteJSON's header values, shared by every
-// response (see securityHeaders).
-var jsonType, noStore = []string{"application/json"}, []string{"no-store"}
+// The header values of JSON responses, shared by every response (see
+// securityHeaders).
+var (
+	jsonType    = []string{"application/json"}
+	problemType = []string{"application/problem+json"}
+	noStore     = []string{"no-store"}
+)
 
 // jsonBuffers keeps WriteJSON's buffers; one that grew past maxPooledJSON
 // (a large export) is left to the collector.

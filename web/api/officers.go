@@ -167,10 +167,7 @@ var errPreconditionRequired = citdesk.Errorf(citdesk.EPRECONDITION, "Send If-Mat
 // writePreconditionRequired answers 428 with err's message: 428 has no
 // error code of its own, so it is written here directly.
 func writePreconditionRequired(w http.ResponseWriter, err error) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusPreconditionRequired)
-	json.NewEncoder(w).Encode(web.Problem{Type: "https://citdesk.invalid/problems/precondition_required", Title: http.StatusText(http.StatusPreconditionRequired),
+	web.WriteProblem(w, web.Problem{Type: "https://citdesk.invalid/problems/precondition_required", Title: http.StatusText(http.StatusPreconditionRequired),
 		Status: http.StatusPreconditionRequired, Detail: citdesk.ErrorMessage(err), Code: citdesk.EPRECONDITION})
 }
 

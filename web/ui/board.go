@@ -829,23 +829,20 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
-	c, err := s.Svc.Calls.FindCallByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	c.Version = version
-	c.Status = citdesk.CallClosed
-	c.NoCITReason, c.NoCITText = r.PostFormValue("no_cit_reason"), r.PostFormValue("no_cit_text")
-	switch r.PostFormValue("mental_health") {
-	case "yes":
-		yes := true
-		c.MentalHealth = &yes
-	case "no":
-		no := false
-		c.MentalHealth = &no
-	}
-	err = s.Svc.Calls.UpdateCall(r.Context(), c)
+	reason, reasonText := r.PostFormValue("no_cit_reason"), r.PostFormValue("no_cit_text")
+	_, err = s.Svc.Calls.PatchCall(r.Context(), id, version, func(c *citdesk.Call) {
+		c.Status = citdesk.CallClosed
+		c.NoCITReason, c.NoCITText = reason, reasonText
+		switch r.PostFormValue("mental_health") {
+		case "yes":
+			yes := true
+			c.MentalHealth = &yes
+		case "no":
+			no := false
+			c.MentalHealth = &no
+		}
+	})
 	if err == nil && !isHTMX(r) {
 		http.Redirect(w, r, "/board", http.StatusSeeOther)
 		return nil
@@ -857,7 +854,7 @@ func (s *boardPages) boardCloseCall(w http.ResponseWriter, r *http.Request) erro
 			p.MentalHealth = mh
 		}
 		if p.CloseNeedsReason {
-			p.CloseReason, p.CloseReasonText = c.NoCITReason, c.NoCITText
+			p.CloseReason, p.CloseReasonText = reason, reasonText
 		}
 	})
 }

@@ -172,20 +172,18 @@ func (s *boardPages) boardSetResponse(w http.ResponseWriter, r *http.Request) er
 	if err := r.ParseForm(); err != nil {
 		return citdesk.Errorf(citdesk.EINVALID, "The form could not be read.")
 	}
-	c, err := s.Svc.Calls.FindCallByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	c.Version, _ = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	c.Response, c.ResponseReason = citdesk.Response(r.PostFormValue("response")), r.PostFormValue("response_reason")
-	err = s.Svc.Calls.UpdateCall(r.Context(), c)
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	response, reason := citdesk.Response(r.PostFormValue("response")), r.PostFormValue("response_reason")
+	_, err = s.Svc.Calls.PatchCall(r.Context(), id, version, func(c *citdesk.Call) {
+		c.Response, c.ResponseReason = response, reason
+	})
 	notice := ""
 	if err == nil {
-		notice = "Response: " + c.Response.Label() + "."
+		notice = "Response: " + response.Label() + "."
 	}
 	return s.answerPanelKeeping(w, r, id, err, notice, func(p *boardPanel) {
-		p.ResponseReason = c.ResponseReason
-		p.Responses = responseOptions(c.Response, p.Call.RecommendedResponse)
+		p.ResponseReason = reason
+		p.Responses = responseOptions(response, p.Call.RecommendedResponse)
 	})
 }
 
