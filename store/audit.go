@@ -61,15 +61,26 @@ const auditBatch = 200
 // locked (PostgreSQL) or the database is (SQLite's single writer), so
 // concurrent transactions append one after another with no gaps in the
 // numbering.
+//
+// The head is read once a transaction (auditHead) and written once a
+// request, when its function returns (writeAuditHead): a request that
+// audits a read, a change and a status moves the head three times but
+// writes it once.
 func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	var seq int64
-	var prev string
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.db.dialect.forUpdate).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("read audit head: %w", err)
+	h := tx.head
+	if h == nil {
+		return errors.New("audit events are appended only in a write transaction")
 	}
+	if !h.loaded {
+		if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.db.dialect.forUpdate).Scan(&h.seq, &h.hash); err != nil {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		h.loaded = true
+	}
+	seq, prev := h.seq, h.hash
 	key := tx.db.auditKey
 	for _, e := range events {
 		seq++
@@ -96,10 +107,36 @@ func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) er
 			return fmt.Errorf("append audit events: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
+	h.seq, h.hash, h.unwritten = seq, prev, true
+	tx.audits += int64(len(events))
+	return nil
+}
+
+// auditHead is the audit chain's head as a write transaction advances it:
+// read from audit_head at the transaction's first event, kept here as
+// events are appended, and written back once a request (writeAuditHead).
+// On SQLite the requests a group commit runs in one transaction share it,
+// so the head is read once a group; each request still writes it, so the
+// row is current whenever a request starts (a request that reads
+// audit_head itself, as a purge does, sees the events before it).
+type auditHead struct {
+	loaded    bool
+	seq       int64
+	hash      string
+	unwritten bool // advanced since last written
+}
+
+// writeAuditHead writes the head tx's request advanced, if it did: the
+// last statement of each request's write transaction.
+func (tx *Tx) writeAuditHead(ctx context.Context) error {
+	h := tx.head
+	if h == nil || !h.unwritten {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, h.seq, h.hash); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
-	tx.audits += int64(len(events))
+	h.unwritten = false
 	return nil
 }
 

@@ -562,12 +562,14 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		}
 	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		// The call's row lock serialises assignments to one call
-		// (PostgreSQL; SQLite's writer holds the database), so "is this
-		// the first assignment" cannot race.
-		var locked int64
-		if err := tx.QueryRowContext(ctx, `SELECT version FROM calls WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, a.CallID).Scan(&locked); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+		// The call's row lock serialises assignments to one call, so
+		// "is this the first assignment" cannot race. SQLite's writer
+		// holds the whole database already.
+		if tx.db.dialect.forUpdate != "" {
+			var locked int64
+			if err := tx.QueryRowContext(ctx, `SELECT version FROM calls WHERE agency_id = ? AND id = ?`+tx.db.dialect.forUpdate, agencyID, a.CallID).Scan(&locked); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
 		}
 		now, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
 		if err != nil {
@@ -798,15 +800,14 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 
 		// The officer's duty status follows, unless they went off duty (or
 		// busy) meanwhile and are only now clearing the paperwork.
-		var duty sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT status FROM officer_duty WHERE agency_id = ? AND officer_id = ?`, agencyID, a.OfficerID).Scan(&duty)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		duty, err := tx.readDuty(ctx, agencyID, a.OfficerID)
+		if err != nil {
 			return err
 		}
 		onCall := map[string]bool{string(citdesk.StatusDispatched): true, string(citdesk.StatusEnRoute): true, string(citdesk.StatusOnScene): true}
-		officerDuty := citdesk.DutyStatus(duty.String)
-		if status != citdesk.AssignCleared || onCall[duty.String] {
-			if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}); err != nil {
+		officerDuty := citdesk.DutyStatus(duty.status.String)
+		if status != citdesk.AssignCleared || onCall[duty.status.String] {
+			if err := tx.writeStatus(ctx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}, duty); err != nil {
 				return err
 			}
 			officerDuty = status.DutyStatus()

@@ -116,7 +116,7 @@ func (s TxStats) Sub(earlier TxStats) TxStats {
 }
 
 type txCounters struct {
-	reads, writes, audits, sessions atomic.Int64
+	reads, writes, audits, sessions, statements atomic.Int64
 }
 
 // TxStats returns the counts so far; subtract an earlier snapshot (Sub) to
@@ -124,6 +124,11 @@ type txCounters struct {
 func (db *DB) TxStats() TxStats {
 	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load(), Sessions: db.stats.sessions.Load()}
 }
+
+// SQLiteStatements counts the SQL statements SQLite's writer and readers
+// have run since the database was opened (0 on PostgreSQL): what the
+// writer's time goes on (issue 12).
+func (db *DB) SQLiteStatements() int64 { return db.stats.statements.Load() }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
@@ -235,13 +240,13 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		// Each connection keeps the statements it has compiled
 		// (stmtcache.go), and the readers stay open: a reader closed and
 		// reopened would compile its statements, and read the schema, again.
-		w, err := openSQLite(SQLiteDSN(dsn, true))
+		w, err := openSQLite(SQLiteDSN(dsn, true), &db.stats.statements)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := openSQLite(SQLiteDSN(dsn, false))
+		r, err := openSQLite(SQLiteDSN(dsn, false), &db.stats.statements)
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -250,7 +255,7 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		r.SetMaxIdleConns(sqliteReaders)
 		db.write, db.read = w, r
 		db.group = newGroupCommit(db)
-		watch, err := openSQLite(SQLiteDSN(dsn, false))
+		watch, err := openSQLite(SQLiteDSN(dsn, false), nil)
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite watcher: %w", err)
@@ -286,6 +291,7 @@ func SQLiteDSN(path string, writer bool) string {
 		// and closed per batch. Held in memory, it is as big as the pages
 		// one batch changes.
 		pragmas.Add("_pragma", "temp_store(MEMORY)")
+		pragmas.Add("_pragma", "wal_autocheckpoint(10000)")
 		return "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	}
 	return "file:" + path + "?" + pragmas.Encode() + "&mode=ro"
@@ -296,12 +302,12 @@ const sqliteReaders = 8
 
 // openSQLite opens an SQLite pool whose connections cache their compiled
 // statements.
-func openSQLite(dsn string) (*sql.DB, error) {
+func openSQLite(dsn string, runs *atomic.Int64) (*sql.DB, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(stmtConnector{inner: c}), nil
+	return sql.OpenDB(stmtConnector{inner: c, runs: runs}), nil
 }
 
 // Close closes the database.
@@ -354,6 +360,12 @@ type Tx struct {
 	// context: the transaction holds other requests' writes too
 	// (groupcommit.go).
 	detached bool
+	// head is the audit chain's head as this transaction advances it
+	// (audit.go); nil in a read-only transaction.
+	head *auditHead
+	// subs are the webhook subscriptions read in this transaction, by
+	// agency (webhook.go).
+	subs map[int64][]webhookSub
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -369,9 +381,12 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return db.storageError(fmt.Errorf("begin: %w", err), true)
 	}
 	db.stats.writes.Add(1)
-	tx := &Tx{Tx: sqltx, db: db, now: db.now()}
+	tx := &Tx{Tx: sqltx, db: db, now: db.now(), head: &auditHead{}}
 	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
+		return db.storageError(err, true)
+	}
+	if err := tx.writeAuditHead(ctx); err != nil {
 		return db.storageError(err, true)
 	}
 	if err := tx.notifyDispatch(ctx); err != nil {

@@ -268,7 +268,11 @@ func (tx *Tx) dispatchChanged(agencyID int64) {
 
 // noticeWrite records what statement q, about to run in tx, changes.
 func (tx *Tx) noticeWrite(ctx context.Context, q string) {
-	if !dispatchTables[writtenTable(q)] {
+	table := writtenTable(q)
+	if table == "webhooks" {
+		tx.subs = nil // read again for the next event
+	}
+	if !dispatchTables[table] {
 		return
 	}
 	var agencyID int64 // unknown without an actor: any agency

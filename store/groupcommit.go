@@ -184,10 +184,13 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	// interrupted by one caller's cancelled context: SQLite answers an
 	// interrupted write inside a transaction by rolling all of it back.
 	shared := len(run) > 1
+	// The audit chain's head is read once for the whole transaction; a
+	// request rolled back to its savepoint puts it back as it was.
+	head := &auditHead{}
 	var ok []*groupWrite // ran without error, awaiting the commit
 	for i, w := range run {
 		db.stats.writes.Add(1)
-		tx := &Tx{Tx: sqltx, db: db, now: db.now(), detached: shared}
+		tx := &Tx{Tx: sqltx, db: db, now: db.now(), detached: shared, head: head}
 		w.tx = tx
 		if !shared {
 			if w.err = runWrite(w, tx); w.err != nil {
@@ -201,7 +204,9 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		if _, err := sqltx.Exec(`SAVEPOINT citdesk_write`); err != nil {
 			return g.lost(append(ok, w), run[i+1:], fmt.Errorf("savepoint: %w", err))
 		}
+		before := *head
 		if w.err = runWrite(w, tx); w.err != nil {
+			*head = before
 			// Undo this request's writes alone. When the savepoint is
 			// gone, SQLite rolled back the whole transaction: the
 			// requests before this one lost their writes too.
@@ -293,6 +298,9 @@ func runWrite(w *groupWrite, tx *Tx) (err error) {
 		}
 	}()
 	if err := w.fn(tx); err != nil {
+		return err
+	}
+	if err := tx.writeAuditHead(w.ctx); err != nil {
 		return err
 	}
 	return tx.notifyDispatch(w.ctx)

@@ -462,20 +462,51 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 
 // setStatus writes a status change and the officer's current duty row.
 func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.StatusChange) error {
-	var active bool
-	err := tx.QueryRowContext(ctx, `SELECT active FROM officers WHERE agency_id = ? AND id = ?`, actor.AgencyID, c.OfficerID).Scan(&active)
-	if errors.Is(err, sql.ErrNoRows) {
-		return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
-	} else if err != nil {
+	d, err := tx.readDuty(ctx, actor.AgencyID, c.OfficerID)
+	if err != nil {
 		return err
 	}
-	if !active && c.Status != citdesk.StatusOffDuty {
+	return tx.writeStatus(ctx, actor, c, d)
+}
+
+// dutyRead is what a status change rests on: the officer's roster entry
+// and duty row, read in one statement.
+type dutyRead struct {
+	found  bool // the officer is on the agency's roster
+	active bool
+	status sql.NullString // the duty row's status; not valid without one
+	since  int64
+}
+
+// readDuty reads officerID's roster standing and duty row.
+func (tx *Tx) readDuty(ctx context.Context, agencyID, officerID int64) (dutyRead, error) {
+	var d dutyRead
+	var since sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT o.active, d.status, d.since FROM officers o
+		LEFT JOIN officer_duty d ON d.agency_id = o.agency_id AND d.officer_id = o.id
+		WHERE o.agency_id = ? AND o.id = ?`, agencyID, officerID).Scan(&d.active, &d.status, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	} else if err != nil {
+		return d, fmt.Errorf("read duty: %w", err)
+	}
+	d.found, d.since = true, since.Int64
+	return d, nil
+}
+
+// writeStatus is setStatus once d, the officer's standing, is read.
+func (tx *Tx) writeStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.StatusChange, d dutyRead) error {
+	if !d.found {
+		return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
+	}
+	if !d.active && c.Status != citdesk.StatusOffDuty {
 		if actor.IsOfficer(c.OfficerID) {
 			return citdesk.FieldErrorf("status", "You are inactive on the roster and cannot go on duty; ask your CIT coordinator.")
 		}
 		return citdesk.FieldErrorf("status", "This officer is inactive on the roster and cannot go on duty.")
 	}
 	c.AgencyID, c.At, c.ByUserID = actor.AgencyID, tx.now, actor.UserID
+	var err error
 	c.ID, err = tx.insert(ctx, `INSERT INTO status_changes (agency_id, officer_id, status, lat, lon, at, by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		c.AgencyID, c.OfficerID, string(c.Status), nullFloat(c.Lat), nullFloat(c.Lon), micros(c.At), c.ByUserID)
 	if err != nil {
@@ -483,16 +514,8 @@ func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.St
 	}
 	// The status's "since" only moves when the status itself changes; a
 	// position update keeps it.
-	var cur sql.NullString
-	var since int64
-	changed := false
-	err = tx.QueryRowContext(ctx, `SELECT status, since FROM officer_duty WHERE agency_id = ? AND officer_id = ?`, c.AgencyID, c.OfficerID).Scan(&cur, &since)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		since, changed = micros(c.At), true
-	case err != nil:
-		return fmt.Errorf("read duty: %w", err)
-	case cur.String != string(c.Status):
+	since, changed := d.since, false
+	if !d.status.Valid || d.status.String != string(c.Status) {
 		since, changed = micros(c.At), true
 	}
 	var posAt sql.NullInt64

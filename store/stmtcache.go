@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync/atomic"
 )
 
 // SQLite compiles every statement from its text before it runs, and the
@@ -40,7 +41,10 @@ const maxStatementsPerConn = 512
 const maxArgsKept = 64
 
 // stmtConnector wraps the SQLite driver's connector.
-type stmtConnector struct{ inner driver.Connector }
+type stmtConnector struct {
+	inner driver.Connector
+	runs  *atomic.Int64 // counts the statements its connections run; may be nil
+}
 
 func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.inner.Connect(ctx)
@@ -52,7 +56,7 @@ func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("store: the SQLite driver's connection lacks the context methods the statement cache needs")
 	}
-	return &stmtConn{sqliteConn: sc, stmts: map[stmtKey]*cachedStmt{}}, nil
+	return &stmtConn{sqliteConn: sc, stmts: map[stmtKey]*cachedStmt{}, runs: c.runs}, nil
 }
 
 func (c stmtConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -77,6 +81,7 @@ type sqliteConn interface {
 type stmtConn struct {
 	sqliteConn
 	stmts map[stmtKey]*cachedStmt
+	runs  *atomic.Int64
 }
 
 // stmtKey names a kept statement: its text, and which of its first 64
@@ -119,6 +124,9 @@ type cachedStmt struct {
 // when its rows are closed. A statement already busy (the same query run
 // again while its rows are open) is compiled anew for this one run.
 func (c *stmtConn) statement(ctx context.Context, query string, args []driver.NamedValue) (*cachedStmt, func(), error) {
+	if c.runs != nil {
+		c.runs.Add(1)
+	}
 	key := stmtKey{query, smallArgs(args)}
 	if s, ok := c.stmts[key]; ok && !s.busy {
 		s.busy = true

@@ -290,24 +290,55 @@ type webhookBody struct {
 }
 
 // subscribers returns the ids of the agency's live subscriptions to event.
+// A write transaction reads them once (an assignment reports to the
+// assignment's and the call's subscribers) and again only after it
+// writes webhooks itself (noticeWrite).
 func subscribers(ctx context.Context, tx *Tx, agencyID int64, event string) ([]int64, error) {
+	all, ok := tx.subs[agencyID]
+	if !ok {
+		var err error
+		if all, err = readSubscriptions(ctx, tx, agencyID); err != nil {
+			return nil, err
+		}
+		if tx.head != nil { // a write transaction: keep them for its next event
+			if tx.subs == nil {
+				tx.subs = map[int64][]webhookSub{}
+			}
+			tx.subs[agencyID] = all
+		}
+	}
+	var ids []int64
+	for _, w := range all {
+		if slices.Contains(w.events, event) {
+			ids = append(ids, w.id)
+		}
+	}
+	return ids, nil
+}
+
+// webhookSub is one live subscription and the events it takes.
+type webhookSub struct {
+	id     int64
+	events []string
+}
+
+func readSubscriptions(ctx context.Context, tx *Tx, agencyID int64) ([]webhookSub, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE agency_id = ? AND deleted_at IS NULL`, agencyID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var subs []int64
+	all := []webhookSub{}
 	for rows.Next() {
-		var id int64
+		var w webhookSub
 		var events string
-		if err := rows.Scan(&id, &events); err != nil {
+		if err := rows.Scan(&w.id, &events); err != nil {
 			return nil, err
 		}
-		if slices.Contains(strings.Split(events, ","), event) {
-			subs = append(subs, id)
-		}
+		w.events = strings.Split(events, ",")
+		all = append(all, w)
 	}
-	return subs, rows.Err()
+	return all, rows.Err()
 }
 
 // enqueueWebhook writes a delivery of event to each of the agency's
