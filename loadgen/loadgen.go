@@ -189,7 +189,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	}
 	wcfg := cfg
 	wcfg.Concurrency = writers
-	write := measure(ctx, "create call + assign (POST×2)", wcfg, func(ctx context.Context, worker, i int) (func(), error) {
+	createAssign := func(ctx context.Context, worker, i int) (func(), error) {
 		id, _, err := c.createCall(ctx, centre, i)
 		if err != nil {
 			return nil, err
@@ -205,18 +205,21 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 			c.clear(context.WithoutCancel(ctx), aid, etag)
 			closeCall()
 		}, nil
-	})
-	fmt.Fprintln(progress, write)
-	rep.Scenarios = append(rep.Scenarios, write)
-
+	}
 	// The peer of the write path: bare SQLite, one row per transaction,
-	// as many writers.
-	bareWrite, err := bareSQLite(ctx, cfg, cfg.BareDir, writers)
+	// as many writers, in turns with citdesk's (writeRounds each).
+	bareOp, closeBare, err := bareSQLite(ctx, cfg.BareDir)
 	if err != nil {
 		return rep, fmt.Errorf("bare SQLite writer: %w", err)
 	}
+	writeRec := &recording{name: "create call + assign (POST×2)"}
+	bareRec := &recording{name: "bare SQLite writer (1 row/tx)"}
+	interleave(ctx, wcfg, writeRounds, writeRec, bareRec, createAssign, bareOp)
+	closeBare()
+	write, bareWrite := writeRec.stats(), bareRec.stats()
+	fmt.Fprintln(progress, write)
 	fmt.Fprintln(progress, bareWrite)
-	rep.Scenarios = append(rep.Scenarios, bareWrite)
+	rep.Scenarios = append(rep.Scenarios, write, bareWrite)
 	if bareWrite.PerSecond > 0 {
 		// The operations per second count the whole loop, clean-up
 		// included: commitsPerOp write transactions an operation.
@@ -270,6 +273,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	return rep, nil
 }
 
+// writeRounds is how many turns the write path and its bare SQLite peer
+// take, each a fifth of the duration.
+const writeRounds = 5
+
 // commitsPerOp is how many write transactions one create call + assign
 // operation commits on the server, each with its audit events and outbox
 // rows, its clean-up included: the two timed requests (create, assign),
@@ -292,16 +299,31 @@ func isLoopback(host string) bool {
 // request cap is reached, timing each call. The cleanup op returns runs
 // after the timing.
 func measure(ctx context.Context, name string, cfg Config, op func(ctx context.Context, worker, i int) (cleanup func(), err error)) Stats {
+	r := &recording{name: name}
+	r.run(ctx, cfg, cfg.Duration, op)
+	return r.stats()
+}
+
+// recording collects the timings of one scenario over one or more rounds
+// (interleave).
+type recording struct {
+	name      string
+	latencies []time.Duration
+	errs      int
+	first     string
+	elapsed   time.Duration
+	next      int // operations begun, over all rounds
+}
+
+// run runs op from cfg.Concurrency workers for d or until the request cap
+// is reached (counted over all rounds), timing each call.
+func (r *recording) run(ctx context.Context, cfg Config, d time.Duration, op func(ctx context.Context, worker, i int) (cleanup func(), err error)) {
 	// The duration stops new requests; it never cancels one in flight, so
 	// every call the generator makes is also cleaned up.
-	deadline := time.Now().Add(cfg.Duration)
+	deadline := time.Now().Add(d)
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		errs      int
-		first     string
-		next      int
-		wg        sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	start := time.Now()
 	for w := 0; w < cfg.Concurrency; w++ {
@@ -310,12 +332,12 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				mu.Lock()
-				if next >= cfg.MaxRequests {
+				if r.next >= cfg.MaxRequests {
 					mu.Unlock()
 					return
 				}
-				i := next
-				next++
+				i := r.next
+				r.next++
 				mu.Unlock()
 				t0 := time.Now()
 				cleanup, err := op(ctx, w, i)
@@ -327,11 +349,11 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 					return // interrupted: not a server error
 				}
 				mu.Lock()
-				latencies = append(latencies, d)
+				r.latencies = append(r.latencies, d)
 				if err != nil {
-					errs++
-					if first == "" {
-						first = err.Error()
+					r.errs++
+					if r.first == "" {
+						r.first = err.Error()
 					}
 				}
 				mu.Unlock()
@@ -339,15 +361,31 @@ func measure(ctx context.Context, name string, cfg Config, op func(ctx context.C
 		}(w)
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	s := Stats{Name: name, Requests: len(latencies), Errors: errs, Elapsed: elapsed, FirstError: first}
-	if len(latencies) > 0 {
-		slices.Sort(latencies)
+	r.elapsed += time.Since(start)
+}
+
+// stats are the figures of all rounds together.
+func (r *recording) stats() Stats {
+	s := Stats{Name: r.name, Requests: len(r.latencies), Errors: r.errs, Elapsed: r.elapsed, FirstError: r.first}
+	if len(r.latencies) > 0 {
+		latencies := slices.Sorted(slices.Values(r.latencies))
 		q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
 		s.P50, s.P90, s.P99, s.Max = q(0.50), q(0.90), q(0.99), latencies[len(latencies)-1]
-		s.PerSecond = float64(len(latencies)) / elapsed.Seconds()
+		s.PerSecond = float64(len(latencies)) / r.elapsed.Seconds()
 	}
 	return s
+}
+
+// interleave measures two scenarios in turns, rounds times each, a share
+// of cfg.Duration a turn, so that a drift in the machine (the disk's sync
+// time moves by a third from one minute to the next on a shared host)
+// reaches both alike and their ratio holds.
+func interleave(ctx context.Context, cfg Config, rounds int, a, b *recording, opA, opB func(ctx context.Context, worker, i int) (cleanup func(), err error)) {
+	turn := cfg.Duration / time.Duration(rounds)
+	for range rounds {
+		a.run(ctx, cfg, turn, opA)
+		b.run(ctx, cfg, turn, opB)
+	}
 }
 
 type client struct {

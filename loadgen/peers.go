@@ -54,27 +54,29 @@ func helloServer() (url string, stop func(), err error) {
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-// bareSQLite measures a bare SQLite writer: the same driver and pragmas as
-// citdesk's (store.SQLiteDSN), one connection, writers goroutines each
-// committing one row per transaction, in a fresh file under dir.
-func bareSQLite(ctx context.Context, cfg Config, dir string, writers int) (Stats, error) {
+// bareSQLite opens a bare SQLite writer: the same driver and pragmas as
+// citdesk's (store.SQLiteDSN), one connection, in a fresh file under dir.
+// Its operation commits one row per transaction; done closes it and removes the file.
+func bareSQLite(ctx context.Context, dir string) (op func(ctx context.Context, worker, i int) (func(), error), done func(), err error) {
 	tmp, err := os.MkdirTemp(dir, "citdesk-bench-")
 	if err != nil {
-		return Stats{}, err
+		return nil, nil, err
 	}
-	defer os.RemoveAll(tmp)
 	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(tmp, "bare.db"), true))
 	if err != nil {
-		return Stats{}, err
+		os.RemoveAll(tmp)
+		return nil, nil, err
 	}
-	defer db.Close()
+	done = func() {
+		db.Close()
+		os.RemoveAll(tmp)
+	}
 	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE rows (id INTEGER PRIMARY KEY AUTOINCREMENT, agency_id BIGINT NOT NULL, nature TEXT NOT NULL, at BIGINT NOT NULL)`); err != nil {
-		return Stats{}, err
+		done()
+		return nil, nil, err
 	}
-	wcfg := cfg
-	wcfg.Concurrency = writers
-	return measure(ctx, "bare SQLite writer (1 row/tx)", wcfg, func(ctx context.Context, worker, i int) (func(), error) {
+	op = func(ctx context.Context, worker, i int) (func(), error) {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, err
@@ -84,7 +86,8 @@ func bareSQLite(ctx context.Context, cfg Config, dir string, writers int) (Stats
 			return nil, err
 		}
 		return nil, tx.Commit()
-	}), nil
+	}
+	return op, done, nil
 }
 
 // residentBytes reads process_resident_memory_bytes from a Prometheus

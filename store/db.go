@@ -130,6 +130,16 @@ func (db *DB) TxStats() TxStats {
 // writer's time goes on (issue 12).
 func (db *DB) SQLiteStatements() int64 { return db.stats.statements.Load() }
 
+// SQLiteCommits counts SQLite's commits since the database was opened (0
+// on PostgreSQL): fewer than its write transactions when a group commit
+// carries several (groupcommit.go).
+func (db *DB) SQLiteCommits() int64 {
+	if db.group == nil {
+		return 0
+	}
+	return db.group.commits.Load()
+}
+
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")

@@ -39,6 +39,7 @@ type groupCommit struct {
 
 	mu     sync.Mutex
 	queue  []*groupWrite // waiting; the first is the leader, running a group
+	taken  int           // how many at the queue's front the running group holds
 	closed bool
 	// commits counts SQLite commits, fewer than the write transactions
 	// they hold when writes wait together.
@@ -116,15 +117,18 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // lead commits the group at the front of the queue (the leader's own
-// write and up to maxGroup-1 behind it), then wakes each of them and the
-// next leader.
+// write and up to maxGroup-1 behind it, and those that join it while it
+// runs), then wakes each of them and the next leader.
 func (g *groupCommit) lead() {
 	g.mu.Lock()
-	batch := slices.Clone(g.queue[:min(len(g.queue), maxGroup)])
+	g.taken = min(len(g.queue), maxGroup)
+	batch := slices.Clone(g.queue[:g.taken])
 	g.mu.Unlock()
 	g.commit(batch)
 	g.mu.Lock()
-	g.queue = g.queue[len(batch):]
+	batch = slices.Clone(g.queue[:g.taken])
+	g.queue = g.queue[g.taken:]
+	g.taken = 0
 	for _, w := range batch {
 		w.done = true
 		w.lead = false
@@ -146,21 +150,45 @@ func (g *groupCommit) lead() {
 	}
 }
 
+// joiners takes into the running group the writes queued since it began,
+// up to maxGroup in all, leaving out those whose caller has gone. They
+// run in the same transaction and share its sync, where they would
+// otherwise wait for this commit and then pay for one of their own: the
+// group grows with the load, and still nothing waits on purpose.
+func (g *groupCommit) joiners() []*groupWrite {
+	g.mu.Lock()
+	end := min(len(g.queue), maxGroup)
+	var more []*groupWrite
+	if end > g.taken {
+		more = slices.Clone(g.queue[g.taken:end])
+		g.taken = end
+	}
+	g.mu.Unlock()
+	return live(more)
+}
+
 // commit runs the batch's functions in one transaction and commits it,
 // then tells each request its verdict.
 func (g *groupCommit) commit(batch []*groupWrite) {
+	run := live(batch)
+	for len(run) > 0 {
+		run = g.commitSome(run)
+	}
+}
+
+// live returns the writes of batch whose callers are still waiting, and
+// fails the others: nothing of theirs is written.
+func live(batch []*groupWrite) []*groupWrite {
 	var run []*groupWrite
 	for _, w := range batch {
 		if err := w.ctx.Err(); err != nil {
-			w.err = err // its caller has gone; nothing of it is written
+			w.err = err
 			finish(w)
 			continue
 		}
 		run = append(run, w)
 	}
-	for len(run) > 0 {
-		run = g.commitSome(run)
-	}
+	return run
 }
 
 // commitSome commits as many of run as one SQLite transaction takes and
@@ -180,15 +208,27 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		return nil
 	}
 	defer sqltx.Rollback()
-	// With others in the transaction, a statement must not be
-	// interrupted by one caller's cancelled context: SQLite answers an
-	// interrupted write inside a transaction by rolling all of it back.
-	shared := len(run) > 1
 	// The audit chain's head is read once for the whole transaction; a
 	// request rolled back to its savepoint puts it back as it was.
 	head := &auditHead{}
 	var ok []*groupWrite // ran without error, awaiting the commit
-	for i, w := range run {
+	for i := 0; ; i++ {
+		if i == len(run) {
+			// All have run: those queued meanwhile join before the
+			// commit (a lone first write, run without a savepoint,
+			// has succeeded by now).
+			more := g.joiners()
+			if len(more) == 0 {
+				break
+			}
+			run = append(run, more...)
+		}
+		w := run[i]
+		// With others in the transaction, a statement must not be
+		// interrupted by one caller's cancelled context: SQLite answers
+		// an interrupted write inside a transaction by rolling all of
+		// it back.
+		shared := len(run) > 1
 		db.stats.writes.Add(1)
 		tx := &Tx{Tx: sqltx, db: db, now: db.now(), detached: shared, head: head}
 		w.tx = tx

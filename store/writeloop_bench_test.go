@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"citdesk"
@@ -18,6 +21,9 @@ import (
 // Its peer in the same run, bare-sqlite, commits five one-row
 // transactions through the same driver and pragmas (store.SQLiteDSN), so
 // the ratio is what citdesk's own work costs over the commits themselves.
+// The -4-writers pair runs four loops at once, as citdesk bench's write
+// scenario does, and reports how many SQLite commits carried a loop's
+// five write transactions (group commit, groupcommit.go).
 //
 //	go test ./store -run XXX -bench DispatchLoop -benchtime 3s
 func BenchmarkDispatchLoop(b *testing.B) {
@@ -28,39 +34,87 @@ func BenchmarkDispatchLoop(b *testing.B) {
 			loop.run(b)
 		}
 	})
-	b.Run("bare-sqlite", func(b *testing.B) {
-		db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(b.TempDir(), "bare.db"), true))
+	// Four dispatchers at once, as citdesk bench's write scenario has:
+	// their writes queue for the one writer and commit in groups.
+	b.Run("citdesk-4-writers", func(b *testing.B) {
+		loops := make(chan *dispatchLoop, 4)
+		first := newDispatchLoop(b)
+		loops <- first
+		for i := 2; i <= 4; i++ {
+			loops <- first.withOfficer(b, i)
+		}
+		commits := first.db.SQLiteCommits()
+		b.ResetTimer()
+		inParallel(b, 4, func() func() {
+			loop := <-loops
+			return func() { loop.run(b) }
+		})
+		b.ReportMetric(float64(first.db.SQLiteCommits()-commits)/float64(b.N), "commits/op")
+	})
+	b.Run("bare-sqlite", func(b *testing.B) { benchBareCommits(b, 1) })
+	b.Run("bare-sqlite-4-writers", func(b *testing.B) { benchBareCommits(b, 4) })
+}
+
+// benchBareCommits is the dispatch loop's peer: five one-row transactions
+// a loop through the same driver and pragmas (store.SQLiteDSN) on one
+// connection, from writers goroutines.
+func benchBareCommits(b *testing.B, writers int) {
+	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(b.TempDir(), "bare.db"), true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	commit := func() error {
+		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		defer db.Close()
-		db.SetMaxOpenConns(1)
-		ctx := context.Background()
-		if _, err := db.ExecContext(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
-			b.Fatal(err)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO t (v) VALUES (?)`, "a row of about the size of a call's nature"); err != nil {
+			tx.Rollback()
+			return err
 		}
-		b.ReportAllocs()
-		for b.Loop() {
+		return tx.Commit()
+	}
+	b.ReportAllocs()
+	inParallel(b, writers, func() func() {
+		return func() {
 			for range 5 {
-				tx, err := db.BeginTx(ctx, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO t (v) VALUES (?)`, "a row of about the size of a call's nature"); err != nil {
-					b.Fatal(err)
-				}
-				if err := tx.Commit(); err != nil {
-					b.Fatal(err)
+				if err := commit(); err != nil {
+					b.Error(err)
 				}
 			}
 		}
 	})
 }
 
+// inParallel runs b.N operations from n goroutines, each running the
+// operation its setup returns until all b.N are done.
+func inParallel(b *testing.B, n int, setup func() func()) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		op := setup()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				op()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // dispatchLoop is one dispatcher's create, assign, clear, read and close
 // of a call (citdesk bench's write operation) against one officer.
 type dispatchLoop struct {
 	db      *store.DB
+	op      context.Context // the agency's operator, who keeps the roster
 	disp    context.Context
 	officer int64
 }
@@ -78,7 +132,21 @@ func newDispatchLoop(tb testing.TB) *dispatchLoop {
 	if err := db.OfficerService().SetStatus(op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
 		tb.Fatal(err)
 	}
-	return &dispatchLoop{db: db, disp: disp, officer: o.ID}
+	return &dispatchLoop{db: db, op: op, disp: disp, officer: o.ID}
+}
+
+// withOfficer is another dispatcher's loop on the same database, with an
+// officer of its own (badge n).
+func (l *dispatchLoop) withOfficer(tb testing.TB, n int) *dispatchLoop {
+	o := &citdesk.Officer{Badge: strconv.Itoa(n), FirstName: "Pat", LastName: "Officer " + strconv.Itoa(n), Active: true}
+	if err := l.db.OfficerService().CreateOfficer(l.op, o); err != nil {
+		tb.Fatal(err)
+	}
+	lat, lon := 38.14, -90.55
+	if err := l.db.OfficerService().SetStatus(l.op, &citdesk.StatusChange{OfficerID: o.ID, Status: citdesk.StatusAvailable, Lat: &lat, Lon: &lon}); err != nil {
+		tb.Fatal(err)
+	}
+	return &dispatchLoop{db: l.db, op: l.op, disp: l.disp, officer: o.ID}
 }
 
 func (l *dispatchLoop) run(tb testing.TB) {
