@@ -117,6 +117,9 @@ func (s TxStats) Sub(earlier TxStats) TxStats {
 
 type txCounters struct {
 	reads, writes, audits, sessions, statements atomic.Int64
+	// writerFails counts the SQLite writer's statements that failed
+	// (groupcommit.go).
+	writerFails atomic.Int64
 }
 
 // TxStats returns the counts so far; subtract an earlier snapshot (Sub) to
@@ -250,13 +253,13 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		// Each connection keeps the statements it has compiled
 		// (stmtcache.go), and the readers stay open: a reader closed and
 		// reopened would compile its statements, and read the schema, again.
-		w, err := openSQLite(SQLiteDSN(dsn, true), &db.stats.statements)
+		w, err := openSQLite(SQLiteDSN(dsn, true), stmtCounts{runs: &db.stats.statements, fails: &db.stats.writerFails})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := openSQLite(SQLiteDSN(dsn, false), &db.stats.statements)
+		r, err := openSQLite(SQLiteDSN(dsn, false), stmtCounts{runs: &db.stats.statements})
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -265,7 +268,7 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		r.SetMaxIdleConns(sqliteReaders)
 		db.write, db.read = w, r
 		db.group = newGroupCommit(db)
-		watch, err := openSQLite(SQLiteDSN(dsn, false), nil)
+		watch, err := openSQLite(SQLiteDSN(dsn, false), stmtCounts{})
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite watcher: %w", err)
@@ -301,7 +304,6 @@ func SQLiteDSN(path string, writer bool) string {
 		// and closed per batch. Held in memory, it is as big as the pages
 		// one batch changes.
 		pragmas.Add("_pragma", "temp_store(MEMORY)")
-		pragmas.Add("_pragma", "wal_autocheckpoint(10000)")
 		return "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	}
 	return "file:" + path + "?" + pragmas.Encode() + "&mode=ro"
@@ -312,12 +314,12 @@ const sqliteReaders = 8
 
 // openSQLite opens an SQLite pool whose connections cache their compiled
 // statements.
-func openSQLite(dsn string, runs *atomic.Int64) (*sql.DB, error) {
+func openSQLite(dsn string, counts stmtCounts) (*sql.DB, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(stmtConnector{inner: c, runs: runs}), nil
+	return sql.OpenDB(stmtConnector{inner: c, stmtCounts: counts}), nil
 }
 
 // Close closes the database.

@@ -30,7 +30,10 @@ import (
 //
 // Nothing waits on purpose: the write at the front of the queue leads,
 // taking whatever has queued behind it while the previous group committed,
-// so a lone write runs on its own goroutine and commits at once, as before.
+// and the writes that queue while its group runs join it before the
+// commit (up to maxGroup in all). A lone write, with none queued, runs on
+// its own goroutine and commits at once, as before; a write with others
+// queued behind it waits for their functions to run before the one sync.
 //
 // PostgreSQL needs none of this: its transactions run side by side on the
 // pool and its WAL writer already flushes concurrent commits together.
@@ -212,11 +215,18 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	// request rolled back to its savepoint puts it back as it was.
 	head := &auditHead{}
 	var ok []*groupWrite // ran without error, awaiting the commit
+	fails := db.stats.writerFails.Load()
 	for i := 0; ; i++ {
 		if i == len(run) {
 			// All have run: those queued meanwhile join before the
-			// commit (a lone first write, run without a savepoint,
-			// has succeeded by now).
+			// commit. A lone first write runs without a savepoint; if
+			// any of its statements failed (an error it handled, or one
+			// after which SQLite may have rolled the transaction back),
+			// it commits alone, as it always did, so that no other
+			// write can land in a transaction that is no longer there.
+			if len(run) == 1 && db.stats.writerFails.Load() != fails {
+				break
+			}
 			more := g.joiners()
 			if len(more) == 0 {
 				break

@@ -198,3 +198,81 @@ func readAuditForTest(ctx context.Context, db *DB) ([]*citdesk.AuditEvent, error
 	err := db.eachAudit(ctx, 0, func(e *citdesk.AuditEvent) error { out = append(out, e); return nil })
 	return out, err
 }
+
+// TestGroupCommitLoneWriteErred shows that a write that ran alone, without
+// a savepoint, and handled an error of one of its statements commits on
+// its own: the writes queued meanwhile do not join it (SQLite may have
+// rolled its transaction back, and a write joining it would then commit
+// on its own and be told it failed). They commit together after it, and
+// each write's verdict is its own.
+func TestGroupCommitLoneWriteErred(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "citdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE lone (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(tx *Tx, v string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO lone (v) VALUES (?)`, v)
+		return err
+	}
+	if err := db.writeTx(ctx, func(tx *Tx) error { return insert(tx, "taken") }); err != nil {
+		t.Fatal(err)
+	}
+	before := db.group.commits.Load()
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.writeTx(ctx, func(tx *Tx) error {
+			<-release
+			if err := insert(tx, "taken"); !isUniqueViolation(err) {
+				return fmt.Errorf("the duplicate was not refused: %v", err)
+			}
+			return insert(tx, "first") // the error handled, it goes on
+		})
+	}()
+	waitQueued := func(want int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			db.group.mu.Lock()
+			got := len(db.group.queue)
+			db.group.mu.Unlock()
+			if got >= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d writes queued, want %d", got, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitQueued(1)
+	const n = 3
+	results := make(chan error, n)
+	for i := range n {
+		go func() { results <- db.writeTx(ctx, func(tx *Tx) error { return insert(tx, "later "+strconv.Itoa(i)) }) }()
+	}
+	waitQueued(n + 1)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+	if commits := db.group.commits.Load() - before; commits != 2 {
+		t.Errorf("the lone write that erred and the %d queued behind it took %d commits, want 2 (it alone, then they together)", n, commits)
+	}
+	var rows int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM lone`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n+2 {
+		t.Errorf("%d rows, want %d", rows, n+2)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"sync/atomic"
 )
 
@@ -43,7 +44,13 @@ const maxArgsKept = 64
 // stmtConnector wraps the SQLite driver's connector.
 type stmtConnector struct {
 	inner driver.Connector
-	runs  *atomic.Int64 // counts the statements its connections run; may be nil
+	stmtCounts
+}
+
+// stmtCounts are counters a pool's connections add to; either may be nil.
+type stmtCounts struct {
+	runs  *atomic.Int64 // statements run
+	fails *atomic.Int64 // statements that returned an error, rows' included
 }
 
 func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -56,7 +63,7 @@ func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("store: the SQLite driver's connection lacks the context methods the statement cache needs")
 	}
-	return &stmtConn{sqliteConn: sc, stmts: map[stmtKey]*cachedStmt{}, runs: c.runs}, nil
+	return &stmtConn{sqliteConn: sc, stmts: map[stmtKey]*cachedStmt{}, stmtCounts: c.stmtCounts}, nil
 }
 
 func (c stmtConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -81,7 +88,14 @@ type sqliteConn interface {
 type stmtConn struct {
 	sqliteConn
 	stmts map[stmtKey]*cachedStmt
-	runs  *atomic.Int64
+	stmtCounts
+}
+
+// failed counts err, when there is one.
+func (c stmtCounts) failed(err error) {
+	if err != nil && err != io.EOF && c.fails != nil {
+		c.fails.Add(1)
+	}
 }
 
 // stmtKey names a kept statement: its text, and which of its first 64
@@ -156,23 +170,28 @@ func (c *stmtConn) statement(ctx context.Context, query string, args []driver.Na
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
+		c.failed(err)
 		return nil, err
 	}
 	defer release()
-	return s.stmt.ExecContext(ctx, args)
+	res, err := s.stmt.ExecContext(ctx, args)
+	c.failed(err)
+	return res, err
 }
 
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
+		c.failed(err)
 		return nil, err
 	}
 	rows, err := s.stmt.QueryContext(ctx, args)
 	if err != nil {
+		c.failed(err)
 		release()
 		return nil, err
 	}
-	return &releasingRows{Rows: rows, release: release}, nil
+	return &releasingRows{Rows: rows, release: release, counts: c.stmtCounts}, nil
 }
 
 // Close finalizes the connection's statements, then closes it.
@@ -189,6 +208,13 @@ func (c *stmtConn) Close() error {
 type releasingRows struct {
 	driver.Rows
 	release func()
+	counts  stmtCounts
+}
+
+func (r *releasingRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	r.counts.failed(err)
+	return err
 }
 
 func (r *releasingRows) Close() error {

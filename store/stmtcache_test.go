@@ -35,7 +35,7 @@ func cachedCount(t testing.TB, pool *sql.DB) int {
 // statement of its own, so neither loop disturbs the other; beyond the
 // bound, statements still run, compiled each time.
 func TestStatementCache(t *testing.T) {
-	pool, err := openSQLite("file:"+filepath.Join(t.TempDir(), "c.db"), nil)
+	pool, err := openSQLite("file:"+filepath.Join(t.TempDir(), "c.db"), stmtCounts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func BenchmarkStatementCache(b *testing.B) {
 // than maxArgsKept (a bulk insert's) runs and is not kept, while a small
 // one still is.
 func TestStatementCacheSkipsBulk(t *testing.T) {
-	pool, err := openSQLite("file:"+filepath.Join(t.TempDir(), "c.db"), nil)
+	pool, err := openSQLite("file:"+filepath.Join(t.TempDir(), "c.db"), stmtCounts{})
 	if err != nil {
 		t.Fatal(err)
 	}
