@@ -128,7 +128,7 @@ type auditHead struct {
 
 // writeAuditHead writes the head tx's request advanced, if it did: the
 // last statement of each request's write transaction.
-func (tx *Tx) writeAuditHead(ctx context.Context) error {
+func writeAuditHead(ctx context.Context, tx *Tx) error {
 	h := tx.head
 	if h == nil || !h.unwritten {
 		return nil

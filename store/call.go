@@ -800,14 +800,14 @@ func (s callService) MoveAssignment(ctx context.Context, id int64, version int64
 
 		// The officer's duty status follows, unless they went off duty (or
 		// busy) meanwhile and are only now clearing the paperwork.
-		duty, err := tx.readDuty(ctx, agencyID, a.OfficerID)
+		duty, err := readDuty(ctx, tx, agencyID, a.OfficerID)
 		if err != nil {
 			return err
 		}
 		onCall := map[string]bool{string(citdesk.StatusDispatched): true, string(citdesk.StatusEnRoute): true, string(citdesk.StatusOnScene): true}
 		officerDuty := citdesk.DutyStatus(duty.status.String)
 		if status != citdesk.AssignCleared || onCall[duty.status.String] {
-			if err := tx.writeStatus(ctx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}, duty); err != nil {
+			if err := writeStatus(ctx, tx, actor, &citdesk.StatusChange{OfficerID: a.OfficerID, Status: status.DutyStatus()}, duty); err != nil {
 				return err
 			}
 			officerDuty = status.DutyStatus()

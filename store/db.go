@@ -128,19 +128,20 @@ func (db *DB) TxStats() TxStats {
 	return TxStats{Reads: db.stats.reads.Load(), Writes: db.stats.writes.Load(), Audits: db.stats.audits.Load(), Sessions: db.stats.sessions.Load()}
 }
 
-// SQLiteStatements counts the SQL statements SQLite's writer and readers
-// have run since the database was opened (0 on PostgreSQL): what the
-// writer's time goes on (issue 12).
-func (db *DB) SQLiteStatements() int64 { return db.stats.statements.Load() }
+// SQLiteCounts are what SQLite's connections have done since the database
+// was opened (zero on PostgreSQL): where the writer's time goes (issue 12).
+type SQLiteCounts struct {
+	Statements int64 // SQL statements the writer and the readers ran
+	Commits    int64 // commits: fewer than write transactions when a group commit carries several (groupcommit.go)
+}
 
-// SQLiteCommits counts SQLite's commits since the database was opened (0
-// on PostgreSQL): fewer than its write transactions when a group commit
-// carries several (groupcommit.go).
-func (db *DB) SQLiteCommits() int64 {
-	if db.group == nil {
-		return 0
+// SQLiteCounts returns the counts so far.
+func (db *DB) SQLiteCounts() SQLiteCounts {
+	c := SQLiteCounts{Statements: db.stats.statements.Load()}
+	if db.group != nil {
+		c.Commits = db.group.commits.Load()
 	}
-	return db.group.commits.Load()
+	return c
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -398,7 +399,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return db.storageError(err, true)
 	}
-	if err := tx.writeAuditHead(ctx); err != nil {
+	if err := writeAuditHead(ctx, tx); err != nil {
 		return db.storageError(err, true)
 	}
 	if err := tx.notifyDispatch(ctx); err != nil {

@@ -350,7 +350,7 @@ func runWrite(w *groupWrite, tx *Tx) (err error) {
 	if err := w.fn(tx); err != nil {
 		return err
 	}
-	if err := tx.writeAuditHead(w.ctx); err != nil {
+	if err := writeAuditHead(w.ctx, tx); err != nil {
 		return err
 	}
 	return tx.notifyDispatch(w.ctx)

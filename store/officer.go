@@ -462,11 +462,11 @@ func (s officerService) SetStatus(ctx context.Context, c *citdesk.StatusChange) 
 
 // setStatus writes a status change and the officer's current duty row.
 func (tx *Tx) setStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.StatusChange) error {
-	d, err := tx.readDuty(ctx, actor.AgencyID, c.OfficerID)
+	d, err := readDuty(ctx, tx, actor.AgencyID, c.OfficerID)
 	if err != nil {
 		return err
 	}
-	return tx.writeStatus(ctx, actor, c, d)
+	return writeStatus(ctx, tx, actor, c, d)
 }
 
 // dutyRead is what a status change rests on: the officer's roster entry
@@ -479,7 +479,7 @@ type dutyRead struct {
 }
 
 // readDuty reads officerID's roster standing and duty row.
-func (tx *Tx) readDuty(ctx context.Context, agencyID, officerID int64) (dutyRead, error) {
+func readDuty(ctx context.Context, tx *Tx, agencyID, officerID int64) (dutyRead, error) {
 	var d dutyRead
 	var since sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT o.active, d.status, d.since FROM officers o
@@ -495,7 +495,7 @@ func (tx *Tx) readDuty(ctx context.Context, agencyID, officerID int64) (dutyRead
 }
 
 // writeStatus is setStatus once d, the officer's standing, is read.
-func (tx *Tx) writeStatus(ctx context.Context, actor *citdesk.Actor, c *citdesk.StatusChange, d dutyRead) error {
+func writeStatus(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.StatusChange, d dutyRead) error {
 	if !d.found {
 		return citdesk.Errorf(citdesk.ENOTFOUND, "Officer not found.")
 	}

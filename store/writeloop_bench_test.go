@@ -47,7 +47,7 @@ func BenchmarkDispatchLoop(b *testing.B) {
 		for i := 2; i <= 4; i++ {
 			loops <- first.withOfficer(b, i)
 		}
-		commits := first.db.SQLiteCommits()
+		commits := first.db.SQLiteCounts().Commits
 		b.ResetTimer()
 		cpu := cpuTime(b)
 		inParallel(b, 4, func() func() {
@@ -55,7 +55,7 @@ func BenchmarkDispatchLoop(b *testing.B) {
 			return func() { loop.run(b) }
 		})
 		reportCPU(b, cpu)
-		b.ReportMetric(float64(first.db.SQLiteCommits()-commits)/float64(b.N), "commits/op")
+		b.ReportMetric(float64(first.db.SQLiteCounts().Commits-commits)/float64(b.N), "commits/op")
 	})
 	b.Run("bare-sqlite", func(b *testing.B) { benchBareCommits(b, 1) })
 	b.Run("bare-sqlite-4-writers", func(b *testing.B) { benchBareCommits(b, 4) })
@@ -210,13 +210,13 @@ func (l *dispatchLoop) run(tb testing.TB) {
 func TestDispatchLoopStatements(t *testing.T) {
 	loop := newDispatchLoop(t)
 	loop.run(t) // the first loop compiles statements and reads the agency's settings
-	before, statements := loop.db.TxStats(), loop.db.SQLiteStatements()
+	before, statements := loop.db.TxStats(), loop.db.SQLiteCounts().Statements
 	const n = 5
 	for range n {
 		loop.run(t)
 	}
 	d := loop.db.TxStats().Sub(before)
-	statements = loop.db.SQLiteStatements() - statements
+	statements = loop.db.SQLiteCounts().Statements - statements
 	const budget = 59
 	t.Logf("%d statements, %d reads, %d writes a loop", statements/n, d.Reads/n, d.Writes/n)
 	if per := statements / n; per > budget {

@@ -28,7 +28,7 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 		if err := hook(tx, 1, "call.created,call.updated"); err != nil {
 			return err
 		}
-		before := db.SQLiteStatements()
+		before := db.SQLiteCounts().Statements
 		created, err := subscribers(ctx, tx, 7, "call.created")
 		if err != nil {
 			return err
@@ -37,7 +37,7 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if n := db.SQLiteStatements() - before; n != 1 {
+		if n := db.SQLiteCounts().Statements - before; n != 1 {
 			t.Errorf("two events' subscribers took %d statements, want 1", n)
 		}
 		if fmt.Sprint(created, updated) != "[1] [1]" {
