@@ -44,22 +44,7 @@ func TestGroupCommit(t *testing.T) {
 			return tx.appendAudit(ctx, event("test.first", -1))
 		})
 	}()
-	waitQueued := func(want int) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			db.group.mu.Lock()
-			got := len(db.group.queue)
-			db.group.mu.Unlock()
-			if got >= want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d writes queued, want %d", got, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	waitQueued(1)
+	waitQueued(t, db, 1)
 	before := db.group.commits.Load()
 
 	results := make([]error, n)
@@ -87,7 +72,7 @@ func TestGroupCommit(t *testing.T) {
 			})
 		}()
 	}
-	waitQueued(n + 1)
+	waitQueued(t, db, n+1)
 	close(release)
 	wg.Wait()
 	if err := <-first; err != nil {
@@ -234,28 +219,13 @@ func TestGroupCommitLoneWriteErred(t *testing.T) {
 			return insert(tx, "first") // the error handled, it goes on
 		})
 	}()
-	waitQueued := func(want int) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			db.group.mu.Lock()
-			got := len(db.group.queue)
-			db.group.mu.Unlock()
-			if got >= want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d writes queued, want %d", got, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	waitQueued(1)
+	waitQueued(t, db, 1)
 	const n = 3
 	results := make(chan error, n)
 	for i := range n {
 		go func() { results <- db.writeTx(ctx, func(tx *Tx) error { return insert(tx, "later "+strconv.Itoa(i)) }) }()
 	}
-	waitQueued(n + 1)
+	waitQueued(t, db, n+1)
 	close(release)
 	if err := <-first; err != nil {
 		t.Fatal(err)
@@ -274,5 +244,23 @@ func TestGroupCommitLoneWriteErred(t *testing.T) {
 	}
 	if rows != n+2 {
 		t.Errorf("%d rows, want %d", rows, n+2)
+	}
+}
+
+// waitQueued waits until want writes are queued for db's writer.
+func waitQueued(t *testing.T, db *DB, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		db.group.mu.Lock()
+		got := len(db.group.queue)
+		db.group.mu.Unlock()
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued, want %d", got, want)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
