@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -21,11 +20,7 @@ import (
 // in the first write's commit, and the audit chain through them verifies.
 func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "citdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	if db.group == nil {
 		t.Fatal("SQLite opened without group commit")
 	}
@@ -134,11 +129,7 @@ func TestGroupCommit(t *testing.T) {
 // it ran is not written, and one that ran is reported as it ended.
 func TestGroupCommitCancelled(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "citdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	release := make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
@@ -192,11 +183,7 @@ func readAuditForTest(ctx context.Context, db *DB) ([]*citdesk.AuditEvent, error
 // each write's verdict is its own.
 func TestGroupCommitLoneWriteErred(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "citdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE lone (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)`); err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,7 @@ import (
 // reads them again once it has written webhooks itself.
 func TestSubscribersReadOnceAWrite(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "citdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openInternal(t)
 	if _, err := db.write.ExecContext(ctx, `INSERT INTO agencies (id, slug, name, timezone, policy, created_at) VALUES (7, 'subs', 'Subs', 'UTC', '{}', 0)`); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +20,7 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, agency_id, url, events, secret, created_at, created_by) VALUES (?, 7, 'https://cad.invalid/hook', ?, '', 0, 1)`, id, events)
 		return err
 	}
-	err = db.writeTx(ctx, func(tx *Tx) error {
+	err := db.writeTx(ctx, func(tx *Tx) error {
 		if err := hook(tx, 1, "call.created,call.updated"); err != nil {
 			return err
 		}
@@ -58,4 +54,16 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openInternal opens a fresh SQLite database for a test inside the
+// package, closed when the test ends.
+func openInternal(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "citdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
