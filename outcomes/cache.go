@@ -212,6 +212,44 @@ type snapshot struct {
 	publicOf uint64 // the gen they were computed from
 
 	reloading atomic.Bool // a background comparison with the rows is running
+	// touched, while a comparison runs, is what deltas put in place after
+	// it began to read: newer than its read, so it leaves them be. Read
+	// and written under refresh.
+	touched *touched
+}
+
+// touched is what deltas changed while a comparison with the rows ran.
+type touched struct {
+	enc, ref   map[int64]bool
+	complaints bool
+	// delta: a delta ran, so the snapshot's stamp is the delta's, which
+	// covers every change it read, and stays.
+	delta bool
+}
+
+// The recording methods do nothing on a nil *touched: no comparison runs.
+func (t *touched) deltaRan() {
+	if t != nil {
+		t.delta = true
+	}
+}
+
+func (t *touched) encounter(id int64) {
+	if t != nil {
+		t.enc[id] = true
+	}
+}
+
+func (t *touched) referral(id int64) {
+	if t != nil {
+		t.ref[id] = true
+	}
+}
+
+func (t *touched) setComplaints() {
+	if t != nil {
+		t.complaints = true
+	}
 }
 
 // Forget drops the agency's snapshot and removes its file: the next
@@ -269,10 +307,10 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 		// Served from the snapshot just brought up to date. The
 		// comparison reads without holding the refresh lock (a million
 		// rows take seconds, and requests must not wait for them), then
-		// takes it to put what differs in place; what changed meanwhile
-		// is read by the next request's delta, since the new stamp is
-		// that of the comparison's read. If it fails, the snapshot stays
-		// as it was and a later request tries again.
+		// takes it to put what differs in place. What deltas put in
+		// place meanwhile is newer than its read and stays; what changed
+		// after the last delta is read by the next one. If it fails, the
+		// snapshot stays as it was and a later request tries again.
 		go func() {
 			defer snap.reloading.Store(false)
 			s.reconcile(context.WithoutCancel(ctx), snap)
@@ -409,23 +447,30 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 	if !changed {
 		// Only the stamp may have moved: no computation reads it, so
 		// there is no need to wait for them.
+		snap.touched.deltaRan()
 		snap.stamp = recs.Stamp
 		snap.setColStamp(recs.Stamp)
 		return nil
 	}
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
+	t := snap.touched
+	t.deltaRan()
 	for i, id := range recs.EncounterIDs {
 		snap.putEncounter(id, &recs.Encounters[i])
+		t.encounter(id)
 	}
 	for _, id := range recs.UncountedEncounterIDs {
 		snap.dropEncounter(id)
+		t.encounter(id)
 	}
 	for i, id := range recs.ReferralIDs {
 		snap.putReferral(id, &recs.Referrals[i])
+		t.referral(id)
 	}
 	if recs.ComplaintsRead {
 		snap.cols.SetComplaints(recs.Complaints)
+		t.setComplaints()
 	}
 	snap.stamp = recs.Stamp
 	snap.setColStamp(recs.Stamp)
@@ -495,6 +540,16 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 			refs = append(refs, p)
 		}
 	}
+	// From here on deltas note what they put in place: the read below may
+	// be older than they are.
+	snap.refresh.Lock()
+	snap.touched = &touched{enc: map[int64]bool{}, ref: map[int64]bool{}}
+	snap.refresh.Unlock()
+	failed := func() {
+		snap.refresh.Lock()
+		snap.touched = nil
+		snap.refresh.Unlock()
+	}
 	snap.mu.Lock()
 	snap.index()
 	// Room for every id read, so the lists are not copied as they grow.
@@ -507,11 +562,13 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	if st, ok := s.loader.(RecordStreamer); ok {
 		var err error
 		if stamp, comps, err = st.StreamAll(ctx, snap.agencyID, onEnc, onRef); err != nil {
+			failed()
 			return
 		}
 	} else {
 		recs, err := s.loader.LoadAll(ctx, snap.agencyID)
 		if err != nil {
+			failed()
 			return
 		}
 		for i := range recs.Encounters {
@@ -529,19 +586,30 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	defer snap.refresh.Unlock()
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
-	changed := len(encs) > 0 || len(refs) > 0
+	// What a delta put in place since the read began is newer than the
+	// read: left as it is, whether the read had it otherwise or not at all.
+	t := snap.touched
+	snap.touched = nil
+	changed := false
 	for i := range encs {
-		snap.putEncounter(encs[i].id, &encs[i].e)
+		if !t.enc[encs[i].id] {
+			snap.putEncounter(encs[i].id, &encs[i].e)
+			changed = true
+		}
 	}
 	for i := range refs {
+		if t.ref[refs[i].id] {
+			continue
+		}
 		r := refs[i].r
 		if r.Survey != nil {
 			r.Survey = &refs[i].s
 		}
 		snap.putReferral(refs[i].id, &r)
+		changed = true
 	}
 	for i := 0; i < snap.cols.Encounters(); {
-		if id := snap.cols.EncounterID(i); !inSorted(seenEnc, id) {
+		if id := snap.cols.EncounterID(i); !inSorted(seenEnc, id) && !t.enc[id] {
 			snap.dropEncounter(id)
 			changed = true
 			continue // another record now sits at i
@@ -549,19 +617,27 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 		i++
 	}
 	for i := 0; i < snap.cols.Referrals(); {
-		if id := snap.cols.ReferralID(i); !inSorted(seenRef, id) {
+		if id := snap.cols.ReferralID(i); !inSorted(seenRef, id) && !t.ref[id] {
 			snap.dropReferral(id)
 			changed = true
 			continue
 		}
 		i++
 	}
-	if !slices.EqualFunc(comps, snap.cols.complaints, sameComplaint) {
-		changed = true
+	if !t.complaints {
+		if !slices.EqualFunc(comps, snap.cols.complaints, sameComplaint) {
+			changed = true
+		}
+		snap.cols.SetComplaints(comps)
 	}
-	snap.cols.SetComplaints(comps)
-	snap.stamp, snap.readAt, snap.loadedAt = stamp, readAt, s.clock.Now()
-	snap.setColStamp(stamp)
+	// The stamp goes back to the read's only when no delta moved it on
+	// meanwhile: a delta's stamp covers every change it read, and the
+	// read's would have the next delta read them all again.
+	if !t.delta {
+		snap.stamp = stamp
+		snap.setColStamp(stamp)
+	}
+	snap.readAt, snap.loadedAt = readAt, s.clock.Now()
 	if changed {
 		snap.gen++
 	}

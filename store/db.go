@@ -423,7 +423,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // readTx runs fn in a read-only transaction: one consistent snapshot.
 func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqltx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.readIsolation})
 	if err != nil {
 		return db.storageError(fmt.Errorf("begin: %w", err), false)
 	}
