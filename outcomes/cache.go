@@ -141,7 +141,10 @@ func NewCachedService(l Loader, clock citdesk.Clock, maxAge time.Duration) Servi
 
 // NewCachedServiceWith is NewCachedService with the snapshot kept in a
 // file between runs when o.Dir is set. The Service it returns is also a
-// Forgetter.
+// Forgetter, and an io.Closer: Close cancels a comparison with the rows
+// under way, lets a file being written finish, and starts no more
+// background work, so nothing runs on a closed database or leaves a
+// half-written file behind.
 func NewCachedServiceWith(l Loader, clock citdesk.Clock, o CacheOptions) Service {
 	if o.SaveEvery <= 0 {
 		o.SaveEvery = 5 * time.Minute
@@ -149,7 +152,31 @@ func NewCachedServiceWith(l Loader, clock citdesk.Clock, o CacheOptions) Service
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &cachedService{loader: l, clock: clock, maxAge: o.MaxAge, opts: o, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{}}
+	stop, cancel := context.WithCancel(context.Background())
+	return &cachedService{loader: l, clock: clock, maxAge: o.MaxAge, opts: o, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{},
+		stop: stop, cancel: cancel}
+}
+
+// Close stops the background work and waits for it.
+func (s *cachedService) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.bg.Wait()
+	return nil
+}
+
+// background runs fn in a goroutine Close waits for, with a context Close
+// cancels; after Close it runs nothing and reports false.
+func (s *cachedService) background(fn func(ctx context.Context)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.bg.Go(func() { fn(s.stop) })
+	return true
 }
 
 // cachedService is NewCachedService's Service.
@@ -159,8 +186,13 @@ type cachedService struct {
 	maxAge time.Duration
 	opts   CacheOptions
 
-	mu    sync.Mutex
-	snaps map[int64]*snapshot
+	mu     sync.Mutex
+	snaps  map[int64]*snapshot
+	closed bool // under mu: Close was called
+
+	bg     sync.WaitGroup // the background comparisons and file writes
+	stop   context.Context
+	cancel context.CancelFunc
 
 	// The public maps by agency, kept for publicMaxAge (they are read
 	// from the calls, not the snapshot, so no change count covers them).
@@ -311,10 +343,13 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 		// place meanwhile is newer than its read and stays; what changed
 		// after the last delta is read by the next one. If it fails, the
 		// snapshot stays as it was and a later request tries again.
-		go func() {
+		started := s.background(func(ctx context.Context) {
 			defer snap.reloading.Store(false)
-			s.reconcile(context.WithoutCancel(ctx), snap)
-		}()
+			s.reconcile(ctx, snap)
+		})
+		if !started {
+			snap.reloading.Store(false)
+		}
 	}
 	s.maybeSave(snap)
 	return snap, nil
@@ -686,13 +721,17 @@ func (s *cachedService) maybeSave(snap *snapshot) {
 	if !snap.saving.CompareAndSwap(false, true) {
 		return
 	}
-	snap.savedGen, snap.savedAt = gen, s.clock.Now()
-	go func() {
+	started := s.background(func(context.Context) {
 		defer snap.saving.Store(false)
 		if err := s.save(snap); err != nil {
 			s.opts.Log.Error("outcomes snapshot file not written", "agency", snap.agencyID, "err", err)
 		}
-	}()
+	})
+	if !started {
+		snap.saving.Store(false)
+		return
+	}
+	snap.savedGen, snap.savedAt = gen, s.clock.Now()
 }
 
 // save writes the snapshot's file, unless it was forgotten meanwhile.

@@ -24,7 +24,7 @@ type fakeLoader struct {
 	calls   map[string]int            // method → calls
 	drills  []string                  // RecordDrilldown's details
 	failAll error                     // LoadAll's error, when set
-	reload  chan struct{}             // when set, LoadAll after the first waits on it
+	reload  chan struct{}             // when set, LoadAll after the first waits on it (or its context)
 	points  []outcomes.Point          // LoadCallPoints' answer, for any agency
 	asked   [][2]time.Time            // LoadCallPoints' ranges
 }
@@ -74,7 +74,11 @@ func (l *fakeLoader) LoadAll(ctx context.Context, agency int64) (*outcomes.Recor
 	n, wait := l.calls["LoadAll"], l.reload
 	l.mu.Unlock()
 	if wait != nil && n > 1 {
-		<-wait
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -326,6 +326,7 @@ func openSQLite(dsn string, counts stmtCounts) (*sql.DB, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	db.outcomeCaches.close()
 	if db.group != nil {
 		db.group.close()
 	}

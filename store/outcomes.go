@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -32,8 +33,15 @@ import (
 // and removes the file (forgetOutcomes).
 func (db *DB) OutcomeService() outcomes.Service {
 	svc := outcomes.NewCachedServiceWith(outcomeLoader{db}, dbClock{db}, outcomes.CacheOptions{MaxAge: outcomeMaxAge, Dir: db.OutcomeDir})
-	db.outcomeCaches.add(svc.(outcomes.Forgetter))
+	db.outcomeCaches.add(svc.(outcomeCache))
 	return svc
+}
+
+// outcomeCache is what OutcomeService's cache does beside answering:
+// forget an agency, and stop its background work when db closes.
+type outcomeCache interface {
+	outcomes.Forgetter
+	io.Closer
 }
 
 // outcomeMaxAge is how long after the last whole read the cache compares
@@ -46,13 +54,25 @@ const outcomeMaxAge = 10 * time.Minute
 // forgetOutcomes.
 type outcomeCaches struct {
 	mu   sync.Mutex
-	list []outcomes.Forgetter
+	list []outcomeCache
 }
 
-func (c *outcomeCaches) add(f outcomes.Forgetter) {
+func (c *outcomeCaches) add(f outcomeCache) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.list = append(c.list, f)
+}
+
+// close stops every cache's background work (a comparison with the rows,
+// a snapshot file being written) and waits for it: DB.Close calls it
+// before it closes the connections those use.
+func (c *outcomeCaches) close() {
+	c.mu.Lock()
+	list := slices.Clone(c.list)
+	c.mu.Unlock()
+	for _, f := range list {
+		f.Close()
+	}
 }
 
 // forgetOutcomes makes every outcome service of db forget the agency's
