@@ -60,15 +60,17 @@ type authCache struct {
 // be read, it asks SQLite.
 //
 // The server's own commits change the header too, and under a steady
-// stream of writes they emptied the cache at every request. So after each
-// of its commits the writer (groupcommit.go) reads the header, then asks
-// its own connection whether any other connection has committed since it
-// last asked (PRAGMA data_version on a connection changes only for other
-// connections' commits): if one has, it empties the cache; either way it
-// records the header as its own (ownCommitted). A header equal to the one
+// stream of writes they emptied the cache at every request. So the writer
+// (groupcommit.go) reads the header twice a transaction: once it holds
+// the write lock (BEGIN IMMEDIATE, writeBegan), when no other process can
+// commit until it is done, and after its commit (ownCommitted). If the
+// header at BEGIN is not the one its previous commit left, another process
+// committed in between, and it empties the cache; either way it records
+// the header after its commit as its own. A header equal to the one
 // recorded holds no commit of another process that has not emptied the
-// cache already: one made before the writer asked was seen by that
-// question, and one made after changes the header again.
+// cache already. (It used to ask SQLite, PRAGMA data_version on the
+// writer's connection, after every commit: a tenth of the writer's
+// statement time, issue 12.)
 type commitWatch struct {
 	mu      sync.Mutex
 	conn    *sql.DB
@@ -77,13 +79,13 @@ type commitWatch struct {
 	header  [walHeaderSize]byte
 	version int64
 	seen    bool
-	// own is the header after the writer's latest commit (ownValid),
-	// writerVersion the writer connection's data_version then.
-	own           [walHeaderSize]byte
-	ownValid      bool
-	writerVersion int64
-	writerSeen    bool
-	writerOpens   int // counts writerReopened, so an answer from the old connection is not kept
+	// own is the header after the writer's latest commit (ownValid);
+	// begin the header when the writer's transaction took the write lock
+	// (beginValid).
+	own        [walHeaderSize]byte
+	ownValid   bool
+	begin      [walHeaderSize]byte
+	beginValid bool
 }
 
 // walHeaderSize is the size of the WAL index header's first copy.
@@ -146,44 +148,28 @@ func (w *commitWatch) readHeader() (h [walHeaderSize]byte, ok bool) {
 	return h, true
 }
 
-// ownCommitted records the header after a commit of the writer, whose
-// pool (one connection) is writer, emptying the cache (flush) when
-// another connection committed since the writer's previous commit. The
-// header is read before the writer is asked, so a commit of another
-// process that slips in after this one either shows in the answer or
-// changes the header again.
-func (w *commitWatch) ownCommitted(ctx context.Context, writer *sql.DB, flush func()) {
-	w.mu.Lock()
-	h, ok := w.readHeader()
-	opens := w.writerOpens
-	w.mu.Unlock()
-	// Not under mu: the writer's connection may be busy, and requests
-	// check the header under mu. Until own is set below, a request that
-	// sees this commit's header counts it as another process's.
-	var v int64
-	err := writer.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+// writeBegan records the header once the writer's transaction holds the
+// write lock: it stays so until the transaction ends, whatever other
+// processes do.
+func (w *commitWatch) writeBegan() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err != nil || !ok || opens != w.writerOpens {
-		w.ownValid, w.writerSeen = false, false
-		return
-	}
-	if !w.writerSeen || v != w.writerVersion {
-		flush()
-	}
-	w.writerVersion, w.writerSeen = v, true
-	w.own, w.ownValid = h, true
+	w.begin, w.beginValid = w.readHeader()
 }
 
-// writerReopened forgets the writer connection's data_version: a new
-// connection counts from its own start, and an equal number would hide a
-// commit another process made in between. The next own commit empties the
-// cache.
-func (w *commitWatch) writerReopened() {
+// ownCommitted records the header after a commit of the writer, emptying
+// the cache (flush) when another process committed between the writer's
+// previous commit and this transaction's start (the header then was not
+// the one that commit left).
+func (w *commitWatch) ownCommitted(flush func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.writerSeen, w.ownValid = false, false
-	w.writerOpens++
+	h, ok := w.readHeader()
+	if !w.beginValid || !w.ownValid || w.begin != w.own {
+		flush()
+	}
+	w.own, w.ownValid = h, ok && w.beginValid
+	w.beginValid = false
 }
 
 func (w *commitWatch) close() error {

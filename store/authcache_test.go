@@ -260,10 +260,9 @@ func TestSessionCacheSeesOtherHandles(t *testing.T) {
 }
 
 // TestSessionCacheAfterWriterReopened: serve closes SQLite's writer
-// connection once start-up is done (ShrinkSQLite), and the new connection's
-// data_version counts from its own start. A sign-out by another process
-// made just before, with no request until the server's next commit, is
-// still refused.
+// connection once start-up is done (ShrinkSQLite), and the next write
+// opens a new one. A sign-out by another process made just before, with
+// no request until the server's next commit, is still refused.
 func TestSessionCacheAfterWriterReopened(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "citdesk.db")
 	server, err := store.Open(context.Background(), path)

@@ -211,6 +211,9 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		return nil
 	}
 	defer sqltx.Rollback()
+	if db.auth.watch != nil {
+		db.auth.watch.writeBegan()
+	}
 	// The audit chain's head is read once for the whole transaction; a
 	// request rolled back to its savepoint puts it back as it was.
 	head := &auditHead{}
@@ -287,7 +290,7 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	if err != nil {
 		err = db.storageError(fmt.Errorf("commit: %w", err), true)
 	} else if db.auth.watch != nil {
-		db.auth.watch.ownCommitted(context.Background(), db.write, db.auth.flush)
+		db.auth.watch.ownCommitted(db.auth.flush)
 	}
 	for _, w := range ok {
 		w.err = err

@@ -30,10 +30,7 @@ var sqliteAllocatorMu sync.Mutex
 // pool of freed regions, which an idle server would otherwise hold for
 // good. Closing the connection frees all it holds, where PRAGMA
 // shrink_memory frees its page cache alone and leaves the shared regions
-// its statements sit in. The new connection's data_version says nothing
-// about commits made while the old one was open, so the writer's next
-// commit empties the session cache once (authcache.go, writerReopened).
-// Nothing on PostgreSQL.
+// its statements sit in. Nothing on PostgreSQL.
 func ShrinkSQLite(ctx context.Context, db *DB) error {
 	if db.dialect != sqliteDialect {
 		return nil
@@ -48,9 +45,6 @@ func ShrinkSQLite(ctx context.Context, db *DB) error {
 	defer c.Close()
 	if err := c.Raw(func(any) error { return driver.ErrBadConn }); !errors.Is(err, driver.ErrBadConn) {
 		return err
-	}
-	if db.auth.watch != nil {
-		db.auth.watch.writerReopened()
 	}
 	sqliteAllocatorMu.Lock()
 	defer sqliteAllocatorMu.Unlock()
