@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"citdesk"
 )
@@ -141,7 +143,10 @@ func TestStatementCache(t *testing.T) {
 // on small reads, the kind most requests make (issue 12): one officer by id,
 // through the store as it runs (cached), and through the same store with its
 // readers swapped for a plain pool of the same driver and file, which
-// compiles every statement on every run as citdesk did before (compiled).
+// compiles every statement on every run as citdesk did before (compiled);
+// each with a context that never ends and with one that can, as a
+// request's (-request-context), which the plain pool's driver watches
+// with a goroutine a statement.
 //
 //	go test ./store -run XXX -bench StatementCache -benchtime 2s
 func BenchmarkStatementCache(b *testing.B) {
@@ -177,17 +182,22 @@ func BenchmarkStatementCache(b *testing.B) {
 	plain.SetMaxOpenConns(sqliteReaders)
 	plain.SetMaxIdleConns(sqliteReaders)
 	cached := db.read
+	// A request's context can end (its client goes away): the driver
+	// would watch it, statement by statement (driverContext).
+	rctx, cancel := context.WithCancel(actx)
+	defer cancel()
 	for _, c := range []struct {
 		name string
 		pool *sql.DB
-	}{{"compiled", plain}, {"cached", cached}} {
+		ctx  context.Context
+	}{{"compiled", plain, actx}, {"cached", cached, actx}, {"compiled-request-context", plain, rctx}, {"cached-request-context", cached, rctx}} {
 		b.Run(c.name, func(b *testing.B) {
 			db.read = c.pool
 			defer func() { db.read = cached }()
 			svc := db.OfficerService()
 			i := 0
 			for b.Loop() {
-				if _, err := svc.FindOfficerByID(actx, ids[i%len(ids)]); err != nil {
+				if _, err := svc.FindOfficerByID(c.ctx, ids[i%len(ids)]); err != nil {
 					b.Fatal(err)
 				}
 				i++
@@ -228,5 +238,42 @@ func TestStatementCacheSkipsBulk(t *testing.T) {
 	}
 	if got := cachedCount(t, pool); got != before+1 {
 		t.Errorf("after a small query the connection keeps %d statements, want %d", got, before+1)
+	}
+}
+
+// TestStatementContext checks how a statement treats its context: one
+// already ended does not run; one that can end but has not runs; one with
+// a deadline still ends the statement.
+func TestStatementContext(t *testing.T) {
+	pool, err := openSQLite("file:"+filepath.Join(t.TempDir(), "c.db"), stmtCounts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	pool.SetMaxOpenConns(1)
+	if _, err := pool.ExecContext(context.Background(), `CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	live, cancel := context.WithCancel(context.Background())
+	var n int
+	if err := pool.QueryRowContext(live, `SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+		t.Fatalf("a statement with a live request context: %v", err)
+	}
+	if _, err := pool.ExecContext(live, `INSERT INTO t DEFAULT VALUES`); err != nil {
+		t.Fatalf("a write with a live request context: %v", err)
+	}
+	cancel()
+	if _, err := pool.ExecContext(live, `INSERT INTO t DEFAULT VALUES`); !errors.Is(err, context.Canceled) {
+		t.Errorf("a write with an ended context: %v, want context.Canceled", err)
+	}
+	if err := pool.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("rows after the refused write = %d (%v), want 1", n, err)
+	}
+	// A deadline reaches the driver: a long statement is interrupted.
+	short, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer stop()
+	err = pool.QueryRowContext(short, `WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT COUNT(*) FROM r`).Scan(&n)
+	if !errors.Is(err, context.DeadlineExceeded) && (err == nil || !strings.Contains(err.Error(), "interrupt")) {
+		t.Errorf("an endless statement past its deadline: %v, want it interrupted", err)
 	}
 }
