@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"citdesk"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
 
@@ -112,4 +115,37 @@ func TestAuditDeleteNewest(t *testing.T) {
 			t.Fatalf("deleted newest row %d: break %+v, err %v", last, br, err)
 		}
 	})
+}
+
+// TestAuditChainWithOtherHandles: on SQLite the writer keeps the chain's
+// head from its last commit for the next one, unless another process has
+// committed since. Here a second handle on the same file (the command line
+// beside a running server) appends events between the server's commits,
+// and the server's next events still follow them: one unbroken chain.
+func TestAuditChainWithOtherHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "citdesk.db")
+	server := openDSN(t, path)
+	_, op := storetest.Agency(t, server, "desoto")
+	cli := openDSN(t, path)
+	record := func(db *store.DB, what string) {
+		t.Helper()
+		if err := db.AuditService().Record(op, &citdesk.AuditEvent{Action: "test." + what, ObjectType: "test", ObjectID: what}); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	for i := range 3 {
+		record(server, fmt.Sprint("server", i))
+		record(server, fmt.Sprint("server", i, "b"))
+		record(cli, fmt.Sprint("cli", i))
+	}
+	record(server, "server-last")
+	for _, db := range []*store.DB{server, cli} {
+		br, n, err := db.AuditService().VerifyAudit(context.Background())
+		if err != nil || br != nil {
+			t.Fatalf("chain after both handles wrote: break %+v, err %v", br, err)
+		}
+		if n != 11 { // the agency's, then ten records
+			t.Errorf("checked %d events, want 11", n)
+		}
+	}
 }

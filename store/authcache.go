@@ -150,11 +150,13 @@ func (w *commitWatch) readHeader() (h [walHeaderSize]byte, ok bool) {
 
 // writeBegan records the header once the writer's transaction holds the
 // write lock: it stays so until the transaction ends, whatever other
-// processes do.
-func (w *commitWatch) writeBegan() {
+// processes do. It reports whether the database is as the writer's last
+// commit left it: no other connection or process has committed since.
+func (w *commitWatch) writeBegan() (unchanged bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.begin, w.beginValid = w.readHeader()
+	return w.beginValid && w.ownValid && w.begin == w.own
 }
 
 // ownCommitted records the header after a commit of the writer, emptying

@@ -47,6 +47,12 @@ type groupCommit struct {
 	// commits counts SQLite commits, fewer than the write transactions
 	// they hold when writes wait together.
 	commits atomic.Int64
+	// head is the audit chain's head as the last commit left it (loaded
+	// when known). A group that finds the database as that commit left
+	// it (no other process committed since, commitWatch.writeBegan)
+	// starts from it instead of reading audit_head. Only the leader
+	// running a group uses it.
+	head auditHead
 }
 
 // groupWrite is one request's write transaction.
@@ -211,12 +217,13 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		return nil
 	}
 	defer sqltx.Rollback()
-	if db.auth.watch != nil {
-		db.auth.watch.writeBegan()
-	}
-	// The audit chain's head is read once for the whole transaction; a
-	// request rolled back to its savepoint puts it back as it was.
+	// The audit chain's head is read once for the whole transaction, or
+	// not at all when the last commit left it and nothing else committed
+	// since; a request rolled back to its savepoint puts it back as it was.
 	head := &auditHead{}
+	if db.auth.watch != nil && db.auth.watch.writeBegan() && g.head.loaded {
+		*head = g.head
+	}
 	var ok []*groupWrite // ran without error, awaiting the commit
 	fails := db.stats.writerFails.Load()
 	for i := 0; ; i++ {
@@ -287,10 +294,13 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	}
 	err = sqltx.Commit()
 	g.commits.Add(1)
+	g.head = auditHead{}
 	if err != nil {
 		err = db.storageError(fmt.Errorf("commit: %w", err), true)
 	} else if db.auth.watch != nil {
 		db.auth.watch.ownCommitted(db.auth.flush)
+		// Every request wrote the head it advanced: the row holds it.
+		g.head = auditHead{loaded: head.loaded, seq: head.seq, hash: head.hash}
 	}
 	for _, w := range ok {
 		w.err = err
