@@ -377,9 +377,9 @@ type Tx struct {
 	// head is the audit chain's head as this transaction advances it
 	// (audit.go); nil in a read-only transaction.
 	head *auditHead
-	// subs are the webhook subscriptions read in this transaction, by
-	// agency (webhook.go).
-	subs map[int64][]webhookSub
+	// subs, in a write transaction, keeps the webhook subscriptions it
+	// has read (webhook.go); nil in a read-only one.
+	subs *subscriptions
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns
@@ -395,7 +395,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return db.storageError(fmt.Errorf("begin: %w", err), true)
 	}
 	db.stats.writes.Add(1)
-	tx := &Tx{Tx: sqltx, db: db, now: db.now(), head: &auditHead{}}
+	tx := &Tx{Tx: sqltx, db: db, now: db.now(), head: &auditHead{}, subs: &subscriptions{}}
 	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
 		return db.storageError(err, true)

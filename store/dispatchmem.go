@@ -270,7 +270,7 @@ func (tx *Tx) dispatchChanged(agencyID int64) {
 func (tx *Tx) noticeWrite(ctx context.Context, q string) {
 	table := writtenTable(q)
 	if table == "webhooks" {
-		tx.subs = nil // read again for the next event
+		tx.subs.forget() // read again for the next event
 	}
 	if !dispatchTables[table] {
 		return

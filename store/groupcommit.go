@@ -48,11 +48,12 @@ type groupCommit struct {
 	// they hold when writes wait together.
 	commits atomic.Int64
 	// head is the audit chain's head as the last commit left it (loaded
-	// when known). A group that finds the database as that commit left
-	// it (no other process committed since, commitWatch.writeBegan)
-	// starts from it instead of reading audit_head. Only the leader
-	// running a group uses it.
+	// when known), subs the webhook subscriptions read in it. A group
+	// that finds the database as that commit left it (no other process
+	// committed since, commitWatch.writeBegan) starts from them instead
+	// of reading them again. Only the leader running a group uses them.
 	head auditHead
+	subs map[int64][]webhookSub
 }
 
 // groupWrite is one request's write transaction.
@@ -220,11 +221,12 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	// The audit chain's head is read once for the whole transaction, or
 	// not at all when the last commit left it and nothing else committed
 	// since; a request rolled back to its savepoint puts it back as it was.
-	head := &auditHead{}
-	if db.auth.watch != nil && db.auth.watch.writeBegan() && g.head.loaded {
-		*head = g.head
+	head, subs := &auditHead{}, &subscriptions{}
+	if db.auth.watch != nil && db.auth.watch.writeBegan() {
+		*head, subs.byAgency = g.head, g.subs
 	}
-	var ok []*groupWrite // ran without error, awaiting the commit
+	g.head, g.subs = auditHead{}, nil // until this transaction commits
+	var ok []*groupWrite              // ran without error, awaiting the commit
 	fails := db.stats.writerFails.Load()
 	for i := 0; ; i++ {
 		if i == len(run) {
@@ -250,7 +252,7 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		// it back.
 		shared := len(run) > 1
 		db.stats.writes.Add(1)
-		tx := &Tx{Tx: sqltx, db: db, now: db.now(), detached: shared, head: head}
+		tx := &Tx{Tx: sqltx, db: db, now: db.now(), detached: shared, head: head, subs: subs}
 		w.tx = tx
 		if !shared {
 			if w.err = runWrite(w, tx); w.err != nil {
@@ -267,6 +269,7 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		before := *head
 		if w.err = runWrite(w, tx); w.err != nil {
 			*head = before
+			subs.forget()
 			// Undo this request's writes alone. When the savepoint is
 			// gone, SQLite rolled back the whole transaction: the
 			// requests before this one lost their writes too.
@@ -294,13 +297,13 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 	}
 	err = sqltx.Commit()
 	g.commits.Add(1)
-	g.head = auditHead{}
 	if err != nil {
 		err = db.storageError(fmt.Errorf("commit: %w", err), true)
 	} else if db.auth.watch != nil {
 		db.auth.watch.ownCommitted(db.auth.flush)
 		// Every request wrote the head it advanced: the row holds it.
 		g.head = auditHead{loaded: head.loaded, seq: head.seq, hash: head.hash}
+		g.subs = subs.byAgency
 	}
 	for _, w := range ok {
 		w.err = err

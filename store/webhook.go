@@ -294,18 +294,13 @@ type webhookBody struct {
 // assignment's and the call's subscribers) and again only after it
 // writes webhooks itself (noticeWrite).
 func subscribers(ctx context.Context, tx *Tx, agencyID int64, event string) ([]int64, error) {
-	all, ok := tx.subs[agencyID]
+	all, ok := tx.subs.get(agencyID)
 	if !ok {
 		var err error
 		if all, err = readSubscriptions(ctx, tx, agencyID); err != nil {
 			return nil, err
 		}
-		if tx.head != nil { // a write transaction: keep them for its next event
-			if tx.subs == nil {
-				tx.subs = map[int64][]webhookSub{}
-			}
-			tx.subs[agencyID] = all
-		}
+		tx.subs.put(agencyID, all)
 	}
 	var ids []int64
 	for _, w := range all {
@@ -314,6 +309,41 @@ func subscribers(ctx context.Context, tx *Tx, agencyID int64, event string) ([]i
 		}
 	}
 	return ids, nil
+}
+
+// subscriptions are the webhook subscriptions a write transaction has
+// read, by agency, kept for its next event. On SQLite the requests of one
+// group commit share them, and the next group starts from them when
+// nothing else committed in between (groupcommit.go). A nil
+// *subscriptions (a read-only transaction) keeps nothing.
+type subscriptions struct {
+	byAgency map[int64][]webhookSub
+}
+
+func (s *subscriptions) get(agencyID int64) ([]webhookSub, bool) {
+	if s == nil {
+		return nil, false
+	}
+	all, ok := s.byAgency[agencyID]
+	return all, ok
+}
+
+func (s *subscriptions) put(agencyID int64, all []webhookSub) {
+	if s == nil {
+		return
+	}
+	if s.byAgency == nil {
+		s.byAgency = map[int64][]webhookSub{}
+	}
+	s.byAgency[agencyID] = all
+}
+
+// forget drops what was read: the transaction wrote webhooks, or rolled
+// back writes that may have.
+func (s *subscriptions) forget() {
+	if s != nil {
+		s.byAgency = nil
+	}
 }
 
 // webhookSub is one live subscription and the events it takes.

@@ -217,7 +217,7 @@ func TestDispatchLoopStatements(t *testing.T) {
 	}
 	d := loop.db.TxStats().Sub(before)
 	statements = loop.db.SQLiteCounts().Statements - statements
-	const budget = 49
+	const budget = 45
 	t.Logf("%d statements, %d reads, %d writes a loop", statements/n, d.Reads/n, d.Writes/n)
 	if per := statements / n; per > budget {
 		t.Errorf("the dispatch loop ran %d SQL statements, want at most %d", per, budget)

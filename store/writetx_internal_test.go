@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -9,10 +10,17 @@ import (
 
 // TestSubscribersReadOnceAWrite shows that a write transaction reads the
 // agency's webhook subscriptions once for all the events it reports, and
-// reads them again once it has written webhooks itself.
+// reads them again once it has written webhooks itself; that the next
+// transaction starts from them; and that it reads them again after
+// another process committed or a transaction rolled back.
 func TestSubscribersReadOnceAWrite(t *testing.T) {
 	ctx := context.Background()
-	db := openInternal(t)
+	path := filepath.Join(t.TempDir(), "citdesk.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	if _, err := db.write.ExecContext(ctx, `INSERT INTO agencies (id, slug, name, timezone, policy, created_at) VALUES (7, 'subs', 'Subs', 'UTC', '{}', 0)`); err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +28,7 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (id, agency_id, url, events, secret, created_at, created_by) VALUES (?, 7, 'https://cad.invalid/hook', ?, '', 0, 1)`, id, events)
 		return err
 	}
-	err := db.writeTx(ctx, func(tx *Tx) error {
+	err = db.writeTx(ctx, func(tx *Tx) error {
 		if err := hook(tx, 1, "call.created,call.updated"); err != nil {
 			return err
 		}
@@ -54,6 +62,53 @@ func TestSubscribersReadOnceAWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// The next transactions start from what the last commit read, until
+	// another process commits or a transaction rolls back.
+	want := func(what, ids string, statements int64) {
+		t.Helper()
+		err := db.writeTx(ctx, func(tx *Tx) error {
+			before := db.SQLiteCounts().Statements
+			got, err := subscribers(ctx, tx, 7, "call.updated")
+			if err != nil {
+				return err
+			}
+			if fmt.Sprint(got) != ids {
+				t.Errorf("%s: subscribers %v, want %s", what, got, ids)
+			}
+			if n := db.SQLiteCounts().Statements - before; n != statements {
+				t.Errorf("%s: subscribers took %d statements, want %d", what, n, statements)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want("the next transaction", "[1 2]", 0)
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.writeTx(ctx, func(tx *Tx) error { return hook(tx, 3, "call.updated") }); err != nil {
+		t.Fatal(err)
+	}
+	want("after another handle added a webhook", "[1 2 3]", 1)
+	failed := errors.New("refused")
+	err = db.writeTx(ctx, func(tx *Tx) error {
+		if err := hook(tx, 4, "call.updated"); err != nil {
+			return err
+		}
+		if _, err := subscribers(ctx, tx, 7, "call.updated"); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("the rolled-back transaction: %v", err)
+	}
+	want("after a transaction that added a webhook rolled back", "[1 2 3]", 1)
 }
 
 // openInternal opens a fresh SQLite database for a test inside the
