@@ -226,7 +226,8 @@ func (g *groupCommit) commitSome(run []*groupWrite) []*groupWrite {
 		*head, subs.byAgency = g.head, g.subs
 	}
 	g.head, g.subs = auditHead{}, nil // until this transaction commits
-	var ok []*groupWrite              // ran without error, awaiting the commit
+
+	var ok []*groupWrite // ran without error, awaiting the commit
 	fails := db.stats.writerFails.Load()
 	for i := 0; ; i++ {
 		if i == len(run) {
