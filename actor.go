@@ -71,6 +71,24 @@ func ActorFromContext(ctx context.Context) *Actor {
 	return a
 }
 
+type agencyKey struct{}
+
+// NewContextWithAgency returns a context that carries the actor's agency
+// as it was read with the actor's session, so the request need not read
+// it again. The agency is shared: nothing may change it.
+func NewContextWithAgency(ctx context.Context, a *Agency) context.Context {
+	if a == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, agencyKey{}, a)
+}
+
+// AgencyFromContext returns the agency in ctx (NewContextWithAgency), or nil.
+func AgencyFromContext(ctx context.Context) *Agency {
+	a, _ := ctx.Value(agencyKey{}).(*Agency)
+	return a
+}
+
 // RequireActor returns the actor in ctx, or EUNAUTHORIZED when there is none.
 func RequireActor(ctx context.Context) (*Actor, error) {
 	a := ActorFromContext(ctx)

@@ -54,6 +54,17 @@ func (tx *Tx) findAgency(ctx context.Context, where string, arg any) (*citdesk.A
 	return a, nil
 }
 
+// requestAgency returns agency id for a request's plan: the agency its
+// context carries, read with the actor's session (whose cache forgets it
+// when any replica or process changes the agency), or else read in tx.
+// The result is shared: the caller must not change it.
+func (tx *Tx) requestAgency(ctx context.Context, id int64) (*citdesk.Agency, error) {
+	if a := citdesk.AgencyFromContext(ctx); a != nil && a.ID == id {
+		return a, nil
+	}
+	return tx.findAgency(ctx, "id = ?", id)
+}
+
 // agencyColumns are the columns scanAgency reads, in its order.
 const agencyColumns = `id, slug, name, city, timezone, lat, lon, non_emergency_phone, address, policy`
 

@@ -65,7 +65,7 @@ func planAssignment(ctx context.Context, tx *Tx, actor *citdesk.Actor, a *citdes
 	if err != nil {
 		return nil, err
 	}
-	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+	agency, err := tx.requestAgency(ctx, agencyID)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ type movePlan struct {
 // status on the actor's behalf.
 func planMove(ctx context.Context, tx *Tx, actor *citdesk.Actor, id, version int64, status citdesk.AssignmentStatus) (*movePlan, error) {
 	agencyID := actor.AgencyID
-	agency, err := tx.findAgency(ctx, "id = ?", agencyID)
+	agency, err := tx.requestAgency(ctx, agencyID)
 	if err != nil {
 		return nil, err
 	}

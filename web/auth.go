@@ -32,19 +32,14 @@ func CredentialFrom(ctx context.Context) (Credential, bool) {
 	return c, ok
 }
 
-type agencyKey struct{}
-
 func withAgency(ctx context.Context, a *citdesk.Agency) context.Context {
-	if a == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, agencyKey{}, a)
+	return citdesk.NewContextWithAgency(ctx, a)
 }
 
 // AgencyOf returns the signed-in actor's agency: the one read with the
 // session, so a page does not read it again.
 func (c *Core) AgencyOf(ctx context.Context) (*citdesk.Agency, error) {
-	if a, ok := ctx.Value(agencyKey{}).(*citdesk.Agency); ok {
+	if a := citdesk.AgencyFromContext(ctx); a != nil {
 		return a, nil
 	}
 	actor, err := citdesk.RequireActor(ctx)

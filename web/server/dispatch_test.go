@@ -472,3 +472,45 @@ func parseID(s string) (int64, error) {
 	_, err := fmt.Sscan(s, &id)
 	return id, err
 }
+
+// TestAssignmentSeesPolicyChange: an assignment's CIT standing is judged
+// by the agency's policy as the dispatcher's request carries it (read with
+// the session, kept in the session cache). An administrator's change to
+// the policy reaches the very next assignment: the officer whose 40-hour
+// course was within the grace period is no longer counted as certified
+// once the grace period is shortened.
+func TestAssignmentSeesPolicyChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		d := newDispatchEnv(t, eng)
+		d.user("boss", citdesk.RoleAdmin)
+		d.tok["boss"] = d.token("boss")
+		assign := func(want bool) {
+			t.Helper()
+			var c callBody
+			res := d.as(t, "disp", "POST", "/calls", "/api/v1/calls", map[string]any{"nature": "Welfare check", "address": "100 Main St", "lat": siteLat, "lon": siteLon})
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("create call: %d %s", res.StatusCode, res.Body)
+			}
+			res.JSON(t, &c)
+			var a assignmentBody
+			res = d.as(t, "disp", "POST", "/calls/{id}/assignments", fmt.Sprintf("/api/v1/calls/%d/assignments", c.ID), map[string]any{"officer_id": d.near})
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("assign: %d %s", res.StatusCode, res.Body)
+			}
+			res.JSON(t, &a)
+			if a.CITCertified != want {
+				t.Errorf("assignment cit_certified = %v, want %v", a.CITCertified, want)
+			}
+			res = d.as(t, "disp", "PATCH", "/assignments/{id}", fmt.Sprintf("/api/v1/assignments/%d", a.ID), map[string]any{"status": "cleared"}, "If-Match", fmt.Sprintf(`"%d"`, a.Version))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("clear: %d %s", res.StatusCode, res.Body)
+			}
+		}
+		assign(true)
+		assign(true) // the dispatcher's session, agency included, now answered from memory
+		if res := d.as(t, "boss", "PATCH", "/agency", "/api/v1/agency", map[string]any{"policy": map[string]any{"grace_months": 1}}); res.StatusCode != http.StatusOK {
+			t.Fatalf("shorten the grace period: %d %s", res.StatusCode, res.Body)
+		}
+		assign(false)
+	})
+}
