@@ -424,7 +424,11 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // readTx runs fn in a read-only transaction: one consistent snapshot.
 func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.readIsolation})
+	bctx := ctx
+	if db.dialect == sqliteDialect {
+		bctx = quietContext(ctx) // statements still see ctx (stmtContext)
+	}
+	sqltx, err := db.read.BeginTx(bctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.readIsolation})
 	if err != nil {
 		return db.storageError(fmt.Errorf("begin: %w", err), false)
 	}
@@ -456,10 +460,15 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return tx.Tx.QueryRowContext(stmtContext(ctx, tx), tx.db.dialect.rebind(query), args...)
 }
 
-// stmtContext is the context a statement of tx runs with.
+// stmtContext is the context a statement of tx runs with: detached from
+// its caller in a transaction shared with other requests, and on SQLite
+// without the watchers a context that can end costs (quietContext).
 func stmtContext(ctx context.Context, tx *Tx) context.Context {
 	if tx.detached {
 		return context.WithoutCancel(ctx)
+	}
+	if tx.db.dialect == sqliteDialect {
+		return quietContext(ctx)
 	}
 	return ctx
 }

@@ -167,25 +167,35 @@ func (c *stmtConn) statement(ctx context.Context, query string, args []driver.Na
 	return s, func() { s.busy = false }, nil
 }
 
-// driverContext is the context a statement runs under in the driver.
-// modernc.org/sqlite watches a context that can end with a goroutine of
-// its own for each statement, to interrupt it if the context ends while
-// the statement takes its first step (it does not watch the reading of
-// the rows after that): 8 µs a statement, more than running a short one
-// from the cache (issue 12). So only a context with a deadline (a health
-// check's, a timeout's) reaches the driver as it is. A request's context,
-// which ends when its client goes away, is checked before the statement
-// runs, and the statement runs to its end; citdesk's statements take
-// microseconds, and a write, once started, finishing is what a dispatcher
-// would want.
+// quietContext is the context a statement or a read transaction runs
+// under on SQLite. A context that can end costs a goroutine watching it
+// at each of three places: database/sql watches it for a transaction and
+// for each set of rows, and modernc.org/sqlite for each statement, to
+// interrupt the statement's first step (not the reading of its rows).
+// That came to about 5 µs a statement, more than running a short one from
+// the cache (issue 12). So only a context with a deadline (a health
+// check's, a timeout's) is passed on as it is. A request's context, which
+// ends when its client goes away, is checked before each statement (by
+// database/sql, given a context that has already ended), and a statement
+// once started runs to its end: citdesk's take microseconds, and a write,
+// once started, finishing is what a dispatcher would want.
+func quietContext(ctx context.Context) context.Context {
+	if ctx.Done() == nil || ctx.Err() != nil {
+		return ctx
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// driverContext is quietContext for a statement reaching the driver by
+// another way than a Tx (the pool itself), refusing one already ended.
 func driverContext(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, ok := ctx.Deadline(); ok || ctx.Done() == nil {
-		return ctx, nil
-	}
-	return context.WithoutCancel(ctx), nil
+	return quietContext(ctx), nil
 }
 
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

@@ -277,3 +277,22 @@ func TestStatementContext(t *testing.T) {
 		t.Errorf("an endless statement past its deadline: %v, want it interrupted", err)
 	}
 }
+
+// TestReadTxContext checks that a read transaction's statements still
+// heed the request's context after quietContext: once it has ended, the
+// next statement is refused.
+func TestReadTxContext(t *testing.T) {
+	db := openInternal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := db.readTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n); err != nil {
+			t.Fatalf("a statement with a live context: %v", err)
+		}
+		cancel()
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("a statement after the context ended: %v, want context.Canceled", err)
+	}
+}
