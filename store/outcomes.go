@@ -243,6 +243,17 @@ func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, sta
 	return recs, changed, nil
 }
 
+// stillWanted checks, every 4,096 rows of a whole read of the records,
+// that its caller still wants it: on SQLite the statements run to their
+// end whatever becomes of the context (quietContext), and a million rows
+// take seconds, which an outcome cache being closed does not wait for.
+func stillWanted(ctx context.Context, rows int) error {
+	if rows%4096 != 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
 // AgencyLocation returns the agency's time zone.
 func (l outcomeLoader) AgencyLocation(ctx context.Context, agencyID int64) (*time.Location, error) {
 	var agency *citdesk.Agency
@@ -462,7 +473,10 @@ func scanEncountersBy(ctx context.Context, tx *Tx, q string, agencyID int64, con
 		precision                                string
 		dispsNo                                  sql.NullString
 	)
-	for rows.Next() {
+	for n := 1; rows.Next(); n++ {
+		if err := stillWanted(ctx, n); err != nil {
+			return err
+		}
 		if err := rows.Scan(&id, &person, &occurred, &occurredKnown, &cit, &citKnown,
 			&force, &injP, &injO, &disps, &veteran,
 			&requested, &sent, &arrived, &handover,
@@ -606,7 +620,10 @@ func scanOutcomeCalls(ctx context.Context, tx *Tx, agencyID int64, cond string, 
 		return fmt.Errorf("load calls for outcomes: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for n := 1; rows.Next(); n++ {
+		if err := stillWanted(ctx, n); err != nil {
+			return err
+		}
 		var (
 			id, received             int64
 			requested, sent, arrived bool
@@ -698,7 +715,10 @@ func scanOutcomeReferrals(ctx context.Context, tx *Tx, agencyID int64, cond stri
 		cit, citKnown           bool
 		respect, safety, helped sql.NullInt64
 	)
-	for rows.Next() {
+	for n := 1; rows.Next(); n++ {
+		if err := stillWanted(ctx, n); err != nil {
+			return err
+		}
 		if err := rows.Scan(&id, &created, &status, &outcome, &contact, &cit, &citKnown, &respect, &safety, &helped); err != nil {
 			return fmt.Errorf("scan referral for outcomes: %w", err)
 		}

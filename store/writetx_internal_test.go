@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"citdesk"
+	"citdesk/outcomes"
 )
 
 // TestSubscribersReadOnceAWrite shows that a write transaction reads the
@@ -121,4 +125,44 @@ func openInternal(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestStreamAllStopsWhenUnwanted: a whole read of an agency's records for
+// the outcome cache stops within 4,096 rows once its context ends (the
+// cache is being closed), though SQLite's statements no longer watch the
+// context themselves (quietContext).
+func TestStreamAllStopsWhenUnwanted(t *testing.T) {
+	db := openInternal(t)
+	bg := context.Background()
+	if _, err := db.write.ExecContext(bg, `INSERT INTO agencies (id, slug, name, timezone, policy, created_at) VALUES (7, 'stream', 'Stream', 'UTC', '{}', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	op := citdesk.NewContextWithActor(bg, &citdesk.Actor{AgencyID: 7, Username: "operator", Remote: "cli"})
+	const total = 10000
+	hist := make([]citdesk.HistoricalEncounter, total)
+	for i := range hist {
+		hist[i] = citdesk.HistoricalEncounter{ExternalID: fmt.Sprint("h", i), OccurredAt: time.Date(2025, 6, 3, 15, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute), Force: citdesk.ForceNone}
+	}
+	if res, err := db.HistoryService().ImportHistory(op, "test-rms", hist, nil); err != nil || res.Created != total {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	seen := 0
+	_, _, err := outcomeLoader{db}.StreamAll(ctx, 7, func(int64, *outcomes.Encounter) {
+		seen++
+		if seen == 1 {
+			cancel()
+		}
+	}, func(int64, *outcomes.Referral) {})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("a read whose context ended: %v, want context.Canceled", err)
+	}
+	if seen >= total {
+		t.Errorf("the read went on through all %d rows after its context ended", seen)
+	}
+	// With its context alive, the same read sees them all.
+	seen = 0
+	if _, _, err := (outcomeLoader{db}).StreamAll(bg, 7, func(int64, *outcomes.Encounter) { seen++ }, func(int64, *outcomes.Referral) {}); err != nil || seen != total {
+		t.Errorf("a whole read: %d of %d encounters, %v", seen, total, err)
+	}
 }
