@@ -580,11 +580,14 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	snap.refresh.Lock()
 	snap.touched = &touched{enc: map[int64]bool{}, ref: map[int64]bool{}}
 	snap.refresh.Unlock()
-	failed := func() {
-		snap.refresh.Lock()
-		snap.touched = nil
-		snap.refresh.Unlock()
-	}
+	installed := false
+	defer func() {
+		if !installed { // the read failed: deltas stop noting
+			snap.refresh.Lock()
+			snap.touched = nil
+			snap.refresh.Unlock()
+		}
+	}()
 	snap.mu.Lock()
 	snap.index()
 	// Room for every id read, so the lists are not copied as they grow.
@@ -597,13 +600,11 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	if st, ok := s.loader.(RecordStreamer); ok {
 		var err error
 		if stamp, comps, err = st.StreamAll(ctx, snap.agencyID, onEnc, onRef); err != nil {
-			failed()
 			return
 		}
 	} else {
 		recs, err := s.loader.LoadAll(ctx, snap.agencyID)
 		if err != nil {
-			failed()
 			return
 		}
 		for i := range recs.Encounters {
@@ -624,7 +625,7 @@ func (s *cachedService) reconcile(ctx context.Context, snap *snapshot) {
 	// What a delta put in place since the read began is newer than the
 	// read: left as it is, whether the read had it otherwise or not at all.
 	t := snap.touched
-	snap.touched = nil
+	snap.touched, installed = nil, true
 	changed := false
 	for i := range encs {
 		if !t.enc[encs[i].id] {

@@ -189,21 +189,8 @@ func quietContext(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
-// driverContext is quietContext for a statement reaching the driver by
-// another way than a Tx (the pool itself), refusing one already ended.
-func driverContext(ctx context.Context) (context.Context, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return quietContext(ctx), nil
-}
-
 func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	ctx, err := driverContext(ctx)
-	if err != nil {
-		c.failed(err)
-		return nil, err
-	}
+	ctx = quietContext(ctx) // database/sql refused it already if it had ended
 	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
 		c.failed(err)
@@ -216,11 +203,7 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 }
 
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	ctx, err := driverContext(ctx)
-	if err != nil {
-		c.failed(err)
-		return nil, err
-	}
+	ctx = quietContext(ctx) // database/sql refused it already if it had ended
 	s, release, err := c.statement(ctx, query, args)
 	if err != nil {
 		c.failed(err)
