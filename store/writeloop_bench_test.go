@@ -139,7 +139,7 @@ func inParallel(b *testing.B, n int, setup func() func()) {
 // of a call (citdesk bench's write operation) against one officer.
 type dispatchLoop struct {
 	db      *store.DB
-	path    string // the SQLite file
+	path    string          // the SQLite file
 	op      context.Context // the agency's operator, who keeps the roster
 	disp    context.Context
 	officer int64
