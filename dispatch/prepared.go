@@ -167,6 +167,60 @@ func Prepare(units []Unit) *Prepared {
 	return p
 }
 
+// Position is where a unit was, and when.
+type Position struct {
+	Lat, Lon float64
+	At       time.Time
+}
+
+// Moved returns a copy of p with units moved (by officer id; a unit p does
+// not hold takes no part in any recommendation and is left out): its
+// Recommend returns what Recommend returns over the moved units. A moved
+// unit keeps its place in the tree and the boxes on the way to it grow to
+// take its new position and time, which keeps the walk exact and costs a
+// copy of p, not a new tree (pruning a little less until the next
+// Prepare). A unit that had no position, or one the tree cannot hold,
+// means preparing again. p is not changed.
+func (p *Prepared) Moved(moves map[int64]Position) *Prepared {
+	n := *p
+	n.units = slices.Clone(p.units)
+	var moved []int32
+	for i := range n.units {
+		u := &n.units[i]
+		if mv, ok := moves[u.OfficerID]; ok {
+			u.Lat, u.Lon, u.PositionAt = mv.Lat, mv.Lon, mv.At
+			moved = append(moved, int32(i))
+		}
+	}
+	for _, i := range moved {
+		if p.scanOnly || int(i) >= len(p.meta) || !treeable(&n.units[i]) {
+			return Prepare(n.units)
+		}
+	}
+	n.meta, n.nodes = slices.Clone(p.meta), slices.Clone(p.nodes)
+	for _, i := range moved {
+		u, m := &n.units[i], &n.meta[i]
+		m.lat, m.lon, m.posAt = u.Lat, u.Lon, u.PositionAt.UnixNano()
+		for at := int32(0); ; {
+			nd := &n.nodes[at]
+			nd.latMin, nd.latMax = min(nd.latMin, m.lat), max(nd.latMax, m.lat)
+			nd.lonMin, nd.lonMax = min(nd.lonMin, m.lon), max(nd.lonMax, m.lon)
+			if m.kinds&(kCertAvail|kPlainAvail) != 0 {
+				nd.availMin, nd.availMax = min(nd.availMin, m.posAt), max(nd.availMax, m.posAt)
+			}
+			if nd.left < 0 {
+				break
+			}
+			if i < n.nodes[nd.left].hi {
+				at = nd.left
+			} else {
+				at = nd.right
+			}
+		}
+	}
+	return &n
+}
+
 // treeable reports whether positioned unit u can live in the tree: a
 // position on the globe, and a time whose order Unix nanoseconds keep (no
 // monotonic reading, within the years 1678–2262).

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -157,6 +158,20 @@ func TestPreparedMatchesRecommend(t *testing.T) {
 			}
 			if step == 1 && tg.CallID != 0 { // another call from the same units
 				tg.CallID = []int64{100, 101, 102}[rng.IntN(3)]
+			}
+			if step == 1 && len(units) > 0 { // some units move (an AVL feed)
+				units = slices.Clone(units)
+				moves := map[int64]Position{}
+				for range 1 + rng.IntN(min(len(units), 20)) {
+					u := &units[rng.IntN(len(units))]
+					mv := Position{Lat: 38.1 + rng.Float64()*0.2, Lon: -90.7 + rng.Float64()*0.2, At: testNow().Add(-time.Duration(rng.IntN(1200)) * time.Second)}
+					if rng.IntN(10) == 0 {
+						mv.Lat = 91 // where the tree cannot hold it
+					}
+					u.Lat, u.Lon, u.PositionAt = mv.Lat, mv.Lon, mv.At
+					moves[u.OfficerID] = mv
+				}
+				p = p.Moved(moves)
 			}
 		}
 	}

@@ -380,6 +380,9 @@ type Tx struct {
 	// subs, in a write transaction, keeps the webhook subscriptions it
 	// has read (webhook.go); nil in a read-only one.
 	subs *subscriptions
+	// moves are the position reports it wrote that keep the officers'
+	// statuses, for the dispatch state in memory (execMove).
+	moves []officerMove
 }
 
 // writeTx runs fn in a read-write transaction, committing when it returns

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +36,18 @@ import (
 // counts, CIT standing) and at least every dispatchMaxAge: the longest a
 // change made by another process on SQLite (the command line) goes
 // unseen.
+//
+// One change is not a reason to read everything again: a position report
+// that keeps the officer's status (a car's location feed, each car every
+// few seconds; the demo's refresher). Read again after each, a county's
+// snapshot would be read for nearly every request. On SQLite, where this
+// process is the only writer, such a report is kept as a move instead
+// (execMove), and a snapshot takes the moves committed since its read
+// when it is next used (withMoves): the officers' positions in a copy of
+// the state and of its nearest-officer index (dispatch.Prepared.Moved),
+// without SQL. On
+// PostgreSQL a move is a change like any other, so that every replica
+// hears of it.
 type dispatchMemory struct {
 	mu       sync.Mutex
 	all      uint64           // advanced for a change to any agency
@@ -41,11 +55,67 @@ type dispatchMemory struct {
 	snaps    map[int64]*dispatchSnapshot
 	loading  map[int64]*sync.Mutex // one reader of each agency's snapshot at a time
 	lastSeen map[string]uint64     // other handles' last notification numbers
+	// moves holds each agency's officers' last committed position report
+	// not yet in its snapshot, numbered by moveSeq; lastMove is the
+	// newest number each agency's moves reached.
+	moves    map[int64]map[int64]movedTo
+	lastMove map[int64]uint64
+	moveSeq  uint64
 
 	listening atomic.Int32
 	seq       atomic.Uint64 // this handle's notification numbers
 	loads     atomic.Int64  // snapshots read from the database
 	gaps      atomic.Int64  // notifications found missing
+	caughtUp  atomic.Int64  // snapshots brought up to date with moves
+}
+
+// officerMove is a position report that keeps the officer's status.
+type officerMove struct {
+	agencyID, officerID int64
+	lat, lon            float64
+	at                  time.Time
+}
+
+// movedTo is an officer's newest move, numbered.
+type movedTo struct {
+	lat, lon float64
+	at       time.Time
+	seq      uint64
+}
+
+// moved records moves that have committed.
+func (m *dispatchMemory) moved(moves []officerMove) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.moves == nil {
+		m.moves, m.lastMove = map[int64]map[int64]movedTo{}, map[int64]uint64{}
+	}
+	for _, mv := range moves {
+		byOfficer := m.moves[mv.agencyID]
+		if byOfficer == nil {
+			byOfficer = map[int64]movedTo{}
+			m.moves[mv.agencyID] = byOfficer
+		}
+		m.moveSeq++
+		byOfficer[mv.officerID] = movedTo{lat: mv.lat, lon: mv.lon, at: mv.at, seq: m.moveSeq}
+		m.lastMove[mv.agencyID] = m.moveSeq
+	}
+}
+
+// execMove runs q, which writes only an officer's position, in tx: on
+// SQLite as a move, which the snapshot in memory takes when it commits;
+// on PostgreSQL as any write to the dispatch state.
+func execMove(ctx context.Context, tx *Tx, mv officerMove, q string, args ...any) error {
+	if tx.db.dialect.name == "postgres" {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	if _, err := tx.Tx.ExecContext(stmtContext(ctx, tx), tx.db.dialect.rebind(q), args...); err != nil {
+		return err
+	}
+	mv.at = fromMicros(micros(mv.at)) // as the database keeps it
+	tx.moves = append(tx.moves, mv)
+	return nil
 }
 
 // dispatchMaxAge bounds how long a snapshot is kept even with no change.
@@ -79,6 +149,7 @@ func writtenTable(q string) string {
 // dispatchSnapshot is one agency's dispatch state as of one read.
 type dispatchSnapshot struct {
 	all, gen uint64 // the generations it was read at
+	moved    uint64 // the moves it holds: those numbered up to this
 	read     time.Time
 	date     citdesk.Date // the agency's day at the read
 	st       *dispatch.State
@@ -143,16 +214,73 @@ func (m *dispatchMemory) notified(payload, self string) {
 	m.changed(agencyID)
 }
 
-// current returns agency's snapshot if it is still current at now.
-func (m *dispatchMemory) current(agencyID int64, now time.Time) *dispatchSnapshot {
+// current returns agency's snapshot if it is still current at now, and
+// the moves committed since it was read (nil for none).
+func (m *dispatchMemory) current(agencyID int64, now time.Time) (*dispatchSnapshot, map[int64]movedTo) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.snaps[agencyID]
 	if s == nil || s.all != m.all || s.gen != m.agency[agencyID] || now.Sub(s.read) >= dispatchMaxAge || now.Before(s.read) ||
 		citdesk.DateOf(now, s.st.Agency.Location()) != s.date {
-		return nil
+		return nil, nil
 	}
-	return s
+	if m.lastMove[agencyID] <= s.moved {
+		return s, nil
+	}
+	return s, m.moves[agencyID]
+}
+
+// install makes s agency's snapshot, and forgets the moves it holds.
+func (m *dispatchMemory) install(agencyID int64, s *dispatchSnapshot) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.snaps == nil {
+		m.snaps = map[int64]*dispatchSnapshot{}
+	}
+	m.snaps[agencyID] = s
+	for id, mv := range m.moves[agencyID] {
+		if mv.seq <= s.moved {
+			delete(m.moves[agencyID], id)
+		}
+	}
+}
+
+// withMoves returns a copy of s holding moves (those numbered after the
+// ones it holds, up to seq). Each officer's newest move is the position
+// the database holds, as its last write, whatever time it names; one
+// read already holds is written again to the same. What does not move is
+// shared with s.
+func (s *dispatchSnapshot) withMoves(moves map[int64]movedTo, seq uint64) *dispatchSnapshot {
+	n := *s
+	st := *s.st
+	n.st, n.moved = &st, seq
+	newer := func(id int64) (movedTo, bool) {
+		mv, ok := moves[id]
+		return mv, ok && mv.seq > s.moved && mv.seq <= seq
+	}
+	st.Officers = slices.Clone(s.st.Officers)
+	for i, o := range st.Officers {
+		mv, ok := newer(o.ID)
+		if !ok || o.Duty == nil {
+			continue
+		}
+		copied, duty := *o, *o.Duty
+		duty.Lat, duty.Lon, duty.PositionAt = &mv.lat, &mv.lon, &mv.at
+		duty.Stale = citdesk.PositionStale(duty.PositionAt, s.read, s.st.Agency.Policy.StalePosition)
+		copied.Duty = &duty
+		st.Officers[i] = &copied
+	}
+	n.units = slices.Clone(s.units)
+	positions := map[int64]dispatch.Position{}
+	for i := range n.units {
+		u := &n.units[i]
+		if mv, ok := newer(u.OfficerID); ok {
+			u.Lat, u.Lon, u.PositionAt = mv.lat, mv.lon, mv.at
+			positions[u.OfficerID] = dispatch.Position{Lat: mv.lat, Lon: mv.lon, At: mv.at}
+		}
+	}
+	n.prepared = s.prepared.Moved(positions)
+	return &n
 }
 
 func (m *dispatchMemory) loader(agencyID int64) *sync.Mutex {
@@ -178,17 +306,31 @@ func (db *DB) keepingDispatch() bool {
 // a new one when it has changed.
 func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*dispatchSnapshot, error) {
 	m := &db.dispatch
-	if s := m.current(actor.AgencyID, db.now()); s != nil {
+	if s, moves := m.current(actor.AgencyID, db.now()); s != nil && moves == nil {
 		return s, nil
 	}
 	l := m.loader(actor.AgencyID)
 	l.Lock()
 	defer l.Unlock()
-	if s := m.current(actor.AgencyID, db.now()); s != nil {
-		return s, nil // read by the request that held the lock
+	if s, _ := m.current(actor.AgencyID, db.now()); s != nil {
+		// Current but for moves (or brought up to date by the request
+		// that held the lock): take them, under m.mu since more may
+		// commit meanwhile.
+		m.mu.Lock()
+		seq, moves := m.lastMove[actor.AgencyID], maps.Clone(m.moves[actor.AgencyID])
+		m.mu.Unlock()
+		if seq > s.moved {
+			s = s.withMoves(moves, seq)
+			m.caughtUp.Add(1)
+			m.install(actor.AgencyID, s)
+		}
+		return s, nil
 	}
 	s := &dispatchSnapshot{prior: map[int64][]int64{}, hooks: map[string]bool{}}
 	s.all, s.gen = m.generation(actor.AgencyID) // before the read: a change during it makes the snapshot old at once
+	m.mu.Lock()
+	s.moved = m.lastMove[actor.AgencyID] // before the read too: it holds these moves, and perhaps later ones
+	m.mu.Unlock()
 	err := db.readTx(ctx, func(tx *Tx) error {
 		var err error
 		if s.st, err = tx.dispatchState(ctx, actor, false); err != nil {
@@ -226,12 +368,7 @@ func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*disp
 		}
 	}
 	s.prepared = dispatch.Prepare(s.units)
-	m.mu.Lock()
-	if m.snaps == nil {
-		m.snaps = map[int64]*dispatchSnapshot{}
-	}
-	m.snaps[actor.AgencyID] = s
-	m.mu.Unlock()
+	m.install(actor.AgencyID, s)
 	return s, nil
 }
 

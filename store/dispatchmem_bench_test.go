@@ -144,6 +144,62 @@ func BenchmarkRecommendation(b *testing.B) {
 	}
 }
 
+// BenchmarkRecommendationAfterMove measures, at county scale (10,000
+// officers on duty), the recommendation that follows an officer's
+// position report from the AVL feed: each iteration reports one officer's
+// new position and then asks for a recommendation, alternating two ways
+// of answering it in the same run. "move" is citdesk's: the snapshot in
+// memory takes the move (withMoves). "reload" is what every position
+// report did before, as any other change still does: the whole dispatch
+// state read again. Only the recommendation is timed; each reports its
+// p50 and p99, and reload's p50 as a multiple of move's.
+//
+//	go test ./store -run XXX -bench RecommendationAfterMove -benchtime 200x
+func BenchmarkRecommendationAfterMove(b *testing.B) {
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "citdesk.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.Maps = geo.NewMaps()
+	ctx, calls := countyScale(b, db, 10000, 20)
+	actor := citdesk.ActorFromContext(ctx)
+	op := citdesk.NewContextWithActor(context.Background(), citdesk.OperatorActor(actor.AgencyID))
+	rnd := rand.New(rand.NewPCG(3, 4))
+	recommend := func(i int, reload bool) time.Duration {
+		res, err := db.PositionService().ReportPositions(op, []citdesk.PositionReport{{
+			Badge: fmt.Sprint(10000 + rnd.IntN(10000)), Lat: 37.6 + rnd.Float64(), Lon: -91.1 + rnd.Float64(), At: time.Now()}})
+		if err != nil || res[0].Status != citdesk.ReportApplied {
+			b.Fatalf("position report: %+v, %v", res, err)
+		}
+		if reload {
+			db.dispatch.changed(actor.AgencyID)
+		}
+		t0 := time.Now()
+		_, rec, ok, err := db.recommendFromMemory(ctx, actor, calls[i%len(calls)])
+		if err != nil || !ok || len(rec.Officers) == 0 {
+			b.Fatalf("recommendation: %v, in memory %v, %d officers", err, ok, len(rec.Officers))
+		}
+		return time.Since(t0)
+	}
+	recommend(0, true) // the first read of the state is not a recommendation's cost
+	var move, reload []time.Duration
+	i := 0
+	for b.Loop() {
+		move = append(move, recommend(i, false))
+		reload = append(reload, recommend(i, true))
+		i++
+	}
+	slices.Sort(move)
+	slices.Sort(reload)
+	q := func(lat []time.Duration, p int) float64 { return float64(lat[len(lat)*p/100].Nanoseconds()) / 1e3 }
+	b.ReportMetric(q(move, 50), "move-p50-µs")
+	b.ReportMetric(q(move, 99), "move-p99-µs")
+	b.ReportMetric(q(reload, 50), "reload-p50-µs")
+	b.ReportMetric(q(reload, 99), "reload-p99-µs")
+	b.ReportMetric(q(reload, 50)/q(move, 50), "×move-p50")
+}
+
 // knnDB is a PostgreSQL database holding the benchmark's officers for the
 // nearest-neighbour peers.
 type knnDB struct {

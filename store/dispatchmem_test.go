@@ -139,8 +139,77 @@ func TestDispatchMemoryMatchesSQL(t *testing.T) {
 				t.Fatalf("step %d: recommendations with nothing changed took %+v, want no transaction", i, d)
 			}
 		}
-		if loads, _ := db.TestDispatchCounts(); loads < 30 {
-			t.Errorf("%d snapshots read over 60 changes: the changes did not all reach the memory", loads)
+		loads, _ := db.TestDispatchCounts()
+		caughtUp := db.TestDispatchCaughtUp()
+		t.Logf("%d snapshots read, %d brought up to date with moves", loads, caughtUp)
+		if loads+caughtUp < 30 {
+			t.Errorf("%d snapshots read and %d brought up to date over 60 changes: the changes did not all reach the memory", loads, caughtUp)
+		}
+		if e == storetest.SQLite && caughtUp == 0 {
+			t.Error("no snapshot took an officer's move: every position report read the state again")
+		}
+	})
+}
+
+// TestDispatchMemoryTakesMoves: on SQLite, an officer's position report
+// that keeps their status (the AVL feed, or a status report with the same
+// status) reaches the recommendation from memory without reading the
+// dispatch state again, and without a read transaction; a status change
+// still reads it again. On PostgreSQL, where other replicas must hear of
+// it, a position report is a change like any other.
+func TestDispatchMemoryTakesMoves(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		db, clock := storetest.Open(t, e)
+		newQuietBus(t, db)
+		s := newDispatchScene(t, db, "moves", 2)
+		call := s.calls[0]
+		_, before, err := db.DispatchService().RecommendForCall(s.disp, call.ID)
+		must(t, err)
+		if len(before.Officers) < 2 {
+			t.Fatalf("%d officers recommended, want at least 2", len(before.Officers))
+		}
+		// The last one recommended drives to the call's door.
+		o := before.Officers[len(before.Officers)-1]
+		var badge string
+		for _, x := range s.officers {
+			if x.ID == o.OfficerID {
+				badge = x.Badge
+			}
+		}
+		clock.Advance(10 * time.Second)
+		loads, _ := db.TestDispatchCounts()
+		caughtUp := db.TestDispatchCaughtUp()
+		res, err := db.PositionService().ReportPositions(s.op, []citdesk.PositionReport{{Badge: badge, Lat: *call.Lat, Lon: *call.Lon, At: db.Clock.Now()}})
+		if err != nil || res[0].Status != citdesk.ReportApplied {
+			t.Fatalf("position report: %+v, %v", res, err)
+		}
+		tx := db.TxStats()
+		_, after, err := db.DispatchService().RecommendForCall(s.disp, call.ID)
+		must(t, err)
+		d := db.TxStats().Sub(tx)
+		newLoads, _ := db.TestDispatchCounts()
+		if reflect.DeepEqual(after, before) {
+			t.Fatalf("officer %d reported a position at the call, and the recommendation did not change", o.OfficerID)
+		}
+		if !s.same(t, db, db, "the position report") {
+			return
+		}
+		if e == storetest.SQLite {
+			if newLoads != loads || d.Reads != 0 || db.TestDispatchCaughtUp() != caughtUp+1 {
+				t.Errorf("after a position report: %d snapshots read (want 0), %d read transactions (want 0), %d brought up to date (want 1)",
+					newLoads-loads, d.Reads, db.TestDispatchCaughtUp()-caughtUp)
+			}
+		} else if newLoads != loads+1 {
+			t.Errorf("after a position report on PostgreSQL: %d snapshots read, want 1", newLoads-loads)
+		}
+		// A status change is not a move: the state is read again.
+		loads, _ = db.TestDispatchCounts()
+		s.status(t, s.officers[0], citdesk.StatusBusy)
+		if !s.same(t, db, db, "a status change") {
+			return
+		}
+		if n, _ := db.TestDispatchCounts(); n != loads+1 {
+			t.Errorf("after a status change: %d snapshots read, want 1", n-loads)
 		}
 	})
 }

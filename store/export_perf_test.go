@@ -31,3 +31,7 @@ func (db *DB) TestDropDispatchNotifications(n int) { db.testDropDispatch.Store(i
 func (db *DB) TestDispatchCounts() (loads, gaps int64) {
 	return db.dispatch.loads.Load(), db.dispatch.gaps.Load()
 }
+
+// TestDispatchCaughtUp returns how many times db brought a dispatch
+// snapshot up to date with officers' moves instead of reading it again.
+func (db *DB) TestDispatchCaughtUp() int64 { return db.dispatch.caughtUp.Load() }

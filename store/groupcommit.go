@@ -345,6 +345,16 @@ func (g *groupCommit) committed(tx *Tx, ok bool) {
 	if tx.dispatchAgency != nil {
 		db.dispatch.changed(*tx.dispatchAgency)
 	}
+	if len(tx.moves) > 0 {
+		if ok {
+			db.dispatch.moved(tx.moves)
+		} else {
+			// A failed commit may have happened: read everything again.
+			for _, mv := range tx.moves {
+				db.dispatch.changed(mv.agencyID)
+			}
+		}
+	}
 	if ok {
 		db.health.committed(db.Clock.Now())
 		db.stats.audits.Add(tx.audits)

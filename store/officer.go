@@ -518,15 +518,21 @@ func writeStatus(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.S
 	if !d.status.Valid || d.status.String != string(c.Status) {
 		since, changed = micros(c.At), true
 	}
-	var posAt sql.NullInt64
-	if c.Lat != nil {
-		posAt = sql.NullInt64{Int64: micros(c.At), Valid: true}
+	if !changed && c.Lat != nil && c.Lon != nil {
+		// The status stays: only the position moves (dispatchmem.go).
+		err = execMove(ctx, tx, officerMove{agencyID: c.AgencyID, officerID: c.OfficerID, lat: *c.Lat, lon: *c.Lon, at: c.At},
+			`UPDATE officer_duty SET lat = ?, lon = ?, position_at = ? WHERE agency_id = ? AND officer_id = ?`, *c.Lat, *c.Lon, micros(c.At), c.AgencyID, c.OfficerID)
+	} else {
+		var posAt sql.NullInt64
+		if c.Lat != nil {
+			posAt = sql.NullInt64{Int64: micros(c.At), Valid: true}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO officer_duty (officer_id, agency_id, status, since, lat, lon, position_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (officer_id) DO UPDATE SET status = excluded.status, since = excluded.since,
+				lat = COALESCE(excluded.lat, officer_duty.lat), lon = COALESCE(excluded.lon, officer_duty.lon),
+				position_at = COALESCE(excluded.position_at, officer_duty.position_at)`,
+			c.OfficerID, c.AgencyID, string(c.Status), since, nullFloat(c.Lat), nullFloat(c.Lon), posAt)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO officer_duty (officer_id, agency_id, status, since, lat, lon, position_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (officer_id) DO UPDATE SET status = excluded.status, since = excluded.since,
-			lat = COALESCE(excluded.lat, officer_duty.lat), lon = COALESCE(excluded.lon, officer_duty.lon),
-			position_at = COALESCE(excluded.position_at, officer_duty.position_at)`,
-		c.OfficerID, c.AgencyID, string(c.Status), since, nullFloat(c.Lat), nullFloat(c.Lon), posAt)
 	if err != nil {
 		return fmt.Errorf("update duty: %w", err)
 	}

@@ -93,7 +93,8 @@ func (s positions) ReportPositions(ctx context.Context, reports []citdesk.Positi
 				_, err = tx.ExecContext(ctx, `INSERT INTO officer_duty (officer_id, agency_id, status, since, lat, lon, position_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 					id, actor.AgencyID, string(citdesk.StatusOffDuty), micros(tx.now), lat, lon, at)
 			} else {
-				_, err = tx.ExecContext(ctx, `UPDATE officer_duty SET lat = ?, lon = ?, position_at = ? WHERE agency_id = ? AND officer_id = ?`, lat, lon, at, actor.AgencyID, id)
+				err = execMove(ctx, tx, officerMove{agencyID: actor.AgencyID, officerID: id, lat: lat, lon: lon, at: p.At},
+					`UPDATE officer_duty SET lat = ?, lon = ?, position_at = ? WHERE agency_id = ? AND officer_id = ?`, lat, lon, at, actor.AgencyID, id)
 			}
 			if err != nil {
 				return fmt.Errorf("store position: %w", err)
