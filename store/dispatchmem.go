@@ -45,9 +45,8 @@ import (
 // (execMove), and a snapshot takes the moves committed since its read
 // when it is next used (withMoves): the officers' positions in a copy of
 // the state and of its nearest-officer index (dispatch.Prepared.Moved),
-// without SQL. On
-// PostgreSQL a move is a change like any other, so that every replica
-// hears of it.
+// without SQL. On PostgreSQL a move is a change like any other, so that
+// every replica hears of it.
 type dispatchMemory struct {
 	mu       sync.Mutex
 	all      uint64           // advanced for a change to any agency
@@ -245,11 +244,11 @@ func (m *dispatchMemory) install(agencyID int64, s *dispatchSnapshot) {
 	}
 }
 
-// withMoves returns a copy of s holding moves (those numbered after the
-// ones it holds, up to seq). Each officer's newest move is the position
-// the database holds, as its last write, whatever time it names; one
-// read already holds is written again to the same. What does not move is
-// shared with s.
+// withMoves returns a copy of s that holds the moves numbered after those
+// it holds, up to seq. An officer's newest move is what the database
+// holds, the position's last write, whatever time the report names; a
+// move the read already saw sets the same position again. What does not
+// move is shared with s.
 func (s *dispatchSnapshot) withMoves(moves map[int64]movedTo, seq uint64) *dispatchSnapshot {
 	n := *s
 	st := *s.st
