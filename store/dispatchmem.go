@@ -152,11 +152,9 @@ type dispatchSnapshot struct {
 	read     time.Time
 	date     citdesk.Date // the agency's day at the read
 	st       *dispatch.State
-	// units are the officers who can appear in a recommendation (on duty,
-	// and CIT-trained or available), made once per snapshot.
-	units []dispatch.Unit
-	// prepared is units made ready once for every recommendation from
-	// this snapshot: statuses as small integers and a k-d tree of the
+	// prepared is the officers who can appear in a recommendation
+	// (recommendable) made ready once for every recommendation from this
+	// snapshot: statuses as small integers and a k-d tree of the
 	// positions, so a recommendation visits only the nearest officers.
 	prepared *dispatch.Prepared
 	prior    map[int64][]int64 // open call → officers who met its person before
@@ -269,17 +267,27 @@ func (s *dispatchSnapshot) withMoves(moves map[int64]movedTo, seq uint64) *dispa
 		copied.Duty = &duty
 		st.Officers[i] = &copied
 	}
-	n.units = slices.Clone(s.units)
 	positions := map[int64]dispatch.Position{}
-	for i := range n.units {
-		u := &n.units[i]
-		if mv, ok := newer(u.OfficerID); ok {
-			u.Lat, u.Lon, u.PositionAt = mv.lat, mv.lon, mv.at
-			positions[u.OfficerID] = dispatch.Position{Lat: mv.lat, Lon: mv.lon, At: mv.at}
+	for id := range moves {
+		if mv, ok := newer(id); ok {
+			positions[id] = dispatch.Position{Lat: mv.lat, Lon: mv.lon, At: mv.at}
 		}
 	}
 	n.prepared = s.prepared.Moved(positions)
 	return &n
+}
+
+// recommendable returns st's officers who can appear in a recommendation:
+// on duty, and available or CIT-trained. The others take no part in any
+// list (dispatch.Recommend).
+func recommendable(st *dispatch.State) []dispatch.Unit {
+	var units []dispatch.Unit
+	for _, u := range st.Units() {
+		if u.Status == citdesk.StatusAvailable || u.CITStatus.Certified() || u.CITStatus == citdesk.CITLapsed {
+			units = append(units, u)
+		}
+	}
+	return units
 }
 
 func (m *dispatchMemory) loader(agencyID int64) *sync.Mutex {
@@ -361,12 +369,7 @@ func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*disp
 	}
 	m.loads.Add(1)
 	s.date = citdesk.DateOf(s.read, s.st.Agency.Location())
-	for _, u := range s.st.Units() {
-		if u.Status == citdesk.StatusAvailable || u.CITStatus.Certified() || u.CITStatus == citdesk.CITLapsed {
-			s.units = append(s.units, u) // the others take no part in any list (dispatch.Recommend)
-		}
-	}
-	s.prepared = dispatch.Prepare(s.units)
+	s.prepared = dispatch.Prepare(recommendable(s.st))
 	m.install(actor.AgencyID, s)
 	return s, nil
 }

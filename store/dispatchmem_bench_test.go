@@ -69,7 +69,7 @@ func BenchmarkRecommendation(b *testing.B) {
 		{"sql", func(i int) error { _, _, err := db.recommendFromSQL(ctx, actor, calls[i]); return err }},
 	}
 	if base := os.Getenv("CITDESK_TEST_POSTGRES"); base != "" {
-		pg := knnPeer(b, base, snap.units)
+		pg := knnPeer(b, base, recommendable(snap.st))
 		peers = append(peers, peer{"postgres-knn-point", func(i int) error {
 			return pg.nearest(ctx, `SELECT officer_id, pos <-> point($1, $2) FROM bench_units
 				WHERE status = 'available' AND cit IN ('certified', 'expiring')
