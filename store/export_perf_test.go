@@ -35,3 +35,16 @@ func (db *DB) TestDispatchCounts() (loads, gaps int64) {
 // TestDispatchCaughtUp returns how many times db brought a dispatch
 // snapshot up to date with officers' moves instead of reading it again.
 func (db *DB) TestDispatchCaughtUp() int64 { return db.dispatch.caughtUp.Load() }
+
+// TestHoldArgon2Slots takes every argon2id slot, as hashes running for
+// other sign-ins would, until release is called.
+func (db *DB) TestHoldArgon2Slots() (release func()) {
+	for range cap(argon2Slots) {
+		argon2Slots <- struct{}{}
+	}
+	return func() {
+		for range cap(argon2Slots) {
+			<-argon2Slots
+		}
+	}
+}

@@ -507,7 +507,10 @@ func (s mfaService) StepUp(ctx context.Context, sessionSecret, password, code st
 		return err
 	}
 	// argon2 outside any transaction, as at sign-in.
-	ok := checkPassword(password, u.PasswordHash)
+	ok, err := checkPassword(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
 	var result error
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
 		sessionID, owner, err := sessionBySecret(ctx, tx, sessionSecret)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"citdesk"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -26,43 +29,52 @@ type Argon2Params struct {
 // DefaultArgon2 follows OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
 var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
-// hashPassword returns a PHC-format argon2id hash of password.
-func hashPassword(password string, p Argon2Params) (string, error) {
+// hashPassword returns a PHC-format argon2id hash of password, or an
+// error if its caller gives up while waiting for a slot (argon2Key).
+func hashPassword(ctx context.Context, password string, p Argon2Params) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2Key([]byte(password), salt, p, 32)
+	key, err := argon2Key(ctx, []byte(password), salt, p, 32)
+	if err != nil {
+		return "", err
+	}
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // checkPassword reports whether password matches a PHC-format argon2id
-// hash, using the parameters stored in the hash.
-func checkPassword(password, encoded string) bool {
+// hash, using the parameters stored in the hash. It fails only when the
+// caller gave up while waiting for a slot (argon2Key): then nothing was
+// checked, and the attempt is neither a success nor a failure.
+func checkPassword(ctx context.Context, password, encoded string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
+		return false, nil
 	}
 	var version int
 	var p Argon2Params
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
+		return false, nil
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false
+		return false, nil
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil {
-		return false
+		return false, nil
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil {
-		return false
+		return false, nil
 	}
-	got := argon2Key([]byte(password), salt, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	got, err := argon2Key(ctx, []byte(password), salt, p, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // newSecret returns a random session or token secret (256 bits, URL-safe).
@@ -91,15 +103,23 @@ var argon2Slots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
 // argon2Key is argon2.IDKey within a slot of argon2Slots, and gives the
 // hash's memory back to the operating system once a burst of sign-ins is
-// over (argon2Release).
-func argon2Key(password, salt []byte, p Argon2Params, keyLen uint32) []byte {
-	argon2Slots <- struct{}{}
+// over (argon2Release). A caller that gives up while waiting for a slot
+// (ctx ends: the client went away, or a deadline passed) leaves the queue
+// with a rate-limit error wrapping ctx's instead of hashing for no one:
+// under a flood of sign-ins, the hashes still to run are those someone
+// waits for.
+func argon2Key(ctx context.Context, password, salt []byte, p Argon2Params, keyLen uint32) ([]byte, error) {
+	select {
+	case argon2Slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", citdesk.Errorf(citdesk.ERATELIMIT, "Too many passwords are being checked at once; try again in a moment."), ctx.Err())
+	}
 	argon2Release.begin()
 	defer func() {
 		argon2Release.end()
 		<-argon2Slots
 	}()
-	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, keyLen)
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, keyLen), nil
 }
 
 // argon2Release returns argon2's memory to the operating system after a

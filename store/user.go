@@ -80,7 +80,7 @@ func (s userService) CreateUser(ctx context.Context, u *citdesk.User, password s
 	if err := citdesk.ValidatePassword(password, u.Username, agency); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password, s.db.Argon2)
+	hash, err := hashPassword(ctx, password, s.db.Argon2)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (s userService) setPassword(ctx context.Context, actor *citdesk.Actor, user
 	if err := citdesk.ValidatePassword(password, u.Username, agency); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password, s.db.Argon2)
+	hash, err := hashPassword(ctx, password, s.db.Argon2)
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,11 @@ func (s userService) ChangePassword(ctx context.Context, current, password strin
 		return err
 	}
 	// Outside any transaction: argon2 is slow on purpose.
-	if !checkPassword(current, u.PasswordHash) {
+	ok, err := checkPassword(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		if err := s.db.writeTx(ctx, func(tx *Tx) error {
 			return tx.appendAudit(ctx, &citdesk.AuditEvent{AgencyID: actor.AgencyID, UserID: actor.UserID, Actor: actor.Username, Remote: actor.Remote,
 				Action: "user.password", ObjectType: "user", ObjectID: strconv.FormatInt(actor.UserID, 10), Outcome: citdesk.OutcomeFailure, Detail: "wrong current password"})
@@ -355,7 +359,7 @@ func (s userService) UnlockUser(ctx context.Context, userID int64) error {
 // as long as a wrong password and does not reveal which accounts exist. It
 // is made on first use, not when the program starts.
 var dummyHash = sync.OnceValue(func() string {
-	h, _ := hashPassword("citdesk-no-such-user", DefaultArgon2)
+	h, _ := hashPassword(context.Background(), "citdesk-no-such-user", DefaultArgon2)
 	return h
 })
 
@@ -403,7 +407,9 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		checkPassword(password, dummyHash())
+		if _, err := checkPassword(ctx, password, dummyHash()); err != nil {
+			return nil, nil, "", err // the caller left: no attempt was made
+		}
 		if err := s.db.writeTx(ctx, func(tx *Tx) error {
 			return tx.appendAudit(ctx, &citdesk.AuditEvent{Actor: "anonymous", Remote: remote, Action: "signin", ObjectType: "user", Outcome: citdesk.OutcomeFailure, Detail: "unknown username"})
 		}); err != nil {
@@ -415,8 +421,12 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 		return nil, nil, "", fmt.Errorf("find user: %w", err)
 	}
 	// The password is checked outside any transaction: argon2 is slow on
-	// purpose, and SQLite's writer must not wait on it.
-	ok := checkPassword(password, u.PasswordHash)
+	// purpose, and SQLite's writer must not wait on it. A caller that left
+	// before its turn made no attempt: nothing is counted or audited.
+	ok, err := checkPassword(ctx, password, u.PasswordHash)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	policy := agency.Policy
 	event := &citdesk.AuditEvent{AgencyID: u.AgencyID, UserID: u.ID, Actor: u.Username, Remote: remote, Action: "signin", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10)}
 
