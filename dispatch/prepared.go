@@ -180,17 +180,24 @@ type Position struct {
 // take its new position and time, which keeps the walk exact and costs a
 // copy of p, not a new tree (pruning a little less until the next
 // Prepare). A unit that had no position, or one the tree cannot hold,
-// means preparing again. p is not changed.
+// means preparing again. p is not changed, and is returned when none of
+// its units moved.
 func (p *Prepared) Moved(moves map[int64]Position) *Prepared {
-	n := *p
-	n.units = slices.Clone(p.units)
 	var moved []int32
-	for i := range n.units {
-		u := &n.units[i]
-		if mv, ok := moves[u.OfficerID]; ok {
-			u.Lat, u.Lon, u.PositionAt = mv.Lat, mv.Lon, mv.At
+	for i := range p.units {
+		if _, ok := moves[p.units[i].OfficerID]; ok {
 			moved = append(moved, int32(i))
 		}
+	}
+	if len(moved) == 0 {
+		return p
+	}
+	n := *p
+	n.units = slices.Clone(p.units)
+	for _, i := range moved {
+		u := &n.units[i]
+		mv := moves[u.OfficerID]
+		u.Lat, u.Lon, u.PositionAt = mv.Lat, mv.Lon, mv.At
 	}
 	for _, i := range moved {
 		if p.scanOnly || int(i) >= len(p.meta) || !treeable(&n.units[i]) {
