@@ -32,10 +32,6 @@ func CredentialFrom(ctx context.Context) (Credential, bool) {
 	return c, ok
 }
 
-func withAgency(ctx context.Context, a *citdesk.Agency) context.Context {
-	return citdesk.NewContextWithAgency(ctx, a)
-}
-
 // AgencyOf returns the signed-in actor's agency: the one read with the
 // session, so a page does not read it again.
 func (c *Core) AgencyOf(ctx context.Context) (*citdesk.Agency, error) {

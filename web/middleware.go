@@ -239,7 +239,7 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 					return
 				}
 				ctx = citdesk.NewContextWithActor(r.Context(), citdesk.ServiceActor(sa, tok.ID, remote))
-				ctx = withAgency(ctx, agency)
+				ctx = citdesk.NewContextWithAgency(ctx, agency)
 				next.ServeHTTP(w, r.WithContext(ctx))
 				return
 			}
@@ -258,7 +258,7 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 			}
 			ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
 			ctx = withCredential(ctx, Credential{Secret: token, Kind: citdesk.SessionToken})
-			ctx = withAgency(ctx, sess.Agency)
+			ctx = citdesk.NewContextWithAgency(ctx, sess.Agency)
 		} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
 			u, sess, err := c.Svc.Users.FindSession(ctx, cookie.Value)
 			if err == nil && sess.Kind != citdesk.SessionCookie {
@@ -270,7 +270,7 @@ func (c *Core) authenticate(next http.Handler) http.Handler {
 			if err == nil {
 				ctx = citdesk.NewContextWithActor(r.Context(), actorFor(u, sess, remote))
 				ctx = withCredential(ctx, Credential{Secret: cookie.Value, Kind: citdesk.SessionCookie})
-				ctx = withAgency(ctx, sess.Agency)
+				ctx = citdesk.NewContextWithAgency(ctx, sess.Agency)
 			} else if citdesk.ErrorCode(err) == citdesk.EUNAUTHORIZED {
 				c.ClearSessionCookie(w, r)
 			} else {
