@@ -105,7 +105,10 @@ func (m *dispatchMemory) moved(moves []officerMove) {
 // SQLite as a move, which the snapshot in memory takes when it commits;
 // on PostgreSQL as any write to the dispatch state.
 func execMove(ctx context.Context, tx *Tx, mv officerMove, q string, args ...any) error {
-	if tx.db.dialect.name == "postgres" {
+	if tx.db.group == nil {
+		// Only the group commit hands moves to the memory
+		// (groupCommit.committed): without it, PostgreSQL's, a move is
+		// a change, which other replicas hear of.
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	}
@@ -170,6 +173,13 @@ func (m *dispatchMemory) generation(agencyID int64) (all, gen uint64) {
 	return m.all, m.agency[agencyID]
 }
 
+// lastMoveOf returns the number of agency's newest move.
+func (m *dispatchMemory) lastMoveOf(agencyID int64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lastMove[agencyID]
+}
+
 // changed advances agency's generation, or every agency's for 0.
 func (m *dispatchMemory) changed(agencyID int64) {
 	m.mu.Lock()
@@ -212,19 +222,24 @@ func (m *dispatchMemory) notified(payload, self string) {
 }
 
 // current returns agency's snapshot if it is still current at now, and
-// the moves committed since it was read (nil for none).
-func (m *dispatchMemory) current(agencyID int64, now time.Time) (*dispatchSnapshot, map[int64]movedTo) {
+// whether moves have committed since it was read.
+func (m *dispatchMemory) current(agencyID int64, now time.Time) (s *dispatchSnapshot, moved bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := m.snaps[agencyID]
+	s = m.snaps[agencyID]
 	if s == nil || s.all != m.all || s.gen != m.agency[agencyID] || now.Sub(s.read) >= dispatchMaxAge || now.Before(s.read) ||
 		citdesk.DateOf(now, s.st.Agency.Location()) != s.date {
-		return nil, nil
+		return nil, false
 	}
-	if m.lastMove[agencyID] <= s.moved {
-		return s, nil
-	}
-	return s, m.moves[agencyID]
+	return s, m.lastMove[agencyID] > s.moved
+}
+
+// movesOf returns a copy of agency's moves not yet in its snapshot, and
+// the number of the newest.
+func (m *dispatchMemory) movesOf(agencyID int64) (map[int64]movedTo, uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.moves[agencyID]), m.lastMove[agencyID]
 }
 
 // install makes s agency's snapshot, and forgets the moves it holds.
@@ -242,18 +257,18 @@ func (m *dispatchMemory) install(agencyID int64, s *dispatchSnapshot) {
 	}
 }
 
-// withMoves returns a copy of s that holds the moves numbered after those
-// it holds, up to seq. An officer's newest move is what the database
-// holds, the position's last write, whatever time the report names; a
-// move the read already saw sets the same position again. What does not
-// move is shared with s.
+// withMoves returns a copy of s that holds moves (movesOf: numbered up to
+// seq) as well. An officer's newest move is what the database holds, the
+// position's last write, whatever time the report names; a move the read
+// already saw sets the same position again. What does not move is shared
+// with s.
 func (s *dispatchSnapshot) withMoves(moves map[int64]movedTo, seq uint64) *dispatchSnapshot {
 	n := *s
 	st := *s.st
 	n.st, n.moved = &st, seq
 	newer := func(id int64) (movedTo, bool) {
 		mv, ok := moves[id]
-		return mv, ok && mv.seq > s.moved && mv.seq <= seq
+		return mv, ok && mv.seq > s.moved
 	}
 	st.Officers = slices.Clone(s.st.Officers)
 	for i, o := range st.Officers {
@@ -313,31 +328,28 @@ func (db *DB) keepingDispatch() bool {
 // a new one when it has changed.
 func (db *DB) dispatchSnapshot(ctx context.Context, actor *citdesk.Actor) (*dispatchSnapshot, error) {
 	m := &db.dispatch
-	if s, moves := m.current(actor.AgencyID, db.now()); s != nil && moves == nil {
+	if s, moved := m.current(actor.AgencyID, db.now()); s != nil && !moved {
 		return s, nil
 	}
 	l := m.loader(actor.AgencyID)
 	l.Lock()
 	defer l.Unlock()
-	if s, _ := m.current(actor.AgencyID, db.now()); s != nil {
-		// Current but for moves (or brought up to date by the request
-		// that held the lock): take them, under m.mu since more may
-		// commit meanwhile.
-		m.mu.Lock()
-		seq, moves := m.lastMove[actor.AgencyID], maps.Clone(m.moves[actor.AgencyID])
-		m.mu.Unlock()
-		if seq > s.moved {
-			s = s.withMoves(moves, seq)
+	if s, moved := m.current(actor.AgencyID, db.now()); s != nil {
+		// Current but for moves, unless the request that held the lock
+		// took them.
+		if moved {
+			s = s.withMoves(m.movesOf(actor.AgencyID))
 			m.caughtUp.Add(1)
 			m.install(actor.AgencyID, s)
 		}
 		return s, nil
 	}
 	s := &dispatchSnapshot{prior: map[int64][]int64{}, hooks: map[string]bool{}}
-	s.all, s.gen = m.generation(actor.AgencyID) // before the read: a change during it makes the snapshot old at once
-	m.mu.Lock()
-	s.moved = m.lastMove[actor.AgencyID] // before the read too: it holds these moves, and perhaps later ones
-	m.mu.Unlock()
+	// Before the read: a change during it makes the snapshot old at once,
+	// and the moves numbered up to s.moved are in what it reads (later
+	// ones perhaps too; taking one again sets the same position).
+	s.all, s.gen = m.generation(actor.AgencyID)
+	s.moved = m.lastMoveOf(actor.AgencyID)
 	err := db.readTx(ctx, func(tx *Tx) error {
 		var err error
 		if s.st, err = tx.dispatchState(ctx, actor, false); err != nil {
