@@ -37,7 +37,9 @@ func (db *DB) TestDispatchCounts() (loads, gaps int64) {
 func (db *DB) TestDispatchCaughtUp() int64 { return db.dispatch.caughtUp.Load() }
 
 // TestHoldArgon2Slots takes every argon2id slot, as hashes running for
-// other sign-ins would, until release is called.
+// other sign-ins would, until release is called. The slots are the
+// process's, not db's; it is a method so that its name may start with
+// Test outside a test's signature.
 func (db *DB) TestHoldArgon2Slots() (release func()) {
 	for range cap(argon2Slots) {
 		argon2Slots <- struct{}{}
