@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"os"
 	"strings"
@@ -162,7 +163,11 @@ func (w *commitWatch) writeBegan() (unchanged bool) {
 // ownCommitted records the header after a commit of the writer, emptying
 // the cache (flush) when another process committed between the writer's
 // previous commit and this transaction's start (the header then was not
-// the one that commit left).
+// the one that commit left). The write lock is gone by the time the
+// header is read, so another process may have committed in that moment
+// too: the header is taken as the writer's own only when it is exactly
+// one commit on from the one at BEGIN (onlyOwnCommit); otherwise the next
+// transaction reads what it keeps again.
 func (w *commitWatch) ownCommitted(flush func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -170,8 +175,20 @@ func (w *commitWatch) ownCommitted(flush func()) {
 	if !w.beginValid || !w.ownValid || w.begin != w.own {
 		flush()
 	}
-	w.own, w.ownValid = h, ok && w.beginValid
+	w.own, w.ownValid = h, ok && w.beginValid && onlyOwnCommit(w.begin, h)
 	w.beginValid = false
+}
+
+// onlyOwnCommit reports whether WAL index header after is one commit on
+// from begin: the same log (salts) and a change counter one higher.
+// SQLite adds one to the counter (iChange, bytes 8–11 in the machine's
+// order) with every commit; a commit that started the log afresh took new
+// salts, and is not told apart here from another process's: the next
+// transaction then reads again, which is only a little slower.
+func onlyOwnCommit(begin, after [walHeaderSize]byte) bool {
+	const change, salts = 8, 32
+	return binary.NativeEndian.Uint32(after[change:])-binary.NativeEndian.Uint32(begin[change:]) == 1 &&
+		[8]byte(after[salts:salts+8]) == [8]byte(begin[salts:salts+8])
 }
 
 func (w *commitWatch) close() error {

@@ -166,3 +166,58 @@ func TestStreamAllStopsWhenUnwanted(t *testing.T) {
 		t.Errorf("a whole read: %d of %d encounters, %v", seen, total, err)
 	}
 }
+
+// TestOwnCommitRace: the writer reads the WAL index header after its
+// commit, when the write lock is already gone; another process that
+// commits in that moment must not pass for the writer's own commit, or
+// the writer's next transaction would start from an audit head and a
+// session cache that missed it (a UNIQUE failure on audit_events.seq
+// under TestFieldKeyRotationUnderWrites).
+func TestOwnCommitRace(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	other, err := Open(ctx, db.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	w := db.auth.watch
+	commit := func(foreignBetween bool) {
+		t.Helper()
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.writeBegan()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agencies (slug, name, timezone, policy, created_at) VALUES (?, 'Race', 'UTC', '{}', 0)`, fmt.Sprint("race-", time.Now().UnixNano())); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if foreignBetween {
+			if _, err := other.write.ExecContext(ctx, `INSERT INTO agencies (slug, name, timezone, policy, created_at) VALUES (?, 'Other', 'UTC', '{}', 0)`, fmt.Sprint("other-", time.Now().UnixNano())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.ownCommitted(func() {})
+	}
+	begins := func() bool {
+		t.Helper()
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		return w.writeBegan()
+	}
+	commit(false)
+	commit(false)
+	if !begins() {
+		t.Fatal("after two commits of its own, the writer does not know the database as it left it")
+	}
+	commit(true)
+	if begins() {
+		t.Error("another process committed just after the writer's commit, and the writer took the database as its own")
+	}
+}
