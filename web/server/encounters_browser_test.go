@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,12 +43,45 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // clickAndLoad clicks sel and waits for the page it loads.
+//
+// sel may sit in a live region that the event stream redraws (the
+// assignment on My shift reloads on each of the three events a clear
+// sends). A redraw between the press and the release of the click leaves
+// no click at all, and no page loads. So the element is marked before the
+// click: when no page has loaded within clickLoadWait and the element now
+// in the page is a new one (no mark), the click is tried again on it. A
+// click on the same element that loads nothing still fails the test.
 func clickAndLoad(t *testing.T, ctx context.Context, sel, what string) {
 	t.Helper()
-	if _, err := chromedp.RunResponse(ctx, liveClick(sel)); err != nil {
-		t.Fatalf("%s (%s): %v", what, sel, err)
+	q := strconv.Quote(sel)
+	for try := 1; ; try++ {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+q+`); if (e) e.dataset.clickProbe = "1"; return !!e })()`)); err != nil {
+			t.Fatalf("%s (%s): %v", what, sel, err)
+		}
+		actx, cancel := context.WithTimeout(ctx, clickLoadWait)
+		_, err := chromedp.RunResponse(actx, liveClick(sel))
+		cancel()
+		if err == nil {
+			return
+		}
+		if try < 3 && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			redrawn, rerr := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+q+`); return !!e && !e.dataset.clickProbe })()`))
+			if rerr == nil && redrawn {
+				t.Logf("%s: no page loaded within %s and %s was redrawn meanwhile; clicking again", what, clickLoadWait, sel)
+				continue
+			}
+		}
+		// Say what the page showed, for the next person reading a CI log.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		state, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`location.href + " " + (document.querySelector(`+q+`)?.outerHTML ?? "(no such element)").slice(0, 300)`))
+		cancel()
+		t.Fatalf("%s (%s), try %d: %v; the page: %s", what, sel, try, err, state)
 	}
 }
+
+// clickLoadWait is how long clickAndLoad waits for a page before it looks
+// whether the element it clicked was redrawn.
+const clickLoadWait = 20 * time.Second
 
 // liveClick clicks sel, which may sit in a live region (the dispatch board,
 // the assignment on My shift) that the event stream swaps between finding
