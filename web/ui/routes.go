@@ -1,20 +1,18 @@
 // Package ui is citdesk's pages: one file per screen, html/template views
-// embedded from templates/ and parsed at start-up, forms that post and
+// embedded from templates/, checked at start-up and parsed when first served, forms that post and
 // redirect (htmx makes them quicker), every route registered in Routes.
 package ui
 
 import (
-	"html/template"
-
 	"citdesk"
 	"citdesk/web"
 )
 
-// handler is what every page handler shares: the core and the parsed
+// handler is what every page handler shares: the core and the page
 // templates. Each screen's handlers are a small type over it (handlers.go).
 type handler struct {
 	*web.Core
-	pages map[string]*template.Template
+	pages *pageTemplates
 }
 
 // Routes parses the templates (a missing or broken one fails here, at
@@ -25,7 +23,7 @@ type handler struct {
 func Routes(mux web.Mux, c *web.Core) error {
 	s := &handler{Core: c}
 	var err error
-	if s.pages, err = s.parseTemplates(); err != nil {
+	if s.pages, err = s.loadTemplates(); err != nil {
 		return err
 	}
 	c.ErrorPage = s.errorPage
