@@ -187,8 +187,9 @@ func (s *handler) loadTemplates() (*pageTemplates, error) {
 		}
 	}
 	for _, n := range names {
+		page := strings.TrimSuffix(path.Base(n), ".html")
 		files := []string{"templates/layout.html", n}
-		t, err := p.parse(n, files)
+		t, err := p.parse(page, files)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", n, err)
 		}
@@ -216,7 +217,7 @@ func (s *handler) loadTemplates() (*pageTemplates, error) {
 		if err := s.checkAssets(t); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
-		p.files[strings.TrimSuffix(path.Base(n), ".html")] = files
+		p.files[page] = files
 	}
 	return p, nil
 }
