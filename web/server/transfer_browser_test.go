@@ -11,13 +11,18 @@ import (
 
 // panelSubmit fills and sends the panel's form sel in one step, once
 // htmx has it (the event stream may swap the panel between a change and a
-// click); fill is JavaScript run with the form as f.
+// click); fill is JavaScript run with the form as f. The form then says it
+// was typed in, as a person's choices do: the board holds the panel's
+// refreshes for a while after that (dispatch.js, busy), where a refresh
+// the event stream asked for would otherwise wipe the form's answer — the
+// refusal this test reads.
 func panelSubmit(sel, fill string) chromedp.Action[chromedp.Void] {
 	return waitJS(`(() => {
 		if (document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request")) return false;
 		const f = document.querySelector("#board-panel ` + sel + `");
 		if (!f?.["htmx-internal-data"]) return false;
 		` + fill + `
+		f.dispatchEvent(new Event("input", {bubbles: true}));
 		f.requestSubmit(f.querySelector("button[type=submit]"));
 		return true; })()`)
 }

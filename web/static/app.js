@@ -44,6 +44,100 @@
 })();
 // ---- end My shift ----
 
+// ---- Live regions: a redraw never eats a tap ----
+// Parts of a page redraw themselves when the event stream says something
+// changed: the assignment and the duty status on My shift, the dispatch
+// board's lists and panel. A tap is a press and a release; a redraw
+// between the two swaps the pressed button for a new one, and the browser
+// then makes no click of either, so the officer's "On scene" or the
+// dispatcher's "Assign" does nothing. So, for a region registered here:
+// - a redraw (a GET) that answers while a press is down inside it is held,
+//   and asked for again once the press is up (the region says so with
+//   data-redraw-held while it waits);
+// - a redraw asked for before the region's own form was sent, or that
+//   answers while the form is on its way, is dropped: the form's answer
+//   shows the region as it is after the form (its message included, which
+//   a late redraw would wipe).
+// Pages work without this (and without JavaScript); it only keeps taps.
+window.citdeskLive = (function () {
+  var regions = {}; // id → function that redraws it again
+  var held = {};    // id → a redraw waits for the press to end
+  var sending = {}; // id → forms sent into it and not yet answered
+  var formSent = {}; // id → when (in sends) its last form was sent
+  var sends = 0;     // requests sent so far, in order
+  var pressed = null, pressTimer = null;
+
+  function regionOf(el) {
+    for (; el && el.nodeType === 1; el = el.parentElement) {
+      if (el.id && regions[el.id]) return el.id;
+    }
+    return "";
+  }
+  function down(e) {
+    pressed = e.target;
+    // A press held this long is not a tap: let the redraws through.
+    clearTimeout(pressTimer);
+    pressTimer = setTimeout(up, 5000);
+  }
+  function up() {
+    if (!pressed) return;
+    pressed = null;
+    clearTimeout(pressTimer);
+    // The click that follows the release goes first.
+    setTimeout(function () {
+      Object.keys(held).forEach(function (id) {
+        delete held[id];
+        var el = document.getElementById(id);
+        if (el) delete el.dataset.redrawHeld;
+        if (!sending[id]) regions[id]();
+      });
+    }, 0);
+  }
+  document.addEventListener("pointerdown", down, true);
+  document.addEventListener("pointerup", up, true);
+  document.addEventListener("pointercancel", up, true);
+
+  // beforeSend, not beforeRequest: a request cancelled before it is sent
+  // would never be answered, and its region would wait for it for good.
+  document.addEventListener("htmx:beforeSend", function (e) {
+    var id = regionOf(e.detail.target);
+    if (!id) return;
+    e.detail.xhr.citdeskSent = ++sends;
+    if (e.detail.requestConfig.verb === "get") return;
+    formSent[id] = sends;
+    sending[id] = (sending[id] || 0) + 1;
+    if (held[id]) {
+      delete held[id];
+      var el = document.getElementById(id);
+      if (el) delete el.dataset.redrawHeld;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var id = regionOf(e.detail.target);
+    if (id && e.detail.requestConfig.verb !== "get" && sending[id]) sending[id]--;
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var t = e.detail.target;
+    if (!t || !t.id || !regions[t.id] || e.detail.requestConfig.verb !== "get") return;
+    if (sending[t.id] || (e.detail.xhr.citdeskSent || 0) < (formSent[t.id] || 0)) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    if (pressed && t.contains(pressed)) {
+      e.detail.shouldSwap = false;
+      held[t.id] = true;
+      t.dataset.redrawHeld = "1";
+    }
+  });
+
+  return {
+    // region registers the element with this id as live: redraw redraws
+    // it (with its own delay and checks) when a held redraw is due.
+    region: function (id, redraw) { regions[id] = redraw; }
+  };
+})();
+// ---- end Live regions ----
+
 // ---- Dispatch: error answers and the live assignment on My shift (dispatch_*.go) ----
 (function () {
   // htmx leaves 4xx and 5xx answers unswapped. Forms marked
@@ -79,13 +173,27 @@
       } catch (err) { /* reload anyway */ }
       reload();
     });
-    es.addEventListener("call.updated", reload);
+    // Officers hear of every call that changes (without its details):
+    // redraw only for a call this section shows. Each redraw reads the
+    // call and its crisis plans again, and each of those reads is an
+    // audit event; a call elsewhere in the county is no cause for one.
+    es.addEventListener("call.updated", function (ev) {
+      try {
+        var id = String(JSON.parse(ev.data).object_id);
+        if (!section.querySelector('[data-call-id="' + id + '"]')) return;
+      } catch (err) { /* reload anyway */ }
+      reload();
+    });
     // An assignment moves the officer's duty status too: refresh the
     // status part of the page from the page itself.
-    es.addEventListener("officer.status", function () {
+    function reloadDuty() {
       if (document.getElementById("duty")) htmx.ajax("GET", location.pathname, { target: "#duty", select: "#duty", swap: "outerHTML" });
-    });
-    es.addEventListener("open", function () { if (down) reload(); down = false; });
+    }
+    es.addEventListener("officer.status", reloadDuty);
+    citdeskLive.region("assignment", reload);
+    citdeskLive.region("duty", reloadDuty);
+    // data-live="open": the section is listening (tests wait for it).
+    es.addEventListener("open", function () { if (down) reload(); down = false; section.dataset.live = "open"; });
     es.addEventListener("error", function () { down = true; });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
@@ -101,12 +209,14 @@
     if (!section || typeof EventSource === "undefined" || typeof htmx === "undefined") return;
     var es = new EventSource("/api/v1/events");
     var timer = null;
-    es.addEventListener("liaison", function () {
+    function reload() {
       clearTimeout(timer);
       timer = setTimeout(function () {
         htmx.ajax("GET", "/caseload", { target: "#liaison-duty", select: "#liaison-duty", swap: "outerHTML" });
       }, 100);
-    });
+    }
+    es.addEventListener("liaison", reload);
+    citdeskLive.region("liaison-duty", reload);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

@@ -19,13 +19,25 @@
   function panel() { return document.getElementById("board-panel"); }
 
   // The panel is not refreshed under the dispatcher's hands: while they
-  // are in one of its fields, or typed into one in the last 30 s, the
-  // refresh waits (and is retried every few seconds).
+  // are in one of its fields, or typed into one of this call's in the last
+  // 30 s, the refresh waits (and is retried every few seconds). When they
+  // typed is kept here, not on the panel: a refused form's answer replaces
+  // the panel with their choices and the reason, and a refresh just after
+  // would wipe both. A form that went through forgets it: what they typed
+  // was saved, and the refresh shows what became of it.
+  var typed = { call: "", at: 0 };
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    // The target may be the panel its answer has just replaced. Not
+    // detail.successful: a refusal swapped in (data-swap-errors) counts
+    // as successful to htmx.
+    var t = e.detail.target, s = e.detail.xhr.status;
+    if (e.detail.requestConfig.verb !== "get" && s >= 200 && s < 300 && t && t.closest && t.closest("#board-panel")) typed = { call: "", at: 0 };
+  });
   function busy(p) {
     if (!p) return false;
     var a = document.activeElement;
     if (a && p.contains(a) && a.matches("input, select, textarea")) return true;
-    return Date.now() - (Number(p.dataset.typedAt) || 0) < 30000;
+    return typed.call === (p.dataset.callId || "") && Date.now() - typed.at < 30000;
   }
 
   function refresh(id) {
@@ -41,6 +53,12 @@
     }, 150);
   }
 
+  // A refresh that answers while the dispatcher's press is down in the
+  // part it redraws waits for the release (app.js, citdeskLive).
+  ["board-calls", "board-officers", "board-panel", "board-aid"].forEach(function (id) {
+    citdeskLive.region(id, function () { refresh(id); });
+  });
+
   function refreshAll() {
     refresh("board-calls");
     refresh("board-officers");
@@ -50,7 +68,7 @@
 
   document.addEventListener("input", function (e) {
     var p = panel();
-    if (p && p.contains(e.target)) p.dataset.typedAt = String(Date.now());
+    if (p && p.contains(e.target)) typed = { call: p.dataset.callId || "", at: Date.now() };
   });
 
   // ---- the event stream ----
