@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -179,8 +180,8 @@ func wholeEvent(ev citdesk.Event) sseEvent {
 
 // eventFor decides what actor may see of ev. Dispatchers, admins and
 // coordinators see everything. An officer sees their own status and
-// assignments, and that some call changed (without its details), which is
-// enough for the phone page to reload its assignment.
+// assignments, and that some call changed (its version, without its
+// details), which is enough for the phone page to reload its assignment.
 func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
 	out := wholeEvent(ev)
 	if actor.HasRole(citdesk.CallReadRoles...) {
@@ -208,8 +209,23 @@ func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
 		}
 		return out, a.OfficerID == *actor.OfficerID
 	case citdesk.EventCallUpdated:
-		out.Payload = nil
+		// That the call changed and its version, nothing of what it says:
+		// the phone page redraws a call it shows only when this version
+		// is newer than the one shown (not for the echo of its own tap).
+		out.Payload = versionOnly(ev.Payload)
 		return out, true
 	}
 	return out, false
+}
+
+// versionOnly returns {"version": N} of a call's summary, or nil when it
+// has none.
+func versionOnly(summary []byte) json.RawMessage {
+	var c struct {
+		Version int64 `json:"version"`
+	}
+	if len(summary) == 0 || json.Unmarshal(summary, &c) != nil || c.Version <= 0 {
+		return nil
+	}
+	return json.RawMessage(`{"version":` + strconv.FormatInt(c.Version, 10) + `}`)
 }

@@ -23,9 +23,7 @@ import (
 // release: a mouse click was lost (the button pressed was gone), and a
 // touch landed on whatever the redraw put under the finger — when the
 // redraw dropped the notice above the buttons, that was Clear, and the
-// officer was cleared from the call instead. (Without the fix the mouse
-// run fails every time; the touch run fails when the notice is still
-// shown at the press, which depends on how fast the tap's own echo is.)
+// officer was cleared from the call instead.
 func TestBrowserTapDuringRedraw(t *testing.T) {
 	d := newDispatchEnv(t, storetest.SQLite)
 	browser := newChrome(t)
@@ -62,9 +60,8 @@ func TestBrowserTapDuringRedraw(t *testing.T) {
 				t.Fatalf("My shift: %v", err)
 			}
 			// En route, tapped at leisure. Its answer shows a notice above
-			// the buttons; a redraw takes it away, moving the buttons up
-			// (the echo of the tap's own call.updated may have done so
-			// before the press below).
+			// the buttons, which the redraw below takes away, moving the
+			// buttons up.
 			ready := waitJS(`document.querySelector("#assignment .badge.st-en_route") && document.querySelector(` + strconv.Quote(button) + `)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request")`)
 			if err := chromedp.Do(phone, liveClick(button), ready); err != nil {
 				t.Fatalf("en route: %v", err)
@@ -136,8 +133,9 @@ func pressAt(how string, x, y float64) (press, release chromedp.Action[chromedp.
 // TestBrowserMyShiftOtherCalls: an officer's phone hears that some call
 // changed whenever any call in the agency does. My shift redraws its
 // assignment, which reads the call and its crisis plans again (each read
-// an audit event), only for the call it shows: an edit to another call
-// leaves it alone, an edit to the officer's own call redraws it.
+// an audit event), only for a newer version of the call it shows: an
+// edit to another call leaves it alone, and so does the echo of the
+// officer's own tap; an edit to the officer's call redraws it.
 func TestBrowserMyShiftOtherCalls(t *testing.T) {
 	d := newDispatchEnv(t, storetest.SQLite)
 	mine, other := d.newCall(t, true), d.newCall(t, false)
@@ -172,14 +170,37 @@ func TestBrowserMyShiftOtherCalls(t *testing.T) {
 			t.Fatalf("edit call %d: %d %s", c.ID, res.StatusCode, res.Body)
 		}
 	}
-	edit(other, "Neighbour called back.")
-	// The page has heard it once the test's stream has; a redraw would be
-	// asked for 100 ms later. Give it a second.
-	if err := chromedp.Do(phone, waitJS(`window.heard.includes(`+fmt.Sprint(other.ID)+`)`)); err != nil {
-		t.Fatalf("the edit to the other call was not heard: %v", err)
+	// heard waits until the test's stream has heard of call c as
+	// often as n, then gives the page a second: a redraw would be asked for
+	// 100 ms after the page heard it too.
+	heard := func(c callBody, n int, what string) {
+		t.Helper()
+		if err := chromedp.Do(phone, waitJS(`window.heard.filter(id => id === `+fmt.Sprint(c.ID)+`).length >= `+fmt.Sprint(n))); err != nil {
+			t.Fatalf("%s was not heard: %v", what, err)
+		}
+		time.Sleep(time.Second)
 	}
-	time.Sleep(time.Second)
+	edit(other, "Neighbour called back.")
+	heard(other, 1, "the edit to the other call")
+
+	// The officer's own taps: en route, then on scene, which moves the
+	// call too. The answer shows the call as the tap left it, and the echo
+	// of the tap's call.updated redraws nothing (its notice stays).
+	const button = `#assignment form.assignment-actions button.primary`
+	for _, st := range []string{"en route", "on scene"} {
+		if err := chromedp.Do(phone, waitJS(`document.querySelector(`+strconv.Quote(button)+`)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-request")`),
+			liveClick(button),
+			waitJS(`document.querySelector("#assignment .notice")?.textContent.includes("Status: `+st+`")`)); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	heard(mine, 1, "the echo of the officer's on-scene tap")
+	if ok, err := chromedp.Run(phone, chromedp.Evaluate[bool](`!!document.querySelector("#assignment .notice")?.textContent.includes("Status: on scene")`)); err != nil || !ok {
+		t.Errorf("the tap's notice was redrawn away by its own echo (%v)", err)
+	}
+
 	edit(mine, "Caller says he put the knife down.")
+	heard(mine, 2, "the edit to the officer's call")
 	if err := chromedp.Do(phone, waitJS(`document.querySelector("#assignment .notes")?.textContent.includes("knife down")`)); err != nil {
 		t.Fatalf("the edit to the officer's own call did not redraw the assignment: %v", err)
 	}

@@ -133,7 +133,9 @@ window.citdeskLive = (function () {
   return {
     // region registers the element with this id as live: redraw redraws
     // it (with its own delay and checks) when a held redraw is due.
-    region: function (id, redraw) { regions[id] = redraw; }
+    region: function (id, redraw) { regions[id] = redraw; },
+    // sending says whether a form into the region is on its way.
+    sending: function (id) { return (sending[id] || 0) > 0; }
   };
 })();
 // ---- end Live regions ----
@@ -158,31 +160,50 @@ window.citdeskLive = (function () {
     var section = document.getElementById("assignment");
     if (!section || !section.getAttribute("hx-get") || typeof EventSource === "undefined" || typeof htmx === "undefined") return;
     var url = section.getAttribute("hx-get");
-    var timer = null, down = false;
-    function reload() {
+    var timer = null, down = false, reasons = [];
+    // reload redraws the section 100 ms from now, unless every reason
+    // given meanwhile says by then that what it was for shows already
+    // (stillNeeded returns false); no reason means redraw. The events of
+    // a tap here come back before the tap's own answer, so this is looked
+    // at when the timer fires, and after any form on its way is answered.
+    function reload(stillNeeded) {
+      reasons.push(typeof stillNeeded === "function" ? stillNeeded : null);
       clearTimeout(timer);
-      timer = setTimeout(function () { htmx.ajax("GET", url, { target: section, swap: "innerHTML" }); }, 100);
+      timer = setTimeout(fire, 100);
+    }
+    function fire() {
+      if (citdeskLive.sending("assignment")) { timer = setTimeout(fire, 100); return; }
+      var r = reasons;
+      reasons = [];
+      if (r.some(function (f) { return !f || f(); })) htmx.ajax("GET", url, { target: section, swap: "innerHTML" });
     }
     var es = new EventSource("/api/v1/events");
     es.addEventListener("assignment", function (ev) {
-      // Skip the echo of a move this page just made: it shows already.
-      try {
-        var p = JSON.parse(ev.data).payload;
+      // Skip the echo of a move this page made (or an older one): the
+      // section shows that version of the assignment, or a newer one.
+      var p = null;
+      try { p = JSON.parse(ev.data).payload; } catch (err) { /* reload anyway */ }
+      reload(p && function () {
         var shown = section.querySelector("[data-assignment-id]");
-        if (p && shown && String(p.id) === shown.dataset.assignmentId && p.status === shown.dataset.assignmentStatus) return;
-      } catch (err) { /* reload anyway */ }
-      reload();
+        return !(shown && String(p.id) === shown.dataset.assignmentId && p.version <= Number(shown.dataset.assignmentVersion || 0));
+      });
     });
-    // Officers hear of every call that changes (without its details):
-    // redraw only for a call this section shows. Each redraw reads the
-    // call and its crisis plans again, and each of those reads is an
-    // audit event; a call elsewhere in the county is no cause for one.
+    // Officers hear of every call that changes (its version, without its
+    // details): redraw only for a call this section shows, in a version
+    // newer than the one shown. Each redraw reads the call and its crisis
+    // plans again, and each of those reads is an audit event: a call
+    // elsewhere in the county is no cause for one, nor is the echo of a
+    // tap here, whose answer shows the call as the tap left it (and keeps
+    // its "Status: …" notice).
     es.addEventListener("call.updated", function (ev) {
-      try {
-        var id = String(JSON.parse(ev.data).object_id);
-        if (!section.querySelector('[data-call-id="' + id + '"]')) return;
-      } catch (err) { /* reload anyway */ }
-      reload();
+      var e = null;
+      try { e = JSON.parse(ev.data); } catch (err) { /* reload anyway */ }
+      reload(e && function () {
+        var shown = section.querySelector('[data-call-id="' + e.object_id + '"]');
+        if (!shown) return false;
+        var have = Number(shown.dataset.callVersion || 0);
+        return !(have && e.payload && e.payload.version <= have);
+      });
     });
     // An assignment moves the officer's duty status too: refresh the
     // status part of the page from the page itself.
