@@ -106,6 +106,9 @@ window.citdeskLive = (function () {
     if (e.detail.requestConfig.verb === "get") return;
     formSent[id] = sends;
     sending[id] = (sending[id] || 0) + 1;
+    // The answer may go elsewhere (HX-Retarget: a refused new call goes
+    // back to its form): remember which region waits for it.
+    e.detail.xhr.citdeskSending = id;
     if (held[id]) {
       delete held[id];
       var el = document.getElementById(id);
@@ -113,8 +116,8 @@ window.citdeskLive = (function () {
     }
   });
   document.addEventListener("htmx:afterRequest", function (e) {
-    var id = regionOf(e.detail.target);
-    if (id && e.detail.requestConfig.verb !== "get" && sending[id]) sending[id]--;
+    var id = e.detail.xhr && e.detail.xhr.citdeskSending;
+    if (id && sending[id]) sending[id]--;
   });
   document.addEventListener("htmx:beforeSwap", function (e) {
     var t = e.detail.target;
