@@ -8,8 +8,30 @@ import (
 
 	"citdesk"
 	"citdesk/outcomes"
+	"citdesk/store"
 	"citdesk/store/storetest"
 )
+
+// outcomeDir gives db a directory for its outcome snapshot files, removed
+// once db is closed. The outcome service writes its files in the
+// background: a directory made with t.TempDir after db was opened is
+// removed first (cleanups run last in, first out), while a write may still
+// land in it ("directory not empty", seen in CI). Close waits for those
+// writes, and closing db again later is harmless.
+func outcomeDir(t *testing.T, db *store.DB) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "citdesk-outcomes-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.OutcomeDir = dir
+	t.Cleanup(func() {
+		db.Close()
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("remove the outcome directory: %v", err)
+		}
+	})
+}
 
 // TestOutcomeSnapshotFile checks the outcome snapshot's file on both
 // engines: written after the first read, read by a new service (a
@@ -21,7 +43,7 @@ func TestOutcomeSnapshotFile(t *testing.T) {
 		ctx := context.Background()
 		r := newReportEnv(t, eng)
 		db, ret := r.db, r.db.Retention()
-		db.OutcomeDir = t.TempDir()
+		outcomeDir(t, db)
 		agency, err := db.AgencyService().FindAgencyBySlug(ctx, "desoto")
 		must(t, err)
 		_, analyst := storetest.User(t, db, r.op, "analyst", citdesk.RoleAnalyst)
@@ -116,7 +138,8 @@ func TestOutcomeSnapshotForgottenAcrossReplicas(t *testing.T) {
 	two.Clock = clock
 	newQuietBus(t, one)
 	newQuietBus(t, two)
-	one.OutcomeDir, two.OutcomeDir = t.TempDir(), t.TempDir()
+	outcomeDir(t, one)
+	outcomeDir(t, two)
 	r := newReportEnvOn(t, one, clock)
 	ctx := context.Background()
 	agency, err := one.AgencyService().FindAgencyBySlug(ctx, "desoto")
