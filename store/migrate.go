@@ -60,10 +60,19 @@ func (db *DB) migrate(ctx context.Context, limit int) error {
 		}
 		defer db.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(724311)`)
 	}
-	if _, err := pendingMigrations(ctx, db.write, db.dialect); err != nil {
+	pending, err := pendingMigrations(ctx, db.write, db.dialect)
+	if err != nil {
 		return err
 	}
 	for _, name := range mine {
+		// Only what is not applied takes the write lock: a command opening
+		// the database beside a busy server would otherwise wait for the
+		// server's writer once per migration, and could run out of
+		// busy_timeout doing so (SQLITE_BUSY, seen in CI). migrateFile
+		// checks again under the lock, for another process migrating too.
+		if !slices.Contains(pending, name) {
+			continue
+		}
 		if err := db.migrateFile(ctx, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
