@@ -54,7 +54,7 @@ func TestBrowserTapDuringRedraw(t *testing.T) {
 			d.chromeLogin(t, phone, "near")
 			const button = `#assignment form.assignment-actions button.primary`
 			if err := chromedp.Do(phone, chromedp.Navigate(d.Server.URL+"/me"),
-				waitJS(`document.querySelector(`+strconv.Quote(button)+`)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request")`),
+				waitJS(formReady(button)),
 				waitJS(`document.querySelector("#assignment").dataset.live === "open"`),
 			); err != nil {
 				t.Fatalf("My shift: %v", err)
@@ -62,7 +62,7 @@ func TestBrowserTapDuringRedraw(t *testing.T) {
 			// En route, tapped at leisure. Its answer shows a notice above
 			// the buttons, which the redraw below takes away, moving the
 			// buttons up.
-			ready := waitJS(`document.querySelector("#assignment .badge.st-en_route") && document.querySelector(` + strconv.Quote(button) + `)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request")`)
+			ready := waitJS(`document.querySelector("#assignment .badge.st-en_route") && ` + formReady(button))
 			if err := chromedp.Do(phone, liveClick(button), ready); err != nil {
 				t.Fatalf("en route: %v", err)
 			}
@@ -109,6 +109,13 @@ func TestBrowserTapDuringRedraw(t *testing.T) {
 			}
 		})
 	}
+}
+
+// formReady is JavaScript that is true once htmx has taken over the form
+// of the button sel (a click before that is a plain form post, which
+// reloads the page) and no request or swap is under way.
+func formReady(sel string) string {
+	return `(!!document.querySelector(` + strconv.Quote(sel) + `)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request"))`
 }
 
 // pressAt returns the press and the release of a mouse click or of a
@@ -188,7 +195,7 @@ func TestBrowserMyShiftOtherCalls(t *testing.T) {
 	// of the tap's call.updated redraws nothing (its notice stays).
 	const button = `#assignment form.assignment-actions button.primary`
 	for _, st := range []string{"en route", "on scene"} {
-		if err := chromedp.Do(phone, waitJS(`document.querySelector(`+strconv.Quote(button)+`)?.closest("form")?.["htmx-internal-data"] && !document.querySelector(".htmx-request")`),
+		if err := chromedp.Do(phone, waitJS(formReady(button)),
 			liveClick(button),
 			waitJS(`document.querySelector("#assignment .notice")?.textContent.includes("Status: `+st+`")`)); err != nil {
 			t.Fatalf("%s: %v", st, err)
