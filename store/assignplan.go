@@ -33,27 +33,31 @@ type assignmentPrint struct {
 }
 
 // assignmentFingerprint reads, in one statement, the values a plan to send
-// officerID to callID rests on. A missing call or officer reads as zeros,
+// officerID to callID rests on, and the officer's standing and duty row as
+// a status change reads them (readDuty), so that the write transaction
+// need not read them again. A missing call or officer reads as zeros,
 // which no plan carries, so the caller plans again and gets its error.
-func assignmentFingerprint(ctx context.Context, tx *Tx, agencyID, callID, officerID int64) (assignmentPrint, error) {
+func assignmentFingerprint(ctx context.Context, tx *Tx, agencyID, callID, officerID int64) (assignmentPrint, dutyRead, error) {
 	var p assignmentPrint
-	var duty sql.NullString
+	var d dutyRead
+	var since sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT c.version,
 			(SELECT COUNT(*) FROM assignments x WHERE x.agency_id = c.agency_id AND x.call_id = c.id),
-			o.version, d.status,
+			o.version, o.active, d.status, d.since,
 			(SELECT COUNT(*) FROM training_records t WHERE t.agency_id = o.agency_id AND t.officer_id = o.id),
 			g.policy, g.timezone
 		FROM calls c
 		JOIN officers o ON o.agency_id = c.agency_id AND o.id = ?
 		JOIN agencies g ON g.id = c.agency_id
-		LEFT JOIN officer_duty d ON d.officer_id = o.id
+		LEFT JOIN officer_duty d ON d.agency_id = o.agency_id AND d.officer_id = o.id
 		WHERE c.agency_id = ? AND c.id = ?`, officerID, agencyID, callID).
-		Scan(&p.callVersion, &p.assignments, &p.officerVersion, &duty, &p.trainings, &p.policy, &p.timezone)
+		Scan(&p.callVersion, &p.assignments, &p.officerVersion, &d.active, &d.status, &since, &p.trainings, &p.policy, &p.timezone)
 	if errors.Is(err, sql.ErrNoRows) {
-		return assignmentPrint{}, nil
+		return assignmentPrint{}, dutyRead{}, nil
 	}
-	p.duty = duty.String
-	return p, err
+	p.duty = d.status.String
+	d.found, d.since = err == nil, since.Int64
+	return p, d, err
 }
 
 // planAssignment reads what sending a.OfficerID to a.CallID needs and
@@ -61,7 +65,7 @@ func assignmentFingerprint(ctx context.Context, tx *Tx, agencyID, callID, office
 // settling a's CIT standing and no-CIT reason.
 func planAssignment(ctx context.Context, tx *Tx, actor *citdesk.Actor, a *citdesk.Assignment) (*assignmentPlan, error) {
 	agencyID := actor.AgencyID
-	print, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
+	print, _, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
 	if err != nil {
 		return nil, err
 	}

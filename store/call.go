@@ -328,8 +328,36 @@ func (s callService) PatchCall(ctx context.Context, id, version int64, change fu
 		}
 		return nil, citdesk.Refuse(actor, citdesk.DispatchCalls)
 	}
-	var c *citdesk.Call
+	var (
+		c    *citdesk.Call
+		plan *callPatch
+	)
+	// On SQLite the reads and checks run on a reader (readsBeforeWrite);
+	// the write transaction re-reads only what they rest on
+	// (callPatchFingerprint) and, when it is unchanged, just writes. When
+	// something moved in between, it reads and checks again inside, as
+	// if no plan had been made (issue 12: a short writer).
+	if readsBeforeWrite(s.db) {
+		err = s.db.readTx(ctx, func(tx *Tx) (err error) {
+			plan, err = planCallPatch(ctx, tx, actor, id, version, change)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		if plan != nil {
+			print, err := callPatchFingerprint(ctx, tx, actor.AgencyID, id)
+			if err != nil {
+				return err
+			}
+			if print == plan.print {
+				next, err := plan.write(ctx, tx, actor)
+				c = next
+				return err
+			}
+		}
 		cur, err := tx.findCall(ctx, actor.AgencyID, id, true)
 		if err != nil {
 			return err
@@ -340,17 +368,14 @@ func (s callService) PatchCall(ctx context.Context, id, version int64, change fu
 		if err := tx.audit(ctx, actor, "call.view", "call", id, ""); err != nil {
 			return err
 		}
-		next := *cur
-		next.TriageAnswers = maps.Clone(cur.TriageAnswers)
-		change(&next)
-		next.ID, next.Version = id, version
-		if err := checkCallUpdate(&next, tx.now); err != nil {
+		next := patched(cur, id, version, change)
+		if err := checkCallUpdate(next, tx.now); err != nil {
 			return err
 		}
-		if err := updateCall(ctx, tx, actor, cur, &next); err != nil {
+		if err := updateCall(ctx, tx, actor, cur, next); err != nil {
 			return err
 		}
-		c = &next
+		c = next
 		return nil
 	})
 	if err != nil {
@@ -358,6 +383,106 @@ func (s callService) PatchCall(ctx context.Context, id, version int64, change fu
 	}
 	s.db.publish(ctx, citdesk.EventCallUpdated, actor.AgencyID, c.ID, c.Summary())
 	return c, nil
+}
+
+// patched is cur, the call as stored, with change applied to a copy of it,
+// at the version the caller saw.
+func patched(cur *citdesk.Call, id, version int64, change func(*citdesk.Call)) *citdesk.Call {
+	next := *cur
+	next.TriageAnswers = maps.Clone(cur.TriageAnswers)
+	change(&next)
+	next.ID, next.Version = id, version
+	return &next
+}
+
+// callPatch is what PatchCall decided on a reader: the call as stored and
+// as it is to be saved, with the audit detail of the change, and the
+// fingerprint of what those decisions rest on.
+type callPatch struct {
+	cur, next *citdesk.Call
+	detail    string
+	print     callPatchPrint
+}
+
+// callPatchPrint is what a change to a call, planned on a reader, rests on.
+// The call's version moves on every change of its row. Its assignments
+// decide whether it may close and whether it needs a no-CIT reason: one
+// added raises the count and the last id (ids are never reused), one
+// moved raises the sum of their versions. A plan is made on a reader only
+// for a call with no transfer (which can hold its response at 988) and no
+// officer lent by a partner (whose assignment lives in the partner's
+// rows): both counts must still be zero when it is written.
+type callPatchPrint struct {
+	version                                      int64
+	assignments, lastAssignment, assignmentMoves int64
+	transfers, lent                              int64
+}
+
+// callPatchFingerprint reads, in one statement, what a change to call id
+// rests on. A missing call reads as zeros, which no plan carries.
+func callPatchFingerprint(ctx context.Context, tx *Tx, agencyID, id int64) (callPatchPrint, error) {
+	var p callPatchPrint
+	err := tx.QueryRowContext(ctx, `SELECT c.version, a.n, a.last, a.moves,
+			(SELECT COUNT(*) FROM call_transfers t WHERE t.agency_id = c.agency_id AND t.call_id = c.id),
+			(SELECT COUNT(*) FROM mutual_aid_requests m WHERE m.agency_id = c.agency_id AND m.call_id = c.id AND m.status = 'accepted')
+		FROM calls c,
+			(SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS last, COALESCE(SUM(version), 0) AS moves FROM assignments WHERE agency_id = ? AND call_id = ?) a
+		WHERE c.agency_id = ? AND c.id = ?`, agencyID, id, agencyID, id).
+		Scan(&p.version, &p.assignments, &p.lastAssignment, &p.assignmentMoves, &p.transfers, &p.lent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return callPatchPrint{}, nil
+	}
+	return p, err
+}
+
+// planCallPatch reads call id in tx (a reader's snapshot), applies change
+// and checks the result under UpdateCall's rules, as PatchCall's write
+// transaction would. It returns nil, and no error, for a change it leaves
+// to the write transaction: to a call with a transfer or a partner's
+// officer, or one that changes the triage answers (which may store the
+// agency's first protocol).
+func planCallPatch(ctx context.Context, tx *Tx, actor *citdesk.Actor, id, version int64, change func(*citdesk.Call)) (*callPatch, error) {
+	print, err := callPatchFingerprint(ctx, tx, actor.AgencyID, id)
+	if err != nil {
+		return nil, err
+	}
+	if print.transfers > 0 || print.lent > 0 {
+		return nil, nil
+	}
+	cur, err := tx.findCall(ctx, actor.AgencyID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	next := patched(cur, id, version, change)
+	if len(next.TriageAnswers) > 0 && !maps.Equal(next.TriageAnswers, cur.TriageAnswers) {
+		return nil, nil
+	}
+	if err := checkCallUpdate(next, tx.now); err != nil {
+		return nil, err
+	}
+	detail, err := planCallUpdate(ctx, tx, actor, cur, next)
+	if err != nil {
+		return nil, err
+	}
+	return &callPatch{cur: cur, next: next, detail: detail, print: print}, nil
+}
+
+// write saves the planned change in tx, whose fingerprint matched the
+// plan's: the read of the call audited as a view, then the change, as
+// PatchCall's write transaction does it.
+func (p *callPatch) write(ctx context.Context, tx *Tx, actor *citdesk.Actor) (*citdesk.Call, error) {
+	if err := tx.audit(ctx, actor, "call.view", "call", p.cur.ID, ""); err != nil {
+		return nil, err
+	}
+	next := *p.next
+	if next.Status == citdesk.CallClosed && p.cur.Status != citdesk.CallClosed {
+		now := tx.now
+		next.ClosedAt = &now
+	}
+	if err := writeCallRow(ctx, tx, actor, &next, p.detail); err != nil {
+		return nil, err
+	}
+	return &next, enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, &next)
 }
 
 // checkCallUpdate is what UpdateCall checks before its transaction.
@@ -374,36 +499,51 @@ func checkCallUpdate(c *citdesk.Call, now time.Time) error {
 // updateCall saves c over cur, the call as stored (read in tx, locked),
 // under UpdateCall's rules.
 func updateCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, cur, c *citdesk.Call) error {
+	detail, err := planCallUpdate(ctx, tx, actor, cur, c)
+	if err != nil {
+		return err
+	}
+	if err := updateCallRow(ctx, tx, actor, c, detail); err != nil {
+		return err
+	}
+	return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
+}
+
+// planCallUpdate checks saving c over cur, the call as stored, under
+// UpdateCall's rules, settling what the rules settle on c (the close's
+// time and no-CIT reason, the triage), and returns the audit detail of the
+// change. It only reads.
+func planCallUpdate(ctx context.Context, tx *Tx, actor *citdesk.Actor, cur, c *citdesk.Call) (string, error) {
 	if cur.Version != c.Version {
-		return citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
+		return "", citdesk.Errorf(citdesk.EPRECONDITION, "Someone else changed this call since you loaded it; reload and try again.")
 	}
 	if err := keepTransferredResponse(ctx, tx, cur, c); err != nil {
-		return err
+		return "", err
 	}
 	detail := ""
 	switch {
 	case c.Status == cur.Status:
 	case cur.Status == citdesk.CallClosed:
-		return citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
+		return "", citdesk.Errorf(citdesk.ECONFLICT, "This call is closed and cannot be reopened; take a new call instead.")
 	case c.Status == citdesk.CallClosed:
 		assignments, err := tx.listAssignments(ctx, actor.AgencyID, citdesk.AssignmentFilter{CallID: c.ID})
 		if err != nil {
-			return err
+			return "", err
 		}
 		// A partner's officer lent through mutual aid counts as sent.
 		lent, err := lentAssignments(ctx, tx, actor.AgencyID, c.ID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if err := citdesk.PrepareClose(c, append(assignments, lent...)); err != nil {
-			return err
+			return "", err
 		}
 		detail = "status=closed"
 		if c.NoCITReason != "" {
 			detail += " no_cit_reason=" + c.NoCITReason
 		}
 	default:
-		return citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
+		return "", citdesk.FieldErrorf("status", "A call's status follows its officers; it can only be set to closed.")
 	}
 	c.ClosedAt = cur.ClosedAt
 	if c.Status != citdesk.CallClosed || cur.Status == citdesk.CallClosed {
@@ -419,13 +559,10 @@ func updateCall(ctx context.Context, tx *Tx, actor *citdesk.Actor, cur, c *citde
 	}
 	c.AgencyID, c.ReceivedAt, c.CreatedBy = cur.AgencyID, cur.ReceivedAt, cur.CreatedBy
 	if err := settleTriage(ctx, tx, actor.AgencyID, c, cur); err != nil {
-		return err
+		return "", err
 	}
 	detail += triageDetail(c, cur)
-	if err := updateCallRow(ctx, tx, actor, c, strings.TrimSpace(detail)); err != nil {
-		return err
-	}
-	return enqueueCallEvent(ctx, tx, citdesk.HookCallUpdated, c)
+	return strings.TrimSpace(detail), nil
 }
 
 // updateCallRow saves call c at c.Version in tx (EPRECONDITION when it
@@ -443,6 +580,12 @@ func updateCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk
 	if err := keepTransferredResponse(ctx, tx, &citdesk.Call{AgencyID: actor.AgencyID, ID: c.ID, Response: citdesk.Response(stored)}, c); err != nil {
 		return err
 	}
+	return writeCallRow(ctx, tx, actor, c, detail)
+}
+
+// writeCallRow is updateCallRow's write, for a caller that has checked the
+// transfer rule: PatchCall's plan, made for a call with no transfer.
+func writeCallRow(ctx context.Context, tx *Tx, actor *citdesk.Actor, c *citdesk.Call, detail string) error {
 	seal := tx.db.fields.sealer()
 	callerName, callerPhone, notes := seal.text(colCallerName, c.CallerName), seal.text(colCallerPhone, c.CallerPhone), seal.text(colCallNotes, c.Notes)
 	if seal.err != nil {
@@ -571,7 +714,7 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 				return err
 			}
 		}
-		now, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
+		now, duty, err := assignmentFingerprint(ctx, tx, agencyID, a.CallID, a.OfficerID)
 		if err != nil {
 			return err
 		}
@@ -594,7 +737,9 @@ func (s callService) CreateAssignment(ctx context.Context, a *citdesk.Assignment
 		} else if err != nil {
 			return fmt.Errorf("insert assignment: %w", err)
 		}
-		if err := tx.setStatus(ctx, actor, &citdesk.StatusChange{OfficerID: officer.ID, Status: citdesk.StatusDispatched}); err != nil {
+		// The officer's standing and duty row as the fingerprint read
+		// them, in this transaction.
+		if err := writeStatus(ctx, tx, actor, &citdesk.StatusChange{OfficerID: officer.ID, Status: citdesk.StatusDispatched}, duty); err != nil {
 			return err
 		}
 		if callMoved, err = tx.setCallStatus(ctx, call, call.Status.AfterMove(citdesk.AssignDispatched, 1, false)); err != nil {

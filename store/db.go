@@ -116,7 +116,10 @@ func (s TxStats) Sub(earlier TxStats) TxStats {
 }
 
 type txCounters struct {
-	reads, writes, audits, sessions, statements atomic.Int64
+	reads, writes, audits, sessions atomic.Int64
+	// statements counts the SQL statements SQLite's readers ran,
+	// writerStatements the writer's.
+	statements, writerStatements atomic.Int64
 	// writerFails counts the SQLite writer's statements that failed
 	// (groupcommit.go).
 	writerFails atomic.Int64
@@ -132,12 +135,16 @@ func (db *DB) TxStats() TxStats {
 // was opened (zero on PostgreSQL): where the writer's time goes (issue 12).
 type SQLiteCounts struct {
 	Statements int64 // SQL statements the writer and the readers ran
-	Commits    int64 // commits: fewer than write transactions when a group commit carries several (groupcommit.go)
+	// WriterStatements are those of Statements the writer ran: every other
+	// write waits for them.
+	WriterStatements int64
+	Commits          int64 // commits: fewer than write transactions when a group commit carries several (groupcommit.go)
 }
 
 // SQLiteCounts returns the counts so far.
 func (db *DB) SQLiteCounts() SQLiteCounts {
-	c := SQLiteCounts{Statements: db.stats.statements.Load()}
+	w := db.stats.writerStatements.Load()
+	c := SQLiteCounts{Statements: db.stats.statements.Load() + w, WriterStatements: w}
 	if db.group != nil {
 		c.Commits = db.group.commits.Load()
 	}
@@ -254,7 +261,7 @@ func connect(ctx context.Context, dsn string, o openOptions) (*DB, error) {
 		// Each connection keeps the statements it has compiled
 		// (stmtcache.go), and the readers stay open: a reader closed and
 		// reopened would compile its statements, and read the schema, again.
-		w, err := openSQLite(SQLiteDSN(dsn, true), stmtCounts{runs: &db.stats.statements, fails: &db.stats.writerFails})
+		w, err := openSQLite(SQLiteDSN(dsn, true), stmtCounts{runs: &db.stats.writerStatements, fails: &db.stats.writerFails})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

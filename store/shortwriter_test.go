@@ -69,3 +69,86 @@ func TestAssignmentPlannedBeforeChange(t *testing.T) {
 		t.Fatalf("assignment: %+v", a)
 	}
 }
+
+// TestCallPatchPlannedBeforeChange shows that PatchCall, whose reads and
+// checks run on a reader before its write transaction on SQLite, still
+// refuses to close a call when an officer is back on it, or the call
+// changed, between those reads and its write: the write transaction sees
+// that what the plan rested on moved (callPatchFingerprint), and reads and
+// checks again inside (issue 12: a short writer).
+func TestCallPatchPlannedBeforeChange(t *testing.T) {
+	closeCall := func(c *citdesk.Call) {
+		c.Status = citdesk.CallClosed
+		no := false
+		c.MentalHealth = &no
+	}
+	for _, c := range []struct {
+		name  string
+		query string
+		code  string
+	}{
+		{"an officer is back on the call", `UPDATE assignments SET status = 'on_scene', cleared_at = NULL, version = version + 1 WHERE id = ?`, citdesk.ECONFLICT},
+		{"the call changed", `UPDATE calls SET nature = 'Check on neighbour', version = version + 1 WHERE id = ?`, citdesk.EPRECONDITION},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newDispatchWorld(t, storetest.SQLite)
+			o := w.officer(t, "311", true)
+			call := w.call(t, "Welfare check", false)
+			a := w.assign(t, call, o)
+			if _, err := w.calls.MoveAssignment(w.disp, a.ID, a.Version, citdesk.AssignCleared); err != nil {
+				t.Fatal(err)
+			}
+			arg := a.ID
+			if c.code == citdesk.EPRECONDITION {
+				arg = call.ID
+			}
+			version := w.findCall(t, call.ID).Version
+			started, result := w.db.ChangeWhileQueued(w.op, c.query, arg)
+			<-started
+			_, err := w.calls.PatchCall(w.disp, call.ID, version, closeCall)
+			if err := <-result; err != nil {
+				t.Fatal(err)
+			}
+			if citdesk.ErrorCode(err) != c.code {
+				t.Fatalf("close after the change: %v, want %s", err, c.code)
+			}
+			if got := w.findCall(t, call.ID); got.Status == citdesk.CallClosed || got.ClosedAt != nil {
+				t.Fatalf("call after a refused close: %s, closed at %v", got.Status, got.ClosedAt)
+			}
+		})
+	}
+	// With nothing changed meanwhile, the plan stands: the write
+	// transaction reads its fingerprint and writes, the read of the call
+	// and its change audited as before, closed at the write's time.
+	w := newDispatchWorld(t, storetest.SQLite)
+	o := w.officer(t, "312", true)
+	call := w.call(t, "Welfare check", false)
+	a := w.assign(t, call, o)
+	if _, err := w.calls.MoveAssignment(w.disp, a.ID, a.Version, citdesk.AssignCleared); err != nil {
+		t.Fatal(err)
+	}
+	version := w.findCall(t, call.ID).Version
+	started, result := w.db.ChangeWhileQueued(w.op, `UPDATE calls SET nature = nature WHERE id = ?`, -1)
+	<-started
+	before, counts := w.db.TxStats(), w.db.SQLiteCounts()
+	closed, err := w.calls.PatchCall(w.disp, call.ID, version, closeCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	d := w.db.TxStats().Sub(before)
+	// The queued change ran one statement on the writer; the close ran
+	// its fingerprint, the two audit events (the read, the change) with
+	// the chain's head, the update, and its savepoint's two. Read and
+	// checked again inside, it would have run four more reads there.
+	writer := w.db.SQLiteCounts().WriterStatements - counts.WriterStatements - 1
+	if writer > 7 || d.Audits != 2 {
+		t.Errorf("the close ran %d statements on the writer and appended %d audit events, want at most 7 and 2", writer, d.Audits)
+	}
+	stored := w.findCall(t, call.ID)
+	if closed.Status != citdesk.CallClosed || stored.Status != citdesk.CallClosed || stored.Version != closed.Version || closed.ClosedAt == nil || !stored.ClosedAt.Equal(*closed.ClosedAt) {
+		t.Fatalf("closed: %s v%d at %v; stored: %s v%d at %v", closed.Status, closed.Version, closed.ClosedAt, stored.Status, stored.Version, stored.ClosedAt)
+	}
+}
