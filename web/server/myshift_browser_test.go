@@ -216,3 +216,59 @@ func TestBrowserMyShiftOtherCalls(t *testing.T) {
 		t.Errorf("the assignment was redrawn %d times (%v), want once: for the officer's own call only", n, err)
 	}
 }
+
+// TestBrowserMyShiftDutyEcho: the officer's own status tap comes back on
+// the event stream (officer.status) before or after the tap's answer. The
+// duty section asked for the page again on every such echo: a second
+// render of the page for nothing and, when the echo came after the tap's
+// answer, a redraw without the answer's "Status saved" line, which a
+// screen reader is reading. It now redraws only for a status, a "since"
+// or a position other than the one it shows: a change made elsewhere,
+// here by the dispatcher, still shows without a reload.
+func TestBrowserMyShiftDutyEcho(t *testing.T) {
+	d := newDispatchEnv(t, storetest.SQLite)
+	phone := newPhone(t)
+	d.chromeLogin(t, phone, "near")
+	if err := chromedp.Do(phone, chromedp.Navigate(d.Server.URL+"/me"),
+		waitJS(`document.querySelector("#duty [data-status]")?.dataset.status === "available" && !document.querySelector(".htmx-request")`),
+		waitJS(`document.querySelector("#assignment").dataset.live === "open"`),
+	); err != nil {
+		t.Fatalf("My shift: %v", err)
+	}
+	if _, err := chromedp.Run(phone, chromedp.Evaluate[bool](`(() => {
+		window.dutyRedraws = 0;
+		document.addEventListener("htmx:beforeSend", e => { if (e.detail.requestConfig.verb === "get" && e.detail.target?.id === "duty") window.dutyRedraws++; });
+		window.heard = 0;
+		const es = new EventSource("/api/v1/events");
+		es.addEventListener("officer.status", () => window.heard++);
+		return new Promise(ok => es.addEventListener("open", () => ok(true)));
+	})()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	const busy = `#duty form button[value="busy"]`
+	if err := chromedp.Do(phone, waitJS(formReady(busy)), liveClick(busy),
+		waitJS(`document.querySelector("#duty [data-status]")?.dataset.status === "busy" && !!document.querySelector("#duty [role=status]")`),
+		waitJS(`window.heard >= 1`)); err != nil {
+		t.Fatalf("tap Busy: %v", err)
+	}
+	time.Sleep(time.Second) // a redraw would be asked for 100 ms after the page heard the echo
+	ok, err := chromedp.Run(phone, chromedp.Evaluate[bool](`!!document.querySelector("#duty [role=status]")?.textContent.includes("Status saved: Busy")`))
+	if err != nil || !ok {
+		t.Errorf("the tap's \"Status saved\" line was redrawn away by its own echo (%v)", err)
+	}
+	if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`window.dutyRedraws`)); err != nil || n != 0 {
+		t.Errorf("the duty section was redrawn %d times (%v) for the echo of its own tap, want none", n, err)
+	}
+
+	// The dispatcher marks the officer available: that shows.
+	path := fmt.Sprintf("/api/v1/officers/%d/status", d.near)
+	if res := d.as(t, "disp", "PUT", "/officers/{id}/status", path, map[string]any{"status": "available"}); res.StatusCode != http.StatusOK {
+		t.Fatalf("dispatcher sets the status: %d %s", res.StatusCode, res.Body)
+	}
+	if err := chromedp.Do(phone, waitJS(`document.querySelector("#duty [data-status]")?.dataset.status === "available"`)); err != nil {
+		t.Fatalf("the dispatcher's change did not show: %v", err)
+	}
+	if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`window.dutyRedraws`)); err != nil || n != 1 {
+		t.Errorf("the duty section was redrawn %d times (%v), want once: for the dispatcher's change", n, err)
+	}
+}

@@ -163,23 +163,28 @@ window.citdeskLive = (function () {
     var section = document.getElementById("assignment");
     if (!section || !section.getAttribute("hx-get") || typeof EventSource === "undefined" || typeof htmx === "undefined") return;
     var url = section.getAttribute("hx-get");
-    var timer = null, down = false, reasons = [];
-    // reload redraws the section 100 ms from now, unless every reason
-    // given meanwhile says by then that what it was for shows already
-    // (stillNeeded returns false); no reason means redraw. The events of
-    // a tap here come back before the tap's own answer, so this is looked
-    // at when the timer fires, and after any form on its way is answered.
-    function reload(stillNeeded) {
-      reasons.push(typeof stillNeeded === "function" ? stillNeeded : null);
-      clearTimeout(timer);
-      timer = setTimeout(fire, 100);
+    var down = false;
+    // later(id, redraw) returns a reload for region id: reload(stillNeeded)
+    // redraws 100 ms from now, unless every reason given meanwhile says by
+    // then that what it was for shows already (stillNeeded returns false);
+    // no reason means redraw. The events of a tap here come back before
+    // the tap's own answer, so this is looked at when the timer fires, and
+    // after any form into the region on its way is answered.
+    function later(id, redraw) {
+      var timer = null, reasons = [];
+      function fire() {
+        if (citdeskLive.sending(id)) { timer = setTimeout(fire, 100); return; }
+        var r = reasons;
+        reasons = [];
+        if (r.some(function (f) { return !f || f(); })) redraw();
+      }
+      return function (stillNeeded) {
+        reasons.push(typeof stillNeeded === "function" ? stillNeeded : null);
+        clearTimeout(timer);
+        timer = setTimeout(fire, 100);
+      };
     }
-    function fire() {
-      if (citdeskLive.sending("assignment")) { timer = setTimeout(fire, 100); return; }
-      var r = reasons;
-      reasons = [];
-      if (r.some(function (f) { return !f || f(); })) htmx.ajax("GET", url, { target: section, swap: "innerHTML" });
-    }
+    var reload = later("assignment", function () { htmx.ajax("GET", url, { target: section, swap: "innerHTML" }); });
     var es = new EventSource("/api/v1/events");
     es.addEventListener("assignment", function (ev) {
       // Skip the echo of a move this page made (or an older one): the
@@ -208,16 +213,28 @@ window.citdeskLive = (function () {
         return !(have && e.payload && e.payload.version <= have);
       });
     });
-    // An assignment moves the officer's duty status too: refresh the
-    // status part of the page from the page itself.
-    function reloadDuty() {
+    // The officer's duty status moves with their taps, their assignments
+    // and the dispatcher: refresh the status part of the page from the
+    // page itself, unless the event says what it shows already (data-duty,
+    // dutyKey in shift.go: status, since, position time). The echo of a
+    // tap here is no cause: the tap's answer shows it, with the "Status
+    // saved" line a screen reader is reading.
+    var reloadDuty = later("duty", function () {
       if (document.getElementById("duty")) htmx.ajax("GET", location.pathname, { target: "#duty", select: "#duty", swap: "outerHTML" });
-    }
-    es.addEventListener("officer.status", reloadDuty);
+    });
+    function ms(t) { return t ? String(Date.parse(t)) : ""; }
+    es.addEventListener("officer.status", function (ev) {
+      var d = null;
+      try { d = JSON.parse(ev.data).payload.duty; } catch (err) { /* reload anyway */ }
+      reloadDuty(d && function () {
+        var shown = document.getElementById("duty");
+        return !(shown && shown.dataset.duty === d.status + "|" + ms(d.since) + "|" + ms(d.position_at));
+      });
+    });
     citdeskLive.region("assignment", reload);
     citdeskLive.region("duty", reloadDuty);
     // data-live="open": the section is listening (tests wait for it).
-    es.addEventListener("open", function () { if (down) reload(); down = false; section.dataset.live = "open"; });
+    es.addEventListener("open", function () { if (down) { reload(); reloadDuty(); } down = false; section.dataset.live = "open"; });
     es.addEventListener("error", function () { down = true; });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();

@@ -37,6 +37,29 @@ type meDuty struct {
 	// scene), so the assignment's next step is the button to tap, not one
 	// of these.
 	Assigned bool
+	// Key names the duty row shown (dutyKey), so that app.js redraws the
+	// section only for an officer.status event that says otherwise.
+	Key string
+}
+
+// dutyKey is what the duty section shows of d, as app.js reads it from an
+// officer.status event: the status, and the times (Unix milliseconds) it
+// began and the position was taken; "" with no duty row.
+func dutyKey(d *citdesk.DutyState) string {
+	if d == nil {
+		return ""
+	}
+	ms := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return strconv.FormatInt(t.UnixMilli(), 10)
+	}
+	pos := ""
+	if d.PositionAt != nil {
+		pos = ms(*d.PositionAt)
+	}
+	return string(d.Status) + "|" + ms(d.Since) + "|" + pos
 }
 
 // meButton is one status button.
@@ -52,7 +75,7 @@ var meStatuses = []citdesk.DutyStatus{citdesk.StatusAvailable, citdesk.StatusBus
 
 // newMeDuty describes o's duty state at now in loc.
 func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
-	d := meDuty{Status: citdesk.StatusOffDuty, Position: "No position shared yet.", Stale: true}
+	d := meDuty{Status: citdesk.StatusOffDuty, Position: "No position shared yet.", Stale: true, Key: dutyKey(o.Duty)}
 	if o.Duty != nil {
 		d.Status = o.Duty.Status
 		if !o.Duty.Since.IsZero() {
