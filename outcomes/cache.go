@@ -64,7 +64,11 @@ type Records struct {
 	// are not counted, or no longer: reports in draft or returned to their
 	// author. The cache drops them from its snapshot.
 	UncountedEncounterIDs []int64
-	Stamp                 ChangeStamp
+	// Removed, from LoadChangedSince, says records were deleted since
+	// the stamp (its Removals moved): nothing else is read, and the cache
+	// drops its snapshot, file and all, and reads every record again.
+	Removed bool
+	Stamp   ChangeStamp
 }
 
 // ChangeStamp is where a read of the records stands in their history, in
@@ -72,9 +76,14 @@ type Records struct {
 // at or after Since, counted with the sum of their versions, so any insert
 // or update moves one of the numbers. The cache keeps the latest stamp and
 // hands it back to LoadChangedSince; it never looks inside.
+//
+// A deletion moves none of those counts, so the loader also counts, in
+// Removals, the transactions that deleted records (an erasure, a
+// retention purge): when it moves, LoadChangedSince says so (Removed).
 type ChangeStamp struct {
-	Since   time.Time
-	Changed [4]RowsChanged // encounters, referrals, calls, complaints
+	Since    time.Time
+	Changed  [4]RowsChanged // encounters, referrals, calls, complaints
+	Removals int64
 }
 
 // RowsChanged counts the rows of one table changed in a ChangeStamp's
@@ -292,6 +301,24 @@ func (s *cachedService) Forget(agencyID int64) {
 	snap := s.snaps[agencyID]
 	delete(s.snaps, agencyID)
 	s.mu.Unlock()
+	s.drop(agencyID, snap)
+}
+
+// forgetSnap is Forget of snap itself: the agency's snapshot is left
+// alone if it is another one already.
+func (s *cachedService) forgetSnap(snap *snapshot) {
+	s.mu.Lock()
+	if s.snaps[snap.agencyID] == snap {
+		delete(s.snaps, snap.agencyID)
+	}
+	s.mu.Unlock()
+	s.drop(snap.agencyID, snap)
+}
+
+// drop marks a forgotten snapshot (if any) so it is neither written nor
+// served again, waits for a write of its file under way, and removes the
+// agency's file.
+func (s *cachedService) drop(agencyID int64, snap *snapshot) {
 	if snap != nil {
 		snap.dropped.Store(true)
 		snap.saveMu.Lock()
@@ -304,36 +331,52 @@ func (s *cachedService) Forget(agencyID int64) {
 	}
 }
 
-// snapshotFor returns the agency's snapshot, current.
+// snapshotFor returns the agency's snapshot, current. A snapshot
+// forgotten while the request waited for it is not served: the request
+// takes the agency's new one. So is one whose records were deleted since
+// its stamp, whichever process deleted them (Records.Removed).
 func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snapshot, error) {
-	s.mu.Lock()
-	snap, ok := s.snaps[agencyID]
-	if !ok {
-		snap = &snapshot{agencyID: agencyID}
-		s.snaps[agencyID] = snap
+	for {
+		s.mu.Lock()
+		snap, ok := s.snaps[agencyID]
+		if !ok {
+			snap = &snapshot{agencyID: agencyID}
+			s.snaps[agencyID] = snap
+		}
+		s.mu.Unlock()
+		current, err := s.refreshSnap(ctx, snap)
+		if err != nil || current {
+			return snap, err
+		}
 	}
-	s.mu.Unlock()
+}
 
+// refreshSnap brings snap up to date, unless it was forgotten or must be
+// (current false: ask for the agency's snapshot again).
+func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot) (current bool, err error) {
 	snap.refresh.Lock()
 	defer snap.refresh.Unlock()
+	if snap.dropped.Load() {
+		return false, nil
+	}
 	if !snap.loaded {
 		if s.loadFile(snap) {
 			// Caught up from the rows changed since the file's marks.
-			if err := s.deltaLoad(ctx, snap); err != nil {
-				return snap, err
+			if current, err := s.deltaLoad(ctx, snap); err != nil || !current {
+				return current, err
 			}
 		} else {
-			cols, stamp, err := s.readAll(ctx, agencyID)
+			cols, stamp, err := s.readAll(ctx, snap.agencyID)
 			if err != nil {
-				return snap, err
+				return false, err
 			}
 			s.install(snap, cols, stamp, s.clock.Now())
 		}
 		s.maybeSave(snap)
-		return snap, nil
+		return true, nil
 	}
-	if err := s.deltaLoad(ctx, snap); err != nil {
-		return snap, err
+	if current, err := s.deltaLoad(ctx, snap); err != nil || !current {
+		return current, err
 	}
 	if s.maxAge > 0 && s.clock.Now().Sub(snap.readAt) > s.maxAge && snap.reloading.CompareAndSwap(false, true) {
 		// Served from the snapshot just brought up to date. The
@@ -352,7 +395,7 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 		}
 	}
 	s.maybeSave(snap)
-	return snap, nil
+	return true, nil
 }
 
 // loadFile puts the agency's snapshot file in place, if there is one to
@@ -473,11 +516,17 @@ func (snap *snapshot) dropReferral(id int64) {
 }
 
 // deltaLoad puts in place what changed since the snapshot's stamp, if
-// anything did; the caller holds snap.refresh.
-func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
+// anything did; the caller holds snap.refresh. When records were deleted
+// since (Records.Removed), it forgets snap instead and says it is not
+// current: the caller reads them all again into a new snapshot.
+func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) (current bool, err error) {
 	recs, changed, err := s.loader.LoadChangedSince(ctx, snap.agencyID, snap.stamp)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if recs.Removed {
+		s.forgetSnap(snap)
+		return false, nil
 	}
 	if !changed {
 		// Only the stamp may have moved: no computation reads it, so
@@ -485,7 +534,7 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 		snap.touched.deltaRan()
 		snap.stamp = recs.Stamp
 		snap.setColStamp(recs.Stamp)
-		return nil
+		return true, nil
 	}
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
@@ -510,7 +559,7 @@ func (s *cachedService) deltaLoad(ctx context.Context, snap *snapshot) error {
 	snap.stamp = recs.Stamp
 	snap.setColStamp(recs.Stamp)
 	snap.gen++
-	return nil
+	return true, nil
 }
 
 // reconcile compares the snapshot with a whole read of the rows and puts

@@ -21,6 +21,7 @@ type stepLoader struct {
 	version   int64
 	changedAt map[int64]int64 // encounter id → the version that changed it
 	uncounted map[int64]bool
+	removals  int64
 	hold      func() // when set, LoadAll calls it after reading
 }
 
@@ -49,8 +50,18 @@ func (l *stepLoader) uncount(id int64) {
 	l.changedAt[id], l.uncounted[id] = l.version, true
 }
 
+// remove deletes encounter id, as an erasure or a purge does: no change
+// count moves, the removals do.
+func (l *stepLoader) remove(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.encs, id)
+	delete(l.changedAt, id)
+	l.removals++
+}
+
 func (l *stepLoader) stamp() ChangeStamp {
-	var st ChangeStamp
+	st := ChangeStamp{Removals: l.removals}
 	st.Changed[0].Versions = l.version
 	return st
 }
@@ -77,6 +88,10 @@ func (l *stepLoader) LoadChangedSince(ctx context.Context, agency int64, stamp C
 	recs := &Records{Stamp: l.stamp()}
 	if recs.Stamp == stamp {
 		return recs, false, nil
+	}
+	if recs.Stamp.Removals != stamp.Removals {
+		recs.Removed = true
+		return recs, true, nil
 	}
 	for id, v := range l.changedAt {
 		switch {
@@ -160,5 +175,62 @@ func TestReconcileKeepsNewerDeltas(t *testing.T) {
 	}
 	if snap.stamp != l.stamp() {
 		t.Errorf("stamp after the comparison = %+v, want the delta's %+v", snap.stamp, l.stamp())
+	}
+}
+
+// TestRemovalOutrunsComparison: records deleted (an erasure, a purge)
+// while a comparison with the rows is reading are gone from the next
+// request on, and the comparison, whose read still had them, does not
+// bring them back when it ends.
+func TestRemovalOutrunsComparison(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	enc := func(id int64) Encounter { return Encounter{ID: id, Occurred: day, HandoverMinutes: -1} }
+	l := newStepLoader()
+	l.put(enc(1))
+	l.put(enc(2))
+	s := NewCachedService(l, citdesk.NewFakeClock(day), 10*time.Minute).(*cachedService)
+	old, err := s.snapshotFor(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(snap *snapshot) []int64 {
+		snap.mu.RLock()
+		defer snap.mu.RUnlock()
+		var ids []int64
+		for i := range snap.cols.Encounters() {
+			ids = append(ids, snap.cols.EncounterID(i))
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
+	read, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	l.hold = func() { close(read); <-release }
+	go func() {
+		defer close(done)
+		s.reconcile(ctx, old)
+	}()
+	<-read // the comparison has read encounters 1 and 2
+	l.hold = nil
+	l.remove(2)
+	snap, err := s.snapshotFor(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(snap); !slices.Equal(got, []int64{1}) {
+		t.Errorf("encounters at the request after the removal = %v, want [1]", got)
+	}
+	close(release)
+	<-done
+	snap, err = s.snapshotFor(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(snap); !slices.Equal(got, []int64{1}) {
+		t.Errorf("encounters after the comparison ended = %v, want [1]", got)
+	}
+	if snap == old {
+		t.Error("the snapshot from before the removal is still served")
 	}
 }

@@ -19,7 +19,7 @@ import (
 //	magic "CITDOUTC", format (uint32: snapFormat), agency id (int64),
 //	when the records were last read whole from the rows (Unix µs),
 //	the change stamp (since, in Unix µs; then rows and versions for each
-//	table), the number of encounters, referrals and reasons (uint64),
+//	table; then its removals), the number of encounters, referrals and reasons (uint64),
 //	the CRC-32C of everything after the header (uint32);
 //	then each column in turn (a time column starts with a byte saying
 //	narrow or wide), the reasons table (length-prefixed strings).
@@ -33,9 +33,12 @@ const (
 	// the borrowing agency no longer reads (county mutual aid counts a
 	// lent officer's report in the lender's figures only), so they are
 	// refused and read again from the rows.
-	snapVersion = 2
+	//
+	// snapVersion 3: the change stamp holds removals (ChangeStamp), so a
+	// file written before an erasure or a purge is known as such.
+	snapVersion = 3
 	// snapHeaderSize is the header's length in bytes.
-	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + len(ChangeStamp{}.Changed)*16 + 4*8 + 4
+	snapHeaderSize = 8 + 4 + 8 + 8 + 8 + len(ChangeStamp{}.Changed)*16 + 8 + 4*8 + 4
 )
 
 // snapFormat is what a file's version field holds: snapVersion and the
@@ -126,6 +129,7 @@ func (h snapFileHeader) encode(c *Columns, sum uint32) []byte {
 		b = binary.LittleEndian.AppendUint64(b, uint64(ch.Rows))
 		b = binary.LittleEndian.AppendUint64(b, uint64(ch.Versions))
 	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(h.stamp.Removals))
 	b = binary.LittleEndian.AppendUint64(b, uint64(c.Encounters()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(c.Referrals()))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(c.reasons)))
@@ -166,6 +170,7 @@ func readSnapFile(dir string, agencyID int64) (*Columns, snapFileHeader, error) 
 	for i := range h.stamp.Changed {
 		h.stamp.Changed[i].Rows, h.stamp.Changed[i].Versions = next(), next()
 	}
+	h.stamp.Removals = next()
 	nEnc, nRef, nReasons, nComps := next(), next(), next(), next()
 	sum := le.Uint32(hb[at:])
 	// The counts must fit the file before anything is allocated for them.

@@ -92,7 +92,7 @@ func (r *Retention) ErasePerson(ctx context.Context, agencyID, personID int64) (
 				res.Deleted[st.table] = n
 			}
 		}
-		if err := notifyOutcomesForgotten(ctx, tx, agencyID); err != nil {
+		if err := markOutcomesRemoved(ctx, tx, agencyID); err != nil {
 			return err
 		}
 		return tx.audit(ctx, a, "person.erase", "person", personID, erasureDetail(res))

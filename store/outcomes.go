@@ -102,10 +102,18 @@ func forgetOutcomes(db *DB, agencyID int64) {
 // The payload is the sender's origin and the agency id.
 const pgOutcomesChannel = "citdesk_outcomes"
 
-// notifyOutcomesForgotten makes every other replica forget the agency's
-// outcome snapshot when tx commits (PostgreSQL; on SQLite there is one
-// server process, and forgetOutcomes after the commit does it).
-func notifyOutcomesForgotten(ctx context.Context, tx *Tx, agencyID int64) error {
+// markOutcomesRemoved records, in tx, that it deletes records of the
+// agency the outcome figures count: it raises the agency's
+// outcome_removals seq, which every outcome service reads with its change
+// stamp (changeStamp), so each drops its snapshot at its next request
+// however it learns of the deletion; and on PostgreSQL it tells every
+// other replica at once (on commit, and only then) to forget its snapshot
+// and file. In this process, forgetOutcomes after the commit does that.
+func markOutcomesRemoved(ctx context.Context, tx *Tx, agencyID int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outcome_removals (agency_id, seq) VALUES (?, 1)
+		ON CONFLICT (agency_id) DO UPDATE SET seq = outcome_removals.seq + 1`, agencyID); err != nil {
+		return fmt.Errorf("mark outcome records removed: %w", err)
+	}
 	if tx.db.dialect.name != "postgres" {
 		return nil
 	}
@@ -218,6 +226,11 @@ func (l outcomeLoader) LoadChangedSince(ctx context.Context, agencyID int64, sta
 			return err
 		}
 		recs.Stamp = cur
+		if cur.Removals != stamp.Removals {
+			// Records were deleted since: the cache reads them all again.
+			recs.Removed, changed = true, true
+			return nil
+		}
 		if cur.Changed != stamp.Changed {
 			changed = true
 			if err = loadOutcomeChanges(ctx, tx, agencyID, window, recs); err != nil {
@@ -373,10 +386,15 @@ func loadOutcomeChanges(ctx context.Context, tx *Tx, agencyID, window int64, rec
 	return nil
 }
 
-// changeStamp counts what changed at or after window (micros), in the
-// order of outcomes.ChangeStamp.Changed.
+// changeStamp reads the agency's removals (markOutcomesRemoved) and
+// counts what changed at or after window (micros), in the order of
+// outcomes.ChangeStamp.Changed.
 func changeStamp(ctx context.Context, tx *Tx, agencyID, window int64) (outcomes.ChangeStamp, error) {
 	st := outcomes.ChangeStamp{Since: fromMicros(window)}
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM outcome_removals WHERE agency_id = ?), 0)`, agencyID).Scan(&st.Removals)
+	if err != nil {
+		return st, fmt.Errorf("change stamp of removals: %w", err)
+	}
 	for i, table := range [...]string{"encounters", "referrals", "calls", "complaints"} {
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(version), 0) FROM `+table+` WHERE agency_id = ? AND updated_at >= ?`,
 			agencyID, window).Scan(&st.Changed[i].Rows, &st.Changed[i].Versions)

@@ -196,3 +196,99 @@ func TestOutcomeSnapshotForgottenAcrossReplicas(t *testing.T) {
 		t.Errorf("replica two's snapshot file still holds %d referrals", cols.Referrals())
 	}
 }
+
+// TestOutcomeSnapshotSeesRemovalsElsewhere: records deleted by another
+// process (the command line beside a server on SQLite, a replica whose
+// notification never came on PostgreSQL: here nothing listens) leave no
+// figure behind at the server's next request, nor in its file. The
+// deletions move no change count; the agency's removals
+// (outcome_removals) do. Before them, the server counted an erased
+// person's referral, and purged reports, until its comparison with the
+// rows ten minutes later.
+func TestOutcomeSnapshotSeesRemovalsElsewhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, eng storetest.Engine) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, eng)
+		cli, server := openDSN(t, dsn), openDSN(t, dsn)
+		clock := cli.Clock.(*citdesk.FakeClock)
+		server.Clock = clock
+		outcomeDir(t, server)
+		r := newReportEnvOn(t, cli, clock)
+		agency, err := cli.AgencyService().FindAgencyBySlug(ctx, "desoto")
+		must(t, err)
+		_, analyst := storetest.User(t, cli, r.op, "analyst", citdesk.RoleAnalyst)
+		report := func(person *citdesk.Person) *citdesk.Encounter {
+			t.Helper()
+			e := r.draft(t, r.officer)
+			complete(e)
+			if person != nil {
+				e.PersonID = &person.ID
+			}
+			must(t, r.encounters.UpdateEncounter(r.officer, e))
+			e, err := r.encounters.SubmitEncounter(r.officer, e.ID, e.Version)
+			must(t, err)
+			return e
+		}
+		svc := server.OutcomeService()
+		figures := func(when string, encounters, referrals int) {
+			t.Helper()
+			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
+			must(t, err)
+			if got := rep.Measures["encounters"].Count; got != encounters {
+				t.Errorf("%s: the server counts %d encounters, want %d", when, got, encounters)
+			}
+			if got := rep.Measures["referrals"].Count; got != referrals {
+				t.Errorf("%s: the server counts %d referrals, want %d", when, got, referrals)
+			}
+		}
+		// fileReferrals waits for the server's file to be written from
+		// a snapshot of that many encounters and returns its referrals.
+		fileReferrals := func(encounters int) int {
+			t.Helper()
+			for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+				cols, err := outcomes.ReadSnapshotFile(server.OutcomeDir, agency.ID)
+				if err == nil && cols.Encounters() == encounters {
+					return cols.Referrals()
+				}
+				if time.Since(start) > 10*time.Second {
+					t.Fatalf("no snapshot file of %d encounters: %v", encounters, err)
+				}
+			}
+		}
+
+		carl := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "3 Elm St")
+		e := report(carl)
+		must(t, r.referrals.CreateReferral(r.officer, &citdesk.Referral{EncounterID: e.ID, LiaisonUserID: &r.liaisonUser.ID, Reason: "housing"}))
+		report(nil)
+		figures("before", 2, 1)
+		if got := fileReferrals(2); got != 1 {
+			t.Fatalf("the first file holds %d referrals, want 1", got)
+		}
+
+		// Carl is erased by the other process: his referral is deleted
+		// and his report kept without him.
+		rule, err := citdesk.ParseRetentionRule("reports", "1y")
+		must(t, err)
+		must(t, cli.Retention().SetSchedule(r.op, agency.ID, rule))
+		clock.Advance(2 * 365 * 24 * time.Hour)
+		figures("before the erasure", 2, 1)
+		_, err = cli.Retention().ErasePerson(r.op, agency.ID, carl.ID)
+		must(t, err)
+		figures("after the erasure", 2, 0)
+		if got := fileReferrals(2); got != 0 {
+			t.Errorf("the server's file after the erasure holds %d referrals, want 0", got)
+		}
+
+		// Both reports are past their year; the other process purges them.
+		res, err := cli.Retention().Purge(ctx, false)
+		must(t, err)
+		var purged int64
+		for _, p := range res {
+			purged += p.Deleted["encounters"]
+		}
+		if purged != 2 {
+			t.Fatalf("the purge deleted %d reports, want 2: %+v", purged, res)
+		}
+		figures("after the purge", 0, 0)
+	})
+}

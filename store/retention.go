@@ -183,7 +183,7 @@ func (r *Retention) Purge(ctx context.Context, dryRun bool) ([]*citdesk.PurgeRes
 					var err error
 					p, err = purgeKind(ctx, tx, ag.id, ag.slug, rule, now)
 					if err == nil && purgedOutcomeRows(p) {
-						err = notifyOutcomesForgotten(ctx, tx, ag.id)
+						err = markOutcomesRemoved(ctx, tx, ag.id)
 					}
 					return err
 				})
