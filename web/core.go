@@ -126,9 +126,9 @@ type Core struct {
 	// middleware refuses (checkInput) is answered with a page, not JSON.
 	ErrorPage func(w http.ResponseWriter, r *http.Request, err error)
 	metrics   *metrics
-	// boardEvents encodes each event once for every board that sees it
-	// whole (events.go).
-	boardEvents sharedEvent
+	// liveEvents encodes each event once for every stream it goes to
+	// (events.go).
+	liveEvents sharedEvent
 }
 
 // NewCore fills in defaults and loads the static assets.

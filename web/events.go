@@ -78,8 +78,9 @@ func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
 	if lifetime <= 0 {
 		lifetime = defaultEventLifetime
 	}
-	// Whether this stream sees every event whole, asked once: its
-	// messages are then the ones every such board shares.
+	// Whether this stream sees every event whole, asked once. Every
+	// stream's message is made once for all the streams it goes to
+	// (liveEvents), whole or not.
 	seesAll := actor.HasRole(citdesk.CallReadRoles...)
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
@@ -100,11 +101,10 @@ func (c *Core) Events(w http.ResponseWriter, r *http.Request) error {
 				// Dropped for falling behind (or the server is stopping).
 				return nil
 			}
-			var msg []byte
-			if seesAll {
-				msg = c.boardEvents.message(ev)
-			} else if out, send := eventFor(actor, ev); send {
-				msg = eventMessage(out)
+			e := c.liveEvents.of(ev)
+			msg := e.whole
+			if !seesAll {
+				msg = e.forActor(actor)
 			}
 			if msg == nil {
 				continue
@@ -132,20 +132,36 @@ func eventMessage(out sseEvent) []byte {
 	return msg
 }
 
-// sharedEvent keeps the last event encoded for the streams that see every
-// event whole (dispatchers, coordinators, admins: their message depends on
-// the event alone). The bus hands the same event to every subscriber, so
-// with thousands of boards open it is encoded once, not once per board;
-// each stream still writes and flushes on its own, under its own write
-// deadline, so a slow board delays no other.
+// sharedEvent keeps the last event's messages, made once for every stream:
+// the bus hands the same event to every subscriber, so with thousands of
+// boards and phones open it is encoded (and, for what an officer may see
+// of it, decoded) once, not once per stream. Each stream still writes and
+// flushes on its own, under its own write deadline, so a slow one delays
+// no other.
 type sharedEvent struct {
 	last atomic.Pointer[encodedEvent]
 }
 
+// encodedEvent is one event's messages: whole, for those who see every
+// event (dispatchers, coordinators, admins), and limited, for those of
+// the others it is for (encodeEvent's rules).
 type encodedEvent struct {
-	ev  citdesk.Event // kept, so its payload cannot be freed and its address reused
-	msg []byte
+	ev      citdesk.Event // kept, so its payload cannot be freed and its address reused
+	whole   []byte
+	limited []byte
+	to      audience
+	who     int64 // the officer's id (oneOfficer) or the liaison's user id (oneLiaison)
 }
+
+// audience is who, of those who do not see every event, gets one.
+type audience uint8
+
+const (
+	noOne audience = iota
+	everyOfficer
+	oneOfficer
+	oneLiaison
+)
 
 // same reports whether a and b are one event as the bus delivered it to
 // every subscriber: each copy shares the payload's bytes.
@@ -156,17 +172,73 @@ func same(a, b citdesk.Event) bool {
 	return len(a.Payload) == 0 || &a.Payload[0] == &b.Payload[0]
 }
 
+// of returns ev's messages, made at the first stream that asks.
+func (s *sharedEvent) of(ev citdesk.Event) *encodedEvent {
+	if e := s.last.Load(); e != nil && same(e.ev, ev) {
+		return e
+	}
+	e := encodeEvent(ev)
+	s.last.Store(e)
+	return e
+}
+
 // message returns ev encoded for a stream that sees it whole, nil if it
 // cannot be encoded.
-func (s *sharedEvent) message(ev citdesk.Event) []byte {
-	if e := s.last.Load(); e != nil && same(e.ev, ev) {
-		return e.msg
+func (s *sharedEvent) message(ev citdesk.Event) []byte { return s.of(ev).whole }
+
+// encodeEvent makes ev's messages. What others than those who see
+// everything get:
+//   - a liaison, their own status and calls only (EventLiaison, whose
+//     object is the liaison's user id);
+//   - an officer, their own status and assignments, and that some call
+//     changed with its version, without its details: enough for the phone
+//     page to redraw a call it shows when the version is newer than the
+//     one shown (not for the echo of its own tap). An assignment whose
+//     payload does not say whose it is (it was too big to cross replicas)
+//     goes to every officer without it, so each page reloads its own.
+func encodeEvent(ev citdesk.Event) *encodedEvent {
+	whole := wholeEvent(ev)
+	e := &encodedEvent{ev: ev, whole: eventMessage(whole)}
+	switch ev.Type {
+	case citdesk.EventLiaison:
+		e.limited, e.to, e.who = e.whole, oneLiaison, ev.ObjectID
+	case citdesk.EventOfficerStatus:
+		e.limited, e.to, e.who = e.whole, oneOfficer, ev.ObjectID
+	case citdesk.EventAssignment:
+		var a struct {
+			OfficerID int64 `json:"officer_id"`
+		}
+		if whole.Payload == nil || json.Unmarshal(whole.Payload, &a) != nil {
+			whole.Payload = nil
+			e.limited, e.to = eventMessage(whole), everyOfficer
+		} else {
+			e.limited, e.to, e.who = e.whole, oneOfficer, a.OfficerID
+		}
+	case citdesk.EventCallUpdated:
+		whole.Payload = versionOnly(ev.Payload)
+		e.limited, e.to = eventMessage(whole), everyOfficer
 	}
-	msg := eventMessage(wholeEvent(ev))
-	if msg != nil {
-		s.last.Store(&encodedEvent{ev: ev, msg: msg})
+	return e
+}
+
+// forActor returns the message actor's stream gets of the event, nil for
+// none; actor does not see every event.
+func (e *encodedEvent) forActor(actor *citdesk.Actor) []byte {
+	switch e.to {
+	case oneLiaison:
+		if e.who == actor.UserID {
+			return e.limited
+		}
+	case oneOfficer:
+		if actor.OfficerID != nil && e.who == *actor.OfficerID {
+			return e.limited
+		}
+	case everyOfficer:
+		if actor.OfficerID != nil {
+			return e.limited
+		}
 	}
-	return msg
+	return nil
 }
 
 // wholeEvent is ev as those who see every event get it.
@@ -176,46 +248,6 @@ func wholeEvent(ev citdesk.Event) sseEvent {
 		out.Payload = json.RawMessage(ev.Payload)
 	}
 	return out
-}
-
-// eventFor decides what actor may see of ev. Dispatchers, admins and
-// coordinators see everything. An officer sees their own status and
-// assignments, and that some call changed (its version, without its
-// details), which is enough for the phone page to reload its assignment.
-func eventFor(actor *citdesk.Actor, ev citdesk.Event) (sseEvent, bool) {
-	out := wholeEvent(ev)
-	if actor.HasRole(citdesk.CallReadRoles...) {
-		return out, true
-	}
-	if ev.Type == citdesk.EventLiaison {
-		// A liaison hears of their own status and calls only.
-		return out, ev.ObjectID == actor.UserID
-	}
-	if actor.OfficerID == nil {
-		return out, false
-	}
-	switch ev.Type {
-	case citdesk.EventOfficerStatus:
-		return out, ev.ObjectID == *actor.OfficerID
-	case citdesk.EventAssignment:
-		var a struct {
-			OfficerID int64 `json:"officer_id"`
-		}
-		if out.Payload == nil || json.Unmarshal(out.Payload, &a) != nil {
-			// No payload (it was too big to cross replicas): say only that
-			// an assignment changed, so the page reloads its own.
-			out.Payload = nil
-			return out, true
-		}
-		return out, a.OfficerID == *actor.OfficerID
-	case citdesk.EventCallUpdated:
-		// That the call changed and its version, nothing of what it says:
-		// the phone page redraws a call it shows only when this version
-		// is newer than the one shown (not for the echo of its own tap).
-		out.Payload = versionOnly(ev.Payload)
-		return out, true
-	}
-	return out, false
 }
 
 // versionOnly returns {"version": N} of a call's summary, or nil when it
