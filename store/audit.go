@@ -56,16 +56,19 @@ func (tx *Tx) appendAudit(ctx context.Context, e *citdesk.AuditEvent) error {
 // stays far below either engine's limit on parameters.
 const auditBatch = 200
 
-// appendAudits adds events to the chain inside tx, in order, with as few
-// statements as a list read of many records allows. The head row is
-// locked (PostgreSQL) or the database is (SQLite's single writer), so
-// concurrent transactions append one after another with no gaps in the
-// numbering.
+// appendAudits adds events to the chain inside tx, in order. They are
+// written when the request's function has returned (writeAudits), as the
+// last statements of its write transaction, with as few statements as a
+// list read of many records allows. The head row is locked (PostgreSQL)
+// or the database is (SQLite's single writer), so concurrent transactions
+// append one after another with no gaps in the numbering; taking that
+// lock last, not at a transaction's first event, keeps a PostgreSQL
+// writer from holding it while it runs the rest of its statements, which
+// made every other audited write wait for them too.
 //
 // The head is read once a transaction (auditHead) and written once a
-// request, when its function returns (writeAuditHead): a request that
-// audits a read, a change and a status moves the head three times but
-// writes it once.
+// request: a request that audits a read, a change and a status moves the
+// head three times but writes it once.
 func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
@@ -74,6 +77,35 @@ func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) er
 	if h == nil {
 		return errors.New("audit events are appended only in a write transaction")
 	}
+	h.pending = append(h.pending, events...)
+	return nil
+}
+
+// auditHead is the audit chain's head as a write transaction advances it:
+// read from audit_head at the transaction's first event, kept here as
+// events are appended, and written back once a request (writeAudits).
+// On SQLite the requests a group commit runs in one transaction share it,
+// so the head is read once a group; each request still writes it, so the
+// row is current whenever a request starts (a request that reads
+// audit_head itself, as a purge does, sees the events before it).
+type auditHead struct {
+	loaded  bool
+	seq     int64
+	hash    string
+	pending []*citdesk.AuditEvent // appended by the request, not yet written
+}
+
+// writeAudits writes the events tx's request appended, if any, chained
+// after the head, and the head they advanced: the last statements of each
+// request's write transaction, so a request whose function failed writes
+// none.
+func writeAudits(ctx context.Context, tx *Tx) error {
+	h := tx.head
+	if h == nil || len(h.pending) == 0 {
+		return nil
+	}
+	events := h.pending
+	h.pending = nil
 	if !h.loaded {
 		if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.db.dialect.forUpdate).Scan(&h.seq, &h.hash); err != nil {
 			return fmt.Errorf("read audit head: %w", err)
@@ -107,36 +139,11 @@ func (tx *Tx) appendAudits(ctx context.Context, events []*citdesk.AuditEvent) er
 			return fmt.Errorf("append audit events: %w", err)
 		}
 	}
-	h.seq, h.hash, h.unwritten = seq, prev, true
-	tx.audits += int64(len(events))
-	return nil
-}
-
-// auditHead is the audit chain's head as a write transaction advances it:
-// read from audit_head at the transaction's first event, kept here as
-// events are appended, and written back once a request (writeAuditHead).
-// On SQLite the requests a group commit runs in one transaction share it,
-// so the head is read once a group; each request still writes it, so the
-// row is current whenever a request starts (a request that reads
-// audit_head itself, as a purge does, sees the events before it).
-type auditHead struct {
-	loaded    bool
-	seq       int64
-	hash      string
-	unwritten bool // advanced since last written
-}
-
-// writeAuditHead writes the head tx's request advanced, if it did: the
-// last statement of each request's write transaction.
-func writeAuditHead(ctx context.Context, tx *Tx) error {
-	h := tx.head
-	if h == nil || !h.unwritten {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, h.seq, h.hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
-	h.unwritten = false
+	h.seq, h.hash = seq, prev
+	tx.audits += int64(len(events))
 	return nil
 }
 

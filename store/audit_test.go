@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"citdesk"
 	"citdesk/store"
@@ -147,5 +148,56 @@ func TestAuditChainWithOtherHandles(t *testing.T) {
 		if n != 11 { // the agency's, then ten records
 			t.Errorf("checked %d events, want 11", n)
 		}
+	}
+}
+
+// TestAuditHeadLockTakenLast: on PostgreSQL, a write transaction still
+// busy after its first audit event does not hold the audit chain's head,
+// so another audited write commits meanwhile; the chain through both
+// verifies, the second's event first. Before, the head's row lock was
+// taken at a transaction's first event and held to its commit, so every
+// audited write queued behind the rest of another's statements (about 50
+// of 85 busy backends waited for it in the write loop).
+func TestAuditHeadLockTakenLast(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	agency, _ := storetest.Agency(t, db, "desoto")
+	ctx := context.Background()
+	event := func(action string) *citdesk.AuditEvent {
+		return &citdesk.AuditEvent{AgencyID: agency.ID, Actor: "test", Remote: "test", Action: action, ObjectType: "test", ObjectID: "1"}
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() { first <- db.TestAuditThenHold(ctx, event("test.held"), agency.ID, held, release) }()
+	<-held
+	second := make(chan error, 1)
+	go func() { second <- db.AuditService().Record(ctx, event("test.meanwhile")) }()
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		<-first
+		t.Fatal("an audited write waited 10 s for a transaction that had only appended its event")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	if _, err := db.AuditService().ExportAudit(ctx, 0, func(e *citdesk.AuditEvent) error {
+		if strings.HasPrefix(e.Action, "test.") {
+			order = append(order, e.Action)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"test.meanwhile", "test.held"}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("events in the chain: %v, want %v", order, want)
+	}
+	if br, _, err := db.AuditService().VerifyAudit(ctx); err != nil || br != nil {
+		t.Fatalf("the chain through both: %+v, %v", br, err)
 	}
 }

@@ -410,7 +410,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return db.storageError(err, true)
 	}
-	if err := writeAuditHead(ctx, tx); err != nil {
+	if err := writeAudits(ctx, tx); err != nil {
 		return db.storageError(err, true)
 	}
 	if err := tx.notifyDispatch(ctx); err != nil {

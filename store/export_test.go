@@ -127,3 +127,21 @@ func (db *DB) ChangeWhileQueued(ctx context.Context, query string, args ...any) 
 	}()
 	return s, r
 }
+
+// TestAuditThenHold appends e in a write transaction, makes one more
+// write after it (the agency's name, unchanged), then says so on held and
+// waits for release before it commits: a writer busy after its first
+// audit event, for the audit head lock test.
+func (db *DB) TestAuditThenHold(ctx context.Context, e *citdesk.AuditEvent, agencyID int64, held chan<- struct{}, release <-chan struct{}) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.appendAudit(ctx, e); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = name WHERE id = ?`, agencyID); err != nil {
+			return err
+		}
+		close(held)
+		<-release
+		return nil
+	})
+}

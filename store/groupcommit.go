@@ -377,7 +377,7 @@ func runWrite(w *groupWrite, tx *Tx) (err error) {
 	if err := w.fn(tx); err != nil {
 		return err
 	}
-	if err := writeAuditHead(w.ctx, tx); err != nil {
+	if err := writeAudits(w.ctx, tx); err != nil {
 		return err
 	}
 	return tx.notifyDispatch(w.ctx)
