@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -270,5 +271,36 @@ func TestBrowserMyShiftDutyEcho(t *testing.T) {
 	}
 	if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`window.dutyRedraws`)); err != nil || n != 1 {
 		t.Errorf("the duty section was redrawn %d times (%v), want once: for the dispatcher's change", n, err)
+	}
+}
+
+// TestBrowserMyShiftPositionGoesStale: the officer's position on My shift
+// turns "too old for dispatch to trust" when it does, with no event and
+// no reload: the section says when (data-stale-in) and the page redraws
+// it then. Before, the page kept saying the position was fine until
+// something else redrew it, while dispatch no longer trusted it.
+func TestBrowserMyShiftPositionGoesStale(t *testing.T) {
+	d := newDispatchEnv(t, storetest.SQLite)
+	// The officer's position is 2 s short of the agency's limit.
+	d.Clock.Advance(citdesk.DefaultPolicy().StalePosition - 2*time.Second)
+	phone := newPhone(t)
+	d.chromeLogin(t, phone, "near")
+	const position = `document.querySelector("#duty .position")`
+	if err := chromedp.Do(phone, chromedp.Navigate(d.Server.URL+"/me"),
+		waitJS(`document.querySelector("#assignment").dataset.live === "open"`),
+		waitJS(position+`?.dataset.staleIn > 0`)); err != nil {
+		t.Fatalf("My shift: %v", err)
+	}
+	text, err := chromedp.Run(phone, chromedp.Evaluate[string](position+`.textContent`))
+	if err != nil || strings.Contains(text, "too old") {
+		t.Fatalf("the position before its time: %q (%v)", text, err)
+	}
+	d.Clock.Advance(3 * time.Second)
+	if err := chromedp.Do(phone, waitJSWithin(position+`.textContent.includes("too old for dispatch to trust")`, 10*time.Second)); err != nil {
+		text, _ := chromedp.Run(phone, chromedp.Evaluate[string](position+`.textContent`))
+		t.Fatalf("the position past its time still reads %q: %v", text, err)
+	}
+	if has, err := chromedp.Run(phone, chromedp.Evaluate[bool](position+`.hasAttribute("data-stale-in")`)); err != nil || has {
+		t.Errorf("a stale position still sets a redraw (%v, %v)", has, err)
 	}
 }

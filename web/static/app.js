@@ -231,6 +231,20 @@ window.citdeskLive = (function () {
         return !(shown && shown.dataset.duty === d.status + "|" + ms(d.since) + "|" + ms(d.position_at));
       });
     });
+    // The position shown turns too old for dispatch to trust with time,
+    // and no event says so: redraw the duty section when it does
+    // (data-stale-in: ms from when the section was drawn), so the officer
+    // is told to share it again.
+    var staleTimer = null;
+    function watchStale() {
+      var p = document.querySelector("#duty [data-stale-in]");
+      clearTimeout(staleTimer);
+      if (!p) return;
+      if (!p.dataset.staleAt) p.dataset.staleAt = String(Date.now() + Number(p.dataset.staleIn));
+      staleTimer = setTimeout(function () { reloadDuty(); }, Math.max(0, Number(p.dataset.staleAt) - Date.now()) + 250);
+    }
+    watchStale();
+    document.body.addEventListener("htmx:afterSettle", watchStale);
     citdeskLive.region("assignment", reload);
     citdeskLive.region("duty", reloadDuty);
     // data-live="open": the section is listening (tests wait for it).

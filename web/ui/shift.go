@@ -30,9 +30,14 @@ type meDuty struct {
 	Since    string
 	Position string
 	Stale    bool
-	Buttons  []meButton
-	Error    string
-	Saved    bool
+	// StaleIn is how long (ms) until the position shown becomes too old
+	// for dispatch to trust, 0 when it has no such moment ahead: app.js
+	// redraws the section then, so the officer is told to share it again
+	// without an event to say so.
+	StaleIn int64
+	Buttons []meButton
+	Error   string
+	Saved   bool
 	// Assigned: the status follows an assignment (dispatched, en route, on
 	// scene), so the assignment's next step is the button to tap, not one
 	// of these.
@@ -73,8 +78,10 @@ type meButton struct {
 // dispatch statuses (dispatched, en route, on scene) follow assignments.
 var meStatuses = []citdesk.DutyStatus{citdesk.StatusAvailable, citdesk.StatusBusy, citdesk.StatusOffDuty}
 
-// newMeDuty describes o's duty state at now in loc.
-func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
+// newMeDuty describes o's duty state at now in the agency's time zone; a
+// position older than its policy's StalePosition is too old to trust.
+func newMeDuty(o *citdesk.Officer, now time.Time, agency *citdesk.Agency) meDuty {
+	loc := agency.Location()
 	d := meDuty{Status: citdesk.StatusOffDuty, Position: "No position shared yet.", Stale: true, Key: dutyKey(o.Duty)}
 	if o.Duty != nil {
 		d.Status = o.Duty.Status
@@ -86,6 +93,10 @@ func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
 			d.Position = fmt.Sprintf("Position shared at %s (%s).", p.In(loc).Format("15:04"), ago(now.Sub(*p)))
 			if d.Stale {
 				d.Position += " It is too old for dispatch to trust; share your location again."
+			} else if d.Status.OnDuty() {
+				// A position exactly StalePosition old still counts
+				// (citdesk.PositionStale): the redraw comes just after.
+				d.StaleIn = p.Add(agency.Policy.StalePosition).Sub(now).Milliseconds() + 1
 			}
 		}
 	}
@@ -109,8 +120,8 @@ func newMeDuty(o *citdesk.Officer, now time.Time, loc *time.Location) meDuty {
 }
 
 // myOfficer returns the signed-in user's own officer record and the
-// agency's time zone.
-func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *time.Location, error) {
+// agency.
+func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *citdesk.Agency, error) {
 	a := web.SignedIn(r)
 	if a.OfficerID == nil {
 		return nil, nil, errNotAnOfficer
@@ -125,15 +136,15 @@ func (s *shiftPages) myOfficer(r *http.Request) (*citdesk.Officer, *time.Locatio
 	if err != nil {
 		return nil, nil, err
 	}
-	return o, agency.Location(), nil
+	return o, agency, nil
 }
 
 func (s *shiftPages) mePage(w http.ResponseWriter, r *http.Request) error {
-	o, loc, err := s.myOfficer(r)
+	o, agency, err := s.myOfficer(r)
 	if err != nil {
 		return err
 	}
-	return s.renderMe(w, r, http.StatusOK, o, newMeDuty(o, s.Now(), loc))
+	return s.renderMe(w, r, http.StatusOK, o, newMeDuty(o, s.Now(), agency))
 }
 
 func (s *shiftPages) renderMe(w http.ResponseWriter, r *http.Request, status int, o *citdesk.Officer, duty meDuty) error {
@@ -192,11 +203,11 @@ func (s *shiftPages) meStatus(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
 		return nil
 	}
-	o, loc, ferr := s.myOfficer(r)
+	o, agency, ferr := s.myOfficer(r)
 	if ferr != nil {
 		return ferr
 	}
-	duty := newMeDuty(o, s.Now(), loc)
+	duty := newMeDuty(o, s.Now(), agency)
 	duty.Saved = err == nil
 	if err != nil {
 		duty.Error = citdesk.ErrorMessage(err)
