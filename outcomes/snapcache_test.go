@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"citdesk"
@@ -137,43 +138,45 @@ func TestCachedServiceReconcilesInPlace(t *testing.T) {
 // rows under way rather than wait for it, the file written after the
 // first read is whole, and nothing runs in the background afterwards.
 func TestCachedServiceClose(t *testing.T) {
-	l := newFakeLoader()
-	l.reload = make(chan struct{}) // never closed: the comparison waits for its context
-	clock := citdesk.NewFakeClock(cacheNow)
-	dir := t.TempDir()
-	analyst := as(1, citdesk.RoleAnalyst)
-	l.put(1, cacheEnc(1, outcomes.ForceNone))
-	svc := outcomes.NewCachedServiceWith(l, clock, outcomes.CacheOptions{MaxAge: 10 * time.Minute, Dir: dir})
-	figure(t, svc, analyst, "use_of_force")
-	clock.Advance(11 * time.Minute)
-	figure(t, svc, analyst, "use_of_force") // starts the comparison
-	waitFor(t, "the comparison to read", func() bool { return l.count("LoadAll") == 2 })
+	synctest.Test(t, func(t *testing.T) {
+		l := newFakeLoader()
+		l.reload = make(chan struct{}) // never closed: the comparison waits for its context
+		clock := citdesk.NewFakeClock(cacheNow)
+		dir := t.TempDir()
+		analyst := as(1, citdesk.RoleAnalyst)
+		l.put(1, cacheEnc(1, outcomes.ForceNone))
+		svc := outcomes.NewCachedServiceWith(l, clock, outcomes.CacheOptions{MaxAge: 10 * time.Minute, Dir: dir})
+		figure(t, svc, analyst, "use_of_force")
+		clock.Advance(11 * time.Minute)
+		figure(t, svc, analyst, "use_of_force") // starts the comparison
+		waitFor(t, "the comparison to read", func() bool { return l.count("LoadAll") == 2 })
 
-	closed := make(chan struct{})
-	go func() {
-		defer close(closed)
-		svc.(io.Closer).Close()
-	}()
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close still waiting after 5 s for a comparison it should have cancelled")
-	}
-	if _, err := os.Stat(outcomes.SnapshotFileName(dir, 1)); err != nil {
-		t.Errorf("the file written after the first read: %v", err)
-	}
-	if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) != 0 {
-		t.Errorf("temporary files left after Close: %v", tmp)
-	}
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			svc.(io.Closer).Close()
+		}()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close still waiting after 5 s for a comparison it should have cancelled")
+		}
+		if _, err := os.Stat(outcomes.SnapshotFileName(dir, 1)); err != nil {
+			t.Errorf("the file written after the first read: %v", err)
+		}
+		if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) != 0 {
+			t.Errorf("temporary files left after Close: %v", tmp)
+		}
 
-	// Past MaxAge again, a request is still answered, but no comparison
-	// starts.
-	clock.Advance(11 * time.Minute)
-	if c, d := figure(t, svc, analyst, "use_of_force"); c != 0 || d != 1 {
-		t.Errorf("after Close use_of_force = %d of %d, want 0 of 1", c, d)
-	}
-	time.Sleep(50 * time.Millisecond)
-	if n := l.count("LoadAll"); n != 2 {
-		t.Errorf("LoadAll called %d times after Close, want 2 (no comparison started)", n)
-	}
+		// Past MaxAge again, a request is still answered, but no comparison
+		// starts.
+		clock.Advance(11 * time.Minute)
+		if c, d := figure(t, svc, analyst, "use_of_force"); c != 0 || d != 1 {
+			t.Errorf("after Close use_of_force = %d of %d, want 0 of 1", c, d)
+		}
+		synctest.Wait() // whatever the request started has run, or waits
+		if n := l.count("LoadAll"); n != 2 {
+			t.Errorf("LoadAll called %d times after Close, want 2 (no comparison started)", n)
+		}
+	})
 }
