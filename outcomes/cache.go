@@ -161,6 +161,9 @@ func NewCachedServiceWith(l Loader, clock citdesk.Clock, o CacheOptions) Service
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.Dir != "" {
+		removeSnapTemps(o.Dir, o.Log)
+	}
 	stop, cancel := context.WithCancel(context.Background())
 	return &cachedService{loader: l, clock: clock, maxAge: o.MaxAge, opts: o, snaps: map[int64]*snapshot{}, places: map[int64]publicPlaces{},
 		stop: stop, cancel: cancel}

@@ -1,8 +1,10 @@
 package outcomes_test
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"testing/synctest"
@@ -179,4 +181,42 @@ func TestCachedServiceClose(t *testing.T) {
 			t.Errorf("LoadAll called %d times after Close, want 2 (no comparison started)", n)
 		}
 	})
+}
+
+// TestCachedServiceRemovesUnfinishedFiles: the temporary file of a
+// snapshot write cut short (its process stopped mid-write) is removed when
+// the next service starts on the directory. It may hold records erased
+// since, and nothing else would ever remove it. A temporary file of a
+// process still running (a write under way) stays, as do other files.
+func TestCachedServiceRemovesUnfinishedFiles(t *testing.T) {
+	dir := t.TempDir()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	unfinished := []string{
+		filepath.Join(dir, fmt.Sprintf("outcomes-1.snap.%d.1234567.tmp", gone.Process.Pid)), // its process has ended
+		filepath.Join(dir, "outcomes-2.snap.7654321.tmp"),                                   // from before temporary files named their process
+	}
+	kept := []string{
+		filepath.Join(dir, fmt.Sprintf("outcomes-3.snap.%d.555.tmp", os.Getpid())), // being written by a running process
+		outcomes.SnapshotFileName(dir, 1),
+		filepath.Join(dir, "notes.tmp"),
+	}
+	for _, name := range append(kept, unfinished...) {
+		if err := os.WriteFile(name, []byte("CITDOUTC"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outcomes.NewCachedServiceWith(newFakeLoader(), citdesk.NewFakeClock(cacheNow), outcomes.CacheOptions{Dir: dir})
+	for _, name := range unfinished {
+		if _, err := os.Stat(name); !os.IsNotExist(err) {
+			t.Errorf("the unfinished snapshot file %s is still there: %v", filepath.Base(name), err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s: %v", filepath.Base(name), err)
+		}
+	}
 }

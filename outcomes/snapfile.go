@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -68,6 +72,56 @@ func snapFileName(dir string, agencyID int64) string {
 // erased.
 func SnapshotFileName(dir string, agencyID int64) string { return snapFileName(dir, agencyID) }
 
+// removeSnapTemps removes from dir the temporary files of snapshot writes
+// that never finished: their process stopped mid-write. Each may hold a
+// whole snapshot, records since erased or purged included, and nothing
+// else would ever remove it. A temporary file names the process writing
+// it (snapTempPattern); one of a process still running (this one, or
+// another on the same directory) is being written and is left alone.
+func removeSnapTemps(dir string, log *slog.Logger) {
+	temps, err := filepath.Glob(filepath.Join(dir, "outcomes-*.snap.*.tmp"))
+	if err != nil {
+		return
+	}
+	for _, name := range temps {
+		if writerRunning(filepath.Base(name)) {
+			continue
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			log.Error("unfinished outcomes snapshot file not removed", "file", filepath.Base(name), "err", err)
+			continue
+		}
+		log.Info("removed an unfinished outcomes snapshot file", "file", filepath.Base(name))
+	}
+}
+
+// snapTempPattern is the name of a snapshot's temporary file, for
+// os.CreateTemp: the snapshot's name, the writing process's id, and a
+// random part.
+func snapTempPattern(name string) string {
+	return filepath.Base(name) + "." + strconv.Itoa(os.Getpid()) + ".*.tmp"
+}
+
+// writerRunning reports whether the process that named a temporary file
+// (snapTempPattern) still runs. A name without a process id is from a
+// citdesk before it had one: not running.
+func writerRunning(base string) bool {
+	rest := base[strings.Index(base, ".snap.")+len(".snap."):]
+	pid, _, ok := strings.Cut(rest, ".")
+	if !ok || strings.Count(rest, ".") < 2 {
+		return false
+	}
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 0 {
+		return false
+	}
+	if n == os.Getpid() {
+		return true
+	}
+	err = syscall.Kill(n, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // writeSnapFile writes c and h to agency's file in dir, atomically: a
 // temporary file beside it, synced, then renamed over it, so a crash
 // leaves the old file or the new, never half of one.
@@ -76,7 +130,7 @@ func writeSnapFile(dir string, c *Columns, h snapFileHeader) (err error) {
 		return fmt.Errorf("outcomes snapshot: %w", err)
 	}
 	name := snapFileName(dir, h.agencyID)
-	f, err := os.CreateTemp(dir, filepath.Base(name)+".*.tmp")
+	f, err := os.CreateTemp(dir, snapTempPattern(name))
 	if err != nil {
 		return fmt.Errorf("outcomes snapshot: %w", err)
 	}
