@@ -118,3 +118,58 @@ func (d *dispatchEnv) apiCall(t *testing.T, nature string, emergency, citRequest
 	res.JSON(t, &c)
 	return c.ID
 }
+
+// TestBoardNoAlertForCallWithoutPolice: a CIT-requested emergency the
+// dispatcher answers with 988 (no police) does not alert on the board,
+// neither the missing CIT officer (server-side) nor the emergency waiting
+// (the page's own clock, data-unsent). Before, it alerted, and beeped,
+// for as long as the crisis line held the call. Once its response sends
+// police again, it alerts as before.
+func TestBoardNoAlertForCallWithoutPolice(t *testing.T) {
+	d := newDispatchEnv(t, storetest.SQLite)
+	id := d.apiCall(t, "Person in crisis", true, true)
+	setResponse := func(r citdesk.Response) {
+		t.Helper()
+		c, err := d.DB.CallService().FindCallByID(d.Op, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.DB.CallService().PatchCall(d.Op, id, c.Version, func(c *citdesk.Call) {
+			c.Response, c.ResponseReason = r, "Caller agreed to talk to the crisis line"
+		}); err != nil {
+			t.Fatalf("response %s: %v", r, err)
+		}
+	}
+	setResponse(citdesk.Response988)
+	d.Clock.Advance(5 * time.Minute)
+
+	b := d.browser()
+	b.login("disp")
+	item := func() (li, banner string) {
+		t.Helper()
+		body := b.get("/board").Body
+		i := strings.Index(body, fmt.Sprintf(`data-call-id="%d"`, id))
+		j := strings.Index(body, `<div id="board-alert"`)
+		if i < 0 || j < 0 {
+			t.Fatalf("no call %d or no alert banner on the board", id)
+		}
+		start := strings.LastIndex(body[:i], "<li")
+		return body[start : i+strings.Index(body[i:], ">")], body[j : j+strings.Index(body[j:], "</div>")]
+	}
+	li, banner := item()
+	if strings.Contains(li, "alerting") || strings.Contains(li, "data-no-cit") || strings.Contains(li, "data-unsent") {
+		t.Errorf("the call answered by 988 alerts: %s", li)
+	}
+	if !strings.Contains(banner, " hidden") {
+		t.Errorf("the alert banner for a call answered by 988: %s", banner)
+	}
+
+	setResponse(citdesk.ResponseCIT)
+	li, banner = item()
+	if !strings.Contains(li, "alerting") || !strings.Contains(li, "data-no-cit") || !strings.Contains(li, "data-unsent") {
+		t.Errorf("the call sent back for a CIT officer does not alert: %s", li)
+	}
+	if strings.Contains(banner, " hidden") || !strings.Contains(banner, "emergency waiting") {
+		t.Errorf("the alert banner once the call needs police: %s", banner)
+	}
+}
