@@ -44,17 +44,9 @@ func (a Alert) Any() bool { return a.EmergencyWaiting || a.NoCIT }
 
 // QueueAlert says whether open call c alerts the dispatcher at now, given
 // its active assignments and the agency's policy. A cleared or closed call
-// never alerts: the work on it is done. Nor does a call the dispatcher
-// chose to answer without police (988 or mobile crisis, EMS alone: see
-// Response.Police): no officer is to be sent, CIT or not, and an alarm
-// that stays on while the crisis line holds the call would teach the
-// dispatcher to ignore the alarm. When the crisis line sends it back, its
-// response is a police one again, and it alerts as any other call.
+// never alerts: the work on it is done.
 func QueueAlert(c *Call, active []*Assignment, now time.Time, p Policy) Alert {
 	if c.Status != CallPending && c.Status != CallDispatched && c.Status != CallOnScene {
-		return Alert{}
-	}
-	if c.Response != "" && !c.Response.Police() {
 		return Alert{}
 	}
 	sent, cit := false, false

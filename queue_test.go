@@ -66,10 +66,6 @@ func TestQueueAlert(t *testing.T) {
 		{"CIT requested, CIT officer sent", citdesk.Call{CITRequested: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain, cit}, 0, false, false},
 		{"cleared call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallCleared}, nil, time.Hour, false, false},
 		{"closed call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallClosed}, nil, time.Hour, false, false},
-		{"CIT requested, answered by 988", citdesk.Call{CITRequested: true, Status: citdesk.CallPending, Response: citdesk.Response988}, nil, time.Hour, false, false},
-		{"emergency answered by EMS alone", citdesk.Call{Emergency: true, Status: citdesk.CallPending, Response: citdesk.ResponseEMS}, nil, time.Hour, false, false},
-		{"CIT requested, answered by patrol, nobody sent", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallPending, Response: citdesk.ResponsePatrol}, nil, time.Hour, true, true},
-		{"CIT requested, sent back by the crisis line for a CIT officer", citdesk.Call{CITRequested: true, Status: citdesk.CallPending, Response: citdesk.ResponseCIT}, nil, 0, false, true},
 	} {
 		c := tc.c
 		c.ReceivedAt = t0

@@ -60,10 +60,8 @@ type boardCall struct {
 	Assigned     []assignedView
 	Lat, Lon     string // empty when the call has no location
 	PlanOnFile   bool   // a current crisis plan matches the call (the plan itself is not read)
-	// Unsent: no officer is on the call, and one is to be sent (its
-	// response, if chosen, sends police); with Emergency, dispatch.js
-	// raises the alert once it has waited past the agency's threshold
-	// (citdesk.QueueAlert's rule).
+	// Unsent: no officer is on the call; with Emergency, dispatch.js
+	// raises the alert once it has waited past the agency's threshold.
 	Unsent bool
 	// Alert says why the call needs the dispatcher now (citdesk.QueueAlert).
 	Alert citdesk.Alert
@@ -344,7 +342,7 @@ func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, p citdesk.
 			v.Assigned = append(v.Assigned, assignedView{Name: a.OfficerName, Status: a.Status})
 		}
 	}
-	v.Unsent = len(v.Assigned) == 0 && (c.Response == "" || c.Response.Police())
+	v.Unsent = len(v.Assigned) == 0
 	v.Alert = citdesk.QueueAlert(c, assigned, s.Now(), p)
 	return v
 }
