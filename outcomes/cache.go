@@ -338,7 +338,12 @@ func (s *cachedService) drop(agencyID int64, snap *snapshot) {
 // forgotten while the request waited for it is not served: the request
 // takes the agency's new one. So is one whose records were deleted since
 // its stamp, whichever process deleted them (Records.Removed).
+//
+// Once a snapshot was dropped, the next is read from the rows, not from
+// the file: the file is behind too, and one that could not be removed
+// would otherwise be read, found behind and dropped again for good.
 func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snapshot, error) {
+	fromRows := false
 	for {
 		s.mu.Lock()
 		snap, ok := s.snaps[agencyID]
@@ -347,23 +352,25 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 			s.snaps[agencyID] = snap
 		}
 		s.mu.Unlock()
-		current, err := s.refreshSnap(ctx, snap)
+		current, err := s.refreshSnap(ctx, snap, fromRows)
 		if err != nil || current {
 			return snap, err
 		}
+		fromRows = true
 	}
 }
 
 // refreshSnap brings snap up to date, unless it was forgotten or must be
-// (current false: ask for the agency's snapshot again).
-func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot) (current bool, err error) {
+// (current false: ask for the agency's snapshot again). fromRows: a
+// snapshot not yet loaded is read from the rows, not from its file.
+func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot, fromRows bool) (current bool, err error) {
 	snap.refresh.Lock()
 	defer snap.refresh.Unlock()
 	if snap.dropped.Load() {
 		return false, nil
 	}
 	if !snap.loaded {
-		if s.loadFile(snap) {
+		if !fromRows && s.loadFile(snap) {
 			// Caught up from the rows changed since the file's marks.
 			if current, err := s.deltaLoad(ctx, snap); err != nil || !current {
 				return current, err
@@ -801,7 +808,11 @@ func (s *cachedService) save(snap *snapshot) error {
 	snap.stampMu.Lock()
 	h := snapFileHeader{agencyID: snap.agencyID, readAt: snap.readAt, stamp: snap.colStamp}
 	snap.stampMu.Unlock()
-	return writeSnapFile(s.opts.Dir, snap.cols, h)
+	if err := writeSnapFile(s.opts.Dir, snap.cols, h); err != nil {
+		return err
+	}
+	removeSnapTemps(s.opts.Dir, s.opts.Log)
+	return nil
 }
 
 // params returns the computation's parameters for the agency and range,

@@ -1,10 +1,8 @@
 package outcomes_test
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"testing/synctest"
@@ -185,27 +183,29 @@ func TestCachedServiceClose(t *testing.T) {
 
 // TestCachedServiceRemovesUnfinishedFiles: the temporary file of a
 // snapshot write cut short (its process stopped mid-write) is removed when
-// the next service starts on the directory. It may hold records erased
-// since, and nothing else would ever remove it. A temporary file of a
-// process still running (a write under way) stays, as do other files.
+// the next service starts on the directory, once it is older than a write
+// takes. It may hold records erased since, and nothing else would ever
+// remove it. Another process's recent temporary file (a write that may
+// be under way) stays, as do other files. (This process's own writes
+// under way stay too: TestCachedServiceReconcilesInPlace starts a second
+// service while the first writes.)
 func TestCachedServiceRemovesUnfinishedFiles(t *testing.T) {
 	dir := t.TempDir()
-	gone := exec.Command("true")
-	if err := gone.Run(); err != nil {
-		t.Fatal(err)
-	}
 	unfinished := []string{
-		filepath.Join(dir, fmt.Sprintf("outcomes-1.snap.%d.1234567.tmp", gone.Process.Pid)), // its process has ended
-		filepath.Join(dir, "outcomes-2.snap.7654321.tmp"),                                   // from before temporary files named their process
+		filepath.Join(dir, "outcomes-1.snap.0a1b2c3d4e5f.1234567.tmp"), // another process's, an hour old
+		filepath.Join(dir, "outcomes-2.snap.7654321.tmp"),              // from before temporary files named their process
 	}
-	kept := []string{
-		filepath.Join(dir, fmt.Sprintf("outcomes-3.snap.%d.555.tmp", os.Getpid())), // being written by a running process
-		outcomes.SnapshotFileName(dir, 1),
-		filepath.Join(dir, "notes.tmp"),
-	}
+	recent := filepath.Join(dir, "outcomes-3.snap.0a1b2c3d4e5f.555.tmp") // another process's, just written
+	kept := []string{recent, outcomes.SnapshotFileName(dir, 1), filepath.Join(dir, "notes.tmp")}
+	hourAgo := time.Now().Add(-time.Hour)
 	for _, name := range append(kept, unfinished...) {
 		if err := os.WriteFile(name, []byte("CITDOUTC"), 0o600); err != nil {
 			t.Fatal(err)
+		}
+		if name != recent {
+			if err := os.Chtimes(name, hourAgo, hourAgo); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	outcomes.NewCachedServiceWith(newFakeLoader(), citdesk.NewFakeClock(cacheNow), outcomes.CacheOptions{Dir: dir})

@@ -2,7 +2,9 @@ package outcomes
 
 import (
 	"bufio"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -12,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -75,16 +76,22 @@ func SnapshotFileName(dir string, agencyID int64) string { return snapFileName(d
 // removeSnapTemps removes from dir the temporary files of snapshot writes
 // that never finished: their process stopped mid-write. Each may hold a
 // whole snapshot, records since erased or purged included, and nothing
-// else would ever remove it. A temporary file names the process writing
-// it (snapTempPattern); one of a process still running (this one, or
-// another on the same directory) is being written and is left alone.
+// else would ever remove it. A temporary file is named for the process
+// that writes it (snapTempPattern); this process's own are being written
+// and stay, as does another's younger than snapTempGrace (a process on its
+// way out, or beside this one, may still be writing it). A service calls
+// it when it starts and after each file it writes, so a file left by a
+// crash just before a restart goes at the first write after the grace.
 func removeSnapTemps(dir string, log *slog.Logger) {
 	temps, err := filepath.Glob(filepath.Join(dir, "outcomes-*.snap.*.tmp"))
 	if err != nil {
 		return
 	}
 	for _, name := range temps {
-		if writerRunning(filepath.Base(name)) {
+		if strings.Contains(filepath.Base(name), "."+processToken+".") {
+			continue
+		}
+		if st, err := os.Stat(name); err != nil || time.Since(st.ModTime()) < snapTempGrace {
 			continue
 		}
 		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -95,31 +102,27 @@ func removeSnapTemps(dir string, log *slog.Logger) {
 	}
 }
 
-// snapTempPattern is the name of a snapshot's temporary file, for
-// os.CreateTemp: the snapshot's name, the writing process's id, and a
-// random part.
-func snapTempPattern(name string) string {
-	return filepath.Base(name) + "." + strconv.Itoa(os.Getpid()) + ".*.tmp"
-}
+// snapTempGrace is how long another process's temporary file is taken to
+// be a write under way: a snapshot of a million encounters is written in
+// seconds.
+const snapTempGrace = 2 * time.Minute
 
-// writerRunning reports whether the process that named a temporary file
-// (snapTempPattern) still runs. A name without a process id is from a
-// citdesk before it had one: not running.
-func writerRunning(base string) bool {
-	rest := base[strings.Index(base, ".snap.")+len(".snap."):]
-	pid, _, ok := strings.Cut(rest, ".")
-	if !ok || strings.Count(rest, ".") < 2 {
-		return false
+// processToken names this process's temporary files: random, so a process
+// after a crash (with the same process id, as in a container) does not
+// take the crashed one's files for its own.
+var processToken = func() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return strconv.Itoa(os.Getpid())
 	}
-	n, err := strconv.Atoi(pid)
-	if err != nil || n <= 0 {
-		return false
-	}
-	if n == os.Getpid() {
-		return true
-	}
-	err = syscall.Kill(n, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return hex.EncodeToString(b)
+}()
+
+// snapTempPattern is the name of a snapshot's temporary file, for
+// os.CreateTemp: the snapshot's name, this process's token, and a random
+// part.
+func snapTempPattern(name string) string {
+	return filepath.Base(name) + "." + processToken + ".*.tmp"
 }
 
 // writeSnapFile writes c and h to agency's file in dir, atomically: a

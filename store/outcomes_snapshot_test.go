@@ -48,18 +48,6 @@ func TestOutcomeSnapshotFile(t *testing.T) {
 		must(t, err)
 		_, analyst := storetest.User(t, db, r.op, "analyst", citdesk.RoleAnalyst)
 		file := outcomes.SnapshotFileName(db.OutcomeDir, agency.ID)
-		report := func(person *citdesk.Person) *citdesk.Encounter {
-			t.Helper()
-			e := r.draft(t, r.officer)
-			complete(e)
-			if person != nil {
-				e.PersonID = &person.ID
-			}
-			must(t, r.encounters.UpdateEncounter(r.officer, e))
-			e, err := r.encounters.SubmitEncounter(r.officer, e.ID, e.Version)
-			must(t, err)
-			return e
-		}
 		figures := func(svc outcomes.Service, encounters, referrals int) {
 			t.Helper()
 			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
@@ -93,7 +81,7 @@ func TestOutcomeSnapshotFile(t *testing.T) {
 		}
 
 		carl := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "3 Elm St")
-		e := report(carl)
+		e := r.submittedAbout(t, r.officer, carl)
 		must(t, r.referrals.CreateReferral(r.officer, &citdesk.Referral{EncounterID: e.ID, LiaisonUserID: &r.liaisonUser.ID, Reason: "housing"}))
 		figures(db.OutcomeService(), 1, 1)
 		if held, refs := fileHolds(carl.ID); !held || refs != 1 {
@@ -103,7 +91,7 @@ func TestOutcomeSnapshotFile(t *testing.T) {
 		// A restart: a new service reads the file and catches up with a
 		// report written since.
 		r.clock.Advance(time.Minute)
-		report(nil)
+		r.submittedAbout(t, r.officer, nil)
 		svc := db.OutcomeService()
 		figures(svc, 2, 1)
 
@@ -217,20 +205,8 @@ func TestOutcomeSnapshotSeesRemovalsElsewhere(t *testing.T) {
 		agency, err := cli.AgencyService().FindAgencyBySlug(ctx, "desoto")
 		must(t, err)
 		_, analyst := storetest.User(t, cli, r.op, "analyst", citdesk.RoleAnalyst)
-		report := func(person *citdesk.Person) *citdesk.Encounter {
-			t.Helper()
-			e := r.draft(t, r.officer)
-			complete(e)
-			if person != nil {
-				e.PersonID = &person.ID
-			}
-			must(t, r.encounters.UpdateEncounter(r.officer, e))
-			e, err := r.encounters.SubmitEncounter(r.officer, e.ID, e.Version)
-			must(t, err)
-			return e
-		}
 		svc := server.OutcomeService()
-		figures := func(when string, encounters, referrals int) {
+		figures := func(when string, encounters, referrals, complaints int) {
 			t.Helper()
 			rep, err := svc.Report(analyst, citdesk.Date{}, citdesk.Date{})
 			must(t, err)
@@ -239,6 +215,9 @@ func TestOutcomeSnapshotSeesRemovalsElsewhere(t *testing.T) {
 			}
 			if got := rep.Measures["referrals"].Count; got != referrals {
 				t.Errorf("%s: the server counts %d referrals, want %d", when, got, referrals)
+			}
+			if got := rep.Measures["complaints_received"].Count; got != complaints {
+				t.Errorf("%s: the server counts %d complaints, want %d", when, got, complaints)
 			}
 		}
 		// fileReferrals waits for the server's file to be written from
@@ -257,38 +236,63 @@ func TestOutcomeSnapshotSeesRemovalsElsewhere(t *testing.T) {
 		}
 
 		carl := r.person(t, r.officer, "Carl", "Moe", citdesk.Date{}, "3 Elm St")
-		e := report(carl)
+		e := r.submittedAbout(t, r.officer, carl)
 		must(t, r.referrals.CreateReferral(r.officer, &citdesk.Referral{EncounterID: e.ID, LiaisonUserID: &r.liaisonUser.ID, Reason: "housing"}))
-		report(nil)
-		figures("before", 2, 1)
+		r.submittedAbout(t, r.officer, nil)
+		complaints := store.NewComplaintService(cli)
+		letter := &citdesk.Complaint{Kind: citdesk.KindComplaint, Source: citdesk.ComplaintLetter, ContactName: "Ida Letter", Text: "A letter about the response on Oak St."}
+		must(t, complaints.CreateComplaint(r.coord, letter))
+		_, err = complaints.UpdateComplaint(r.coord, letter.ID, citdesk.ComplaintChange{Status: ptr(citdesk.ComplaintClosed), Disposition: ptr(citdesk.DispositionNotSustained), Version: letter.Version})
+		must(t, err)
+		figures("before", 2, 1, 1)
 		if got := fileReferrals(2); got != 1 {
 			t.Fatalf("the first file holds %d referrals, want 1", got)
 		}
 
+		schedule := func(kind string) {
+			t.Helper()
+			rule, err := citdesk.ParseRetentionRule(kind, "1y")
+			must(t, err)
+			must(t, cli.Retention().SetSchedule(r.op, agency.ID, rule))
+		}
+		purge := func(table string, want int64) {
+			t.Helper()
+			res, err := cli.Retention().Purge(ctx, false)
+			must(t, err)
+			if n := purgedOf(res, table); n != want {
+				t.Fatalf("the purge deleted %d %s, want %d: %+v", n, table, want, res)
+			}
+		}
+
+		// The closed complaint is past the agency's year for complaints:
+		// the other process purges it, and nothing else.
+		schedule("complaints")
+		clock.Advance(2 * 365 * 24 * time.Hour)
+		figures("before the complaint's purge", 2, 1, 1)
+		purge("complaints", 1)
+		figures("after the complaint's purge", 2, 1, 0)
+
 		// Carl is erased by the other process: his referral is deleted
 		// and his report kept without him.
-		rule, err := citdesk.ParseRetentionRule("reports", "1y")
-		must(t, err)
-		must(t, cli.Retention().SetSchedule(r.op, agency.ID, rule))
-		clock.Advance(2 * 365 * 24 * time.Hour)
-		figures("before the erasure", 2, 1)
+		schedule("reports")
 		_, err = cli.Retention().ErasePerson(r.op, agency.ID, carl.ID)
 		must(t, err)
-		figures("after the erasure", 2, 0)
+		figures("after the erasure", 2, 0, 0)
 		if got := fileReferrals(2); got != 0 {
 			t.Errorf("the server's file after the erasure holds %d referrals, want 0", got)
 		}
 
 		// Both reports are past their year; the other process purges them.
-		res, err := cli.Retention().Purge(ctx, false)
-		must(t, err)
-		var purged int64
-		for _, p := range res {
-			purged += p.Deleted["encounters"]
-		}
-		if purged != 2 {
-			t.Fatalf("the purge deleted %d reports, want 2: %+v", purged, res)
-		}
-		figures("after the purge", 0, 0)
+		purge("encounters", 2)
+		figures("after the reports' purge", 0, 0, 0)
 	})
+}
+
+// purgedOf counts the rows of table the purge results deleted.
+func purgedOf(res []*citdesk.PurgeResult, table string) int64 {
+	var n int64
+	for _, p := range res {
+		n += p.Deleted[table]
+	}
+	return n
 }

@@ -449,7 +449,8 @@ func (db *DB) newestSeal(ctx context.Context) (*citdesk.AuditCheckpoint, error) 
 }
 
 // purgedOutcomeRows reports whether purge p deleted rows the outcome
-// snapshot holds (reports, referrals, calls), which no change stamp sees.
+// snapshot holds (reports, referrals, calls, complaints), which no change
+// stamp sees.
 func purgedOutcomeRows(p *citdesk.PurgeResult) bool {
-	return p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Detached > 0
+	return p.Deleted["encounters"]+p.Deleted["referrals"]+p.Deleted["calls"]+p.Deleted["complaints"]+p.Detached > 0
 }

@@ -22,8 +22,17 @@ func (r *reportEnv) setSupervisor(ctx context.Context, id int64, sup *int64) err
 // submitted is a complete report by the officer of ctx, submitted.
 func (r *reportEnv) submitted(t *testing.T, ctx context.Context) *citdesk.Encounter {
 	t.Helper()
+	return r.submittedAbout(t, ctx, nil)
+}
+
+// submittedAbout is submitted, about person (none when nil).
+func (r *reportEnv) submittedAbout(t *testing.T, ctx context.Context, person *citdesk.Person) *citdesk.Encounter {
+	t.Helper()
 	e := r.draft(t, ctx)
 	complete(e)
+	if person != nil {
+		e.PersonID = &person.ID
+	}
 	if err := r.encounters.UpdateEncounter(ctx, e); err != nil {
 		t.Fatal(err)
 	}
