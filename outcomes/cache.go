@@ -201,6 +201,10 @@ type cachedService struct {
 	mu     sync.Mutex
 	snaps  map[int64]*snapshot
 	closed bool // under mu: Close was called
+	// stuck, under mu, names the agencies whose file could not be
+	// removed when it had to go: it is behind, and is never read again
+	// (the rows are).
+	stuck map[int64]bool
 
 	bg     sync.WaitGroup // the background comparisons and file writes
 	stop   context.Context
@@ -329,7 +333,13 @@ func (s *cachedService) drop(agencyID int64, snap *snapshot) {
 	}
 	if s.opts.Dir != "" {
 		if err := os.Remove(snapFileName(s.opts.Dir, agencyID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.opts.Log.Error("outcomes snapshot file not removed", "agency", agencyID, "err", err)
+			s.opts.Log.Error("outcomes snapshot file not removed; it is not read again", "agency", agencyID, "err", err)
+			s.mu.Lock()
+			if s.stuck == nil {
+				s.stuck = map[int64]bool{}
+			}
+			s.stuck[agencyID] = true
+			s.mu.Unlock()
 		}
 	}
 }
@@ -338,12 +348,9 @@ func (s *cachedService) drop(agencyID int64, snap *snapshot) {
 // forgotten while the request waited for it is not served: the request
 // takes the agency's new one. So is one whose records were deleted since
 // its stamp, whichever process deleted them (Records.Removed).
-//
-// Once a snapshot was dropped, the next is read from the rows, not from
-// the file: the file is behind too, and one that could not be removed
-// would otherwise be read, found behind and dropped again for good.
+// A snapshot is dropped at most once a deletion (its file goes, or is
+// never read again: drop), so the loop ends.
 func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snapshot, error) {
-	fromRows := false
 	for {
 		s.mu.Lock()
 		snap, ok := s.snaps[agencyID]
@@ -352,25 +359,23 @@ func (s *cachedService) snapshotFor(ctx context.Context, agencyID int64) (*snaps
 			s.snaps[agencyID] = snap
 		}
 		s.mu.Unlock()
-		current, err := s.refreshSnap(ctx, snap, fromRows)
+		current, err := s.refreshSnap(ctx, snap)
 		if err != nil || current {
 			return snap, err
 		}
-		fromRows = true
 	}
 }
 
 // refreshSnap brings snap up to date, unless it was forgotten or must be
-// (current false: ask for the agency's snapshot again). fromRows: a
-// snapshot not yet loaded is read from the rows, not from its file.
-func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot, fromRows bool) (current bool, err error) {
+// (current false: ask for the agency's snapshot again).
+func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot) (current bool, err error) {
 	snap.refresh.Lock()
 	defer snap.refresh.Unlock()
 	if snap.dropped.Load() {
 		return false, nil
 	}
 	if !snap.loaded {
-		if !fromRows && s.loadFile(snap) {
+		if s.loadFile(snap) {
 			// Caught up from the rows changed since the file's marks.
 			if current, err := s.deltaLoad(ctx, snap); err != nil || !current {
 				return current, err
@@ -411,7 +416,10 @@ func (s *cachedService) refreshSnap(ctx context.Context, snap *snapshot, fromRow
 // loadFile puts the agency's snapshot file in place, if there is one to
 // use; the caller holds snap.refresh.
 func (s *cachedService) loadFile(snap *snapshot) bool {
-	if s.opts.Dir == "" {
+	s.mu.Lock()
+	stuck := s.stuck[snap.agencyID]
+	s.mu.Unlock()
+	if s.opts.Dir == "" || stuck {
 		return false
 	}
 	cols, h, err := readSnapFile(s.opts.Dir, snap.agencyID)
@@ -785,7 +793,9 @@ func (s *cachedService) maybeSave(snap *snapshot) {
 		defer snap.saving.Store(false)
 		if err := s.save(snap); err != nil {
 			s.opts.Log.Error("outcomes snapshot file not written", "agency", snap.agencyID, "err", err)
+			return
 		}
+		removeSnapTemps(s.opts.Dir, s.opts.Log)
 	})
 	if !started {
 		snap.saving.Store(false)
@@ -808,11 +818,7 @@ func (s *cachedService) save(snap *snapshot) error {
 	snap.stampMu.Lock()
 	h := snapFileHeader{agencyID: snap.agencyID, readAt: snap.readAt, stamp: snap.colStamp}
 	snap.stampMu.Unlock()
-	if err := writeSnapFile(s.opts.Dir, snap.cols, h); err != nil {
-		return err
-	}
-	removeSnapTemps(s.opts.Dir, s.opts.Log)
-	return nil
+	return writeSnapFile(s.opts.Dir, snap.cols, h)
 }
 
 // params returns the computation's parameters for the agency and range,

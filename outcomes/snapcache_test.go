@@ -183,40 +183,62 @@ func TestCachedServiceClose(t *testing.T) {
 
 // TestCachedServiceRemovesUnfinishedFiles: the temporary file of a
 // snapshot write cut short (its process stopped mid-write) is removed when
-// the next service starts on the directory, once it is older than a write
-// takes. It may hold records erased since, and nothing else would ever
-// remove it. Another process's recent temporary file (a write that may
-// be under way) stays, as do other files. (This process's own writes
-// under way stay too: TestCachedServiceReconcilesInPlace starts a second
-// service while the first writes.)
+// the next service starts on the directory, and after each file a service
+// writes, once it is older than a write takes. It may hold records erased
+// since, and nothing else would ever remove it. This process's own
+// temporary files (writes under way, however long) stay, as does another
+// process's recent one (a write that may be under way) and other files.
 func TestCachedServiceRemovesUnfinishedFiles(t *testing.T) {
 	dir := t.TempDir()
-	unfinished := []string{
-		filepath.Join(dir, "outcomes-1.snap.0a1b2c3d4e5f.1234567.tmp"), // another process's, an hour old
-		filepath.Join(dir, "outcomes-2.snap.7654321.tmp"),              // from before temporary files named their process
-	}
-	recent := filepath.Join(dir, "outcomes-3.snap.0a1b2c3d4e5f.555.tmp") // another process's, just written
-	kept := []string{recent, outcomes.SnapshotFileName(dir, 1), filepath.Join(dir, "notes.tmp")}
 	hourAgo := time.Now().Add(-time.Hour)
-	for _, name := range append(kept, unfinished...) {
+	write := func(name string, old bool) string {
+		t.Helper()
 		if err := os.WriteFile(name, []byte("CITDOUTC"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if name != recent {
+		if old {
 			if err := os.Chtimes(name, hourAgo, hourAgo); err != nil {
 				t.Fatal(err)
 			}
 		}
+		return name
 	}
-	outcomes.NewCachedServiceWith(newFakeLoader(), citdesk.NewFakeClock(cacheNow), outcomes.CacheOptions{Dir: dir})
-	for _, name := range unfinished {
-		if _, err := os.Stat(name); !os.IsNotExist(err) {
-			t.Errorf("the unfinished snapshot file %s is still there: %v", filepath.Base(name), err)
+	unfinished := []string{
+		write(filepath.Join(dir, "outcomes-1.snap.OTHERPROCESSTOKEN234567ABC.1234567.tmp"), true), // another process's, an hour old
+		write(filepath.Join(dir, "outcomes-2.snap.7654321.tmp"), true),                            // from before temporary files named their process
+	}
+	kept := []string{
+		write(outcomes.OwnSnapTemp(dir, 3), true),                                              // this process's: a write under way
+		write(filepath.Join(dir, "outcomes-4.snap.OTHERPROCESSTOKEN234567ABC.555.tmp"), false), // another process's, just written
+		write(outcomes.SnapshotFileName(dir, 5), true),
+		write(filepath.Join(dir, "notes.tmp"), true),
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, name := range unfinished {
+			if _, err := os.Stat(name); !os.IsNotExist(err) {
+				t.Errorf("%s: the unfinished snapshot file %s is still there: %v", when, filepath.Base(name), err)
+			}
+		}
+		for _, name := range kept {
+			if _, err := os.Stat(name); err != nil {
+				t.Errorf("%s: %s: %v", when, filepath.Base(name), err)
+			}
 		}
 	}
-	for _, name := range kept {
-		if _, err := os.Stat(name); err != nil {
-			t.Errorf("%s: %v", filepath.Base(name), err)
-		}
-	}
+	l := newFakeLoader()
+	l.put(1, cacheEnc(1, outcomes.ForceNone))
+	svc := outcomes.NewCachedServiceWith(l, citdesk.NewFakeClock(cacheNow), outcomes.CacheOptions{Dir: dir})
+	check("at start")
+
+	// One more left behind while the service runs: gone after its next
+	// file is written.
+	unfinished = append(unfinished, write(filepath.Join(dir, "outcomes-6.snap.OTHERPROCESSTOKEN234567ABC.99.tmp"), true))
+	figure(t, svc, as(1, citdesk.RoleAnalyst), "use_of_force")
+	waitFor(t, "the file written and the unfinished one removed", func() bool {
+		_, file := os.Stat(outcomes.SnapshotFileName(dir, 1))
+		_, left := os.Stat(unfinished[len(unfinished)-1])
+		return file == nil && os.IsNotExist(left)
+	})
+	check("after a write")
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -12,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -94,11 +92,12 @@ func removeSnapTemps(dir string, log *slog.Logger) {
 		if st, err := os.Stat(name); err != nil || time.Since(st.ModTime()) < snapTempGrace {
 			continue
 		}
-		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		switch err := os.Remove(name); {
+		case err == nil:
+			log.Info("removed an unfinished outcomes snapshot file", "file", filepath.Base(name))
+		case !errors.Is(err, os.ErrNotExist):
 			log.Error("unfinished outcomes snapshot file not removed", "file", filepath.Base(name), "err", err)
-			continue
 		}
-		log.Info("removed an unfinished outcomes snapshot file", "file", filepath.Base(name))
 	}
 }
 
@@ -110,13 +109,7 @@ const snapTempGrace = 2 * time.Minute
 // processToken names this process's temporary files: random, so a process
 // after a crash (with the same process id, as in a container) does not
 // take the crashed one's files for its own.
-var processToken = func() string {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return strconv.Itoa(os.Getpid())
-	}
-	return hex.EncodeToString(b)
-}()
+var processToken = rand.Text()
 
 // snapTempPattern is the name of a snapshot's temporary file, for
 // os.CreateTemp: the snapshot's name, this process's token, and a random
