@@ -44,9 +44,15 @@ func (a Alert) Any() bool { return a.EmergencyWaiting || a.NoCIT }
 
 // QueueAlert says whether open call c alerts the dispatcher at now, given
 // its active assignments and the agency's policy. A cleared or closed call
-// never alerts: the work on it is done.
-func QueueAlert(c *Call, active []*Assignment, now time.Time, p Policy) Alert {
-	if c.Status != CallPending && c.Status != CallDispatched && c.Status != CallOnScene {
+// never alerts: the work on it is done. Nor does a call the crisis line
+// holds (crisisLine: its transfer to 988 or mobile crisis is recorded and
+// accepted, not returned): no officer is to be sent, CIT or not, and an
+// alarm that stays on while the crisis line works the call teaches the
+// dispatcher to ignore the alarm. A call whose response is 988 with no
+// transfer recorded yet still alerts, since nobody has taken it on; so
+// does one the crisis line sent back.
+func QueueAlert(c *Call, active []*Assignment, crisisLine bool, now time.Time, p Policy) Alert {
+	if c.Status != CallPending && c.Status != CallDispatched && c.Status != CallOnScene || crisisLine {
 		return Alert{}
 	}
 	sent, cit := false, false

@@ -55,28 +55,32 @@ func TestQueueAlert(t *testing.T) {
 		wait      time.Duration
 		emergency bool
 		noCIT     bool
+		// crisisLine: the crisis line holds the call (an accepted transfer).
+		crisisLine bool
 	}{
-		{"emergency within policy", citdesk.Call{Emergency: true, Status: citdesk.CallPending}, nil, 60 * time.Second, false, false},
-		{"emergency past policy", citdesk.Call{Emergency: true, Status: citdesk.CallPending}, nil, 61 * time.Second, true, false},
-		{"non-emergency waiting long", citdesk.Call{Status: citdesk.CallPending}, nil, time.Hour, false, false},
-		{"emergency with an officer sent", citdesk.Call{Emergency: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain}, time.Hour, false, false},
-		{"emergency whose only officer cleared", citdesk.Call{Emergency: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{cleared}, time.Hour, true, false},
-		{"CIT requested, nobody sent", citdesk.Call{CITRequested: true, Status: citdesk.CallPending}, nil, 0, false, true},
-		{"CIT requested, non-CIT officer sent", citdesk.Call{CITRequested: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain}, 0, false, true},
-		{"CIT requested, CIT officer sent", citdesk.Call{CITRequested: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain, cit}, 0, false, false},
-		{"cleared call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallCleared}, nil, time.Hour, false, false},
-		{"closed call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallClosed}, nil, time.Hour, false, false},
+		{"emergency within policy", citdesk.Call{Emergency: true, Status: citdesk.CallPending}, nil, 60 * time.Second, false, false, false},
+		{"emergency past policy", citdesk.Call{Emergency: true, Status: citdesk.CallPending}, nil, 61 * time.Second, true, false, false},
+		{"non-emergency waiting long", citdesk.Call{Status: citdesk.CallPending}, nil, time.Hour, false, false, false},
+		{"emergency with an officer sent", citdesk.Call{Emergency: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain}, time.Hour, false, false, false},
+		{"emergency whose only officer cleared", citdesk.Call{Emergency: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{cleared}, time.Hour, true, false, false},
+		{"CIT requested, nobody sent", citdesk.Call{CITRequested: true, Status: citdesk.CallPending}, nil, 0, false, true, false},
+		{"CIT requested, non-CIT officer sent", citdesk.Call{CITRequested: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain}, 0, false, true, false},
+		{"CIT requested, CIT officer sent", citdesk.Call{CITRequested: true, Status: citdesk.CallDispatched}, []*citdesk.Assignment{plain, cit}, 0, false, false, false},
+		{"cleared call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallCleared}, nil, time.Hour, false, false, false},
+		{"closed call", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallClosed}, nil, time.Hour, false, false, false},
+		{"CIT requested, held by the crisis line", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallPending, Response: citdesk.Response988}, nil, time.Hour, false, false, true},
+		{"CIT requested, 988 chosen, no transfer recorded", citdesk.Call{Emergency: true, CITRequested: true, Status: citdesk.CallPending, Response: citdesk.Response988}, nil, time.Hour, true, true, false},
 	} {
 		c := tc.c
 		c.ReceivedAt = t0
-		a := citdesk.QueueAlert(&c, tc.active, t0.Add(tc.wait), p)
+		a := citdesk.QueueAlert(&c, tc.active, tc.crisisLine, t0.Add(tc.wait), p)
 		if a.EmergencyWaiting != tc.emergency || a.NoCIT != tc.noCIT || a.Any() != (tc.emergency || tc.noCIT) {
 			t.Errorf("%s: %+v, want emergency %v, no CIT %v", tc.name, a, tc.emergency, tc.noCIT)
 		}
 	}
 	short := p
 	short.EmergencyAlert = 5 * time.Second
-	if a := citdesk.QueueAlert(&citdesk.Call{Emergency: true, Status: citdesk.CallPending, ReceivedAt: t0}, nil, t0.Add(6*time.Second), short); !a.EmergencyWaiting {
+	if a := citdesk.QueueAlert(&citdesk.Call{Emergency: true, Status: citdesk.CallPending, ReceivedAt: t0}, nil, false, t0.Add(6*time.Second), short); !a.EmergencyWaiting {
 		t.Errorf("the agency's shorter threshold is not used")
 	}
 }

@@ -45,6 +45,10 @@ type State struct {
 	// Only the flag is read, never a plan, so it leaves no audit event; it
 	// stays empty for actors who may not see plan flags.
 	PlanOnFile map[int64]bool
+	// CrisisLine marks the open calls the crisis line holds: their
+	// transfer to 988 or mobile crisis is recorded and accepted, not
+	// returned (citdesk.QueueAlert does not alert for them).
+	CrisisLine map[int64]bool
 	// Roads estimates travel on the agency's road map, when it has one
 	// (citdesk map import); nil means the straight line.
 	Roads RouteEstimator
@@ -56,7 +60,7 @@ type State struct {
 // NewState returns an empty state of agency read at now, ready to fill.
 func NewState(agency *citdesk.Agency, now time.Time) *State {
 	return &State{Agency: agency, Now: now, Active: map[int64]*citdesk.Assignment{}, Calls: map[int64]*citdesk.Call{},
-		Today: map[int64]int{}, PlanOnFile: map[int64]bool{}}
+		Today: map[int64]int{}, PlanOnFile: map[int64]bool{}, CrisisLine: map[int64]bool{}}
 }
 
 // Units turns the state into the recommender's units, one per officer on

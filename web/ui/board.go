@@ -60,8 +60,9 @@ type boardCall struct {
 	Assigned     []assignedView
 	Lat, Lon     string // empty when the call has no location
 	PlanOnFile   bool   // a current crisis plan matches the call (the plan itself is not read)
-	// Unsent: no officer is on the call; with Emergency, dispatch.js
-	// raises the alert once it has waited past the agency's threshold.
+	// Unsent: no officer is on the call and the crisis line does not hold
+	// it; with Emergency, dispatch.js raises the alert once it has waited
+	// past the agency's threshold (citdesk.QueueAlert's rule).
 	Unsent bool
 	// Alert says why the call needs the dispatcher now (citdesk.QueueAlert).
 	Alert citdesk.Alert
@@ -313,8 +314,9 @@ func coord(p *float64) string {
 	return strconv.FormatFloat(*p, 'f', 6, 64)
 }
 
-// boardCallOf describes call c for the list, with its alert under policy p.
-func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, p citdesk.Policy, assigned []*citdesk.Assignment) boardCall {
+// boardCallOf describes call c for the list, with its alert under policy p
+// (none while the crisis line holds it: crisisLine).
+func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, p citdesk.Policy, assigned []*citdesk.Assignment, crisisLine bool) boardCall {
 	v := boardCall{ID: c.ID, Nature: c.Nature, Address: c.Address, Source: c.Source.Label(), Emergency: c.Emergency, CITRequested: c.CITRequested,
 		Status: c.Status, Received: c.ReceivedAt.In(loc).Format("15:04"), ReceivedISO: c.ReceivedAt.UTC().Format(time.RFC3339),
 		Waiting: ago(s.Now().Sub(c.ReceivedAt)), Lat: coord(c.Lat), Lon: coord(c.Lon)}
@@ -342,8 +344,8 @@ func (s *boardPages) boardCallOf(c *citdesk.Call, loc *time.Location, p citdesk.
 			v.Assigned = append(v.Assigned, assignedView{Name: a.OfficerName, Status: a.Status})
 		}
 	}
-	v.Unsent = len(v.Assigned) == 0
-	v.Alert = citdesk.QueueAlert(c, assigned, s.Now(), p)
+	v.Unsent = len(v.Assigned) == 0 && !crisisLine
+	v.Alert = citdesk.QueueAlert(c, assigned, crisisLine, s.Now(), p)
 	return v
 }
 
@@ -448,7 +450,7 @@ func (s *boardPages) boardList(st *dispatch.State) *boardView {
 	v := &boardView{Form: newCallForm(), AlertAfter: int(st.Agency.Policy.EmergencyAlertAfter() / time.Second), Metric: st.Agency.Policy.Metric(), Map: boardMap{TileURL: s.TileURLFor(st.Agency.ID),
 		Lat: strconv.FormatFloat(st.Agency.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Agency.Lon, 'f', 6, 64)}}
 	for _, c := range st.Open {
-		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID])
+		bc := s.boardCallOf(c, loc, st.Agency.Policy, byCall[c.ID], st.CrisisLine[c.ID])
 		bc.PlanOnFile = st.PlanOnFile[c.ID]
 		if bc.Alert.Any() {
 			v.Alerts++
@@ -463,7 +465,7 @@ func (s *boardPages) boardList(st *dispatch.State) *boardView {
 func (s *boardPages) panelView(st *dispatch.State, cp *dispatch.CallPanel) *boardPanel {
 	c, assignments := cp.Call, cp.Assignments
 	loc := st.Agency.Location()
-	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, st.Agency.Policy, assignments), Closed: c.Status == citdesk.CallClosed}
+	p := &boardPanel{Call: c, View: s.boardCallOf(c, loc, st.Agency.Policy, assignments, st.CrisisLine[c.ID]), Closed: c.Status == citdesk.CallClosed}
 	if !p.Closed {
 		p.View.PlanOnFile = cp.PlanOnFile
 	}
