@@ -129,54 +129,56 @@ func (d *dispatchEnv) apiCall(t *testing.T, nature string, emergency, citRequest
 // be triage's recommendation, with nobody having taken the call on), and
 // a call the crisis line sends back alerts again.
 func TestBoardNoAlertWhileCrisisLineHolds(t *testing.T) {
-	d := newDispatchEnv(t, storetest.SQLite)
-	id := d.apiCall(t, "Person in crisis", true, true)
-	calls, transfers := d.DB.CallService(), store.NewTransferService(d.DB)
-	_, disp := d.userCtx(t, "disp")
-	version := func() int64 {
-		t.Helper()
-		c, err := calls.FindCallByID(d.Op, id)
-		if err != nil {
+	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
+		d := newDispatchEnv(t, e)
+		id := d.apiCall(t, "Person in crisis", true, true)
+		calls, transfers := d.DB.CallService(), store.NewTransferService(d.DB)
+		_, disp := d.userCtx(t, "disp")
+		version := func() int64 {
+			t.Helper()
+			c, err := calls.FindCallByID(d.Op, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.Version
+		}
+		if _, err := calls.PatchCall(d.Op, id, version(), func(c *citdesk.Call) {
+			c.Response, c.ResponseReason = citdesk.Response988, "Caller agreed to talk to the crisis line"
+		}); err != nil {
 			t.Fatal(err)
 		}
-		return c.Version
-	}
-	if _, err := calls.PatchCall(d.Op, id, version(), func(c *citdesk.Call) {
-		c.Response, c.ResponseReason = citdesk.Response988, "Caller agreed to talk to the crisis line"
-	}); err != nil {
-		t.Fatal(err)
-	}
-	d.Clock.Advance(5 * time.Minute)
+		d.Clock.Advance(5 * time.Minute)
 
-	b := d.browser()
-	b.login("disp")
-	alerting := func(when string, want bool) {
-		t.Helper()
-		body := b.get("/board").Body
-		i := strings.Index(body, fmt.Sprintf(`data-call-id="%d"`, id))
-		j := strings.Index(body, `<div id="board-alert"`)
-		if i < 0 || j < 0 {
-			t.Fatalf("%s: no call %d or no alert banner on the board", when, id)
-		}
-		start := strings.LastIndex(body[:i], "<li")
-		li := body[start : i+strings.Index(body[i:], ">")]
-		banner := body[j : j+strings.Index(body[j:], "</div>")]
-		got := []bool{strings.Contains(li, "alerting"), strings.Contains(li, "data-no-cit"), strings.Contains(li, "data-unsent"), !strings.Contains(banner, " hidden")}
-		for k, what := range []string{"the call alerts", "no CIT officer", "no officer sent", "the banner shows"} {
-			if got[k] != want {
-				t.Errorf("%s: %s = %v, want %v", when, what, got[k], want)
+		b := d.browser()
+		b.login("disp")
+		alerting := func(when string, want bool) {
+			t.Helper()
+			body := b.get("/board").Body
+			i := strings.Index(body, fmt.Sprintf(`data-call-id="%d"`, id))
+			j := strings.Index(body, `<div id="board-alert"`)
+			if i < 0 || j < 0 {
+				t.Fatalf("%s: no call %d or no alert banner on the board", when, id)
+			}
+			start := strings.LastIndex(body[:i], "<li")
+			li := body[start : i+strings.Index(body[i:], ">")]
+			banner := body[j : j+strings.Index(body[j:], "</div>")]
+			got := []bool{strings.Contains(li, "alerting"), strings.Contains(li, "data-no-cit"), strings.Contains(li, "data-unsent"), !strings.Contains(banner, " hidden")}
+			for k, what := range []string{"the call alerts", "no CIT officer", "no officer sent", "the banner shows"} {
+				if got[k] != want {
+					t.Errorf("%s: %s = %v, want %v", when, what, got[k], want)
+				}
 			}
 		}
-	}
-	alerting("988 chosen, no transfer recorded", true)
+		alerting("988 chosen, no transfer recorded", true)
 
-	if _, err := transfers.RecordTransfer(disp, &citdesk.Transfer{CallID: id, Destination: citdesk.TransferToMobileCrisis, Consent: citdesk.ConsentYes}, version()); err != nil {
-		t.Fatalf("record the transfer: %v", err)
-	}
-	alerting("the crisis line holds it", false)
+		if _, err := transfers.RecordTransfer(disp, &citdesk.Transfer{CallID: id, Destination: citdesk.TransferToMobileCrisis, Consent: citdesk.ConsentYes}, version()); err != nil {
+			t.Fatalf("record the transfer: %v", err)
+		}
+		alerting("the crisis line holds it", false)
 
-	if _, err := transfers.ReturnTransfer(disp, id, version(), citdesk.TransferReturn{Reason: "Team out of county", Response: citdesk.ResponseCIT}); err != nil {
-		t.Fatalf("return the transfer: %v", err)
-	}
-	alerting("sent back for a CIT officer", true)
+		if _, err := transfers.ReturnTransfer(disp, id, version(), citdesk.TransferReturn{Reason: "Team out of county", Response: citdesk.ResponseCIT}); err != nil {
+			t.Fatalf("return the transfer: %v", err)
+		}
+		alerting("sent back for a CIT officer", true)
+	})
 }
