@@ -47,7 +47,8 @@ type State struct {
 	PlanOnFile map[int64]bool
 	// CrisisLine marks the open calls the crisis line holds: their
 	// transfer to 988 or mobile crisis is recorded and accepted, not
-	// returned (citdesk.QueueAlert does not alert for them).
+	// returned (citdesk.QueueAlert does not alert for them). Read for the
+	// board only; empty in the state recommendations are made from.
 	CrisisLine map[int64]bool
 	// Roads estimates travel on the agency's road map, when it has one
 	// (citdesk map import); nil means the straight line.

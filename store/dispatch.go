@@ -15,9 +15,10 @@ func (db *DB) DispatchService() dispatch.Service { return dispatchService{db} }
 
 type dispatchService struct{ db *DB }
 
-// dispatchState reads the actor's agency's dispatch state in tx; plans
-// also reads which open calls have a crisis plan on file.
-func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans bool) (*dispatch.State, error) {
+// dispatchState reads the actor's agency's dispatch state in tx; board
+// also reads what only the board shows: which open calls have a crisis
+// plan on file, and which the crisis line holds.
+func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, board bool) (*dispatch.State, error) {
 	agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
 	if err != nil {
 		return nil, err
@@ -76,7 +77,10 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, plans boo
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if plans && actor.HasRole(planFlagRoles...) {
+	if !board {
+		return st, nil
+	}
+	if actor.HasRole(planFlagRoles...) {
 		if err := callsWithPlans(ctx, tx, agency.ID, today, ids, st.PlanOnFile); err != nil {
 			return nil, err
 		}
