@@ -182,10 +182,6 @@ func (s *sharedEvent) of(ev citdesk.Event) *encodedEvent {
 	return e
 }
 
-// message returns ev encoded for a stream that sees it whole, nil if it
-// cannot be encoded.
-func (s *sharedEvent) message(ev citdesk.Event) []byte { return s.of(ev).whole }
-
 // encodeEvent makes ev's messages. What others than those who see
 // everything get:
 //   - a liaison, their own status and calls only (EventLiaison, whose
