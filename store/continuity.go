@@ -40,13 +40,21 @@ func (tx *Tx) priorContactOfficers(ctx context.Context, agencyID int64, address 
 	if key == "" {
 		return nil, nil
 	}
-	return queryAll(ctx, tx, "prior contacts", scanID, `SELECT DISTINCT e.officer_id FROM encounters e
-			WHERE e.agency_id = ? AND e.officer_id IS NOT NULL
-			AND e.force_level IN ('none', 'verbal')
-			AND e.dispositions NOT LIKE '%"arrest"%'
-			AND e.person_id IN (
-				SELECT id FROM persons WHERE agency_id = ? AND address_key = ?
-				UNION
-				SELECT person_id FROM crisis_plans WHERE agency_id = ? AND address_key = ?)
-			ORDER BY e.officer_id`, agencyID, agencyID, key, agencyID, key)
+	return queryAll(ctx, tx, "prior contacts", scanID, priorContactsSQL, agencyID, key, agencyID, key, agencyID)
 }
+
+// priorContactsSQL lists the officers who met anyone known at an address
+// (its arguments: agency, address key, agency, address key, agency). The
+// people come first and their encounters are looked up by person: the
+// CROSS JOIN keeps SQLite from walking the agency's every encounter in
+// officer order instead (TestPriorContactsPlan); PostgreSQL plans it as
+// an ordinary join.
+const priorContactsSQL = `SELECT DISTINCT e.officer_id FROM (
+		SELECT id FROM persons WHERE agency_id = ? AND address_key = ?
+		UNION
+		SELECT person_id FROM crisis_plans WHERE agency_id = ? AND address_key = ?) p
+	CROSS JOIN encounters e
+	WHERE e.agency_id = ? AND e.person_id = p.id AND e.officer_id IS NOT NULL
+		AND e.force_level IN ('none', 'verbal')
+		AND e.dispositions NOT LIKE '%"arrest"%'
+	ORDER BY e.officer_id`
