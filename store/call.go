@@ -817,7 +817,33 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 // listAssignments lists agencyID's assignments that f selects, oldest
 // dispatch first.
 func (tx *Tx) listAssignments(ctx context.Context, agencyID int64, f citdesk.AssignmentFilter) ([]*citdesk.Assignment, error) {
+	q, args := assignmentsQuery(agencyID, f)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list assignments: %w", err)
+	}
+	defer rows.Close()
+	var out []*citdesk.Assignment
+	for rows.Next() {
+		a, err := scanAssignment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// assignmentsQuery returns listAssignments' query and its arguments.
+func assignmentsQuery(agencyID int64, f citdesk.AssignmentFilter) (string, []any) {
 	q := assignmentSelect + ` WHERE a.agency_id = ?`
+	if f.Active && f.CallID == 0 && f.OfficerID == 0 && f.Since.IsZero() {
+		// The active assignments, which the dispatch state reads: by
+		// assignments_one_active, which holds only those. With the
+		// agency's column indexable SQLite walked the agency's every
+		// assignment by dispatch time instead (TestActiveAssignmentsPlan).
+		q = assignmentSelect + ` WHERE +a.agency_id = ?`
+	}
 	args := []any{agencyID}
 	if f.CallID != 0 {
 		q += ` AND a.call_id = ?`
@@ -844,20 +870,7 @@ func (tx *Tx) listAssignments(ctx context.Context, agencyID int64, f citdesk.Ass
 	} else {
 		q += ` ORDER BY a.dispatched_at, a.id`
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return q, args
 }
 
 // MoveAssignment moves an assignment forward when version is current: by

@@ -96,9 +96,16 @@ type openCall struct {
 // a call. A draft names whoever its officer typed in, so it attaches no
 // person, and no person's crisis plan, to the call.
 func callPersons(ctx context.Context, tx *Tx, agencyID, callID int64) (map[int64]bool, error) {
-	return queryIDSet(ctx, tx, "call persons", `SELECT DISTINCT person_id FROM encounters
-		WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL AND status = 'approved'`, agencyID, callID)
+	return queryIDSet(ctx, tx, "call persons", callPersonsSQL, agencyID, callID)
 }
+
+// callPersonsSQL lists the persons on a call's approved reports (its
+// arguments: agency, call), a person once for each report: the set drops
+// the repeats. Asked for DISTINCT, SQLite walked encounters_person, in
+// person order, through every encounter that names someone
+// (TestCallPersonsPlan).
+const callPersonsSQL = `SELECT person_id FROM encounters
+	WHERE agency_id = ? AND call_id = ? AND person_id IS NOT NULL AND status = 'approved'`
 
 // planMatch says how plan c matches call: its address, or a person named
 // on a report of the call; "" when it does not.

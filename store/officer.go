@@ -581,9 +581,7 @@ func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.T
 // agencyStatusHistory returns every officer's status changes in [from, to)
 // after each officer's last change before from.
 func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
-	before, err := scanStatus(ctx, tx, `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
-		WHERE s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`,
-		agencyID, agencyID, micros(from))
+	before, err := scanStatus(ctx, tx, lastStatusBeforeSQL, agencyID, agencyID, micros(from))
 	if err != nil {
 		return nil, err
 	}
@@ -594,6 +592,14 @@ func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to 
 	}
 	return append(before, during...), nil
 }
+
+// lastStatusBeforeSQL reads each officer's last status change before a time
+// (its arguments: agency, agency, time). The unary plus keeps SQLite from
+// walking the agency's every status change by its agency index and testing
+// each against the latest ids; it reads the latest by id instead
+// (TestStatusHistoryPlan).
+const lastStatusBeforeSQL = `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
+	WHERE +s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`
 
 func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
 	return queryAll(ctx, tx, "query status", scanStatusChange, q, args...)
