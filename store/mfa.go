@@ -519,7 +519,12 @@ func (s mfaService) StepUp(ctx context.Context, sessionSecret, password, code st
 		} else if owner != actor.UserID {
 			return errNoSession
 		}
-		cur, agency, err := tx.findUserAndAgency(ctx, actor.AgencyID, actor.UserID)
+		// Locked: the failure count below must not race another attempt's.
+		cur, err := lockUser(ctx, tx, actor.AgencyID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		agency, err := tx.findAgency(ctx, "id = ?", actor.AgencyID)
 		if err != nil {
 			return err
 		}
@@ -724,7 +729,18 @@ func (s mfaService) CompleteSignIn(ctx context.Context, challenge, code string, 
 		if err != nil {
 			return err
 		}
-		u, agency, err := tx.findUserAndAgency(ctx, c.agencyID, c.userID)
+		// Locked, and the challenge read again under the lock: another
+		// code sent at once for the same user (or the same challenge)
+		// counts its failure and its attempt after this one's, not on
+		// the same counts.
+		u, err := lockUser(ctx, tx, c.agencyID, c.userID)
+		if err != nil {
+			return err
+		}
+		if c, err = signinChallenge(ctx, tx, challenge); err != nil {
+			return err
+		}
+		agency, err := tx.findAgency(ctx, "id = ?", c.agencyID)
 		if err != nil {
 			return err
 		}

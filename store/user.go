@@ -123,7 +123,22 @@ func (tx *Tx) findUserAndAgency(ctx context.Context, agencyID, id int64) (*citde
 }
 
 func (tx *Tx) findUser(ctx context.Context, agencyID, id int64) (*citdesk.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? AND id = ?`, agencyID, id))
+	return queryUser(ctx, tx, agencyID, id, "")
+}
+
+// lockUser reads a user as findUser does, holding the row until the
+// transaction ends. A sign-in's verdict rests on the row's lockout and
+// failure count: on PostgreSQL, where write transactions run side by side,
+// two wrong passwords read at once each counted one failure on the same
+// count, so guesses made in parallel were never locked out
+// (TestParallelWrongPasswordsLock). On SQLite the writer already holds the
+// database.
+func lockUser(ctx context.Context, tx *Tx, agencyID, id int64) (*citdesk.User, error) {
+	return queryUser(ctx, tx, agencyID, id, tx.db.dialect.forUpdate)
+}
+
+func queryUser(ctx context.Context, tx *Tx, agencyID, id int64, lock string) (*citdesk.User, error) {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE agency_id = ? AND id = ?`+lock, agencyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, citdesk.Errorf(citdesk.ENOTFOUND, "User not found.")
 	}
@@ -436,8 +451,8 @@ func (s userService) Authenticate(ctx context.Context, username, password, kind 
 	var secret string
 	var result error
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		// Read again under the write lock: another attempt may have locked the account.
-		cur, err := tx.findUser(ctx, u.AgencyID, u.ID)
+		// Read again, locked: another attempt may have locked the account.
+		cur, err := lockUser(ctx, tx, u.AgencyID, u.ID)
 		if err != nil {
 			return err
 		}

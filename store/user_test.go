@@ -130,6 +130,65 @@ func TestLockoutPolicyPerAgency(t *testing.T) {
 	})
 }
 
+// TestParallelWrongPasswordsLock: on PostgreSQL, wrong passwords sent at
+// once each count towards the lockout. The attempts read the user while
+// another transaction holds its row, then are let go together. Before,
+// each read the same failure count unlocked and wrote it plus one, so
+// three wrong guesses left the count at 1 and the account open: guesses
+// made in parallel were never locked out.
+func TestParallelWrongPasswordsLock(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	a, op := storetest.Agency(t, db, "strict")
+	p := a.Policy
+	p.LockoutAttempts, p.LockoutDuration = 3, time.Hour
+	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
+	ctx := context.Background()
+	raw := storetest.Raw(t, db.TestDSN())
+	hold, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	const attempts = 3
+	done := make(chan error, attempts)
+	for range attempts {
+		go func() {
+			_, _, _, err := db.UserService().Authenticate(ctx, "sam", "not the password", citdesk.SessionCookie)
+			done <- err
+		}()
+	}
+	// All three wait on the held row (at their read, or at their write as
+	// before), then go together.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var waiting int
+		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == attempts {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d attempts wait on the user's row", waiting, attempts)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for range attempts {
+		wantCode(t, <-done, citdesk.EUNAUTHORIZED)
+	}
+	_, _, _, err = db.UserService().Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+	wantCode(t, err, citdesk.EUNAUTHORIZED)
+}
+
 func TestSessionIdleAndEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		db, clock := storetest.Open(t, e)
