@@ -581,7 +581,7 @@ func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.T
 // agencyStatusHistory returns every officer's status changes in [from, to)
 // after each officer's last change before from.
 func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
-	before, err := scanStatus(ctx, tx, lastStatusBeforeSQL, agencyID, agencyID, micros(from))
+	before, err := scanStatus(ctx, tx, lastStatusBeforeSQL, micros(from), agencyID)
 	if err != nil {
 		return nil, err
 	}
@@ -594,12 +594,17 @@ func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to 
 }
 
 // lastStatusBeforeSQL reads each officer's last status change before a time
-// (its arguments: agency, agency, time). The unary plus keeps SQLite from
-// walking the agency's every status change by its agency index and testing
-// each against the latest ids; it reads the latest by id instead
-// (TestStatusHistoryPlan).
-const lastStatusBeforeSQL = `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id FROM status_changes s
-	WHERE +s.agency_id = ? AND s.id IN (SELECT MAX(id) FROM status_changes WHERE agency_id = ? AND at < ? GROUP BY officer_id)`
+// (its arguments: time, agency): for each officer of the agency, one seek
+// of status_changes_officer. Position reports are status changes too, so
+// with a location feed the table grows by a row every few seconds for
+// every car; the query used to walk all of the agency's changes before the
+// time to find each officer's latest, and the roster's figures and
+// coverage with it (TestStatusHistoryPlan).
+const lastStatusBeforeSQL = `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id
+	FROM officers o CROSS JOIN status_changes s
+	WHERE s.id = (SELECT x.id FROM status_changes x WHERE x.agency_id = o.agency_id AND x.officer_id = o.id AND x.at < ?
+			ORDER BY x.at DESC, x.id DESC LIMIT 1)
+		AND o.agency_id = ?`
 
 func scanStatus(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.StatusChange, error) {
 	return queryAll(ctx, tx, "query status", scanStatusChange, q, args...)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -499,5 +500,23 @@ func TestAgencyStatusHistory(t *testing.T) {
 		}
 		_, err = f.svc.AgencyStatusHistory(f.ann, from, to)
 		wantCode(t, err, citdesk.EFORBIDDEN)
+
+		// History imported after the live changes (citdesk import) has
+		// higher ids and older times. Ann's status at from is still her
+		// latest change by time: busy, not an older change written later.
+		// (Before, the highest id won: the import's.)
+		raw := storetest.Raw(t, f.db.TestDSN())
+		if _, err := raw.Exec(`INSERT INTO status_changes (agency_id, officer_id, status, lat, lon, at, by_user_id)
+			SELECT agency_id, officer_id, 'on_scene', lat, lon, at - 3600000000, by_user_id FROM status_changes
+			WHERE id = (SELECT MIN(id) FROM status_changes WHERE officer_id = ` + strconv.FormatInt(f.annID, 10) + `)`); err != nil {
+			t.Fatal(err)
+		}
+		got, err = f.svc.AgencyStatusHistory(f.coord, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || got[0].OfficerID != f.annID || got[0].Status != citdesk.StatusBusy {
+			t.Errorf("with older history written later, the first change is %+v, want Ann busy", got[0])
+		}
 	})
 }

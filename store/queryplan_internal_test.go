@@ -68,12 +68,22 @@ func TestCallPersonsPlan(t *testing.T) {
 }
 
 // TestStatusHistoryPlan: each officer's last status before a period is
-// read by id from the latest ids, not by walking every status change of
-// the agency and testing each against them.
+// one seek of the officer's changes, not a walk of every change the
+// agency has before it (position reports included).
 func TestStatusHistoryPlan(t *testing.T) {
-	plan := queryPlan(t, openInternal(t), lastStatusBeforeSQL, 1, 1, micros(time.Now()))
-	if strings.Contains(plan, "status_changes_time") {
-		t.Errorf("the latest changes are looked for among all the agency's:\n%s", plan)
+	plan := queryPlan(t, openInternal(t), lastStatusBeforeSQL, micros(time.Now()), 1)
+	if !strings.Contains(plan, "status_changes_officer (agency_id=? AND officer_id=? AND at<?)") || strings.Contains(plan, "status_changes_time") {
+		t.Errorf("the latest changes are not found officer by officer:\n%s", plan)
+	}
+}
+
+// TestTodaysAssignmentsPlan: the dispatch state's count of each officer's
+// assignments today reads today's, by dispatch time, not every assignment
+// the agency ever had in officer order.
+func TestTodaysAssignmentsPlan(t *testing.T) {
+	plan := queryPlan(t, openInternal(t), todaysAssignmentsSQL, 1, micros(time.Now()))
+	if !strings.Contains(plan, "assignments_time (agency_id=? AND dispatched_at>?)") {
+		t.Errorf("today's assignments are not read by dispatch time:\n%s", plan)
 	}
 }
 
