@@ -818,20 +818,7 @@ func (s callService) ListAssignments(ctx context.Context, f citdesk.AssignmentFi
 // dispatch first.
 func (tx *Tx) listAssignments(ctx context.Context, agencyID int64, f citdesk.AssignmentFilter) ([]*citdesk.Assignment, error) {
 	q, args := assignmentsQuery(agencyID, f)
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []*citdesk.Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "list assignments", scanAssignment, q, args...)
 }
 
 // assignmentsQuery returns listAssignments' query and its arguments.
