@@ -220,9 +220,17 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 	if err != nil {
 		return nil, err
 	}
-	q, args, detail := auditQuery(a.AgencyID, f)
 	var events []*citdesk.AuditEvent
 	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		fromEnd := false
+		if tx.db.dialect.name == "sqlite" {
+			var agencies int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&agencies); err != nil {
+				return fmt.Errorf("count agencies: %w", err)
+			}
+			fromEnd = agencies == 1
+		}
+		q, args, detail := auditQuery(a.AgencyID, f, fromEnd)
 		var err error
 		if events, err = scanAudit(ctx, tx, q, args...); err != nil {
 			return err
@@ -241,18 +249,22 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 }
 
 // auditQuery returns the query ListAudit runs for f, its arguments, and
-// what of f its own audit event records. Unless the search names an object
-// (audit_events_object leads straight to its events), the newest events
-// are read by walking the trail backwards from its end: the agency's
-// column is written with a unary plus so that SQLite does not read every
-// event of the agency through audit_events_object and sort them all for a
-// page of 100 (TestAuditListPlan). ListAudit reads in the writer's
-// transaction (it writes its own event), so a slow search holds up every
-// dispatch write while it runs.
-func auditQuery(agencyID int64, f citdesk.AuditFilter) (string, []any, []string) {
-	agency := "+agency_id"
-	if f.ObjectType != "" || f.ObjectID != "" {
-		agency = "agency_id"
+// what of f its own audit event records. With fromEnd, and unless the
+// search names an object (audit_events_object leads straight to its
+// events), the agency's column is written with a unary plus: SQLite then
+// walks the trail backwards from its end and stops at the page's last row,
+// instead of reading every event of the agency through audit_events_object
+// and sorting them all for a page of 100 (TestAuditListPlan). ListAudit
+// asks for that on SQLite when the database holds one agency, so that
+// every event walked is the agency's; where agencies share a database the
+// walk would pass over the others' events, and a small agency's page could
+// read the whole trail. PostgreSQL keeps statistics and plans well alone.
+// ListAudit reads in the writer's transaction (it writes its own event),
+// so on SQLite a slow search holds up every dispatch write while it runs.
+func auditQuery(agencyID int64, f citdesk.AuditFilter, fromEnd bool) (string, []any, []string) {
+	agency := "agency_id"
+	if fromEnd && f.ObjectType == "" && f.ObjectID == "" {
+		agency = "+agency_id"
 	}
 	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE ` + agency + ` = ?`
 	args := []any{agencyID}

@@ -150,10 +150,14 @@ func checkCode(ctx context.Context, tx *Tx, u *citdesk.User, code string) (bool,
 		var enc string
 		var last int64
 		err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM mfa_totp WHERE user_id = ?`+tx.db.dialect.forUpdate, u.ID).Scan(&enc, &last)
-		if errors.Is(err, sql.ErrNoRows) || enc == "" {
+		if errors.Is(err, sql.ErrNoRows) {
 			return false, "", nil
 		} else if err != nil {
+			// Not "no factor": a failed read (a lock timeout, a
+			// deadlock) must not count as a wrong code.
 			return false, "", err
+		} else if enc == "" {
+			return false, "", nil
 		}
 		secret, err := tx.db.openSecret(u.ID, enc)
 		if err != nil {

@@ -184,3 +184,85 @@ func TestSecondFactorOptionalPolicy(t *testing.T) {
 		wantCode(t, err, citdesk.EMFAREQUIRED)
 	})
 }
+
+// TestSignInBesideNewPhone: on PostgreSQL, a user confirming a new phone
+// (which holds their second factor's row, then writes recovery codes that
+// refer to the user) and the same user signing in with a code (which holds
+// the user's row, then reads the second factor) at the same moment both
+// finish. With the sign-in holding the user's row FOR UPDATE, the two
+// deadlocked and the sign-in failed with an internal error; the failed
+// read of the factor was also taken for a wrong code.
+func TestSignInBesideNewPhone(t *testing.T) {
+	db, clock := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	_, op := storetest.Agency(t, db, "desoto")
+	bob, bobCtx := storetest.User(t, db, op, "bob", citdesk.RoleAnalyst)
+	mfa, ctx := db.MFAService(), context.Background()
+	first, err := mfa.BeginTOTP(bobCtx, "citdesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := totpSecret(t, first)
+	if _, err := mfa.ConfirmTOTP(bobCtx, citdesk.TOTPCode(old, clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	second, err := mfa.BeginTOTP(bobCtx, "citdesk") // the old phone works until the new one is confirmed
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := totpSecret(t, second)
+	clock.Advance(time.Minute)
+
+	// Another transaction holds the factor's row while the confirmation
+	// and then the sign-in queue behind it, so that they meet.
+	raw := storetest.Raw(t, db.TestDSN())
+	waiting := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			var w int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&w); err != nil {
+				t.Fatal(err)
+			}
+			if w >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d transactions wait, want %d", w, n)
+			}
+		}
+	}
+	hold, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT user_id FROM mfa_totp WHERE user_id = $1 FOR UPDATE`, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	confirmed := make(chan error, 1)
+	go func() {
+		_, err := mfa.ConfirmTOTP(bobCtx, citdesk.TOTPCode(newer, clock.Now()))
+		confirmed <- err
+	}()
+	waiting(1)
+	signedIn := make(chan error, 1)
+	go func() {
+		_, _, _, err := db.UserService().Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(old, clock.Now())), "bob", storetest.TestPassword, citdesk.SessionToken)
+		signedIn <- err
+	}()
+	waiting(2)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-confirmed; err != nil {
+		t.Errorf("confirming the new phone: %v", err)
+	}
+	// The sign-in comes after the confirmation: the old phone's code is
+	// now wrong, and that is all it is.
+	wantCode(t, <-signedIn, citdesk.EUNAUTHORIZED)
+	// The new phone signs in.
+	clock.Advance(time.Minute)
+	if _, _, _, err := db.UserService().Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(newer, clock.Now())), "bob", storetest.TestPassword, citdesk.SessionToken); err != nil {
+		t.Errorf("signing in with the new phone: %v", err)
+	}
+}

@@ -598,8 +598,9 @@ func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to 
 // of status_changes_officer. Position reports are status changes too, so
 // with a location feed the table grows by a row every few seconds for
 // every car; the query used to walk all of the agency's changes before the
-// time to find each officer's latest, and the roster's figures and
-// coverage with it (TestStatusHistoryPlan).
+// time to find each officer's latest, and coverage with it
+// (TestStatusHistoryPlan). It also took the highest id rather than the
+// latest time, so history imported after the live changes won.
 const lastStatusBeforeSQL = `SELECT s.id, s.agency_id, s.officer_id, s.status, s.lat, s.lon, s.at, s.by_user_id
 	FROM officers o CROSS JOIN status_changes s
 	WHERE s.id = (SELECT x.id FROM status_changes x WHERE x.agency_id = o.agency_id AND x.officer_id = o.id AND x.at < ?

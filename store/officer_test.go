@@ -515,7 +515,10 @@ func TestAgencyStatusHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) == 0 || got[0].OfficerID != f.annID || got[0].Status != citdesk.StatusBusy {
+		if len(got) == 0 {
+			t.Fatal("with older history written later, no changes")
+		}
+		if got[0].OfficerID != f.annID || got[0].Status != citdesk.StatusBusy {
 			t.Errorf("with older history written later, the first change is %+v, want Ann busy", got[0])
 		}
 	})

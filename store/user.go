@@ -132,9 +132,13 @@ func (tx *Tx) findUser(ctx context.Context, agencyID, id int64) (*citdesk.User, 
 // two wrong passwords read at once each counted one failure on the same
 // count, so guesses made in parallel were never locked out
 // (TestParallelWrongPasswordsLock). On SQLite the writer already holds the
-// database.
+// database. The lock is the one the sign-in's own UPDATE of the row takes
+// (NO KEY UPDATE): FOR UPDATE would also hold off every insert naming the
+// user, and a new phone's confirmation inserting recovery codes while
+// holding the user's second factor deadlocked with a sign-in holding the
+// user and waiting for that factor (TestSignInBesideNewPhone).
 func lockUser(ctx context.Context, tx *Tx, agencyID, id int64) (*citdesk.User, error) {
-	return queryUser(ctx, tx, agencyID, id, tx.db.dialect.forUpdate)
+	return queryUser(ctx, tx, agencyID, id, tx.db.dialect.forNoKeyUpdate)
 }
 
 func queryUser(ctx context.Context, tx *Tx, agencyID, id int64, lock string) (*citdesk.User, error) {
