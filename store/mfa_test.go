@@ -266,3 +266,78 @@ func TestSignInBesideNewPhone(t *testing.T) {
 		t.Errorf("signing in with the new phone: %v", err)
 	}
 }
+
+// TestParallelWrongCodesLock: on PostgreSQL, wrong codes sent at once to
+// the second step of a browser sign-in each count towards the lockout,
+// as wrong passwords do (TestParallelWrongPasswordsLock): the attempts
+// wait on the user's row, held by another transaction, then go together.
+// Before, each read the same failure count and wrote it plus one.
+func TestParallelWrongCodesLock(t *testing.T) {
+	db, clock := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	a, op := storetest.Agency(t, db, "strict")
+	p := a.Policy
+	p.LockoutAttempts, p.LockoutDuration = 3, time.Hour
+	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	sam, samCtx := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
+	users, mfa, ctx := db.UserService(), db.MFAService(), context.Background()
+	enrol, err := mfa.BeginTOTP(samCtx, "citdesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := totpSecret(t, enrol)
+	if _, err := mfa.ConfirmTOTP(samCtx, citdesk.TOTPCode(secret, clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	const attempts = 3
+	var challenges []string
+	for range attempts {
+		_, _, _, err := users.Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+		var ch *citdesk.SignInChallenge
+		if !errors.As(err, &ch) || ch.Secret == "" {
+			t.Fatalf("browser sign-in with a factor: %v", err)
+		}
+		challenges = append(challenges, ch.Secret)
+	}
+
+	raw := storetest.Raw(t, db.TestDSN())
+	hold, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, sam.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, attempts)
+	for _, ch := range challenges {
+		go func() {
+			_, err := mfa.CompleteSignIn(ctx, ch, "123456", nil)
+			done <- err
+		}()
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == attempts {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d attempts wait on the user's row", waiting, attempts)
+		}
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for range attempts {
+		wantCode(t, <-done, citdesk.EUNAUTHORIZED)
+	}
+	// Locked: the right password and code are refused.
+	clock.Advance(time.Minute)
+	_, _, _, err = users.Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(secret, clock.Now())), "sam", storetest.TestPassword, citdesk.SessionToken)
+	wantCode(t, err, citdesk.EUNAUTHORIZED)
+}
