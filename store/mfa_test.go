@@ -216,44 +216,20 @@ func TestSignInBesideNewPhone(t *testing.T) {
 	// Another transaction holds the factor's row while the confirmation
 	// and then the sign-in queue behind it, so that they meet.
 	raw := storetest.Raw(t, db.TestDSN())
-	waiting := func(n int) {
-		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			var w int
-			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&w); err != nil {
-				t.Fatal(err)
-			}
-			if w >= n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d transactions wait, want %d", w, n)
-			}
-		}
-	}
-	hold, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
-	if _, err := hold.ExecContext(ctx, `SELECT user_id FROM mfa_totp WHERE user_id = $1 FOR UPDATE`, bob.ID); err != nil {
-		t.Fatal(err)
-	}
+	release := holdRow(t, raw, `SELECT user_id FROM mfa_totp WHERE user_id = $1 FOR UPDATE`, bob.ID)
 	confirmed := make(chan error, 1)
 	go func() {
 		_, err := mfa.ConfirmTOTP(bobCtx, citdesk.TOTPCode(newer, clock.Now()))
 		confirmed <- err
 	}()
-	waiting(1)
+	waitForLockWaiters(t, raw, 1)
 	signedIn := make(chan error, 1)
 	go func() {
 		_, _, _, err := db.UserService().Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(old, clock.Now())), "bob", storetest.TestPassword, citdesk.SessionToken)
 		signedIn <- err
 	}()
-	waiting(2)
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	waitForLockWaiters(t, raw, 2)
+	release()
 	if err := <-confirmed; err != nil {
 		t.Errorf("confirming the new phone: %v", err)
 	}
@@ -274,12 +250,7 @@ func TestSignInBesideNewPhone(t *testing.T) {
 // Before, each read the same failure count and wrote it plus one.
 func TestParallelWrongCodesLock(t *testing.T) {
 	db, clock := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
-	a, op := storetest.Agency(t, db, "strict")
-	p := a.Policy
-	p.LockoutAttempts, p.LockoutDuration = 3, time.Hour
-	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
-		t.Fatal(err)
-	}
+	op := lockoutAgency(t, db)
 	sam, samCtx := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
 	users, mfa, ctx := db.UserService(), db.MFAService(), context.Background()
 	enrol, err := mfa.BeginTOTP(samCtx, "citdesk")
@@ -303,14 +274,7 @@ func TestParallelWrongCodesLock(t *testing.T) {
 	}
 
 	raw := storetest.Raw(t, db.TestDSN())
-	hold, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
-	if _, err := hold.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, sam.ID); err != nil {
-		t.Fatal(err)
-	}
+	release := holdRow(t, raw, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, sam.ID)
 	done := make(chan error, attempts)
 	for _, ch := range challenges {
 		go func() {
@@ -318,21 +282,8 @@ func TestParallelWrongCodesLock(t *testing.T) {
 			done <- err
 		}()
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		var waiting int
-		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting == attempts {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d attempts wait on the user's row", waiting, attempts)
-		}
-	}
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	waitForLockWaiters(t, raw, attempts)
+	release()
 	for range attempts {
 		wantCode(t, <-done, citdesk.EUNAUTHORIZED)
 	}

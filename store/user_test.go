@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -138,23 +139,11 @@ func TestLockoutPolicyPerAgency(t *testing.T) {
 // made in parallel were never locked out.
 func TestParallelWrongPasswordsLock(t *testing.T) {
 	db, _ := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
-	a, op := storetest.Agency(t, db, "strict")
-	p := a.Policy
-	p.LockoutAttempts, p.LockoutDuration = 3, time.Hour
-	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
-		t.Fatal(err)
-	}
+	op := lockoutAgency(t, db)
 	u, _ := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
 	ctx := context.Background()
 	raw := storetest.Raw(t, db.TestDSN())
-	hold, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
-	if _, err := hold.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, u.ID); err != nil {
-		t.Fatal(err)
-	}
+	release := holdRow(t, raw, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, u.ID)
 	const attempts = 3
 	done := make(chan error, attempts)
 	for range attempts {
@@ -165,28 +154,64 @@ func TestParallelWrongPasswordsLock(t *testing.T) {
 	}
 	// All three wait on the held row (at their read, or at their write as
 	// before), then go together.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var waiting int
-		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting == attempts {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d attempts wait on the user's row", waiting, attempts)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	waitForLockWaiters(t, raw, attempts)
+	release()
 	for range attempts {
 		wantCode(t, <-done, citdesk.EUNAUTHORIZED)
 	}
-	_, _, _, err = db.UserService().Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+	_, _, _, err := db.UserService().Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
 	wantCode(t, err, citdesk.EUNAUTHORIZED)
+}
+
+// lockoutAgency makes an agency that locks an account for an hour after
+// three failures, and returns its admin's context.
+func lockoutAgency(t *testing.T, db *store.DB) context.Context {
+	t.Helper()
+	a, op := storetest.Agency(t, db, "strict")
+	p := a.Policy
+	p.LockoutAttempts, p.LockoutDuration = 3, time.Hour
+	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+// holdRow locks on PostgreSQL, in a transaction of raw's, the row that
+// query (a SELECT … FOR UPDATE) selects, until release (or the test's end).
+func holdRow(t *testing.T, raw *sql.DB, query string, args ...any) (release func()) {
+	t.Helper()
+	hold, err := raw.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hold.Rollback() })
+	if _, err := hold.Exec(query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := hold.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitForLockWaiters waits until n transactions of the test's own
+// PostgreSQL database wait on a lock.
+func waitForLockWaiters(t *testing.T, raw *sql.DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d transactions wait on a lock, want %d", waiting, n)
+		}
+	}
 }
 
 func TestSessionIdleAndEnd(t *testing.T) {
