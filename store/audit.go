@@ -220,54 +220,8 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 	if err != nil {
 		return nil, err
 	}
-	var events []*citdesk.AuditEvent
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		fromEnd := false
-		if tx.db.dialect.name == "sqlite" {
-			var agencies int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&agencies); err != nil {
-				return fmt.Errorf("count agencies: %w", err)
-			}
-			fromEnd = agencies == 1
-		}
-		q, args, detail := auditQuery(a.AgencyID, f, fromEnd)
-		var err error
-		if events, err = scanAudit(ctx, tx, q, args...); err != nil {
-			return err
-		}
-		if len(events) > 0 {
-			detail = append(detail, fmt.Sprintf("seq %d..%d", events[len(events)-1].Seq, events[0].Seq))
-		}
-		detail = append(detail, "n="+strconv.Itoa(len(events)))
-		objectType, objectID := "audit", ""
-		if f.ObjectType != "" && f.ObjectID != "" {
-			objectType, objectID = f.ObjectType, f.ObjectID
-		}
-		return tx.appendAudit(ctx, actorEvent(a, "audit.list", objectType, objectID, strings.Join(detail, " ")))
-	})
-	return events, err
-}
-
-// auditQuery returns the query ListAudit runs for f, its arguments, and
-// what of f its own audit event records. With fromEnd, and unless the
-// search names an object (audit_events_object leads straight to its
-// events), the agency's column is written with a unary plus: SQLite then
-// walks the trail backwards from its end and stops at the page's last row,
-// instead of reading every event of the agency through audit_events_object
-// and sorting them all for a page of 100 (TestAuditListPlan). ListAudit
-// asks for that on SQLite when the database holds one agency, so that
-// every event walked is the agency's; where agencies share a database the
-// walk would pass over the others' events, and a small agency's page could
-// read the whole trail. PostgreSQL keeps statistics and plans well alone.
-// ListAudit reads in the writer's transaction (it writes its own event),
-// so on SQLite a slow search holds up every dispatch write while it runs.
-func auditQuery(agencyID int64, f citdesk.AuditFilter, fromEnd bool) (string, []any, []string) {
-	agency := "agency_id"
-	if fromEnd && f.ObjectType == "" && f.ObjectID == "" {
-		agency = "+agency_id"
-	}
-	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE ` + agency + ` = ?`
-	args := []any{agencyID}
+	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE agency_id = ?`
+	args := []any{a.AgencyID}
 	var detail []string
 	for _, c := range []struct{ col, val string }{
 		{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor", f.Actor}, {"remote", f.Remote},
@@ -296,12 +250,27 @@ func auditQuery(agencyID int64, f citdesk.AuditFilter, fromEnd bool) (string, []
 		args = append(args, micros(f.Until))
 		detail = append(detail, "until="+f.Until.UTC().Format("2006-01-02T15:04:05Z"))
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
 	}
-	q += ` ORDER BY seq DESC LIMIT ` + strconv.Itoa(limit)
-	return q, args, detail
+	q += ` ORDER BY seq DESC LIMIT ` + strconv.Itoa(f.Limit)
+	var events []*citdesk.AuditEvent
+	err = s.db.writeTx(ctx, func(tx *Tx) error {
+		var err error
+		if events, err = scanAudit(ctx, tx, q, args...); err != nil {
+			return err
+		}
+		if len(events) > 0 {
+			detail = append(detail, fmt.Sprintf("seq %d..%d", events[len(events)-1].Seq, events[0].Seq))
+		}
+		detail = append(detail, "n="+strconv.Itoa(len(events)))
+		objectType, objectID := "audit", ""
+		if f.ObjectType != "" && f.ObjectID != "" {
+			objectType, objectID = f.ObjectType, f.ObjectID
+		}
+		return tx.appendAudit(ctx, actorEvent(a, "audit.list", objectType, objectID, strings.Join(detail, " ")))
+	})
+	return events, err
 }
 
 func scanAudit(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.AuditEvent, error) {

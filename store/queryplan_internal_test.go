@@ -106,28 +106,3 @@ func TestActiveAssignmentsPlan(t *testing.T) {
 		t.Errorf("an officer's assignments are not read by officer:\n%s", plan)
 	}
 }
-
-// TestAuditListPlan: where the database holds one agency, the newest page
-// of the trail is read from its end, not by sorting every event of the
-// agency; a search for one object's events goes by the object's index;
-// and where agencies share the database, a page is read by the agency's
-// index, so a small agency's page does not walk the others' events.
-func TestAuditListPlan(t *testing.T) {
-	db := openInternal(t)
-	for _, f := range []citdesk.AuditFilter{{}, {Action: "person.view"}, {BeforeSeq: 500}} {
-		q, args, _ := auditQuery(1, f, true)
-		if plan := queryPlan(t, db, q, args...); strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "audit_events_object") {
-			t.Errorf("%+v: the page is sorted from all the agency's events:\n%s", f, plan)
-		}
-		q, args, _ = auditQuery(1, f, false)
-		if plan := queryPlan(t, db, q, args...); !strings.Contains(plan, "audit_events_object (agency_id=?)") {
-			t.Errorf("%+v, agencies sharing the database: the page is not read by the agency's index:\n%s", f, plan)
-		}
-	}
-	for _, fromEnd := range []bool{true, false} {
-		q, args, _ := auditQuery(1, citdesk.AuditFilter{ObjectType: "person", ObjectID: "5"}, fromEnd)
-		if plan := queryPlan(t, db, q, args...); !strings.Contains(plan, "audit_events_object") {
-			t.Errorf("one object's events are not found by audit_events_object:\n%s", plan)
-		}
-	}
-}
