@@ -90,29 +90,13 @@ func (tx *Tx) dispatchState(ctx context.Context, actor *citdesk.Actor, board boo
 			return nil, err
 		}
 	}
-	if err := callsCrisisLineHolds(ctx, tx, agency.ID, st); err != nil {
+	st.CrisisLine, err = queryIDSet(ctx, tx, "read the calls the crisis line holds", `SELECT t.call_id FROM call_transfers t
+		JOIN calls c ON c.agency_id = t.agency_id AND c.id = t.call_id
+		WHERE t.agency_id = ? AND t.outcome = 'accepted' AND c.status IN ('pending', 'dispatched', 'on_scene')`, agency.ID)
+	if err != nil {
 		return nil, err
 	}
 	return st, nil
-}
-
-// callsCrisisLineHolds marks in st.CrisisLine the open calls whose
-// transfer to 988 or mobile crisis is accepted and not returned.
-func callsCrisisLineHolds(ctx context.Context, tx *Tx, agencyID int64, st *dispatch.State) error {
-	rows, err := tx.QueryContext(ctx, `SELECT t.call_id FROM call_transfers t JOIN calls c ON c.agency_id = t.agency_id AND c.id = t.call_id
-		WHERE t.agency_id = ? AND t.outcome = 'accepted' AND c.status IN ('pending', 'dispatched', 'on_scene')`, agencyID)
-	if err != nil {
-		return fmt.Errorf("read the calls the crisis line holds: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		st.CrisisLine[id] = true
-	}
-	return rows.Err()
 }
 
 // withoutCaller blanks what a call says about its caller and the person:
