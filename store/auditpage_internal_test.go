@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"citdesk"
+)
+
+// auditAdmin is an admin of agency in ctx: one who may read the trail.
+func auditAdmin(agency int64) context.Context {
+	return citdesk.NewContextWithActor(context.Background(), &citdesk.Actor{AgencyID: agency, UserID: 1, Username: "ada", Roles: []citdesk.Role{citdesk.RoleAdmin}, Remote: "test"})
+}
+
+// TestAuditPageOffTheWriter: the audit page read the agency's events
+// inside the write transaction that records the read, so on SQLite every
+// dispatch write waited for it (149 ms with a million events in the
+// trail). Now the writer runs only what any recorded event runs.
+func TestAuditPageOffTheWriter(t *testing.T) {
+	db := openInternal(t)
+	ctx := auditAdmin(1)
+	audit := db.AuditService()
+	for i := range 3 {
+		if err := audit.Record(ctx, &citdesk.AuditEvent{Action: "test.event", ObjectType: "test", ObjectID: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := db.SQLiteCounts()
+	if err := audit.Record(ctx, &citdesk.AuditEvent{Action: "test.event", ObjectType: "test", ObjectID: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	record := db.SQLiteCounts().WriterStatements - before.WriterStatements
+
+	before = db.SQLiteCounts()
+	events, err := audit.ListAudit(ctx, citdesk.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := db.SQLiteCounts().WriterStatements - before.WriterStatements
+	if len(events) != 4 {
+		t.Fatalf("the page shows %d events, want 4", len(events))
+	}
+	if list != record {
+		t.Fatalf("listing the trail ran %d statements on the writer, recording an event %d: the page is read in the write", list, record)
+	}
+	last, err := audit.ListAudit(ctx, citdesk.AuditFilter{Limit: 1})
+	if err != nil || len(last) != 1 || last[0].Action != "audit.list" || !strings.Contains(last[0].Detail, fmt.Sprintf("seq %d..%d n=4", events[3].Seq, events[0].Seq)) {
+		t.Fatalf("the read's own event: %+v, %v", last, err)
+	}
+}
+
+// TestAuditPagePlan: with a trail of one agency's events, the page walks
+// the trail's key back from its end, with or without a filter, and sorts
+// nothing. Through audit_events_object it read every event of the agency
+// and sorted them.
+func TestAuditPagePlan(t *testing.T) {
+	db := openInternal(t)
+	for _, q := range []struct {
+		cond string
+		args []any
+	}{
+		{"", nil},
+		{` AND action = ? AND actor = ? AND remote = ?`, []any{"signin", "ada", "10.0.0.1"}},
+		{` AND object_type = ? AND at >= ? AND at < ? AND seq < ?`, []any{"person", 1, 2, 3}},
+	} {
+		plan := queryPlan(t, db, auditWalkSQL+q.cond+` ORDER BY seq DESC LIMIT 100`, append([]any{1, 5}, q.args...)...)
+		if !strings.Contains(plan, "SEARCH audit_events USING INTEGER PRIMARY KEY (rowid>?") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("the walk%s does not read the trail by its key:\n%s", q.cond, plan)
+		}
+	}
+}
+
+// TestAuditPageWindow compares the page with the trail filtered by hand,
+// for windows from one event to the whole trail, where three agencies
+// (and events of no agency, as an unknown username's sign-in leaves)
+// share the trail unevenly: the walk must never miss an event the page
+// should show, nor show one it should not.
+func TestAuditPageWindow(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	actions := []string{"signin", "person.view", "call.create"}
+	var all []*citdesk.AuditEvent
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := int64(1); seq <= 3000; seq++ {
+		// Agency 1 writes most of the trail; agency 2 a burst in the
+		// middle and a few events late; agency 0 a flood at the end.
+		agency := int64(1)
+		switch r := rng.IntN(100); {
+		case seq > 1200 && seq < 1400 && r < 70, r < 2:
+			agency = 2
+		case seq > 2600 && r < 90:
+			agency = 0
+		}
+		e := &citdesk.AuditEvent{
+			Seq: seq, AgencyID: agency, Actor: "ada", Action: actions[rng.IntN(len(actions))],
+			ObjectType: "person", ObjectID: fmt.Sprint(rng.IntN(20)), At: base.Add(time.Duration(seq) * time.Minute),
+			Remote: "test", Outcome: citdesk.OutcomeSuccess, Chain: "sha256",
+		}
+		all = append(all, e)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, '', ?, '', '')`,
+			e.Seq, e.AgencyID, e.Actor, e.Action, e.ObjectType, e.ObjectID, micros(e.At), e.Remote, e.Outcome, e.Chain); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	want := func(agency int64, f citdesk.AuditFilter) []int64 {
+		var seqs []int64
+		for _, e := range slices.Backward(all) {
+			if e.AgencyID != agency || f.Action != "" && e.Action != f.Action ||
+				f.ObjectType != "" && e.ObjectType != f.ObjectType || f.ObjectID != "" && e.ObjectID != f.ObjectID ||
+				f.BeforeSeq > 0 && e.Seq >= f.BeforeSeq || f.AfterSeq > 0 && e.Seq <= f.AfterSeq ||
+				!f.Since.IsZero() && e.At.Before(f.Since) || !f.Until.IsZero() && !e.At.Before(f.Until) {
+				continue
+			}
+			if seqs = append(seqs, e.Seq); len(seqs) == f.Limit {
+				break
+			}
+		}
+		return seqs
+	}
+	seq := func() int64 { return 1 + rng.Int64N(3100) }
+	for i := range 2000 {
+		agency := []int64{1, 1, 2, 3}[rng.IntN(4)]
+		f := citdesk.AuditFilter{Limit: []int{1, 7, 100, 1000}[rng.IntN(4)]}
+		if rng.IntN(3) == 0 {
+			f.Action = actions[rng.IntN(len(actions))]
+		}
+		if rng.IntN(4) == 0 {
+			f.ObjectType, f.ObjectID = "person", fmt.Sprint(rng.IntN(20))
+		}
+		if rng.IntN(2) == 0 {
+			f.BeforeSeq = seq()
+		}
+		if rng.IntN(3) == 0 {
+			f.AfterSeq = seq()
+		}
+		if rng.IntN(5) == 0 {
+			f.Since = base.Add(time.Duration(seq()) * time.Minute)
+		}
+		if rng.IntN(5) == 0 {
+			f.Until = base.Add(time.Duration(seq()) * time.Minute)
+		}
+		window := []int64{1, 10, 150, 1000, auditWindow}[rng.IntN(5)]
+		var got []int64
+		err := db.readTx(ctx, func(tx *Tx) error {
+			events, err := listAudit(ctx, tx, agency, f, window)
+			for _, e := range events {
+				got = append(got, e.Seq)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := want(agency, f); !slices.Equal(got, w) {
+			t.Fatalf("case %d, agency %d, %+v, window %d:\n got %v\nwant %v", i, agency, f, window, got, w)
+		}
+	}
+}
+
+// BenchmarkAuditPage reads the newest page of the trail (100 events) of
+// an agency that wrote a million events, by the walk the page takes and,
+// in the same run, by agency through audit_events_object as it did.
+func BenchmarkAuditPage(b *testing.B) {
+	db, err := Open(context.Background(), b.TempDir()+"/citdesk.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := micros(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for seq := 1; seq <= 1_000_000; seq++ {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, 1, 7, 'ada', 'person.view', 'person', ?, ?, '10.0.0.1', 'success', '', 'sha256', '', '')`,
+			seq, fmt.Sprint(seq%5000), at+int64(seq)*1e6); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		read func(tx *Tx) ([]*citdesk.AuditEvent, error)
+	}{
+		{"walk", func(tx *Tx) ([]*citdesk.AuditEvent, error) {
+			return listAudit(ctx, tx, 1, citdesk.AuditFilter{Limit: 100}, auditWindow)
+		}},
+		{"by-agency", func(tx *Tx) ([]*citdesk.AuditEvent, error) {
+			return scanAudit(ctx, tx, auditByAgencySQL+` ORDER BY seq DESC LIMIT 100`, 1)
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				err := db.readTx(ctx, func(tx *Tx) error {
+					events, err := c.read(tx)
+					if err == nil && len(events) != 100 {
+						err = fmt.Errorf("%d events", len(events))
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
