@@ -281,7 +281,7 @@ const auditWindow = 20_000
 // The audit page's two reads, to which listAudit adds the filter's
 // conditions and the order. The walk's "+agency_id" keeps SQLite off
 // audit_events_object, which would read every event of the agency to sort
-// them, and on the trail's key from its end.
+// them, and on the trail's key, read back from the newest event.
 const (
 	auditWalkSQL     = `SELECT ` + auditColumns + ` FROM audit_events WHERE +agency_id = ? AND seq > ?`
 	auditByAgencySQL = `SELECT ` + auditColumns + ` FROM audit_events WHERE agency_id = ?`
