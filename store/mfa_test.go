@@ -26,6 +26,21 @@ func totpSecret(t *testing.T, e *citdesk.TOTPEnrolment) []byte {
 	return secret
 }
 
+// enrolTOTP enrols an authenticator app for the signed-in user of ctx
+// and returns its secret, as the phone keeps it.
+func enrolTOTP(t *testing.T, mfa citdesk.MFAService, ctx context.Context, clock citdesk.Clock) []byte {
+	t.Helper()
+	enrol, err := mfa.BeginTOTP(ctx, "citdesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := totpSecret(t, enrol)
+	if _, err := mfa.ConfirmTOTP(ctx, citdesk.TOTPCode(secret, clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 func TestSecondFactor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
 		dsn := storetest.DSN(t, e)
@@ -197,14 +212,7 @@ func TestSignInBesideNewPhone(t *testing.T) {
 	_, op := storetest.Agency(t, db, "desoto")
 	bob, bobCtx := storetest.User(t, db, op, "bob", citdesk.RoleAnalyst)
 	mfa, ctx := db.MFAService(), context.Background()
-	first, err := mfa.BeginTOTP(bobCtx, "citdesk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := totpSecret(t, first)
-	if _, err := mfa.ConfirmTOTP(bobCtx, citdesk.TOTPCode(old, clock.Now())); err != nil {
-		t.Fatal(err)
-	}
+	old := enrolTOTP(t, mfa, bobCtx, clock)
 	clock.Advance(time.Minute)
 	second, err := mfa.BeginTOTP(bobCtx, "citdesk") // the old phone works until the new one is confirmed
 	if err != nil {
@@ -253,14 +261,7 @@ func TestParallelWrongCodesLock(t *testing.T) {
 	op := lockoutAgency(t, db)
 	sam, samCtx := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
 	users, mfa, ctx := db.UserService(), db.MFAService(), context.Background()
-	enrol, err := mfa.BeginTOTP(samCtx, "citdesk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := totpSecret(t, enrol)
-	if _, err := mfa.ConfirmTOTP(samCtx, citdesk.TOTPCode(secret, clock.Now())); err != nil {
-		t.Fatal(err)
-	}
+	secret := enrolTOTP(t, mfa, samCtx, clock)
 	clock.Advance(time.Minute)
 	const attempts = 3
 	var challenges []string
@@ -289,6 +290,62 @@ func TestParallelWrongCodesLock(t *testing.T) {
 	}
 	// Locked: the right password and code are refused.
 	clock.Advance(time.Minute)
-	_, _, _, err = users.Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(secret, clock.Now())), "sam", storetest.TestPassword, citdesk.SessionToken)
+	_, _, _, err := users.Authenticate(citdesk.NewContextWithSecondFactor(ctx, citdesk.TOTPCode(secret, clock.Now())), "sam", storetest.TestPassword, citdesk.SessionToken)
 	wantCode(t, err, citdesk.EUNAUTHORIZED)
+}
+
+// TestParallelWrongCodesEndChallenge: on PostgreSQL, wrong codes sent at
+// once to one pending browser sign-in end it after challengeAttempts (5),
+// as wrong codes sent one after another do: each reads the challenge's
+// attempt count again once it holds the user's row. Read before the lock,
+// every code saw no attempts yet, none ended the challenge, and the
+// right code still signed in on it after seven wrong ones. The lockout is
+// set high, so the count is the challenge's alone.
+func TestParallelWrongCodesEndChallenge(t *testing.T) {
+	db, clock := storetest.Open(t, storetest.Postgres) // skips without CITDESK_TEST_POSTGRES
+	a, op := storetest.Agency(t, db, "desoto")
+	p := a.Policy
+	p.LockoutAttempts = 20
+	if err := db.AgencyService().UpdatePolicy(op, a.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	sam, samCtx := storetest.User(t, db, op, "sam", citdesk.RoleAnalyst)
+	users, mfa, ctx := db.UserService(), db.MFAService(), context.Background()
+	secret := enrolTOTP(t, mfa, samCtx, clock)
+	clock.Advance(time.Minute)
+	_, _, _, err := users.Authenticate(ctx, "sam", storetest.TestPassword, citdesk.SessionCookie)
+	var ch *citdesk.SignInChallenge
+	if !errors.As(err, &ch) || ch.Secret == "" {
+		t.Fatalf("browser sign-in with a factor: %v", err)
+	}
+
+	const attempts = 7
+	raw := storetest.Raw(t, db.TestDSN())
+	release := holdRow(t, raw, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, sam.ID)
+	done := make(chan error, attempts)
+	for range attempts {
+		go func() {
+			_, err := mfa.CompleteSignIn(ctx, ch.Secret, "123456", nil)
+			done <- err
+		}()
+	}
+	waitForLockWaiters(t, raw, attempts)
+	release()
+	gone := 0
+	for range attempts {
+		err := <-done
+		wantCode(t, err, citdesk.EUNAUTHORIZED)
+		if strings.Contains(err.Error(), "expired") {
+			gone++
+		}
+	}
+	// The fifth wrong code ends the sign-in; the sixth and seventh find
+	// it gone.
+	if gone != attempts-4 {
+		t.Errorf("%d of %d wrong codes were told the sign-in had ended, want %d", gone, attempts, attempts-4)
+	}
+	_, err = mfa.CompleteSignIn(ctx, ch.Secret, citdesk.TOTPCode(secret, clock.Now()), nil)
+	if err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("the right code after %d wrong ones: %v, want the sign-in ended", attempts, err)
+	}
 }

@@ -91,18 +91,25 @@ func TestTodaysAssignmentsPlan(t *testing.T) {
 // of the dispatch state and of the board, come from the index that holds
 // only them, not from a walk of every assignment the agency ever had.
 func TestActiveAssignmentsPlan(t *testing.T) {
+	db := openInternal(t)
 	q, args := assignmentsQuery(1, citdesk.AssignmentFilter{Active: true})
-	plan := queryPlan(t, openInternal(t), q, args...)
+	plan := queryPlan(t, db, q, args...)
 	if !strings.Contains(plan, "assignments_one_active") || strings.Contains(plan, "assignments_time") {
 		t.Errorf("the active assignments are not read by assignments_one_active:\n%s", plan)
 	}
-	// A call's assignments, and an officer's, by their own indexes.
-	q, args = assignmentsQuery(1, citdesk.AssignmentFilter{CallID: 2})
-	if plan := queryPlan(t, openInternal(t), q, args...); !strings.Contains(plan, "assignments_call") {
-		t.Errorf("a call's assignments are not read by assignments_call:\n%s", plan)
-	}
-	q, args = assignmentsQuery(1, citdesk.AssignmentFilter{OfficerID: 2, Active: true})
-	if plan := queryPlan(t, openInternal(t), q, args...); !strings.Contains(plan, "assignments_officer") && !strings.Contains(plan, "assignments_one_active") {
-		t.Errorf("an officer's assignments are not read by officer:\n%s", plan)
+	// A call's assignments, and an officer's (active or all), by their
+	// own indexes.
+	for _, c := range []struct {
+		f    citdesk.AssignmentFilter
+		want string
+	}{
+		{citdesk.AssignmentFilter{CallID: 2}, "SEARCH a USING INDEX assignments_call ("},
+		{citdesk.AssignmentFilter{OfficerID: 2}, "SEARCH a USING INDEX assignments_officer (agency_id=? AND officer_id=?)"},
+		{citdesk.AssignmentFilter{OfficerID: 2, Active: true}, "SEARCH a USING INDEX assignments_officer (agency_id=? AND officer_id=?)"},
+	} {
+		q, args := assignmentsQuery(1, c.f)
+		if plan := queryPlan(t, db, q, args...); !strings.Contains(plan, c.want) {
+			t.Errorf("assignments %+v: want %q in the plan:\n%s", c.f, c.want, plan)
+		}
 	}
 }
