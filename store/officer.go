@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -579,12 +581,17 @@ func (s officerService) AgencyStatusHistory(ctx context.Context, from, to time.T
 }
 
 // agencyStatusHistory returns every officer's status changes in [from, to)
-// after each officer's last change before from.
+// after each officer's last change before from, oldest first.
 func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to time.Time) ([]*citdesk.StatusChange, error) {
 	before, err := scanStatus(ctx, tx, lastStatusBeforeSQL, micros(from), agencyID)
 	if err != nil {
 		return nil, err
 	}
+	// The query reads them officer by officer; one an officer, so sorting
+	// here costs little.
+	slices.SortFunc(before, func(a, b *citdesk.StatusChange) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+	})
 	during, err := scanStatus(ctx, tx, `SELECT id, agency_id, officer_id, status, lat, lon, at, by_user_id FROM status_changes
 		WHERE agency_id = ? AND at >= ? AND at < ? ORDER BY at, id`, agencyID, micros(from), micros(to))
 	if err != nil {

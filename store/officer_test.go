@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -521,5 +522,28 @@ func TestAgencyStatusHistory(t *testing.T) {
 		if got[0].OfficerID != f.annID || got[0].Status != citdesk.StatusBusy {
 			t.Errorf("with older history written later, the first change is %+v, want Ann busy", got[0])
 		}
+
+		// The changes carried into a period come oldest first too, not
+		// in officer order: Bob's (at to) before Ann's, an hour later.
+		f.clock.Advance(time.Hour)
+		set(f.ann, f.annID, citdesk.StatusAvailable)
+		f.clock.Advance(time.Hour)
+		later := f.clock.Now()
+		got, err = f.svc.AgencyStatusHistory(f.coord, later, later.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].OfficerID != f.bobID || got[1].OfficerID != f.annID || got[1].At.Before(got[0].At) {
+			t.Errorf("carried into a later period: %v, want Bob's change and then Ann's, oldest first", statusKeys(got))
+		}
 	})
+}
+
+// statusKeys shows status changes briefly, for a test's message.
+func statusKeys(changes []*citdesk.StatusChange) []string {
+	var out []string
+	for _, c := range changes {
+		out = append(out, fmt.Sprintf("officer %d %s at %s", c.OfficerID, c.Status, c.At.Format(time.TimeOnly)))
+	}
+	return out
 }
