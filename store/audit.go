@@ -239,9 +239,7 @@ func (s auditService) ListAudit(ctx context.Context, f citdesk.AuditFilter) ([]*
 		return nil, err
 	}
 	var detail []string
-	for _, c := range []struct{ col, val string }{
-		{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor", f.Actor}, {"remote", f.Remote},
-	} {
+	for _, c := range auditFilterColumns(f) {
 		if c.val != "" {
 			detail = append(detail, c.col+"="+strconv.Quote(c.val))
 		}
@@ -294,9 +292,7 @@ const (
 func listAudit(ctx context.Context, tx *Tx, agency int64, f citdesk.AuditFilter, window int64) ([]*citdesk.AuditEvent, error) {
 	var cond strings.Builder
 	var args []any
-	for _, c := range []struct{ col, val string }{
-		{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor", f.Actor}, {"remote", f.Remote},
-	} {
+	for _, c := range auditFilterColumns(f) {
 		if c.val != "" {
 			cond.WriteString(` AND ` + c.col + ` = ?`)
 			args = append(args, c.val)
@@ -338,6 +334,14 @@ func listAudit(ctx context.Context, tx *Tx, agency int64, f citdesk.AuditFilter,
 		args = append(args, after)
 	}
 	return scanAudit(ctx, tx, auditByAgencySQL+cond.String()+order, append([]any{agency}, args...)...)
+}
+
+// auditFilterColumns pairs the filter's exact-match fields with their
+// columns; those left empty match every event.
+func auditFilterColumns(f citdesk.AuditFilter) []struct{ col, val string } {
+	return []struct{ col, val string }{
+		{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor", f.Actor}, {"remote", f.Remote},
+	}
 }
 
 func scanAudit(ctx context.Context, tx *Tx, q string, args ...any) ([]*citdesk.AuditEvent, error) {
