@@ -587,8 +587,8 @@ func (tx *Tx) agencyStatusHistory(ctx context.Context, agencyID int64, from, to 
 	if err != nil {
 		return nil, err
 	}
-	// The query reads them officer by officer; one an officer, so sorting
-	// here costs little.
+	// The query reads them officer by officer; there is one per officer, so
+	// sorting them here costs little.
 	slices.SortFunc(before, func(a, b *citdesk.StatusChange) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 	})
