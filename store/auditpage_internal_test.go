@@ -78,8 +78,8 @@ func TestAuditPagePlan(t *testing.T) {
 	}
 }
 
-// auditTrail writes events straight into audit_events (no chain: listAudit
-// does not check it) and returns them as written.
+// auditTrail writes events straight into audit_events, with no chain:
+// listAudit does not check it.
 func auditTrail(t *testing.T, db *DB, events []*citdesk.AuditEvent) {
 	t.Helper()
 	ctx := context.Background()
