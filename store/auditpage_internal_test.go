@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -80,22 +81,22 @@ func TestAuditPagePlan(t *testing.T) {
 
 // auditTrail writes events straight into audit_events, with no chain:
 // listAudit does not check it.
-func auditTrail(t *testing.T, db *DB, events []*citdesk.AuditEvent) {
-	t.Helper()
+func auditTrail(tb testing.TB, db *DB, events iter.Seq[*citdesk.AuditEvent]) {
+	tb.Helper()
 	ctx := context.Background()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer tx.Rollback()
-	for _, e := range events {
+	for e := range events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, '', ?, '', '')`,
 			e.Seq, e.AgencyID, e.Actor, e.Action, e.ObjectType, e.ObjectID, micros(e.At), e.Remote, e.Outcome, e.Chain); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 }
 
@@ -163,7 +164,7 @@ func TestAuditPageWindow(t *testing.T) {
 			Remote: []string{"10.0.0.1", "10.0.0.2"}[rng.IntN(2)], Outcome: citdesk.OutcomeSuccess, Chain: "sha256",
 		})
 	}
-	auditTrail(t, db, all)
+	auditTrail(t, db, slices.Values(all))
 
 	seq := func() int64 { return -5 + rng.Int64N(4100) }
 	for i := range 3000 {
@@ -216,7 +217,7 @@ func TestAuditPageWindowEdges(t *testing.T) {
 		all = append(all, &citdesk.AuditEvent{Seq: seq, AgencyID: 1, Actor: "ada", Action: "person.view", ObjectType: "person", ObjectID: "1",
 			At: time.Unix(seq, 0), Remote: "test", Outcome: citdesk.OutcomeSuccess, Chain: "sha256"})
 	}
-	auditTrail(t, db, all)
+	auditTrail(t, db, slices.Values(all))
 	for after := int64(-1); after <= 11; after++ {
 		for _, before := range []int64{0, 1, 5, 6, 7, 10, 11, 12} {
 			for _, limit := range []int{1, 4, 5, 6, 100} {
@@ -239,20 +240,16 @@ func BenchmarkAuditPage(b *testing.B) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	at := micros(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	for seq := 1; seq <= 1_000_000; seq++ {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, 1, 7, 'ada', 'person.view', 'person', ?, ?, '10.0.0.1', 'success', '', 'sha256', '', '')`,
-			seq, fmt.Sprint(seq%5000), at+int64(seq)*1e6); err != nil {
-			b.Fatal(err)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	auditTrail(b, db, func(yield func(*citdesk.AuditEvent) bool) {
+		for seq := int64(1); seq <= 1_000_000; seq++ {
+			e := &citdesk.AuditEvent{Seq: seq, AgencyID: 1, Actor: "ada", Action: "person.view", ObjectType: "person", ObjectID: fmt.Sprint(seq % 5000),
+				At: at.Add(time.Duration(seq) * time.Second), Remote: "10.0.0.1", Outcome: citdesk.OutcomeSuccess, Chain: "sha256"}
+			if !yield(e) {
+				return
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	})
 	for _, c := range []struct {
 		name string
 		read func(tx *Tx) ([]*citdesk.AuditEvent, error)
